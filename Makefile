@@ -1,0 +1,32 @@
+# WinHA — quick start: `make run`, `make test`.
+SHELL := /bin/bash
+NODE_MODULES := node_modules/.package-lock.json
+
+.PHONY: run test build bench lint gen clean
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_MODULES)
+
+build: $(NODE_MODULES)
+	npx tsc -p tsconfig.json
+
+# The main job. Until the live demo exists: validate and print the examples.
+run: build
+	node bin/winha.js validate -R manifests/examples
+	node bin/winha.js validate -R manifests/examples -o json
+
+test: build
+	./scripts/test.sh
+
+bench: build
+	node dist/bench/validate.js
+
+lint: build
+	node dist/scripts/gen-crds.js --check
+
+gen: build
+	node dist/scripts/gen-crds.js
+
+clean:
+	rm -rf dist
