@@ -1,0 +1,271 @@
+/**
+ * From file bytes to documents, with exact source positions.
+ *
+ * Two parsers, one answer:
+ *  - the fast path parses with js-yaml (about 10× faster) and keeps the text,
+ *    so a position is computed only when a problem needs one;
+ *  - the careful path parses with `yaml`, which keeps a node tree with source
+ *    ranges. It is used to locate problems, and to parse outright any file that
+ *    js-yaml refuses (syntax errors, duplicate keys, tabs) or that contains
+ *    aliases (so an alias bomb is refused by a bounded expansion, never
+ *    expanded), or that is too large to trust the fast path's size check.
+ */
+import jsyaml from 'js-yaml';
+import { LineCounter, parseAllDocuments, isNode, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
+import type { Problem } from './problem.js';
+
+export type Path = ReadonlyArray<string | number>;
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ParseLimits {
+  /** Largest document accepted, in bytes (etcd's default request limit, 1.5 MiB). */
+  maxDocumentBytes: number;
+  /** Most aliases a document may dereference. */
+  maxAliases: number;
+}
+
+export const DEFAULT_LIMITS: ParseLimits = {
+  maxDocumentBytes: 1_572_864,
+  maxAliases: 100,
+};
+
+/** One YAML/JSON document of a file. */
+export interface SourceDocument {
+  file: string;
+  /** Index of the document in its file (0-based, empty documents included). */
+  index: number;
+  value: unknown;
+  /** Where this value sits in its document: [] for a document, ['items', i] for an item of a `kind: List`. */
+  base: Path;
+  locate(path: Path): Position;
+}
+
+export interface ParsedFile {
+  documents: SourceDocument[];
+  problems: Problem[];
+}
+
+/** Whether the text may hold an alias (`*name` after space or a flow indicator). */
+const ALIAS_TOKEN = /(?:^|[\s[{,:-])\*[^\s,[\]{}]/m;
+
+/** Lazily built position index of one file, shared by its documents. */
+class FileLocator {
+  private docs?: Document.Parsed[];
+  private counter?: LineCounter;
+  constructor(private readonly text: string) {}
+
+  private ensure(): { docs: Document.Parsed[]; counter: LineCounter } {
+    if (!this.docs || !this.counter) {
+      this.counter = new LineCounter();
+      this.docs = parseAllDocuments(this.text, { lineCounter: this.counter, keepSourceTokens: false }) as Document.Parsed[];
+      if (!Array.isArray(this.docs)) this.docs = [];
+    }
+    return { docs: this.docs, counter: this.counter };
+  }
+
+  /** Position of the node at `path` in document `index`, or of its nearest existing ancestor. */
+  locate(index: number, path: Path): Position {
+    const { docs, counter } = this.ensure();
+    const doc = docs[index];
+    if (!doc) return { line: 1, column: 1 };
+    let node: unknown = doc.contents;
+    let offset = doc.contents && isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : (doc.range?.[0] ?? 0);
+    for (const key of path) {
+      const step = childOf(node, key);
+      if (!step) break;
+      node = step.node;
+      if (step.offset !== undefined) offset = step.offset;
+    }
+    const pos = counter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  }
+}
+
+/** The child at `key`, with the offset to report: a value's start, or its key's start when the value is empty. */
+function childOf(node: unknown, key: string | number): { node: unknown; offset?: number } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const k = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (String(k) === String(key)) {
+        const v = pair.value;
+        if (isNode(v) && v.range && !(isScalar(v) && v.source === '' && v.value === null)) return { node: v, offset: v.range[0] };
+        const kr = isNode(pair.key) ? pair.key.range : undefined;
+        return { node: v, offset: kr ? kr[0] : undefined };
+      }
+    }
+    return undefined;
+  }
+  if (isSeq(node) && typeof key === 'number') {
+    const item = node.items[key];
+    if (isNode(item) && item.range) return { node: item, offset: item.range[0] };
+    return undefined;
+  }
+  return undefined;
+}
+
+function problemAt(file: string, pos: Position, rule: string, message: string): Problem {
+  return { file, line: pos.line, column: pos.column, kind: '', name: '', rule, severity: 'error', message };
+}
+
+/** Byte offset of the first invalid UTF-8 sequence, or -1. */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  let i = 0;
+  const n = buf.length;
+  while (i < n) {
+    const b = buf[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    let cp = b & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
+    for (let k = 1; k <= need; k++) {
+      const c = buf[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/** Line and column (1-based, in characters) of a byte offset in a buffer. */
+function positionOfByte(buf: Uint8Array, offset: number): Position {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (buf[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const prefix = Buffer.from(buf.subarray(lineStart, offset)).toString('utf8');
+  return { line, column: [...prefix].length + 1 };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Decode bytes as UTF-8, or report where they stop being UTF-8. */
+export function decodeUtf8(file: string, buf: Uint8Array): { text?: string; problem?: Problem } {
+  try {
+    return { text: utf8.decode(buf) };
+  } catch {
+    const at = firstInvalidUtf8(buf);
+    const pos = positionOfByte(buf, at < 0 ? 0 : at);
+    const byte = at >= 0 ? buf[at]! : 0;
+    return {
+      problem: problemAt(
+        file,
+        pos,
+        'invalid-utf8',
+        `the file is not valid UTF-8: byte 0x${byte.toString(16).padStart(2, '0')} at offset ${at} starts no valid character; save the file as UTF-8`,
+      ),
+    };
+  }
+}
+
+/** Parse a file's text into documents (see the module comment for the two paths). */
+export function parseText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
+  const locator = new FileLocator(text);
+  if (text.length <= limits.maxDocumentBytes && !ALIAS_TOKEN.test(text)) {
+    let values: unknown[] | undefined;
+    try {
+      values = jsyaml.loadAll(text, undefined, { schema: jsyaml.CORE_SCHEMA, json: false });
+    } catch {
+      values = undefined;
+    }
+    if (values) {
+      const documents: SourceDocument[] = [];
+      values.forEach((value, index) => {
+        if (value === null || value === undefined) return;
+        documents.push({ file, index, value, base: [], locate: (p) => locator.locate(index, p) });
+      });
+      return { documents, problems: [] };
+    }
+  }
+  return parseCarefully(file, text, limits, locator);
+}
+
+const YAML_MESSAGES: Record<string, string> = {
+  TAB_AS_INDENT: 'tab characters are not allowed for indentation in YAML; indent with spaces',
+  DUPLICATE_KEY: 'duplicate key: a key may appear only once in a mapping; the second value would silently win in other tools',
+};
+
+function parseCarefully(file: string, text: string, limits: ParseLimits, locator: FileLocator): ParsedFile {
+  const counter = new LineCounter();
+  const problems: Problem[] = [];
+  const documents: SourceDocument[] = [];
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+  } catch (err) {
+    problems.push(problemAt(file, { line: 1, column: 1 }, 'yaml-syntax', `cannot parse: ${(err as Error).message}`));
+    return { documents, problems };
+  }
+  if (!Array.isArray(docs)) docs = [];
+  const at = (offset: number): Position => {
+    const p = counter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  docs.forEach((doc, index) => {
+    const start = doc.range?.[0] ?? 0;
+    const end = doc.range?.[2] ?? doc.range?.[1] ?? start;
+    if (end - start > limits.maxDocumentBytes) {
+      problems.push(
+        problemAt(file, at(start), 'document-too-large', `document is ${end - start} bytes; the limit is ${limits.maxDocumentBytes} bytes`),
+      );
+      return;
+    }
+    if (doc.errors.length > 0) {
+      // One clear problem per error, at its place.
+      for (const e of doc.errors) {
+        const rule = e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
+        const msg = YAML_MESSAGES[e.code] ?? e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        problems.push(problemAt(file, at(e.pos[0]), rule, msg));
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliases });
+    } catch (err) {
+      const aliasLike = err instanceof ReferenceError || /alias/i.test((err as Error).message);
+      problems.push(
+        problemAt(
+          file,
+          at(start),
+          aliasLike ? 'alias-limit' : 'yaml-syntax',
+          aliasLike
+            ? `document expands too many aliases (limit ${limits.maxAliases}); refused without expanding (a YAML "billion laughs" bomb?)`
+            : `cannot read document: ${(err as Error).message}`,
+        ),
+      );
+      return;
+    }
+    if (value === null || value === undefined) return;
+    documents.push({ file, index, value, base: [], locate: (p) => locator.locate(index, p) });
+  });
+  return { documents, problems };
+}
+
+/** Whether a parsed value is a plain mapping. */
+export function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}

@@ -1,0 +1,65 @@
+/**
+ * Problems the validator reports, and the catalogue of rule ids. The ids are
+ * a stable contract: CI configurations, SARIF consumers and people grep for them.
+ */
+
+export type Severity = 'error' | 'warning';
+
+export interface Problem {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** Kind of the object concerned ("" when the problem is not about one object). */
+  kind: string;
+  /** metadata.name of the object concerned ("" when unknown). */
+  name: string;
+  rule: string;
+  severity: Severity;
+  message: string;
+}
+
+export interface RuleInfo {
+  id: string;
+  severity: Severity;
+  summary: string;
+}
+
+/** Every rule the validator can report. */
+export const RULES: readonly RuleInfo[] = [
+  // reading and parsing
+  { id: 'invalid-utf8', severity: 'error', summary: 'The file is not valid UTF-8.' },
+  { id: 'yaml-syntax', severity: 'error', summary: 'The YAML or JSON text does not parse (includes tab indentation).' },
+  { id: 'duplicate-key', severity: 'error', summary: 'A mapping has the same key twice.' },
+  { id: 'alias-limit', severity: 'error', summary: 'Too many YAML aliases (an alias bomb); refused without expanding.' },
+  { id: 'document-too-large', severity: 'error', summary: 'A file or document is larger than the configured limit.' },
+  { id: 'not-an-object', severity: 'error', summary: 'A document is not a mapping (a list, a string, a number).' },
+  { id: 'unknown-kind', severity: 'error', summary: 'apiVersion is of group winha.io but the version or kind is unknown.' },
+  { id: 'schema', severity: 'error', summary: 'A field is missing, unknown, of the wrong type or out of its allowed values.' },
+  // cross-object rules (design §2)
+  { id: 'duplicate-object', severity: 'error', summary: 'Two documents declare the same kind, namespace and name.' },
+  { id: 'dangling-reference', severity: 'error', summary: 'A group, cluster or other object is named but not declared.' },
+  { id: 'ambiguous-cluster', severity: 'error', summary: 'A group names no cluster while its namespace declares several.' },
+  { id: 'node-not-in-cluster', severity: 'error', summary: 'A node named by a group, mirror or VIP is not a node of the cluster.' },
+  { id: 'duplicate-node', severity: 'error', summary: 'A node is listed twice in a cluster or group.' },
+  { id: 'duplicate-priority', severity: 'error', summary: 'Two nodes of one group have the same priority.' },
+  { id: 'priority-out-of-range', severity: 'error', summary: 'A priority is outside 1–999.' },
+  { id: 'binding-conflict', severity: 'error', summary: 'Two bindings share protocol, IP, port and host header (the IIS kit\'s 9422, caught before it happens).' },
+  { id: 'binding-address-not-virtual', severity: 'error', summary: 'A binding IP is not a VirtualIP of the site\'s group (or is "*").' },
+  { id: 'binding-protocol-mismatch', severity: 'error', summary: 'A binding protocol does not belong to the site\'s service (http/https for Web, ftp/ftps for FTP, smtp for SMTP).' },
+  { id: 'certificate-required', severity: 'error', summary: 'An https or ftps binding has no certificateThumbprint.' },
+  { id: 'duplicate-virtual-ip', severity: 'error', summary: 'Two VirtualIPs declare the same address.' },
+  { id: 'vip-shared-across-groups', severity: 'error', summary: 'A site of one group binds a VirtualIP that belongs to another group.' },
+  { id: 'content-not-on-mirror', severity: 'error', summary: 'A site\'s physicalPath is not on a Mirror of its group (or is a UNC path).' },
+  { id: 'duplicate-mirror-volume', severity: 'error', summary: 'Two Mirrors of one cluster declare the same volume letter.' },
+  { id: 'mirror-system-volume', severity: 'error', summary: 'A Mirror declares the system volume C:, which DataKeeper cannot mirror.' },
+  { id: 'mirror-endpoint-mismatch', severity: 'error', summary: 'A Mirror\'s endpoint nodes differ from its group\'s nodes.' },
+  { id: 'invalid-site-name', severity: 'error', summary: 'siteName has characters other than letters, digits and "-" (IIS kit rule).' },
+  { id: 'timing-unsafe', severity: 'error', summary: 'renewDeadline ≥ leaseDuration or retryPeriod ≥ renewDeadline: self-fencing could come too late.' },
+  { id: 'single-node-group', severity: 'warning', summary: 'A group can run on one node only: it is not protected.' },
+  { id: 'group-without-resources', severity: 'warning', summary: 'A group has no VirtualIP, Mirror or IISSite.' },
+  { id: 'credentials-missing', severity: 'error', summary: 'An FTP deep check with login: credentials names no credentialsSecretRef.' },
+];
+
+export const RULE_BY_ID: ReadonlyMap<string, RuleInfo> = new Map(RULES.map((r) => [r.id, r]));
