@@ -12,7 +12,7 @@ export interface Entry {
   name: string;
   /** The object as written (no defaults filled in). */
   obj: Record<string, unknown>;
-  /** Whether it passed its schema; rules read the content of valid objects only. */
+  /** Whether its shape is right (types, required fields); rules read the content of such objects only. */
   valid: boolean;
   /** Where it came from; absent for context objects (already in the store). */
   doc?: SourceDocument;

@@ -11,7 +11,15 @@ export interface SchemaIssue {
   path: Path;
   rule: string;
   message: string;
+  /**
+   * Whether the data has the wrong shape (a missing field, a wrong type). A
+   * value error (out of range, bad pattern, unknown field) leaves the shape
+   * intact, so cross-object rules can still read the object.
+   */
+  structural: boolean;
 }
+
+const STRUCTURAL_KEYWORDS = new Set(['type', 'required', 'minItems', 'const']);
 
 let compiled: Map<string, ValidateFunction> | undefined;
 
@@ -110,7 +118,7 @@ function isPriority(path: Path): boolean {
   return path[path.length - 1] === 'priority';
 }
 
-function translate(e: ErrorObject): SchemaIssue {
+function translate(e: ErrorObject): Omit<SchemaIssue, 'structural'> {
   const path = pointerToPath(e.instancePath);
   const where = displayPath(path);
   const params = e.params as Record<string, unknown>;
@@ -176,18 +184,18 @@ function translate(e: ErrorObject): SchemaIssue {
 /** Check an object of a known kind against its schema; no issues means valid. */
 export function checkSchema(kind: KindName, value: unknown): SchemaIssue[] {
   const validate = validators().get(kind);
-  if (!validate) return [{ path: ['kind'], rule: 'unknown-kind', message: `unknown kind ${kind}` }];
+  if (!validate) return [{ path: ['kind'], rule: 'unknown-kind', message: `unknown kind ${kind}`, structural: true }];
   let ok: boolean;
   try {
     ok = validate(value) as boolean;
   } catch (err) {
-    return [{ path: [], rule: 'schema', message: `document cannot be checked: ${(err as Error).message}` }];
+    return [{ path: [], rule: 'schema', message: `document cannot be checked: ${(err as Error).message}`, structural: true }];
   }
   if (ok) return [];
   const seen = new Set<string>();
   const issues: SchemaIssue[] = [];
   for (const e of validate.errors ?? []) {
-    const issue = translate(e);
+    const issue: SchemaIssue = { ...translate(e), structural: STRUCTURAL_KEYWORDS.has(e.keyword) };
     const key = `${issue.rule}|${issue.message}`;
     if (seen.has(key)) continue;
     seen.add(key);

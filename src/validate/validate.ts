@@ -35,8 +35,8 @@ export interface ValidationReport {
   documents: number;
   skipped: number;
   problems: Problem[];
-  /** The WinHA objects read, in input order (valid or not), with their source documents. */
-  objects: { obj: Record<string, unknown>; doc: SourceDocument; valid: boolean }[];
+  /** The WinHA objects read, in input order, with their source documents. */
+  objects: { obj: Record<string, unknown>; doc: SourceDocument }[];
 }
 
 interface Classified {
@@ -108,7 +108,7 @@ function classify(docs: SourceDocument[], problems: Problem[]): Classified {
     const issues = checkSchema(info.kind, v);
     for (const issue of issues) problems.push(docProblem(doc, issue.path, issue.rule, issue.message, info.kind, name));
     if (!name) continue; // unnamed objects cannot take part in cross-object rules
-    entries.push({ kind: info.kind, namespace, name, obj: v, valid: issues.length === 0, doc });
+    entries.push({ kind: info.kind, namespace, name, obj: v, valid: !issues.some((i) => i.structural), doc });
   }
   return { entries, documents, skipped };
 }
@@ -125,7 +125,7 @@ export function validateDocuments(docs: SourceDocument[], opts: ValidateOptions 
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : DEFAULT_NAMESPACE;
     // An object in the input replaces its stored version.
     if (entries.some((e) => e.kind === info.kind && e.namespace === namespace && e.name === meta['name'])) continue;
-    contextEntries.push({ kind: info.kind, namespace, name: meta['name'], obj: o, valid: checkSchema(info.kind, o).length === 0 });
+    contextEntries.push({ kind: info.kind, namespace, name: meta['name'], obj: o, valid: !checkSchema(info.kind, o).some((i) => i.structural) });
   }
   const all = [...entries, ...contextEntries];
   problems.push(...runRules(all));
@@ -135,7 +135,7 @@ export function validateDocuments(docs: SourceDocument[], opts: ValidateOptions 
     documents,
     skipped,
     problems,
-    objects: entries.map((e) => ({ obj: e.obj, doc: e.doc!, valid: e.valid })),
+    objects: entries.map((e) => ({ obj: e.obj, doc: e.doc! })),
   };
 }
 
