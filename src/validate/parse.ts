@@ -93,9 +93,11 @@ function childOf(node: unknown, key: string | number): { node: unknown; offset?:
       const k = isScalar(pair.key) ? pair.key.value : pair.key;
       if (String(k) === String(key)) {
         const v = pair.value;
-        if (isNode(v) && v.range && !(isScalar(v) && v.source === '' && v.value === null)) return { node: v, offset: v.range[0] };
         const kr = isNode(pair.key) ? pair.key.range : undefined;
-        return { node: v, offset: kr ? kr[0] : undefined };
+        // A scalar is reported where its value starts; a mapping or list (and an
+        // empty value) where its key is, which is the line a person looks for.
+        if (isScalar(v) && v.range && !(v.source === '' && v.value === null)) return { node: v, offset: v.range[0] };
+        return { node: v, offset: kr ? kr[0] : isNode(v) && v.range ? v.range[0] : undefined };
       }
     }
     return undefined;

@@ -196,7 +196,7 @@ export function checkSchema(kind: KindName, value: unknown): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   for (const e of validate.errors ?? []) {
     const issue: SchemaIssue = { ...translate(e), structural: STRUCTURAL_KEYWORDS.has(e.keyword) };
-    const key = `${issue.rule}|${issue.message}`;
+    const key = `${issue.path.join('/')}|${issue.rule}|${issue.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     issues.push(issue);
