@@ -10,6 +10,7 @@ $(NODE_MODULES): package.json package-lock.json
 
 build: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
+	node dist/scripts/gen-validators.js
 
 # The main job. Until the live demo exists: validate and print the examples.
 run: build

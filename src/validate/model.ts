@@ -22,6 +22,8 @@ export interface RuleContext {
   entries: readonly Entry[];
   /** Valid objects of a kind, per namespace. */
   valid(kind: KindName): readonly Entry[];
+  /** Every object (valid or not) of a kind in a namespace. */
+  inNamespace(kind: KindName, namespace: string): readonly Entry[];
   /** Any declared object (valid or not) of kind/namespace/name: enough to resolve a reference. */
   declared(kind: KindName, namespace: string, name: string): Entry | undefined;
   report(entry: Entry, path: Path, rule: string, message: string, severity?: Severity): void;

@@ -186,7 +186,7 @@ export function decodeUtf8(file: string, buf: Uint8Array): { text?: string; prob
 /** Parse a file's text into documents (see the module comment for the two paths). */
 export function parseText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
   const locator = new FileLocator(text);
-  if (text.length <= limits.maxDocumentBytes && !ALIAS_TOKEN.test(text)) {
+  if (text.length <= limits.maxDocumentBytes && !(text.includes('*') && ALIAS_TOKEN.test(text))) {
     let values: unknown[] | undefined;
     try {
       values = jsyaml.loadAll(text, undefined, { schema: jsyaml.CORE_SCHEMA, json: false });

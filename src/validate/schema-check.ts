@@ -2,7 +2,8 @@
  * Schema checks: one ajv validator per kind, compiled once per process, and
  * the translation of ajv's errors into problems a person can act on.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compileValidators } from './compile-schemas.js';
 import { KINDS, type KindName } from '../api/kinds.js';
 import type { Path } from './parse.js';
 
@@ -23,14 +24,23 @@ const STRUCTURAL_KEYWORDS = new Set(['type', 'required', 'minItems', 'const']);
 
 let compiled: Map<string, ValidateFunction> | undefined;
 
-/** The ajv instance and validators (lazily, once). */
+/** Validators generated at build time, when present (see compile-schemas.ts). */
+const generatedModule = './compiled-validators.js';
+const precompiled = (await import(generatedModule).catch(() => undefined)) as Record<string, ValidateFunction> | undefined;
+
+/** One validator per kind: the build's precompiled ones, else compiled now (once). */
 function validators(): Map<string, ValidateFunction> {
   if (compiled) return compiled;
-  const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, allowUnionTypes: false });
-  ajv.addVocabulary(['x-kubernetes-list-type', 'x-kubernetes-list-map-keys']);
-  compiled = new Map();
-  for (const k of KINDS) compiled.set(k.kind, ajv.compile(k.schema));
+  if (precompiled && KINDS.every((k) => typeof precompiled[k.kind] === 'function')) {
+    compiled = new Map(KINDS.map((k) => [k.kind, precompiled[k.kind]!]));
+  } else compiled = compileValidators();
   return compiled;
+}
+
+/** Whether the build's precompiled validators are in use (for tests). */
+export function usingPrecompiledValidators(): boolean {
+  validators();
+  return compiled !== undefined && precompiled !== undefined && compiled.get('Cluster') === precompiled['Cluster'];
 }
 
 /** Split ajv's JSON-pointer instancePath into path segments (numbers for indices). */

@@ -144,7 +144,12 @@ export function runRules(all: Entry[]): Problem[] {
   const out: Problem[] = [];
   const validByKind = new Map<KindName, Entry[]>();
   const declared = new Map<string, Entry>();
+  const byNamespace = new Map<string, Entry[]>();
   for (const e of all) {
+    const nsKey = `${e.kind}/${e.namespace}`;
+    const inNs = byNamespace.get(nsKey);
+    if (inNs) inNs.push(e);
+    else byNamespace.set(nsKey, [e]);
     if (e.valid) {
       const list = validByKind.get(e.kind);
       if (list) list.push(e);
@@ -157,6 +162,7 @@ export function runRules(all: Entry[]): Problem[] {
   const ctx: RuleContext = {
     entries: all,
     valid: (kind) => validByKind.get(kind) ?? [],
+    inNamespace: (kind, namespace) => byNamespace.get(`${kind}/${namespace}`) ?? [],
     declared: (kind, namespace, name) => declared.get(key(kind, namespace, name)),
     report(entry, path, rule, message, severity?: Severity) {
       if (!entry.doc) return;

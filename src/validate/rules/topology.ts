@@ -49,7 +49,7 @@ export function clusterOfGroup(ctx: RuleContext, group: Entry, report: boolean):
     }
     return c;
   }
-  const clusters = ctx.entries.filter((e) => e.kind === 'Cluster' && e.namespace === group.namespace);
+  const clusters = ctx.inNamespace('Cluster', group.namespace);
   if (clusters.length === 1) return clusters[0];
   if (report) {
     if (clusters.length === 0) {
@@ -114,6 +114,10 @@ export const clusterRules: Rule = (ctx) => {
 };
 
 export const groupRules: Rule = (ctx) => {
+  const groupsWithResources = new Set<string>();
+  for (const e of ctx.entries) {
+    if (e.kind === 'VirtualIP' || e.kind === 'Mirror' || e.kind === 'IISSite') groupsWithResources.add(`${e.namespace}/${groupOf(e)}`);
+  }
   for (const g of ctx.valid('FailoverGroup')) {
     const spec = specOf<FailoverGroupSpec>(g);
     const cluster = clusterOfGroup(ctx, g, true);
@@ -158,10 +162,7 @@ export const groupRules: Rule = (ctx) => {
         'warning',
       );
     }
-    const hasResources = ctx.entries.some(
-      (e) => (e.kind === 'VirtualIP' || e.kind === 'Mirror' || e.kind === 'IISSite') && e.namespace === g.namespace && groupOf(e) === g.name,
-    );
-    if (!hasResources) {
+    if (!groupsWithResources.has(`${g.namespace}/${g.name}`)) {
       ctx.report(g, ['metadata', 'name'], 'group-without-resources', `FailoverGroup ${g.name} has no VirtualIP, Mirror or IISSite`, 'warning');
     }
   }
