@@ -15,7 +15,7 @@ build: $(NODE_MODULES)
 # The main job. Until the live demo exists: validate and print the examples.
 run: build
 	node bin/winha.js validate -R manifests/examples
-	node bin/winha.js validate -R manifests/examples -o json
+	@echo; echo "JSON report (the contract CI tools read):"; node bin/winha.js validate -R manifests/examples -o json
 
 test: build
 	./scripts/test.sh
