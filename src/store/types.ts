@@ -68,9 +68,10 @@ export interface ListResult {
 
 export interface WatchOptions extends ListOptions {
   /**
-   * Deliver every change after this revision. Omit (or "0") to first receive
-   * an ADDED event for every current object, then changes (Kubernetes'
-   * "start at most recent" semantics).
+   * Deliver every change after this revision (a list's resourceVersion, or
+   * the last event's). Omit to first receive an ADDED event for every current
+   * object, then changes (Kubernetes' "start at most recent" semantics).
+   * "0" is an ordinary revision here (the empty store), not Kubernetes' "any".
    * A revision that has been compacted away fails the watch with GoneError: relist.
    */
   resourceVersion?: string;

@@ -86,7 +86,7 @@ export class EngineWatch implements Watch, EngineListener {
     if (this.closed) return;
     const engine = this.source.engine;
     const rv = this.options.resourceVersion;
-    if (rv === undefined || rv === '' || rv === '0') {
+    if (rv === undefined || rv === '') {
       for (const o of engine.listObjects(this.kind, this.options.namespace, this.matches)) {
         this.push({ type: 'ADDED', object: clone(o), resourceVersion: o.metadata.resourceVersion });
       }
