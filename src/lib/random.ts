@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * The only source of randomness. Seeded (mulberry32) so a simulation run with
  * the same seed draws the same numbers.
@@ -33,4 +35,18 @@ export class SeededRandom implements Random {
 /** A non-deterministic seed for real runs (the one place Math.random is allowed). */
 export function freshSeed(): number {
   return Math.floor(Math.random() * 0xffffffff);
+}
+
+/**
+ * An RFC 4122 version-4 UUID (object uids, lease identities). Drawn from
+ * `random` when given (deterministic in the simulation), else from the
+ * operating system's cryptographic source.
+ */
+export function uuid(random?: Random): string {
+  if (!random) return randomUUID();
+  const hex = Array.from({ length: 16 }, () => random.int(0, 255).toString(16).padStart(2, '0'));
+  hex[6] = ((parseInt(hex[6]!, 16) & 0x0f) | 0x40).toString(16).padStart(2, '0');
+  hex[8] = ((parseInt(hex[8]!, 16) & 0x3f) | 0x80).toString(16).padStart(2, '0');
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

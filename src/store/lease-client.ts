@@ -1,0 +1,129 @@
+/**
+ * LeaseStore on top of any backend that can read a lease record and
+ * compare-and-swap it on its revision.
+ *
+ * EXPIRY RULE (client-go's leaderelection, anchors-k8s §1.1; Patroni does the same):
+ * a candidate may take a lease held by someone else only when it has itself
+ * observed the record unchanged (same revision) for at least the record's
+ * leaseDurationSeconds, measured on ITS OWN monotonic clock. It never compares
+ * the holder's renewTime (another machine's wall clock) with its own wall
+ * clock: clocks skew, jump and get corrected, and a skewed standby would steal
+ * a live lease. Consequences:
+ *  - a candidate that first sees a held lease must wait a full duration, even
+ *    if the holder died long ago (that is the price of skew-safety);
+ *  - every renewal changes the revision and restarts every observer's count;
+ *  - a released lease (empty holder) may be taken at once;
+ *  - observations live in this client object: a restarted agent starts counting
+ *    again from zero.
+ * The epoch is incremented each time a holder takes the lease (a fencing token
+ * for the executor); renewals and release keep it.
+ */
+import type { Clock } from '../lib/clock.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import { timestamp } from './objects.js';
+import type { AcquireResult, LeaseRecord, LeaseStore } from './types.js';
+
+/** What a backend must offer for leases. */
+export interface LeaseBackend {
+  readLease(name: string): Promise<LeaseRecord | null>;
+  /** Write `next` if the stored revision is still `expectedRevision` (null: must not exist); else ConflictError. */
+  writeLease(next: Omit<LeaseRecord, 'revision'>, expectedRevision: string | null): Promise<LeaseRecord>;
+}
+
+interface Observation {
+  revision: string;
+  /** clock.monotonic() when we first saw this revision. */
+  since: number;
+}
+
+export class LeaseClient implements LeaseStore {
+  private observed = new Map<string, Observation>();
+
+  constructor(
+    private readonly backend: LeaseBackend,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(name: string): Promise<LeaseRecord | null> {
+    return this.observe(name, await this.backend.readLease(name));
+  }
+
+  async acquire(name: string, holder: string, durationSeconds: number): Promise<AcquireResult> {
+    if (!holder) throw new ConflictError(`lease ${name}: a holder identity is required`);
+    const cur = await this.get(name);
+    const now = timestamp(this.clock.now());
+    const take = async (expected: string | null, epoch: number): Promise<AcquireResult> => {
+      try {
+        const lease = await this.write(
+          { name, holder, epoch, acquireTime: now, renewTime: now, leaseDurationSeconds: durationSeconds },
+          expected,
+        );
+        return { acquired: true, lease };
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        // Someone else wrote first: we lost this round.
+        const again = await this.get(name);
+        if (!again) throw e;
+        return { acquired: false, lease: again, retryAfterMs: this.remainingMs(again) };
+      }
+    };
+    if (!cur) return take(null, 1);
+    if (cur.holder === holder) {
+      const lease = await this.write({ ...withoutRevision(cur), renewTime: now, leaseDurationSeconds: durationSeconds }, cur.revision);
+      return { acquired: true, lease };
+    }
+    if (cur.holder === '' || this.remainingMs(cur) <= 0) return take(cur.revision, cur.epoch + 1);
+    return { acquired: false, lease: cur, retryAfterMs: this.remainingMs(cur) };
+  }
+
+  async renew(name: string, holder: string, epoch: number): Promise<LeaseRecord> {
+    const cur = await this.mine(name, holder, epoch, 'renew');
+    return this.write({ ...withoutRevision(cur), renewTime: timestamp(this.clock.now()) }, cur.revision);
+  }
+
+  async release(name: string, holder: string, epoch: number): Promise<LeaseRecord> {
+    const cur = await this.mine(name, holder, epoch, 'release');
+    return this.write({ ...withoutRevision(cur), holder: '', renewTime: timestamp(this.clock.now()) }, cur.revision);
+  }
+
+  private async mine(name: string, holder: string, epoch: number, verb: string): Promise<LeaseRecord> {
+    const cur = await this.get(name);
+    if (!cur) throw new NotFoundError(`lease ${name} not found; cannot ${verb} it`);
+    if (cur.holder !== holder || cur.epoch !== epoch) {
+      const by = cur.holder ? `held by ${cur.holder} (epoch ${cur.epoch})` : `released (epoch ${cur.epoch})`;
+      throw new ConflictError(`lease ${name} is ${by}, not by ${holder} (epoch ${epoch}); cannot ${verb} it`);
+    }
+    return cur;
+  }
+
+  private async write(next: Omit<LeaseRecord, 'revision'>, expected: string | null): Promise<LeaseRecord> {
+    try {
+      return this.observe(next.name, await this.backend.writeLease(next, expected))!;
+    } catch (e) {
+      if (e instanceof ConflictError) await this.get(next.name);
+      throw e;
+    }
+  }
+
+  /** How long `rec` must still stay unchanged, by our own observation, before it counts as expired. */
+  private remainingMs(rec: LeaseRecord): number {
+    const o = this.observed.get(rec.name);
+    const since = o && o.revision === rec.revision ? o.since : this.clock.monotonic();
+    return Math.max(0, rec.leaseDurationSeconds * 1000 - (this.clock.monotonic() - since));
+  }
+
+  private observe(name: string, rec: LeaseRecord | null): LeaseRecord | null {
+    if (!rec) {
+      this.observed.delete(name);
+      return null;
+    }
+    const o = this.observed.get(name);
+    if (!o || o.revision !== rec.revision) this.observed.set(name, { revision: rec.revision, since: this.clock.monotonic() });
+    return rec;
+  }
+}
+
+function withoutRevision(r: LeaseRecord): Omit<LeaseRecord, 'revision'> {
+  const { revision: _r, ...rest } = r;
+  return rest;
+}

@@ -1,0 +1,162 @@
+/**
+ * memory:// — the whole store in this process. Used by tests and the
+ * simulation, on virtual time: it never touches real timers (bookmarks use the
+ * injected clock) and everything happens in one synchronous step per operation.
+ *
+ * `memory://` is a fresh private store; `memory://NAME` is shared by every
+ * connection opened with that name in this process (several simulated agents).
+ * Each connection has its own LeaseStore client (its own lease observations).
+ */
+import { SystemClock, type Clock } from '../lib/clock.js';
+import { uuid, type Random } from '../lib/random.js';
+import { Engine } from './engine.js';
+import { NotFoundError, UnavailableError, describeObject } from './errors.js';
+import { LeaseClient, type LeaseBackend } from './lease-client.js';
+import { clone } from './objects.js';
+import { runBatch, single, type OpContext } from './ops.js';
+import { compileSelector } from './selector.js';
+import type {
+  BatchOp,
+  BatchResult,
+  DeleteOptions,
+  LeaseRecord,
+  ListOptions,
+  ListResult,
+  ObjectInput,
+  ObjectStore,
+  Store,
+  StoredObject,
+  Watch,
+  WatchOptions,
+} from './types.js';
+import { EngineWatch, type WatchSource } from './watch.js';
+
+export const DEFAULT_HISTORY_LIMIT = 10_000;
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+  /** Source for uids (seeded in the simulation). */
+  random?: Random;
+  /** Changes kept for watch resume (at least this many). Only used when the store is created. */
+  historyLimit?: number;
+}
+
+const shared = new Map<string, Engine>();
+
+/** Forget a named shared memory store (tests). */
+export function dropMemoryStore(name: string): void {
+  shared.delete(name);
+}
+
+export class MemoryStore implements Store, ObjectStore, LeaseBackend, WatchSource {
+  readonly objects: ObjectStore = this;
+  readonly leases: LeaseClient;
+  readonly clock: Clock;
+  readonly engine: Engine;
+  private readonly ctx: OpContext;
+  private readonly watches = new Set<Watch>();
+  private closed = false;
+
+  constructor(
+    readonly url: string,
+    options: MemoryStoreOptions = {},
+    engine?: Engine,
+  ) {
+    this.clock = options.clock ?? new SystemClock();
+    this.engine = engine ?? new Engine(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    const random = options.random;
+    this.ctx = { nowMs: () => this.clock.now(), newUid: () => uuid(random) };
+    this.leases = new LeaseClient(this, this.clock);
+  }
+
+  /** Another connection to the same data (another simulated node), with its own clock and lease observations. */
+  connect(options: Omit<MemoryStoreOptions, 'historyLimit'> = {}): MemoryStore {
+    return new MemoryStore(this.url, options, this.engine);
+  }
+
+  async get(kind: string, namespace: string, name: string): Promise<StoredObject> {
+    this.check();
+    const o = this.engine.getObject(kind, namespace, name);
+    if (!o) throw new NotFoundError(`${describeObject(kind, namespace, name)} not found`);
+    return clone(o);
+  }
+
+  async list(kind: string, options: ListOptions = {}): Promise<ListResult> {
+    this.check();
+    const items = this.engine.listObjects(kind, options.namespace, compileSelector(options.labelSelector)).map(clone);
+    return { items, resourceVersion: String(this.engine.revision) };
+  }
+
+  watch(kind: string, options?: WatchOptions): Watch {
+    this.check();
+    const w = new EngineWatch(this, kind, options);
+    this.watches.add(w);
+    return w;
+  }
+
+  create(object: ObjectInput): Promise<StoredObject> {
+    return this.one({ op: 'create', object });
+  }
+  update(object: ObjectInput): Promise<StoredObject> {
+    return this.one({ op: 'update', object });
+  }
+  updateStatus(object: ObjectInput): Promise<StoredObject> {
+    return this.one({ op: 'updateStatus', object });
+  }
+  delete(kind: string, namespace: string, name: string, options?: DeleteOptions): Promise<StoredObject> {
+    return this.one({ op: 'delete', kind, namespace, name, ...(options ? { options } : {}) });
+  }
+
+  async batch(ops: BatchOp[]): Promise<BatchResult[]> {
+    this.check();
+    const txn = this.engine.begin();
+    const results = runBatch(txn, ops, this.ctx);
+    this.engine.commit(txn);
+    return results;
+  }
+
+  private async one(op: BatchOp): Promise<StoredObject> {
+    return single(await this.batch([op]));
+  }
+
+  // LeaseBackend
+  async readLease(name: string): Promise<LeaseRecord | null> {
+    this.check();
+    const l = this.engine.getLease(name);
+    return l ? { ...l } : null;
+  }
+  async writeLease(next: Omit<LeaseRecord, 'revision'>, expectedRevision: string | null): Promise<LeaseRecord> {
+    this.check();
+    const txn = this.engine.begin();
+    const lease = txn.putLease(next, expectedRevision);
+    this.engine.commit(txn);
+    return { ...lease };
+  }
+
+  // WatchSource
+  async sync(): Promise<void> {}
+  attach(w: Watch): void {
+    this.watches.add(w);
+  }
+  detach(w: Watch): void {
+    this.watches.delete(w);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of [...this.watches]) w.close();
+  }
+
+  private check(): void {
+    if (this.closed) throw new UnavailableError(`store ${this.url} is closed`);
+  }
+}
+
+/** Open memory:// (private) or memory://NAME (shared in this process). */
+export function openMemoryStore(name: string, options: MemoryStoreOptions = {}): MemoryStore {
+  const url = `memory://${name}`;
+  if (!name) return new MemoryStore(url, options);
+  let engine = shared.get(name);
+  if (!engine) shared.set(name, (engine = new Engine(options.historyLimit ?? DEFAULT_HISTORY_LIMIT)));
+  return new MemoryStore(url, options, engine);
+}

@@ -1,0 +1,54 @@
+/**
+ * openStore(url, options): the one way the CLI, the agent and the simulation
+ * get a store. The URL comes from the argument, else $WINHA_STORE, else the
+ * embedded default file://./.winha.
+ *
+ *   memory://          a fresh private in-process store
+ *   memory://NAME      an in-process store shared by every connection named NAME
+ *   file://DIR         a directory (relative to cwd, or absolute: file:///var/lib/winha, file://C:/ProgramData/winha)
+ *   etcd://, kubernetes://   not implemented yet (Invalid)
+ */
+import path from 'node:path';
+import { InvalidError } from './errors.js';
+import { FileStore, type FileStoreOptions } from './file/file-store.js';
+import { openMemoryStore, type MemoryStoreOptions } from './memory.js';
+import type { Store } from './types.js';
+
+export const DEFAULT_STORE_URL = 'file://./.winha';
+
+export interface OpenStoreOptions extends FileStoreOptions, MemoryStoreOptions {
+  /** Where $WINHA_STORE is read (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Base for relative file:// paths (default process.cwd()). */
+  cwd?: string;
+}
+
+export function resolveStoreUrl(url: string | undefined, env: Record<string, string | undefined> = process.env): string {
+  const u = url?.trim() || env['WINHA_STORE']?.trim() || DEFAULT_STORE_URL;
+  return u;
+}
+
+/** The directory a file:// URL names. */
+export function fileUrlPath(url: string, cwd: string = process.cwd()): string {
+  let p = decodeURIComponent(url.slice('file://'.length));
+  if (p === '') throw new InvalidError(`store URL ${url}: no directory given (example: file://./.winha)`);
+  if (/^\/[A-Za-z]:[\\/]/.test(p)) p = p.slice(1); // file:///C:/dir
+  if (/^[A-Za-z]:[\\/]/.test(p)) return p;
+  return path.resolve(cwd, p);
+}
+
+export async function openStore(url?: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const u = resolveStoreUrl(url, options.env);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(u)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'memory':
+      return openMemoryStore(u.slice('memory://'.length), options);
+    case 'file':
+      return FileStore.open(fileUrlPath(u, options.cwd), options, u);
+    case 'etcd':
+    case 'kubernetes':
+      throw new InvalidError(`store URL ${u}: the ${scheme} backend is not available yet (use file://DIR or memory://)`);
+    default:
+      throw new InvalidError(`store URL ${u}: unknown scheme (use file://DIR, memory://, etcd://host:port or kubernetes://)`);
+  }
+}
