@@ -6,6 +6,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError, processIO, winhaVersion, type CliIO } from './io.js';
 import { runValidate } from './commands/validate.js';
+import { runApply, runDiff, runDelete } from './commands/apply.js';
+import { runGet, runDescribe, runEvents } from './commands/get.js';
+import { collect } from './store.js';
+import { isStoreError } from '../store/errors.js';
 import { FORMATS } from '../validate/format/index.js';
 
 export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
@@ -38,6 +42,74 @@ Exit codes:
     .option('--no-color', 'never colour the text output')
     .action(async (paths: string[], flags) => setCode(await runValidate(paths, flags, io)));
 
+  const storeOption = () => new Option('--store <url>', 'state store: file://DIR (default file://./.winha), memory://; or $WINHA_STORE');
+
+  program
+    .command('apply')
+    .description('Create or update objects from manifests (three-way merge); nothing is written if any manifest is invalid.')
+    .requiredOption('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
+    .option('-R, --recursive', 'descend into directories')
+    .option('--dry-run', 'show what would change, write nothing')
+    .option('--prune', 'delete objects applied earlier, matching -l, that are no longer in the manifests')
+    .option('-l, --selector <selector>', 'label selector for --prune (key=value,...)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--no-color', 'never colour the output')
+    .addOption(storeOption())
+    .action(async (flags) => setCode(await runApply(flags, io)));
+
+  program
+    .command('diff')
+    .description('Show what apply would change, per object. Exit 0: no difference, 1: differences, 2: error.')
+    .requiredOption('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
+    .option('-R, --recursive', 'descend into directories')
+    .option('--no-color', 'never colour the output')
+    .addOption(storeOption())
+    .action(async (flags) => setCode(await runDiff(flags, io)));
+
+  program
+    .command('get')
+    .description('List objects: winha get groups | sites | vips | mirrors | clusters | events [NAME...]')
+    .argument('<kind>', 'kind: group(s)/fg, site(s), vip(s), mirror(s), cluster(s), event(s)')
+    .argument('[names...]', 'object names')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-A, --all-namespaces', 'every namespace')
+    .option('-l, --selector <selector>', 'label selector (key=value,...)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json']))
+    .option('-w, --watch', 'keep printing changes')
+    .addOption(storeOption())
+    .action(async (kind: string, names: string[], flags) => setCode(await runGet([kind, ...names], flags, io)));
+
+  program
+    .command('describe')
+    .description('Show one object in detail: spec, status, conditions and recent events.')
+    .argument('<kind>', 'kind')
+    .argument('<names...>', 'object names')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addOption(storeOption())
+    .action(async (kind: string, names: string[], flags) => setCode(await runDescribe([kind, ...names], flags, io)));
+
+  program
+    .command('delete')
+    .description('Delete objects named in manifests (-f) or by KIND NAME...')
+    .argument('[args...]', 'KIND NAME...')
+    .option('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
+    .option('-R, --recursive', 'descend into directories')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--ignore-not-found', 'a missing object is not an error')
+    .addOption(storeOption())
+    .action(async (args: string[], flags) => setCode(await runDelete(args, flags, io)));
+
+  program
+    .command('events')
+    .description('List events written by the agents.')
+    .option('--for <kind/name>', 'only events about this object, e.g. group/web')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-A, --all-namespaces', 'every namespace')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
+    .option('-w, --watch', 'keep printing new events')
+    .addOption(storeOption())
+    .action(async (flags) => setCode(await runEvents(flags, io)));
+
   return program;
 }
 
@@ -56,6 +128,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     if (err instanceof UsageError) {
       io.stderr.write(`winha: ${err.message}\n`);
       return EXIT.USAGE;
+    }
+    if (isStoreError(err)) {
+      // One clear line: what failed and why (the store's message names the object).
+      io.stderr.write(`winha: ${err.message}\n`);
+      return EXIT.FAILED;
     }
     throw err;
   }

@@ -1,0 +1,43 @@
+/** How CLI commands reach the store and read manifest sets. */
+import { openStore, type Store } from '../store/index.js';
+import { isStoreError } from '../store/errors.js';
+import { readInputs, readStdin, InputError } from '../validate/sources.js';
+import { validateInputs, type ValidationReport } from '../validate/validate.js';
+import { UsageError, type CliIO } from './io.js';
+
+export interface StoreFlags {
+  store?: string;
+}
+
+export async function connect(flags: StoreFlags, io: CliIO): Promise<Store> {
+  try {
+    return await openStore(flags.store, { env: io.env, cwd: io.cwd });
+  } catch (err) {
+    if (isStoreError(err, 'Invalid')) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Read and validate -f paths as one set, with live objects as context for references. */
+export async function readManifestSet(
+  paths: string[] | undefined,
+  recursive: boolean,
+  io: CliIO,
+  context: readonly Record<string, unknown>[],
+): Promise<ValidationReport> {
+  if (!paths || paths.length === 0) throw new UsageError('name the manifests with -f FILE|DIR|- (repeatable)');
+  try {
+    const stdin = paths.includes('-') ? await readStdin(io.stdin) : undefined;
+    const inputs = await readInputs(paths.filter((p) => p !== '-'), recursive, io.cwd);
+    if (stdin) inputs.splice(paths.indexOf('-'), 0, { name: '<stdin>', content: stdin });
+    return validateInputs(inputs, { context });
+  } catch (err) {
+    if (err instanceof InputError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Collect repeated -f values (commander option parser). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
