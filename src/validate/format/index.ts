@@ -44,6 +44,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** One problem, one line: a message quoting user text (a kind with a newline) must not break the layout. */
+function oneLine(s: string): string {
+  return s.replace(/\r\n|\r|\n/g, '\\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function formatText(r: ValidationReport, opts: FormatOptions = {}): string {
   const c = pc.createColors(!!opts.color);
   const lines: string[] = [];
@@ -54,7 +59,7 @@ export function formatText(r: ValidationReport, opts: FormatOptions = {}): strin
       const loc = `${p.line}:${p.column}`.padEnd(locW);
       const sev = p.severity === 'error' ? c.red('error  ') : c.yellow('warning');
       const obj = p.kind ? c.dim(`${p.kind}/${p.name || '?'} `) : '';
-      lines.push(`  ${c.dim(loc)}  ${sev}  ${obj}${p.message}  ${c.dim(p.rule)}`);
+      lines.push(`  ${c.dim(loc)}  ${sev}  ${obj}${oneLine(p.message)}  ${c.dim(p.rule)}`);
     }
     lines.push('');
   }
@@ -80,11 +85,17 @@ function xml(s: string): string {
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
 }
 
+/** For attribute values: a parser would turn literal newlines and tabs into spaces (attribute-value normalisation). */
+function xmlAttr(s: string): string {
+  return xml(s).replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+}
+
 /**
  * JUnit XML as Jenkins, GitLab, Azure DevOps and the GitHub test reporters
  * read it: one <testsuite> per file, one <testcase> per WinHA object (or
- * "document" for problems outside any object), a <failure> per error;
- * warnings go to <system-out> so they never fail a build.
+ * "document" for problems outside any object), at most one <failure> per
+ * testcase listing all its errors (the Ant schema allows one, and Jenkins
+ * shows only the first); warnings go to <system-out> so they never fail a build.
  */
 export function formatJunit(r: ValidationReport): string {
   const byFile = new Map<string, Map<string, Problem[]>>();
@@ -113,11 +124,12 @@ export function formatJunit(r: ValidationReport): string {
       const errs = ps.filter((p) => p.severity === 'error');
       const warns = ps.filter((p) => p.severity === 'warning');
       if (errs.length) failures++;
-      body.push(`    <testcase name="${xml(name)}" classname="${xml(file)}" file="${xml(file)}" time="0">`);
-      for (const e of errs) {
-        body.push(
-          `      <failure message="${xml(`${e.rule}: ${e.message}`)}" type="${xml(e.rule)}">${xml(`${e.file}:${e.line}:${e.column} ${e.rule} ${e.message}`)}</failure>`,
-        );
+      body.push(`    <testcase name="${xmlAttr(name)}" classname="${xmlAttr(file)}" file="${xmlAttr(file)}" time="0">`);
+      if (errs.length) {
+        const message = errs.map((e) => `${e.rule}: ${e.message}`).join('; ');
+        const type = [...new Set(errs.map((e) => e.rule))].join(' ');
+        const text = errs.map((e) => `${e.file}:${e.line}:${e.column} ${e.rule} ${e.message}`).join('\n');
+        body.push(`      <failure message="${xmlAttr(message)}" type="${xmlAttr(type)}">${xml(text)}</failure>`);
       }
       if (warns.length) {
         body.push(`      <system-out>${xml(warns.map((w) => `warning ${w.file}:${w.line}:${w.column} ${w.rule} ${w.message}`).join('\n'))}</system-out>`);
@@ -127,7 +139,7 @@ export function formatJunit(r: ValidationReport): string {
     totalTests += cases.size;
     totalFailures += failures;
     suites.push(
-      `  <testsuite name="${xml(file)}" tests="${cases.size}" failures="${failures}" errors="0" skipped="0" time="0">`,
+      `  <testsuite name="${xmlAttr(file)}" tests="${cases.size}" failures="${failures}" errors="0" skipped="0" time="0">`,
       ...body,
       '  </testsuite>',
     );
