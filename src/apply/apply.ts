@@ -203,6 +203,8 @@ export async function diff(store: ObjectStore, manifests: readonly JsonMap[]): P
     const id = identity(desired);
     const current = live.get(idKey(id)) as JsonMap | undefined;
     const merged = mergeForApply(desired, current);
+    // Cheap structural comparison first; render and diff text only for real changes.
+    if (current && jsonEqual(appliedConfig(merged), appliedConfig(current))) return { ...id, patch: '' };
     const before = diffView(current);
     const after = diffView(merged);
     const plural = kindInfo(id.kind)?.plural ?? id.kind.toLowerCase();

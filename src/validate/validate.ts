@@ -118,13 +118,14 @@ export function validateDocuments(docs: SourceDocument[], opts: ValidateOptions 
   const problems: Problem[] = [...initialProblems];
   const { entries, documents, skipped } = classify(docs, problems);
   const contextEntries: Entry[] = [];
+  const inInput = new Set(entries.map((e) => key(e.kind, e.namespace, e.name)));
   for (const o of opts.context ?? []) {
     const meta = o['metadata'] as Record<string, unknown> | undefined;
     const info = kindInfo(String(o['kind']));
     if (!info || !meta || typeof meta['name'] !== 'string') continue;
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : DEFAULT_NAMESPACE;
     // An object in the input replaces its stored version.
-    if (entries.some((e) => e.kind === info.kind && e.namespace === namespace && e.name === meta['name'])) continue;
+    if (inInput.has(key(info.kind, namespace, meta['name']))) continue;
     contextEntries.push({ kind: info.kind, namespace, name: meta['name'], obj: o, valid: !checkSchema(info.kind, o).some((i) => i.structural) });
   }
   const all = [...entries, ...contextEntries];
