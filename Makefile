@@ -31,3 +31,6 @@ gen: build
 
 clean:
 	rm -rf dist
+
+bench-store: build
+	node dist/bench/store.js

@@ -52,7 +52,7 @@ import { EngineWatch, type WatchSource } from '../watch.js';
 import { forEachLimit, readJson, removeFile, syncDir, walkFiles, writeFileAtomic } from './fsutil.js';
 import { compactJournal, listJournal, readJournal, writeJournal } from './journal.js';
 import { FORMAT, Layout } from './layout.js';
-import { DirLock } from './lock.js';
+import { DirLock, sweepLockDebris } from './lock.js';
 
 export interface FileStoreOptions {
   /** Domain time: timestamps, lease observation, bookmarks. Tests inject a VirtualClock. */
@@ -112,7 +112,12 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
   /** Open (creating if needed) the store in `dir`. */
   static async open(dir: string, options: FileStoreOptions = {}, url = `file://${dir}`): Promise<FileStore> {
     const s = new FileStore(url, path.resolve(dir), options);
-    await s.init();
+    try {
+      await s.init();
+    } catch (e) {
+      await s.lock.dispose();
+      throw e;
+    }
     return s;
   }
 
@@ -212,6 +217,7 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
     for (const w of [...this.watches]) w.close();
     await this.stopNotifier();
     await this.serial.catch(() => undefined);
+    await this.lock.dispose();
   }
 
   // ---- internals ----
@@ -251,8 +257,8 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
         if (trial.changes.length === 0) return result;
       }
       return this.withLock(async () => {
-        await this.recoverLocked();
-        await this.catchUp(true);
+        const head = await this.recoverLocked();
+        if (head !== this.engine.revision) await this.catchUp(true);
         const txn = this.engine.begin();
         const result = fn(txn);
         if (txn.changes.length > 0) await this.persistLocked(txn.changes);
@@ -323,8 +329,9 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
   }
 
   /** Finish any journal files beyond HEAD (a writer crashed after its commit point). Caller holds the lock. */
-  private async recoverLocked(): Promise<void> {
+  private async recoverLocked(): Promise<number> {
     let head = await this.readHead();
+    const headValid = head !== undefined;
     if (head === undefined) {
       // Lost HEAD (power loss): re-apply the whole retained journal; applying is idempotent.
       const firsts = await listJournal(this.layout);
@@ -337,7 +344,8 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
       await this.applyToFiles(j.changes);
       head = j.last;
     }
-    if (head !== start || !(await this.readHead())) await this.writeHead(head);
+    if (head !== start || !headValid) await this.writeHead(head);
+    return head;
   }
 
   /**
@@ -382,6 +390,7 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
         if (v) (into as unknown[]).push(v);
       }
     }
+    await sweepLockDebris(this.layout);
     const history: Change[] = [];
     const firsts = (await listJournal(this.layout)).filter((f) => f <= head);
     for (const f of firsts) {

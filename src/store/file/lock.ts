@@ -2,8 +2,8 @@
  * The file store's writer lock: one writer at a time across every process on
  * this machine, with no native dependencies.
  *
- * Taking it: write our identity {pid, host, token} to a private temp file, then
- * hard-link it to `lock`. link() fails with EEXIST when the lock is held, and
+ * Taking it: write our identity {pid, host, token} to a private file (once per
+ * client), then hard-link it to `lock`. link() fails with EEXIST when the lock is held, and
  * succeeds atomically with the full content otherwise (O_EXCL semantics
  * without a window where the file exists but is empty).
  *
@@ -19,6 +19,7 @@
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Clock } from '../../lib/clock.js';
 import { uuid } from '../../lib/random.js';
 import { UnavailableError } from '../errors.js';
@@ -57,64 +58,76 @@ async function readInfo(file: string): Promise<LockInfo | 'missing' | 'unreadabl
 }
 
 export class DirLock {
-  private token: string | undefined;
+  /** One identity per client; a dead process's lock is told apart by pid, a live one's by token. */
+  private readonly token = uuid();
+  private readonly identity: string;
+  private identityWritten = false;
+  held = false;
 
   constructor(
     private readonly file: string,
     private readonly ioClock: Clock,
     private readonly timeoutMs = 30_000,
-  ) {}
+  ) {
+    this.identity = `${file}.${this.token}.id`;
+  }
 
-  get held(): boolean {
-    return this.token !== undefined;
+  /** Remove our identity file (when the store closes). */
+  async dispose(): Promise<void> {
+    if (this.held) await this.release();
+    await removeFile(this.identity);
+    this.identityWritten = false;
   }
 
   async acquire(): Promise<void> {
-    if (this.token) throw new Error(`lock ${this.file} is already held by this client`);
-    const token = uuid();
-    const info: LockInfo = { pid: process.pid, host: os.hostname(), token };
-    const tmp = `${this.file}.${token}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(info));
+    if (this.held) throw new Error(`lock ${this.file} is already held by this client`);
+    const info: LockInfo = { pid: process.pid, host: os.hostname(), token: this.token };
+    // Our identity file is written once and linked on every acquisition (one system call when free).
+    if (!this.identityWritten) {
+      await fs.writeFile(this.identity, JSON.stringify(info));
+      this.identityWritten = true;
+    }
     const started = this.ioClock.monotonic();
     let delay = 1;
-    try {
-      for (;;) {
-        try {
-          await fs.link(tmp, this.file);
-          this.token = token;
-          return;
-        } catch (e) {
-          if (!isErrno(e, 'EEXIST')) throw e;
-        }
-        const holder = await readInfo(this.file);
-        if (holder === 'missing') continue;
-        if (holder === 'unreadable' || (holder.host === info.host && !pidAlive(holder.pid))) {
-          await this.breakStale(holder, token);
+    for (;;) {
+      try {
+        await fs.link(this.identity, this.file);
+        this.held = true;
+        return;
+      } catch (e) {
+        if (isErrno(e, 'ENOENT')) {
+          this.identityWritten = false; // someone swept our identity file: write it again
+          await fs.writeFile(this.identity, JSON.stringify(info));
+          this.identityWritten = true;
           continue;
         }
-        if (this.ioClock.monotonic() - started > this.timeoutMs) {
-          throw new UnavailableError(
-            `file store lock ${this.file} has been held by pid ${holder.pid} on ${holder.host} for over ${this.timeoutMs / 1000} s`,
-          );
-        }
-        await this.ioClock.sleep(delay);
-        delay = Math.min(delay * 2, 20);
+        if (!isErrno(e, 'EEXIST')) throw e;
       }
-    } finally {
-      await removeFile(tmp);
+      const holder = await readInfo(this.file);
+      if (holder === 'missing') continue;
+      if (holder === 'unreadable' || (holder.host === info.host && !pidAlive(holder.pid))) {
+        await this.breakStale(holder);
+        continue;
+      }
+      if (this.ioClock.monotonic() - started > this.timeoutMs) {
+        throw new UnavailableError(
+          `file store lock ${this.file} has been held by pid ${holder.pid} on ${holder.host} for over ${this.timeoutMs / 1000} s`,
+        );
+      }
+      await this.ioClock.sleep(delay);
+      delay = Math.min(delay * 2, 20);
     }
   }
 
   async release(): Promise<void> {
-    const token = this.token;
-    this.token = undefined;
-    if (!token) return;
+    if (!this.held) return;
+    this.held = false;
     const cur = await readInfo(this.file);
-    if (typeof cur === 'object' && cur.token === token) await removeFile(this.file);
+    if (typeof cur === 'object' && cur.token === this.token) await removeFile(this.file);
   }
 
-  private async breakStale(judged: LockInfo | 'unreadable', myToken: string): Promise<void> {
-    const aside = `${this.file}.${myToken}.stale`;
+  private async breakStale(judged: LockInfo | 'unreadable'): Promise<void> {
+    const aside = `${this.file}.${this.token}.stale`;
     try {
       await fs.rename(this.file, aside);
     } catch (e) {
@@ -134,5 +147,18 @@ export class DirLock {
       }
     }
     await removeFile(aside);
+  }
+}
+
+/** Remove identity files of processes that no longer exist on this host (they crashed). */
+export async function sweepLockDebris(layout: { root: string; lock: string }): Promise<void> {
+  const base = path.basename(layout.lock);
+  const host = os.hostname();
+  for (const name of await fs.readdir(layout.root)) {
+    if (!name.startsWith(`${base}.`) || !(name.endsWith('.id') || name.endsWith('.stale'))) continue;
+    const file = path.join(layout.root, name);
+    const info = await readInfo(file);
+    if (info === 'missing') continue;
+    if (info === 'unreadable' || (info.host === host && !pidAlive(info.pid))) await removeFile(file);
   }
 }
