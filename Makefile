@@ -22,6 +22,8 @@ test: build
 
 bench: build
 	node dist/bench/validate.js
+	node dist/bench/apply.js
+	node dist/bench/store.js
 
 lint: build
 	node dist/scripts/gen-crds.js --check
@@ -31,6 +33,3 @@ gen: build
 
 clean:
 	rm -rf dist
-
-bench-store: build
-	node dist/bench/store.js

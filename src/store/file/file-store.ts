@@ -49,7 +49,7 @@ import type {
   WatchOptions,
 } from '../types.js';
 import { EngineWatch, type WatchSource } from '../watch.js';
-import { forEachLimit, readJson, removeFile, syncDir, walkFiles, writeFileAtomic } from './fsutil.js';
+import { forEachLimit, readJson, readJsonSync, removeFile, syncDir, walkFiles, writeFileAtomic } from './fsutil.js';
 import { compactJournal, listJournal, readJournal, writeJournal } from './journal.js';
 import { FORMAT, Layout } from './layout.js';
 import { DirLock, sweepLockDebris } from './lock.js';
@@ -386,7 +386,7 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
           continue;
         }
         if (!file.endsWith('.json')) continue;
-        const v = await readJson<StoredObject & LeaseRecord>(file);
+        const v = readJsonSync<StoredObject & LeaseRecord>(file);
         if (v) (into as unknown[]).push(v);
       }
     }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Durable file primitives for the file backend: write-to-temp + fsync + rename
  * (a reader or a crash sees the old content or the new, never half of it),
@@ -53,6 +54,22 @@ export async function readJson<T>(file: string): Promise<T | null> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return null;
+    throw e;
+  }
+  return JSON.parse(text) as T;
+}
+
+/**
+ * Parsed JSON, read synchronously: for loading a whole store at open, where
+ * thousands of small files read one promise at a time spend most of their
+ * time waiting on the thread pool (10,000 objects: ~0.6 s async, ~0.1 s sync).
+ */
+export function readJsonSync<T>(file: string): T | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return null;
     throw e;
