@@ -1,7 +1,7 @@
 /** How CLI commands reach the store and read manifest sets. */
 import { openStore, type Store } from '../store/index.js';
 import { isStoreError } from '../store/errors.js';
-import { readInputs, readStdin, InputError } from '../validate/sources.js';
+import { readInputs, InputError } from '../validate/sources.js';
 import { validateInputs, type ValidationReport } from '../validate/validate.js';
 import { UsageError, type CliIO } from './io.js';
 
@@ -27,9 +27,7 @@ export async function readManifestSet(
 ): Promise<ValidationReport> {
   if (!paths || paths.length === 0) throw new UsageError('name the manifests with -f FILE|DIR|- (repeatable)');
   try {
-    const stdin = paths.includes('-') ? await readStdin(io.stdin) : undefined;
-    const inputs = await readInputs(paths.filter((p) => p !== '-'), recursive, io.cwd);
-    if (stdin) inputs.splice(paths.indexOf('-'), 0, { name: '<stdin>', content: stdin });
+    const inputs = await readInputs(paths, recursive, io.cwd, io.stdin);
     return validateInputs(inputs, { context });
   } catch (err) {
     if (err instanceof InputError) throw new UsageError(err.message);

@@ -183,10 +183,17 @@ export function decodeUtf8(file: string, buf: Uint8Array): { text?: string; prob
   }
 }
 
+/** Whether text encodes to at most max UTF-8 bytes (a character is 1–3 bytes per UTF-16 unit). */
+function byteLengthAtMost(text: string, max: number): boolean {
+  if (text.length * 3 <= max) return true;
+  if (text.length > max) return false;
+  return Buffer.byteLength(text) <= max;
+}
+
 /** Parse a file's text into documents (see the module comment for the two paths). */
 export function parseText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
   const locator = new FileLocator(text);
-  if (text.length <= limits.maxDocumentBytes && !(text.includes('*') && ALIAS_TOKEN.test(text))) {
+  if (byteLengthAtMost(text, limits.maxDocumentBytes) && !(text.includes('*') && ALIAS_TOKEN.test(text))) {
     let values: unknown[] | undefined;
     try {
       values = jsyaml.loadAll(text, undefined, { schema: jsyaml.CORE_SCHEMA, json: false });
@@ -229,9 +236,10 @@ function parseCarefully(file: string, text: string, limits: ParseLimits, locator
   docs.forEach((doc, index) => {
     const start = doc.range?.[0] ?? 0;
     const end = doc.range?.[2] ?? doc.range?.[1] ?? start;
-    if (end - start > limits.maxDocumentBytes) {
+    if (!byteLengthAtMost(text.slice(start, end), limits.maxDocumentBytes)) {
+      const bytes = Buffer.byteLength(text.slice(start, end));
       problems.push(
-        problemAt(file, at(start), 'document-too-large', `document is ${end - start} bytes; the limit is ${limits.maxDocumentBytes} bytes`),
+        problemAt(file, at(start), 'document-too-large', `document is ${bytes} bytes; the limit is ${limits.maxDocumentBytes} bytes`),
       );
       return;
     }

@@ -68,13 +68,21 @@ export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): 
   return Buffer.concat(chunks);
 }
 
-/** Read the inputs named by paths (after expansion). */
-export async function readInputs(paths: readonly string[], recursive: boolean, cwd = process.cwd()): Promise<InputFile[]> {
+/** Read the inputs named by paths (after expansion), in order; `-` reads the stdin stream once. */
+export async function readInputs(
+  paths: readonly string[],
+  recursive: boolean,
+  cwd = process.cwd(),
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<InputFile[]> {
   const files = await expandPaths(paths, recursive);
   const inputs: InputFile[] = [];
+  let stdinRead = false;
   for (const f of files) {
     if (f === '-') {
-      inputs.push({ name: '<stdin>', content: await readStdin() });
+      if (stdinRead) continue;
+      stdinRead = true;
+      inputs.push({ name: '<stdin>', content: await readStdin(stdin) });
       continue;
     }
     let st;

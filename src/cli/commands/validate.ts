@@ -1,5 +1,5 @@
 /** `winha validate`: check manifests for CI. */
-import { readInputs, InputError, readStdin } from '../../validate/sources.js';
+import { readInputs, InputError } from '../../validate/sources.js';
 import { validateInputs } from '../../validate/validate.js';
 import { FORMATS, format, type Format } from '../../validate/format/index.js';
 import { EXIT, UsageError, wantsColor, winhaVersion, type CliIO } from '../io.js';
@@ -17,10 +17,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Cli
   if (paths.length === 0) throw new UsageError('name the manifests to check: files, directories (with -R to recurse) or - for standard input');
   let inputs;
   try {
-    const stdinNeeded = paths.includes('-');
-    const stdin = stdinNeeded ? await readStdin(io.stdin) : undefined;
-    inputs = await readInputs(paths.filter((p) => p !== '-'), !!flags.recursive, io.cwd);
-    if (stdin) inputs.splice(paths.indexOf('-'), 0, { name: '<stdin>', content: stdin });
+    inputs = await readInputs(paths, !!flags.recursive, io.cwd, io.stdin);
   } catch (err) {
     if (err instanceof InputError) {
       io.stderr.write(`winha validate: ${err.message}\n`);

@@ -180,8 +180,10 @@ export const siteRules: Rule = (ctx) => {
 
     spec.bindings.forEach((b, i) => {
       const at = ['spec', 'bindings', i] as const;
-      if (!PROTOCOLS_OF_SERVICE[service]!.includes(b.protocol)) {
-        ctx.report(s, [...at, 'protocol'], 'binding-protocol-mismatch', `a ${service} site cannot have a ${b.protocol} binding (allowed: ${PROTOCOLS_OF_SERVICE[service]!.join(', ')})`);
+      // An unknown service is already a schema problem; only known ones constrain protocols.
+      const allowed = PROTOCOLS_OF_SERVICE[service];
+      if (allowed && !allowed.includes(b.protocol)) {
+        ctx.report(s, [...at, 'protocol'], 'binding-protocol-mismatch', `a ${service} site cannot have a ${b.protocol} binding (allowed: ${allowed.join(', ')})`);
       }
       if ((b.protocol === 'https' || b.protocol === 'ftps') && !b.certificateThumbprint) {
         ctx.report(s, [...at], 'certificate-required', `${b.protocol} binding ${b.address}:${b.port} needs certificateThumbprint: the certificate every node must hold`);
