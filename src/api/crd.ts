@@ -8,7 +8,8 @@
  * `const` (→ a one-value enum), and every field under metadata.
  */
 import { stringify } from 'yaml';
-import { GROUP, VERSION } from './schema.js';
+import { GROUP, VERSION } from './group.js';
+import { KIND_SCHEMAS } from './kind-schemas.js';
 import { KINDS, type KindInfo } from './kinds.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -51,7 +52,7 @@ export function toStructural(node: Json, atMetadata = false): Json {
 }
 
 export function crdFor(info: KindInfo): Record<string, unknown> {
-  const schema = toStructural(JSON.parse(JSON.stringify(info.schema)) as Json) as { [k: string]: Json };
+  const schema = toStructural(JSON.parse(JSON.stringify(KIND_SCHEMAS[info.kind])) as Json) as { [k: string]: Json };
   const hasStatus = !!(schema['properties'] as { [k: string]: Json } | undefined)?.['status'];
   const version: Record<string, unknown> = {
     name: VERSION,

@@ -1,26 +1,10 @@
 /**
- * The registry of WinHA kinds: names (singular, plural, short), the full
- * object schema of each, and the printer columns `winha get` and `kubectl get`
- * show. Everything that enumerates kinds (CRD generation, the validator, the
- * CLI's kind aliases) reads this table.
+ * The registry of WinHA kinds: names (singular, plural, short) and the
+ * printer columns `winha get` and `kubectl get` show. Everything that
+ * enumerates kinds (CRD generation, the validator, the CLI's kind aliases)
+ * reads this table; the schemas are in kind-schemas.ts (kept apart so that
+ * reading the registry does not load the schema builder).
  */
-import { Type, type TSchema } from '@sinclair/typebox';
-import {
-  API_VERSION,
-  ObjectMeta,
-  ClusterSpec,
-  ClusterStatus,
-  FailoverGroupSpec,
-  FailoverGroupStatus,
-  VirtualIPSpec,
-  VirtualIPStatus,
-  MirrorSpec,
-  MirrorStatus,
-  IISSiteSpec,
-  IISSiteStatus,
-  EventFields,
-} from './schema.js';
-
 export type KindName = 'Cluster' | 'FailoverGroup' | 'VirtualIP' | 'Mirror' | 'IISSite' | 'Event';
 
 export interface PrinterColumn {
@@ -37,24 +21,10 @@ export interface KindInfo {
   singular: string;
   plural: string;
   shortNames: string[];
-  /** Full object schema: apiVersion, kind, metadata, spec, status (or Event's top-level fields). */
-  schema: TSchema;
   /** Whether objects of the kind carry a spec (Events carry top-level fields instead). */
   hasSpec: boolean;
   printerColumns: PrinterColumn[];
   description: string;
-}
-
-function objectSchema(kind: KindName, description: string, fields: Record<string, TSchema>, required: string[]): TSchema {
-  return Type.Object(
-    {
-      apiVersion: Type.Literal(API_VERSION, { description: `Always ${API_VERSION}.` }),
-      kind: Type.Literal(kind, { description: `Always ${kind}.` }),
-      metadata: ObjectMeta,
-      ...fields,
-    },
-    { description, additionalProperties: false, required: ['apiVersion', 'kind', 'metadata', ...required] },
-  );
 }
 
 const AGE: PrinterColumn = {
@@ -81,12 +51,6 @@ export const KINDS: readonly KindInfo[] = [
     shortNames: ['cl'],
     description: 'A WinHA cluster: its Windows nodes, election timing and cluster-wide settings.',
     hasSpec: true,
-    schema: objectSchema(
-      'Cluster',
-      'A WinHA cluster: its Windows nodes, election timing and cluster-wide settings.',
-      { spec: ClusterSpec, status: Type.Optional(ClusterStatus) },
-      ['spec'],
-    ),
     printerColumns: [
       { name: 'Lease', type: 'integer', jsonPath: '.spec.timing.leaseDurationSeconds', description: 'Lease duration (s).' },
       { name: 'Maintenance', type: 'boolean', jsonPath: '.spec.maintenance', description: 'Cluster maintenance.', priority: 1 },
@@ -100,12 +64,6 @@ export const KINDS: readonly KindInfo[] = [
     shortNames: ['fg', 'group', 'groups'],
     description: 'The unit that moves between nodes: its virtual IPs, mirrors and sites are active together on one node.',
     hasSpec: true,
-    schema: objectSchema(
-      'FailoverGroup',
-      'The unit that moves between nodes: its virtual IPs, mirrors and sites are active together on one node.',
-      { spec: FailoverGroupSpec, status: Type.Optional(FailoverGroupStatus) },
-      ['spec'],
-    ),
     printerColumns: [
       { name: 'Active', type: 'string', jsonPath: '.status.activeNode', description: 'Node serving the group.' },
       readyColumn(),
@@ -123,12 +81,6 @@ export const KINDS: readonly KindInfo[] = [
     shortNames: ['vip', 'vips'],
     description: 'A virtual IP address that moves with its group.',
     hasSpec: true,
-    schema: objectSchema(
-      'VirtualIP',
-      'A virtual IP address that moves with its group.',
-      { spec: VirtualIPSpec, status: Type.Optional(VirtualIPStatus) },
-      ['spec'],
-    ),
     printerColumns: [
       { name: 'Address', type: 'string', jsonPath: '.spec.address', description: 'The virtual IP.' },
       { name: 'Group', type: 'string', jsonPath: '.spec.group', description: 'Failover group.' },
@@ -144,12 +96,6 @@ export const KINDS: readonly KindInfo[] = [
     shortNames: ['mir'],
     description: 'A DataKeeper mirrored volume that holds a group\'s data.',
     hasSpec: true,
-    schema: objectSchema(
-      'Mirror',
-      'A DataKeeper mirrored volume that holds a group\'s data.',
-      { spec: MirrorSpec, status: Type.Optional(MirrorStatus) },
-      ['spec'],
-    ),
     printerColumns: [
       { name: 'Volume', type: 'string', jsonPath: '.spec.volume', description: 'Drive letter.' },
       { name: 'Group', type: 'string', jsonPath: '.spec.group', description: 'Failover group.' },
@@ -166,12 +112,6 @@ export const KINDS: readonly KindInfo[] = [
     shortNames: ['site', 'sites'],
     description: 'An IIS site (Web, FTP or SMTP) protected by WinHA.',
     hasSpec: true,
-    schema: objectSchema(
-      'IISSite',
-      'An IIS site (Web, FTP or SMTP) protected by WinHA.',
-      { spec: IISSiteSpec, status: Type.Optional(IISSiteStatus) },
-      ['spec'],
-    ),
     printerColumns: [
       { name: 'Site', type: 'string', jsonPath: '.spec.siteName', description: 'IIS site name.' },
       { name: 'Service', type: 'string', jsonPath: '.spec.service', description: 'Web, FTP or SMTP.' },
@@ -188,12 +128,6 @@ export const KINDS: readonly KindInfo[] = [
     shortNames: ['ev'],
     description: 'Something that happened, written by an agent: a failover, a failed check, a refused promotion.',
     hasSpec: false,
-    schema: objectSchema(
-      'Event',
-      'Something that happened, written by an agent: a failover, a failed check, a refused promotion.',
-      EventFields,
-      ['involvedObject', 'type', 'reason', 'message'],
-    ),
     printerColumns: [
       { name: 'Type', type: 'string', jsonPath: '.type', description: 'Normal or Warning.' },
       { name: 'Reason', type: 'string', jsonPath: '.reason', description: 'Reason.' },

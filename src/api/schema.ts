@@ -24,9 +24,8 @@ import {
   IP_ADDRESS,
 } from './schema-helpers.js';
 
-export const GROUP = 'winha.io';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export { GROUP, VERSION, API_VERSION } from './group.js';
+import { API_VERSION } from './group.js';
 
 // ---------------------------------------------------------------- common parts
 

@@ -2,7 +2,7 @@
  * TypeScript types of the API, inferred from the schemas in ./schema.ts (the
  * single source of truth), so they cannot disagree with the validator or the CRDs.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static, TObject } from '@sinclair/typebox';
 import type {
   ObjectMeta as ObjectMetaSchema,
   Condition as ConditionSchema,
@@ -17,8 +17,8 @@ import type {
   IISSiteSpec as IISSiteSpecSchema,
   IISSiteStatus as IISSiteStatusSchema,
   SiteBinding as SiteBindingSchema,
+  EventFields,
 } from './schema.js';
-import { EventFields } from './schema.js';
 import type { KindName } from './kinds.js';
 
 export type ObjectMeta = Static<typeof ObjectMetaSchema>;
@@ -49,8 +49,7 @@ export type VirtualIP = ApiObject<'VirtualIP', VirtualIPSpec, VirtualIPStatus>;
 export type Mirror = ApiObject<'Mirror', MirrorSpec, MirrorStatus>;
 export type IISSite = ApiObject<'IISSite', IISSiteSpec, IISSiteStatus>;
 
-const EventBodySchema = Type.Object(EventFields);
-type EventBody = Static<typeof EventBodySchema>;
+type EventBody = Static<TObject<typeof EventFields>>;
 export type WinhaEvent = {
   apiVersion: 'winha.io/v1alpha1';
   kind: 'Event';

@@ -5,11 +5,17 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError, processIO, winhaVersion, type CliIO } from './io.js';
-import { runValidate } from './commands/validate.js';
-import { runApply, runDiff, runDelete } from './commands/apply.js';
-import { runGet, runDescribe, runEvents } from './commands/get.js';
-import { collect } from './store.js';
 import { isStoreError } from '../store/errors.js';
+
+// Commands are loaded when they run, so `winha validate` in CI does not load the store.
+const validateCmd = () => import('./commands/validate.js');
+const applyCmd = () => import('./commands/apply.js');
+const getCmd = () => import('./commands/get.js');
+
+/** Collect repeated -f values. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
 import { FORMATS } from '../validate/format/index.js';
 
 export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
@@ -40,7 +46,7 @@ Exit codes:
     .addOption(new Option('-o, --output <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--strict', 'warnings fail the run too')
     .option('--no-color', 'never colour the text output')
-    .action(async (paths: string[], flags) => setCode(await runValidate(paths, flags, io)));
+    .action(async (paths: string[], flags) => setCode(await (await validateCmd()).runValidate(paths, flags, io)));
 
   const storeOption = () => new Option('--store <url>', 'state store: file://DIR (default file://./.winha), memory://; or $WINHA_STORE');
 
@@ -55,7 +61,7 @@ Exit codes:
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--no-color', 'never colour the output')
     .addOption(storeOption())
-    .action(async (flags) => setCode(await runApply(flags, io)));
+    .action(async (flags) => setCode(await (await applyCmd()).runApply(flags, io)));
 
   program
     .command('diff')
@@ -64,7 +70,7 @@ Exit codes:
     .option('-R, --recursive', 'descend into directories')
     .option('--no-color', 'never colour the output')
     .addOption(storeOption())
-    .action(async (flags) => setCode(await runDiff(flags, io)));
+    .action(async (flags) => setCode(await (await applyCmd()).runDiff(flags, io)));
 
   program
     .command('get')
@@ -77,7 +83,7 @@ Exit codes:
     .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json']))
     .option('-w, --watch', 'keep printing changes')
     .addOption(storeOption())
-    .action(async (kind: string, names: string[], flags) => setCode(await runGet([kind, ...names], flags, io)));
+    .action(async (kind: string, names: string[], flags) => setCode(await (await getCmd()).runGet([kind, ...names], flags, io)));
 
   program
     .command('describe')
@@ -86,7 +92,7 @@ Exit codes:
     .argument('<names...>', 'object names')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .addOption(storeOption())
-    .action(async (kind: string, names: string[], flags) => setCode(await runDescribe([kind, ...names], flags, io)));
+    .action(async (kind: string, names: string[], flags) => setCode(await (await getCmd()).runDescribe([kind, ...names], flags, io)));
 
   program
     .command('delete')
@@ -97,7 +103,7 @@ Exit codes:
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('--ignore-not-found', 'a missing object is not an error')
     .addOption(storeOption())
-    .action(async (args: string[], flags) => setCode(await runDelete(args, flags, io)));
+    .action(async (args: string[], flags) => setCode(await (await applyCmd()).runDelete(args, flags, io)));
 
   program
     .command('events')
@@ -108,7 +114,7 @@ Exit codes:
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
     .option('-w, --watch', 'keep printing new events')
     .addOption(storeOption())
-    .action(async (flags) => setCode(await runEvents(flags, io)));
+    .action(async (flags) => setCode(await (await getCmd()).runEvents(flags, io)));
 
   return program;
 }

@@ -34,8 +34,3 @@ export async function readManifestSet(
     throw err;
   }
 }
-
-/** Collect repeated -f values (commander option parser). */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}

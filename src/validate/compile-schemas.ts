@@ -8,6 +8,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { KINDS } from '../api/kinds.js';
+import { KIND_SCHEMAS } from '../api/kind-schemas.js';
 
 function newAjv(source: boolean): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, code: source ? { source: true, esm: true } : {} });
@@ -18,7 +19,7 @@ function newAjv(source: boolean): Ajv {
 /** Compile every kind's schema now (the fallback path). */
 export function compileValidators(): Map<string, ValidateFunction> {
   const ajv = newAjv(false);
-  return new Map(KINDS.map((k) => [k.kind, ajv.compile(k.schema)]));
+  return new Map(KINDS.map((k) => [k.kind, ajv.compile(KIND_SCHEMAS[k.kind])]));
 }
 
 /** ES module source exporting one validate function per kind, named by kind. */
@@ -26,7 +27,7 @@ export function generateValidatorModule(): string {
   const ajv = newAjv(true);
   const refs: Record<string, string> = {};
   for (const k of KINDS) {
-    ajv.addSchema(k.schema, k.kind);
+    ajv.addSchema(KIND_SCHEMAS[k.kind], k.kind);
     refs[k.kind] = k.kind;
   }
   const gen = (standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode;

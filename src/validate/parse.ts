@@ -11,7 +11,19 @@
  *    expanded), or that is too large to trust the fast path's size check.
  */
 import jsyaml from 'js-yaml';
-import { LineCounter, parseAllDocuments, isNode, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document } from 'yaml';
+
+/**
+ * The `yaml` library is loaded on first need (a problem to place, a file the
+ * fast path refuses): a clean run never pays its ~20 ms load time.
+ */
+type YamlLib = typeof import('yaml');
+let yamlLib: YamlLib | undefined;
+const requireCjs = createRequire(import.meta.url);
+function Y(): YamlLib {
+  return (yamlLib ??= requireCjs('yaml') as YamlLib);
+}
 import type { Problem } from './problem.js';
 
 export type Path = ReadonlyArray<string | number>;
@@ -55,13 +67,13 @@ const ALIAS_TOKEN = /(?:^|[\s[{,:-])\*[^\s,[\]{}]/m;
 /** Lazily built position index of one file, shared by its documents. */
 class FileLocator {
   private docs?: Document.Parsed[];
-  private counter?: LineCounter;
+  private counter?: InstanceType<YamlLib['LineCounter']>;
   constructor(private readonly text: string) {}
 
-  private ensure(): { docs: Document.Parsed[]; counter: LineCounter } {
+  private ensure(): { docs: Document.Parsed[]; counter: InstanceType<YamlLib['LineCounter']> } {
     if (!this.docs || !this.counter) {
-      this.counter = new LineCounter();
-      this.docs = parseAllDocuments(this.text, { lineCounter: this.counter, keepSourceTokens: false }) as Document.Parsed[];
+      this.counter = new (Y().LineCounter)();
+      this.docs = Y().parseAllDocuments(this.text, { lineCounter: this.counter, keepSourceTokens: false }) as Document.Parsed[];
       if (!Array.isArray(this.docs)) this.docs = [];
     }
     return { docs: this.docs, counter: this.counter };
@@ -73,7 +85,7 @@ class FileLocator {
     const doc = docs[index];
     if (!doc) return { line: 1, column: 1 };
     let node: unknown = doc.contents;
-    let offset = doc.contents && isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : (doc.range?.[0] ?? 0);
+    let offset = doc.contents && Y().isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : (doc.range?.[0] ?? 0);
     for (const key of path) {
       const step = childOf(node, key);
       if (!step) break;
@@ -87,24 +99,24 @@ class FileLocator {
 
 /** The child at `key`, with the offset to report: a value's start, or its key's start when the value is empty. */
 function childOf(node: unknown, key: string | number): { node: unknown; offset?: number } | undefined {
-  if (isMap(node)) {
+  if (Y().isMap(node)) {
     for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const k = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (!Y().isPair(pair)) continue;
+      const k = Y().isScalar(pair.key) ? pair.key.value : pair.key;
       if (String(k) === String(key)) {
         const v = pair.value;
-        const kr = isNode(pair.key) ? pair.key.range : undefined;
+        const kr = Y().isNode(pair.key) ? pair.key.range : undefined;
         // A scalar is reported where its value starts; a mapping or list (and an
         // empty value) where its key is, which is the line a person looks for.
-        if (isScalar(v) && v.range && !(v.source === '' && v.value === null)) return { node: v, offset: v.range[0] };
-        return { node: v, offset: kr ? kr[0] : isNode(v) && v.range ? v.range[0] : undefined };
+        if (Y().isScalar(v) && v.range && !(v.source === '' && v.value === null)) return { node: v, offset: v.range[0] };
+        return { node: v, offset: kr ? kr[0] : Y().isNode(v) && v.range ? v.range[0] : undefined };
       }
     }
     return undefined;
   }
-  if (isSeq(node) && typeof key === 'number') {
+  if (Y().isSeq(node) && typeof key === 'number') {
     const item = node.items[key];
-    if (isNode(item) && item.range) return { node: item, offset: item.range[0] };
+    if (Y().isNode(item) && item.range) return { node: item, offset: item.range[0] };
     return undefined;
   }
   return undefined;
@@ -218,12 +230,12 @@ const YAML_MESSAGES: Record<string, string> = {
 };
 
 function parseCarefully(file: string, text: string, limits: ParseLimits, locator: FileLocator): ParsedFile {
-  const counter = new LineCounter();
+  const counter = new (Y().LineCounter)();
   const problems: Problem[] = [];
   const documents: SourceDocument[] = [];
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+    docs = Y().parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
   } catch (err) {
     problems.push(problemAt(file, { line: 1, column: 1 }, 'yaml-syntax', `cannot parse: ${(err as Error).message}`));
     return { documents, problems };

@@ -3,7 +3,6 @@
  * the translation of ajv's errors into problems a person can act on.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { compileValidators } from './compile-schemas.js';
 import { KINDS, type KindName } from '../api/kinds.js';
 import type { Path } from './parse.js';
 
@@ -27,13 +26,15 @@ let compiled: Map<string, ValidateFunction> | undefined;
 /** Validators generated at build time, when present (see compile-schemas.ts). */
 const generatedModule = './compiled-validators.js';
 const precompiled = (await import(generatedModule).catch(() => undefined)) as Record<string, ValidateFunction> | undefined;
+/** Without them, the schema compiler (ajv and the schema builder: ~100 ms to load) is loaded now. */
+const compileAtRunTime = precompiled ? undefined : (await import('./compile-schemas.js')).compileValidators;
 
 /** One validator per kind: the build's precompiled ones, else compiled now (once). */
 function validators(): Map<string, ValidateFunction> {
   if (compiled) return compiled;
   if (precompiled && KINDS.every((k) => typeof precompiled[k.kind] === 'function')) {
     compiled = new Map(KINDS.map((k) => [k.kind, precompiled[k.kind]!]));
-  } else compiled = compileValidators();
+  } else compiled = compileAtRunTime!();
   return compiled;
 }
 

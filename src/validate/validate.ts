@@ -4,7 +4,7 @@
  * set. Documents of other API groups are skipped and counted, so a mixed
  * GitOps repository validates as it is.
  */
-import { GROUP, API_VERSION } from '../api/schema.js';
+import { GROUP, API_VERSION } from '../api/group.js';
 import { kindInfo, KINDS, type KindName } from '../api/kinds.js';
 import { DEFAULT_NAMESPACE } from '../api/defaults.js';
 import { RULE_BY_ID, type Problem, type Severity } from './problem.js';

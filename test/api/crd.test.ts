@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderCrds } from '../../src/api/crd.js';
 import { KINDS } from '../../src/api/kinds.js';
-import { withDefaults } from '../../src/api/defaults.js';
+import { withDefaults } from '../../src/api/with-defaults.js';
 import { validateInputs } from '../../src/validate/validate.js';
 import { CRDS_DIR, EXAMPLES_DIR } from '../support/paths.js';
 

@@ -1,0 +1,23 @@
+/** The run-time default constants equal the defaults the schema (the source of truth) declares. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as D from '../../src/api/defaults.js';
+import { ClusterSpec, FailoverGroupSpec, IISSiteSpec, SiteBinding, ObjectMeta } from '../../src/api/schema.js';
+
+function defaultAt(schema: unknown, ...path: string[]): unknown {
+  let node = schema as { properties?: Record<string, unknown>; default?: unknown } | undefined;
+  for (const p of path) node = node?.properties?.[p] as typeof node;
+  return node?.default;
+}
+
+test('default constants agree with the schema', () => {
+  assert.equal(D.DEFAULT_NAMESPACE, defaultAt(ObjectMeta, 'namespace'));
+  assert.deepEqual(D.DEFAULT_TIMING, {
+    leaseDurationSeconds: defaultAt(ClusterSpec, 'timing', 'leaseDurationSeconds'),
+    renewDeadlineSeconds: defaultAt(ClusterSpec, 'timing', 'renewDeadlineSeconds'),
+    retryPeriodSeconds: defaultAt(ClusterSpec, 'timing', 'retryPeriodSeconds'),
+  });
+  assert.equal(D.DEFAULT_SITE_SERVICE, defaultAt(IISSiteSpec, 'service'));
+  assert.equal(D.DEFAULT_HOST_HEADER, defaultAt(SiteBinding, 'hostHeader'));
+  assert.equal(D.DEFAULT_SWITCHBACK, defaultAt(FailoverGroupSpec, 'switchback'));
+});
