@@ -11,31 +11,16 @@
  * agent, an operator, another tool) is left alone.
  */
 
+import { jsonEqual } from '../lib/json.js';
+
+export { jsonEqual };
+
 export const LAST_APPLIED_ANNOTATION = 'winha.io/last-applied';
 
 type JsonMap = Record<string, unknown>;
 
 function isMap(v: unknown): v is JsonMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Deep structural equality of JSON values. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (isMap(a)) {
-    if (!isMap(b)) return false;
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    for (const k of ka) if (!jsonEqual(a[k], b[k])) return false;
-    return true;
-  }
-  return false;
 }
 
 /**

@@ -25,6 +25,7 @@ function Y(): YamlLib {
   return (yamlLib ??= requireCjs('yaml') as YamlLib);
 }
 import type { Problem } from './problem.js';
+import { jsonEqual } from '../lib/json.js';
 
 export type Path = ReadonlyArray<string | number>;
 
@@ -64,26 +65,111 @@ export interface ParsedFile {
 /** Whether the text may hold an alias (`*name` after space or a flow indicator). */
 const ALIAS_TOKEN = /(?:^|[\s[{,:-])\*[^\s,[\]{}]/m;
 
-/** Lazily built position index of one file, shared by its documents. */
-class FileLocator {
-  private docs?: Document.Parsed[];
-  private counter?: InstanceType<YamlLib['LineCounter']>;
-  constructor(private readonly text: string) {}
+type Counter = InstanceType<YamlLib['LineCounter']>;
 
-  private ensure(): { docs: Document.Parsed[]; counter: InstanceType<YamlLib['LineCounter']> } {
-    if (!this.docs || !this.counter) {
-      this.counter = new (Y().LineCounter)();
-      this.docs = Y().parseAllDocuments(this.text, { lineCounter: this.counter, keepSourceTokens: false }) as Document.Parsed[];
-      if (!Array.isArray(this.docs)) this.docs = [];
+/** Where a document sits in its file: its parse tree and how to turn its offsets into file positions. */
+interface LocatedDocument {
+  doc: Document.Parsed;
+  counter: Counter;
+  /** Lines before the document's text (its text was parsed on its own). */
+  lineOffset: number;
+}
+
+/**
+ * Lazily built position index of one file, shared by its documents. To place
+ * a problem it parses only the problem's document (cut at the `---` / `...`
+ * markers, which YAML forbids inside any content) and checks that the piece
+ * parses to the same value the fast path read; otherwise it parses the whole
+ * file once.
+ */
+export class FileLocator {
+  private whole?: { docs: Document.Parsed[]; counter: Counter };
+  private pieces = new Map<number, LocatedDocument | null>();
+  private segments?: { start: number; line: number; end: number }[];
+
+  constructor(
+    private readonly text: string,
+    /** Values the fast path read, by document index (to verify a piece). */
+    private readonly values?: readonly unknown[],
+  ) {}
+
+  /** Seed with a whole-file parse done elsewhere (the careful path). */
+  static fromParsed(text: string, docs: Document.Parsed[], counter: Counter): FileLocator {
+    const l = new FileLocator(text);
+    l.whole = { docs, counter };
+    return l;
+  }
+
+  private wholeFile(): { docs: Document.Parsed[]; counter: Counter } {
+    if (!this.whole) {
+      const counter = new (Y().LineCounter)();
+      let docs = Y().parseAllDocuments(this.text, { lineCounter: counter, keepSourceTokens: false }) as Document.Parsed[];
+      if (!Array.isArray(docs)) docs = [];
+      this.whole = { docs, counter };
     }
-    return { docs: this.docs, counter: this.counter };
+    return this.whole;
+  }
+
+  /** Document text ranges, split at marker lines. */
+  private documentSegments(): { start: number; line: number; end: number }[] {
+    if (this.segments) return this.segments;
+    const segs: { start: number; line: number; end: number }[] = [];
+    const text = this.text;
+    let open: { start: number; line: number } | undefined = { start: 0, line: 0 };
+    let hasContent = false;
+    let pos = 0;
+    let line = 0;
+    while (pos <= text.length) {
+      const nl = text.indexOf('\n', pos);
+      const end = nl < 0 ? text.length : nl;
+      const l = text.slice(pos, end);
+      const marker = /^(---|\.\.\.)(?=[ \t\r]|$)/.exec(l)?.[1];
+      if (marker === '---') {
+        if (open && hasContent) segs.push({ ...open, end: pos });
+        open = { start: pos, line };
+        hasContent = true;
+      } else if (marker === '...') {
+        if (open && hasContent) segs.push({ ...open, end: pos });
+        open = undefined;
+        hasContent = false;
+      } else if (!/^\s*(#.*)?\r?$/.test(l)) {
+        if (!open) open = { start: pos, line };
+        hasContent = true;
+      }
+      if (nl < 0) break;
+      pos = nl + 1;
+      line++;
+    }
+    if (open && hasContent) segs.push({ ...open, end: text.length });
+    this.segments = segs;
+    return segs;
+  }
+
+  private piece(index: number): LocatedDocument | null {
+    if (this.pieces.has(index)) return this.pieces.get(index)!;
+    let located: LocatedDocument | null = null;
+    const seg = this.values ? this.documentSegments()[index] : undefined;
+    if (seg && this.values!.length === this.documentSegments().length) {
+      const counter = new (Y().LineCounter)();
+      const [doc] = Y().parseAllDocuments(this.text.slice(seg.start, seg.end), { lineCounter: counter }) as Document.Parsed[];
+      if (doc && doc.errors.length === 0 && jsonEqual(doc.toJS({ maxAliasCount: 100 }), this.values![index])) {
+        located = { doc, counter, lineOffset: seg.line };
+      }
+    }
+    this.pieces.set(index, located);
+    return located;
   }
 
   /** Position of the node at `path` in document `index`, or of its nearest existing ancestor. */
   locate(index: number, path: Path): Position {
-    const { docs, counter } = this.ensure();
-    const doc = docs[index];
-    if (!doc) return { line: 1, column: 1 };
+    let located = this.piece(index);
+    if (!located) {
+      const { docs, counter } = this.wholeFile();
+      const doc = docs[index];
+      if (!doc) return { line: 1, column: 1 };
+      located = { doc, counter, lineOffset: 0 };
+    }
+    const { doc, counter, lineOffset } = located;
     let node: unknown = doc.contents;
     let offset = doc.contents && Y().isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : (doc.range?.[0] ?? 0);
     for (const key of path) {
@@ -93,7 +179,7 @@ class FileLocator {
       if (step.offset !== undefined) offset = step.offset;
     }
     const pos = counter.linePos(offset);
-    return { line: pos.line, column: pos.col };
+    return { line: pos.line + lineOffset, column: pos.col };
   }
 }
 
@@ -204,7 +290,6 @@ function byteLengthAtMost(text: string, max: number): boolean {
 
 /** Parse a file's text into documents (see the module comment for the two paths). */
 export function parseText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
-  const locator = new FileLocator(text);
   if (byteLengthAtMost(text, limits.maxDocumentBytes) && !(text.includes('*') && ALIAS_TOKEN.test(text))) {
     let values: unknown[] | undefined;
     try {
@@ -213,6 +298,7 @@ export function parseText(file: string, text: string, limits: ParseLimits = DEFA
       values = undefined;
     }
     if (values) {
+      const locator = new FileLocator(text, values);
       const documents: SourceDocument[] = [];
       values.forEach((value, index) => {
         if (value === null || value === undefined) return;
@@ -221,7 +307,7 @@ export function parseText(file: string, text: string, limits: ParseLimits = DEFA
       return { documents, problems: [] };
     }
   }
-  return parseCarefully(file, text, limits, locator);
+  return parseCarefully(file, text, limits);
 }
 
 const YAML_MESSAGES: Record<string, string> = {
@@ -229,7 +315,7 @@ const YAML_MESSAGES: Record<string, string> = {
   DUPLICATE_KEY: 'duplicate key: a key may appear only once in a mapping; the second value would silently win in other tools',
 };
 
-function parseCarefully(file: string, text: string, limits: ParseLimits, locator: FileLocator): ParsedFile {
+function parseCarefully(file: string, text: string, limits: ParseLimits): ParsedFile {
   const counter = new (Y().LineCounter)();
   const problems: Problem[] = [];
   const documents: SourceDocument[] = [];
@@ -241,6 +327,7 @@ function parseCarefully(file: string, text: string, limits: ParseLimits, locator
     return { documents, problems };
   }
   if (!Array.isArray(docs)) docs = [];
+  const locator = FileLocator.fromParsed(text, docs, counter);
   const at = (offset: number): Position => {
     const p = counter.linePos(offset);
     return { line: p.line, column: p.col };
