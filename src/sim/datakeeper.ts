@@ -157,12 +157,6 @@ export class DataKeeper {
         fraction: Math.max(0, Math.min(1, 1 - v.dirty.size / total)),
       };
     }
-    if (v.lastResyncDone && v.state === MirrorState.Mirroring) {
-      return {
-        phase: 3, bitmapPass: v.lastResyncDone.pass, numberOfBlocks: v.totalBlocks, dirtyBlocks: 0,
-        currentBlock: 0, newWrites: v.lastResyncDone.newWrites, fraction: 1,
-      };
-    }
     return undefined;
   }
 

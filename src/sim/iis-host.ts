@@ -10,6 +10,7 @@
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Random } from '../lib/random.js';
 import { DriverError } from '../drivers/errors.js';
+import { bindingConflictMessage, findBindingConflict } from '../drivers/binding-conflict.js';
 import {
   ServiceState,
   bindingKey,
@@ -254,13 +255,13 @@ export class IisHost {
         detail: { service: svc, state: st },
       });
     }
-    const conflict = this.conflictingSite(site);
+    const conflict = findBindingConflict(site, this.startedSites());
     if (conflict) {
       throw new DriverError({
         code: 'BindingConflict',
         kitCode: 9422,
-        message: `IIS Site ${site.name} can not be started because its IP:Port:Header binding (${conflict.binding}) is currently in use on site "${conflict.site}"`,
-        detail: { binding: conflict.binding, activeSite: conflict.site },
+        message: bindingConflictMessage(site.name, conflict),
+        detail: { binding: conflict.binding, activeSite: conflict.activeSite },
       });
     }
     const missing = site.bindings.find((b) => b.address !== '*' && !this.addressUsable(b.address));
@@ -295,31 +296,10 @@ export class IisHost {
     return [...this.sites.values()].filter((s) => this.siteState(s) === 'Started');
   }
 
-  /** Stop sites whose bindings use an address this host no longer holds (IIS loses the listener). */
-  dropListenersOn(address: string): void {
-    for (const s of this.sites.values()) {
-      if (s.started && s.bindings.some((b) => b.address === address)) {
-        s.started = false;
-        this.eventLog.push(`site ${s.name} stopped: address ${address} went away`);
-      }
-    }
-  }
-
   // ───────────── internals ─────────────
 
   private siteState(s: SimSite): SiteState {
     return s.started && this.service(siteServiceOf(s.bindings)).state === ServiceState.Running ? 'Started' : 'Stopped';
-  }
-
-  private conflictingSite(site: SimSite): { site: string; binding: string } | undefined {
-    const mine = new Set(site.bindings.map(bindingKey));
-    for (const other of this.startedSites()) {
-      if (other === site) continue;
-      for (const b of other.bindings) {
-        if (mine.has(bindingKey(b))) return { site: other.name, binding: `${b.address}:${b.port}:${b.hostHeader}` };
-      }
-    }
-    return undefined;
   }
 
   private autoStartSites(service: ServiceName): void {

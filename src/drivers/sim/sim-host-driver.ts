@@ -9,6 +9,9 @@ import { withDeadline } from '../deadline.js';
 import { DriverError } from '../errors.js';
 import { withKitCode } from '../kit-codes.js';
 import {
+  checkHostHeader, checkHttpPath, checkIp, checkNoLineBreaks, checkPort, checkPrefixLength, checkSiteDefinition, checkSiteName,
+} from '../input-validation.js';
+import {
   ServiceState,
   normalizeVolume,
   type AddressClaim,
@@ -103,12 +106,12 @@ export class SimHostDriver implements HostDriver {
   }
 
   ensureSite(def: SiteDefinition, o: CallOptions): Promise<EnsureSiteResult> {
-    return this.run('ensureSite', o, () => this.w('site.ensure', { def }));
+    return this.run('ensureSite', o, () => this.w('site.ensure', { def: checkSiteDefinition(def) }));
   }
 
   startSite(name: string, o: CallOptions): Promise<SiteInfo> {
     return this.run('startSite', o, async () => {
-      await this.w('site.start', { name });
+      await this.w('site.start', { name: checkSiteName(name) });
       // Kit restore step 6: check the state once.
       const site = (await this.w('site.list', {})).find((s) => s.name.toLowerCase() === name.toLowerCase());
       if (!site || site.state !== 'Started') {
@@ -120,7 +123,7 @@ export class SimHostDriver implements HostDriver {
 
   stopSite(name: string, o: CallOptions): Promise<SiteInfo | undefined> {
     return this.run('stopSite', o, async (signal) => {
-      const stopped = await this.w('site.stop', { name });
+      const stopped = await this.w('site.stop', { name: checkSiteName(name) });
       if (stopped === null) return undefined; // kit 9563: no such site counts as stopped
       for (let check = 1; check <= STOP_CHECKS; check++) {
         const site = (await this.w('site.list', {})).find((s) => s.name.toLowerCase() === name.toLowerCase());
@@ -133,7 +136,7 @@ export class SimHostDriver implements HostDriver {
   }
 
   setServerAutoStart(name: string, value: boolean, o: CallOptions): Promise<SiteInfo> {
-    return this.run('setServerAutoStart', o, () => this.w('site.setAutoStart', { name, value }));
+    return this.run('setServerAutoStart', o, () => this.w('site.setAutoStart', { name: checkSiteName(name), value }));
   }
 
   // ───────────── network ─────────────
@@ -148,6 +151,9 @@ export class SimHostDriver implements HostDriver {
 
   addVirtualIp(req: VirtualIpRequest, o: CallOptions): Promise<IpAddressInfo> {
     return this.run('addVirtualIp', o, async (signal) => {
+      checkIp(req.address);
+      checkPrefixLength(req.address, req.prefixLength);
+      checkNoLineBreaks(req.interfaceAlias, 'interfaceAlias');
       await this.w('net.add', { vip: req });
       const all = await this.until(signal, () => this.w('net.addresses', {}), (list) => {
         const a = list.find((x) => x.address === req.address);
@@ -161,12 +167,12 @@ export class SimHostDriver implements HostDriver {
 
   removeVirtualIp(address: string, o: CallOptions): Promise<void> {
     return this.run('removeVirtualIp', o, async () => {
-      await this.w('net.remove', { address });
+      await this.w('net.remove', { address: checkIp(address) });
     });
   }
 
   probeAddressClaimed(address: string, o: CallOptions): Promise<AddressClaim> {
-    return this.run('probeAddressClaimed', o, () => this.w('net.claimed', { address }));
+    return this.run('probeAddressClaimed', o, () => this.w('net.claimed', { address: checkIp(address) }));
   }
 
   // ───────────── DataKeeper ─────────────
@@ -200,6 +206,8 @@ export class SimHostDriver implements HostDriver {
 
   createMirror(req: CreateMirrorRequest, o: CallOptions): Promise<void> {
     return this.run('createMirror', o, async () => {
+      checkIp(req.sourceAddress, 'source address');
+      checkIp(req.targetAddress, 'target address');
       await this.w('mirror.create', { create: { ...req, volume: normalizeVolume(req.volume) } });
     });
   }
@@ -207,14 +215,30 @@ export class SimHostDriver implements HostDriver {
   // ───────────── probes ─────────────
 
   probeHttp(req: HttpProbeRequest, o: CallOptions): Promise<HttpProbeResult> {
-    return this.run('probeHttp', o, () => this.w('probe.http', { probe: req }));
+    return this.run('probeHttp', o, () => {
+      checkIp(req.address);
+      checkPort(req.port);
+      checkHostHeader(req.hostHeader);
+      checkHttpPath(req.path ?? '/');
+      return this.w('probe.http', { probe: req });
+    });
   }
 
   probeFtp(req: FtpProbeRequest, o: CallOptions): Promise<FtpProbeResult> {
-    return this.run('probeFtp', o, () => this.w('probe.ftp', { probe: req }));
+    return this.run('probeFtp', o, () => {
+      checkIp(req.address);
+      checkPort(req.port);
+      checkNoLineBreaks(req.user ?? 'anonymous', 'FTP user');
+      checkNoLineBreaks(req.password ?? '', 'FTP password');
+      return this.w('probe.ftp', { probe: req });
+    });
   }
 
   probeTcp(req: TcpProbeRequest, o: CallOptions): Promise<TcpProbeResult> {
-    return this.run('probeTcp', o, () => this.w('probe.tcp', { probe: req }));
+    return this.run('probeTcp', o, () => {
+      checkIp(req.address);
+      checkPort(req.port);
+      return this.w('probe.tcp', { probe: req });
+    });
   }
 }
