@@ -1,0 +1,244 @@
+/**
+ * HostDriver for one host of the simulated world. It talks to the world only
+ * through WorldApi (plain JSON requests), and waits on the injected Clock the
+ * way the Windows driver waits on Windows (Start-Service, DAD, switchover).
+ */
+import type { Clock } from '../../lib/clock.js';
+import { callWorld, type WorldApi, type WorldOp, type WorldOps } from '../../sim/world-api.js';
+import { withDeadline } from '../deadline.js';
+import { DriverError } from '../errors.js';
+import { withKitCode } from '../kit-codes.js';
+import {
+  checkHostHeader, checkHttpPath, checkIp, checkNoLineBreaks, checkPort, checkPrefixLength, checkSiteDefinition, checkSiteName,
+} from '../input-validation.js';
+import {
+  ServiceState,
+  normalizeVolume,
+  type AddressClaim,
+  type CallOptions,
+  type CreateMirrorRequest,
+  type EnsureSiteResult,
+  type FtpProbeRequest,
+  type FtpProbeResult,
+  type HostDriver,
+  type HostDriverOperation,
+  type HttpProbeRequest,
+  type HttpProbeResult,
+  type IpAddressInfo,
+  type MirrorVolumeInfo,
+  type NetInterface,
+  type ServiceName,
+  type ServiceStatus,
+  type SiteDefinition,
+  type SiteInfo,
+  type TcpProbeRequest,
+  type TcpProbeResult,
+  type VirtualIpRequest,
+} from '../types.js';
+
+/** The kit re-checks a stopping site 10 times in all (spec/seed-iis.md §6.4 step 4, 9556). */
+const STOP_CHECKS = 10;
+
+export class SimHostDriver implements HostDriver {
+  constructor(
+    private readonly api: WorldApi,
+    readonly nodeName: string,
+    private readonly clock: Clock,
+    /** How often to re-check while waiting for a state change. */
+    private readonly pollMs = 250,
+  ) {}
+
+  // ───────────── plumbing ─────────────
+
+  private run<T>(op: HostDriverOperation, o: CallOptions, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(this.clock, o, `${op} on ${this.nodeName}`, async (signal) => {
+      try {
+        await callWorld(this.api, 'host.begin', { host: this.nodeName, operation: op, epoch: o.epoch });
+        return await body(signal);
+      } catch (e) {
+        throw withKitCode(e, o);
+      }
+    });
+  }
+
+  private w<K extends WorldOp>(op: K, args: Omit<WorldOps[K]['req'], 'host'>): Promise<WorldOps[K]['res']> {
+    return callWorld(this.api, op, { ...args, host: this.nodeName } as WorldOps[K]['req']);
+  }
+
+  /** Poll until `done` says yes (the deadline of run() bounds the wait). */
+  private async until<T>(signal: AbortSignal, read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+    for (;;) {
+      const v = await read();
+      if (done(v)) return v;
+      await this.clock.sleep(this.pollMs, signal);
+    }
+  }
+
+  // ───────────── services ─────────────
+
+  queryService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
+    return this.run('queryService', o, () => this.w('service.query', { name }));
+  }
+
+  startService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
+    return this.run('startService', o, async (signal) => {
+      await this.w('service.start', { name });
+      const s = await this.until(signal, () => this.w('service.query', { name }),
+        (s) => s.state === ServiceState.Running || s.state === ServiceState.Stopped);
+      if (s.state !== ServiceState.Running) {
+        throw new DriverError({ code: 'ServiceStartFailed', message: `service ${name} did not start (state ${s.state})`, detail: { state: s.state } });
+      }
+      return s;
+    });
+  }
+
+  stopService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
+    return this.run('stopService', o, async (signal) => {
+      await this.w('service.stop', { name });
+      return this.until(signal, () => this.w('service.query', { name }), (s) => s.state === ServiceState.Stopped);
+    });
+  }
+
+  // ───────────── IIS ─────────────
+
+  listSites(o: CallOptions): Promise<SiteInfo[]> {
+    return this.run('listSites', o, () => this.w('site.list', {}));
+  }
+
+  ensureSite(def: SiteDefinition, o: CallOptions): Promise<EnsureSiteResult> {
+    return this.run('ensureSite', o, () => this.w('site.ensure', { def: checkSiteDefinition(def) }));
+  }
+
+  startSite(name: string, o: CallOptions): Promise<SiteInfo> {
+    return this.run('startSite', o, async () => {
+      await this.w('site.start', { name: checkSiteName(name) });
+      // Kit restore step 6: check the state once.
+      const site = (await this.w('site.list', {})).find((s) => s.name.toLowerCase() === name.toLowerCase());
+      if (!site || site.state !== 'Started') {
+        throw new DriverError({ code: 'SiteStartFailed', message: `Unable to start IIS Site "${name}" on system ${this.nodeName}` });
+      }
+      return site;
+    });
+  }
+
+  stopSite(name: string, o: CallOptions): Promise<SiteInfo | undefined> {
+    return this.run('stopSite', o, async (signal) => {
+      const stopped = await this.w('site.stop', { name: checkSiteName(name) });
+      if (stopped === null) return undefined; // kit 9563: no such site counts as stopped
+      for (let check = 1; check <= STOP_CHECKS; check++) {
+        const site = (await this.w('site.list', {})).find((s) => s.name.toLowerCase() === name.toLowerCase());
+        if (!site) return undefined;
+        if (site.state === 'Stopped') return site;
+        if (check < STOP_CHECKS) await this.clock.sleep(this.pollMs, signal);
+      }
+      throw new DriverError({ code: 'SiteStopFailed', kitCode: 9556, message: `Unable to stop IIS site ${name} on system ${this.nodeName}` });
+    });
+  }
+
+  setServerAutoStart(name: string, value: boolean, o: CallOptions): Promise<SiteInfo> {
+    return this.run('setServerAutoStart', o, () => this.w('site.setAutoStart', { name: checkSiteName(name), value }));
+  }
+
+  // ───────────── network ─────────────
+
+  listInterfaces(o: CallOptions): Promise<NetInterface[]> {
+    return this.run('listInterfaces', o, () => this.w('net.interfaces', {}));
+  }
+
+  listAddresses(o: CallOptions): Promise<IpAddressInfo[]> {
+    return this.run('listAddresses', o, () => this.w('net.addresses', {}));
+  }
+
+  addVirtualIp(req: VirtualIpRequest, o: CallOptions): Promise<IpAddressInfo> {
+    return this.run('addVirtualIp', o, async (signal) => {
+      checkIp(req.address);
+      checkPrefixLength(req.address, req.prefixLength);
+      checkNoLineBreaks(req.interfaceAlias, 'interfaceAlias');
+      await this.w('net.add', { vip: req });
+      const all = await this.until(signal, () => this.w('net.addresses', {}), (list) => {
+        const a = list.find((x) => x.address === req.address);
+        return a === undefined || a.addressState !== 'Tentative';
+      });
+      const a = all.find((x) => x.address === req.address);
+      if (!a) throw new DriverError({ code: 'CommandFailed', transient: true, message: `${req.address} vanished while waiting for duplicate address detection` });
+      return a;
+    });
+  }
+
+  removeVirtualIp(address: string, o: CallOptions): Promise<void> {
+    return this.run('removeVirtualIp', o, async () => {
+      await this.w('net.remove', { address: checkIp(address) });
+    });
+  }
+
+  probeAddressClaimed(address: string, o: CallOptions): Promise<AddressClaim> {
+    return this.run('probeAddressClaimed', o, () => this.w('net.claimed', { address: checkIp(address) }));
+  }
+
+  // ───────────── DataKeeper ─────────────
+
+  getMirrorInfo(volume: string, o: CallOptions): Promise<MirrorVolumeInfo> {
+    return this.run('getMirrorInfo', o, () => this.w('mirror.info', { volume: normalizeVolume(volume) }));
+  }
+
+  switchoverMirror(volume: string, force: boolean, o: CallOptions): Promise<MirrorVolumeInfo> {
+    return this.run('switchoverMirror', o, async (signal) => {
+      const v = normalizeVolume(volume);
+      await this.w('mirror.switchover', { volume: v, force });
+      return this.until(signal, () => this.w('mirror.info', { volume: v }), (i) => i.role === 'source');
+    });
+  }
+
+  private volumeCommand(op: HostDriverOperation, worldOp: 'mirror.lock' | 'mirror.unlock' | 'mirror.pause' | 'mirror.continue' | 'mirror.break' | 'mirror.resync' | 'mirror.delete' | 'mirror.prepareTarget', volume: string, o: CallOptions): Promise<void> {
+    return this.run(op, o, async () => {
+      await this.w(worldOp, { volume: normalizeVolume(volume) });
+    });
+  }
+
+  lockVolume(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('lockVolume', 'mirror.lock', volume, o); }
+  unlockVolume(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('unlockVolume', 'mirror.unlock', volume, o); }
+  pauseMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('pauseMirror', 'mirror.pause', volume, o); }
+  continueMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('continueMirror', 'mirror.continue', volume, o); }
+  breakMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('breakMirror', 'mirror.break', volume, o); }
+  resyncMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('resyncMirror', 'mirror.resync', volume, o); }
+  deleteMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('deleteMirror', 'mirror.delete', volume, o); }
+  prepareToBecomeTarget(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('prepareToBecomeTarget', 'mirror.prepareTarget', volume, o); }
+
+  createMirror(req: CreateMirrorRequest, o: CallOptions): Promise<void> {
+    return this.run('createMirror', o, async () => {
+      checkIp(req.sourceAddress, 'source address');
+      checkIp(req.targetAddress, 'target address');
+      await this.w('mirror.create', { create: { ...req, volume: normalizeVolume(req.volume) } });
+    });
+  }
+
+  // ───────────── probes ─────────────
+
+  probeHttp(req: HttpProbeRequest, o: CallOptions): Promise<HttpProbeResult> {
+    return this.run('probeHttp', o, () => {
+      checkIp(req.address);
+      checkPort(req.port);
+      checkHostHeader(req.hostHeader);
+      checkHttpPath(req.path ?? '/');
+      return this.w('probe.http', { probe: req });
+    });
+  }
+
+  probeFtp(req: FtpProbeRequest, o: CallOptions): Promise<FtpProbeResult> {
+    return this.run('probeFtp', o, () => {
+      checkIp(req.address);
+      checkPort(req.port);
+      checkNoLineBreaks(req.user ?? 'anonymous', 'FTP user');
+      checkNoLineBreaks(req.password ?? '', 'FTP password');
+      return this.w('probe.ftp', { probe: req });
+    });
+  }
+
+  probeTcp(req: TcpProbeRequest, o: CallOptions): Promise<TcpProbeResult> {
+    return this.run('probeTcp', o, () => {
+      checkIp(req.address);
+      checkPort(req.port);
+      return this.w('probe.tcp', { probe: req });
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { VirtualClock } from '../../../src/lib/clock.js';
+import { WindowsHostDriver } from '../../../src/drivers/windows/windows-host-driver.js';
+import { PinoAuditLog } from '../../../src/drivers/windows/audit-log.js';
+import type { CommandRequest, CommandResult, CommandRunner } from '../../../src/drivers/windows/command-runner.js';
+import { isDriverError, type CallOptions } from '../../../src/drivers/types.js';
+import { settle, settleError } from '../../helpers/virtual-time.js';
+import { ScriptedRunner, psError, psValue, text } from '../scripted-runner.js';
+
+const o: CallOptions = { epoch: 3, timeoutMs: 30_000 };
+const make = (runner: CommandRunner, extra: Partial<ConstructorParameters<typeof WindowsHostDriver>[0]> = {}) => {
+  const clock = new VirtualClock();
+  return { clock, driver: new WindowsHostDriver({ nodeName: 'node1', runner, clock, ...extra }) };
+};
+const w3svc = { name: 'W3SVC', state: 4, startType: 'Automatic' };
+
+test('a transient failure (IIS config file locked) is retried with backoff and then succeeds', async () => {
+  const runner = new ScriptedRunner().on('ps:service.query',
+    psError('System.Runtime.InteropServices.COMException', 'The process cannot access the file because it is being used by another process. (0x80070020)'),
+    psValue(w3svc));
+  const { clock, driver } = make(runner);
+  const s = await settle(clock, driver.queryService('W3SVC', o));
+  assert.equal(s.state, 4);
+  assert.equal(runner.calls.length, 2);
+});
+
+test('a permanent failure is not retried, and keeps its message', async () => {
+  const runner = new ScriptedRunner().on('ps:service.query', psError('System.Exception', 'Access is denied'), psValue(w3svc));
+  const { clock, driver } = make(runner);
+  const e = await settleError(clock, driver.queryService('W3SVC', o));
+  assert.ok(isDriverError(e, 'CommandFailed') && /Access is denied/.test(e.message));
+  assert.equal(runner.calls.length, 1);
+});
+
+test('retries are bounded: a failure that stays transient gives up after 1 + retries attempts', async () => {
+  const runner = new ScriptedRunner().on('ps:service.query', psError('System.Exception', 'The RPC server is unavailable. (0x800706BA)'));
+  const { clock, driver } = make(runner, { retry: { retries: 2, minDelayMs: 100, maxDelayMs: 400 } });
+  const e = await settleError(clock, driver.queryService('W3SVC', o));
+  assert.ok(isDriverError(e, 'CommandFailed') && e.transient);
+  assert.equal(runner.calls.length, 3);
+});
+
+test('a non-idempotent EMCMD mutation (SWITCHOVERVOLUME) is never retried', async () => {
+  const runner = new ScriptedRunner()
+    .on('emcmd:GETMIRRORVOLINFO', text('E: 2 node2 10.0.0.11 1\r\n'))
+    .on('emcmd:GETMIRRORTYPE', text('Target system 10.0.0.11, Type 1\r\n'))
+    .on('emcmd:SWITCHOVERVOLUME', text('Status = 1722\r\n'));
+  const { clock, driver } = make(runner);
+  const e = await settleError(clock, driver.switchoverMirror('E', false, o));
+  assert.ok(isDriverError(e, 'MirrorPeerUnreachable'), String(e));
+  assert.equal(runner.calls.filter((c) => c.key === 'emcmd:SWITCHOVERVOLUME').length, 1);
+});
+
+test('switchover waits until GETMIRRORVOLINFO shows this node as source', async () => {
+  const runner = new ScriptedRunner()
+    .on('emcmd:GETMIRRORVOLINFO', text('E: 2 node2 10.0.0.11 1\r\n'), text('E: 2 node2 10.0.0.11 1\r\n'), text('E: 1 node1 10.0.0.12 1\r\n'))
+    .on('emcmd:GETMIRRORTYPE', text('Target system 10.0.0.12, Type 1\r\n'))
+    .on('emcmd:SWITCHOVERVOLUME', text(''));
+  const { clock, driver } = make(runner);
+  const info = await settle(clock, driver.switchoverMirror('E', false, o));
+  assert.deepEqual([info.role, info.sourceSystem], ['source', 'node1']);
+  assert.deepEqual(runner.calls.find((c) => c.key === 'emcmd:SWITCHOVERVOLUME')?.args, ['.', 'SWITCHOVERVOLUME', 'E']);
+});
+
+test('a command that hangs is killed at the caller\'s timeout and reported as Timeout', async () => {
+  let aborted = false;
+  const hanging: CommandRunner = {
+    run: (req: CommandRequest) => new Promise<CommandResult>((_, reject) => {
+      req.signal.addEventListener('abort', () => { aborted = true; reject(new Error('killed')); });
+    }),
+  };
+  const { clock, driver } = make(hanging);
+  const e = await settleError(clock, driver.listSites({ epoch: 1, timeoutMs: 2_000 }));
+  assert.ok(isDriverError(e, 'Timeout'), String(e));
+  assert.equal(aborted, true, 'the process was told to stop');
+});
+
+test('the audit log records every command with its epoch and never the FTP password', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const runner = new ScriptedRunner().on('ps:probe.ftp', psValue({ lines: ['220 hi', '331 pw', '230 User logged in.'] }));
+  const { clock, driver } = make(runner, { audit: new PinoAuditLog(sink) });
+  const r = await settle(clock, driver.probeFtp({ address: '10.0.0.50', port: 21, user: 'deploy', password: 'S3cret-Pa55' }, { epoch: 9, timeoutMs: 5_000 }));
+  assert.equal(r.alive, true);
+  await new Promise((res) => setImmediate(res));
+  const log = lines.join('');
+  assert.doesNotMatch(log, /S3cret-Pa55/);
+  const rec = JSON.parse(lines[0]!) as { operation: string; epoch: number; script: string; params: { password: string; user: string } };
+  assert.deepEqual([rec.operation, rec.epoch, rec.script, rec.params.password, rec.params.user], ['probeFtp', 9, 'probe.ftp', '[REDACTED]', 'deploy']);
+});
+
+test('the FTP password travels on stdin, never on the command line', async () => {
+  const runner = new ScriptedRunner().on('ps:probe.ftp', psValue({ lines: ['530 Login incorrect.'] }));
+  const { clock, driver } = make(runner);
+  const r = await settle(clock, driver.probeFtp({ address: '10.0.0.50', port: 21, user: 'u', password: 'hunter2' }, o));
+  assert.deepEqual([r.alive, r.kitCode], [false, 9760]);
+  assert.ok(!runner.calls[0]!.args.join(' ').includes('hunter2'));
+  assert.equal((JSON.parse(runner.calls[0]!.stdin) as { password: string }).password, 'hunter2');
+});
+
+test('Windows errors map to typed ones: unknown service, site still running after 10 checks (9556)', async () => {
+  const runner = new ScriptedRunner()
+    .on('ps:service.query', psError('Microsoft.PowerShell.Commands.ServiceCommandException', "Cannot find any service with service name 'FTPSVC'.", 'NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand'))
+    .on('ps:site.stop', psValue({ outcome: 'checked', site: { id: 1, name: 'web1', state: 'Started', ftpState: null, bindings: [], physicalPath: 'E:\\w', applicationPool: 'p', serverAutoStart: false } }));
+  const { clock, driver } = make(runner);
+  const e = await settleError(clock, driver.queryService('FTPSVC', o));
+  assert.ok(isDriverError(e, 'ServiceNotFound'), String(e));
+  const s = await settleError(clock, driver.stopSite('web1', { ...o, kitOperation: 'remove' }));
+  assert.ok(isDriverError(s, 'SiteStopFailed') && s.kitCode === 9556, String(s));
+});
+
+test('output that is not the script\'s JSON is a clear error, not a crash', async () => {
+  const runner = new ScriptedRunner()
+    .on('ps:site.list', text('WARNING: something\r\n{not json\r\n'))
+    .on('ps:net.addresses', text('', 1));
+  const { clock, driver } = make(runner);
+  const e = await settleError(clock, driver.listSites(o));
+  assert.ok(isDriverError(e, 'ParseError') && /site\.list/.test(e.message), String(e));
+  const f = await settleError(clock, driver.listAddresses(o));
+  assert.ok(isDriverError(f, 'CommandFailed') && /printed no result/.test(f.message), String(f));
+});
+
+test('EMCMD Status codes: a busy volume on LOCKVOLUME is VolumeBusy; CREATEMIRROR runs on the source address', async () => {
+  const runner = new ScriptedRunner()
+    .on('emcmd:LOCKVOLUME', text('Status = 32\r\n'))
+    .on('emcmd:GETMIRRORVOLINFO', text(''))
+    .on('emcmd:CREATEMIRROR', text('Status = 0\r\n'));
+  const { clock, driver } = make(runner, { retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 } });
+  const e = await settleError(clock, driver.lockVolume('E', o));
+  assert.ok(isDriverError(e, 'VolumeBusy'), String(e));
+  await settle(clock, driver.createMirror({ volume: 'e', sourceAddress: '10.0.0.11', targetAddress: '10.0.0.12', mode: 'Asynchronous' }, o));
+  assert.deepEqual(runner.calls.at(-1)?.args, ['10.0.0.11', 'CREATEMIRROR', 'E', '10.0.0.12', 'A']);
+});
