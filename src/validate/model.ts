@@ -26,6 +26,10 @@ export interface RuleContext {
   inNamespace(kind: KindName, namespace: string): readonly Entry[];
   /** Any declared object (valid or not) of kind/namespace/name: enough to resolve a reference. */
   declared(kind: KindName, namespace: string, name: string): Entry | undefined;
+  /** Every entry sharing its kind/namespace/name with another (input order). */
+  duplicates(): readonly Entry[][];
+  /** An index several rules share, built once per run. */
+  memo<T>(name: string, build: () => T): T;
   report(entry: Entry, path: Path, rule: string, message: string, severity?: Severity): void;
   /** "file:line:column" of a field, for messages that point at a second place. */
   placeOf(entry: Entry, path: Path): string;

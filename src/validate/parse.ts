@@ -264,6 +264,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Decode bytes as UTF-8, or report where they stop being UTF-8. */
 export function decodeUtf8(file: string, buf: Uint8Array): { text?: string; problem?: Problem } {
+  // Fast native decoding; only text showing a replacement character gets the strict check
+  // (it may be a real U+FFFD, or a byte that is not UTF-8).
+  const loose = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8');
+  if (!loose.includes('\uFFFD')) return { text: loose.charCodeAt(0) === 0xfeff ? loose.slice(1) : loose };
   try {
     return { text: utf8.decode(buf) };
   } catch {

@@ -3,7 +3,8 @@
  * standard input. Failing to read is an I/O error (exit 2), not a problem in
  * a manifest.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import type { InputFile } from './validate.js';
 
@@ -85,17 +86,14 @@ export async function readInputs(
       inputs.push({ name: '<stdin>', content: await readStdin(stdin) });
       continue;
     }
-    let st;
-    try {
-      st = await stat(f);
-    } catch (err) {
-      throw new InputError(`cannot read ${f}: ${(err as Error).message}`);
-    }
-    if (st.size > MAX_FILE_BYTES) throw new InputError(`${f} is ${st.size} bytes; files larger than ${MAX_FILE_BYTES} bytes are refused`);
+    // Synchronous reads: for hundreds of small manifests they beat a promise per file.
     let content: Buffer;
     try {
-      content = await readFile(f);
+      const size = statSync(f).size;
+      if (size > MAX_FILE_BYTES) throw new InputError(`${f} is ${size} bytes; files larger than ${MAX_FILE_BYTES} bytes are refused`);
+      content = readFileSync(f);
     } catch (err) {
+      if (err instanceof InputError) throw err;
       throw new InputError(`cannot read ${f}: ${(err as Error).message}`);
     }
     const shown = isAbsolute(f) && !relative(cwd, f).startsWith('..') ? relative(cwd, f) : f;

@@ -146,6 +146,7 @@ export function runRules(all: Entry[]): Problem[] {
   const validByKind = new Map<KindName, Entry[]>();
   const declared = new Map<string, Entry>();
   const byNamespace = new Map<string, Entry[]>();
+  const dupes = new Map<string, Entry[]>();
   for (const e of all) {
     const nsKey = `${e.kind}/${e.namespace}`;
     const inNs = byNamespace.get(nsKey);
@@ -157,14 +158,26 @@ export function runRules(all: Entry[]): Problem[] {
       else validByKind.set(e.kind, [e]);
     }
     const k = key(e.kind, e.namespace, e.name);
-    if (!declared.has(k)) declared.set(k, e);
+    const first = declared.get(k);
+    if (!first) declared.set(k, e);
+    else if (e.doc && first.doc) {
+      const list = dupes.get(k);
+      if (list) list.push(e);
+      else dupes.set(k, [first, e]);
+    }
   }
+  const memos = new Map<string, unknown>();
   const seen = new Set<string>();
   const ctx: RuleContext = {
     entries: all,
     valid: (kind) => validByKind.get(kind) ?? [],
     inNamespace: (kind, namespace) => byNamespace.get(`${kind}/${namespace}`) ?? [],
     declared: (kind, namespace, name) => declared.get(key(kind, namespace, name)),
+    duplicates: () => [...dupes.values()],
+    memo<T>(name: string, build: () => T): T {
+      if (!memos.has(name)) memos.set(name, build());
+      return memos.get(name) as T;
+    },
     report(entry, path, rule, message, severity?: Severity) {
       if (!entry.doc) return;
       const sev = severity ?? RULE_BY_ID.get(rule)?.severity ?? 'error';

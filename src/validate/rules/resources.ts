@@ -13,7 +13,18 @@ function specOf<T>(e: Entry): T {
 }
 
 /** Canonical text of an address, so 10.0.0.050 and 10.0.0.50, or ::1 spellings, compare equal. */
+const canonicalCache = new Map<string, string>();
+
 export function canonicalAddress(a: string): string {
+  let c = canonicalCache.get(a);
+  if (c === undefined) {
+    c = canonicalize(a);
+    if (canonicalCache.size < 100_000) canonicalCache.set(a, c);
+  }
+  return c;
+}
+
+function canonicalize(a: string): string {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a);
   if (v4) return v4.slice(1).map((o) => String(Number(o))).join('.');
   if (a.includes(':')) {
@@ -44,7 +55,13 @@ interface GroupResources {
   mirrors: Map<string, Entry>; // drive letter → Mirror
 }
 
-function indexResources(ctx: RuleContext): { byGroup: Map<string, GroupResources>; vipByAddress: Map<string, Entry[]> } {
+type ResourceIndex = { byGroup: Map<string, GroupResources>; vipByAddress: Map<string, Entry[]> };
+
+function indexResources(ctx: RuleContext): ResourceIndex {
+  return ctx.memo('resources', () => buildResourceIndex(ctx));
+}
+
+function buildResourceIndex(ctx: RuleContext): ResourceIndex {
   const byGroup = new Map<string, GroupResources>();
   const vipByAddress = new Map<string, Entry[]>();
   const slot = (ns: string, group: string): GroupResources => {

@@ -12,16 +12,7 @@ function specOf<T>(e: Entry): T {
 
 /** Two documents declaring the same kind/namespace/name: report every copy, naming the other place. */
 export const duplicateObjects: Rule = (ctx) => {
-  const seen = new Map<string, Entry[]>();
-  for (const e of ctx.entries) {
-    if (!e.doc) continue;
-    const k = `${e.kind}/${e.namespace}/${e.name}`;
-    const list = seen.get(k);
-    if (list) list.push(e);
-    else seen.set(k, [e]);
-  }
-  for (const list of seen.values()) {
-    if (list.length < 2) continue;
+  for (const list of ctx.duplicates()) {
     for (const e of list) {
       const other = list.find((o) => o !== e)!;
       ctx.report(
