@@ -10,26 +10,10 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import { uuid, type Random } from '../lib/random.js';
 import { Engine } from './engine.js';
-import { NotFoundError, UnavailableError, describeObject } from './errors.js';
 import { LeaseClient, type LeaseBackend } from './lease-client.js';
-import { clone } from './objects.js';
-import { runBatch, single, type OpContext } from './ops.js';
-import { compileSelector } from './selector.js';
-import type {
-  BatchOp,
-  BatchResult,
-  DeleteOptions,
-  LeaseRecord,
-  ListOptions,
-  ListResult,
-  ObjectInput,
-  ObjectStore,
-  Store,
-  StoredObject,
-  Watch,
-  WatchOptions,
-} from './types.js';
-import { EngineWatch, type WatchSource } from './watch.js';
+import { runBatch, type OpContext } from './ops.js';
+import type { BatchOp, BatchResult, LeaseRecord, ObjectStore, Store, Watch } from './types.js';
+import { EngineStore } from './engine-store.js';
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
 
@@ -48,20 +32,19 @@ export function dropMemoryStore(name: string): void {
   shared.delete(name);
 }
 
-export class MemoryStore implements Store, ObjectStore, LeaseBackend, WatchSource {
+export class MemoryStore extends EngineStore implements Store, LeaseBackend {
   readonly objects: ObjectStore = this;
   readonly leases: LeaseClient;
   readonly clock: Clock;
   readonly engine: Engine;
   private readonly ctx: OpContext;
-  private readonly watches = new Set<Watch>();
-  private closed = false;
 
   constructor(
     readonly url: string,
     options: MemoryStoreOptions = {},
     engine?: Engine,
   ) {
+    super();
     this.clock = options.clock ?? new SystemClock();
     this.engine = engine ?? new Engine(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
     const random = options.random;
@@ -74,49 +57,12 @@ export class MemoryStore implements Store, ObjectStore, LeaseBackend, WatchSourc
     return new MemoryStore(this.url, options, this.engine);
   }
 
-  async get(kind: string, namespace: string, name: string): Promise<StoredObject> {
-    this.check();
-    const o = this.engine.getObject(kind, namespace, name);
-    if (!o) throw new NotFoundError(`${describeObject(kind, namespace, name)} not found`);
-    return clone(o);
-  }
-
-  async list(kind: string, options: ListOptions = {}): Promise<ListResult> {
-    this.check();
-    const items = this.engine.listObjects(kind, options.namespace, compileSelector(options.labelSelector)).map(clone);
-    return { items, resourceVersion: String(this.engine.revision) };
-  }
-
-  watch(kind: string, options?: WatchOptions): Watch {
-    this.check();
-    const w = new EngineWatch(this, kind, options);
-    this.watches.add(w);
-    return w;
-  }
-
-  create(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'create', object });
-  }
-  update(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'update', object });
-  }
-  updateStatus(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'updateStatus', object });
-  }
-  delete(kind: string, namespace: string, name: string, options?: DeleteOptions): Promise<StoredObject> {
-    return this.one({ op: 'delete', kind, namespace, name, ...(options ? { options } : {}) });
-  }
-
   async batch(ops: BatchOp[]): Promise<BatchResult[]> {
     this.check();
     const txn = this.engine.begin();
     const results = runBatch(txn, ops, this.ctx);
     this.engine.commit(txn);
     return results;
-  }
-
-  private async one(op: BatchOp): Promise<StoredObject> {
-    return single(await this.batch([op]));
   }
 
   // LeaseBackend
@@ -134,7 +80,9 @@ export class MemoryStore implements Store, ObjectStore, LeaseBackend, WatchSourc
   }
 
   // WatchSource
-  async sync(): Promise<void> {}
+  async sync(): Promise<void> {
+    this.check();
+  }
   attach(w: Watch): void {
     this.watches.add(w);
   }
@@ -145,10 +93,6 @@ export class MemoryStore implements Store, ObjectStore, LeaseBackend, WatchSourc
   async close(): Promise<void> {
     this.closed = true;
     for (const w of [...this.watches]) w.close();
-  }
-
-  private check(): void {
-    if (this.closed) throw new UnavailableError(`store ${this.url} is closed`);
   }
 }
 

@@ -28,27 +28,12 @@ import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { SystemClock, type Clock, type Timer } from '../../lib/clock.js';
 import { uuid, type Random } from '../../lib/random.js';
 import { Engine, type Change, type Txn } from '../engine.js';
-import { NotFoundError, UnavailableError, describeObject } from '../errors.js';
+import { UnavailableError } from '../errors.js';
 import { LeaseClient, type LeaseBackend } from '../lease-client.js';
 import { DEFAULT_HISTORY_LIMIT } from '../memory.js';
-import { clone } from '../objects.js';
-import { runBatch, single, type OpContext } from '../ops.js';
-import { compileSelector } from '../selector.js';
-import type {
-  BatchOp,
-  BatchResult,
-  DeleteOptions,
-  LeaseRecord,
-  ListOptions,
-  ListResult,
-  ObjectInput,
-  ObjectStore,
-  Store,
-  StoredObject,
-  Watch,
-  WatchOptions,
-} from '../types.js';
-import { EngineWatch, type WatchSource } from '../watch.js';
+import { runBatch, type OpContext } from '../ops.js';
+import type { BatchOp, BatchResult, LeaseRecord, ObjectStore, Store, StoredObject, Watch } from '../types.js';
+import { EngineStore } from '../engine-store.js';
 import { forEachLimit, readJson, readJsonSync, removeFile, syncDir, walkFiles, writeFileAtomic } from './fsutil.js';
 import { compactJournal, listJournal, readJournal, writeJournal } from './journal.js';
 import { FORMAT, Layout } from './layout.js';
@@ -72,7 +57,7 @@ export interface FileStoreOptions {
 
 const WRITE_PARALLELISM = 16;
 
-export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource {
+export class FileStore extends EngineStore implements Store, LeaseBackend {
   readonly objects: ObjectStore = this;
   readonly leases: LeaseClient;
   readonly clock: Clock;
@@ -86,17 +71,16 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
   private serial: Promise<unknown> = Promise.resolve();
   private readonly knownDirs = new Set<string>();
   private nextCompactionAt = 0;
-  private readonly watches = new Set<Watch>();
   private notifier: { watcher: FSWatcher; timer: Timer | undefined } | undefined;
   private kicking = false;
   private kickAgain = false;
-  private closed = false;
 
   private constructor(
     readonly url: string,
     dir: string,
     options: FileStoreOptions,
   ) {
+    super();
     this.layout = new Layout(dir);
     this.clock = options.clock ?? new SystemClock();
     this.ioClock = options.ioClock ?? new SystemClock();
@@ -139,46 +123,8 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
 
   // ---- ObjectStore ----
 
-  async get(kind: string, namespace: string, name: string): Promise<StoredObject> {
-    await this.sync();
-    const o = this.engine.getObject(kind, namespace, name);
-    if (!o) throw new NotFoundError(`${describeObject(kind, namespace, name)} not found`);
-    return clone(o);
-  }
-
-  async list(kind: string, options: ListOptions = {}): Promise<ListResult> {
-    const matches = compileSelector(options.labelSelector);
-    await this.sync();
-    const items = this.engine.listObjects(kind, options.namespace, matches).map(clone);
-    return { items, resourceVersion: String(this.engine.revision) };
-  }
-
-  watch(kind: string, options?: WatchOptions): Watch {
-    this.check();
-    const w = new EngineWatch(this, kind, options);
-    this.watches.add(w);
-    return w;
-  }
-
-  create(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'create', object });
-  }
-  update(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'update', object });
-  }
-  updateStatus(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'updateStatus', object });
-  }
-  delete(kind: string, namespace: string, name: string, options?: DeleteOptions): Promise<StoredObject> {
-    return this.one({ op: 'delete', kind, namespace, name, ...(options ? { options } : {}) });
-  }
-
   async batch(ops: BatchOp[]): Promise<BatchResult[]> {
     return this.write((txn) => runBatch(txn, ops, this.ctx));
-  }
-
-  private async one(op: BatchOp): Promise<StoredObject> {
-    return single(await this.batch([op]));
   }
 
   // ---- LeaseBackend ----
@@ -221,10 +167,6 @@ export class FileStore implements Store, ObjectStore, LeaseBackend, WatchSource 
   }
 
   // ---- internals ----
-
-  private check(): void {
-    if (this.closed) throw new UnavailableError(`store ${this.url} is closed`);
-  }
 
   /** Serialize everything that touches the cache within this process. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
