@@ -118,14 +118,14 @@ export function validateDocuments(docs: SourceDocument[], opts: ValidateOptions 
   const problems: Problem[] = [...initialProblems];
   const { entries, documents, skipped } = classify(docs, problems);
   const contextEntries: Entry[] = [];
-  const inInput = new Set(entries.map((e) => key(e.kind, e.namespace, e.name)));
+  const inInput = opts.context?.length ? new Set(entries.map((e) => key(e.kind, e.namespace, e.name))) : undefined;
   for (const o of opts.context ?? []) {
     const meta = o['metadata'] as Record<string, unknown> | undefined;
     const info = kindInfo(String(o['kind']));
     if (!info || !meta || typeof meta['name'] !== 'string') continue;
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : DEFAULT_NAMESPACE;
     // An object in the input replaces its stored version.
-    if (inInput.has(key(info.kind, namespace, meta['name']))) continue;
+    if (inInput?.has(key(info.kind, namespace, meta['name']))) continue;
     contextEntries.push({ kind: info.kind, namespace, name: meta['name'], obj: o, valid: !checkSchema(info.kind, o).some((i) => i.structural) });
   }
   const all = [...entries, ...contextEntries];
@@ -144,26 +144,31 @@ export function validateDocuments(docs: SourceDocument[], opts: ValidateOptions 
 export function runRules(all: Entry[]): Problem[] {
   const out: Problem[] = [];
   const validByKind = new Map<KindName, Entry[]>();
-  const declared = new Map<string, Entry>();
-  const byNamespace = new Map<string, Entry[]>();
-  const dupes = new Map<string, Entry[]>();
+  // kind → namespace → name → first declaration (nested maps: no key strings to build per lookup)
+  const declared = new Map<KindName, Map<string, Map<string, Entry>>>();
+  const byNamespace = new Map<KindName, Map<string, Entry[]>>();
+  const dupes = new Map<Entry, Entry[]>();
   for (const e of all) {
-    const nsKey = `${e.kind}/${e.namespace}`;
-    const inNs = byNamespace.get(nsKey);
+    let kindNs = byNamespace.get(e.kind);
+    if (!kindNs) byNamespace.set(e.kind, (kindNs = new Map()));
+    const inNs = kindNs.get(e.namespace);
     if (inNs) inNs.push(e);
-    else byNamespace.set(nsKey, [e]);
+    else kindNs.set(e.namespace, [e]);
     if (e.valid) {
       const list = validByKind.get(e.kind);
       if (list) list.push(e);
       else validByKind.set(e.kind, [e]);
     }
-    const k = key(e.kind, e.namespace, e.name);
-    const first = declared.get(k);
-    if (!first) declared.set(k, e);
+    let kindDecl = declared.get(e.kind);
+    if (!kindDecl) declared.set(e.kind, (kindDecl = new Map()));
+    let nsDecl = kindDecl.get(e.namespace);
+    if (!nsDecl) kindDecl.set(e.namespace, (nsDecl = new Map()));
+    const first = nsDecl.get(e.name);
+    if (!first) nsDecl.set(e.name, e);
     else if (e.doc && first.doc) {
-      const list = dupes.get(k);
+      const list = dupes.get(first);
       if (list) list.push(e);
-      else dupes.set(k, [first, e]);
+      else dupes.set(first, [first, e]);
     }
   }
   const memos = new Map<string, unknown>();
@@ -171,8 +176,8 @@ export function runRules(all: Entry[]): Problem[] {
   const ctx: RuleContext = {
     entries: all,
     valid: (kind) => validByKind.get(kind) ?? [],
-    inNamespace: (kind, namespace) => byNamespace.get(`${kind}/${namespace}`) ?? [],
-    declared: (kind, namespace, name) => declared.get(key(kind, namespace, name)),
+    inNamespace: (kind, namespace) => byNamespace.get(kind)?.get(namespace) ?? [],
+    declared: (kind, namespace, name) => declared.get(kind)?.get(namespace)?.get(name),
     duplicates: () => [...dupes.values()],
     memo<T>(name: string, build: () => T): T {
       if (!memos.has(name)) memos.set(name, build());

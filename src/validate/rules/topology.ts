@@ -65,9 +65,13 @@ export function clusterOfGroup(ctx: RuleContext, group: Entry, report: boolean):
 }
 
 /** Node names of a cluster, when its object is valid. */
+const nodeSets = new WeakMap<Entry, Set<string>>();
+
 export function clusterNodes(cluster: Entry | undefined): Set<string> | undefined {
   if (!cluster || !cluster.valid) return undefined;
-  return new Set(specOf<ClusterSpec>(cluster).nodes.map((n) => n.name));
+  let set = nodeSets.get(cluster);
+  if (!set) nodeSets.set(cluster, (set = new Set(specOf<ClusterSpec>(cluster).nodes.map((n) => n.name))));
+  return set;
 }
 
 export const clusterRules: Rule = (ctx) => {
