@@ -65,6 +65,10 @@ interface GroupMemory {
   lastWarning9773?: boolean;
   takeoverFrom?: { node: string; detectedAt: number; reason: string };
   wasPaused?: boolean;
+  /** Fires renewDeadline after the last successful renewal: the self-fencing watchdog. */
+  watchdog?: Timer;
+  /** We served the group in a steady cycle: a site found down afterwards is a failure, not a start. */
+  served?: boolean;
 }
 
 const KINDS = ['Cluster', 'FailoverGroup', 'VirtualIP', 'Mirror', 'IISSite'] as const;
@@ -85,6 +89,7 @@ export class Agent {
   private nodeLease: LeaseRecord | undefined;
   private lastNodeRenewOk: number | undefined;
   private running = false;
+  private startedAt = 0;
   /** Decisions by group key, for tests and /readyz. */
   readonly lastDecision = new Map<string, Decision>();
 
@@ -105,6 +110,7 @@ export class Agent {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.startedAt = this.clock.monotonic();
     for (const kind of KINDS) {
       const inf = new Informer(this.store.objects, kind, this.clock, {
         ...(this.o.resyncMs !== undefined ? { resyncMs: this.o.resyncMs } : {}),
@@ -121,6 +127,7 @@ export class Agent {
   stop(): void {
     this.running = false;
     this.tick?.cancel();
+    for (const m of this.memory.values()) m.watchdog?.cancel();
     this.queue.stop();
     for (const i of this.informers.values()) i.stop();
   }
@@ -243,6 +250,7 @@ export class Agent {
           lease = r.lease;
           mem.heldEpoch = lease.epoch;
           mem.lastRenewOk = mono;
+          this.armWatchdog(key, mem, t);
         }
       } else if (mem.heldEpoch !== undefined && (!lease || lease.holder !== this.node)) {
         mem.heldEpoch = undefined; // someone else has it now
@@ -263,7 +271,10 @@ export class Agent {
       if (!alive && storeOk) {
         try {
           const nl = await this.store.leases.get(nodeLeaseName(n));
-          alive = !!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0;
+          // Right after start, a peer whose node lease we have not seen yet is presumed alive (as client-go
+          // makes a new observer wait a full lease duration), so two agents starting together do not both campaign.
+          const grace = !nl && mono - this.startedAt < t.leaseMs;
+          alive = grace || (!!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0);
         } catch {
           alive = false;
         }
@@ -279,6 +290,12 @@ export class Agent {
     const callOpts = (): CallOptions => ({ epoch: leaseView.epoch, timeoutMs: 120_000 });
     const local = await this.observeLocal(sites, vips, mirrors, callOpts());
     if (!local) return; // host unreachable: nothing safe to decide
+    // A site that served and is now down is a failed check (its kit code counts against the restart limit), not a fresh start.
+    const pausedNow = (cluster?.spec?.maintenance ?? false) || annotationOn(cluster, ANNOTATIONS.maintenance) || (group.spec.maintenance ?? false) || annotationOn(group, ANNOTATIONS.maintenance) || maintNodes.has(this.node);
+    if (mem.served && mem.heldEpoch !== undefined && !mem.failure && !pausedNow && local.view.sites.some((s) => !s.started)) {
+      await this.runChecks(key, group, sites, mem, mono, cluster, true);
+    }
+    if (mem.heldEpoch === undefined) mem.served = false;
     local.view.failure = mem.failure;
     if (mem.activationFailed) local.view.activationFailed = mem.activationFailed;
     if (mem.recoveryFailed) local.view.recoveryFailed = mem.recoveryFailed;
@@ -359,7 +376,10 @@ export class Agent {
     const outcome = await this.execute(key, group, decision, { sites, vips, mirrors, t, mem, input });
 
     // ── health checks on the active node, serialized with the cycle (never overlapping)
-    if (decision.role === 'active' && decision.actions.length === 0 && !paused && outcome.ok) await this.runChecks(key, group, sites, mem, mono, cluster);
+    if (decision.role === 'active' && decision.actions.length === 0 && !paused && outcome.ok) {
+      mem.served = true;
+      await this.runChecks(key, group, sites, mem, mono, cluster, false);
+    }
 
     if (storeOk) await this.writeStatus(key, group, decision, input, mirrors, local);
     this.metrics.leaseHeld.set({ group: key }, mem.heldEpoch !== undefined ? 1 : 0);
@@ -455,6 +475,7 @@ export class Agent {
             }
             mem.heldEpoch = r.lease.epoch;
             mem.lastRenewOk = this.clock.monotonic();
+            this.armWatchdog(key, mem, t);
             const prev = ctx.input.lease.holder || ctx.input.activeNode || '';
             mem.takeoverFrom = { node: prev, detectedAt: this.clock.now(), reason: a.reason };
             if (a.reason === 'Failover') this.metrics.failovers.inc({ group: key });
@@ -607,6 +628,12 @@ export class Agent {
     return { ok: true, requeue: requeue || decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover') };
   }
 
+  /** Self-fencing must not wait for the next beat: reconcile exactly when renewDeadline has passed without a renewal (design §4). */
+  private armWatchdog(key: string, mem: GroupMemory, t: Timing): void {
+    mem.watchdog?.cancel();
+    mem.watchdog = this.clock.setTimer(t.renewDeadlineMs + 1, () => this.queue.add(key));
+  }
+
   /** Safety check (seed003-core §4): does the previous active still answer on a VIP? */
   private async safetyProbe(vips: VirtualIP[], epoch: number, previous: string, o: CallOptions): Promise<SafetyCheckResult> {
     for (const v of vips) {
@@ -620,15 +647,16 @@ export class Agent {
     return { epoch, at: this.clock.now(), serving: false, detail: `nothing answers on ${vips.map((v) => v.spec.address).join(', ') || 'the group addresses'} for ${previous}` };
   }
 
-  private async runChecks(key: string, group: FailoverGroup, sites: IISSite[], mem: GroupMemory, mono: number, cluster: Cluster | undefined): Promise<void> {
+  private async runChecks(key: string, group: FailoverGroup, sites: IISSite[], mem: GroupMemory, mono: number, cluster: Cluster | undefined, now: boolean): Promise<void> {
+    void group;
     const defaults = cluster?.spec?.checks ?? {};
     const quickMs = Math.min(...sites.map((s) => (s.spec.checks?.quickCheckIntervalSeconds ?? defaults.quickCheckIntervalSeconds ?? 10) * 1000), 3_600_000);
     const deepSec = Math.min(...sites.map((s) => s.spec.checks?.deepCheckIntervalSeconds ?? defaults.deepCheckIntervalSeconds ?? 60), 86_400);
     const o: CallOptions = { epoch: mem.heldEpoch ?? 0, timeoutMs: 30_000 };
     if (mem.nextQuick === undefined) mem.nextQuick = mono + quickMs;
     if (mem.nextDeep === undefined) mem.nextDeep = mono + deepSec * 1000;
-    const deepDue = deepSec > 0 && mono >= mem.nextDeep;
-    const quickDue = mono >= mem.nextQuick;
+    const deepDue = !now && deepSec > 0 && mono >= mem.nextDeep;
+    const quickDue = now || mono >= mem.nextQuick;
     if (!deepDue && !quickDue) return;
     for (const s of sites) {
       const r = deepDue ? await deepCheck(this.driver, s, o) : await quickCheck(this.driver, s, o);

@@ -129,7 +129,13 @@ export async function harness(o: HarnessOptions = {}) {
     return a;
   };
   for (const x of names) startAgent(x);
-  const fault = (f: Fault) => callWorld(api, 'world.fault', { fault: f });
+  const fault = async (f: Fault) => {
+    // A crashed host takes its agent with it; a restored host starts a fresh agent (a new process).
+    if (f.type === 'nodeCrash') agents.get(f.node)?.stop();
+    const r = await callWorld(api, 'world.fault', { fault: f });
+    if (f.type === 'nodeRestore') startAgent(f.node);
+    return r;
+  };
   const inspect = () => callWorld(api, 'world.inspect', {});
   const group = async () => (await admin.get('FailoverGroup', 'default', 'web')) as StoredObject & { status?: Record<string, any> };
   const events = async () => (await admin.list('Event')).items as (StoredObject & Record<string, any>)[];
