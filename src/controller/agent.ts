@@ -376,7 +376,7 @@ export class Agent {
     const outcome = await this.execute(key, group, decision, { sites, vips, mirrors, t, mem, input });
 
     // ── health checks on the active node, serialized with the cycle (never overlapping)
-    if (decision.role === 'active' && decision.actions.length === 0 && !paused && outcome.ok) {
+    if (decision.role === 'active' && decision.actions.every((a) => a.type === 'createMirror') && !paused && outcome.ok) {
       mem.served = true;
       await this.runChecks(key, group, sites, mem, mono, cluster, false);
     }
@@ -753,7 +753,7 @@ export class Agent {
     const nowIso = iso(this.clock.now());
     const mem = this.mem(key);
     const holdsNow = mem.heldEpoch !== undefined;
-    const serving = holdsNow && decision.role === 'active' && decision.actions.length === 0;
+    const serving = holdsNow && decision.role === 'active' && decision.actions.every((a) => a.type === 'createMirror');
     try {
       await updateStatusWith<NonNullable<FailoverGroup['status']>>(this.store.objects, 'FailoverGroup', ns, group.metadata.name, (st, obj) => {
         const next = { ...st };

@@ -417,7 +417,8 @@ class DecisionBuilder {
     out.push(maint ? { type: 'Maintenance', status: 'True', reason: 'Maintenance', message: maint } : { type: 'Maintenance', status: 'False', reason: 'NotInMaintenance', message: 'checks and moves are enabled' });
     if (g.desiredState === 'OutOfService') {
       out.push({ type: 'Ready', status: 'False', reason: 'OutOfService', message: `${g.name} is desired OutOfService` });
-    } else if (role === 'active' && actions.length === 0) {
+    } else if (role === 'active' && actions.every((a) => a.type === 'createMirror')) {
+      // Creating a mirror is housekeeping: the group serves without it (MirrorInSync says the rest).
       out.push({ type: 'Ready', status: 'True', reason: 'InService', message: `${g.name} is in service on ${input.self}` });
     } else if (role === 'active' || role === 'candidate') {
       out.push({ type: 'Ready', status: 'False', reason: 'Activating', message: `${g.name} is being brought into service on ${input.self}` });

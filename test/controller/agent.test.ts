@@ -203,3 +203,27 @@ describe('agents: failures and moves (virtual time)', () => {
     }
   });
 });
+
+describe('executor epochs (E6)', () => {
+  it('E6: an old holder\'s delayed activation with a stale epoch is refused', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await h.until(async () => (await h.group()).status?.['activeNode'] === 'node1' && cond(await h.group(), 'Ready')?.['status'] === 'True');
+      const g = await h.admin.get('FailoverGroup', 'default', 'web');
+      await h.admin.update({ ...g, metadata: { ...g.metadata, annotations: { 'winha.io/switchover': JSON.stringify({ id: 's', to: 'node2', force: true }) } } });
+      await h.until(async () => (await h.group()).status?.['activeNode'] === 'node2' && cond(await h.group(), 'Ready')?.['status'] === 'True');
+      // node1's delayed "add the VIP" from epoch 1 arrives now.
+      const agent = h.agents.get('node1')! as unknown as { execute: (...a: unknown[]) => Promise<{ ok: boolean }> };
+      const group = await h.admin.get('FailoverGroup', 'default', 'web');
+      const vip = await h.admin.get('VirtualIP', 'default', 'web-vip');
+      const r = await agent.execute('default/web', group, { role: 'active', actions: [{ type: 'addVip', vip: 'web-vip', address: VIP, epoch: 1 }], reason: 'late', target: 'node1', conditions: [], reportsStatus: false, events: [] }, {
+        sites: [], vips: [vip], mirrors: [], t: { leaseMs: 4000, renewDeadlineMs: 3000, retryMs: 1000 }, mem: {}, input: { lease: { holder: 'node2', epoch: 2, expired: false } },
+      });
+      assert.equal(r.ok, false);
+      assert.deepEqual((await h.inspect()).addressHolders[VIP], ['node2']);
+      assert.ok((await h.events()).some((e) => e['reason'] === 'StaleEpochRefused' && e['node'] === 'node1'));
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
