@@ -313,6 +313,8 @@ export const FailoverGroupStatus = OpenObj(
             state: LkState,
             bannedUntil: Type.Optional(Str('The node may not run the group before this time (RFC 3339).')),
             failures: Type.Optional(Int('Failures counted in the current restart window.')),
+            restarts: Type.Optional(Type.Array(Type.String(), { description: 'When local recoveries ran (RFC 3339), counted against restartLimit within restartWindowSeconds.' })),
+            deactivationFailed: Type.Optional(Bool('The last attempt to take the group out of service on this node failed (9556/9557); no other node activates while this node is alive.')),
             promotable: Type.Optional(Bool('Whether the node passes the mirror gate and pre-checks now.')),
           },
           'State of the group on one node.',
@@ -505,6 +507,21 @@ export const MirrorStatus = OpenObj(
     observedGeneration: Type.Optional(Int('The generation of spec this status describes.')),
     source: Type.Optional(Str('Node that is mirror source.')),
     sourceEpoch: Type.Optional(Int('Group epoch under which the current source became source.')),
+    recordedBy: Type.Optional(Str('Node that recorded `targets` (the mirror gate trusts them only when it is the source).')),
+    targets: Type.Optional(
+      List(
+        OpenObj(
+          {
+            name: Str('Target node.'),
+            state: Int('Mirror state of this target as the source sees it (1 = Mirroring).', { minimum: -1, maximum: 5 }),
+          },
+          'One target as the source recorded it.',
+          { required: ['name', 'state'] },
+        ),
+        'Target states as the source recorded them: the mirror gate reads them after the source is lost.',
+        { listType: 'map', listMapKeys: ['name'] },
+      ),
+    ),
     state: Type.Optional(
       StringEnum(Object.values(MIRROR_STATES), { description: 'Mirror state as the source reports it.' }),
     ),

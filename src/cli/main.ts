@@ -11,6 +11,8 @@ import { isStoreError } from '../store/errors.js';
 const validateCmd = () => import('./commands/validate.js');
 const applyCmd = () => import('./commands/apply.js');
 const getCmd = () => import('./commands/get.js');
+const operateCmd = () => import('./commands/operate.js');
+const agentCmd = () => import('./commands/agent.js');
 
 /** Collect repeated -f values. */
 function collect(value: string, previous: string[] = []): string[] {
@@ -115,6 +117,44 @@ Exit codes:
     .option('-w, --watch', 'keep printing new events')
     .addOption(storeOption())
     .action(async (flags) => setCode(await (await getCmd()).runEvents(flags, io)));
+
+  program
+    .command('agent')
+    .description('Run the node agent: elect, activate, check and recover the groups of this node.')
+    .requiredOption('--node <name>', 'this node\'s name, as in the Cluster')
+    .addOption(new Option('--driver <kind>', 'host driver').choices(['sim', 'windows']).default('sim'))
+    .option('--listen <addr>', 'serve /healthz, /readyz and /metrics on [HOST:]PORT')
+    .addOption(storeOption())
+    .action(async (flags) => setCode(await (await agentCmd()).runAgent(flags, io)));
+
+  program
+    .command('switchover')
+    .description('Ask the agents to move a group to a node; --force is the only way past the mirror gate (data may be lost).')
+    .argument('<group>', 'failover group')
+    .requiredOption('--to <node>', 'destination node')
+    .option('--force', 'promote even if the destination mirror is not Mirroring (split brain: choose the survivor)')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addOption(storeOption())
+    .action(async (group: string, flags) => setCode(await (await operateCmd()).runSwitchover(group, flags, io)));
+
+  program
+    .command('clear')
+    .description('Lift bans and failure counts of a group (on one node or all).')
+    .argument('<group>', 'failover group')
+    .option('--node <node>', 'only this node')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addOption(storeOption())
+    .action(async (group: string, flags) => setCode(await (await operateCmd()).runClear(group, flags, io)));
+
+  program
+    .command('maintenance')
+    .description('Pause (on) or resume (off) actions and checks for the cluster, a group or a node.')
+    .argument('<mode>', 'on or off')
+    .option('--group <group>', 'only this group')
+    .option('--node <node>', 'only this node')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .addOption(storeOption())
+    .action(async (mode: string, flags) => setCode(await (await operateCmd()).runMaintenance(mode, flags, io)));
 
   return program;
 }

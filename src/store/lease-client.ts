@@ -106,7 +106,8 @@ export class LeaseClient implements LeaseStore {
   }
 
   /** How long `rec` must still stay unchanged, by our own observation, before it counts as expired. */
-  private remainingMs(rec: LeaseRecord): number {
+  remainingMs(rec: LeaseRecord): number {
+    if (rec.holder === '') return 0;
     const o = this.observed.get(rec.name);
     const since = o && o.revision === rec.revision ? o.since : this.clock.monotonic();
     return Math.max(0, rec.leaseDurationSeconds * 1000 - (this.clock.monotonic() - since));

@@ -197,6 +197,13 @@ export interface LeaseStore {
   renew(name: string, holder: string, epoch: number): Promise<LeaseRecord>;
   /** Gives the lease up so others may take it at once. Conflict if not ours at this epoch. */
   release(name: string, holder: string, epoch: number): Promise<LeaseRecord>;
+  /**
+   * How much longer `record` must stay unchanged, by THIS client's own
+   * observation, before it counts as expired (0: expired, or released). A
+   * record never observed before counts from now. Node liveness uses it: a
+   * node is alive while its node lease has remainingMs > 0.
+   */
+  remainingMs(record: LeaseRecord): number;
 }
 
 /** One connection to a backend: what openStore returns. */

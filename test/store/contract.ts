@@ -436,6 +436,22 @@ export function storeContract(factory: BackendFactory): void {
           assert.ok((await fresh.leases.acquire('l', 'node2', 15)).acquired);
         }));
 
+      it('remainingMs reports this client\'s own observation of a record (node liveness)', T, () =>
+        withStore(async (s, h) => {
+          const node2 = await h.connect();
+          await s.leases.acquire('node-node1', 'node1', 15);
+          const seen = (await node2.leases.get('node-node1'))!;
+          assert.equal(node2.leases.remainingMs(seen), 15_000);
+          await h.advance(10_000);
+          assert.equal(node2.leases.remainingMs((await node2.leases.get('node-node1'))!), 5_000);
+          await h.advance(5_000);
+          assert.equal(node2.leases.remainingMs((await node2.leases.get('node-node1'))!), 0);
+          const renewed = await s.leases.renew('node-node1', 'node1', 1);
+          assert.equal(node2.leases.remainingMs((await node2.leases.get('node-node1'))!), 15_000, 'a renewal restarts the count');
+          const released = await s.leases.release('node-node1', 'node1', renewed.epoch);
+          assert.equal(node2.leases.remainingMs(released), 0, 'a released lease is free at once');
+        }));
+
       it('re-acquiring a held lease renews it; release lets another take it at once', T, () =>
         withStore(async (s, h) => {
           const node2 = await h.connect();

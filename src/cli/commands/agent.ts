@@ -1,0 +1,54 @@
+/**
+ * `winha agent --node NAME --store URL --driver sim|windows [--listen ADDR]`:
+ * runs the node agent until SIGINT/SIGTERM, with /healthz, /readyz and
+ * /metrics on --listen, and pino JSON logs (one line per decision).
+ */
+import http from 'node:http';
+import { pino } from 'pino';
+import { SystemClock } from '../../lib/clock.js';
+import { Agent } from '../../controller/agent.js';
+import { createDriver } from '../../controller/driver-factory.js';
+import { EXIT, UsageError, type CliIO } from '../io.js';
+import { connect, type StoreFlags } from '../store.js';
+
+export interface AgentFlags extends StoreFlags {
+  node?: string;
+  driver?: string;
+  listen?: string;
+}
+
+export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
+  if (!flags.node) throw new UsageError('name this node: winha agent --node NAME');
+  const clock = new SystemClock();
+  const logger = pino({ base: { node: flags.node } });
+  const store = await connect(flags, io);
+  const driver = await createDriver(flags.driver ?? 'sim', flags.node, clock, store);
+  const agent = new Agent({ node: flags.node, store, driver, clock, logger });
+  agent.start();
+  let server: http.Server | undefined;
+  if (flags.listen) {
+    const [host, port] = flags.listen.includes(':') ? [flags.listen.slice(0, flags.listen.lastIndexOf(':')) || '0.0.0.0', flags.listen.slice(flags.listen.lastIndexOf(':') + 1)] : ['0.0.0.0', flags.listen];
+    server = http.createServer((req, res) => {
+      void (async () => {
+        if (req.url === '/healthz') return res.writeHead(200).end('ok\n');
+        if (req.url === '/readyz') return agent.ready ? res.writeHead(200).end('ready\n') : res.writeHead(503).end('cache not synced\n');
+        if (req.url === '/metrics') {
+          agent.metrics.queueDepth.set(agent.queueDepth);
+          return res.writeHead(200, { 'content-type': agent.metrics.registry.contentType }).end(await agent.metrics.registry.metrics());
+        }
+        res.writeHead(404).end();
+      })();
+    });
+    server.listen(Number(port), host);
+    logger.info({ listen: flags.listen }, 'serving /healthz /readyz /metrics');
+  }
+  logger.info({ store: store.url, driver: flags.driver ?? 'sim' }, `agent for ${flags.node} started`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  agent.stop();
+  server?.close();
+  await store.close();
+  return EXIT.OK;
+}

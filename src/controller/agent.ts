@@ -1,0 +1,847 @@
+/**
+ * The node agent (design §1, §4): the controller of its own node. It keeps an
+ * informer cache of every kind, renews its node lease, and every retryPeriod
+ * (and on every change) reconciles each FailoverGroup it belongs to:
+ *
+ *   observe (store cache + leases + its own host) → decide() (pure) → execute
+ *   (idempotent kit steps, epoch-checked) → status and events (only on change).
+ *
+ * Agents coordinate only through the store: the group lease is the licence to
+ * activate; its epoch travels with every activation and a stale one is refused.
+ */
+import type { Cluster, FailoverGroup, IISSite, Mirror, VirtualIP } from '../api/types.js';
+import type { Clock, Timer } from '../lib/clock.js';
+import type { CallOptions, HostDriver, SiteInfo } from '../drivers/types.js';
+import { isStoreError } from '../store/errors.js';
+import type { LeaseRecord, Store, StoredObject } from '../store/types.js';
+import { decide } from './decide.js';
+import type { Action, Decision, DecisionInput, LocalView, MirrorView, NodeHistory, SafetyCheckResult, SwitchoverRequest } from './decision-types.js';
+import { EventRecorder, type EventInput } from './event-recorder.js';
+import { Informer } from './informer.js';
+import { deepCheck, quickCheck, recover, remove, restore } from './kit.js';
+import { mergeConditions, updateStatusWith, upsertByName } from './status-writer.js';
+import { WorkQueue } from './work-queue.js';
+import { actSite, planSite } from '../reconcilers/iis-site.js';
+import { ANNOTATIONS, parseSwitchoverRequest, nodesInMaintenance } from './requests.js';
+import { AgentMetrics } from './metrics.js';
+
+export interface AgentLogger {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+export const silentLogger: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface AgentOptions {
+  node: string;
+  store: Store;
+  driver: HostDriver;
+  clock: Clock;
+  logger?: AgentLogger;
+  metrics?: AgentMetrics;
+  /** Informer resync (default 10 min). */
+  resyncMs?: number;
+}
+
+interface Timing {
+  leaseMs: number;
+  renewDeadlineMs: number;
+  retryMs: number;
+}
+
+/** What the agent remembers about one group between cycles (lost on restart, by design). */
+interface GroupMemory {
+  heldEpoch?: number;
+  lastRenewOk?: number;
+  activationFailed?: { code: number; message: string };
+  recoveryFailed?: { code: number; message: string };
+  deactivationFailed?: { code: number; message: string };
+  failure?: LocalView['failure'];
+  safetyCheck?: SafetyCheckResult;
+  nextQuick?: number;
+  nextDeep?: number;
+  lastReason?: string;
+  lastWarning9773?: boolean;
+  takeoverFrom?: { node: string; detectedAt: number; reason: string };
+  wasPaused?: boolean;
+  /** Fires renewDeadline after the last successful renewal: the self-fencing watchdog. */
+  watchdog?: Timer;
+  /** We served the group in a steady cycle: a site found down afterwards is a failure, not a start. */
+  served?: boolean;
+}
+
+const KINDS = ['Cluster', 'FailoverGroup', 'VirtualIP', 'Mirror', 'IISSite'] as const;
+const ACTIVATING = new Set<Action['type']>(['promoteMirror', 'addVip', 'startSite', 'createMirror', 'recoverSite', 'continueMirror']);
+
+export class Agent {
+  readonly node: string;
+  private readonly store: Store;
+  private readonly driver: HostDriver;
+  private readonly clock: Clock;
+  private readonly log: AgentLogger;
+  readonly metrics: AgentMetrics;
+  private readonly informers = new Map<string, Informer>();
+  private readonly queue: WorkQueue;
+  private readonly memory = new Map<string, GroupMemory>();
+  private readonly events: EventRecorder;
+  private tick: Timer | undefined;
+  private nodeLease: LeaseRecord | undefined;
+  private lastNodeRenewOk: number | undefined;
+  private running = false;
+  private startedAt = 0;
+  /** Decisions by group key, for tests and /readyz. */
+  readonly lastDecision = new Map<string, Decision>();
+
+  constructor(private readonly o: AgentOptions) {
+    this.node = o.node;
+    this.store = o.store;
+    this.driver = o.driver;
+    this.clock = o.clock;
+    this.log = o.logger ?? silentLogger;
+    this.metrics = o.metrics ?? new AgentMetrics();
+    this.events = new EventRecorder(o.store.objects, o.node, o.clock, (e) => this.log.info({ event: e.reason, code: e.code, object: `${e.involved.kind}/${e.involved.name}` }, e.message));
+    this.queue = new WorkQueue(o.clock, (k) => this.reconcile(k), (key, err, retryInMs) => {
+      this.metrics.reconcileErrors.inc();
+      this.log.warn({ group: key, retryInMs, err: String(err) }, 'reconcile failed; retrying');
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.startedAt = this.clock.monotonic();
+    for (const kind of KINDS) {
+      const inf = new Informer(this.store.objects, kind, this.clock, {
+        ...(this.o.resyncMs !== undefined ? { resyncMs: this.o.resyncMs } : {}),
+        onChange: (obj) => this.onChange(kind, obj),
+        onError: (err) => this.log.warn({ kind, err: String(err) }, 'watch failed; relisting'),
+      });
+      this.informers.set(kind, inf);
+      inf.start();
+    }
+    this.schedule(0);
+  }
+
+  /** Stop without releasing anything (a crash or a restart looks the same to the others). */
+  stop(): void {
+    this.running = false;
+    this.tick?.cancel();
+    for (const m of this.memory.values()) m.watchdog?.cancel();
+    this.queue.stop();
+    for (const i of this.informers.values()) i.stop();
+  }
+
+  get ready(): boolean {
+    return [...this.informers.values()].every((i) => i.hasSynced);
+  }
+
+  get queueDepth(): number {
+    return this.queue.depth;
+  }
+
+  // ───────────── cache access ─────────────
+
+  private cached<T>(kind: string): T[] {
+    return (this.informers.get(kind)?.list() ?? []) as unknown as T[];
+  }
+
+  private onChange(kind: string, obj: StoredObject): void {
+    const ns = obj.metadata.namespace;
+    if (kind === 'FailoverGroup') this.queue.add(`${ns}/${obj.metadata.name}`);
+    else if (kind === 'Cluster') for (const g of this.groupsOfNamespace(ns)) this.queue.add(g);
+    else {
+      const group = (obj.spec as { group?: string } | undefined)?.group;
+      if (group) this.queue.add(`${ns}/${group}`);
+    }
+  }
+
+  private groupsOfNamespace(ns: string): string[] {
+    return this.cached<FailoverGroup>('FailoverGroup').filter((g) => g.metadata.namespace === ns).map((g) => `${ns}/${g.metadata.name}`);
+  }
+
+  private myGroups(): string[] {
+    return this.cached<FailoverGroup>('FailoverGroup')
+      .filter((g) => Array.isArray(g.spec?.nodes) && g.spec.nodes.some((n) => n.name === this.node))
+      .map((g) => `${g.metadata.namespace}/${g.metadata.name}`)
+      .sort();
+  }
+
+  private clusterOf(ns: string, name?: string): Cluster | undefined {
+    const cs = this.cached<Cluster>('Cluster').filter((c) => c.metadata.namespace === ns);
+    return name ? cs.find((c) => c.metadata.name === name) : cs.length === 1 ? cs[0] : undefined;
+  }
+
+  private timing(cluster: Cluster | undefined): Timing {
+    const t = cluster?.spec?.timing ?? {};
+    return { leaseMs: (t.leaseDurationSeconds ?? 15) * 1000, renewDeadlineMs: (t.renewDeadlineSeconds ?? 10) * 1000, retryMs: (t.retryPeriodSeconds ?? 2) * 1000 };
+  }
+
+  // ───────────── the heartbeat ─────────────
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    this.tick = this.clock.setTimer(ms, () => void this.beat());
+  }
+
+  /** Every retryPeriod: renew the node lease, then reconcile every group (Patroni's loop_wait). */
+  private async beat(): Promise<void> {
+    const clusters = this.cached<Cluster>('Cluster');
+    const mine = clusters.find((c) => c.spec?.nodes?.some((n) => n.name === this.node));
+    const t = this.timing(mine);
+    try {
+      const r = await this.store.leases.acquire(nodeLeaseName(this.node), this.node, Math.round(t.leaseMs / 1000));
+      if (r.acquired) {
+        this.nodeLease = r.lease;
+        this.lastNodeRenewOk = this.clock.monotonic();
+      }
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot renew the node lease');
+    }
+    for (const g of this.myGroups()) this.queue.add(g);
+    this.metrics.queueDepth.set(this.queue.depth);
+    this.schedule(t.retryMs);
+  }
+
+  // ───────────── one group ─────────────
+
+  private async reconcile(key: string): Promise<void> {
+    if (!this.running) return;
+    const [ns, name] = key.split('/') as [string, string];
+    const group = this.cached<FailoverGroup>('FailoverGroup').find((g) => g.metadata.namespace === ns && g.metadata.name === name);
+    if (!group || !Array.isArray(group.spec?.nodes)) return;
+    if (!group.spec.nodes.some((n) => n.name === this.node)) return;
+    const started = this.clock.monotonic();
+    try {
+      await this.reconcileGroup(key, group);
+    } finally {
+      this.metrics.reconciles.inc();
+      this.metrics.reconcileSeconds.observe((this.clock.monotonic() - started) / 1000);
+    }
+  }
+
+  private mem(key: string): GroupMemory {
+    let m = this.memory.get(key);
+    if (!m) this.memory.set(key, (m = {}));
+    return m;
+  }
+
+  private async reconcileGroup(key: string, group: FailoverGroup): Promise<void> {
+    const ns = group.metadata.namespace ?? 'default';
+    const cluster = this.clusterOf(ns, group.spec.cluster);
+    const t = this.timing(cluster);
+    const mem = this.mem(key);
+    const members = group.spec.nodes.map((n) => n.name);
+    const sites = this.cached<IISSite>('IISSite').filter((s) => s.metadata.namespace === ns && s.spec?.group === group.metadata.name);
+    const vips = this.cached<VirtualIP>('VirtualIP').filter((s) => s.metadata.namespace === ns && s.spec?.group === group.metadata.name);
+    const mirrors = this.cached<Mirror>('Mirror').filter((s) => s.metadata.namespace === ns && s.spec?.group === group.metadata.name);
+    const now = this.clock.now();
+    const mono = this.clock.monotonic();
+
+    // ── leases (store): the group lease and every member's node lease
+    const leaseName = groupLeaseName(ns, group.metadata.name);
+    let lease: LeaseRecord | null = null;
+    let storeOk = true;
+    try {
+      lease = await this.store.leases.get(leaseName);
+      if (lease && lease.holder === this.node) {
+        const r = await this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000));
+        if (r.acquired && r.lease.epoch === lease.epoch) {
+          lease = r.lease;
+          mem.heldEpoch = lease.epoch;
+          mem.lastRenewOk = mono;
+          this.armWatchdog(key, mem, t);
+        }
+      } else if (mem.heldEpoch !== undefined && (!lease || lease.holder !== this.node)) {
+        mem.heldEpoch = undefined; // someone else has it now
+      }
+    } catch (err) {
+      storeOk = false;
+      this.log.warn({ group: key, err: String(err) }, 'cannot read or renew the group lease');
+    }
+    const leaseLostBySelf = mem.heldEpoch !== undefined && (mem.lastRenewOk === undefined || mono - mem.lastRenewOk > t.renewDeadlineMs);
+    if (!storeOk && mem.heldEpoch === undefined) {
+      // Cut from the store and holding nothing: take no new action (E2), but undo standby drift? No: act on nothing we cannot justify.
+      return;
+    }
+    const nodes: DecisionInput['nodes'] = {};
+    const maintNodes = nodesInMaintenance(cluster);
+    for (const n of members) {
+      let alive = n === this.node;
+      if (!alive && storeOk) {
+        try {
+          const nl = await this.store.leases.get(nodeLeaseName(n));
+          // Right after start, a peer whose node lease we have not seen yet is presumed alive (as client-go
+          // makes a new observer wait a full lease duration), so two agents starting together do not both campaign.
+          const grace = !nl && mono - this.startedAt < t.leaseMs;
+          alive = grace || (!!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0);
+        } catch {
+          alive = false;
+        }
+      }
+      nodes[n] = { alive, maintenance: maintNodes.has(n) };
+    }
+    const expired = !lease || lease.holder === '' || this.store.leases.remainingMs(lease) === 0;
+    const leaseView: DecisionInput['lease'] = lease
+      ? { holder: leaseLostBySelf ? this.node : lease.holder, epoch: lease.epoch, expired, ...(expired && lease.holder ? { expiredAt: now } : {}) }
+      : { holder: '', epoch: 0, expired: true };
+
+    // ── this host
+    const callOpts = (): CallOptions => ({ epoch: leaseView.epoch, timeoutMs: 120_000 });
+    const local = await this.observeLocal(sites, vips, mirrors, callOpts());
+    if (!local) return; // host unreachable: nothing safe to decide
+    // A site that served and is now down is a failed check (its kit code counts against the restart limit), not a fresh start.
+    const pausedNow = (cluster?.spec?.maintenance ?? false) || annotationOn(cluster, ANNOTATIONS.maintenance) || (group.spec.maintenance ?? false) || annotationOn(group, ANNOTATIONS.maintenance) || maintNodes.has(this.node);
+    if (mem.served && mem.heldEpoch !== undefined && !mem.failure && !pausedNow && local.view.sites.some((s) => !s.started)) {
+      await this.runChecks(key, group, sites, mem, mono, cluster, true);
+    }
+    if (mem.heldEpoch === undefined) mem.served = false;
+    local.view.failure = mem.failure;
+    if (mem.activationFailed) local.view.activationFailed = mem.activationFailed;
+    if (mem.recoveryFailed) local.view.recoveryFailed = mem.recoveryFailed;
+    if (mem.deactivationFailed) local.view.deactivationFailed = mem.deactivationFailed;
+
+    // ── managed site rendering (IISSite reconciler), before deciding
+    for (const s of sites) {
+      const observed = local.sitesInfo.get(s.spec.siteName.toLowerCase());
+      const plan = planSite(s, observed);
+      if (plan.length === 0 || (group.spec.maintenance ?? false) || annotationOn(group, ANNOTATIONS.maintenance)) continue;
+      try {
+        const changed = await actSite(this.driver, s, callOpts());
+        if (observed) await this.event(s, 'Warning', 'SiteDriftCorrected', `IIS site ${s.spec.siteName} on ${this.node} differed from its manifest (${changed.join(', ')}); re-rendered`);
+      } catch (err) {
+        await this.event(s, 'Warning', 'SiteRenderFailed', `could not render IIS site ${s.spec.siteName} on ${this.node}: ${String(err)}`);
+      }
+    }
+
+    const status = (group.status ?? {}) as NonNullable<FailoverGroup['status']>;
+    const history: Record<string, NodeHistory> = {};
+    for (const e of status.nodes ?? []) {
+      const h: NodeHistory = {};
+      if (e.bannedUntil) h.bannedUntil = Date.parse(e.bannedUntil);
+      if (Array.isArray(e['restarts'])) h.restarts = (e['restarts'] as string[]).map((x) => Date.parse(x)).filter((x) => Number.isFinite(x));
+      if (e['deactivationFailed'] === true) h.deactivationFailed = true;
+      history[e.name] = h;
+    }
+    const mirrorViews = this.mirrorViews(mirrors, local.mirrorLocal);
+    const sw = parseSwitchoverRequest(group);
+    const clusterMaint = (cluster?.spec?.maintenance ?? false) || annotationOn(cluster, ANNOTATIONS.maintenance);
+    const groupMaint = (group.spec.maintenance ?? false) || annotationOn(group, ANNOTATIONS.maintenance);
+    const fp = group.spec.failurePolicy ?? {};
+    const input: DecisionInput = {
+      now,
+      self: this.node,
+      clusterMaintenance: clusterMaint,
+      safetyCheckEnabled: cluster?.spec?.safetyCheck?.enabled ?? true,
+      safetyCheckMaxAgeMs: t.retryMs,
+      group: {
+        name: group.metadata.name,
+        nodes: group.spec.nodes.map((n) => ({ name: n.name, priority: n.priority })),
+        switchback: group.spec.switchback ?? 'Intelligent',
+        autoFailover: group.spec.autoFailover ?? true,
+        desiredState: group.spec.desiredState ?? 'InService',
+        maintenance: groupMaint,
+        restartLimit: fp.restartLimit ?? 3,
+        restartWindowSeconds: fp.restartWindowSeconds ?? 900,
+        failureExpirySeconds: fp.failureExpirySeconds ?? 3600,
+      },
+      nodes,
+      history,
+      lease: leaseView,
+      ...(leaseLostBySelf ? { leaseLostBySelf: true } : {}),
+      ...(status.activeNode ? { activeNode: status.activeNode } : {}),
+      mirrors: mirrorViews,
+      local: local.view,
+      ...(mem.safetyCheck ? { safetyCheck: mem.safetyCheck } : {}),
+      ...(sw ? { switchover: sw } : {}),
+    };
+
+    const paused = clusterMaint || groupMaint || nodes[this.node]?.maintenance;
+    if (mem.wasPaused && !paused) {
+      // Leaving maintenance: re-probe at once (H10).
+      mem.nextQuick = 0;
+      mem.nextDeep = 0;
+    }
+    mem.wasPaused = !!paused;
+
+    const decision = decide(input);
+    this.lastDecision.set(key, decision);
+    if (decision.reason !== mem.lastReason) {
+      mem.lastReason = decision.reason;
+      this.log.info({ group: key, role: decision.role, epoch: leaseView.epoch, actions: decision.actions.map((a) => a.type) }, decision.reason);
+    }
+    for (const e of decision.events) await this.event(group, e.type, e.reason, e.message, e.code);
+
+    if (!storeOk && !leaseLostBySelf) return; // never act on a view we could not refresh, except to fence
+    const outcome = await this.execute(key, group, decision, { sites, vips, mirrors, t, mem, input });
+
+    // ── health checks on the active node, serialized with the cycle (never overlapping)
+    if (decision.role === 'active' && decision.actions.every((a) => a.type === 'createMirror') && !paused && outcome.ok) {
+      mem.served = true;
+      await this.runChecks(key, group, sites, mem, mono, cluster, false);
+    }
+
+    if (storeOk) await this.writeStatus(key, group, decision, input, mirrors, local);
+    this.metrics.leaseHeld.set({ group: key }, mem.heldEpoch !== undefined ? 1 : 0);
+    if (outcome.requeue) this.queue.addAfter(key, 0);
+  }
+
+  // ───────────── observation ─────────────
+
+  private async observeLocal(sites: IISSite[], vips: VirtualIP[], mirrors: Mirror[], o: CallOptions) {
+    try {
+      const siteList = await this.driver.listSites(o);
+      const sitesInfo = new Map<string, SiteInfo>(siteList.map((s) => [s.name.toLowerCase(), s]));
+      const addrs = await this.driver.listAddresses(o);
+      const mirrorLocal = new Map<string, { role: 'source' | 'target' | 'none'; state: number; targetStates: number[]; targets: { address: string; state: number }[] }>();
+      for (const m of mirrors) {
+        try {
+          const info = await this.driver.getMirrorInfo(volumeLetter(m.spec.volume), o);
+          mirrorLocal.set(m.metadata.name, {
+            role: info.role,
+            state: info.targets[0]?.state ?? 0,
+            targetStates: info.targets.map((x) => x.state),
+            targets: info.targets.map((x) => ({ address: x.targetAddress, state: x.state })),
+          });
+        } catch {
+          // unknown is not "no mirror" (DataKeeper §10.6 invariant 6): leave it out of the view
+        }
+      }
+      const view: LocalView = {
+        observed: true,
+        sites: sites.map((s) => {
+          const info = sitesInfo.get(s.spec.siteName.toLowerCase());
+          return { name: s.metadata.name, siteName: s.spec.siteName, exists: !!info, started: info?.state === 'Started' || info?.state === 'Starting', serverAutoStart: info?.serverAutoStart ?? false };
+        }),
+        vips: vips.map((v) => ({ name: v.metadata.name, address: v.spec.address, present: addrs.some((a) => a.address === v.spec.address) })),
+      };
+      return { view, sitesInfo, mirrorLocal, addrs };
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot observe this host');
+      return undefined;
+    }
+  }
+
+  private mirrorViews(mirrors: Mirror[], local: Map<string, { role: 'source' | 'target' | 'none'; state: number }>): MirrorView[] {
+    return mirrors.map((m) => {
+      const st = (m.status ?? {}) as NonNullable<Mirror['status']> & { targets?: { name: string; state: number }[]; recordedBy?: string };
+      const claimed = (st.nodes ?? []).filter((n) => n.role === 'Source').map((n) => n.name);
+      const mine = local.get(m.metadata.name);
+      const claimedSources = new Set(claimed.filter((n) => n !== this.node));
+      if (mine?.role === 'source') claimedSources.add(this.node);
+      const v: MirrorView = {
+        name: m.metadata.name,
+        volume: volumeLetter(m.spec.volume),
+        targets: Object.fromEntries((st.targets ?? []).map((x) => [x.name, x.state])),
+        claimedSources: [...claimedSources].sort(),
+      };
+      if (st.source) v.source = st.source;
+      if (st.sourceEpoch !== undefined) v.sourceEpoch = st.sourceEpoch;
+      if (st.recordedBy) v.recordedBy = st.recordedBy;
+      if (mine) v.local = { role: mine.role, state: mine.state };
+      return v;
+    });
+  }
+
+  // ───────────── execution ─────────────
+
+  private async execute(
+    key: string,
+    group: FailoverGroup,
+    decision: Decision,
+    ctx: { sites: IISSite[]; vips: VirtualIP[]; mirrors: Mirror[]; t: Timing; mem: GroupMemory; input: DecisionInput },
+  ): Promise<{ ok: boolean; requeue: boolean }> {
+    const { mem, t } = ctx;
+    const ns = group.metadata.namespace ?? 'default';
+    const leaseName = groupLeaseName(ns, group.metadata.name);
+    let requeue = false;
+    let deactivating = false;
+    for (const a of decision.actions) {
+      const epoch = 'epoch' in a ? a.epoch : ctx.input.lease.epoch;
+      // E6: activation steps only under the lease epoch we hold now.
+      if (ACTIVATING.has(a.type) && (mem.heldEpoch === undefined || mem.heldEpoch !== epoch)) {
+        await this.event(group, 'Warning', 'StaleEpochRefused', `refused ${a.type} with epoch ${epoch}: ${this.node} holds ${mem.heldEpoch === undefined ? 'no lease' : `epoch ${mem.heldEpoch}`}`);
+        return { ok: false, requeue: true };
+      }
+      const o: CallOptions = { epoch, timeoutMs: 120_000 };
+      const serviceTimeout = 60_000;
+      try {
+        switch (a.type) {
+          case 'acquireLease': {
+            const r = await this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000));
+            if (!r.acquired || r.lease.epoch !== a.expectedEpoch) {
+              this.log.info({ group: key, expected: a.expectedEpoch, got: r.lease.epoch, holder: r.lease.holder }, 'lost the election race');
+              return { ok: false, requeue: false };
+            }
+            mem.heldEpoch = r.lease.epoch;
+            mem.lastRenewOk = this.clock.monotonic();
+            this.armWatchdog(key, mem, t);
+            const prev = ctx.input.lease.holder || ctx.input.activeNode || '';
+            mem.takeoverFrom = { node: prev, detectedAt: this.clock.now(), reason: a.reason };
+            if (a.reason === 'Failover') this.metrics.failovers.inc({ group: key });
+            await this.event(group, 'Normal', a.reason === 'Start' ? 'Elected' : a.reason, decision.reason, undefined, r.lease.epoch);
+            break;
+          }
+          case 'releaseLease':
+            if (mem.heldEpoch !== undefined) await this.store.leases.release(leaseName, this.node, mem.heldEpoch);
+            mem.heldEpoch = undefined;
+            mem.activationFailed = undefined;
+            mem.recoveryFailed = undefined;
+            mem.failure = undefined;
+            delete mem.takeoverFrom;
+            await this.event(group, 'Normal', 'Released', decision.reason);
+            break;
+          case 'safetyCheck': {
+            mem.safetyCheck = await this.safetyProbe(ctx.vips, ctx.input.lease.epoch, a.previous, o);
+            requeue = true;
+            break;
+          }
+          case 'promoteMirror': {
+            const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
+            await this.driver.switchoverMirror(a.volume, a.force, o);
+            await this.recordMirrorSource(m, epoch);
+            if (a.force) await this.event(m, 'Warning', 'ForcedPromotion', `${this.node} became source of ${a.volume}: by operator force although its mirror was not Mirroring: data written on the old source since may be lost`, undefined, epoch);
+            else await this.event(m, 'Normal', 'MirrorPromoted', `${this.node} is now source of ${a.volume}:`, undefined, epoch);
+            break;
+          }
+          case 'createMirror': {
+            const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
+            const mineEp = m.spec.endpoints.find((e) => e.node === this.node);
+            const target = m.spec.endpoints.find((e) => e.node !== this.node && ctx.input.nodes[e.node]?.alive);
+            if (!mineEp || !target) break; // no live target yet: try again later
+            try {
+              await this.driver.createMirror({ volume: a.volume, sourceAddress: mineEp.address, targetAddress: target.address, mode: m.spec.mode ?? 'Synchronous' }, o);
+              await this.recordMirrorSource(m, epoch);
+              await this.event(m, 'Normal', 'MirrorCreated', `mirror of ${a.volume}: created from ${this.node} to ${target.node} (full resync)`, undefined, epoch);
+            } catch (err) {
+              await this.event(m, 'Warning', 'MirrorCreateFailed', `could not create the mirror of ${a.volume}: to ${target.node}: ${String(err)}`);
+            }
+            break;
+          }
+          case 'addVip': {
+            const v = ctx.vips.find((x) => x.metadata.name === a.vip)!;
+            const iface = v.spec.nodeInterfaces?.find((n) => n.node === this.node)?.interface ?? v.spec.interface ?? 'Ethernet';
+            const r = await this.driver.addVirtualIp({ address: v.spec.address, prefixLength: v.spec.prefixLength, interfaceAlias: iface }, o);
+            if (r.addressState === 'Duplicate') {
+              await this.driver.removeVirtualIp(v.spec.address, o);
+              throw new KitFailure(9408, `virtual IP ${v.spec.address} is already in use on the network (duplicate address detected)`, 'IpConflict');
+            }
+            break;
+          }
+          case 'startSite': {
+            const s = ctx.sites.find((x) => x.metadata.name === a.site)!;
+            const r = await restore(this.driver, s, o, (s.spec.serviceStartTimeoutSeconds ?? 60) * 1000);
+            if (!r.ok) {
+              await this.event(s, 'Warning', 'RestoreFailed', r.message, r.codes[0], epoch);
+              throw new KitFailure(r.codes[0] ?? 9408, `${r.message}; Restore resource ${s.spec.siteName} End: Failed.`, 'RestoreFailed', 9408);
+            }
+            await this.event(s, 'Normal', 'RestoreSucceeded', `${r.message} on ${this.node}`, 9407, epoch);
+            break;
+          }
+          case 'stopSite': {
+            deactivating = a.why === 'deactivate' || deactivating;
+            const s = ctx.sites.find((x) => x.metadata.name === a.site)!;
+            const r = await remove(this.driver, s, o, serviceTimeout);
+            if (r.warning) await this.event(s, 'Warning', 'SiteMissing', r.warning.message, r.warning.code, epoch);
+            if (!r.ok) {
+              mem.deactivationFailed = { code: r.codes[0] ?? 9556, message: r.message };
+              await this.event(s, 'Warning', 'RemoveFailed', r.message, r.codes[0], epoch);
+              await this.writeOwnHistory(group, (h) => ({ ...h, deactivationFailed: true }));
+              return { ok: false, requeue: true };
+            }
+            if (a.why === 'standbyDrift') await this.event(s, 'Warning', 'StandbyStarted', `IIS site ${s.spec.siteName} was running on standby ${this.node}; stopped it`, undefined, epoch);
+            else await this.event(s, 'Normal', 'RemoveSucceeded', `${r.message} on ${this.node}`, 9558, epoch);
+            break;
+          }
+          case 'removeVip': {
+            const v = ctx.vips.find((x) => x.metadata.name === a.vip)!;
+            await this.driver.removeVirtualIp(a.address, o);
+            if (a.why === 'standbyDrift') await this.event(v, 'Warning', 'StandbyAddress', `virtual IP ${a.address} was configured on standby ${this.node}; removed it`, undefined, epoch);
+            break;
+          }
+          case 'disableAutoStart':
+            await this.driver.setServerAutoStart(a.siteName, false, o);
+            break;
+          case 'recoverSite': {
+            const s = ctx.sites.find((x) => x.metadata.name === a.site)!;
+            mem.failure = undefined;
+            await this.writeOwnHistory(group, (h) => ({ ...h, restarts: [...(h.restarts ?? []), this.clock.now()].slice(-20) }));
+            const r = await recover(this.driver, s, o, (s.spec.serviceStartTimeoutSeconds ?? 60) * 1000);
+            if (!r.ok) {
+              mem.recoveryFailed = { code: r.codes[0] ?? 9606, message: r.message };
+              await this.event(s, 'Warning', 'RecoveryFailed', r.message, r.codes[0], epoch);
+              requeue = true;
+            } else {
+              await this.event(s, 'Normal', 'Recovered', `local recovery of ${s.spec.siteName} on ${this.node} succeeded after ${a.code}`, a.code, epoch);
+            }
+            break;
+          }
+          case 'banSelf':
+            await this.writeOwnHistory(group, (h) => ({ ...h, bannedUntil: a.until }));
+            await this.event(group, 'Warning', 'Banned', `${this.node} may not run ${group.metadata.name} until ${new Date(a.until).toISOString()} (winha clear lifts it): ${a.reason}`, a.code || undefined);
+            break;
+          case 'prepareToBecomeTarget': {
+            const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
+            await this.driver.prepareToBecomeTarget(a.volume, o);
+            await this.event(m, 'Warning', 'SplitBrainResolved', `${this.node} gave up the source role of ${a.volume}:; its changes since the split are discarded`);
+            break;
+          }
+          case 'continueMirror': {
+            const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
+            try {
+              await this.driver.continueMirror(a.volume, o);
+            } catch (err) {
+              await this.event(m, 'Warning', 'MirrorContinueFailed', `could not continue the mirror of ${a.volume}: ${String(err)}`);
+            }
+            break;
+          }
+          case 'completeSwitchover':
+            await this.clearSwitchover(group, a.id);
+            await this.event(group, a.outcome === 'Done' ? 'Normal' : 'Warning', a.outcome === 'Done' ? 'SwitchoverDone' : 'SwitchoverRefused', a.message);
+            break;
+        }
+      } catch (err) {
+        if (err instanceof KitFailure) {
+          mem.activationFailed = { code: err.code, message: err.message };
+          await this.event(group, 'Warning', err.reason, err.message, err.endCode ?? err.code, epoch);
+          return { ok: false, requeue: true };
+        }
+        if (ACTIVATING.has(a.type)) {
+          mem.activationFailed = { code: 9408, message: `${a.type} failed: ${String(err)}` };
+          await this.event(group, 'Warning', 'ActivationFailed', `${a.type} on ${this.node} failed: ${String(err)}`, 9408, epoch);
+          return { ok: false, requeue: true };
+        }
+        if (a.type === 'removeVip' || a.type === 'stopSite') {
+          mem.deactivationFailed = { code: 9556, message: String(err) };
+          return { ok: false, requeue: true };
+        }
+        throw err;
+      }
+    }
+    if (deactivating && mem.deactivationFailed) {
+      mem.deactivationFailed = undefined;
+      await this.writeOwnHistory(group, (h) => {
+        const { deactivationFailed: _d, ...rest } = h;
+        return rest;
+      });
+    }
+    return { ok: true, requeue: requeue || decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover') };
+  }
+
+  /** Self-fencing must not wait for the next beat: reconcile exactly when renewDeadline has passed without a renewal (design §4). */
+  private armWatchdog(key: string, mem: GroupMemory, t: Timing): void {
+    mem.watchdog?.cancel();
+    mem.watchdog = this.clock.setTimer(t.renewDeadlineMs + 1, () => this.queue.add(key));
+  }
+
+  /** Safety check (seed003-core §4): does the previous active still answer on a VIP? */
+  private async safetyProbe(vips: VirtualIP[], epoch: number, previous: string, o: CallOptions): Promise<SafetyCheckResult> {
+    for (const v of vips) {
+      try {
+        const c = await this.driver.probeAddressClaimed(v.spec.address, { ...o, timeoutMs: 3000 });
+        if (c.claimed) return { epoch, at: this.clock.now(), serving: true, detail: `${v.spec.address} still answers${c.byMac ? ` from ${c.byMac}` : ''}` };
+      } catch {
+        // a failed probe proves nothing either way; treat as silent
+      }
+    }
+    return { epoch, at: this.clock.now(), serving: false, detail: `nothing answers on ${vips.map((v) => v.spec.address).join(', ') || 'the group addresses'} for ${previous}` };
+  }
+
+  private async runChecks(key: string, group: FailoverGroup, sites: IISSite[], mem: GroupMemory, mono: number, cluster: Cluster | undefined, now: boolean): Promise<void> {
+    void group;
+    const defaults = cluster?.spec?.checks ?? {};
+    const quickMs = Math.min(...sites.map((s) => (s.spec.checks?.quickCheckIntervalSeconds ?? defaults.quickCheckIntervalSeconds ?? 10) * 1000), 3_600_000);
+    const deepSec = Math.min(...sites.map((s) => s.spec.checks?.deepCheckIntervalSeconds ?? defaults.deepCheckIntervalSeconds ?? 60), 86_400);
+    const o: CallOptions = { epoch: mem.heldEpoch ?? 0, timeoutMs: 30_000 };
+    if (mem.nextQuick === undefined) mem.nextQuick = mono + quickMs;
+    if (mem.nextDeep === undefined) mem.nextDeep = mono + deepSec * 1000;
+    const deepDue = !now && deepSec > 0 && mono >= mem.nextDeep;
+    const quickDue = now || mono >= mem.nextQuick;
+    if (!deepDue && !quickDue) return;
+    for (const s of sites) {
+      const r = deepDue ? await deepCheck(this.driver, s, o) : await quickCheck(this.driver, s, o);
+      this.metrics.checks.inc({ check: deepDue ? 'deep' : 'quick', result: r.ok ? (r.warning ? 'warning' : 'pass') : 'fail' });
+      if (r.warning && r.warning.code === 9773) {
+        await this.event(s, 'Warning', 'DeepCheckIncomplete', r.warning.message, 9773);
+      }
+      if (!r.ok) {
+        mem.failure = { code: r.codes[0] ?? 0, check: deepDue ? 'deep' : 'quick', site: s.metadata.name, siteName: s.spec.siteName, localRecovery: s.spec.localRecovery ?? true, message: r.message };
+        await this.event(s, 'Warning', deepDue ? 'DeepCheckFailed' : 'QuickCheckFailed', `${r.message} on ${this.node}`, r.codes[0]);
+        this.queue.addAfter(key, 0);
+        break;
+      }
+      await this.writeSiteCheck(s, deepDue ? 'lastDeepCheck' : 'lastQuickCheck', r.warning ? 'Warning' : 'Pass', r.warning?.code);
+    }
+    mem.nextQuick = mono + quickMs;
+    if (deepDue) mem.nextDeep = mono + deepSec * 1000;
+  }
+
+  // ───────────── store writes ─────────────
+
+  private async event(obj: { kind: string; metadata: { name: string; namespace?: string } }, type: 'Normal' | 'Warning', reason: string, message: string, code?: number, epoch?: number): Promise<void> {
+    const e: EventInput = { involved: { kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace ?? 'default' }, type, reason, message };
+    if (code !== undefined) e.code = code;
+    if (epoch !== undefined) e.epoch = epoch;
+    await this.events.record(e);
+  }
+
+  private async writeOwnHistory(group: FailoverGroup, f: (h: NodeHistory) => NodeHistory): Promise<void> {
+    try {
+      await updateStatusWith<NonNullable<FailoverGroup['status']>>(this.store.objects, 'FailoverGroup', group.metadata.namespace ?? 'default', group.metadata.name, (st) => {
+        const cur = st.nodes?.find((n) => n.name === this.node);
+        const h: NodeHistory = {};
+        if (cur?.bannedUntil) h.bannedUntil = Date.parse(cur.bannedUntil);
+        if (Array.isArray(cur?.['restarts'])) h.restarts = (cur!['restarts'] as string[]).map((x) => Date.parse(x));
+        if (cur?.['deactivationFailed'] === true) h.deactivationFailed = true;
+        const next = f(h);
+        const entry: Record<string, unknown> = { name: this.node, state: cur?.state ?? 'UNKNOWN' };
+        if (next.bannedUntil !== undefined) entry['bannedUntil'] = iso(next.bannedUntil);
+        if (next.restarts?.length) {
+          entry['restarts'] = next.restarts.map(iso);
+          entry['failures'] = next.restarts.length;
+        }
+        if (next.deactivationFailed) entry['deactivationFailed'] = true;
+        return { ...st, nodes: upsertByName(st.nodes as { name: string }[] | undefined, entry as { name: string }) as NonNullable<FailoverGroup['status']>['nodes'] };
+      });
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot record node history');
+    }
+  }
+
+  private async clearSwitchover(group: FailoverGroup, id: string): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      try {
+        const cur = await this.store.objects.get('FailoverGroup', group.metadata.namespace ?? 'default', group.metadata.name);
+        const ann = { ...(cur.metadata.annotations ?? {}) };
+        const req = parseSwitchoverRequest(cur as unknown as FailoverGroup);
+        if (!req || req.id !== id) return;
+        delete ann[ANNOTATIONS.switchover];
+        await this.store.objects.update({ ...cur, metadata: { ...cur.metadata, annotations: ann } });
+        return;
+      } catch (err) {
+        if (!isStoreError(err, 'Conflict')) return;
+      }
+    }
+  }
+
+  private async recordMirrorSource(m: Mirror, epoch: number): Promise<void> {
+    await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Mirror', m.metadata.namespace ?? 'default', m.metadata.name, (st) => ({ ...st, source: this.node, sourceEpoch: epoch }));
+  }
+
+  private async writeSiteCheck(s: IISSite, field: 'lastQuickCheck' | 'lastDeepCheck', result: string, code?: number): Promise<void> {
+    // Only the result is kept, not the time, so a passing check every 10 s writes nothing (no churn, C7).
+    try {
+      await updateStatusWith<Record<string, unknown>>(this.store.objects, 'IISSite', s.metadata.namespace ?? 'default', s.metadata.name, (st) => {
+        const prev = st[field] as { result?: string; code?: number; time?: string } | undefined;
+        if (prev && prev.result === result && prev.code === code) return st;
+        return { ...st, [field]: { time: iso(this.clock.now()), result, ...(code !== undefined ? { code } : {}) } };
+      });
+    } catch {
+      // best effort
+    }
+  }
+
+  private async writeStatus(
+    key: string,
+    group: FailoverGroup,
+    decision: Decision,
+    input: DecisionInput,
+    mirrors: Mirror[],
+    local: NonNullable<Awaited<ReturnType<Agent['observeLocal']>>>,
+  ): Promise<void> {
+    const ns = group.metadata.namespace ?? 'default';
+    const nowIso = iso(this.clock.now());
+    const mem = this.mem(key);
+    const holdsNow = mem.heldEpoch !== undefined;
+    const serving = holdsNow && decision.role === 'active' && decision.actions.every((a) => a.type === 'createMirror');
+    try {
+      await updateStatusWith<NonNullable<FailoverGroup['status']>>(this.store.objects, 'FailoverGroup', ns, group.metadata.name, (st, obj) => {
+        const next = { ...st };
+        // Our own node entry: LifeKeeper state vocabulary.
+        const cur = st.nodes?.find((n) => n.name === this.node);
+        const lk = serving ? 'ISP' : holdsNow ? 'ISU' : input.local.activationFailed || input.local.recoveryFailed ? 'OSF' : 'OSU';
+        next.nodes = upsertByName(st.nodes as { name: string }[] | undefined, { ...(cur ?? {}), name: this.node, state: lk } as { name: string }) as typeof st.nodes;
+        if (decision.reportsStatus && (holdsNow || input.lease.holder === '' || input.lease.expired)) {
+          next.observedGeneration = obj.metadata.generation;
+          if (holdsNow) {
+            next.activeNode = this.node;
+            next.epoch = mem.heldEpoch!;
+          } else if (decision.role !== 'paused') {
+            delete next.activeNode;
+          }
+          next.phase = input.group.desiredState === 'OutOfService' ? 'OutOfService' : serving ? 'InService' : decision.role === 'candidate' || (holdsNow && decision.role === 'active') ? 'Activating' : decision.role === 'releasing' || decision.role === 'fencing' ? 'Deactivating' : decision.conditions.some((c) => c.type === 'Failed' && c.status === 'True') ? 'Failed' : decision.conditions.some((c) => c.type === 'PromotionBlocked' && c.status === 'True') ? 'Blocked' : 'Pending';
+          next.conditions = mergeConditions(st.conditions, decision.conditions.map((c) => ({ ...c, observedGeneration: obj.metadata.generation })), nowIso) as typeof st.conditions;
+          if (serving && mem.takeoverFrom) {
+            const from = mem.takeoverFrom;
+            next.lastFailover = {
+              ...(from.node && from.node !== this.node ? { from: from.node } : {}),
+              to: this.node,
+              reason: from.reason,
+              message: decision.reason,
+              time: nowIso,
+              durationSeconds: Math.max(0, (this.clock.now() - from.detectedAt) / 1000),
+            };
+            delete mem.takeoverFrom;
+          }
+        }
+        return next;
+      });
+      // Mirrors: every node reports its own role; the source records its targets (the mirror gate reads them).
+      for (const m of mirrors) {
+        const l = local.mirrorLocal.get(m.metadata.name);
+        if (!l) continue;
+        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Mirror', ns, m.metadata.name, (st) => {
+          const role = l.role === 'source' ? 'Source' : l.role === 'target' ? 'Target' : 'None';
+          const nodesList = upsertByName(st['nodes'] as { name: string }[] | undefined, { name: this.node, role, state: l.state } as { name: string });
+          const next: Record<string, unknown> = { ...st, nodes: nodesList };
+          if (l.role === 'source' && holdsNow) {
+            const targets = m.spec.endpoints
+              .filter((e) => e.node !== this.node)
+              .map((e) => ({ name: e.node, state: l.targets.find((x) => x.address === e.address)?.state ?? 0 }));
+            next['targets'] = targets;
+            next['recordedBy'] = this.node;
+            next['source'] = this.node;
+            if (st['source'] !== this.node || st['sourceEpoch'] === undefined) next['sourceEpoch'] = mem.heldEpoch;
+            next['state'] = ({ '-1': 'Invalid', '0': 'None', '1': 'Mirroring', '2': 'Resyncing', '3': 'Broken', '4': 'Paused', '5': 'ResyncPending' } as Record<string, string>)[String(targets[0]?.state ?? 0)];
+          }
+          return next;
+        });
+      }
+    } catch (err) {
+      this.log.warn({ group: key, err: String(err) }, 'cannot write status');
+    }
+  }
+}
+
+class KitFailure extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly reason: string,
+    readonly endCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function nodeLeaseName(node: string): string {
+  return `node.${node}`;
+}
+
+export function groupLeaseName(ns: string, name: string): string {
+  return `group.${ns}.${name}`;
+}
+
+function volumeLetter(v: string): string {
+  return v.replace(/:$/, '').toUpperCase();
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function annotationOn(o: { metadata: { annotations?: Record<string, string> } } | undefined, key: string): boolean {
+  return o?.metadata.annotations?.[key] === 'true';
+}
+
+export type { SwitchoverRequest };

@@ -1,0 +1,491 @@
+/**
+ * decide(input) → Decision: the pure heart of the agent (design §3, §4).
+ *
+ * One node's view of one FailoverGroup in, that node's role and ordered
+ * actions out, with a reason an operator understands. No I/O, no clock, no
+ * randomness: the same input always gives the same decision (golden tests in
+ * test/scheduler/, properties in test/controller/decide.property.test.ts).
+ *
+ * The shape of the cycle follows Patroni's HA loop: maintenance → split brain
+ * → desired state → "I hold the lock" (stay, recover, or hand over) → "someone
+ * else holds it" (standby) → "nobody holds it" (elect the best candidate,
+ * after the safety check).
+ */
+import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
+import { blockingDeactivation, clockTime, ineligibility, isAlive, membersByPriority, type Ineligibility } from './candidacy.js';
+import { groupMirrorGate, isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
+
+type Ev = Decision['events'][number];
+
+export function decide(input: DecisionInput): Decision {
+  const d = new DecisionBuilder(input);
+  return d.run();
+}
+
+class DecisionBuilder {
+  private readonly g: DecisionInput['group'];
+  private readonly self: string;
+  private readonly events: Ev[] = [];
+  private readonly extraConditions: DecisionCondition[] = [];
+
+  constructor(private readonly input: DecisionInput) {
+    this.g = input.group;
+    this.self = input.self;
+  }
+
+  run(): Decision {
+    const { input, g, self } = this;
+    if (!g.nodes.some((n) => n.name === self)) {
+      return this.result('standby', [], `${self} is not a node of ${g.name}; nothing to do`, '', false);
+    }
+    const maintenance = this.maintenanceReason();
+    if (maintenance) {
+      return this.result('paused', [], `${g.name} is not managed on ${self}: ${maintenance}; no checks, recoveries or moves until it ends`, input.activeNode ?? '', this.holds());
+    }
+    if (input.leaseLostBySelf) {
+      return this.result(
+        'fencing',
+        this.deactivation(),
+        `${self} could not renew the lease of ${g.name} within renewDeadline: taking it out of service before the lease expires (self-fencing)`,
+        '',
+        false,
+      );
+    }
+    if (g.desiredState === 'OutOfService') return this.outOfService();
+    if (this.holds()) return this.asHolder();
+    if (input.lease.holder !== '' && !input.lease.expired) return this.asStandbyOf(input.lease.holder);
+    return this.election();
+  }
+
+  // ───────────── situations ─────────────
+
+  private maintenanceReason(): string | undefined {
+    if (this.input.clusterMaintenance) return 'the cluster is in maintenance';
+    if (this.g.maintenance) return `group ${this.g.name} is in maintenance`;
+    if (this.input.nodes[this.self]?.maintenance) return `node ${this.self} is in maintenance`;
+    return undefined;
+  }
+
+  private holds(): boolean {
+    return this.input.lease.holder === this.self;
+  }
+
+  private outOfService(): Decision {
+    const actions: Action[] = [...this.deactivation()];
+    if (this.holds()) actions.push({ type: 'releaseLease', epoch: this.input.lease.epoch, reason: 'OutOfService' });
+    const sw = this.input.switchover;
+    if (sw && this.holds()) actions.unshift({ type: 'completeSwitchover', id: sw.id, outcome: 'Refused', message: `${this.g.name} is OutOfService; switchover refused` });
+    const reason = actions.length
+      ? `${this.g.name} is desired OutOfService: ${this.self} stops its sites and releases its addresses (mirrors keep replicating)`
+      : `${this.g.name} is desired OutOfService: nothing runs on ${this.self}`;
+    return this.result(this.holds() ? 'releasing' : 'standby', actions, reason, '', this.holds() || this.isReporterWithoutHolder());
+  }
+
+  private asHolder(): Decision {
+    const { input, g, self } = this;
+    const epoch = input.lease.epoch;
+    const local = input.local;
+    const sw = input.switchover;
+
+    // A failed bring-up or recovery: ban ourselves and hand the group on (IIS kit 9408; Pacemaker migration-threshold).
+    const fatal = local.activationFailed ?? local.recoveryFailed;
+    if (fatal) {
+      const what = local.activationFailed ? 'bringing it into service' : 'local recovery';
+      return this.leave('releasing', `${what} on ${self} failed (${fatal.code}: ${fatal.message})`, fatal.code, true);
+    }
+    if (local.failure) {
+      const f = local.failure;
+      const windowStart = input.now - g.restartWindowSeconds * 1000;
+      const recent = (input.history[self]?.restarts ?? []).filter((t) => t > windowStart).length;
+      const check = f.check === 'quick' ? 'quickCheck' : 'deepCheck';
+      if (f.localRecovery && recent < g.restartLimit) {
+        return this.result(
+          'active',
+          [{ type: 'recoverSite', site: f.site, siteName: f.siteName, code: f.code, epoch }],
+          `${check} of ${f.siteName} on ${self} failed (${f.code}: ${f.message}); local recovery ${recent + 1} of ${g.restartLimit} within ${g.restartWindowSeconds} s`,
+          self,
+          true,
+        );
+      }
+      const why = f.localRecovery
+        ? `${check} of ${f.siteName} on ${self} failed (${f.code}) and the restart limit (${g.restartLimit} in ${g.restartWindowSeconds} s) is reached`
+        : `${check} of ${f.siteName} on ${self} failed (${f.code}) and local recovery is off`;
+      return this.leave('releasing', why, f.code, true);
+    }
+
+    // An operator's switchover request.
+    if (sw && sw.to !== self) {
+      const refusal = this.switchoverRefusal(sw.to, sw.force);
+      if (refusal) {
+        this.events.push({ type: 'Warning', reason: 'SwitchoverRefused', message: refusal });
+        return this.stayActive([{ type: 'completeSwitchover', id: sw.id, outcome: 'Refused', message: refusal }], `switchover of ${g.name} to ${sw.to} refused: ${refusal}`);
+      }
+      if (local.deactivationFailed) {
+        const msg = `taking ${g.name} out of service on ${self} failed (${local.deactivationFailed.code}); switchover aborted, ${g.name} stays on ${self}`;
+        this.events.push({ type: 'Warning', reason: 'SwitchoverAborted', message: msg, code: local.deactivationFailed.code });
+        return this.stayActive([{ type: 'completeSwitchover', id: sw.id, outcome: 'Refused', message: msg }], msg);
+      }
+      return this.leave('releasing', `operator requested a switchover to ${sw.to}${sw.force ? ' (forced)' : ''}`, undefined, false, 'Switchover');
+    }
+
+    // Automatic switchback: hand back to a better-priority node once its mirrors are Mirroring again (LifeKeeper §9 rule 3: never to a worse one).
+    if (g.switchback === 'Automatic' && !local.deactivationFailed) {
+      const mine = g.nodes.find((n) => n.name === self)!.priority;
+      const better = membersByPriority(input).find((n) => n.priority < mine && !ineligibility(input, n.name, false));
+      if (better) {
+        return this.leave('releasing', `switchback is Automatic and ${better.name} (priority ${better.priority}) is back with its mirrors Mirroring`, undefined, false, 'Switchback');
+      }
+    }
+
+    const extra: Action[] = [];
+    if (sw && sw.to === self) {
+      extra.push(...this.splitBrainResolution(sw.force));
+    }
+    const decision = this.stayActive(extra, '');
+    if (sw && sw.to === self && decision.actions.length === 0) {
+      decision.actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} is active on ${self} (epoch ${epoch})` });
+    }
+    return decision;
+  }
+
+  /** Stay the active node: bring whatever is missing into service, in order. */
+  private stayActive(prefix: Action[], reason: string): Decision {
+    const { input, g, self } = this;
+    const epoch = input.lease.epoch;
+    const forced = input.switchover?.to === self && input.switchover.force;
+    const steps = this.activation(epoch, forced);
+    const actions = [...prefix, ...steps];
+    const text =
+      reason ||
+      (steps.length
+        ? `${self} holds ${g.name} (epoch ${epoch}) and brings it into service: ${describeSteps(steps)}`
+        : `${self} holds ${g.name} (epoch ${epoch}) and serves it`);
+    return this.result('active', actions, text, self, true);
+  }
+
+  /** Hand the group on: optionally ban ourselves, take everything out of service in reverse order, then release. */
+  private leave(role: 'releasing', why: string, code: number | undefined, ban: boolean, kind: 'Failover' | 'Switchover' | 'Switchback' = 'Failover'): Decision {
+    const { input, g, self } = this;
+    const actions: Action[] = [];
+    if (ban && !g.autoFailover) {
+      const msg = `${why}; autoFailover is off, so ${g.name} stays on ${self} as Failed`;
+      this.extraConditions.push({ type: 'Failed', status: 'True', reason: 'AutoFailoverDisabled', message: msg, ...(code !== undefined ? { code } : {}) });
+      return this.result('active', [], msg, self, true);
+    }
+    if (ban) {
+      const until = input.now + g.failureExpirySeconds * 1000;
+      actions.push({ type: 'banSelf', until, code: code ?? 0, reason: why });
+    }
+    actions.push(...this.deactivation());
+    actions.push({ type: 'releaseLease', epoch: input.lease.epoch, reason: kind });
+    const next = this.nextAfter(self, ban);
+    const then = next ? `${next} takes over` : `no other node is eligible, so ${g.name} will be Failed (OSF)`;
+    if (!next) this.extraConditions.push({ type: 'Failed', status: 'True', reason: 'NoEligibleNode', message: `${why}; no other node is eligible`, ...(code !== undefined ? { code } : {}) });
+    return this.result(role, actions, `${self} hands ${g.name} on: ${why}; ${then}`, next ?? '', true);
+  }
+
+  private asStandbyOf(holder: string): Decision {
+    const { input, g, self } = this;
+    const actions = this.standbyDuties();
+    const sw = input.switchover;
+    const waiting = sw && sw.to === self ? `; waiting for ${holder} to hand it over (switchover requested)` : '';
+    return this.result(
+      'standby',
+      actions,
+      `${self} is standby for ${g.name}: ${holder} holds it (epoch ${input.lease.epoch})${waiting}`,
+      holder,
+      false,
+    );
+  }
+
+  private election(): Decision {
+    const { input, g, self } = this;
+    const lease = input.lease;
+    const sw = input.switchover;
+    const previous = lease.holder;
+
+    const blocker = blockingDeactivation(input);
+    if (blocker) {
+      const msg = `taking ${g.name} out of service on ${blocker} failed; nobody may activate it until ${blocker}'s lease expires`;
+      this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason: 'DeactivationFailed', message: msg, code: 9556 });
+      return this.result('standby', this.standbyDuties(), msg, '', this.isReporterWithoutHolder());
+    }
+
+    // Who may take it? A switchover request names the node (force passes the gate and the ban).
+    const members = membersByPriority(input);
+    const refused: Ineligibility[] = [];
+    const eligible: string[] = [];
+    for (const n of members) {
+      const forced = !!sw && sw.force && sw.to === n.name;
+      const why = ineligibility(input, n.name, forced);
+      if (why) refused.push(why);
+      else eligible.push(n.name);
+    }
+    let target: string | undefined;
+    let how = '';
+    if (sw && eligible.includes(sw.to)) {
+      target = sw.to;
+      how = `operator requested a switchover to ${sw.to}${sw.force ? ' with --force' : ''}`;
+    } else if (g.switchback === 'Intelligent' && previous !== '' && lease.expired && input.activeNode === previous && eligible.includes(previous)) {
+      // Intelligent switchback is sticky: the node that served keeps it when it is still eligible.
+      target = previous;
+      how = `${previous} served it before and switchback is Intelligent`;
+    } else if (eligible.length > 0) {
+      target = eligible[0];
+      how = `${target} is the best remaining priority`;
+    }
+
+    if (!target) return this.noCandidate(refused);
+
+    if (target !== self) {
+      return this.result('standby', this.standbyDuties(), `${self} waits: ${how}, not ${self}`, target, this.isReporterWithoutHolder());
+    }
+
+    const forced = !!sw && sw.force && sw.to === self;
+    // LifeKeeper's safety check (seed003-core §4): an expired lease proves the agent silent, not the host stopped.
+    if (previous !== '' && previous !== self && lease.expired && input.safetyCheckEnabled && !forced) {
+      const sc = input.safetyCheck;
+      if (!sc || sc.epoch !== lease.epoch || input.now - sc.at > input.safetyCheckMaxAgeMs) {
+        return this.result('candidate', [{ type: 'safetyCheck', previous, epoch: lease.epoch }], `${self} is the best candidate for ${g.name}: probing whether ${previous} still serves before taking over`, self, true);
+      }
+      if (sc.serving) {
+        const msg = `${previous}'s lease of ${g.name} expired but ${previous} still serves it (${sc.detail}); not taking over until it stops or an operator forces`;
+        this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason: 'PreviousActiveStillServing', message: msg });
+        this.events.push({ type: 'Warning', reason: 'PreviousActiveStillServing', message: msg });
+        return this.result('standby', [], msg, previous, true);
+      }
+    }
+
+    const expectedEpoch = previous === self ? lease.epoch : lease.epoch + 1;
+    const kind = sw && sw.to === self ? 'Switchover' : previous === '' && input.activeNode === undefined ? 'Start' : 'Failover';
+    const actions: Action[] = [{ type: 'acquireLease', expectedEpoch, reason: kind }, ...this.splitBrainResolution(forced), ...this.activation(expectedEpoch, forced)];
+    if (sw && sw.to === self) actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} switched over to ${self} (epoch ${expectedEpoch})` });
+    return this.result('candidate', actions, `${self} takes over ${g.name}: ${this.why(previous)}; ${how}${this.mirrorClause()}`, self, true);
+  }
+
+  private noCandidate(refused: Ineligibility[]): Decision {
+    const { g, self } = this;
+    const gated = refused.filter((r) => r.gate);
+    const list = refused.map((r) => r.why).join('; ');
+    const sw = this.input.switchover;
+    if (sw && !refused.some((r) => r.node === sw.to && !r.gate) && this.isReporterWithoutHolder()) {
+      // A non-forced request for a gated node: say so and drop it.
+      const r = refused.find((x) => x.node === sw.to);
+      if (r) {
+        const msg = `switchover of ${g.name} to ${sw.to} refused: ${r.why}; use --force to accept losing data`;
+        this.events.push({ type: 'Warning', reason: 'SwitchoverRefused', message: msg });
+      }
+    }
+    if (gated.length > 0) {
+      const reason = gated.some((r) => r.gate === 'SplitBrain') ? 'SplitBrain' : 'MirrorNotInSync';
+      const msg = `no node may take ${g.name}: ${list}; waiting for the mirror or for winha switchover ${g.name} --to NODE --force`;
+      this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason, message: msg });
+      return this.result('standby', this.standbyDuties(), msg, '', this.isReporterWithoutHolder());
+    }
+    const msg = `no node is eligible to run ${g.name}: ${list}`;
+    this.extraConditions.push({ type: 'Failed', status: 'True', reason: 'NoEligibleNode', message: msg });
+    return this.result('standby', this.standbyDuties(), msg, '', refused.length === 0 ? false : this.isReporterWithoutHolder() || self === this.firstAlive());
+  }
+
+  // ───────────── pieces ─────────────
+
+  /** Why the lease is free, for the takeover sentence. */
+  private why(previous: string): string {
+    const lease = this.input.lease;
+    if (previous === '') return this.input.activeNode ? `the lease was released` : `nobody holds it yet`;
+    if (previous === this.self) return `${this.self} still holds its lease`;
+    const at = lease.expiredAt !== undefined ? ` at ${clockTime(lease.expiredAt)}` : '';
+    return `${previous}'s lease expired${at}`;
+  }
+
+  private mirrorClause(): string {
+    const ms = this.input.mirrors.filter((m) => m.source !== undefined && m.source !== this.self);
+    if (ms.length === 0) return '';
+    return ' and its ' + ms.map((m) => `mirror ${m.volume}: was ${MIRROR_NAME(m.targets[this.self])}`).join(', ');
+  }
+
+  private switchoverRefusal(to: string, force: boolean): string | undefined {
+    const why = ineligibility(this.input, to, force);
+    if (!why) return undefined;
+    return why.gate ? `${why.why}; use --force to accept losing data` : why.why;
+  }
+
+  /** Activation in dependency order: mirror source → VIP → site (design §4 Ordering), only what is missing. */
+  private activation(epoch: number, forced: boolean): Action[] {
+    const { local } = this.input;
+    const out: Action[] = [];
+    for (const m of this.input.mirrors) {
+      if (m.local?.role === 'target') out.push({ type: 'promoteMirror', mirror: m.name, volume: m.volume, force: forced && !mirrorGate(m, this.self).ok, epoch });
+    }
+    for (const v of local.vips) if (!v.present) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
+    for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });
+    for (const s of local.sites) if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
+    for (const m of this.input.mirrors) {
+      // A volume never mirrored yet: the active node creates the mirror after the site runs (not in the critical path).
+      if (m.local?.role === 'none' && (m.source === undefined || m.source === this.self) && m.claimedSources.length === 0) {
+        out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch });
+      }
+    }
+    return out;
+  }
+
+  /** Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over). */
+  private deactivation(): Action[] {
+    const epoch = this.input.lease.epoch;
+    const out: Action[] = [];
+    for (const s of this.input.local.sites) if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
+    for (const v of this.input.local.vips) if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'deactivate' });
+    return out;
+  }
+
+  /** Standby duties (IIS kit §14.5): site Stopped with serverAutoStart off, VIP absent; drift is undone. */
+  private standbyDuties(): Action[] {
+    const epoch = this.input.lease.epoch;
+    const out: Action[] = [];
+    for (const s of this.input.local.sites) if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'standbyDrift' });
+    for (const v of this.input.local.vips) if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'standbyDrift' });
+    for (const s of this.input.local.sites) if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
+    return out;
+  }
+
+  /** Split brain, resolved only by a forced switchover naming the survivor (DataKeeper §9 rule 7). */
+  private splitBrainResolution(forced: boolean): Action[] {
+    const out: Action[] = [];
+    if (!forced) return out;
+    for (const m of this.input.mirrors) {
+      if (isSplitBrain(m) && m.claimedSources.includes(this.self)) {
+        // Wait for the losers to prepare; the executor continues the mirror once they no longer claim source.
+        out.push({ type: 'continueMirror', mirror: m.name, volume: m.volume, epoch: this.input.lease.epoch });
+      }
+    }
+    return out;
+  }
+
+  private nextAfter(leaving: string, _banned: boolean): string | undefined {
+    const input = this.input;
+    const sw = input.switchover;
+    for (const n of membersByPriority(input)) {
+      if (n.name === leaving) continue;
+      if (!ineligibility(input, n.name, !!sw && sw.force && sw.to === n.name)) return sw && sw.to !== leaving ? sw.to : n.name;
+    }
+    return undefined;
+  }
+
+  private firstAlive(): string | undefined {
+    return membersByPriority(this.input).find((n) => isAlive(this.input, n.name) && !this.input.nodes[n.name]?.maintenance)?.name;
+  }
+
+  /** With no live holder, the best-ranked live member reports the group status (so one node writes it). */
+  private isReporterWithoutHolder(): boolean {
+    return this.firstAlive() === this.self;
+  }
+
+  // ───────────── result ─────────────
+
+  private result(role: Decision['role'], actions: Action[], reason: string, target: string, reportsStatus: boolean): Decision {
+    // Split-brain resolution on a loser (forced switchover to another node): give up the source role after the sites stopped.
+    const loser = this.loserPreparation();
+    if (loser.length) {
+      const at = actions.findIndex((a) => a.type === 'releaseLease');
+      actions = at < 0 ? [...actions, ...loser] : [...actions.slice(0, at), ...loser, ...actions.slice(at)];
+    }
+    return { role, actions, reason, target, conditions: this.conditions(role, actions, target), reportsStatus, events: this.events };
+  }
+
+  private loserPreparation(): Action[] {
+    const sw = this.input.switchover;
+    if (!sw || !sw.force || sw.to === this.self) return [];
+    const out: Action[] = [];
+    for (const m of this.input.mirrors) {
+      if (isSplitBrain(m) && m.claimedSources.includes(sw.to) && m.local?.role === 'source') {
+        this.events.push({
+          type: 'Warning',
+          reason: 'SplitBrainResolved',
+          message: `operator chose ${sw.to} as source of ${m.volume}: on ${this.self}; ${this.self}'s changes to ${m.volume}: since the split are discarded`,
+        });
+        out.push({ type: 'prepareToBecomeTarget', mirror: m.name, volume: m.volume, epoch: this.input.lease.epoch });
+      }
+    }
+    return out;
+  }
+
+  private conditions(role: Decision['role'], actions: Action[], target: string): DecisionCondition[] {
+    const { input, g } = this;
+    const out: DecisionCondition[] = [];
+    const has = (t: DecisionCondition['type']) => this.extraConditions.some((c) => c.type === t);
+    const maint = this.maintenanceReason();
+    out.push(maint ? { type: 'Maintenance', status: 'True', reason: 'Maintenance', message: maint } : { type: 'Maintenance', status: 'False', reason: 'NotInMaintenance', message: 'checks and moves are enabled' });
+    if (g.desiredState === 'OutOfService') {
+      out.push({ type: 'Ready', status: 'False', reason: 'OutOfService', message: `${g.name} is desired OutOfService` });
+    } else if (role === 'active' && actions.every((a) => a.type === 'createMirror')) {
+      // Creating a mirror is housekeeping: the group serves without it (MirrorInSync says the rest).
+      out.push({ type: 'Ready', status: 'True', reason: 'InService', message: `${g.name} is in service on ${input.self}` });
+    } else if (role === 'active' || role === 'candidate') {
+      out.push({ type: 'Ready', status: 'False', reason: 'Activating', message: `${g.name} is being brought into service on ${input.self}` });
+    } else if (role === 'paused') {
+      out.push({ type: 'Ready', status: 'Unknown', reason: 'Maintenance', message: 'not checked during maintenance' });
+    } else {
+      out.push({ type: 'Ready', status: 'False', reason: target ? 'Moving' : 'NoActiveNode', message: target ? `${g.name} is moving to ${target}` : `${g.name} is not in service on any node` });
+    }
+    // Mirrors: in sync when every target the source recorded is Mirroring.
+    const unsynced: string[] = [];
+    let split = false;
+    for (const m of input.mirrors) {
+      if (isSplitBrain(m)) split = true;
+      for (const n of g.nodes) {
+        if (n.name === m.source) continue;
+        const st = m.recordedBy === m.source ? m.targets[n.name] : undefined;
+        if (m.source !== undefined && st !== 1) unsynced.push(`${n.name}'s ${m.volume}: is ${mirrorStateName(st)}`);
+      }
+      if (m.source === undefined) unsynced.push(`${m.volume}: is not mirrored yet`);
+    }
+    if (input.mirrors.length > 0) {
+      out.push(
+        split
+          ? { type: 'MirrorInSync', status: 'False', reason: 'SplitBrain', message: 'split brain: more than one node is mirror source; an operator must choose with winha switchover --force' }
+          : unsynced.length
+            ? { type: 'MirrorInSync', status: 'False', reason: 'MirrorNotInSync', message: unsynced.join('; ') }
+            : { type: 'MirrorInSync', status: 'True', reason: 'Mirroring', message: 'every target is Mirroring' },
+      );
+    }
+    const down = g.nodes.filter((n) => !isAlive(input, n.name)).map((n) => n.name);
+    const degraded = [...(down.length ? [`${down.join(', ')} down`] : []), ...(unsynced.length || split ? ['mirror not in sync'] : [])];
+    out.push(degraded.length ? { type: 'Degraded', status: 'True', reason: 'ReducedRedundancy', message: degraded.join('; ') } : { type: 'Degraded', status: 'False', reason: 'FullRedundancy', message: 'every node is up and every mirror in sync' });
+    if (!has('PromotionBlocked')) {
+      const notPromotable = g.nodes.filter((n) => n.name !== target && isAlive(input, n.name) && !groupMirrorGate(input.mirrors, n.name).ok).map((n) => n.name);
+      out.push(
+        split
+          ? { type: 'PromotionBlocked', status: 'True', reason: 'SplitBrain', message: 'split brain: nothing is promoted automatically' }
+          : notPromotable.length
+            ? { type: 'PromotionBlocked', status: 'False', reason: 'StandbyNotPromotable', message: `${notPromotable.join(', ')} may not be promoted now (mirror not Mirroring)` }
+            : { type: 'PromotionBlocked', status: 'False', reason: 'None', message: 'no promotion is blocked' },
+      );
+    }
+    if (!has('Failed')) out.push({ type: 'Failed', status: 'False', reason: 'None', message: 'no failure' });
+    out.push(...this.extraConditions);
+    const order = ['Ready', 'Degraded', 'MirrorInSync', 'PromotionBlocked', 'Failed', 'Maintenance'];
+    return out.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+  }
+}
+
+function MIRROR_NAME(state: number | undefined): string {
+  return mirrorStateName(state).replace(/ \(\d+\)$/, '');
+}
+
+function describeSteps(steps: Action[]): string {
+  return steps
+    .map((a) => {
+      switch (a.type) {
+        case 'promoteMirror': return `make ${a.volume}: source${a.force ? ' (forced)' : ''}`;
+        case 'addVip': return `add ${a.address}`;
+        case 'startSite': return `start ${a.siteName}`;
+        case 'disableAutoStart': return `turn serverAutoStart off for ${a.siteName}`;
+        case 'createMirror': return `create the mirror of ${a.volume}:`;
+        case 'continueMirror': return `continue the mirror of ${a.volume}:`;
+        default: return a.type;
+      }
+    })
+    .join(', ');
+}
+
+export type { MirrorView };

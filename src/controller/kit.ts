@@ -1,0 +1,142 @@
+/**
+ * The IIS Recovery Kit's algorithms (spec/seed-iis.md §6), re-expressed
+ * idempotently over the HostDriver: restore, remove, recover, quickCheck,
+ * deepCheck. Each returns the kit's codes instead of throwing, so the agent
+ * can emit one Event per code.
+ */
+import type { IISSite } from '../api/types.js';
+import { isDriverError, ServiceState, type CallOptions, type HostDriver, type ServiceName, type SiteInfo } from '../drivers/types.js';
+
+export interface KitOutcome {
+  ok: boolean;
+  /** Codes in the order the kit logs them (e.g. [9422, 9408]). */
+  codes: number[];
+  message: string;
+  /** Warnings that are not failures (9563, 9773). */
+  warning?: { code: number; message: string };
+}
+
+const SERVICES: Record<string, ServiceName> = { Web: 'W3SVC', FTP: 'FTPSVC', SMTP: 'SMTPSVC' };
+
+export function serviceOf(site: IISSite): ServiceName {
+  return SERVICES[site.spec.service ?? 'Web'] ?? 'W3SVC';
+}
+
+export async function findSite(driver: HostDriver, siteName: string, o: CallOptions): Promise<SiteInfo | undefined> {
+  return (await driver.listSites(o)).find((s) => s.name.toLowerCase() === siteName.toLowerCase());
+}
+
+function msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** restore (§6.3): 9414 → service start (9409) → 9420 → 9422 → start → verify 9706 → 9407 / 9408. */
+export async function restore(driver: HostDriver, site: IISSite, o: CallOptions, serviceTimeoutMs: number): Promise<KitOutcome> {
+  const name = site.spec.siteName;
+  const failed = (code: number, m: string): KitOutcome => ({ ok: false, codes: [code, 9408], message: m });
+  try {
+    if (!(await findSite(driver, name, { ...o, kitOperation: 'restore' }))) return failed(9414, `IIS site ${name} not found in the current IIS metadata on ${driver.nodeName}`);
+    const svc = serviceOf(site);
+    const st = await driver.queryService(svc, o);
+    if (st.state !== ServiceState.Running) {
+      try {
+        await driver.startService(svc, { ...o, timeoutMs: serviceTimeoutMs, kitOperation: 'restore' });
+      } catch (e) {
+        return failed(9409, `IIS service ${svc} could not be started: ${msg(e)}`);
+      }
+    }
+    await driver.startSite(name, { ...o, kitOperation: 'restore' });
+    return { ok: true, codes: [9407], message: `Restore resource ${name} End: Successful` };
+  } catch (e) {
+    if (isDriverError(e)) {
+      const code = e.code === 'SiteNotFound' ? 9420 : e.code === 'BindingConflict' ? 9422 : e.code === 'SiteStartFailed' || e.code === 'BindingAddressMissing' ? 9706 : (e.kitCode ?? 9706);
+      return failed(code, e.message);
+    }
+    return failed(9706, msg(e));
+  }
+}
+
+/** remove (§6.4): the site only, never the shared service; a missing site warns 9563 and succeeds; 10 checks, 9556. */
+export async function remove(driver: HostDriver, site: IISSite, o: CallOptions, serviceTimeoutMs: number): Promise<KitOutcome> {
+  const name = site.spec.siteName;
+  try {
+    const svc = serviceOf(site);
+    const st = await driver.queryService(svc, o);
+    if (st.state === ServiceState.Stopped || st.state === ServiceState.StopPending) {
+      return { ok: true, codes: [9558], message: `Remove IIS resource ${name} End: Successful (service ${svc} is not running)` };
+    }
+    if (st.state === ServiceState.StartPending) {
+      try {
+        await driver.startService(svc, { ...o, timeoutMs: serviceTimeoutMs, kitOperation: 'remove' });
+      } catch (e) {
+        return { ok: false, codes: [9557], message: `IIS Service could not be started before stopping site ${name}: ${msg(e)}` };
+      }
+    }
+    const stopped = await driver.stopSite(name, { ...o, kitOperation: 'remove' });
+    if (!stopped) {
+      return { ok: true, codes: [9558], message: `Remove IIS resource ${name} End: Successful`, warning: { code: 9563, message: `IIS site ${name} has no instance on ${driver.nodeName}; it may not exist, treated as stopped` } };
+    }
+    return { ok: true, codes: [9558], message: `Remove IIS resource ${name} End: Successful` };
+  } catch (e) {
+    if (isDriverError(e, 'SiteStopFailed')) return { ok: false, codes: [9556], message: e.message };
+    return { ok: false, codes: [9556], message: `Unable to stop IIS site ${name} on ${driver.nodeName}: ${msg(e)}` };
+  }
+}
+
+/** recover (§6.5, with the explicit site start): service (9607) → instance (9609) → start and verify (9606). */
+export async function recover(driver: HostDriver, site: IISSite, o: CallOptions, serviceTimeoutMs: number): Promise<KitOutcome> {
+  const name = site.spec.siteName;
+  const svc = serviceOf(site);
+  try {
+    const st = await driver.queryService(svc, o);
+    if (st.state !== ServiceState.Running) {
+      try {
+        await driver.startService(svc, { ...o, timeoutMs: serviceTimeoutMs, kitOperation: 'recover' });
+      } catch (e) {
+        return { ok: false, codes: [9607], message: `IIS service ${svc} could not be started while recovering ${name}: ${msg(e)}` };
+      }
+    }
+    if (!(await findSite(driver, name, o))) return { ok: false, codes: [9609], message: `invalid (null) instance number while recovering ${name}; the site cannot be started` };
+    await driver.startSite(name, { ...o, kitOperation: 'recover' });
+    return { ok: true, codes: [], message: `local recovery of ${name} succeeded` };
+  } catch (e) {
+    return { ok: false, codes: [9606], message: `Unable to start IIS site ${name} while recovering: ${msg(e)}` };
+  }
+}
+
+/** quickCheck (§6.1): service 1/3 → 9705; no instance → 9707; not Started → 9704. */
+export async function quickCheck(driver: HostDriver, site: IISSite, o: CallOptions): Promise<KitOutcome> {
+  const name = site.spec.siteName;
+  const svc = serviceOf(site);
+  const st = await driver.queryService(svc, { ...o, kitOperation: 'quickCheck' });
+  if (st.state === ServiceState.Stopped || st.state === ServiceState.StopPending) {
+    return { ok: false, codes: [9705], message: `IIS service ${svc} is not running (state ${st.state})` };
+  }
+  const info = await findSite(driver, name, o);
+  if (!info) return { ok: false, codes: [9707], message: `IIS site ${name} not found (no instance number)` };
+  if (info.state !== 'Started') return { ok: false, codes: [9704], message: `IIS site ${name} is ${info.state}` };
+  return { ok: true, codes: [], message: 'quickCheck passed' };
+}
+
+/** deepCheck (§6.2): quickCheck, then an HTTP/FTP answer on the binding's IP:port; a binding without IP only warns 9773. */
+export async function deepCheck(driver: HostDriver, site: IISSite, o: CallOptions): Promise<KitOutcome> {
+  const q = await quickCheck(driver, site, o);
+  if (!q.ok) return q;
+  const service = site.spec.service ?? 'Web';
+  if (service === 'SMTP') return { ok: true, codes: [], message: 'SMTP has no deep probe' };
+  const info = await findSite(driver, site.spec.siteName, o);
+  const binding = info?.bindings.find((b) => (service === 'FTP' ? b.protocol === 'ftp' : b.protocol === 'http' || b.protocol === 'https'));
+  if (!binding || binding.address === '*' || binding.address === '') {
+    return { ok: true, codes: [], message: 'deep check skipped', warning: { code: 9773, message: `IIS site ${site.spec.siteName}: configuration does not include an IP address; deep check validation cannot be completed` } };
+  }
+  const opts = { ...o, kitOperation: 'deepCheck' as const, timeoutMs: (site.spec.checks?.http?.timeoutSeconds ?? 10) * 1000 };
+  if (service === 'FTP') {
+    const r = await driver.probeFtp({ address: binding.address, port: binding.port }, opts);
+    return r.alive ? { ok: true, codes: [], message: 'FTP login succeeded' } : { ok: false, codes: [9760], message: `FTP login failed: ${r.responseLines.join(' / ')}` };
+  }
+  const r = await driver.probeHttp(
+    { address: binding.address, port: binding.port, hostHeader: binding.hostHeader, path: site.spec.checks?.http?.path ?? '/', tls: binding.protocol === 'https' },
+    opts,
+  );
+  return r.alive ? { ok: true, codes: [], message: `HTTP answer ${r.statusCode ?? ''}`.trim() } : { ok: false, codes: [r.kitCode ?? 9757], message: `Cannot get a valid connection to the http site: ${r.detail}` };
+}

@@ -1,0 +1,53 @@
+/**
+ * The mirror gate (design §4; DataKeeper §9 rule 1, §10.4 "Failover", §10.6
+ * invariant 2): data safety beats priority. A node may become mirror source
+ * only if it is the current source, or a target whose mirror was Mirroring as
+ * the current source last recorded it. Otherwise only `winha switchover --force`
+ * may promote it. Split brain blocks everybody.
+ */
+import type { MirrorView } from './decision-types.js';
+
+export const MIRROR_STATE_NAMES: Record<number, string> = {
+  [-1]: 'Invalid',
+  0: 'None',
+  1: 'Mirroring',
+  2: 'Resyncing',
+  3: 'Broken',
+  4: 'Paused',
+  5: 'ResyncPending',
+};
+
+export function mirrorStateName(state: number | undefined): string {
+  if (state === undefined) return 'unknown';
+  return `${MIRROR_STATE_NAMES[state] ?? 'Unknown'} (${state})`;
+}
+
+export type GateResult = { ok: true } | { ok: false; reason: 'MirrorNotInSync' | 'SplitBrain'; message: string };
+
+export function isSplitBrain(m: MirrorView): boolean {
+  return new Set(m.claimedSources).size > 1;
+}
+
+/** Whether `node` may become (or stay) source of mirror `m` without force. */
+export function mirrorGate(m: MirrorView, node: string): GateResult {
+  if (isSplitBrain(m)) {
+    const who = [...new Set(m.claimedSources)].sort().join(' and ');
+    return { ok: false, reason: 'SplitBrain', message: `mirror ${m.volume}: is source on ${who} (split brain)` };
+  }
+  if (m.source === undefined || m.source === node) return { ok: true };
+  if (m.recordedBy !== m.source) {
+    return { ok: false, reason: 'MirrorNotInSync', message: `the state of ${node}'s copy of ${m.volume}: since ${m.source} became source is unknown` };
+  }
+  const st = m.targets[node];
+  if (st === 1) return { ok: true };
+  return { ok: false, reason: 'MirrorNotInSync', message: `${node}'s mirror ${m.volume}: was ${mirrorStateName(st)}, not Mirroring` };
+}
+
+/** The gate over every mirror of a group: the first refusal, or ok. */
+export function groupMirrorGate(mirrors: readonly MirrorView[], node: string): GateResult {
+  for (const m of mirrors) {
+    const r = mirrorGate(m, node);
+    if (!r.ok) return r;
+  }
+  return { ok: true };
+}

@@ -1,0 +1,112 @@
+/**
+ * A work queue shaped like controller-runtime's (anchors-k8s §1.1): keys are
+ * deduplicated while queued; a key being processed is never handed out twice
+ * and, if added meanwhile, is processed once more afterwards; failures
+ * requeue with per-key exponential backoff (1 s base, ×2, cap 5 min for
+ * external-system errors, anchors-k8s "Recommendations" 2). Delays run on the
+ * injected Clock, so the simulation stays deterministic.
+ */
+import type { Clock, Timer } from '../lib/clock.js';
+
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export type Handler = (key: string) => Promise<void>;
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly delayed = new Map<string, Timer>();
+  private running = false;
+  private stopped = false;
+  private readonly base: number;
+  private readonly max: number;
+  /** Keys processed so far (metrics). */
+  processed = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly handler: Handler,
+    private readonly onError: (key: string, err: unknown, retryInMs: number) => void,
+    options: WorkQueueOptions = {},
+  ) {
+    this.base = options.baseDelayMs ?? 1000;
+    this.max = options.maxDelayMs ?? 300_000;
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.pump();
+  }
+
+  /** Add after a delay (a later add of the same key replaces an earlier, longer one). */
+  addAfter(key: string, ms: number): void {
+    if (this.stopped) return;
+    this.delayed.get(key)?.cancel();
+    this.delayed.set(key, this.clock.setTimer(ms, () => {
+      this.delayed.delete(key);
+      this.add(key);
+    }));
+  }
+
+  /** Forget a key's failure count (after a success). */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.delayed.values()) t.cancel();
+    this.delayed.clear();
+    this.queue.length = 0;
+    this.queued.clear();
+  }
+
+  private pump(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped && this.queue.length > 0) {
+        const key = this.queue.shift()!;
+        this.queued.delete(key);
+        this.processing.add(key);
+        try {
+          await this.handler(key);
+          this.failures.delete(key);
+        } catch (err) {
+          const n = (this.failures.get(key) ?? 0) + 1;
+          this.failures.set(key, n);
+          const delay = Math.min(this.max, this.base * 2 ** (n - 1));
+          this.onError(key, err, delay);
+          this.addAfter(key, delay);
+        } finally {
+          this.processed++;
+          this.processing.delete(key);
+          if (this.dirty.delete(key)) this.add(key);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Agents against the memory store and simulated hosts on virtual time, for
+ * the acceptance rows an operator would notice (acceptance/scenarios.md).
+ * Assertions are about who serves, the world's inspection, events, conditions.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { harness, cond, VIP } from './agent-harness.js';
+
+const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
+
+describe('agents (virtual time)', () => {
+  it('C1: fresh apply: node1 serves, node2 standby with auto-start off and mirror target Mirroring; Ready; event 9407', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await h.until(async () => cond(await h.group(), 'Ready')?.['status'] === 'True' && (await h.group()).status?.['activeNode'] === 'node1');
+      await h.until(async () => (await h.inspect()).volumes.some((v) => v.host === 'node2' && v.role === 'target' && v.state === 1));
+      const insp = await h.inspect();
+      assert.deepEqual(await h.serving(), ['node1']);
+      assert.deepEqual(insp.addressHolders[VIP], ['node1']);
+      assert.equal(insp.volumes.find((v) => v.host === 'node1')!.role, 'source');
+      const sites2 = await h.api.call({ op: 'site.list', args: { host: 'node2' } });
+      const w2 = (sites2 as { ok: true; value: { name: string; state: string; serverAutoStart: boolean }[] }).value.find((s) => s.name === 'website1')!;
+      assert.equal(w2.state, 'Stopped');
+      assert.equal(w2.serverAutoStart, false);
+      const evs = await h.events();
+      assert.ok(evs.some((e) => e['code'] === 9407 && e['node'] === 'node1'), 'restore event 9407');
+      assert.deepEqual(insp.addressConflicts, []);
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
+
+describe('agents: failures and moves (virtual time)', () => {
+  const ready = async (h: Awaited<ReturnType<typeof harness>>, node: string) =>
+    h.until(async () => { const g = await h.group(); return g.status?.['activeNode'] === node && cond(g, 'Ready')?.['status'] === 'True'; });
+  const mirroring = async (h: Awaited<ReturnType<typeof harness>>) =>
+    h.until(async () => cond(await h.group(), 'MirrorInSync')?.['status'] === 'True', 300_000);
+
+  it('M1/E5: node1 crashes while Mirroring: node2 source, VIP, site; acknowledged writes survive; no double start', async () => {
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(3000);
+      const w = await h.fault({ type: 'write', node: 'node1', volume: 'E', count: 5 });
+      assert.ok(w.writes!.every((x) => x.onTarget));
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      const t = await ready(h, 'node2');
+      assert.ok(t <= 4000 + 1000 + 3000, `took ${t} ms of virtual time`);
+      const insp = await h.inspect();
+      assert.deepEqual(insp.lostAcknowledgedWrites, []);
+      assert.deepEqual(insp.addressHolders[VIP], ['node2']);
+      const g = await h.group();
+      assert.equal(g.status?.['lastFailover']?.['to'], 'node2');
+      assert.ok((await h.events()).some((e) => e['reason'] === 'Failover' && e['node'] === 'node2'));
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('H1: W3SVC stopped on the active node: 9705, local recovery, no failover, failure count 1', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await ready(h, 'node1');
+      await h.fault({ type: 'serviceStop', node: 'node1', service: 'W3SVC' });
+      await h.until(async () => (await h.events()).some((e) => e['reason'] === 'Recovered'), 60_000);
+      await ready(h, 'node1');
+      const evs = await h.events();
+      assert.ok(evs.some((e) => e['code'] === 9705 && e['reason'] === 'QuickCheckFailed'));
+      const g = await h.group();
+      assert.equal(g.status?.['nodes'].find((n: any) => n.name === 'node1').failures, 1);
+      assert.deepEqual(await h.serving(), ['node1']);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('H4: W3SVC cannot start: 9705, 9607, failover to node2, node1 banned', async () => {
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.fault({ type: 'commandFail', node: 'node1', operation: 'startService', times: 100 });
+      await h.fault({ type: 'serviceStop', node: 'node1', service: 'W3SVC' });
+      await ready(h, 'node2');
+      const evs = await h.events();
+      assert.ok(evs.some((e) => e['code'] === 9607));
+      assert.ok(evs.some((e) => e['reason'] === 'Banned' && e['node'] === 'node1'));
+      const g = await h.group();
+      assert.ok(g.status?.['nodes'].find((n: any) => n.name === 'node1').bannedUntil);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('C5: a site started by hand on the standby is stopped; the active is untouched', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await ready(h, 'node1');
+      await h.fault({ type: 'nodeCrash', node: 'node2' });
+      await h.fault({ type: 'nodeRestore', node: 'node2' });
+      // A rogue start on the standby (no VIP there, so IIS cannot bind it: use auto-start drift instead)
+      await h.api.call({ op: 'site.setAutoStart', args: { host: 'node2', name: 'website1', value: true } });
+      await h.until(async () => {
+        const r = (await h.api.call({ op: 'site.list', args: { host: 'node2' } })) as { ok: true; value: { name: string; serverAutoStart: boolean }[] };
+        return r.value.find((s) => s.name === 'website1')?.serverAutoStart === false;
+      }, 20_000);
+      assert.deepEqual(await h.serving(), ['node1']);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('C7: nothing changes in steady state: no status churn, no host command', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(5000);
+      const rv = (await h.group()).metadata.resourceVersion;
+      const ops = h.world.trace.length;
+      await h.run(20_000);
+      assert.equal((await h.group()).metadata.resourceVersion, rv, 'group status rewritten in steady state');
+      const mutating = h.world.trace.slice(ops).filter((t) => !['listSites', 'listAddresses', 'getMirrorInfo', 'queryService', 'probeHttp'].includes(t.operation));
+      assert.deepEqual(mutating.map((t) => `${t.host}:${t.operation}`), []);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('E7: winha switchover to node2: site removed on node1 (W3SVC keeps running), VIP and mirror move, request disappears', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      const g = await h.admin.get('FailoverGroup', 'default', 'web');
+      await h.admin.update({ ...g, metadata: { ...g.metadata, annotations: { ...(g.metadata.annotations ?? {}), 'winha.io/switchover': JSON.stringify({ id: 'r1', to: 'node2', force: false }) } } });
+      await ready(h, 'node2');
+      await h.until(async () => !(await h.group()).metadata.annotations?.['winha.io/switchover']);
+      const svc = (await h.api.call({ op: 'service.query', args: { host: 'node1', name: 'W3SVC' } })) as { ok: true; value: { state: number } };
+      assert.equal(svc.value.state, 4, 'W3SVC stays running on node1');
+      assert.ok((await h.events()).some((e) => e['reason'] === 'SwitchoverDone'));
+      assert.equal((await h.group()).status?.['lastFailover']?.['reason'], 'Switchover');
+      assert.deepEqual((await h.inspect()).lostAcknowledgedWrites, []);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('E1: the active agent loses the store: it fences itself before the lease ends; node2 activates only after expiry', async () => {
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      h.cutStore('node1', true);
+      const fencedAfter = await h.until(async () => (await h.serving()).length === 0, 10_000, 100);
+      assert.ok(fencedAfter < 4000, `node1 still served after ${fencedAfter} ms (lease 4 s)`);
+      await ready(h, 'node2');
+      h.cutStore('node1', false);
+      await h.run(10_000);
+      assert.deepEqual(await h.serving(), ['node2']);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('E3: the active agent restarts within the lease: no failover, no site restart', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await ready(h, 'node1');
+      await h.run(3000);
+      const epoch = (await h.group()).status?.['epoch'];
+      h.agents.get('node1')!.stop();
+      await h.run(1000);
+      const ops = h.world.trace.length;
+      h.startAgent('node1');
+      await h.run(15_000);
+      const g = await h.group();
+      assert.equal(g.status?.['activeNode'], 'node1');
+      assert.equal(g.status?.['epoch'], epoch);
+      assert.ok(!h.world.trace.slice(ops).some((t) => t.operation === 'startSite' || t.operation === 'stopSite'));
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('M2: node1 crashes while resyncing: PromotionBlocked MirrorNotInSync; a forced switchover promotes with a data-loss event', async () => {
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500, resyncBlocksPerSecond: 20 } });
+    try {
+      await ready(h, 'node1');
+      await h.run(3000); // the initial full resync is still running (slow link)
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      await h.until(async () => cond(await h.group(), 'PromotionBlocked')?.['reason'] === 'MirrorNotInSync' && cond(await h.group(), 'PromotionBlocked')?.['status'] === 'True', 30_000);
+      assert.deepEqual(await h.serving(), []);
+      const g = await h.admin.get('FailoverGroup', 'default', 'web');
+      await h.admin.update({ ...g, metadata: { ...g.metadata, annotations: { 'winha.io/switchover': JSON.stringify({ id: 'f1', to: 'node2', force: true }) } } });
+      await ready(h, 'node2');
+      assert.ok((await h.events()).some((e) => e['reason'] === 'ForcedPromotion' && /may be lost/.test(e['message'])));
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
+
+describe('executor epochs (E6)', () => {
+  it('E6: an old holder\'s delayed activation with a stale epoch is refused', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await h.until(async () => (await h.group()).status?.['activeNode'] === 'node1' && cond(await h.group(), 'Ready')?.['status'] === 'True');
+      const g = await h.admin.get('FailoverGroup', 'default', 'web');
+      await h.admin.update({ ...g, metadata: { ...g.metadata, annotations: { 'winha.io/switchover': JSON.stringify({ id: 's', to: 'node2', force: true }) } } });
+      await h.until(async () => (await h.group()).status?.['activeNode'] === 'node2' && cond(await h.group(), 'Ready')?.['status'] === 'True');
+      // node1's delayed "add the VIP" from epoch 1 arrives now.
+      const agent = h.agents.get('node1')! as unknown as { execute: (...a: unknown[]) => Promise<{ ok: boolean }> };
+      const group = await h.admin.get('FailoverGroup', 'default', 'web');
+      const vip = await h.admin.get('VirtualIP', 'default', 'web-vip');
+      const r = await agent.execute('default/web', group, { role: 'active', actions: [{ type: 'addVip', vip: 'web-vip', address: VIP, epoch: 1 }], reason: 'late', target: 'node1', conditions: [], reportsStatus: false, events: [] }, {
+        sites: [], vips: [vip], mirrors: [], t: { leaseMs: 4000, renewDeadlineMs: 3000, retryMs: 1000 }, mem: {}, input: { lease: { holder: 'node2', epoch: 2, expired: false } },
+      });
+      assert.equal(r.ok, false);
+      assert.deepEqual((await h.inspect()).addressHolders[VIP], ['node2']);
+      assert.ok((await h.events()).some((e) => e['reason'] === 'StaleEpochRefused' && e['node'] === 'node1'));
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
