@@ -315,7 +315,20 @@ class DecisionBuilder {
     const { local } = this.input;
     const out: Action[] = [];
     for (const m of this.input.mirrors) {
-      if (m.local?.role === 'target') out.push({ type: 'promoteMirror', mirror: m.name, volume: m.volume, force: forced && !mirrorGate(m, this.self).ok, epoch });
+      if (m.local?.role !== 'target') continue;
+      const gate = mirrorGate(m, this.self);
+      if (!gate.ok && !forced) {
+        // Even the lease holder never promotes through the gate (its copy may be stale since it
+        // took the lease): nothing after the mirror may start either, so activation stops here.
+        this.extraConditions.push({
+          type: 'PromotionBlocked',
+          status: 'True',
+          reason: gate.reason,
+          message: `${gate.message}; ${this.g.name} waits on ${this.self} for \`winha switchover ${this.g.name} --to ${this.self} --force\``,
+        });
+        return [];
+      }
+      out.push({ type: 'promoteMirror', mirror: m.name, volume: m.volume, force: forced && !gate.ok, epoch });
     }
     for (const v of local.vips) if (!v.present) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
     for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });

@@ -1,7 +1,7 @@
 /** kubectl's three-way merge, as apply uses it: manifest fields win, removed fields go, others' fields stay. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import { fc } from '../support/property.js';
 import { mergeForApply, threeWayPatch, applyMergePatch, jsonEqual, lastApplied, LAST_APPLIED_ANNOTATION } from '../../src/apply/merge.js';
 
 const group = (spec: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import { fc } from '../support/property.js';
 import { decide } from '../../src/controller/decide.js';
 import type { Action, DecisionInput } from '../../src/controller/decision-types.js';
 import { groupMirrorGate } from '../../src/controller/mirror-gate.js';

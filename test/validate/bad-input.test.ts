@@ -11,7 +11,7 @@ import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync } from 'n
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import fc from 'fast-check';
+import { fc } from '../support/property.js';
 import jsyaml from 'js-yaml';
 import { stringify as yamlStringify } from 'yaml';
 import { validateInputs, type InputFile, type ValidationReport } from '../../src/validate/validate.js';

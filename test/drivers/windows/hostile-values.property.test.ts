@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+import { fc } from '../../support/property.js';
 import { VirtualClock } from '../../../src/lib/clock.js';
 import { WindowsHostDriver } from '../../../src/drivers/windows/windows-host-driver.js';
 import { powershellArgs } from '../../../src/drivers/windows/powershell.js';
