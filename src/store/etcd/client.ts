@@ -17,6 +17,9 @@ import type { Clock } from '../../lib/clock.js';
 import { GoneError, StoreError, UnavailableError } from '../errors.js';
 import { describeEtcd, type EtcdConfig } from './config.js';
 
+/** etcd3 re-opens a lost watch stream after this (constant, so no long timer is left pending at close). */
+const WATCH_RECONNECT = { duration: 500, next: () => WATCH_RECONNECT };
+
 /** A write whose outcome is unknown: it may or may not have been applied. */
 export class AmbiguousWriteError extends UnavailableError {}
 
@@ -49,12 +52,17 @@ export class EtcdClient {
       faultHandling: {
         global: noop,
         host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+        // etcd3's stream reconnection delay (its default grows to 30 s, and its pending timer outlives close()).
+        watchBackoff: WATCH_RECONNECT,
       },
       grpcOptions: {
         // Notice a dead member on an idle connection (a cut network sends no RST).
         'grpc.keepalive_time_ms': 5_000,
         'grpc.keepalive_timeout_ms': 3_000,
         'grpc.keepalive_permit_without_calls': 1,
+        // Come back quickly when a member (or the network) does: gRPC's default backoff grows to 2 minutes.
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 2_000,
       },
     });
   }
@@ -149,5 +157,10 @@ function isTransient(e: unknown): boolean {
 }
 
 function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').replace(/ Please report this error at \S+/, '').trim().slice(0, 300);
+  return s
+    .replace(/\s+/g, ' ')
+    .replace(/ Please report this error at \S+/, '')
+    .replace(/\s*Resolution note:\s*$/, '')
+    .trim()
+    .slice(0, 300);
 }
