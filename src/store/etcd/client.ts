@@ -6,10 +6,11 @@
  *   timer on the I/O clock backs up gRPC's own deadline, so nothing hangs.
  * - Retries: reads are retried while time remains (at most `retries` times)
  *   on errors etcd3 marks recoverable (unreachable member, open circuit);
- *   writes are tried once here, because a timed-out transaction may have
- *   committed: the object and lease layers re-read and decide (etcd-store.ts).
- * - Per member, a circuit breaker (3 consecutive failures → skip it for 1 s)
- *   lets the pool move to another member quickly.
+ *   writes are retried only when they surely never left (no connection, open
+ *   circuit): a timed-out transaction may have committed, so the object and
+ *   lease layers re-read and decide (etcd-store.ts).
+ * - Per member (when there are several), a circuit breaker sets a member that
+ *   just failed aside for 0.5 s, so the pool moves to another one at once.
  */
 import { Etcd3, isRecoverableError, type IRangeRequest, type IRangeResponse, type ITxnRequest, type ITxnResponse, type WatchBuilder } from 'etcd3';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, noop } from 'cockatiel';
@@ -51,7 +52,12 @@ export class EtcdClient {
       dialTimeout: config.requestTimeoutMs,
       faultHandling: {
         global: noop,
-        host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+        // With several members, one failure sets a member aside for a moment so the next attempt
+        // (even within the same call) goes to another; with one member there is nowhere else to go.
+        host: () =>
+          config.endpoints.length > 1
+            ? circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 500, breaker: new ConsecutiveBreaker(1) })
+            : noop,
         // etcd3's stream reconnection delay (its default grows to 30 s, and its pending timer outlives close()).
         watchBackoff: WATCH_RECONNECT,
       },
@@ -111,11 +117,12 @@ export class EtcdClient {
       } catch (e) {
         const transient = isTransient(e);
         const timeLeft = budget - (this.ioClock.monotonic() - start);
-        if (retry && transient && attempt < this.config.retries && timeLeft > 50) {
+        // A write may be tried again only when it surely never left this process.
+        if ((retry ? transient : notSent(e)) && attempt < this.config.retries && timeLeft > 50) {
           await this.ioClock.sleep(Math.min(100 * 2 ** attempt, timeLeft / 2));
           continue;
         }
-        throw this.translate(e, what, !retry && transient);
+        throw this.translate(e, what, !retry && transient && !notSent(e));
       }
     }
   }
@@ -154,6 +161,12 @@ function isTransient(e: unknown): boolean {
   if (e instanceof DeadlineError) return true;
   if (typeof e !== 'object' || e === null) return false;
   return isRecoverableError(e as Error) || isBrokenCircuitError(e);
+}
+
+/** The request was never sent: no connection could be made, or the member's circuit was open. */
+function notSent(e: unknown): boolean {
+  if (isBrokenCircuitError(e)) return true;
+  return e instanceof Error && /No connection established|ECONNREFUSED/.test(e.message);
 }
 
 function oneLine(s: string): string {

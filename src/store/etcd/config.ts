@@ -16,7 +16,7 @@ import { InvalidError } from '../errors.js';
 
 export const DEFAULT_ETCD_PREFIX = '/winha';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
-export const DEFAULT_RETRIES = 2;
+export const DEFAULT_RETRIES = 3;
 
 /** Options a caller (CLI flags, agent config) may pass; unset ones fall back to the environment. */
 export interface EtcdConnectionOptions {
@@ -30,7 +30,7 @@ export interface EtcdConnectionOptions {
   passwordFile?: string;
   /** Deadline of one etcd call (default 5 s). */
   requestTimeoutMs?: number;
-  /** How many times a failed read, or a write that surely did not reach etcd, is tried again (default 2). */
+  /** How many times a failed read, or a write that surely did not reach etcd, is tried again (default 3). */
   retries?: number;
 }
 

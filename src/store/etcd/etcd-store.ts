@@ -164,6 +164,7 @@ export class EtcdStore implements Store, ObjectStore, LeaseBackend, EtcdWatchSou
     const id = op.op === 'delete' ? { kind: op.kind, namespace: op.namespace, name: op.name } : identify(op.object);
     const key = this.keys.object(id.kind, id.namespace, id.name);
     const what = `${op.op} ${describeObject(id.kind, id.namespace, id.name)}`;
+    const started = this.ioClock.monotonic();
     let uncertain: { value: Buffer | null; revision: string | undefined; last: StoredObject | undefined } | undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const { kv, revision: readAt } = await this.readKey(key, what);
@@ -206,7 +207,9 @@ export class EtcdStore implements Store, ObjectStore, LeaseBackend, EtcdWatchSou
         await this.compactor.wrote(Number(res.header.revision));
         return withRevision(next ?? cur!, res.header.revision);
       } catch (e) {
-        if (!(e instanceof AmbiguousWriteError) || round + 1 >= MAX_ROUNDS) throw e;
+        // Look again (once the budget is spent, report it: the caller must see an answer in time).
+        const spent = this.ioClock.monotonic() - started > this.client.config.requestTimeoutMs;
+        if (!(e instanceof AmbiguousWriteError) || spent || round + 1 >= MAX_ROUNDS) throw e;
         uncertain = { value, revision: kv?.mod_revision, last: cur };
       }
     }
