@@ -50,72 +50,88 @@ Exit codes:
     .option('--no-color', 'never colour the text output')
     .action(async (paths: string[], flags) => setCode(await (await validateCmd()).runValidate(paths, flags, io)));
 
-  const storeOption = () => new Option('--store <url>', 'state store: file://DIR (default file://./.winha), memory://; or $WINHA_STORE');
+  const storeOption = () =>
+    new Option('--store <url>', 'state store: file://DIR (default file://./.winha), memory://, etcd://HOST:PORT[,HOST:PORT...][/PREFIX]; or $WINHA_STORE');
+  /** The store flags: --store and etcd's TLS files and user (the password only from $WINHA_ETCD_PASSWORD or a file). */
+  const withStore = (c: Command): Command =>
+    c
+      .addOption(storeOption())
+      .addOption(new Option('--etcd-cacert <file>', 'etcd: CA certificate that signed the servers (PEM); turns TLS on; or $WINHA_ETCD_CACERT'))
+      .addOption(new Option('--etcd-cert <file>', 'etcd: client certificate (PEM); or $WINHA_ETCD_CERT'))
+      .addOption(new Option('--etcd-key <file>', 'etcd: client key (PEM); or $WINHA_ETCD_KEY'))
+      .addOption(new Option('--etcd-user <name>', 'etcd: user name; or $WINHA_ETCD_USERNAME'))
+      .addOption(new Option('--etcd-password-file <file>', 'etcd: file holding the password; or $WINHA_ETCD_PASSWORD(_FILE)'));
 
-  program
-    .command('apply')
-    .description('Create or update objects from manifests (three-way merge); nothing is written if any manifest is invalid.')
-    .requiredOption('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
-    .option('-R, --recursive', 'descend into directories')
-    .option('--dry-run', 'show what would change, write nothing')
-    .option('--prune', 'delete objects applied earlier, matching -l, that are no longer in the manifests')
-    .option('-l, --selector <selector>', 'label selector for --prune (key=value,...)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--no-color', 'never colour the output')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('apply')
+      .description('Create or update objects from manifests (three-way merge); nothing is written if any manifest is invalid.')
+      .requiredOption('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
+      .option('-R, --recursive', 'descend into directories')
+      .option('--dry-run', 'show what would change, write nothing')
+      .option('--prune', 'delete objects applied earlier, matching -l, that are no longer in the manifests')
+      .option('-l, --selector <selector>', 'label selector for --prune (key=value,...)')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--no-color', 'never colour the output')
+  )
     .action(async (flags) => setCode(await (await applyCmd()).runApply(flags, io)));
 
-  program
-    .command('diff')
-    .description('Show what apply would change, per object. Exit 0: no difference, 1: differences, 2: error.')
-    .requiredOption('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
-    .option('-R, --recursive', 'descend into directories')
-    .option('--no-color', 'never colour the output')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('diff')
+      .description('Show what apply would change, per object. Exit 0: no difference, 1: differences, 2: error.')
+      .requiredOption('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
+      .option('-R, --recursive', 'descend into directories')
+      .option('--no-color', 'never colour the output')
+  )
     .action(async (flags) => setCode(await (await applyCmd()).runDiff(flags, io)));
 
-  program
-    .command('get')
-    .description('List objects: winha get groups | sites | vips | mirrors | clusters | events [NAME...]')
-    .argument('<kind>', 'kind: group(s)/fg, site(s), vip(s), mirror(s), cluster(s), event(s)')
-    .argument('[names...]', 'object names')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .option('-A, --all-namespaces', 'every namespace')
-    .option('-l, --selector <selector>', 'label selector (key=value,...)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json']))
-    .option('-w, --watch', 'keep printing changes')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('get')
+      .description('List objects: winha get groups | sites | vips | mirrors | clusters | events [NAME...]')
+      .argument('<kind>', 'kind: group(s)/fg, site(s), vip(s), mirror(s), cluster(s), event(s)')
+      .argument('[names...]', 'object names')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .option('-A, --all-namespaces', 'every namespace')
+      .option('-l, --selector <selector>', 'label selector (key=value,...)')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json']))
+      .option('-w, --watch', 'keep printing changes')
+  )
     .action(async (kind: string, names: string[], flags) => setCode(await (await getCmd()).runGet([kind, ...names], flags, io)));
 
-  program
-    .command('describe')
-    .description('Show one object in detail: spec, status, conditions and recent events.')
-    .argument('<kind>', 'kind')
-    .argument('<names...>', 'object names')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('describe')
+      .description('Show one object in detail: spec, status, conditions and recent events.')
+      .argument('<kind>', 'kind')
+      .argument('<names...>', 'object names')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+  )
     .action(async (kind: string, names: string[], flags) => setCode(await (await getCmd()).runDescribe([kind, ...names], flags, io)));
 
-  program
-    .command('delete')
-    .description('Delete objects named in manifests (-f) or by KIND NAME...')
-    .argument('[args...]', 'KIND NAME...')
-    .option('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
-    .option('-R, --recursive', 'descend into directories')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .option('--ignore-not-found', 'a missing object is not an error')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('delete')
+      .description('Delete objects named in manifests (-f) or by KIND NAME...')
+      .argument('[args...]', 'KIND NAME...')
+      .option('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
+      .option('-R, --recursive', 'descend into directories')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .option('--ignore-not-found', 'a missing object is not an error')
+  )
     .action(async (args: string[], flags) => setCode(await (await applyCmd()).runDelete(args, flags, io)));
 
-  program
-    .command('events')
-    .description('List events written by the agents.')
-    .option('--for <kind/name>', 'only events about this object, e.g. group/web')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .option('-A, --all-namespaces', 'every namespace')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
-    .option('-w, --watch', 'keep printing new events')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('events')
+      .description('List events written by the agents.')
+      .option('--for <kind/name>', 'only events about this object, e.g. group/web')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .option('-A, --all-namespaces', 'every namespace')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
+      .option('-w, --watch', 'keep printing new events')
+  )
     .action(async (flags) => setCode(await (await getCmd()).runEvents(flags, io)));
 
   program

@@ -1,5 +1,6 @@
 /** How CLI commands reach the store and read manifest sets. */
-import { openStore, type Store } from '../store/index.js';
+import path from 'node:path';
+import { openStore, type EtcdConnectionOptions, type Store } from '../store/index.js';
 import { isStoreError } from '../store/errors.js';
 import { readInputs, InputError } from '../validate/sources.js';
 import { validateInputs, type ValidationReport } from '../validate/validate.js';
@@ -7,11 +8,22 @@ import { UsageError, type CliIO } from './io.js';
 
 export interface StoreFlags {
   store?: string;
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+  etcdPasswordFile?: string;
 }
 
 export async function connect(flags: StoreFlags, io: CliIO): Promise<Store> {
+  const etcd: EtcdConnectionOptions = {};
+  if (flags.etcdCacert) etcd.caFile = path.resolve(io.cwd, flags.etcdCacert);
+  if (flags.etcdCert) etcd.certFile = path.resolve(io.cwd, flags.etcdCert);
+  if (flags.etcdKey) etcd.keyFile = path.resolve(io.cwd, flags.etcdKey);
+  if (flags.etcdUser) etcd.username = flags.etcdUser;
+  if (flags.etcdPasswordFile) etcd.passwordFile = path.resolve(io.cwd, flags.etcdPasswordFile);
   try {
-    return await openStore(flags.store, { env: io.env, cwd: io.cwd });
+    return await openStore(flags.store, { env: io.env, cwd: io.cwd, etcd });
   } catch (err) {
     if (isStoreError(err, 'Invalid')) throw new UsageError(err.message);
     throw err;

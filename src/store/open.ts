@@ -6,13 +6,15 @@
  *   memory://          a fresh private in-process store
  *   memory://NAME      an in-process store shared by every connection named NAME
  *   file://DIR         a directory (relative to cwd, or absolute: file:///var/lib/winha, file://C:/ProgramData/winha)
- *   etcd://, kubernetes://   not implemented yet (Invalid)
+ *   etcd://H:P[,H:P...][/PREFIX]   an etcd v3 cluster (src/store/etcd; loaded only when used)
+ *   kubernetes://      not implemented yet (Invalid)
  */
 import path from 'node:path';
 import { InvalidError } from './errors.js';
 import { FileStore, type FileStoreOptions } from './file/file-store.js';
 import { openMemoryStore, type MemoryStoreOptions } from './memory.js';
 import type { Store } from './types.js';
+import type { EtcdConnectionOptions } from './etcd/config.js';
 
 export const DEFAULT_STORE_URL = 'file://./.winha';
 
@@ -21,6 +23,8 @@ export interface OpenStoreOptions extends FileStoreOptions, MemoryStoreOptions {
   env?: Record<string, string | undefined>;
   /** Base for relative file:// paths (default process.cwd()). */
   cwd?: string;
+  /** TLS files, user and timeouts for etcd:// (the environment fills what is unset). */
+  etcd?: EtcdConnectionOptions;
 }
 
 export function resolveStoreUrl(url: string | undefined, env: Record<string, string | undefined> = process.env): string {
@@ -45,7 +49,11 @@ export async function openStore(url?: string, options: OpenStoreOptions = {}): P
       return openMemoryStore(u.slice('memory://'.length), options);
     case 'file':
       return FileStore.open(fileUrlPath(u, options.cwd), options, u);
-    case 'etcd':
+    case 'etcd': {
+      // gRPC and etcd3 are loaded only for etcd:// (they would slow every other command's start).
+      const { openEtcdStore } = await import('./etcd/etcd-store.js');
+      return openEtcdStore(u, { ...options, env: options.env ?? process.env });
+    }
     case 'kubernetes':
       throw new InvalidError(`store URL ${u}: the ${scheme} backend is not available yet (use file://DIR or memory://)`);
     default:

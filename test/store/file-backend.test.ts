@@ -156,7 +156,8 @@ describe('file:// backend', () => {
     });
     const m = await openStore('memory://');
     assert.equal(m.url, 'memory://');
-    await assert.rejects(openStore('etcd://h1:2379'), (e: unknown) => isStoreError(e, 'Invalid'));
+    await assert.rejects(openStore('kubernetes://'), (e: unknown) => isStoreError(e, 'Invalid'));
+    await assert.rejects(openStore('etcd://h1'), (e: unknown) => isStoreError(e, 'Invalid'), 'etcd:// needs HOST:PORT');
     await assert.rejects(openStore('ftp://x'), (e: unknown) => isStoreError(e, 'Invalid'));
   });
 });
