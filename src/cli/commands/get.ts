@@ -61,6 +61,7 @@ export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promis
   const output = flags.output ?? 'table';
   if (!['table', 'wide', 'yaml', 'json'].includes(output)) throw new UsageError(`unknown output format "${output}" (use wide, yaml or json)`);
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? 'default');
+  const interrupt = flags.watch ? interruptSignal() : undefined;
   const store = await connect(flags, io);
   try {
     let items: StoredObject[];
@@ -88,58 +89,69 @@ export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promis
     if (output === 'yaml' || output === 'json') printObjects(io, items, output, names.length === 1);
     else if (items.length === 0 && !flags.watch) io.stderr.write(`No ${info.plural} found${namespace ? ` in namespace ${namespace}` : ''}.\n`);
     else io.stdout.write(tableFor(info, items, tableOpts));
-    if (!flags.watch) return EXIT.OK;
-    await watchAndPrint(store.objects, info, { namespace, selector: flags.selector, names, resourceVersion }, (o) => {
+    if (!interrupt) return EXIT.OK;
+    await watchAndPrint(store.objects, info, { namespace, selector: flags.selector, names, resourceVersion, signal: interrupt.signal }, (o) => {
       if (output === 'yaml' || output === 'json') printObjects(io, [o], output, true);
       else io.stdout.write(tableFor(info, [o], { ...tableOpts, now: clock.now() }).split('\n').slice(1).join('\n'));
     });
     return EXIT.OK;
   } finally {
+    interrupt?.dispose();
     await store.close();
   }
 }
 
-/** Print each change until interrupted (SIGINT/SIGTERM) or the watch ends. */
-async function watchAndPrint(
-  store: ObjectStore,
-  info: KindInfo,
-  opts: { namespace: string | undefined; selector: string | undefined; names: string[]; resourceVersion: string },
-  print: (o: StoredObject) => void,
-): Promise<void> {
+/**
+ * SIGINT/SIGTERM end a watch cleanly (exit 0). Installed before the first list,
+ * so an interrupt that arrives while the table prints is not fatal.
+ */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+/** Print each change until interrupted or the watch ends. */
+async function watchAndPrint(
+  store: ObjectStore,
+  info: KindInfo,
+  opts: { namespace: string | undefined; selector: string | undefined; names: string[]; resourceVersion: string; signal: AbortSignal },
+  print: (o: StoredObject) => void,
+): Promise<void> {
+  const { signal } = opts;
   let rv = opts.resourceVersion;
-  try {
-    while (!controller.signal.aborted) {
-      const w = store.watch(info.kind, {
-        ...(opts.namespace ? { namespace: opts.namespace } : {}),
-        ...(opts.selector ? { labelSelector: opts.selector } : {}),
-        resourceVersion: rv,
-        signal: controller.signal,
-      });
-      try {
-        for await (const ev of w as AsyncIterable<WatchEvent>) {
-          rv = ev.resourceVersion;
-          if (ev.type === 'BOOKMARK') continue;
-          if (opts.names.length && !opts.names.includes(ev.object.metadata.name)) continue;
-          print(ev.object);
-        }
-        return;
-      } catch (err) {
-        if (isStoreError(err, 'Gone')) {
-          // Too far behind: relist and go on from the new snapshot.
-          rv = (await store.list(info.kind, { ...(opts.namespace ? { namespace: opts.namespace } : {}) })).resourceVersion;
-          continue;
-        }
-        if (controller.signal.aborted) return;
-        throw err;
+  while (!signal.aborted) {
+    const w = store.watch(info.kind, {
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      ...(opts.selector ? { labelSelector: opts.selector } : {}),
+      resourceVersion: rv,
+      signal,
+    });
+    try {
+      for await (const ev of w as AsyncIterable<WatchEvent>) {
+        rv = ev.resourceVersion;
+        if (ev.type === 'BOOKMARK') continue;
+        if (opts.names.length && !opts.names.includes(ev.object.metadata.name)) continue;
+        print(ev.object);
       }
+      return;
+    } catch (err) {
+      if (isStoreError(err, 'Gone')) {
+        // Too far behind: relist and go on from the new snapshot.
+        rv = (await store.list(info.kind, { ...(opts.namespace ? { namespace: opts.namespace } : {}) })).resourceVersion;
+        continue;
+      }
+      if (signal.aborted) return;
+      throw err;
     }
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
   }
 }
 
@@ -267,6 +279,7 @@ export async function runEvents(flags: EventsFlags, io: CliIO): Promise<number> 
     filter = { kind: info.kind, name: n };
   }
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? 'default');
+  const interrupt = flags.watch ? interruptSignal() : undefined;
   const store = await connect(flags, io);
   try {
     const list = await store.objects.list('Event', { ...(namespace ? { namespace } : {}) });
@@ -279,13 +292,14 @@ export async function runEvents(flags: EventsFlags, io: CliIO): Promise<number> 
     if (flags.output === 'json' || flags.output === 'yaml') printObjects(io, items, flags.output, false);
     else if (items.length === 0 && !flags.watch) io.stderr.write('No events found.\n');
     else io.stdout.write(eventsTable(items, clock.now(), true));
-    if (!flags.watch) return EXIT.OK;
+    if (!interrupt) return EXIT.OK;
     const info = kindInfo('Event')!;
-    await watchAndPrint(store.objects, info, { namespace, selector: undefined, names: [], resourceVersion: list.resourceVersion }, (e) => {
+    await watchAndPrint(store.objects, info, { namespace, selector: undefined, names: [], resourceVersion: list.resourceVersion, signal: interrupt.signal }, (e) => {
       if (matches(e)) io.stdout.write(eventsTable([e], clock.now(), true).split('\n').slice(1).join('\n'));
     });
     return EXIT.OK;
   } finally {
+    interrupt?.dispose();
     await store.close();
   }
 }
