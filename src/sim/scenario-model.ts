@@ -46,7 +46,7 @@ export type Condition =
     }
   | { kind: 'mirror'; mirror: string; state?: MirrorStateName; source?: string }
   | { kind: 'event'; match: EventMatch; absent: boolean }
-  | { kind: 'site'; site: string; node: string; state: 'Started' | 'Stopped' | 'Absent' }
+  | { kind: 'site'; site: string; node: string; state: 'Started' | 'Stopped' }
   | { kind: 'address'; address: string; holders: string[] };
 
 /** What an operator does with the winha CLI. */

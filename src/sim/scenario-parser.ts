@@ -451,8 +451,8 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
       const state = b['state'];
       if (typeof b['node'] !== 'string') c.report(at, 'scenario-step', 'a site condition needs node (where to look)');
       else if (!t.nodes.some((n) => n.name === b['node'])) c.report([...at, 'node'], 'scenario-reference', `node ${b['node']} is not declared by any Cluster`);
-      if (state !== 'Started' && state !== 'Stopped' && state !== 'Absent') {
-        c.report(state === undefined ? at : [...at, 'state'], 'scenario-schema', `a site condition needs state: Started, Stopped or Absent${state === undefined ? '' : `; got ${JSON.stringify(state)}`}`);
+      if (state !== 'Started' && state !== 'Stopped') {
+        c.report(state === undefined ? at : [...at, 'state'], 'scenario-schema', `a site condition needs state: Started or Stopped${state === undefined ? '' : `; got ${JSON.stringify(state)}`}`);
         return undefined;
       }
       return { kind: 'site', site: b['site'] as string, node: String(b['node']), state };

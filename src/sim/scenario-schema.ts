@@ -52,7 +52,7 @@ const ConditionFields = {
     }),
   ),
   mirror: Type.Optional(Name('A Mirror (name or namespace/name).')),
-  state: Type.Optional(Type.String({ description: 'Mirror state (Mirroring, Resync, Paused, Broken, ResyncPending, None) or site state (Started, Stopped, Absent).' })),
+  state: Type.Optional(Type.String({ description: 'Mirror state (Mirroring, Resync, Paused, Broken, ResyncPending, None) or site state (Started, Stopped).' })),
   source: Type.Optional(Name('The node that must be the mirror source.')),
   event: Type.Optional(EventMatch),
   noEvent: Type.Optional(EventMatch),
