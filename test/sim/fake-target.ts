@@ -50,6 +50,7 @@ export class FakeTarget implements ScenarioTarget {
   private readonly evs: EventObservation[] = [];
   private stopped = false;
   private leaseMs = 15_000;
+  private readonly lastSourceState = new Map<string, number>();
   calls = 0;
 
   constructor(private readonly bugs: FakeBugs = {}) {}
@@ -105,9 +106,10 @@ export class FakeTarget implements ScenarioTarget {
 
   private gateOk(i: WorldInspection, s: GroupState, node: string): boolean {
     if (this.bugs.unsafePromotion || s.force) return true;
+    // The fake is omniscient: it trusts the state the last live source saw (a target's own view goes stale in a partition).
     return s.g.volumes.every((v) => {
       const view = i.volumes.find((x) => x.host === node && x.volume === v);
-      return view !== undefined && (view.role === 'source' || (view.role === 'target' && view.state === 1));
+      return view !== undefined && (view.role === 'source' || (view.role === 'target' && this.lastSourceState.get(v) === 1));
     });
   }
 
@@ -119,6 +121,7 @@ export class FakeTarget implements ScenarioTarget {
   private reconcile(): void {
     if (this.bugs.lazy) return;
     const i = this.inspect();
+    for (const v of i.volumes) if (v.role === 'source' && i.hosts[v.host]?.up) this.lastSourceState.set(v.volume, v.state);
     for (const s of this.groups) {
       if (s.maintenance) continue;
       const members = s.g.nodes.map((n) => n.name);
@@ -142,9 +145,11 @@ export class FakeTarget implements ScenarioTarget {
         (s as GroupState & { from?: string }).from = from;
       } else s.lostAt = undefined;
       if (!s.active) {
-        const candidate = members.find((n) => this.alive(i, n) && this.gateOk(i, s, n));
+        // Safety check (design §4): never activate while another node still answers on the group's addresses.
+        const stillServing = s.g.addresses.some((a) => (i.addressHolders[a] ?? []).some((h) => !h.startsWith('foreign:')));
+        const candidate = stillServing ? undefined : members.find((n) => this.alive(i, n) && this.gateOk(i, s, n));
         if (!candidate) {
-          s.blocked = 'MirrorNotInSync';
+          s.blocked = stillServing ? 'PreviousActiveStillServing' : 'MirrorNotInSync';
           continue;
         }
         s.blocked = undefined;
@@ -166,7 +171,11 @@ export class FakeTarget implements ScenarioTarget {
     if (!isSource) return;
     s.force = false;
     for (const v of this.t.vips.filter((x) => x.namespace === s.g.namespace && x.group === s.g.name)) {
-      if (!(i.addressHolders[v.address] ?? []).includes(node)) this.w('net.add', { host: node, vip: { address: v.address, prefixLength: v.prefixLength, interfaceAlias: vipInterface(v, node) } });
+      if ((i.addressHolders[v.address] ?? []).includes(node)) continue;
+      const mine = this.w('net.addresses', { host: node });
+      const held = mine.ok ? (mine.value as { address: string; addressState: string }[]).find((x) => x.address === v.address) : undefined;
+      if (held?.addressState === 'Duplicate') this.w('net.remove', { host: node, address: v.address });
+      else if (!held) this.w('net.add', { host: node, vip: { address: v.address, prefixLength: v.prefixLength, interfaceAlias: vipInterface(v, node) } });
     }
     if (!s.g.addresses.every((a) => (i.addressHolders[a] ?? []).includes(node))) return;
     for (const site of this.t.sites.filter((x) => x.namespace === s.g.namespace && x.group === s.g.name)) {
