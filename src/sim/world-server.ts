@@ -59,9 +59,11 @@ export function checkRequest(body: unknown): { request: WorldRequest } | { refus
   return { request: { op: b['op'], args } as WorldRequest };
 }
 
-function send(res: ServerResponse, status: number, body: WorldResponse): void {
+function send(res: ServerResponse, status: number, body: WorldResponse, close = false): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+  if (close) headers['connection'] = 'close';
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -78,6 +80,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 async function handleHttp(world: WorldHandler, hosts: readonly string[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
+  if (path !== '/v1/call' || req.method !== 'POST') req.resume(); // an unread body must not stall the connection
   if (path === '/v1/health') {
     if (req.method !== 'GET') return send(res, 405, refuse('world-bad-method', 'use GET /v1/health'));
     return send(res, 200, { ok: true, value: { protocol: WORLD_PROTOCOL_VERSION, hosts } });
@@ -86,8 +89,9 @@ async function handleHttp(world: WorldHandler, hosts: readonly string[], req: In
   if (req.method !== 'POST') return send(res, 405, refuse('world-bad-method', 'use POST /v1/call'));
   const raw = await readBody(req);
   if (raw === undefined) {
-    send(res, 413, refuse('world-body-too-large', `request body larger than ${MAX_REQUEST_BYTES} bytes`));
-    req.destroy();
+    // Answer, then drop the connection: the rest of the body is never read.
+    send(res, 413, refuse('world-body-too-large', `request body larger than ${MAX_REQUEST_BYTES} bytes`), true);
+    res.on('finish', () => req.destroy());
     return;
   }
   let body: unknown;
