@@ -86,7 +86,7 @@ export type Step = StepBase &
     | { type: 'fault'; fault: Fault }
     | { type: 'sleep'; ms: number }
     | { type: 'operator'; operator: OperatorAction; outcome: 'accepted' | 'refused' | 'any' }
-    | { type: 'manual'; manual: ManualAction }
+    | { type: 'manual'; manual: ManualAction; outcome: 'accepted' | 'refused' | 'any' }
   );
 
 export type StepType = Step['type'];

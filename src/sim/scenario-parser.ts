@@ -373,7 +373,7 @@ function readStep(c: Checker, t: Topology, raw: unknown, at: Path): Step | undef
     }
     case 'manual': {
       const manual = readManual(c, t, b, bodyAt);
-      return manual && c.problems.length === before ? { ...base, type: 'manual', manual } : undefined;
+      return manual && c.problems.length === before ? { ...base, type: 'manual', manual, outcome: outcome() } : undefined;
     }
   }
   return undefined;

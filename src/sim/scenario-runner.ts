@@ -133,7 +133,7 @@ function describeStep(s: Step): string {
     case 'fault': return `fault ${describeFault(s.fault)}`;
     case 'sleep': return `sleep ${formatDuration(s.ms)}`;
     case 'operator': return `${describeOperator(s.operator)}${s.outcome !== 'accepted' ? ` (expect ${s.outcome})` : ''}`;
-    case 'manual': return describeManual(s.manual);
+    case 'manual': return `${describeManual(s.manual)}${s.outcome !== 'accepted' ? ` (expect ${s.outcome})` : ''}`;
   }
 }
 
@@ -195,7 +195,8 @@ async function performStep(run: Run, s: Step, index: number, measurements: Measu
       const r = await run.target.manual(s.manual);
       run.record({ kind: 'manual', at: run.target.now(), action: s.manual, accepted: r.accepted, message: r.message });
       await run.observe();
-      return { ok: r.accepted, message: r.message };
+      const ok = s.outcome === 'any' || (s.outcome === 'accepted') === r.accepted;
+      return { ok, message: `${r.accepted ? 'done' : 'refused'}: ${r.message}${ok ? '' : ` (expected ${s.outcome})`}` };
     }
   }
 }

@@ -126,6 +126,7 @@ export const STEP_SCHEMAS: Record<string, TSchema> = {
       interface: Type.Optional(Type.String({ description: 'Interface alias (addAddress; default the VIP\'s).' })),
       volume: Type.Optional(Type.String({ pattern: '^[A-Za-z]:?$', description: 'Drive letter (switchoverMirror).' })),
       force: Type.Optional(Type.Boolean({ description: 'switchoverMirror even when not Mirroring.' })),
+      outcome: Outcome,
     },
     { ...closed, required: ['node', 'action'], description: 'A change made by hand on one host, outside WinHA (drift, split brain).' },
   ),

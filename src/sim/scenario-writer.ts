@@ -47,7 +47,7 @@ export function stepYaml(s: Step): Record<string, unknown> {
       else out[action] = outcome(rest, s.outcome);
       break;
     }
-    case 'manual': out['manual'] = { ...s.manual }; break;
+    case 'manual': out['manual'] = outcome({ ...s.manual }, s.outcome); break;
   }
   return out;
 }
