@@ -46,6 +46,22 @@ export interface InvariantOptions {
 
 const MIRRORING = MIRROR_STATE_CODE.Mirroring;
 
+/** Who may become source of one volume, as it changed over time. */
+interface EligibilitySnapshot {
+  at: number;
+  eligible: ReadonlySet<string>;
+  /** Mirror state per host as of the snapshot (for messages). */
+  asOf: ReadonlyMap<string, number>;
+}
+
+interface VolumeState {
+  hadSource: boolean;
+  /** Snapshots, oldest first; a new one only when eligibility changes. */
+  snapshots: EligibilitySnapshot[];
+  roles: Map<string, string>;
+  forced: Set<string>;
+}
+
 /** Hosts serving a group in an observation (foreign claimants excluded: they are not cluster nodes). */
 export function serversOf(o: Observation, g: TopologyGroup): string[] {
   const out = new Set<string>();
@@ -84,7 +100,7 @@ export class InvariantChecker {
   private readonly doubleServing = new Set<string>();
   private readonly excused = new Set<string>();
   // noUnsafePromotion, per volume letter
-  private readonly volumes = new Map<string, { hadSource: boolean; eligible: Set<string>; asOf: Map<string, number>; roles: Map<string, string>; forced: Set<string> }>();
+  private readonly volumes = new Map<string, VolumeState>();
   // noLostWrites
   private readonly reportedLost = new Set<string>();
   // converges
@@ -181,7 +197,7 @@ export class InvariantChecker {
   private volume(letter: string) {
     let v = this.volumes.get(letter);
     if (!v) {
-      v = { hadSource: false, eligible: new Set(), asOf: new Map(), roles: new Map(), forced: new Set() };
+      v = { hadSource: false, snapshots: [], roles: new Map(), forced: new Set() };
       this.volumes.set(letter, v);
     }
     return v;
@@ -221,6 +237,13 @@ export class InvariantChecker {
     return parts.join(', ');
   }
 
+  /**
+   * The mirror gate, judged when the promotion was asked for: the world
+   * records every accepted SWITCHOVERVOLUME, and a request made while the
+   * target was eligible stays safe even if the old source came back meanwhile
+   * (DataKeeper then switches over gracefully). Without a recorded request
+   * (synthetic histories) the promotion is judged by the latest snapshot.
+   */
   private noUnsafePromotion(o: Observation): Omit<Violation, 'excerpt'>[] {
     const out: Omit<Violation, 'excerpt'>[] = [];
     const letters = [...new Set(o.world.volumes.map((v) => v.volume))].sort();
@@ -229,32 +252,39 @@ export class InvariantChecker {
       const views = o.world.volumes.filter((v) => v.volume === letter).sort((a, b) => (a.host < b.host ? -1 : 1));
       for (const v of views) {
         const before = st.roles.get(v.host);
-        if (v.role === 'source' && before !== undefined && before !== 'source' && st.hadSource) {
-          if (st.forced.has(v.host)) st.forced.delete(v.host);
-          else if (!st.eligible.has(v.host)) {
-            const was = st.asOf.get(v.host);
-            out.push({
-              invariant: 'noUnsafePromotion',
-              at: o.at,
-              node: v.host,
-              volume: letter,
-              message: `${v.host} became source of ${letter}: without --force, but when the last source epoch ended it was ${before}` +
-                `${was !== undefined ? ` in state ${mirrorStateName(was)} (${was})` : ''}; only the source or a Mirroring target may be promoted (design §4, mirror gate)`,
-            });
-          }
+        if (v.role !== 'source' || before === undefined || before === 'source' || !st.hadSource) continue;
+        if (st.forced.has(v.host)) {
+          st.forced.delete(v.host);
+          continue;
         }
+        const request = [...(o.world.switchoverRequests ?? [])].reverse().find((r) => r.host === v.host && r.volume === letter && r.at <= o.at);
+        const snap = request ? [...st.snapshots].reverse().find((s) => s.at <= request.at) : st.snapshots[st.snapshots.length - 1];
+        if (snap?.eligible.has(v.host)) continue;
+        const was = snap?.asOf.get(v.host);
+        out.push({
+          invariant: 'noUnsafePromotion',
+          at: o.at,
+          node: v.host,
+          volume: letter,
+          message: `${v.host} became source of ${letter}: without --force, but ${request ? `when it asked (${stamp(request.at, this.opts.origin).trim()})` : 'when the last source epoch ended'} it was ${before}` +
+            `${was !== undefined ? ` in state ${mirrorStateName(was)} (${was})` : ''}; only the source or a Mirroring target may be promoted (design §4, mirror gate)`,
+        });
       }
       for (const v of views) st.roles.set(v.host, v.role);
       // Who may be promoted next: decided while a live source exists, frozen when it is gone.
       const live = views.filter((v) => v.role === 'source' && o.world.hosts?.[v.host]?.up !== false);
       if (live.length > 0) {
         st.hadSource = true;
-        st.eligible = new Set(live.map((v) => v.host));
-        st.asOf = new Map(views.map((v) => [v.host, v.state]));
+        const eligible = new Set(live.map((v) => v.host));
+        const asOf = new Map(views.map((v) => [v.host, v.state]));
         if (live.length === 1 && live[0]!.state === MIRRORING) {
-          for (const v of views) if (v.role === 'target') st.eligible.add(v.host);
+          for (const v of views) if (v.role === 'target') eligible.add(v.host);
         }
-        for (const v of views) if (v.role === 'target') st.asOf.set(v.host, live.length === 1 ? live[0]!.state : v.state);
+        for (const v of views) if (v.role === 'target') asOf.set(v.host, live.length === 1 ? live[0]!.state : v.state);
+        const last = st.snapshots[st.snapshots.length - 1];
+        const same = last && last.eligible.size === eligible.size && [...eligible].every((h) => last.eligible.has(h)) &&
+          [...asOf].every(([h, s]) => last.asOf.get(h) === s);
+        if (!same) st.snapshots.push({ at: o.at, eligible, asOf });
       }
     }
     return out;

@@ -61,6 +61,8 @@ export interface WorldInspection {
   /** Started sites per host. */
   startedSites: Record<string, string[]>;
   volumes: { host: string; volume: string; role: string; state: number; locked: boolean; dirtyBlocks: number }[];
+  /** Accepted mirror switchover requests (SWITCHOVERVOLUME), oldest first. */
+  switchoverRequests: { host: string; volume: string; at: number; force: boolean }[];
   /** Power and agent-layer flags per host (the invariant checker needs to know which sources are alive). */
   hosts: Record<string, { up: boolean; agentRunning: boolean; storeReachable: boolean; clockSkewMs: number }>;
 }

@@ -22,8 +22,8 @@ import type { WorldInspection } from '../../src/sim/world-api.js';
 export interface FakeBugs {
   /** Promote with --force whatever the mirror state (breaks noUnsafePromotion). */
   unsafePromotion?: boolean;
-  /** Never take the old active's VIP and site down on a switchover (breaks singleActive). */
-  keepOldActive?: boolean;
+  /** Forget to stop the old active's site (its VIP is removed) on a switchover or drift cleanup (breaks singleActive). */
+  keepOldSite?: boolean;
   /** Never activate anything (breaks converges). */
   lazy?: boolean;
 }
@@ -114,7 +114,7 @@ export class FakeTarget implements ScenarioTarget {
   }
 
   private deactivate(s: GroupState, node: string): void {
-    for (const site of s.g.sites) this.w('site.stop', { host: node, name: site });
+    if (!this.bugs.keepOldSite) for (const site of s.g.sites) this.w('site.stop', { host: node, name: site });
     for (const a of s.g.addresses) this.w('net.remove', { host: node, address: a });
   }
 
@@ -131,7 +131,7 @@ export class FakeTarget implements ScenarioTarget {
         continue;
       }
       // Drift on standbys (C5/C6): take it down.
-      for (const n of members) if (n !== s.active && i.hosts[n]?.up && this.alive(i, n) && !this.bugs.keepOldActive) this.deactivate(s, n);
+      for (const n of members) if (n !== s.active && i.hosts[n]?.up && this.alive(i, n)) this.deactivate(s, n);
       if (s.active && !this.alive(i, s.active)) {
         s.lostAt ??= this.clock.now();
         const h = i.hosts[s.active];
@@ -230,7 +230,7 @@ export class FakeTarget implements ScenarioTarget {
         const i = this.inspect();
         if (s.active === a.to) return { accepted: true, message: `${a.group} already on ${a.to}` };
         if (!a.force && !this.gateOk(i, s, a.to)) return { accepted: false, message: `mirror of ${a.group} on ${a.to} is not Mirroring; use --force (data may be lost)` };
-        if (s.active && !this.bugs.keepOldActive) this.deactivate(s, s.active);
+        if (s.active) this.deactivate(s, s.active);
         const from = s.active;
         s.active = a.to;
         s.epoch++;

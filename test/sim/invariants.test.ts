@@ -28,6 +28,7 @@ interface WorldSketch {
   ready?: boolean;
   active?: string;
   blocked?: boolean;
+  requests?: WorldInspection['switchoverRequests'];
 }
 
 function obs(atSec: number, w: WorldSketch): HistoryEntry {
@@ -39,6 +40,7 @@ function obs(atSec: number, w: WorldSketch): HistoryEntry {
     addressHolders: w.vip?.length ? { '10.0.0.50': w.vip } : {},
     startedSites: { node1: [], node2: [], ...w.sites },
     volumes: (w.volumes ?? [['node1', 'source', 1], ['node2', 'target', 1]]).map(([host, role, state]) => ({ host, volume: 'E', role, state, locked: role === 'target', dirtyBlocks: 0 })),
+    switchoverRequests: w.requests ?? [],
     hosts: Object.fromEntries(['node1', 'node2'].map((h) => [h, { up: !(w.down ?? []).includes(h), agentRunning: true, storeReachable: true, clockSkewMs: 0 }])),
   };
   const group: GroupObservation = {
@@ -112,6 +114,23 @@ test('noUnsafePromotion: a stale target view does not count; the source\'s state
   assert.match(v[0]!.message, /Paused \(4\)/);
   // Creating a mirror is no promotion.
   assert.deepEqual(checkHistory(topology, [obs(0, { volumes: [['node1', 'none', 0], ['node2', 'none', 0]] }), obs(1, { volumes: [['node1', 'source', 5], ['node2', 'target', 5]] })], { ...opts, invariants: ['noUnsafePromotion'] }), []);
+});
+
+test('noUnsafePromotion: judged when the promotion was asked for, not when DataKeeper finished it', () => {
+  // node2 asks at 5 s (eligible: node1 died Mirroring); node1 returns at 6 s and starts a resync; the switchover completes at 7 s.
+  const req = [{ host: 'node2', volume: 'E', at: T0 + 5000, force: false }];
+  const h: HistoryEntry[] = [
+    obs(0, { volumes: [['node1', 'source', 1], ['node2', 'target', 1]] }),
+    obs(1, { down: ['node1'], volumes: [['node1', 'source', 1], ['node2', 'target', 1]] }),
+    obs(6, { volumes: [['node1', 'source', 2], ['node2', 'target', 2]], requests: req }),
+    obs(7, { volumes: [['node1', 'target', 1], ['node2', 'source', 1]], requests: req }),
+  ];
+  assert.deepEqual(checkHistory(topology, h, { ...opts, invariants: ['noUnsafePromotion'] }), []);
+  // Asked for during the resync: unsafe.
+  const late = [{ host: 'node2', volume: 'E', at: T0 + 6500, force: false }];
+  const v = checkHistory(topology, [...h.slice(0, 3), obs(8, { volumes: [['node1', 'target', 1], ['node2', 'source', 1]], requests: late })], { ...opts, invariants: ['noUnsafePromotion'] });
+  assert.equal(v.length, 1);
+  assert.match(v[0]!.message, /when it asked \(\[\s*6\.500s\]\) it was target in state Resync \(2\)/);
 });
 
 test('noLostWrites: reported once per lost write, naming the source', () => {
