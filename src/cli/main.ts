@@ -13,6 +13,7 @@ const applyCmd = () => import('./commands/apply.js');
 const getCmd = () => import('./commands/get.js');
 const operateCmd = () => import('./commands/operate.js');
 const agentCmd = () => import('./commands/agent.js');
+const simCmd = () => import('./commands/sim.js');
 
 /** Collect repeated -f values. */
 function collect(value: string, previous: string[] = []): string[] {
@@ -134,43 +135,102 @@ Exit codes:
   )
     .action(async (flags) => setCode(await (await getCmd()).runEvents(flags, io)));
 
-  program
-    .command('agent')
-    .description('Run the node agent: elect, activate, check and recover the groups of this node.')
-    .requiredOption('--node <name>', 'this node\'s name, as in the Cluster')
-    .addOption(new Option('--driver <kind>', 'host driver').choices(['sim', 'windows']).default('sim'))
-    .option('--listen <addr>', 'serve /healthz, /readyz and /metrics on [HOST:]PORT')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('agent')
+      .description('Run the node agent: elect, activate, check and recover the groups of this node.')
+      .requiredOption('--node <name>', 'this node\'s name, as in the Cluster')
+      .addOption(new Option('--driver <kind>', 'host driver').choices(['sim', 'windows']).default('sim'))
+      .option('--listen <addr>', 'serve /healthz, /readyz and /metrics on [HOST:]PORT')
+  )
     .action(async (flags) => setCode(await (await agentCmd()).runAgent(flags, io)));
 
-  program
-    .command('switchover')
-    .description('Ask the agents to move a group to a node; --force is the only way past the mirror gate (data may be lost).')
-    .argument('<group>', 'failover group')
-    .requiredOption('--to <node>', 'destination node')
-    .option('--force', 'promote even if the destination mirror is not Mirroring (split brain: choose the survivor)')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('switchover')
+      .description('Ask the agents to move a group to a node; --force is the only way past the mirror gate (data may be lost).')
+      .argument('<group>', 'failover group')
+      .requiredOption('--to <node>', 'destination node')
+      .option('--force', 'promote even if the destination mirror is not Mirroring (split brain: choose the survivor)')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+  )
     .action(async (group: string, flags) => setCode(await (await operateCmd()).runSwitchover(group, flags, io)));
 
-  program
-    .command('clear')
-    .description('Lift bans and failure counts of a group (on one node or all).')
-    .argument('<group>', 'failover group')
-    .option('--node <node>', 'only this node')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('clear')
+      .description('Lift bans and failure counts of a group (on one node or all).')
+      .argument('<group>', 'failover group')
+      .option('--node <node>', 'only this node')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+  )
     .action(async (group: string, flags) => setCode(await (await operateCmd()).runClear(group, flags, io)));
 
-  program
-    .command('maintenance')
-    .description('Pause (on) or resume (off) actions and checks for the cluster, a group or a node.')
-    .argument('<mode>', 'on or off')
-    .option('--group <group>', 'only this group')
-    .option('--node <node>', 'only this node')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .addOption(storeOption())
+  withStore(
+    program
+      .command('maintenance')
+      .description('Pause (on) or resume (off) actions and checks for the cluster, a group or a node.')
+      .argument('<mode>', 'on or off')
+      .option('--group <group>', 'only this group')
+      .option('--node <node>', 'only this node')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+  )
     .action(async (mode: string, flags) => setCode(await (await operateCmd()).runMaintenance(mode, flags, io)));
+
+  const sim = program.command('sim').description('Simulated clusters: serve a world, inject faults, inspect, run and fuzz scenarios (design §5).');
+  sim
+    .command('world')
+    .description('Serve a simulated world (hosts, L2 segment, mirrors) in real time on loopback, for agents in other processes.')
+    .requiredOption('--listen <addr>', 'loopback address, e.g. 127.0.0.1:7000 (port 0: any free port)')
+    .option('--seed <n>', 'seed of the world\'s randomness')
+    .requiredOption('-f, --filename <path>', 'manifests: Cluster nodes become hosts, Mirrors become volumes (repeatable)', collect, [])
+    .option('-R, --recursive', 'descend into directories')
+    .action(async (flags) => setCode(await (await simCmd()).runSimWorld(flags, io)));
+  sim
+    .command('fault')
+    .description('Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, bindingSteal, ipConflict, ipConflictClear, commandFail, clockSkew, write.')
+    .argument('<type>', 'fault type')
+    .requiredOption('--world <addr>', 'the world server, e.g. 127.0.0.1:7000')
+    .option('--node <name>', 'the node the fault hits')
+    .option('--peer <name>', 'other end (replicationPartition/Heal)')
+    .option('--service <name>', 'W3SVC, WAS, FTPSVC, SMTPSVC (serviceStop)')
+    .option('--site <name>', 'IIS site (siteStop, siteDelete, bindingSteal)')
+    .option('--address <ip>', 'address (ipConflict, ipConflictClear)')
+    .option('--mac <mac>', 'MAC of the foreign claimant (ipConflict)')
+    .option('--times <n>', 'how many operations fail (commandFail)')
+    .option('--operation <op>', 'only this driver operation fails (commandFail)')
+    .option('--offset-ms <ms>', 'wall-clock offset (clockSkew; 0 heals)')
+    .option('--volume <letter>', 'drive letter (write)')
+    .option('--count <n>', 'number of writes (write)')
+    .option('--block <n>', 'block number (write)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (type: string, flags) => setCode(await (await simCmd()).runSimFault(type, flags, io)));
+  sim
+    .command('inspect')
+    .description('Show a running world: hosts, who holds which address, started sites, mirror roles and states, conflicts.')
+    .requiredOption('--world <addr>', 'the world server, e.g. 127.0.0.1:7000')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (flags) => setCode(await (await simCmd()).runSimInspect(flags, io)));
+  sim
+    .command('check')
+    .description('Check scenario files; each problem at file:line:column with its rule id. Exit 0 valid, 2 invalid.')
+    .argument('<files...>', 'scenario files')
+    .action(async (files: string[]) => setCode(await (await simCmd()).runSimCheck(files, io)));
+  sim
+    .command('run')
+    .description('Run scenario files on simulated hosts and virtual time, checking invariants. Exit 0 pass, 1 fail, 2 bad scenario.')
+    .argument('<files...>', 'scenario files')
+    .option('--seed <n>', 'seed (default: the scenario\'s, else 1)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (files: string[], flags) => setCode(await (await simCmd()).runSimRun(files, flags, io)));
+  sim
+    .command('fuzz')
+    .description('Run random fault schedules over manifests; write a minimal reproducing scenario for each violation.')
+    .option('--runs <n>', 'number of schedules', '100')
+    .option('--seed <n>', 'first seed (run i uses seed+i)')
+    .option('-f, --filename <path>', 'manifests (default manifests/examples; one set per file)', collect, [])
+    .option('--out <dir>', 'where to write reproductions', '.')
+    .action(async (flags) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
 
   return program;
 }

@@ -105,6 +105,8 @@ export class DataKeeper {
   private writeSeq = 0;
   readonly ledger: LedgerEntry[] = [];
   readonly splitBrains: SplitBrainRecord[] = [];
+  /** Accepted SWITCHOVERVOLUME requests, in order: when a promotion was asked for (the invariant checker judges it then). */
+  readonly switchoverRequests: { host: string; volume: string; at: number; force: boolean }[] = [];
 
   constructor(private readonly d: DataKeeperDeps) {}
 
@@ -296,6 +298,7 @@ export class DataKeeper {
     const k = key(host, letter);
     if (this.pendingSwitchovers.has(k)) return;
     this.pendingSwitchovers.add(k);
+    this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force });
     const oldSource = v.peer;
     const reachable = oldSource !== undefined && this.linkUp(host, oldSource);
     const delay = reachable ? this.d.timing.switchoverMs : this.d.timing.switchoverUnreachableMs;

@@ -61,6 +61,10 @@ export interface WorldInspection {
   /** Started sites per host. */
   startedSites: Record<string, string[]>;
   volumes: { host: string; volume: string; role: string; state: number; locked: boolean; dirtyBlocks: number }[];
+  /** Accepted mirror switchover requests (SWITCHOVERVOLUME), oldest first. */
+  switchoverRequests: { host: string; volume: string; at: number; force: boolean }[];
+  /** Power and agent-layer flags per host (the invariant checker needs to know which sources are alive). */
+  hosts: Record<string, { up: boolean; agentRunning: boolean; storeReachable: boolean; clockSkewMs: number }>;
 }
 
 /** One entry per operation: request args and response value. */
@@ -99,6 +103,25 @@ export interface WorldOps {
 }
 
 export type WorldOp = keyof WorldOps;
+
+/** Every operation, at run time (a server refuses anything else before it reaches the world). */
+export const WORLD_OPS = [
+  'host.begin', 'host.status', 'service.query', 'service.start', 'service.stop',
+  'site.list', 'site.ensure', 'site.start', 'site.stop', 'site.setAutoStart',
+  'net.interfaces', 'net.addresses', 'net.add', 'net.remove', 'net.claimed',
+  'mirror.info', 'mirror.switchover', 'mirror.lock', 'mirror.unlock', 'mirror.pause', 'mirror.continue',
+  'mirror.break', 'mirror.resync', 'mirror.create', 'mirror.delete', 'mirror.prepareTarget',
+  'probe.http', 'probe.ftp', 'probe.tcp', 'world.fault', 'world.inspect',
+] as const satisfies readonly WorldOp[];
+
+// Compile-time proof that WORLD_OPS lists every operation.
+type MissingOps = Exclude<WorldOp, (typeof WORLD_OPS)[number]>;
+const allOpsListed: MissingOps extends never ? true : MissingOps = true;
+void allOpsListed;
+
+export function isWorldOp(op: unknown): op is WorldOp {
+  return typeof op === 'string' && (WORLD_OPS as readonly string[]).includes(op);
+}
 
 export type WorldRequest = { [K in WorldOp]: { op: K; args: WorldOps[K]['req'] } }[WorldOp];
 

@@ -299,6 +299,8 @@ export class World implements WorldHandler {
       addressHolders: holders,
       startedSites,
       volumes: views.map((v) => ({ host: v.host, volume: v.letter, role: v.role, state: v.state, locked: v.locked, dirtyBlocks: v.dirty.size })),
+      switchoverRequests: this.dk.switchoverRequests.map((r) => ({ ...r })),
+      hosts: Object.fromEntries([...this.hosts].map(([name, h]) => [name, { up: h.up, agentRunning: h.agentRunning, storeReachable: h.storeReachable, clockSkewMs: h.clockSkewMs }])),
     };
   }
 

@@ -95,7 +95,8 @@ function distance(a: string, b: string): number {
   return dp[b.length]!;
 }
 
-function suggestion(unknown: string, allowed: string[]): string {
+/** `; did you mean "x"?` when a close allowed name exists, else "". */
+export function suggestion(unknown: string, allowed: string[]): string {
   let best: string | undefined;
   let bestD = Infinity;
   for (const a of allowed) {

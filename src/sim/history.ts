@@ -1,0 +1,109 @@
+/**
+ * The history of a run: what happened (faults, operator and manual actions)
+ * and what was seen (observations), in order, on virtual time. The invariant
+ * checker reads it; the trace is its text form, one line per fact, written so
+ * that the same history always gives the same bytes (no wall-clock time, no
+ * map iteration order left to chance).
+ */
+import { describeFault } from './fault-spec.js';
+import type { Fault } from './faults.js';
+import { MIRROR_STATE_NAMES, type ManualAction, type OperatorAction } from './scenario-model.js';
+import type { EventObservation, GroupObservation, Observation } from './scenario-target.js';
+
+export type HistoryEntry =
+  | { kind: 'observation'; at: number; observation: Observation }
+  | { kind: 'fault'; at: number; fault: Fault }
+  | { kind: 'operator'; at: number; action: OperatorAction; accepted: boolean; message: string }
+  | { kind: 'manual'; at: number; action: ManualAction; accepted: boolean; message: string }
+  | { kind: 'event'; at: number; event: EventObservation };
+
+/** `[  12.500s]` relative to the run's start. */
+export function stamp(at: number, origin: number): string {
+  return `[${((at - origin) / 1000).toFixed(3).padStart(9)}s]`;
+}
+
+export function mirrorStateName(code: number): string {
+  return MIRROR_STATE_NAMES[code] ?? String(code);
+}
+
+const sorted = (xs: Iterable<string>) => [...xs].sort();
+
+function describeOperator(a: OperatorAction): string {
+  switch (a.action) {
+    case 'switchover': return `winha switchover ${a.group} --to ${a.to}${a.force ? ' --force' : ''}`;
+    case 'clear': return `winha clear ${a.group}${a.node ? ` --node ${a.node}` : ''}`;
+    case 'maintenance': return `winha maintenance ${a.enabled ? 'on' : 'off'}${a.group ? ` --group ${a.group}` : ''}${a.node ? ` --node ${a.node}` : ''}`;
+    case 'setDesiredState': return `set ${a.group} desiredState ${a.state}`;
+  }
+}
+
+function describeManual(a: ManualAction): string {
+  const { action, node, ...rest } = a;
+  const args = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  return `by hand on ${node}: ${action}${args ? ` ${args}` : ''}`;
+}
+
+function groupLine(g: GroupObservation): string {
+  const blocked = g.conditions.find((c) => c.type === 'PromotionBlocked' && c.status === 'True');
+  return `group ${g.namespace}/${g.name}: active=${g.activeNode ?? '-'} epoch=${g.epoch ?? '-'} ready=${g.ready} phase=${g.phase ?? '-'}` +
+    (blocked ? ` PromotionBlocked(${blocked.reason ?? ''})` : '') +
+    (g.maintenance ? ' maintenance' : '') +
+    (g.nodes.length ? ` nodes=${g.nodes.map((n) => `${n.name}:${n.state}`).join(',')}` : '');
+}
+
+/** The facts of an observation, one line each, in a fixed order. */
+export function observationFacts(o: Observation): string[] {
+  const w = o.world;
+  const lines: string[] = [];
+  for (const h of sorted(Object.keys(w.hosts ?? {}))) {
+    const f = w.hosts[h]!;
+    const flags = [f.up ? 'up' : 'DOWN', f.agentRunning ? '' : 'agent-stopped', f.storeReachable ? '' : 'store-cut', f.clockSkewMs ? `skew=${f.clockSkewMs}ms` : ''].filter(Boolean);
+    lines.push(`host ${h}: ${flags.join(' ')}`);
+  }
+  for (const a of sorted(Object.keys(w.addressHolders))) lines.push(`address ${a}: ${[...w.addressHolders[a]!].sort().join(',')}`);
+  for (const h of sorted(Object.keys(w.startedSites))) if (w.startedSites[h]!.length) lines.push(`sites started on ${h}: ${[...w.startedSites[h]!].sort().join(',')}`);
+  const byVolume = new Map<string, string[]>();
+  for (const v of [...w.volumes].sort((a, b) => (a.volume + a.host < b.volume + b.host ? -1 : 1))) {
+    if (v.role === 'none') continue;
+    const list = byVolume.get(v.volume) ?? [];
+    list.push(`${v.host} ${v.role} ${mirrorStateName(v.state)}${v.locked ? ' locked' : ''}`);
+    byVolume.set(v.volume, list);
+  }
+  for (const [vol, list] of byVolume) lines.push(`mirror ${vol}: ${list.join('; ')}`);
+  for (const c of w.addressConflicts) lines.push(`address conflict ${c.address}: ${[...c.holders].sort().join(',')}`);
+  for (const s of w.splitBrains) lines.push(`split brain ${s.volume}: ${[...s.sources].sort().join(',')}`);
+  for (const l of w.lostAcknowledgedWrites) lines.push(`lost acknowledged writes on ${l.host} ${l.volume}: ${l.writeIds.length}`);
+  for (const g of [...o.groups].sort((a, b) => (a.namespace + a.name < b.namespace + b.name ? -1 : 1))) lines.push(groupLine(g));
+  return lines;
+}
+
+/**
+ * Trace lines of one entry. Observations print only what changed since the
+ * previous observation (`prevFacts`), so a quiet cluster prints nothing.
+ */
+export function entryLines(e: HistoryEntry, origin: number, prevFacts: readonly string[]): { lines: string[]; facts?: string[] } {
+  const t = stamp(e.at, origin);
+  switch (e.kind) {
+    case 'fault': return { lines: [`${t} fault ${describeFault(e.fault)}`] };
+    case 'operator': return { lines: [`${t} operator: ${describeOperator(e.action)} → ${e.accepted ? 'accepted' : 'refused'}: ${e.message}`] };
+    case 'manual': return { lines: [`${t} ${describeManual(e.action)} → ${e.accepted ? 'done' : 'failed'}: ${e.message}`] };
+    case 'event': {
+      const ev = e.event;
+      return { lines: [`${t} event ${ev.type} ${ev.reason}${ev.code ? ` (${ev.code})` : ''} ${ev.involvedObject.kind}/${ev.involvedObject.name}${ev.node ? ` on ${ev.node}` : ''}: ${ev.message}`] };
+    }
+    case 'observation': {
+      const facts = observationFacts(e.observation);
+      const before = new Set(prevFacts);
+      const now = new Set(facts);
+      const lines: string[] = [];
+      // A fact that disappeared with no replacement of the same subject is printed as gone.
+      const subject = (f: string) => f.slice(0, f.indexOf(':'));
+      const subjectsNow = new Set(facts.map(subject));
+      for (const f of prevFacts) if (!now.has(f) && !subjectsNow.has(subject(f))) lines.push(`${t} ${subject(f)}: (gone)`);
+      for (const f of facts) if (!before.has(f)) lines.push(`${t} ${f}`);
+      return { lines, facts };
+    }
+  }
+}
+
+export { describeOperator, describeManual };
