@@ -6,3 +6,4 @@ export { MemoryStore, openMemoryStore, dropMemoryStore, type MemoryStoreOptions 
 export { FileStore, type FileStoreOptions } from './file/file-store.js';
 export { LeaseClient, type LeaseBackend } from './lease-client.js';
 export { compileSelector } from './selector.js';
+export { KubernetesStore, openKubernetesStore, parseKubernetesUrl, type KubernetesStoreOptions } from './kubernetes/store.js';

@@ -6,18 +6,20 @@
  *   memory://          a fresh private in-process store
  *   memory://NAME      an in-process store shared by every connection named NAME
  *   file://DIR         a directory (relative to cwd, or absolute: file:///var/lib/winha, file://C:/ProgramData/winha)
- *   etcd://, kubernetes://   not implemented yet (Invalid)
+ *   kubernetes://[CONTEXT][?namespace=NS]   a Kubernetes API server (kubernetes/store.ts)
+ *   etcd://            not implemented yet (Invalid)
  */
 import path from 'node:path';
 import { InvalidError } from './errors.js';
 import { FileStore, type FileStoreOptions } from './file/file-store.js';
+import { openKubernetesStore, type KubernetesStoreOptions } from './kubernetes/store.js';
 import { openMemoryStore, type MemoryStoreOptions } from './memory.js';
 import type { Store } from './types.js';
 
 export const DEFAULT_STORE_URL = 'file://./.winha';
 
-export interface OpenStoreOptions extends FileStoreOptions, MemoryStoreOptions {
-  /** Where $WINHA_STORE is read (default process.env). */
+export interface OpenStoreOptions extends FileStoreOptions, MemoryStoreOptions, Omit<KubernetesStoreOptions, 'env'> {
+  /** Where $WINHA_STORE (and, for kubernetes://, $KUBECONFIG) is read (default process.env). */
   env?: Record<string, string | undefined>;
   /** Base for relative file:// paths (default process.cwd()). */
   cwd?: string;
@@ -45,8 +47,9 @@ export async function openStore(url?: string, options: OpenStoreOptions = {}): P
       return openMemoryStore(u.slice('memory://'.length), options);
     case 'file':
       return FileStore.open(fileUrlPath(u, options.cwd), options, u);
-    case 'etcd':
     case 'kubernetes':
+      return openKubernetesStore(u, options);
+    case 'etcd':
       throw new InvalidError(`store URL ${u}: the ${scheme} backend is not available yet (use file://DIR or memory://)`);
     default:
       throw new InvalidError(`store URL ${u}: unknown scheme (use file://DIR, memory://, etcd://host:port or kubernetes://)`);
