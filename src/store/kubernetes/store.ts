@@ -29,7 +29,7 @@ import {
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
-  V1MicroTime,
+  Watch as KubeWatch,
   type V1Lease,
 } from '@kubernetes/client-node';
 import { SystemClock, type Clock } from '../../lib/clock.js';
@@ -53,7 +53,7 @@ import type {
   Watch,
   WatchOptions,
 } from '../types.js';
-import { resourceFor, toStoreError, toStored, type KubeObject, type Resource } from './api.js';
+import { collectionPath, resourceFor, toStoreError, toStored, type KubeObject, type Resource } from './api.js';
 import { KubernetesWatch } from './watch.js';
 
 export interface KubernetesStoreOptions {
@@ -291,19 +291,65 @@ export class KubernetesObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * The API server answers a custom resource's DELETE with a Status, not the
+   * object, so: read the object, delete exactly that version (adding its
+   * resourceVersion and uid as preconditions; if the caller gave none and
+   * someone wrote in between, read again), then read the DELETED event from a
+   * watch starting at that version, which carries the deletion's revision.
+   */
   async delete(kind: string, namespace: string, name: string, options: DeleteOptions = {}): Promise<StoredObject> {
     this.check();
     const { r, what, ref } = this.target(kind, namespace, name);
-    const preconditions: Record<string, string> = {};
-    if (options.preconditions?.resourceVersion) preconditions['resourceVersion'] = options.preconditions.resourceVersion;
-    if (options.preconditions?.uid) preconditions['uid'] = options.preconditions.uid;
-    try {
-      const body = { apiVersion: 'v1', kind: 'DeleteOptions', ...(Object.keys(preconditions).length ? { preconditions } : {}) };
-      const res = (await this.api.deleteNamespacedCustomObject({ ...ref, body } as never)) as KubeObject;
-      return toStored(res, r.kind);
-    } catch (e) {
-      throw toStoreError(e, what);
+    const given = options.preconditions ?? {};
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.get(kind, namespace, name);
+      if (given.uid && given.uid !== cur.metadata.uid) throw new ConflictError(`${what}: uid precondition ${given.uid} does not match ${cur.metadata.uid}`);
+      if (given.resourceVersion && given.resourceVersion !== cur.metadata.resourceVersion) {
+        throw new ConflictError(`${what}: resourceVersion precondition ${given.resourceVersion} does not match ${cur.metadata.resourceVersion}`);
+      }
+      const preconditions = { resourceVersion: cur.metadata.resourceVersion, uid: cur.metadata.uid };
+      try {
+        await this.api.deleteNamespacedCustomObject({ ...ref, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } } as never);
+      } catch (e) {
+        const err = toStoreError(e, what);
+        if (isStoreError(err, 'Conflict') && !given.resourceVersion && attempt < UNCONDITIONAL_RETRIES) continue;
+        throw err;
+      }
+      return (await this.deletedEvent(r, namespace, name, cur.metadata.resourceVersion)) ?? cur;
     }
+  }
+
+  /** The DELETED event of namespace/name after resourceVersion `from`, or undefined if it does not come within 5 s. */
+  private deletedEvent(r: Resource, namespace: string, name: string, from: string): Promise<StoredObject | undefined> {
+    return new Promise((resolve) => {
+      let controller: AbortController | undefined;
+      let settled = false;
+      const finish = (o: StoredObject | undefined): void => {
+        if (settled) return;
+        settled = true;
+        timer.cancel();
+        controller?.abort();
+        resolve(o);
+      };
+      const timer = this.deps.ioClock.setTimer(5000, () => finish(undefined));
+      new KubeWatch(this.kc)
+        .watch(
+          collectionPath(r, namespace),
+          { resourceVersion: from, fieldSelector: `metadata.name=${name}` },
+          (type: string, obj: unknown) => {
+            if (type === 'DELETED') finish(toStored(obj as KubeObject, r.kind));
+          },
+          () => finish(undefined),
+        )
+        .then(
+          (c) => {
+            controller = c;
+            if (settled) c.abort();
+          },
+          () => finish(undefined),
+        );
+    });
   }
 
   async batch(ops: BatchOp[]): Promise<BatchResult[]> {
@@ -369,15 +415,25 @@ function timeString(t: unknown): string {
   return typeof t === 'string' ? t : '';
 }
 
-/** Our RFC 3339 timestamps as Kubernetes MicroTime (six fractional digits, which the API server requires). */
-function microTime(t: string): V1MicroTime {
-  const ms = Date.parse(t);
-  return new V1MicroTime(Number.isNaN(ms) ? 0 : ms);
+/** Microseconds since the epoch of an RFC 3339 time ('' and junk: 0). */
+function micros(t: string): number {
+  const m = /\.(\d+)Z$/.exec(t);
+  const ms = Date.parse(t.replace(/\.\d+Z$/, 'Z'));
+  if (Number.isNaN(ms)) return 0;
+  return ms * 1000 + (m ? Number(m[1]!.padEnd(6, '0').slice(0, 6)) : 0);
+}
+
+/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits (what the API server parses). */
+function microTime(us: number): string {
+  const iso = new Date(Math.floor(us / 1000)).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  return `${iso.slice(0, 23)}${String(us % 1000).padStart(3, '0')}Z`;
 }
 
 /** coordination.k8s.io/v1 Leases as the read + CAS backend of LeaseClient. */
 export class KubernetesLeaseBackend implements LeaseBackend {
   private readonly api: CoordinationV1Api;
+  /** The renewTime last read or written per lease, in microseconds. */
+  private readonly lastRenew = new Map<string, number>();
 
   constructor(
     kc: KubeConfig,
@@ -389,6 +445,7 @@ export class KubernetesLeaseBackend implements LeaseBackend {
 
   private record(name: string, l: V1Lease): LeaseRecord {
     const s = l.spec ?? {};
+    this.lastRenew.set(name, micros(timeString(s.renewTime)));
     return {
       name,
       holder: s.holderIdentity ?? '',
@@ -414,6 +471,10 @@ export class KubernetesLeaseBackend implements LeaseBackend {
   async writeLease(next: Omit<LeaseRecord, 'revision'>, expectedRevision: string | null): Promise<LeaseRecord> {
     if (this.closed()) throw new UnavailableError('the kubernetes store is closed');
     const k8sName = kubernetesLeaseName(next.name);
+    // Every write must change the record (a renewal restarts every observer's count), but our
+    // clock's timestamps have second precision and an identical replace is a no-op for the
+    // API server: renewTime moves at least one microsecond past the last one seen.
+    const renew = Math.max(micros(next.renewTime), (this.lastRenew.get(next.name) ?? -1) + 1);
     const body: V1Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -421,8 +482,8 @@ export class KubernetesLeaseBackend implements LeaseBackend {
       spec: {
         holderIdentity: next.holder,
         leaseDurationSeconds: next.leaseDurationSeconds,
-        acquireTime: microTime(next.acquireTime),
-        renewTime: microTime(next.renewTime),
+        acquireTime: microTime(micros(next.acquireTime)) as unknown as Date,
+        renewTime: microTime(renew) as unknown as Date,
         leaseTransitions: next.epoch,
       },
     };
