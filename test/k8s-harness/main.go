@@ -367,7 +367,7 @@ func loadCRDs(dir string, permissive bool) ([]*apiextensionsv1.CustomResourceDef
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, ent := range entries {
-		if ent.IsDir() || !(strings.HasSuffix(ent.Name(), ".yaml") || strings.HasSuffix(ent.Name(), ".yml")) {
+		if ent.IsDir() || ent.Name() == "kustomization.yaml" || !(strings.HasSuffix(ent.Name(), ".yaml") || strings.HasSuffix(ent.Name(), ".yml")) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, ent.Name()))
