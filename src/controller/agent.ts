@@ -555,8 +555,13 @@ export class Agent {
           }
           case 'removeVip': {
             const v = ctx.vips.find((x) => x.metadata.name === a.vip)!;
+            // C6: say whether the stray address collided with the active node's (duplicate address detection saw it).
+            const duplicate = a.why === 'standbyDrift' && (await this.strayIsDuplicate(a.address, o));
             await this.driver.removeVirtualIp(a.address, o);
-            if (a.why === 'standbyDrift') await this.event(v, 'Warning', 'StandbyAddress', `virtual IP ${a.address} was configured on standby ${this.node}; removed it`, undefined, epoch);
+            if (a.why === 'standbyDrift') {
+              const dup = duplicate ? ` (a duplicate: another node holds ${a.address} on the segment)` : '';
+              await this.event(v, 'Warning', 'StandbyAddress', `virtual IP ${a.address} was configured on standby ${this.node}${dup}; removed it`, undefined, epoch);
+            }
             break;
           }
           case 'disableAutoStart':
@@ -626,6 +631,16 @@ export class Agent {
       });
     }
     return { ok: true, requeue: requeue || decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover') };
+  }
+
+  /** Whether an address found on this standby is also held elsewhere (DAD says Duplicate, or another MAC answers ARP for it). */
+  private async strayIsDuplicate(address: string, o: CallOptions): Promise<boolean> {
+    try {
+      if ((await this.driver.listAddresses(o)).some((x) => x.address === address && x.addressState === 'Duplicate')) return true;
+      return (await this.driver.probeAddressClaimed(address, { ...o, timeoutMs: 3000 })).claimed;
+    } catch {
+      return false;
+    }
   }
 
   /** Self-fencing must not wait for the next beat: reconcile exactly when renewDeadline has passed without a renewal (design §4). */
