@@ -18,7 +18,7 @@ import { decide } from './decide.js';
 import type { Action, Decision, DecisionInput, LocalView, MirrorView, NodeHistory, SafetyCheckResult, SwitchoverRequest } from './decision-types.js';
 import { EventRecorder, type EventInput } from './event-recorder.js';
 import { Informer } from './informer.js';
-import { deepCheck, quickCheck, recover, remove, restore } from './kit.js';
+import { deepCheck, quickCheck, recover, remove, restore, UNRESPONSIVE_CODES } from './kit.js';
 import { mergeConditions, updateStatusWith, upsertByName } from './status-writer.js';
 import { WorkQueue } from './work-queue.js';
 import { actSite, planSite } from '../reconcilers/iis-site.js';
@@ -571,7 +571,7 @@ export class Agent {
             const s = ctx.sites.find((x) => x.metadata.name === a.site)!;
             mem.failure = undefined;
             await this.writeOwnHistory(group, (h) => ({ ...h, restarts: [...(h.restarts ?? []), this.clock.now()].slice(-20) }));
-            const r = await recover(this.driver, s, o, (s.spec.serviceStartTimeoutSeconds ?? 60) * 1000);
+            const r = await recover(this.driver, s, o, (s.spec.serviceStartTimeoutSeconds ?? 60) * 1000, UNRESPONSIVE_CODES.has(a.code));
             if (!r.ok) {
               mem.recoveryFailed = { code: r.codes[0] ?? 9606, message: r.message };
               await this.event(s, 'Warning', 'RecoveryFailed', r.message, r.codes[0], epoch);
@@ -774,7 +774,9 @@ export class Agent {
         const next = { ...st };
         // Our own node entry: LifeKeeper state vocabulary.
         const cur = st.nodes?.find((n) => n.name === this.node);
-        const lk = serving ? 'ISP' : holdsNow ? 'ISU' : input.local.activationFailed || input.local.recoveryFailed ? 'OSF' : 'OSU';
+        // OSF: out of service after a failure here (a failed bring-up or recovery, or banned for one); OSU otherwise.
+        const failedHere = !!(input.local.activationFailed || input.local.recoveryFailed) || (input.history[this.node]?.bannedUntil ?? 0) > input.now;
+        const lk = serving ? 'ISP' : holdsNow ? 'ISU' : failedHere ? 'OSF' : 'OSU';
         next.nodes = upsertByName(st.nodes as { name: string }[] | undefined, { ...(cur ?? {}), name: this.node, state: lk } as { name: string }) as typeof st.nodes;
         if (decision.reportsStatus && (holdsNow || input.lease.holder === '' || input.lease.expired)) {
           next.observedGeneration = obj.metadata.generation;
@@ -809,7 +811,9 @@ export class Agent {
           const role = l.role === 'source' ? 'Source' : l.role === 'target' ? 'Target' : 'None';
           const nodesList = upsertByName(st['nodes'] as { name: string }[] | undefined, { name: this.node, role, state: l.state } as { name: string });
           const next: Record<string, unknown> = { ...st, nodes: nodesList };
-          if (l.role === 'source' && holdsNow) {
+          // The recorded source reports its targets even after it released the group (a failed bring-up that
+          // hands back, H9): DataKeeper's source is the authority on them, and without it nobody passes the gate.
+          if (l.role === 'source' && (holdsNow || st['source'] === this.node)) {
             const targets = m.spec.endpoints
               .filter((e) => e.node !== this.node)
               .map((e) => ({ name: e.node, state: l.targets.find((x) => x.address === e.address)?.state ?? 0 }));

@@ -176,7 +176,7 @@ class DecisionBuilder {
       const until = input.now + g.failureExpirySeconds * 1000;
       actions.push({ type: 'banSelf', until, code: code ?? 0, reason: why });
     }
-    actions.push(...this.deactivation());
+    actions.push(...this.deactivation(true));
     actions.push({ type: 'releaseLease', epoch: input.lease.epoch, reason: kind });
     const next = this.nextAfter(self, ban);
     const then = next ? `${next} takes over` : `no other node is eligible, so ${g.name} will be Failed (OSF)`;
@@ -342,11 +342,14 @@ class DecisionBuilder {
     return out;
   }
 
-  /** Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over). */
-  private deactivation(): Action[] {
+  /**
+   * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
+   * `handOver`: the holder leaves, so a site missing from IIS still gets the kit's remove (it warns 9563 and succeeds, H3).
+   */
+  private deactivation(handOver = false): Action[] {
     const epoch = this.input.lease.epoch;
     const out: Action[] = [];
-    for (const s of this.input.local.sites) if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
+    for (const s of this.input.local.sites) if (s.started || (handOver && !s.exists)) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
     for (const v of this.input.local.vips) if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'deactivate' });
     return out;
   }
