@@ -323,7 +323,7 @@ export class Agent {
       if (e['deactivationFailed'] === true) h.deactivationFailed = true;
       history[e.name] = h;
     }
-    const mirrorViews = this.mirrorViews(mirrors, local.mirrorLocal);
+    const mirrorViews = this.mirrorViews(mirrors, local.mirrorLocal, (n) => nodes[n]?.alive ?? false);
     const sw = parseSwitchoverRequest(group);
     const clusterMaint = (cluster?.spec?.maintenance ?? false) || annotationOn(cluster, ANNOTATIONS.maintenance);
     const groupMaint = (group.spec.maintenance ?? false) || annotationOn(group, ANNOTATIONS.maintenance);
@@ -422,12 +422,19 @@ export class Agent {
     }
   }
 
-  private mirrorViews(mirrors: Mirror[], local: Map<string, { role: 'source' | 'target' | 'none'; state: number }>): MirrorView[] {
+  /**
+   * The mirrors as this node sees them. Other nodes' role reports count only while those nodes are alive: a
+   * crashed source's last report is history, not a second source (its DataKeeper turns it into a target when it
+   * boots and can reach the new source, dk-guide §4.2; if it cannot, its agent reports Source again, alive).
+   */
+  private mirrorViews(mirrors: Mirror[], local: Map<string, { role: 'source' | 'target' | 'none'; state: number }>, alive: (node: string) => boolean): MirrorView[] {
     return mirrors.map((m) => {
       const st = (m.status ?? {}) as NonNullable<Mirror['status']> & { targets?: { name: string; state: number }[]; recordedBy?: string };
-      const claimed = (st.nodes ?? []).filter((n) => n.role === 'Source').map((n) => n.name);
+      const reports = (st.nodes ?? []).filter((n) => n.name !== this.node && alive(n.name));
+      const claimed = reports.filter((n) => n.role === 'Source').map((n) => n.name);
+      const prepared = st.source !== undefined ? reports.filter((n) => n.role === 'None').map((n) => n.name).sort() : [];
       const mine = local.get(m.metadata.name);
-      const claimedSources = new Set(claimed.filter((n) => n !== this.node));
+      const claimedSources = new Set(claimed);
       if (mine?.role === 'source') claimedSources.add(this.node);
       const v: MirrorView = {
         name: m.metadata.name,
@@ -439,6 +446,7 @@ export class Agent {
       if (st.sourceEpoch !== undefined) v.sourceEpoch = st.sourceEpoch;
       if (st.recordedBy) v.recordedBy = st.recordedBy;
       if (mine) v.local = { role: mine.role, state: mine.state };
+      if (prepared.length > 0) v.preparedTargets = prepared;
       return v;
     });
   }
@@ -595,6 +603,8 @@ export class Agent {
             const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
             try {
               await this.driver.continueMirror(a.volume, o);
+              const losers = ctx.input.mirrors.find((x) => x.name === a.mirror)?.preparedTargets ?? [];
+              await this.event(m, 'Warning', 'SplitBrainResolved', `${this.node} continued the mirror of ${a.volume}: to ${losers.join(', ') || 'its target'}: the changes made there since the split are overwritten (partial resync from ${this.node})`, undefined, epoch);
             } catch (err) {
               await this.event(m, 'Warning', 'MirrorContinueFailed', `could not continue the mirror of ${a.volume}: ${String(err)}`);
             }

@@ -42,6 +42,7 @@ class DecisionBuilder {
     if (maintenance) {
       return this.result('paused', [], `${g.name} is not managed on ${self}: ${maintenance}; no checks, recoveries or moves until it ends`, input.activeNode ?? '', this.holds());
     }
+    this.reportSplitBrain();
     if (input.leaseLostBySelf) {
       return this.result(
         'fencing',
@@ -64,6 +65,21 @@ class DecisionBuilder {
     if (this.g.maintenance) return `group ${this.g.name} is in maintenance`;
     if (this.input.nodes[this.self]?.maintenance) return `node ${this.self} is in maintenance`;
     return undefined;
+  }
+
+  /** Each node that finds itself one of two sources says so (M4); nothing moves until an operator picks the survivor. */
+  private reportSplitBrain(): void {
+    const sw = this.input.switchover;
+    if (sw?.force) return;
+    for (const m of this.input.mirrors) {
+      if (!isSplitBrain(m) || !m.claimedSources.includes(this.self)) continue;
+      const who = [...new Set(m.claimedSources)].sort().join(' and ');
+      this.events.push({
+        type: 'Warning',
+        reason: 'SplitBrain',
+        message: `mirror ${m.volume}: is source on ${who} (split brain); nothing is moved automatically: choose the survivor with winha switchover ${this.g.name} --to NODE --force (the other side's changes are discarded)`,
+      });
+    }
   }
 
   private holds(): boolean {
@@ -137,12 +153,12 @@ class DecisionBuilder {
       }
     }
 
-    const extra: Action[] = [];
-    if (sw && sw.to === self) {
-      extra.push(...this.splitBrainResolution(sw.force));
+    const resolution = sw && sw.to === self ? this.splitBrainResolution(sw.force) : { actions: [], waitingFor: [] };
+    const decision = this.stayActive(resolution.actions, '');
+    if (resolution.waitingFor.length > 0) {
+      decision.reason += `; split brain: waiting for ${resolution.waitingFor.join(', ')} to give up the source role (PREPARETOBECOMETARGET)`;
     }
-    const decision = this.stayActive(extra, '');
-    if (sw && sw.to === self && decision.actions.length === 0) {
+    if (sw && sw.to === self && decision.actions.length === 0 && resolution.waitingFor.length === 0) {
       decision.actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} is active on ${self} (epoch ${epoch})` });
     }
     return decision;
@@ -258,8 +274,10 @@ class DecisionBuilder {
 
     const expectedEpoch = previous === self ? lease.epoch : lease.epoch + 1;
     const kind = sw && sw.to === self ? 'Switchover' : previous === '' && input.activeNode === undefined ? 'Start' : 'Failover';
-    const actions: Action[] = [{ type: 'acquireLease', expectedEpoch, reason: kind }, ...this.splitBrainResolution(forced), ...this.activation(expectedEpoch, forced)];
-    if (sw && sw.to === self) actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} switched over to ${self} (epoch ${expectedEpoch})` });
+    const resolution = this.splitBrainResolution(forced, expectedEpoch);
+    const actions: Action[] = [{ type: 'acquireLease', expectedEpoch, reason: kind }, ...resolution.actions, ...this.activation(expectedEpoch, forced)];
+    // A split brain is resolved only once the losers are targets again: the request stays until then.
+    if (sw && sw.to === self && resolution.actions.length === 0 && resolution.waitingFor.length === 0) actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} switched over to ${self} (epoch ${expectedEpoch})` });
     return this.result('candidate', actions, `${self} takes over ${g.name}: ${this.why(previous)}; ${how}${this.mirrorClause()}`, self, true);
   }
 
@@ -364,17 +382,28 @@ class DecisionBuilder {
     return out;
   }
 
-  /** Split brain, resolved only by a forced switchover naming the survivor (DataKeeper §9 rule 7). */
-  private splitBrainResolution(forced: boolean): Action[] {
-    const out: Action[] = [];
-    if (!forced) return out;
+  /**
+   * Split brain, resolved only by a forced switchover naming this node as the survivor (DataKeeper §9 rule 7,
+   * split-brain FAQ: PREPARETOBECOMETARGET on the loser, then CONTINUEMIRROR on the winner). The survivor
+   * waits while a loser still claims the source role, and continues the mirror once the loser has given it
+   * up (prepared, role None): the continue takes the loser back as target and overwrites its changes.
+   */
+  private splitBrainResolution(forced: boolean, epoch = this.input.lease.epoch): { actions: Action[]; waitingFor: string[] } {
+    const actions: Action[] = [];
+    const waitingFor: string[] = [];
+    if (!forced) return { actions, waitingFor };
     for (const m of this.input.mirrors) {
-      if (isSplitBrain(m) && m.claimedSources.includes(this.self)) {
-        // Wait for the losers to prepare; the executor continues the mirror once they no longer claim source.
-        out.push({ type: 'continueMirror', mirror: m.name, volume: m.volume, epoch: this.input.lease.epoch });
+      if (m.local?.role !== 'source') continue;
+      const losers = m.claimedSources.filter((n) => n !== this.self);
+      if (losers.length > 0) {
+        waitingFor.push(...losers.filter((n) => !waitingFor.includes(n)));
+        continue;
+      }
+      if ((m.preparedTargets ?? []).length > 0) {
+        actions.push({ type: 'continueMirror', mirror: m.name, volume: m.volume, epoch });
       }
     }
-    return out;
+    return { actions, waitingFor };
   }
 
   private nextAfter(leaving: string, _banned: boolean): string | undefined {
