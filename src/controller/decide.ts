@@ -12,7 +12,7 @@
  * after the safety check).
  */
 import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
-import { blockingDeactivation, clockTime, ineligibility, isAlive, membersByPriority, type Ineligibility } from './candidacy.js';
+import { bannedUntil, blockingDeactivation, clockTime, ineligibility, isAlive, membersByPriority, type Ineligibility } from './candidacy.js';
 import { groupMirrorGate, isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
 
 type Ev = Decision['events'][number];
@@ -273,12 +273,21 @@ class DecisionBuilder {
     }
 
     const expectedEpoch = previous === self ? lease.epoch : lease.epoch + 1;
-    const kind = sw && sw.to === self ? 'Switchover' : previous === '' && input.activeNode === undefined ? 'Start' : 'Failover';
+    const kind = sw && sw.to === self ? 'Switchover' : previous === '' && input.activeNode === undefined ? 'Start' : this.isSwitchback(previous) ? 'Switchback' : 'Failover';
     const resolution = this.splitBrainResolution(forced, expectedEpoch);
     const actions: Action[] = [{ type: 'acquireLease', expectedEpoch, reason: kind }, ...resolution.actions, ...this.activation(expectedEpoch, forced)];
     // A split brain is resolved only once the losers are targets again: the request stays until then.
     if (sw && sw.to === self && resolution.actions.length === 0 && resolution.waitingFor.length === 0) actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} switched over to ${self} (epoch ${expectedEpoch})` });
     return this.result('candidate', actions, `${self} takes over ${g.name}: ${this.why(previous)}; ${how}${this.mirrorClause()}`, self, true);
+  }
+
+  /** A healthy worse-priority holder released the group to us under Automatic switchback (not a failure). */
+  private isSwitchback(previous: string): boolean {
+    const { input, g, self } = this;
+    const from = input.activeNode;
+    if (g.switchback !== 'Automatic' || previous !== '' || !from || from === self || !isAlive(input, from) || bannedUntil(input, from) !== undefined) return false;
+    const prio = (n: string) => g.nodes.find((x) => x.name === n)?.priority ?? Infinity;
+    return prio(self) < prio(from);
   }
 
   private noCandidate(refused: Ineligibility[]): Decision {
