@@ -1,0 +1,63 @@
+/**
+ * Acceptance rows E2, E4 and E5 with real agents (memory store, simulated
+ * hosts, virtual time): partitions from the store, restarts, failover time.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { harness, cond, ready, mirroring, VIP } from './agent-harness.js';
+
+const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
+const MUTATING = new Set(['startSite', 'stopSite', 'addVirtualIp', 'removeVirtualIp', 'switchoverMirror', 'startService', 'stopService', 'ensureSite', 'setServerAutoStart', 'createMirror']);
+
+describe('agents: election, partitions, timing (virtual time)', () => {
+  it('E2: the whole store is unreachable: nobody activates anything new; the active fences itself within renewDeadline', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(2000);
+      const before = h.world.trace.length;
+      h.cutStore('node1', true);
+      h.cutStore('node2', true);
+      const fencedAfter = await h.until(async () => (await h.serving()).length === 0, 10_000, 100);
+      assert.ok(fencedAfter <= 3000 + 1000, `node1 stopped serving ${fencedAfter} ms after the cut (renewDeadline 3 s, retry 1 s)`);
+      await h.run(20_000);
+      assert.deepEqual(await h.serving(), []);
+      assert.equal((await h.inspect()).addressHolders[VIP], undefined);
+      const activations = h.world.trace.slice(before).filter((t) => ['startSite', 'addVirtualIp', 'switchoverMirror', 'createMirror'].includes(t.operation));
+      assert.deepEqual(activations.map((t) => `${t.host}:${t.operation}`), [], 'nothing new was activated anywhere');
+      // The store comes back: the group is served again by one node.
+      h.cutStore('node1', false);
+      h.cutStore('node2', false);
+      await h.until(async () => cond(await h.group(), 'Ready')?.['status'] === 'True' && (await h.serving()).length === 1, 30_000);
+      assert.deepEqual((await h.inspect()).lostAcknowledgedWrites, []);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it("E4: node2's agent restarted: nothing moves, no host command on node1, same epoch", async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(3000);
+      const g0 = await h.group();
+      const before = h.world.trace.length;
+      h.agents.get('node2')!.stop();
+      await h.run(2000);
+      h.startAgent('node2');
+      await h.run(20_000);
+      const g = await h.group();
+      assert.equal(g.status?.['activeNode'], 'node1');
+      assert.equal(g.status?.['epoch'], g0.status?.['epoch']);
+      assert.equal(cond(g, 'Ready')?.['status'], 'True');
+      const mutating = h.world.trace.slice(before).filter((t) => MUTATING.has(t.operation));
+      assert.deepEqual(mutating.map((t) => `${t.host}:${t.operation}`), []);
+      assert.deepEqual(await h.serving(), ['node1']);
+      assert.ok(!(await h.reasons()).some((r) => r === 'Failover' || r === 'Released'));
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
