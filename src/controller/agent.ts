@@ -69,6 +69,9 @@ interface GroupMemory {
   watchdog?: Timer;
   /** We served the group in a steady cycle: a site found down afterwards is a failure, not a start. */
   served?: boolean;
+  /** Fires when the holder's leases would expire (standby side), so the takeover does not wait for a beat. */
+  expiryWake?: Timer;
+  expiryWakeAt?: number;
 }
 
 const KINDS = ['Cluster', 'FailoverGroup', 'VirtualIP', 'Mirror', 'IISSite'] as const;
@@ -127,7 +130,10 @@ export class Agent {
   stop(): void {
     this.running = false;
     this.tick?.cancel();
-    for (const m of this.memory.values()) m.watchdog?.cancel();
+    for (const m of this.memory.values()) {
+      m.watchdog?.cancel();
+      m.expiryWake?.cancel();
+    }
     this.queue.stop();
     for (const i of this.informers.values()) i.stop();
   }
@@ -265,6 +271,7 @@ export class Agent {
       return;
     }
     const nodes: DecisionInput['nodes'] = {};
+    const nodeLeaseLeft = new Map<string, number>();
     const maintNodes = nodesInMaintenance(cluster);
     for (const n of members) {
       let alive = n === this.node;
@@ -275,6 +282,7 @@ export class Agent {
           // makes a new observer wait a full lease duration), so two agents starting together do not both campaign.
           const grace = !nl && mono - this.startedAt < t.leaseMs;
           alive = grace || (!!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0);
+          if (nl && alive) nodeLeaseLeft.set(n, this.store.leases.remainingMs(nl));
         } catch {
           alive = false;
         }
@@ -282,6 +290,7 @@ export class Agent {
       nodes[n] = { alive, maintenance: maintNodes.has(n) };
     }
     const expired = !lease || lease.holder === '' || this.store.leases.remainingMs(lease) === 0;
+    if (lease && !expired && lease.holder !== this.node) this.armExpiryWake(key, mem, Math.max(this.store.leases.remainingMs(lease), nodeLeaseLeft.get(lease.holder) ?? 0));
     const leaseView: DecisionInput['lease'] = lease
       ? { holder: leaseLostBySelf ? this.node : lease.holder, epoch: lease.epoch, expired, ...(expired && lease.holder ? { expiredAt: now } : {}) }
       : { holder: '', epoch: 0, expired: true };
@@ -641,6 +650,21 @@ export class Agent {
       });
     }
     return { ok: true, requeue: requeue || decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover') };
+  }
+
+  /**
+   * A standby reconciles the moment the holder's group lease (and its node lease) would expire, not at its next
+   * beat: otherwise a failover waits up to one retryPeriod more than the lease (E5: Ready within lease + 1 s).
+   */
+  private armExpiryWake(key: string, mem: GroupMemory, inMs: number): void {
+    const at = this.clock.monotonic() + inMs + 1;
+    if (mem.expiryWakeAt !== undefined && Math.abs(mem.expiryWakeAt - at) < 50) return;
+    mem.expiryWake?.cancel();
+    mem.expiryWakeAt = at;
+    mem.expiryWake = this.clock.setTimer(inMs + 1, () => {
+      mem.expiryWakeAt = undefined;
+      this.queue.add(key);
+    });
   }
 
   /** Whether an address found on this standby is also held elsewhere (DAD says Duplicate, or another MAC answers ARP for it). */

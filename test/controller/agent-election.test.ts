@@ -61,3 +61,40 @@ describe('agents: election, partitions, timing (virtual time)', () => {
     }
   });
 });
+
+describe('E5: failover time at lease timing 15/10/2 (virtual time, simulated hosts)', () => {
+  const E5 = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
+
+  it('E5: node1 crashes: node2 Ready within lease + 1 s (group without a mirror)', async () => {
+    const h = await harness({ timing: E5, mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.run(7_000);
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      const t = await ready(h, 'node2', 60_000);
+      assert.ok(t <= 16_000, `node2 Ready ${t} ms after the crash (lease 15 s + 1 s)`);
+      const lf = (await h.group()).status?.['lastFailover'];
+      assert.equal(lf?.['from'], 'node1');
+      assert.ok(lf?.['durationSeconds'] <= 2, `activation took ${lf?.['durationSeconds']} s after the lease expired`);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it("E5 with a mirror: DataKeeper's switchover with the source unreachable (~35 s, dk-guide §4.2) comes on top: Ready within lease + 35 s + 1 s, no acknowledged write lost", async () => {
+    const h = await harness({ timing: E5 });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(7_000);
+      await h.fault({ type: 'write', node: 'node1', volume: 'E', count: 5 });
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      const t = await ready(h, 'node2', 120_000);
+      assert.ok(t <= 15_000 + 35_000 + 1_000, `node2 Ready ${t} ms after the crash`);
+      assert.ok(t >= 15_000 + 35_000 - 2_000, `faster than DataKeeper allows (${t} ms): the sim no longer models the wait`);
+      assert.deepEqual((await h.inspect()).lostAcknowledgedWrites, []);
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
