@@ -24,6 +24,7 @@ import { WorkQueue } from './work-queue.js';
 import { actSite, planSite } from '../reconcilers/iis-site.js';
 import { ANNOTATIONS, parseSwitchoverRequest, nodesInMaintenance } from './requests.js';
 import { AgentMetrics } from './metrics.js';
+import { clusterNodesStatus, siteStatus, virtualIpStatus, type Ownership } from './resource-status.js';
 
 export interface AgentLogger {
   info(obj: Record<string, unknown>, msg: string): void;
@@ -204,9 +205,34 @@ export class Agent {
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot renew the node lease');
     }
+    if (mine) await this.writeClusterNodes(mine);
     for (const g of this.myGroups()) this.queue.add(g);
     this.metrics.queueDepth.set(this.queue.depth);
     this.schedule(t.retryMs);
+  }
+
+  /**
+   * Cluster `status.nodes[]` from node leases: every agent marks itself Alive; the first live node by name
+   * also writes the others (Alive/Dead), so two observers never flip an entry back and forth.
+   */
+  private async writeClusterNodes(cluster: Cluster): Promise<void> {
+    try {
+      const names = (cluster.spec.nodes ?? []).map((n) => n.name).sort();
+      const states: Record<string, 'Alive' | 'Dead'> = {};
+      for (const n of names) {
+        if (n === this.node) {
+          states[n] = 'Alive';
+          continue;
+        }
+        const nl = await this.store.leases.get(nodeLeaseName(n));
+        states[n] = nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0 ? 'Alive' : 'Dead';
+      }
+      const writer = names.find((n) => states[n] === 'Alive');
+      const mineOnly: Record<string, 'Alive' | 'Dead'> = writer === this.node ? states : { [this.node]: 'Alive' };
+      await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Cluster', cluster.metadata.namespace ?? 'default', cluster.metadata.name, (st) => clusterNodesStatus(st, mineOnly));
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot write the cluster node status');
+    }
   }
 
   // ───────────── one group ─────────────
@@ -391,6 +417,7 @@ export class Agent {
     }
 
     if (storeOk) await this.writeStatus(key, group, decision, input, mirrors, local);
+    if (storeOk) await this.writeResourceStatus(key, decision, input, sites, vips, local);
     this.metrics.leaseHeld.set({ group: key }, mem.heldEpoch !== undefined ? 1 : 0);
     if (outcome.requeue) this.queue.addAfter(key, 0);
   }
@@ -787,6 +814,36 @@ export class Agent {
       });
     } catch {
       // best effort
+    }
+  }
+
+  /** IISSite and VirtualIP status: this node's observation, and activeNode/Ready from the holder. */
+  private async writeResourceStatus(
+    key: string,
+    decision: Decision,
+    input: DecisionInput,
+    sites: IISSite[],
+    vips: VirtualIP[],
+    local: NonNullable<Awaited<ReturnType<Agent['observeLocal']>>>,
+  ): Promise<void> {
+    const holds = this.mem(key).heldEpoch !== undefined;
+    const own: Ownership = holds
+      ? { kind: 'holder' }
+      : decision.reportsStatus && decision.role !== 'paused' && (input.lease.holder === '' || input.lease.expired)
+        ? { kind: 'reporterWithoutHolder' }
+        : { kind: 'other' };
+    const nowIso = iso(this.clock.now());
+    try {
+      for (const s of sites) {
+        const observed = local.sitesInfo.get(s.spec.siteName.toLowerCase());
+        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'IISSite', s.metadata.namespace ?? 'default', s.metadata.name, (st) => siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso));
+      }
+      for (const v of vips) {
+        const observed = local.addrs.find((a) => a.address === v.spec.address);
+        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'VirtualIP', v.metadata.namespace ?? 'default', v.metadata.name, (st) => virtualIpStatus(st, this.node, v.spec.address, observed, own, nowIso));
+      }
+    } catch (err) {
+      this.log.warn({ group: key, err: String(err) }, 'cannot write site or address status');
     }
   }
 

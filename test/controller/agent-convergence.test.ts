@@ -132,4 +132,53 @@ describe('agents: convergence and ownership (virtual time)', () => {
       await h.stopAll();
     }
   });
+
+  it('status (design §2): site, VIP and mirror per node with activeNode; Cluster nodes Alive/Dead; lastFailover; all written only on change', async () => {
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(3000);
+      const site = (await h.admin.get('IISSite', 'default', 'website1')).status as Record<string, any>;
+      assert.equal(site['activeNode'], 'node1');
+      assert.deepEqual(site['nodes'].map((n: any) => `${n.name}:${n.exists}:${n.state}:${n.serverAutoStart}`), ['node1:true:Started:false', 'node2:true:Stopped:false']);
+      assert.equal(cond({ status: site }, 'Ready')?.['status'], 'True');
+      const vip = (await h.admin.get('VirtualIP', 'default', 'web-vip')).status as Record<string, any>;
+      assert.equal(vip['activeNode'], 'node1');
+      assert.deepEqual(vip['nodes'].map((n: any) => `${n.name}:${n.present}:${n.addressState ?? '-'}`), ['node1:true:Preferred', 'node2:false:-']);
+      assert.equal(cond({ status: vip }, 'Ready')?.['status'], 'True');
+      const mir = (await h.mirror()).status as Record<string, any>;
+      assert.deepEqual(mir['nodes'].map((n: any) => `${n.name}:${n.role}:${n.state}`), ['node1:Source:1', 'node2:Target:1']);
+      assert.equal(mir['source'], 'node1');
+      assert.equal(mir['state'], 'Mirroring');
+      const cl = (await h.admin.get('Cluster', 'default', 'c1')).status as Record<string, any>;
+      assert.deepEqual(cl['nodes'].map((n: any) => `${n.name}:${n.state}`), ['node1:Alive', 'node2:Alive']);
+      // No churn: none of these objects is rewritten in a steady state.
+      const rv = async () => Promise.all(['IISSite/website1', 'VirtualIP/web-vip', 'Mirror/web-data', 'Cluster/c1', 'FailoverGroup/web'].map(async (k) => {
+        const [kind, name] = k.split('/') as [string, string];
+        return `${k}@${(await h.admin.get(kind, 'default', name)).metadata.resourceVersion}`;
+      }));
+      await h.run(65_000); // past the first quickCheck and deepCheck results, which are written once
+      const before = await rv();
+      await h.run(20_000);
+      assert.deepEqual(await rv(), before, 'status rewritten in a steady state');
+      // A failover shows everywhere.
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      await ready(h, 'node2', 30_000);
+      await h.run(3000);
+      const lf = (await h.group()).status?.['lastFailover'] as Record<string, any>;
+      assert.equal(lf['from'], 'node1');
+      assert.equal(lf['to'], 'node2');
+      assert.equal(lf['reason'], 'Failover');
+      assert.match(lf['time'], /^2026-01-01T12:\d\d:\d\dZ$/);
+      assert.ok(typeof lf['durationSeconds'] === 'number' && lf['durationSeconds'] >= 0 && lf['durationSeconds'] < 5, `durationSeconds ${lf['durationSeconds']}`);
+      const cl2 = (await h.admin.get('Cluster', 'default', 'c1')).status as Record<string, any>;
+      assert.deepEqual(cl2['nodes'].map((n: any) => `${n.name}:${n.state}`), ['node1:Dead', 'node2:Alive']);
+      assert.equal(((await h.admin.get('IISSite', 'default', 'website1')).status as Record<string, any>)['activeNode'], 'node2');
+      assert.equal(((await h.admin.get('VirtualIP', 'default', 'web-vip')).status as Record<string, any>)['activeNode'], 'node2');
+      assert.equal((await h.mirror()).status?.['source'], 'node2');
+    } finally {
+      await h.stopAll();
+    }
+  });
 });
