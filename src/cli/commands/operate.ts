@@ -4,6 +4,7 @@
  * `clear` edits the group status directly (bans and failure history live there).
  */
 import { randomUUID } from 'node:crypto';
+import { SystemClock } from '../../lib/clock.js';
 import { isStoreError } from '../../store/errors.js';
 import type { ObjectStore, StoredObject } from '../../store/types.js';
 import { ANNOTATIONS } from '../../controller/requests.js';
@@ -67,7 +68,7 @@ export async function runSwitchover(group: string, flags: NsFlags & { to?: strin
         }
       }
     }
-    const request = { id: randomUUID(), to: flags.to, force: !!flags.force, requestedAt: new Date().toISOString() };
+    const request = { id: randomUUID(), to: flags.to, force: !!flags.force, requestedAt: new Date(new SystemClock().now()).toISOString() };
     await setAnnotation(store.objects, 'FailoverGroup', ns, group, ANNOTATIONS.switchover, JSON.stringify(request));
     io.stdout.write(`switchover of ${group} to ${flags.to}${flags.force ? ' (forced: data may be lost)' : ''} requested; the agents act on it and remove the request when done (winha describe group ${group})\n`);
     return EXIT.OK;
