@@ -7,7 +7,7 @@
 import { HOST_DRIVER_OPERATIONS } from '../drivers/types.js';
 import type { Fault, FaultType } from './faults.js';
 
-export type FieldType = 'node' | 'string' | 'service' | 'operation' | 'volume' | 'address' | 'count' | 'integer';
+export type FieldType = 'node' | 'string' | 'service' | 'operation' | 'volume' | 'address' | 'count' | 'integer' | 'boolean';
 
 export interface FaultFieldSpec {
   type: FieldType;
@@ -33,6 +33,11 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
   siteStop: { node: node(), site: req('string', 'IIS site name') },
   siteDelete: { node: node(), site: req('string', 'IIS site name') },
   bindingSteal: { node: node(), site: req('string', 'IIS site whose first binding another site takes') },
+  siteHang: {
+    node: node(),
+    site: req('string', 'IIS site whose worker hangs: IIS says Started, nothing answers (the deep check\'s 9757)'),
+    persistent: opt('boolean', 'the hang survives a site restart (default: a restart clears it)'),
+  },
   ipConflict: { address: req('address', 'the address a foreign host claims'), claimantMac: opt('string', 'MAC of the foreign host') },
   ipConflictClear: { address: req('address', 'the address the foreign host releases') },
   commandFail: {
@@ -79,6 +84,8 @@ function fieldProblem(name: string, spec: FaultFieldSpec, v: unknown): string | 
       return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1_000_000 ? undefined : `${name} must be an integer from 1 to 1000000`;
     case 'integer':
       return Number.isInteger(v) && Math.abs(v as number) <= 1e12 ? undefined : `${name} must be an integer`;
+    case 'boolean':
+      return typeof v === 'boolean' ? undefined : `${name} must be true or false`;
   }
 }
 
