@@ -11,7 +11,8 @@ import { isDriverError } from '../../drivers/errors.js';
 import type { Problem } from '../../validate/problem.js';
 import { InputError, readInputs } from '../../validate/sources.js';
 import { validateInputs } from '../../validate/validate.js';
-import { clusterUnderTest } from '../../sim/cluster-under-test.js';
+import { clusterUnderTest, setClusterUnderTest } from '../../sim/cluster-under-test.js';
+import type { ScenarioTargetFactory } from '../../sim/scenario-target.js';
 import { FAULT_FIELDS, FAULT_TYPES, describeFault, parseFault } from '../../sim/fault-spec.js';
 import { fuzz, type FuzzManifestSet } from '../../sim/fuzz.js';
 import { mirrorStateName } from '../../sim/history.js';
@@ -195,6 +196,19 @@ export async function runSimInspect(flags: { world?: string; output?: string }, 
 
 // ───────────── scenarios ─────────────
 
+/**
+ * The cluster scenarios run on: whatever a test installed, else the real one
+ * (the agents on simulated hosts, src/sim/agent-target.ts), installed here.
+ */
+async function cluster(): Promise<ScenarioTargetFactory> {
+  const installed = clusterUnderTest();
+  if (installed) return installed;
+  const { agentTargetFactory } = await import('../../sim/agent-target.js');
+  const f = agentTargetFactory();
+  setClusterUnderTest(f);
+  return f;
+}
+
 export async function runSimCheck(files: string[], io: CliIO): Promise<number> {
   if (files.length === 0) throw new UsageError('name the scenario files to check');
   let bad = 0;
@@ -227,11 +241,7 @@ export async function runSimRun(files: string[], flags: RunFlags, io: CliIO): Pr
     }
   }
   if (bad) return EXIT.USAGE;
-  const factory = clusterUnderTest();
-  if (!factory) {
-    io.stderr.write(`winha sim run: the scenarios are valid, but this build has no cluster under test to run them on (the agent, issue 5) [sim-target-missing]\n`);
-    return EXIT.FAILED;
-  }
+  const factory = await cluster();
   const seed = seedOf(flags.seed);
   const reports: ScenarioReport[] = [];
   for (const s of scenarios) reports.push(await runScenario(s, factory(), { seed: seed ?? s.seed ?? 1 }));
@@ -266,11 +276,7 @@ export async function runSimFuzz(flags: FuzzFlags, io: CliIO): Promise<number> {
     if (topologyOf(objects).nodes.length > 0) sets.push({ name: basename(f).replace(/\.(ya?ml|json)$/, ''), objects, files: [f] });
   }
   if (sets.length === 0) throw new UsageError('winha sim fuzz: the manifests declare no Cluster');
-  const factory = clusterUnderTest();
-  if (!factory) {
-    io.stderr.write('winha sim fuzz: this build has no cluster under test to run schedules on (the agent, issue 5) [sim-target-missing]\n');
-    return EXIT.FAILED;
-  }
+  const factory = await cluster();
   const result = await fuzz({ runs, seed, sets, target: factory });
   const outDir = resolve(io.cwd, flags.out ?? '.');
   for (const f of result.failures) {
