@@ -18,12 +18,13 @@ import { decide } from './decide.js';
 import type { Action, Decision, DecisionInput, LocalView, MirrorView, NodeHistory, SafetyCheckResult, SwitchoverRequest } from './decision-types.js';
 import { EventRecorder, type EventInput } from './event-recorder.js';
 import { Informer } from './informer.js';
-import { deepCheck, quickCheck, recover, remove, restore } from './kit.js';
+import { deepCheck, quickCheck, recover, remove, restore, UNRESPONSIVE_CODES } from './kit.js';
 import { mergeConditions, updateStatusWith, upsertByName } from './status-writer.js';
 import { WorkQueue } from './work-queue.js';
 import { actSite, planSite } from '../reconcilers/iis-site.js';
 import { ANNOTATIONS, parseSwitchoverRequest, nodesInMaintenance } from './requests.js';
 import { AgentMetrics } from './metrics.js';
+import { clusterNodesStatus, siteStatus, virtualIpStatus, type Ownership } from './resource-status.js';
 
 export interface AgentLogger {
   info(obj: Record<string, unknown>, msg: string): void;
@@ -69,6 +70,9 @@ interface GroupMemory {
   watchdog?: Timer;
   /** We served the group in a steady cycle: a site found down afterwards is a failure, not a start. */
   served?: boolean;
+  /** Fires when the holder's leases would expire (standby side), so the takeover does not wait for a beat. */
+  expiryWake?: Timer;
+  expiryWakeAt?: number;
 }
 
 const KINDS = ['Cluster', 'FailoverGroup', 'VirtualIP', 'Mirror', 'IISSite'] as const;
@@ -127,7 +131,10 @@ export class Agent {
   stop(): void {
     this.running = false;
     this.tick?.cancel();
-    for (const m of this.memory.values()) m.watchdog?.cancel();
+    for (const m of this.memory.values()) {
+      m.watchdog?.cancel();
+      m.expiryWake?.cancel();
+    }
     this.queue.stop();
     for (const i of this.informers.values()) i.stop();
   }
@@ -198,9 +205,34 @@ export class Agent {
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot renew the node lease');
     }
+    if (mine) await this.writeClusterNodes(mine);
     for (const g of this.myGroups()) this.queue.add(g);
     this.metrics.queueDepth.set(this.queue.depth);
     this.schedule(t.retryMs);
+  }
+
+  /**
+   * Cluster `status.nodes[]` from node leases: every agent marks itself Alive; the first live node by name
+   * also writes the others (Alive/Dead), so two observers never flip an entry back and forth.
+   */
+  private async writeClusterNodes(cluster: Cluster): Promise<void> {
+    try {
+      const names = (cluster.spec.nodes ?? []).map((n) => n.name).sort();
+      const states: Record<string, 'Alive' | 'Dead'> = {};
+      for (const n of names) {
+        if (n === this.node) {
+          states[n] = 'Alive';
+          continue;
+        }
+        const nl = await this.store.leases.get(nodeLeaseName(n));
+        states[n] = nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0 ? 'Alive' : 'Dead';
+      }
+      const writer = names.find((n) => states[n] === 'Alive');
+      const mineOnly: Record<string, 'Alive' | 'Dead'> = writer === this.node ? states : { [this.node]: 'Alive' };
+      await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Cluster', cluster.metadata.namespace ?? 'default', cluster.metadata.name, (st) => clusterNodesStatus(st, mineOnly));
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot write the cluster node status');
+    }
   }
 
   // ───────────── one group ─────────────
@@ -265,6 +297,7 @@ export class Agent {
       return;
     }
     const nodes: DecisionInput['nodes'] = {};
+    const nodeLeaseLeft = new Map<string, number>();
     const maintNodes = nodesInMaintenance(cluster);
     for (const n of members) {
       let alive = n === this.node;
@@ -275,6 +308,7 @@ export class Agent {
           // makes a new observer wait a full lease duration), so two agents starting together do not both campaign.
           const grace = !nl && mono - this.startedAt < t.leaseMs;
           alive = grace || (!!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0);
+          if (nl && alive) nodeLeaseLeft.set(n, this.store.leases.remainingMs(nl));
         } catch {
           alive = false;
         }
@@ -282,6 +316,7 @@ export class Agent {
       nodes[n] = { alive, maintenance: maintNodes.has(n) };
     }
     const expired = !lease || lease.holder === '' || this.store.leases.remainingMs(lease) === 0;
+    if (lease && !expired && lease.holder !== this.node) this.armExpiryWake(key, mem, Math.max(this.store.leases.remainingMs(lease), nodeLeaseLeft.get(lease.holder) ?? 0));
     const leaseView: DecisionInput['lease'] = lease
       ? { holder: leaseLostBySelf ? this.node : lease.holder, epoch: lease.epoch, expired, ...(expired && lease.holder ? { expiredAt: now } : {}) }
       : { holder: '', epoch: 0, expired: true };
@@ -323,7 +358,7 @@ export class Agent {
       if (e['deactivationFailed'] === true) h.deactivationFailed = true;
       history[e.name] = h;
     }
-    const mirrorViews = this.mirrorViews(mirrors, local.mirrorLocal);
+    const mirrorViews = this.mirrorViews(mirrors, local.mirrorLocal, (n) => nodes[n]?.alive ?? false);
     const sw = parseSwitchoverRequest(group);
     const clusterMaint = (cluster?.spec?.maintenance ?? false) || annotationOn(cluster, ANNOTATIONS.maintenance);
     const groupMaint = (group.spec.maintenance ?? false) || annotationOn(group, ANNOTATIONS.maintenance);
@@ -382,6 +417,7 @@ export class Agent {
     }
 
     if (storeOk) await this.writeStatus(key, group, decision, input, mirrors, local);
+    if (storeOk) await this.writeResourceStatus(key, decision, input, sites, vips, local);
     this.metrics.leaseHeld.set({ group: key }, mem.heldEpoch !== undefined ? 1 : 0);
     if (outcome.requeue) this.queue.addAfter(key, 0);
   }
@@ -422,12 +458,19 @@ export class Agent {
     }
   }
 
-  private mirrorViews(mirrors: Mirror[], local: Map<string, { role: 'source' | 'target' | 'none'; state: number }>): MirrorView[] {
+  /**
+   * The mirrors as this node sees them. Other nodes' role reports count only while those nodes are alive: a
+   * crashed source's last report is history, not a second source (its DataKeeper turns it into a target when it
+   * boots and can reach the new source, dk-guide §4.2; if it cannot, its agent reports Source again, alive).
+   */
+  private mirrorViews(mirrors: Mirror[], local: Map<string, { role: 'source' | 'target' | 'none'; state: number }>, alive: (node: string) => boolean): MirrorView[] {
     return mirrors.map((m) => {
       const st = (m.status ?? {}) as NonNullable<Mirror['status']> & { targets?: { name: string; state: number }[]; recordedBy?: string };
-      const claimed = (st.nodes ?? []).filter((n) => n.role === 'Source').map((n) => n.name);
+      const reports = (st.nodes ?? []).filter((n) => n.name !== this.node && alive(n.name));
+      const claimed = reports.filter((n) => n.role === 'Source').map((n) => n.name);
+      const prepared = st.source !== undefined ? reports.filter((n) => n.role === 'None').map((n) => n.name).sort() : [];
       const mine = local.get(m.metadata.name);
-      const claimedSources = new Set(claimed.filter((n) => n !== this.node));
+      const claimedSources = new Set(claimed);
       if (mine?.role === 'source') claimedSources.add(this.node);
       const v: MirrorView = {
         name: m.metadata.name,
@@ -439,6 +482,7 @@ export class Agent {
       if (st.sourceEpoch !== undefined) v.sourceEpoch = st.sourceEpoch;
       if (st.recordedBy) v.recordedBy = st.recordedBy;
       if (mine) v.local = { role: mine.role, state: mine.state };
+      if (prepared.length > 0) v.preparedTargets = prepared;
       return v;
     });
   }
@@ -555,8 +599,13 @@ export class Agent {
           }
           case 'removeVip': {
             const v = ctx.vips.find((x) => x.metadata.name === a.vip)!;
+            // C6: say whether the stray address collided with the active node's (duplicate address detection saw it).
+            const duplicate = a.why === 'standbyDrift' && (await this.strayIsDuplicate(a.address, o));
             await this.driver.removeVirtualIp(a.address, o);
-            if (a.why === 'standbyDrift') await this.event(v, 'Warning', 'StandbyAddress', `virtual IP ${a.address} was configured on standby ${this.node}; removed it`, undefined, epoch);
+            if (a.why === 'standbyDrift') {
+              const dup = duplicate ? ` (a duplicate: another node holds ${a.address} on the segment)` : '';
+              await this.event(v, 'Warning', 'StandbyAddress', `virtual IP ${a.address} was configured on standby ${this.node}${dup}; removed it`, undefined, epoch);
+            }
             break;
           }
           case 'disableAutoStart':
@@ -566,7 +615,7 @@ export class Agent {
             const s = ctx.sites.find((x) => x.metadata.name === a.site)!;
             mem.failure = undefined;
             await this.writeOwnHistory(group, (h) => ({ ...h, restarts: [...(h.restarts ?? []), this.clock.now()].slice(-20) }));
-            const r = await recover(this.driver, s, o, (s.spec.serviceStartTimeoutSeconds ?? 60) * 1000);
+            const r = await recover(this.driver, s, o, (s.spec.serviceStartTimeoutSeconds ?? 60) * 1000, UNRESPONSIVE_CODES.has(a.code));
             if (!r.ok) {
               mem.recoveryFailed = { code: r.codes[0] ?? 9606, message: r.message };
               await this.event(s, 'Warning', 'RecoveryFailed', r.message, r.codes[0], epoch);
@@ -590,6 +639,8 @@ export class Agent {
             const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
             try {
               await this.driver.continueMirror(a.volume, o);
+              const losers = ctx.input.mirrors.find((x) => x.name === a.mirror)?.preparedTargets ?? [];
+              await this.event(m, 'Warning', 'SplitBrainResolved', `${this.node} continued the mirror of ${a.volume}: to ${losers.join(', ') || 'its target'}: the changes made there since the split are overwritten (partial resync from ${this.node})`, undefined, epoch);
             } catch (err) {
               await this.event(m, 'Warning', 'MirrorContinueFailed', `could not continue the mirror of ${a.volume}: ${String(err)}`);
             }
@@ -626,6 +677,31 @@ export class Agent {
       });
     }
     return { ok: true, requeue: requeue || decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover') };
+  }
+
+  /**
+   * A standby reconciles the moment the holder's group lease (and its node lease) would expire, not at its next
+   * beat: otherwise a failover waits up to one retryPeriod more than the lease (E5: Ready within lease + 1 s).
+   */
+  private armExpiryWake(key: string, mem: GroupMemory, inMs: number): void {
+    const at = this.clock.monotonic() + inMs + 1;
+    if (mem.expiryWakeAt !== undefined && Math.abs(mem.expiryWakeAt - at) < 50) return;
+    mem.expiryWake?.cancel();
+    mem.expiryWakeAt = at;
+    mem.expiryWake = this.clock.setTimer(inMs + 1, () => {
+      mem.expiryWakeAt = undefined;
+      this.queue.add(key);
+    });
+  }
+
+  /** Whether an address found on this standby is also held elsewhere (DAD says Duplicate, or another MAC answers ARP for it). */
+  private async strayIsDuplicate(address: string, o: CallOptions): Promise<boolean> {
+    try {
+      if ((await this.driver.listAddresses(o)).some((x) => x.address === address && x.addressState === 'Duplicate')) return true;
+      return (await this.driver.probeAddressClaimed(address, { ...o, timeoutMs: 3000 })).claimed;
+    } catch {
+      return false;
+    }
   }
 
   /** Self-fencing must not wait for the next beat: reconcile exactly when renewDeadline has passed without a renewal (design §4). */
@@ -741,6 +817,36 @@ export class Agent {
     }
   }
 
+  /** IISSite and VirtualIP status: this node's observation, and activeNode/Ready from the holder. */
+  private async writeResourceStatus(
+    key: string,
+    decision: Decision,
+    input: DecisionInput,
+    sites: IISSite[],
+    vips: VirtualIP[],
+    local: NonNullable<Awaited<ReturnType<Agent['observeLocal']>>>,
+  ): Promise<void> {
+    const holds = this.mem(key).heldEpoch !== undefined;
+    const own: Ownership = holds
+      ? { kind: 'holder' }
+      : decision.reportsStatus && decision.role !== 'paused' && (input.lease.holder === '' || input.lease.expired)
+        ? { kind: 'reporterWithoutHolder' }
+        : { kind: 'other' };
+    const nowIso = iso(this.clock.now());
+    try {
+      for (const s of sites) {
+        const observed = local.sitesInfo.get(s.spec.siteName.toLowerCase());
+        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'IISSite', s.metadata.namespace ?? 'default', s.metadata.name, (st) => siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso));
+      }
+      for (const v of vips) {
+        const observed = local.addrs.find((a) => a.address === v.spec.address);
+        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'VirtualIP', v.metadata.namespace ?? 'default', v.metadata.name, (st) => virtualIpStatus(st, this.node, v.spec.address, observed, own, nowIso));
+      }
+    } catch (err) {
+      this.log.warn({ group: key, err: String(err) }, 'cannot write site or address status');
+    }
+  }
+
   private async writeStatus(
     key: string,
     group: FailoverGroup,
@@ -759,7 +865,9 @@ export class Agent {
         const next = { ...st };
         // Our own node entry: LifeKeeper state vocabulary.
         const cur = st.nodes?.find((n) => n.name === this.node);
-        const lk = serving ? 'ISP' : holdsNow ? 'ISU' : input.local.activationFailed || input.local.recoveryFailed ? 'OSF' : 'OSU';
+        // OSF: out of service after a failure here (a failed bring-up or recovery, or banned for one); OSU otherwise.
+        const failedHere = !!(input.local.activationFailed || input.local.recoveryFailed) || (input.history[this.node]?.bannedUntil ?? 0) > input.now;
+        const lk = serving ? 'ISP' : holdsNow ? 'ISU' : failedHere ? 'OSF' : 'OSU';
         next.nodes = upsertByName(st.nodes as { name: string }[] | undefined, { ...(cur ?? {}), name: this.node, state: lk } as { name: string }) as typeof st.nodes;
         if (decision.reportsStatus && (holdsNow || input.lease.holder === '' || input.lease.expired)) {
           next.observedGeneration = obj.metadata.generation;
@@ -794,7 +902,9 @@ export class Agent {
           const role = l.role === 'source' ? 'Source' : l.role === 'target' ? 'Target' : 'None';
           const nodesList = upsertByName(st['nodes'] as { name: string }[] | undefined, { name: this.node, role, state: l.state } as { name: string });
           const next: Record<string, unknown> = { ...st, nodes: nodesList };
-          if (l.role === 'source' && holdsNow) {
+          // The recorded source reports its targets even after it released the group (a failed bring-up that
+          // hands back, H9): DataKeeper's source is the authority on them, and without it nobody passes the gate.
+          if (l.role === 'source' && (holdsNow || st['source'] === this.node)) {
             const targets = m.spec.endpoints
               .filter((e) => e.node !== this.node)
               .map((e) => ({ name: e.node, state: l.targets.find((x) => x.address === e.address)?.state ?? 0 }));

@@ -12,7 +12,7 @@
  * after the safety check).
  */
 import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
-import { blockingDeactivation, clockTime, ineligibility, isAlive, membersByPriority, type Ineligibility } from './candidacy.js';
+import { bannedUntil, blockingDeactivation, clockTime, ineligibility, isAlive, membersByPriority, type Ineligibility } from './candidacy.js';
 import { groupMirrorGate, isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
 
 type Ev = Decision['events'][number];
@@ -42,6 +42,7 @@ class DecisionBuilder {
     if (maintenance) {
       return this.result('paused', [], `${g.name} is not managed on ${self}: ${maintenance}; no checks, recoveries or moves until it ends`, input.activeNode ?? '', this.holds());
     }
+    this.reportSplitBrain();
     if (input.leaseLostBySelf) {
       return this.result(
         'fencing',
@@ -64,6 +65,21 @@ class DecisionBuilder {
     if (this.g.maintenance) return `group ${this.g.name} is in maintenance`;
     if (this.input.nodes[this.self]?.maintenance) return `node ${this.self} is in maintenance`;
     return undefined;
+  }
+
+  /** Each node that finds itself one of two sources says so (M4); nothing moves until an operator picks the survivor. */
+  private reportSplitBrain(): void {
+    const sw = this.input.switchover;
+    if (sw?.force) return;
+    for (const m of this.input.mirrors) {
+      if (!isSplitBrain(m) || !m.claimedSources.includes(this.self)) continue;
+      const who = [...new Set(m.claimedSources)].sort().join(' and ');
+      this.events.push({
+        type: 'Warning',
+        reason: 'SplitBrain',
+        message: `mirror ${m.volume}: is source on ${who} (split brain); nothing is moved automatically: choose the survivor with winha switchover ${this.g.name} --to NODE --force (the other side's changes are discarded)`,
+      });
+    }
   }
 
   private holds(): boolean {
@@ -137,12 +153,12 @@ class DecisionBuilder {
       }
     }
 
-    const extra: Action[] = [];
-    if (sw && sw.to === self) {
-      extra.push(...this.splitBrainResolution(sw.force));
+    const resolution = sw && sw.to === self ? this.splitBrainResolution(sw.force) : { actions: [], waitingFor: [] };
+    const decision = this.stayActive(resolution.actions, '');
+    if (resolution.waitingFor.length > 0) {
+      decision.reason += `; split brain: waiting for ${resolution.waitingFor.join(', ')} to give up the source role (PREPARETOBECOMETARGET)`;
     }
-    const decision = this.stayActive(extra, '');
-    if (sw && sw.to === self && decision.actions.length === 0) {
+    if (sw && sw.to === self && decision.actions.length === 0 && resolution.waitingFor.length === 0) {
       decision.actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} is active on ${self} (epoch ${epoch})` });
     }
     return decision;
@@ -176,7 +192,7 @@ class DecisionBuilder {
       const until = input.now + g.failureExpirySeconds * 1000;
       actions.push({ type: 'banSelf', until, code: code ?? 0, reason: why });
     }
-    actions.push(...this.deactivation());
+    actions.push(...this.deactivation(true));
     actions.push({ type: 'releaseLease', epoch: input.lease.epoch, reason: kind });
     const next = this.nextAfter(self, ban);
     const then = next ? `${next} takes over` : `no other node is eligible, so ${g.name} will be Failed (OSF)`;
@@ -257,10 +273,21 @@ class DecisionBuilder {
     }
 
     const expectedEpoch = previous === self ? lease.epoch : lease.epoch + 1;
-    const kind = sw && sw.to === self ? 'Switchover' : previous === '' && input.activeNode === undefined ? 'Start' : 'Failover';
-    const actions: Action[] = [{ type: 'acquireLease', expectedEpoch, reason: kind }, ...this.splitBrainResolution(forced), ...this.activation(expectedEpoch, forced)];
-    if (sw && sw.to === self) actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} switched over to ${self} (epoch ${expectedEpoch})` });
+    const kind = sw && sw.to === self ? 'Switchover' : previous === '' && input.activeNode === undefined ? 'Start' : this.isSwitchback(previous) ? 'Switchback' : 'Failover';
+    const resolution = this.splitBrainResolution(forced, expectedEpoch);
+    const actions: Action[] = [{ type: 'acquireLease', expectedEpoch, reason: kind }, ...resolution.actions, ...this.activation(expectedEpoch, forced)];
+    // A split brain is resolved only once the losers are targets again: the request stays until then.
+    if (sw && sw.to === self && resolution.actions.length === 0 && resolution.waitingFor.length === 0) actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} switched over to ${self} (epoch ${expectedEpoch})` });
     return this.result('candidate', actions, `${self} takes over ${g.name}: ${this.why(previous)}; ${how}${this.mirrorClause()}`, self, true);
+  }
+
+  /** A healthy worse-priority holder released the group to us under Automatic switchback (not a failure). */
+  private isSwitchback(previous: string): boolean {
+    const { input, g, self } = this;
+    const from = input.activeNode;
+    if (g.switchback !== 'Automatic' || previous !== '' || !from || from === self || !isAlive(input, from) || bannedUntil(input, from) !== undefined) return false;
+    const prio = (n: string) => g.nodes.find((x) => x.name === n)?.priority ?? Infinity;
+    return prio(self) < prio(from);
   }
 
   private noCandidate(refused: Ineligibility[]): Decision {
@@ -342,11 +369,14 @@ class DecisionBuilder {
     return out;
   }
 
-  /** Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over). */
-  private deactivation(): Action[] {
+  /**
+   * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
+   * `handOver`: the holder leaves, so a site missing from IIS still gets the kit's remove (it warns 9563 and succeeds, H3).
+   */
+  private deactivation(handOver = false): Action[] {
     const epoch = this.input.lease.epoch;
     const out: Action[] = [];
-    for (const s of this.input.local.sites) if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
+    for (const s of this.input.local.sites) if (s.started || (handOver && !s.exists)) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
     for (const v of this.input.local.vips) if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'deactivate' });
     return out;
   }
@@ -361,17 +391,28 @@ class DecisionBuilder {
     return out;
   }
 
-  /** Split brain, resolved only by a forced switchover naming the survivor (DataKeeper §9 rule 7). */
-  private splitBrainResolution(forced: boolean): Action[] {
-    const out: Action[] = [];
-    if (!forced) return out;
+  /**
+   * Split brain, resolved only by a forced switchover naming this node as the survivor (DataKeeper §9 rule 7,
+   * split-brain FAQ: PREPARETOBECOMETARGET on the loser, then CONTINUEMIRROR on the winner). The survivor
+   * waits while a loser still claims the source role, and continues the mirror once the loser has given it
+   * up (prepared, role None): the continue takes the loser back as target and overwrites its changes.
+   */
+  private splitBrainResolution(forced: boolean, epoch = this.input.lease.epoch): { actions: Action[]; waitingFor: string[] } {
+    const actions: Action[] = [];
+    const waitingFor: string[] = [];
+    if (!forced) return { actions, waitingFor };
     for (const m of this.input.mirrors) {
-      if (isSplitBrain(m) && m.claimedSources.includes(this.self)) {
-        // Wait for the losers to prepare; the executor continues the mirror once they no longer claim source.
-        out.push({ type: 'continueMirror', mirror: m.name, volume: m.volume, epoch: this.input.lease.epoch });
+      if (m.local?.role !== 'source') continue;
+      const losers = m.claimedSources.filter((n) => n !== this.self);
+      if (losers.length > 0) {
+        waitingFor.push(...losers.filter((n) => !waitingFor.includes(n)));
+        continue;
+      }
+      if ((m.preparedTargets ?? []).length > 0) {
+        actions.push({ type: 'continueMirror', mirror: m.name, volume: m.volume, epoch });
       }
     }
-    return out;
+    return { actions, waitingFor };
   }
 
   private nextAfter(leaving: string, _banned: boolean): string | undefined {

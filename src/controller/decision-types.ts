@@ -76,6 +76,8 @@ export interface MirrorView {
   recordedBy?: string;
   /** Nodes whose own latest report says role=source (two or more: split brain). */
   claimedSources: string[];
+  /** Live nodes that gave up the source role of a split brain (PREPARETOBECOMETARGET: their own report says role None) and wait for the survivor's continue. */
+  preparedTargets?: string[];
   /** This node's own view of the volume, when observed. */
   local?: { role: 'source' | 'target' | 'none'; state: number };
 }

@@ -83,8 +83,15 @@ export async function remove(driver: HostDriver, site: IISSite, o: CallOptions, 
   }
 }
 
-/** recover (§6.5, with the explicit site start): service (9607) → instance (9609) → start and verify (9606). */
-export async function recover(driver: HostDriver, site: IISSite, o: CallOptions, serviceTimeoutMs: number): Promise<KitOutcome> {
+/** Deep-probe failures (no HTTP/FTP answer while the site reports Started): recovery restarts the site. */
+export const UNRESPONSIVE_CODES: ReadonlySet<number> = new Set([9757, 9760]);
+
+/**
+ * recover (§6.5, with the explicit site start): service (9607) → instance (9609) → start and verify (9606).
+ * `restart`: the site reports Started but does not answer (9757/9760), so it is stopped first ([S1]'s
+ * "stop, then restart"; starting a Started site would change nothing).
+ */
+export async function recover(driver: HostDriver, site: IISSite, o: CallOptions, serviceTimeoutMs: number, restart = false): Promise<KitOutcome> {
   const name = site.spec.siteName;
   const svc = serviceOf(site);
   try {
@@ -96,7 +103,9 @@ export async function recover(driver: HostDriver, site: IISSite, o: CallOptions,
         return { ok: false, codes: [9607], message: `IIS service ${svc} could not be started while recovering ${name}: ${msg(e)}` };
       }
     }
-    if (!(await findSite(driver, name, o))) return { ok: false, codes: [9609], message: `invalid (null) instance number while recovering ${name}; the site cannot be started` };
+    const info = await findSite(driver, name, o);
+    if (!info) return { ok: false, codes: [9609], message: `invalid (null) instance number while recovering ${name}; the site cannot be started` };
+    if (restart && info.state === 'Started') await driver.stopSite(name, { ...o, kitOperation: 'recover' });
     await driver.startSite(name, { ...o, kitOperation: 'recover' });
     return { ok: true, codes: [], message: `local recovery of ${name} succeeded` };
   } catch (e) {

@@ -21,6 +21,8 @@ export type Fault =
   | { type: 'serviceStop'; node: string; service: ServiceName }
   | { type: 'siteStop'; node: string; site: string }
   | { type: 'siteDelete'; node: string; site: string }
+  /** The site's worker hangs: IIS reports it Started, HTTP gets no answer. A site restart cures it unless `persistent`. */
+  | { type: 'siteHang'; node: string; site: string; persistent?: boolean }
   /** Another site on the host takes the site's first binding (the victim is stopped, the thief started). */
   | { type: 'bindingSteal'; node: string; site: string }
   /** A machine outside the cluster claims the address on the segment. */

@@ -47,6 +47,8 @@ export interface SimSite {
   applicationPool: string;
   serverAutoStart: boolean;
   started: boolean;
+  /** Its worker hangs: IIS says Started but nothing answers (siteHang fault). Cleared by a stop unless persistent. */
+  hung?: 'untilRestart' | 'persistent';
 }
 
 /** WAS must run for W3SVC and FTPSVC (they are hosted by it). */
@@ -281,7 +283,19 @@ export class IisHost {
     const site = this.getSite(name);
     if (!site) return undefined;
     site.started = false;
+    if (site.hung === 'untilRestart') delete site.hung;
     return this.siteInfo(site);
+  }
+
+  /** The site's application stops answering while IIS keeps reporting it Started. */
+  hangSite(name: string, persistent: boolean): void {
+    const site = this.getSite(name);
+    if (site) site.hung = persistent ? 'persistent' : 'untilRestart';
+  }
+
+  /** Started sites that answer requests (not hung). */
+  answeringSites(): SimSite[] {
+    return this.startedSites().filter((s) => !s.hung);
   }
 
   setServerAutoStart(name: string, value: boolean): SiteInfo {

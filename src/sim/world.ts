@@ -238,6 +238,7 @@ export class World implements WorldHandler {
       case 'serviceStop': this.host(f.node).iis.killService(f.service); return {};
       case 'siteStop': this.host(f.node).iis.stopSite(f.site); return {};
       case 'siteDelete': this.host(f.node).iis.deleteSite(f.site); return {};
+      case 'siteHang': this.host(f.node).iis.hangSite(f.site, f.persistent ?? false); return {};
       case 'bindingSteal': this.stealBinding(f.node, f.site); return {};
       case 'ipConflict': this.segment.claimForeign(f.address, f.claimantMac ?? '02-00-5E-10-00-01'); return {};
       case 'ipConflictClear':
@@ -344,7 +345,7 @@ export class World implements WorldHandler {
   private probeHttp(p: WorldOps['probe.http']['req']['probe']): HttpProbeResult {
     const who = this.answerer(p.address);
     const protocol = p.tls ? 'https' : 'http';
-    const listening = who?.host?.iis.startedSites().filter((s) =>
+    const listening = who?.host?.iis.answeringSites().filter((s) =>
       s.bindings.some((b) => b.protocol === protocol && b.port === p.port && (b.address === p.address || b.address === '*')),
     ) ?? [];
     if (listening.length === 0) {

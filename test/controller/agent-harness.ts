@@ -6,7 +6,8 @@
 import { VirtualClock } from '../../src/lib/clock.js';
 import { SeededRandom } from '../../src/lib/random.js';
 import { World, type SimHostConfig } from '../../src/sim/world.js';
-import { LocalWorldApi, callWorld } from '../../src/sim/world-api.js';
+import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest, type WorldResponse } from '../../src/sim/world-api.js';
+import type { SiteDefinition } from '../../src/drivers/types.js';
 import { SimHostDriver } from '../../src/drivers/sim/sim-host-driver.js';
 import type { Fault } from '../../src/sim/faults.js';
 import { openMemoryStore, type MemoryStore } from '../../src/store/memory.js';
@@ -28,6 +29,31 @@ export interface HarnessOptions {
   management?: 'Managed' | 'Adopted';
   worldTiming?: Record<string, number>;
   seed?: number;
+  /** Extra FailoverGroup spec fields (desiredState, autoFailover, failurePolicy, ...). */
+  group?: Record<string, unknown>;
+  /** Extra IISSite spec fields (checks, localRecovery, ...). */
+  site?: Record<string, unknown>;
+  /** Sites configured on a host before the agents start (Adopted management, foreign sites). */
+  hostSites?: Record<string, SiteDefinition[]>;
+}
+
+/** The site as the manifests define it, for pre-configuring hosts (Adopted sites). */
+export const WEBSITE1: SiteDefinition = {
+  name: 'website1',
+  bindings: [{ protocol: 'http', address: VIP, port: 80, hostHeader: 'www.example.com' }],
+  physicalPath: 'E:\\sites\\website1',
+  applicationPool: 'website1',
+  serverAutoStart: false,
+};
+
+/** A world API whose calls a test may intercept (to model a third party acting at a precise moment). */
+class InterceptableWorldApi implements WorldApi {
+  before: ((r: WorldRequest) => Promise<void> | void) | undefined;
+  constructor(private readonly inner: WorldApi) {}
+  async call(r: WorldRequest): Promise<WorldResponse> {
+    if (this.before) await this.before(r);
+    return this.inner.call(r);
+  }
 }
 
 /** A store connection that can be cut from the store (storePartition). */
@@ -82,11 +108,11 @@ export function manifests(o: HarnessOptions = {}): Record<string, unknown>[] {
   const prios = o.priorities ?? [1, 10, 20].slice(0, n);
   const objs: Record<string, unknown>[] = [
     { apiVersion: 'winha.io/v1alpha1', kind: 'Cluster', metadata: { name: 'c1', namespace: 'default' }, spec: { nodes: names.map((x, i) => ({ name: x, address: `10.0.0.1${i + 1}` })), ...(o.timing ? { timing: o.timing } : {}) } },
-    { apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: 'web', namespace: 'default' }, spec: { nodes: names.map((x, i) => ({ name: x, priority: prios[i] })), ...(o.switchback ? { switchback: o.switchback } : {}) } },
+    { apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: 'web', namespace: 'default' }, spec: { nodes: names.map((x, i) => ({ name: x, priority: prios[i] })), ...(o.switchback ? { switchback: o.switchback } : {}), ...(o.group ?? {}) } },
     { apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: 'web-vip', namespace: 'default' }, spec: { group: 'web', address: VIP, prefixLength: 24 } },
     {
       apiVersion: 'winha.io/v1alpha1', kind: 'IISSite', metadata: { name: 'website1', namespace: 'default' },
-      spec: { group: 'web', siteName: 'website1', bindings: [{ protocol: 'http', address: VIP, port: 80, hostHeader: 'www.example.com' }], physicalPath: 'E:\\sites\\website1', ...(o.management ? { management: o.management } : {}) },
+      spec: { group: 'web', siteName: 'website1', bindings: [{ protocol: 'http', address: VIP, port: 80, hostHeader: 'www.example.com' }], physicalPath: 'E:\\sites\\website1', ...(o.management ? { management: o.management } : {}), ...(o.site ?? {}) },
     },
   ];
   if (o.mirror !== false && n === 2) {
@@ -106,9 +132,10 @@ export async function harness(o: HarnessOptions = {}) {
       { alias: 'Replication', mac: `00-15-5D-00-01-0${i + 1}`, addresses: [{ address: `172.16.0.1${i + 1}`, prefixLength: 24 }] },
     ],
     volumes: [{ letter: 'E', totalBlocks: 2048, usedBlocks: 512 }],
+    ...(o.hostSites?.[x] ? { sites: o.hostSites[x] } : {}),
   }));
   const world = new World(clock, new SeededRandom(o.seed ?? 7), { hosts, ...(o.worldTiming ? { timing: o.worldTiming } : {}) });
-  const api = new LocalWorldApi(world);
+  const api = new InterceptableWorldApi(new LocalWorldApi(world));
   const storeName = `agent-test-${++storeSeq}`;
   const admin = openMemoryStore(storeName, { clock });
   for (const m of manifests(o)) await admin.create(withDefaults(m) as never);
@@ -166,7 +193,48 @@ export async function harness(o: HarnessOptions = {}) {
   const cutStore = (node: string, cut: boolean) => {
     conns.get(node)!.cut = cut;
   };
-  return { clock, world, api, admin, agents, startAgent, fault, inspect, group, events, run, until, serving, stopAll, cutStore, logs };
+  /** Read-modify-write of a stored object (an operator's `winha apply` or CLI command). */
+  const patch = async (kind: string, name: string, f: (o: StoredObject & Record<string, any>) => StoredObject) => {
+    for (let i = 0; i < 5; i++) {
+      const cur = (await admin.get(kind, 'default', name)) as StoredObject & Record<string, any>;
+      try {
+        return await admin.update(f(structuredClone(cur)));
+      } catch (err) {
+        if (i === 4) throw err;
+      }
+    }
+    throw new Error('unreachable');
+  };
+  /** What `winha switchover web --to NODE [--force]` writes. */
+  const switchover = (to: string, force = false, id = `req-${to}-${force}`) =>
+    patch('FailoverGroup', 'web', (g) => ({ ...g, metadata: { ...g.metadata, annotations: { ...(g.metadata.annotations ?? {}), 'winha.io/switchover': JSON.stringify({ id, to, force }) } } }));
+  const annotate = (kind: string, name: string, key: string, value: string | undefined) =>
+    patch(kind, name, (o) => {
+      const ann = { ...(o.metadata.annotations ?? {}) };
+      if (value === undefined) delete ann[key];
+      else ann[key] = value;
+      return { ...o, metadata: { ...o.metadata, annotations: ann } };
+    });
+  const sitesOn = async (node: string) => (await callWorld(api, 'site.list', { host: node })) as { name: string; state: string; serverAutoStart: boolean; bindings: { protocol: string; address: string; port: number; hostHeader: string }[] }[];
+  const mirror = async () => (await admin.get('Mirror', 'default', 'web-data')) as StoredObject & { status?: Record<string, any> };
+  const reasons = async (node?: string) => (await events()).filter((e) => node === undefined || e['node'] === node).map((e) => e['reason'] as string);
+  const hasEvent = async (f: (e: Record<string, any>) => boolean) => (await events()).some(f);
+  return { clock, world, api, admin, agents, startAgent, fault, inspect, group, events, run, until, serving, stopAll, cutStore, logs, patch, switchover, annotate, sitesOn, mirror, reasons, hasEvent };
+}
+
+export type Harness = Awaited<ReturnType<typeof harness>>;
+
+/** Wait until `node` is the group's active node and the group is Ready. */
+export function ready(h: Harness, node: string, maxMs = 120_000): Promise<number> {
+  return h.until(async () => {
+    const g = await h.group();
+    return g.status?.['activeNode'] === node && cond(g, 'Ready')?.['status'] === 'True';
+  }, maxMs);
+}
+
+/** Wait until the group reports MirrorInSync=True. */
+export function mirroring(h: Harness, maxMs = 300_000): Promise<number> {
+  return h.until(async () => cond(await h.group(), 'MirrorInSync')?.['status'] === 'True', maxMs);
 }
 
 export function cond(g: { status?: Record<string, any> }, type: string): Record<string, any> | undefined {

@@ -180,8 +180,20 @@ add('m4-force-loser-prepares', ['M4'], 'winha switchover --to node2 --force: nod
   i.lease = { holder: 'node2', epoch: 2, expired: false }; i.activeNode = 'node2'; i.local = idleLocal(); i.switchover = { id: 'r2', to: 'node2', force: true };
   i.mirrors = [mirror({ source: 'node2', recordedBy: 'node2', targets: { node1: 4 }, claimedSources: ['node1', 'node2'], local: { role: 'source', state: 4 } })];
 });
-add('m4-force-survivor-continues', ['M4'], 'the survivor node2 continues the mirror', 'node2', (i) => {
+add('m4-force-survivor-waits-for-loser', ['M4'], 'the survivor node2 waits while node1 still claims the source role (no continue, the request stays)', 'node2', (i) => {
   i.lease = { holder: 'node2', epoch: 2, expired: false }; i.activeNode = 'node2'; i.local = activeLocal(); i.switchover = { id: 'r2', to: 'node2', force: true };
+  i.mirrors = [mirror({ source: 'node2', recordedBy: 'node2', targets: { node1: 4 }, claimedSources: ['node1', 'node2'], local: { role: 'source', state: 4 } })];
+});
+add('m4-force-survivor-continues', ['M4'], 'node1 gave up its source role (PREPARETOBECOMETARGET): the survivor node2 continues the mirror', 'node2', (i) => {
+  i.lease = { holder: 'node2', epoch: 2, expired: false }; i.activeNode = 'node2'; i.local = activeLocal(); i.switchover = { id: 'r2', to: 'node2', force: true };
+  i.mirrors = [mirror({ source: 'node2', recordedBy: 'node2', targets: { node1: 4 }, claimedSources: ['node2'], preparedTargets: ['node1'], local: { role: 'source', state: 4 } })];
+});
+add('m4-force-survivor-done', ['M4'], 'node1 is target again: the split brain is resolved and the request completes', 'node2', (i) => {
+  i.lease = { holder: 'node2', epoch: 2, expired: false }; i.activeNode = 'node2'; i.local = activeLocal(); i.switchover = { id: 'r2', to: 'node2', force: true };
+  i.mirrors = [mirror({ source: 'node2', recordedBy: 'node2', targets: { node1: 2 }, claimedSources: ['node2'], local: { role: 'source', state: 2 } })];
+});
+add('m4-force-survivor-takes-over', ['M4'], 'winha switchover --to node1 --force while node2 holds: node1 takes the lease but keeps the request until node2 has prepared', 'node1', (i) => {
+  i.lease = { holder: '', epoch: 2, expired: true }; i.activeNode = 'node2'; i.local = idleLocal(); i.switchover = { id: 'r3', to: 'node1', force: true };
   i.mirrors = [mirror({ source: 'node2', recordedBy: 'node2', targets: { node1: 4 }, claimedSources: ['node1', 'node2'], local: { role: 'source', state: 4 } })];
 });
 add('m5-node1-back-intelligent-stays', ['M5'], 'node1 returns as target, Mirroring; Intelligent: web stays on node2', 'node2', (i) => {

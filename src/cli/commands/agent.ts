@@ -39,8 +39,15 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
         res.writeHead(404).end();
       })();
     });
-    server.listen(Number(port), host);
-    logger.info({ listen: flags.listen }, 'serving /healthz /readyz /metrics');
+    const srv = server;
+    // Port 0 picks a free port: log the address actually bound, so a supervisor (or a test) can find it.
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(Number(port), host, () => resolve());
+    });
+    const bound = srv.address();
+    const where = bound && typeof bound === 'object' ? `${bound.address}:${bound.port}` : flags.listen;
+    logger.info({ listen: where }, `serving /healthz /readyz /metrics on ${where}`);
   }
   logger.info({ store: store.url, driver: flags.driver ?? 'sim' }, `agent for ${flags.node} started`);
   await new Promise<void>((resolve) => {
