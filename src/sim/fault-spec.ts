@@ -7,7 +7,7 @@
 import { HOST_DRIVER_OPERATIONS } from '../drivers/types.js';
 import type { Fault, FaultType } from './faults.js';
 
-export type FieldType = 'node' | 'string' | 'service' | 'operation' | 'volume' | 'address' | 'count' | 'integer';
+export type FieldType = 'node' | 'string' | 'service' | 'operation' | 'volume' | 'address' | 'count' | 'integer' | 'boolean';
 
 export interface FaultFieldSpec {
   type: FieldType;
@@ -32,6 +32,7 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
   serviceStop: { node: node(), service: req('service', 'W3SVC, WAS, FTPSVC or SMTPSVC') },
   siteStop: { node: node(), site: req('string', 'IIS site name') },
   siteDelete: { node: node(), site: req('string', 'IIS site name') },
+  siteHang: { node: node(), site: req('string', 'IIS site whose worker hangs: Started, but nothing answers'), persistent: opt('boolean', 'a stop does not clear it (default false)') },
   bindingSteal: { node: node(), site: req('string', 'IIS site whose first binding another site takes') },
   ipConflict: { address: req('address', 'the address a foreign host claims'), claimantMac: opt('string', 'MAC of the foreign host') },
   ipConflictClear: { address: req('address', 'the address the foreign host releases') },
@@ -79,6 +80,8 @@ function fieldProblem(name: string, spec: FaultFieldSpec, v: unknown): string | 
       return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1_000_000 ? undefined : `${name} must be an integer from 1 to 1000000`;
     case 'integer':
       return Number.isInteger(v) && Math.abs(v as number) <= 1e12 ? undefined : `${name} must be an integer`;
+    case 'boolean':
+      return typeof v === 'boolean' ? undefined : `${name} must be true or false`;
   }
 }
 
