@@ -16,6 +16,7 @@ import type { ScenarioTargetFactory } from '../../sim/scenario-target.js';
 import { FAULT_FIELDS, FAULT_TYPES, describeFault, parseFault } from '../../sim/fault-spec.js';
 import { fuzz, type FuzzManifestSet } from '../../sim/fuzz.js';
 import { mirrorStateName } from '../../sim/history.js';
+import { parseDuration } from '../../sim/duration.js';
 import { RemoteWorldApi } from '../../sim/remote-world-api.js';
 import { parseScenarioFile } from '../../sim/scenario-parser.js';
 import { formatReportJson, formatReportText } from '../../sim/scenario-report.js';
@@ -72,6 +73,7 @@ async function loadManifests(paths: readonly string[], recursive: boolean, io: C
 
 export interface WorldFlags {
   listen?: string;
+  switchoverUnreachable?: string;
   seed?: string;
   filename?: string[];
   recursive?: boolean;
@@ -86,7 +88,13 @@ export async function runSimWorld(flags: WorldFlags, io: CliIO, until?: Promise<
   if (!objects) return EXIT.USAGE;
   const topology = topologyOf(objects);
   if (topology.nodes.length === 0) throw new UsageError('winha sim world: the manifests declare no Cluster node, so the world would have no host');
-  const world = worldFromManifests(objects, new SystemClock(), new SeededRandom(seed));
+  let timing: { switchoverUnreachableMs: number } | undefined;
+  if (flags.switchoverUnreachable !== undefined) {
+    const ms = parseDuration(flags.switchoverUnreachable);
+    if (ms === undefined) throw new UsageError(`--switchover-unreachable must be a duration such as 35s or 500ms, not ${JSON.stringify(flags.switchoverUnreachable)}`);
+    timing = { switchoverUnreachableMs: ms };
+  }
+  const world = worldFromManifests(objects, new SystemClock(), new SeededRandom(seed), timing ? { timing } : {});
   let server;
   try {
     server = await startWorldServer(world, address, topology.nodes.map((n) => n.name));
