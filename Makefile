@@ -26,6 +26,9 @@ bench: build
 	node dist/bench/validate.js
 	node dist/bench/apply.js
 	node dist/bench/store.js
+	node dist/bench/failover.js
+	node dist/bench/scale.js
+	-node bin/winha.js sim fuzz --runs 1000 --seed 1 --out .fuzz-failures -o json
 
 lint: build
 	node dist/scripts/gen-crds.js --check

@@ -36,7 +36,7 @@ import { performManualAction } from './manual-actions.js';
 import type { ManualAction, OperatorAction } from './scenario-model.js';
 import type { CommandResult, EventObservation, GroupObservation, Observation, ScenarioTarget, TargetSetup } from './scenario-target.js';
 import { topologyOf, type Topology } from './topology.js';
-import { LocalWorldApi, callWorld } from './world-api.js';
+import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest } from './world-api.js';
 import { worldFromManifests } from './world-from-manifests.js';
 import type { World } from './world.js';
 
@@ -60,6 +60,10 @@ class SkewedClock implements Clock {
 export interface AgentTargetOptions {
   /** Start of virtual time (default 2026-01-01T12:00:00Z). */
   startMs?: number;
+  /** Run on this clock instead of a fresh VirtualClock (benchmarks run the same cluster in real time). */
+  clock?: Clock;
+  /** Sees every request a node's driver makes to the world (benchmarks time actions). */
+  onWorldCall?: (node: string, request: WorldRequest) => void;
   /** Every agent's log lines, prefixed with the node (default: the last 400 are kept in `logs`). */
   logger?: (node: string) => AgentLogger;
 }
@@ -67,7 +71,7 @@ export interface AgentTargetOptions {
 type Obj = Record<string, unknown>;
 
 export class AgentTarget implements ScenarioTarget {
-  readonly clock: VirtualClock;
+  readonly clock: Clock;
   world!: World;
   private api!: LocalWorldApi;
   /** The operator's connection (never cut). */
@@ -88,7 +92,7 @@ export class AgentTarget implements ScenarioTarget {
   readonly logs: string[] = [];
 
   constructor(private readonly options: AgentTargetOptions = {}) {
-    this.clock = new VirtualClock(options.startMs ?? Date.UTC(2026, 0, 1, 12, 0, 0));
+    this.clock = options.clock ?? new VirtualClock(options.startMs ?? Date.UTC(2026, 0, 1, 12, 0, 0));
   }
 
   async start(setup: TargetSetup): Promise<void> {
@@ -117,7 +121,9 @@ export class AgentTarget implements ScenarioTarget {
     const n = ++this.starts;
     const conn = new CuttableStore(this.admin.connect({ clock, random: new SeededRandom((this.seed + n * 0x2545f491) >>> 0) }), this.cut.has(node));
     this.conns.set(node, conn);
-    const agent = new Agent({ node, store: conn, driver: createDriver({ world: this.api, node }, { clock }), clock, logger: this.logger(node) });
+    const hook = this.options.onWorldCall;
+    const api: WorldApi = hook ? { call: (r) => { hook(node, r); return this.api.call(r); } } : this.api;
+    const agent = new Agent({ node, store: conn, driver: createDriver({ world: api, node }, { clock }), clock, logger: this.logger(node) });
     this.agents.set(node, agent);
     agent.start();
   }
@@ -136,7 +142,8 @@ export class AgentTarget implements ScenarioTarget {
   }
 
   async advance(ms: number): Promise<void> {
-    await this.clock.advance(ms);
+    if (this.clock instanceof VirtualClock) await this.clock.advance(ms);
+    else await this.clock.sleep(ms);
   }
 
   async observe(): Promise<Observation> {
@@ -258,7 +265,7 @@ export class AgentTarget implements ScenarioTarget {
 
   async stop(): Promise<void> {
     for (const node of [...this.agents.keys()]) this.stopAgent(node);
-    await this.clock.advance(0);
+    await this.advance(0);
     await this.admin?.close();
   }
 }

@@ -208,12 +208,12 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     if (nodes.length < 2) throw new DemoError('the demo needs a Cluster with two nodes');
     const demoManifest = join(dir, 'cluster.yaml');
     writeFileSync(demoManifest, objects.map((o) => stringify(o)).join('---\n'));
-    const unreachable = flags.fast ? '2s' : '35s';
+    const unreachable = flags.fast ? '2s' : '5s';
 
     out('WinHA demo: two simulated Windows nodes serving IIS sites, one process per agent, real time.');
     out(`  manifests  ${manifestPath} (lease ${DEMO_TIMING.leaseDurationSeconds} s / renew ${DEMO_TIMING.renewDeadlineSeconds} s / retry ${DEMO_TIMING.retryPeriodSeconds} s for the demo; production default 15/10/2)`);
     out(`  store      ${storeUrl} (the embedded file store: no server)`);
-    out(`  DataKeeper switchover with the source unreachable: ${unreachable}${flags.fast ? ' (--fast; real DataKeeper: 30–40 s)' : ' (as real DataKeeper: 30–40 s)'}`);
+    out(`  DataKeeper's switchover of a volume whose source is unreachable: ${unreachable} here; real DataKeeper first tries the source for 30–40 s (dk-guide §4.2), shortened so the story fits`);
     out('');
 
     // 1. The world and the agents.

@@ -262,6 +262,7 @@ export interface FuzzFlags {
   seed?: string;
   filename?: string[];
   out?: string;
+  output?: string;
 }
 
 export async function runSimFuzz(flags: FuzzFlags, io: CliIO): Promise<number> {
@@ -285,15 +286,22 @@ export async function runSimFuzz(flags: FuzzFlags, io: CliIO): Promise<number> {
   }
   if (sets.length === 0) throw new UsageError('winha sim fuzz: the manifests declare no Cluster');
   const factory = await cluster();
+  const wall = new SystemClock();
+  const began = wall.monotonic();
   const result = await fuzz({ runs, seed, sets, target: factory });
+  const wallSeconds = (wall.monotonic() - began) / 1000;
+  const written: { seed: number; set: string; invariants: string[]; file: string }[] = [];
   const outDir = resolve(io.cwd, flags.out ?? '.');
   for (const f of result.failures) {
     await mkdir(outDir, { recursive: true });
     const path = join(outDir, `${f.minimal.name}.yaml`);
     const violations = f.minimalReport.violations.map((v) => `${v.invariant}: ${v.message}`).join('\n');
     await writeFile(path, scenarioYaml(f.minimal, path, `Minimal reproduction written by winha sim fuzz (run seed ${f.seed}, set ${f.set}).\nReplay: winha sim run ${path}\n${violations}`));
-    io.stdout.write(`FAILED run seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => v.invariant).join(', ') || 'a step failed'}; minimal reproduction: ${path}\n`);
+    written.push({ seed: f.seed, set: f.set, invariants: f.report.violations.map((v) => v.invariant), file: path });
+    if (flags.output !== 'json') io.stdout.write(`FAILED run seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => v.invariant).join(', ') || 'a step failed'}; minimal reproduction: ${path}\n`);
   }
-  io.stdout.write(`${result.runs} runs from seed ${seed}: ${result.failures.length} failed\n`);
+  if (flags.output === 'json') {
+    io.stdout.write(`${JSON.stringify({ bench: 'fuzz', runs: result.runs, seed, failed: result.failures.length, wallSeconds: Math.round(wallSeconds * 10) / 10, failures: written }, null, 2)}\n`);
+  } else io.stdout.write(`${result.runs} runs from seed ${seed}: ${result.failures.length} failed (${wallSeconds.toFixed(1)} s)\n`);
   return result.failures.length === 0 ? EXIT.OK : EXIT.FAILED;
 }
