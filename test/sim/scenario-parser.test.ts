@@ -31,7 +31,7 @@ test('the scenario timing is applied to every Cluster; steps keep their place', 
   const cluster = r.scenario!.objects.find((o) => o['kind'] === 'Cluster') as { spec: { timing: unknown } };
   assert.deepEqual(cluster.spec.timing, { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 });
   const crash = r.scenario!.steps.find((s) => s.type === 'fault' && s.fault.type === 'nodeCrash')!;
-  assert.deepEqual(crash.place, { file: join(SCENARIOS, 'm1-crash-while-mirroring.yaml'), line: 13, column: 7 });
+  assert.deepEqual(crash.place, { file: join(SCENARIOS, 'm1-crash-while-mirroring.yaml'), line: 15, column: 7 });
   assert.deepEqual(r.scenario!.invariants, ['singleActive', 'noUnsafePromotion', 'noLostWrites', 'converges']);
 });
 

@@ -100,12 +100,23 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
       /* best effort */
     }
   };
+  /** Kill every child and wait (at most 5 s) until each has really exited. */
+  const stopAll = async () => {
+    if (keepRunning) return;
+    const exits = children
+      .filter((c) => c.proc.exitCode === null && c.proc.signalCode === null)
+      .map((c) => new Promise<void>((done) => c.proc.once('exit', () => done())));
+    killAll();
+    let timer: ReturnType<SystemClock['setTimer']> | undefined;
+    await Promise.race([Promise.all(exits), new Promise<void>((done) => { timer = clock.setTimer(5_000, done); })]);
+    timer?.cancel();
+    cleanup();
+  };
   const onExit = () => cleanup();
   const onSignal = (sig: NodeJS.Signals) => {
     io.stderr.write(`\nwinha demo: ${sig}: stopping the world server and the agents\n`);
     keepRunning = false;
-    cleanup();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    void stopAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   };
   process.on('exit', onExit);
   process.once('SIGINT', onSignal);
@@ -344,7 +355,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     tableTimer?.cancel();
     world?.close();
     await store?.close().catch(() => undefined);
-    cleanup();
+    await stopAll();
     process.removeListener('exit', onExit);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
