@@ -46,6 +46,7 @@ export interface ClusterOptions {
   timing?: typeof LEASE_15;
   logger?: AgentTargetOptions['logger'];
   onWorldCall?: AgentTargetOptions['onWorldCall'];
+  workers?: number;
 }
 
 export async function startCluster(groups: number, sitesPerGroup: number, opts: ClusterOptions = {}): Promise<AgentTarget> {
@@ -54,6 +55,7 @@ export async function startCluster(groups: number, sitesPerGroup: number, opts: 
     ...(opts.clock ? { clock: opts.clock } : {}),
     logger: opts.logger ?? silent,
     ...(opts.onWorldCall ? { onWorldCall: opts.onWorldCall } : {}),
+    ...(opts.workers ? { workers: opts.workers } : {}),
   });
   await t.start({ objects: manifests(groups, sitesPerGroup, opts.timing), seed: opts.seed ?? 1 });
   return t;

@@ -62,6 +62,8 @@ export interface AgentTargetOptions {
   startMs?: number;
   /** Run on this clock instead of a fresh VirtualClock (benchmarks run the same cluster in real time). */
   clock?: Clock;
+  /** Groups each agent reconciles at once (AgentOptions.workers; default the agent's own). */
+  workers?: number;
   /** Sees every request a node's driver makes to the world (benchmarks time actions). */
   onWorldCall?: (node: string, request: WorldRequest) => void;
   /** Every agent's log lines, prefixed with the node (default: the last 400 are kept in `logs`). */
@@ -123,7 +125,7 @@ export class AgentTarget implements ScenarioTarget {
     this.conns.set(node, conn);
     const hook = this.options.onWorldCall;
     const api: WorldApi = hook ? { call: (r) => { hook(node, r); return this.api.call(r); } } : this.api;
-    const agent = new Agent({ node, store: conn, driver: createDriver({ world: api, node }, { clock }), clock, logger: this.logger(node) });
+    const agent = new Agent({ node, store: conn, driver: createDriver({ world: api, node }, { clock }), clock, logger: this.logger(node), ...(this.options.workers ? { workers: this.options.workers } : {}) });
     this.agents.set(node, agent);
     agent.start();
   }
