@@ -27,7 +27,7 @@ bench: build
 	node dist/bench/apply.js
 	node dist/bench/store.js
 	node dist/bench/failover.js
-	node dist/bench/scale.js
+	node --expose-gc dist/bench/scale.js
 	-node bin/winha.js sim fuzz --runs 1000 --seed 1 --out .fuzz-failures -o json
 
 lint: build

@@ -15,6 +15,7 @@ export interface AgentFlags extends StoreFlags {
   node?: string;
   driver?: string;
   listen?: string;
+  workers?: string;
 }
 
 export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
@@ -35,7 +36,9 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     }
   } else if (spec === 'sim' || spec === 'windows') driver = await createDriver(spec, flags.node, clock, store);
   else throw new UsageError(`unknown driver ${JSON.stringify(spec)}: use sim, sim://HOST:PORT/NODE or windows`);
-  const agent = new Agent({ node: flags.node, store, driver, clock, logger });
+  const workers = flags.workers === undefined ? undefined : Number(flags.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256)) throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
+  const agent = new Agent({ node: flags.node, store, driver, clock, logger, ...(workers ? { workers } : {}) });
   agent.start();
   let server: http.Server | undefined;
   if (flags.listen) {
