@@ -12,10 +12,12 @@ build: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
 	node dist/scripts/gen-validators.js
 
-# The main job. Until the live demo exists: validate and print the examples.
+# The main job: validate the examples, then the live demo (winha demo): a world server, one agent
+# process per node, the embedded store; converge, crash the active node, fail over, bring it back,
+# switch back. Under 90 s; `node bin/winha.js demo --keep` leaves the cluster running.
 run: build
 	node bin/winha.js validate -R manifests/examples
-	@echo; echo "JSON report (the contract CI tools read):"; node bin/winha.js validate -R manifests/examples -o json
+	node bin/winha.js demo
 
 test: build k8s-harness
 	./scripts/test.sh
@@ -30,6 +32,9 @@ bench: build
 	node dist/bench/validate.js
 	node dist/bench/apply.js
 	node dist/bench/store.js
+	node dist/bench/failover.js
+	node --expose-gc dist/bench/scale.js
+	-node bin/winha.js sim fuzz --runs 1000 --seed 1 --out .fuzz-failures -o json
 
 lint: build
 	node dist/scripts/gen-crds.js --check

@@ -14,6 +14,7 @@ const getCmd = () => import('./commands/get.js');
 const operateCmd = () => import('./commands/operate.js');
 const agentCmd = () => import('./commands/agent.js');
 const simCmd = () => import('./commands/sim.js');
+const demoCmd = () => import('./commands/demo.js');
 
 /** Collect repeated -f values. */
 function collect(value: string, previous: string[] = []): string[] {
@@ -140,8 +141,9 @@ Exit codes:
       .command('agent')
       .description('Run the node agent: elect, activate, check and recover the groups of this node.')
       .requiredOption('--node <name>', 'this node\'s name, as in the Cluster')
-      .addOption(new Option('--driver <kind>', 'host driver').choices(['sim', 'windows']).default('sim'))
+      .option('--driver <kind>', 'host driver: sim (a host in this process), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows', 'sim')
       .option('--listen <addr>', 'serve /healthz, /readyz and /metrics on [HOST:]PORT')
+      .option('--workers <n>', 'groups reconciled at once (default 1)')
   )
     .action(async (flags) => setCode(await (await agentCmd()).runAgent(flags, io)));
 
@@ -177,6 +179,14 @@ Exit codes:
   )
     .action(async (mode: string, flags) => setCode(await (await operateCmd()).runMaintenance(mode, flags, io)));
 
+  program
+    .command('demo')
+    .description('The whole story in real time, nothing to install: a world server, one agent process per node, the embedded store; converge, crash the active node, fail over, bring it back, switch back (what make run runs).')
+    .option('--keep', 'leave the cluster running at the end and print the commands to explore it')
+    .option('--fast', "DataKeeper's unreachable-source switchover 2 s instead of the demo's 5 s (real DataKeeper: 30–40 s); for tests")
+    .option('-f, --filename <path>', 'manifests of a two-node cluster (default manifests/examples/two-node-web.yaml)')
+    .action(async (flags) => setCode(await (await demoCmd()).runDemo(flags, io)));
+
   const sim = program.command('sim').description('Simulated clusters: serve a world, inject faults, inspect, run and fuzz scenarios (design §5).');
   sim
     .command('world')
@@ -185,6 +195,7 @@ Exit codes:
     .option('--seed <n>', 'seed of the world\'s randomness')
     .requiredOption('-f, --filename <path>', 'manifests: Cluster nodes become hosts, Mirrors become volumes (repeatable)', collect, [])
     .option('-R, --recursive', 'descend into directories')
+    .option('--switchover-unreachable <duration>', "DataKeeper's switchover when the source does not answer (default 35s, as real DataKeeper's 30–40 s)")
     .action(async (flags) => setCode(await (await simCmd()).runSimWorld(flags, io)));
   sim
     .command('fault')
@@ -230,6 +241,7 @@ Exit codes:
     .option('--seed <n>', 'first seed (run i uses seed+i)')
     .option('-f, --filename <path>', 'manifests (default manifests/examples; one set per file)', collect, [])
     .option('--out <dir>', 'where to write reproductions', '.')
+    .option('-o, --output <format>', 'text or json (a summary with the wall time, for benchmarks)', 'text')
     .action(async (flags) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
 
   return program;

@@ -43,6 +43,8 @@ export interface AgentOptions {
   metrics?: AgentMetrics;
   /** Informer resync (default 10 min). */
   resyncMs?: number;
+  /** Groups reconciled at once (default 1: one after the other). */
+  workers?: number;
 }
 
 interface Timing {
@@ -108,7 +110,7 @@ export class Agent {
     this.queue = new WorkQueue(o.clock, (k) => this.reconcile(k), (key, err, retryInMs) => {
       this.metrics.reconcileErrors.inc();
       this.log.warn({ group: key, retryInMs, err: String(err) }, 'reconcile failed; retrying');
-    });
+    }, { workers: o.workers ?? 1 });
   }
 
   start(): void {

@@ -11,6 +11,8 @@ import type { Clock, Timer } from '../lib/clock.js';
 export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Keys processed at once (controller-runtime's MaxConcurrentReconciles; default 1). One key is never processed twice at once. */
+  workers?: number;
 }
 
 export type Handler = (key: string) => Promise<void>;
@@ -22,10 +24,11 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly delayed = new Map<string, Timer>();
-  private running = false;
+  private active = 0;
   private stopped = false;
   private readonly base: number;
   private readonly max: number;
+  private readonly workers: number;
   /** Keys processed so far (metrics). */
   processed = 0;
 
@@ -37,6 +40,7 @@ export class WorkQueue {
   ) {
     this.base = options.baseDelayMs ?? 1000;
     this.max = options.maxDelayMs ?? 300_000;
+    this.workers = Math.max(1, Math.floor(options.workers ?? 1));
   }
 
   get depth(): number {
@@ -79,9 +83,10 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    if (this.running || this.stopped) return;
-    this.running = true;
-    void this.drain();
+    while (!this.stopped && this.active < this.workers && this.queue.length > 0) {
+      this.active++;
+      void this.drain();
+    }
   }
 
   private async drain(): Promise<void> {
@@ -106,7 +111,7 @@ export class WorkQueue {
         }
       }
     } finally {
-      this.running = false;
+      this.active--;
     }
   }
 }

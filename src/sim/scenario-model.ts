@@ -21,6 +21,26 @@ export interface LeaseTiming {
   retryPeriodSeconds: number;
 }
 
+/**
+ * Timing of the simulated hosts (what the world models, not what WinHA
+ * chooses), in virtual ms; unset fields keep the world's defaults
+ * (src/sim/world.ts DEFAULT_SIM_TIMING). Scenario key `spec.world`.
+ */
+export interface WorldTimingOption {
+  /** DataKeeper: a switchover whose source does not answer (the target tries it first; 30–40 s, dk-guide §4.2). */
+  switchoverUnreachableMs?: number;
+  /** DataKeeper: a switchover whose source answers. */
+  switchoverMs?: number;
+  /** Service Control Manager: StartPending → Running. */
+  serviceStartMs?: number;
+  /** Service Control Manager: StopPending → Stopped. */
+  serviceStopMs?: number;
+  /** Duplicate address detection: how long a new address stays Tentative. */
+  dadMs?: number;
+  /** DataKeeper resync speed, 64 KB blocks per second. */
+  resyncBlocksPerSecond?: number;
+}
+
 export interface EventMatch {
   reason?: string;
   /** Group name: matches events whose involved object is the group or one of its resources. */
@@ -102,6 +122,8 @@ export interface Scenario {
   /** The WinHA objects to apply, with the scenario's timing already applied to every Cluster. */
   objects: Record<string, unknown>[];
   timing?: LeaseTiming;
+  /** Simulated host timing (`spec.world`). */
+  world?: WorldTimingOption;
   steps: Step[];
   invariants: InvariantName[];
   /** converges: every InService group Ready within this long after the last disturbance. */

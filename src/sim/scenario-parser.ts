@@ -28,6 +28,7 @@ import {
   type OperatorAction,
   type Scenario,
   type Step,
+  type WorldTimingOption,
 } from './scenario-model.js';
 import { CONDITION_SUBJECTS, SCENARIO_SCHEMA, STEP_ACTIONS, STEP_SCHEMAS, SUBJECT_FIELDS } from './scenario-schema.js';
 import { DEFAULT_LEASE_TIMING, driveLetter, resolveRef, topologyOf, vipInterface, type Topology } from './topology.js';
@@ -204,6 +205,8 @@ export async function parseScenarioText(file: string, text: string, opts: Scenar
     convergeWithinMs: typeof spec['convergeWithin'] === 'string' ? parseDuration(spec['convergeWithin'])! : DEFAULT_CONVERGE_WITHIN_MS,
   };
   if (timing) scenario.timing = timing;
+  const world = readWorldTiming(spec);
+  if (world) scenario.world = world;
   if (typeof spec['seed'] === 'number') scenario.seed = spec['seed'];
   return { scenario, problems: [] };
 }
@@ -273,6 +276,23 @@ function readTiming(c: Checker, spec: Record<string, unknown>): LeaseTiming | un
     c.report(['spec', 'timing'], 'scenario-timing-unsafe', `retryPeriodSeconds ${timing.retryPeriodSeconds} must be less than renewDeadlineSeconds ${timing.renewDeadlineSeconds}`);
   }
   return timing;
+}
+
+/** `spec.world` (already schema-checked) in virtual ms. */
+export function readWorldTiming(spec: Record<string, unknown>): WorldTimingOption | undefined {
+  const w = spec['world'];
+  if (!isMapping(w)) return undefined;
+  const out: WorldTimingOption = {};
+  const ms = (key: string, field: keyof WorldTimingOption) => {
+    if (typeof w[key] === 'string') out[field] = parseDuration(w[key] as string)!;
+  };
+  ms('switchoverUnreachable', 'switchoverUnreachableMs');
+  ms('switchover', 'switchoverMs');
+  ms('serviceStart', 'serviceStartMs');
+  ms('serviceStop', 'serviceStopMs');
+  ms('addressDetection', 'dadMs');
+  if (typeof w['resyncBlocksPerSecond'] === 'number') out.resyncBlocksPerSecond = w['resyncBlocksPerSecond'];
+  return out;
 }
 
 function applyTiming(o: Record<string, unknown>, timing: LeaseTiming | undefined): Record<string, unknown> {

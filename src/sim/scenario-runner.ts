@@ -229,7 +229,7 @@ export async function runScenario(scenario: Scenario, target: ScenarioTarget, op
   const measurements: Measurement[] = [];
   let run: Run | undefined;
   try {
-    await target.start({ objects: scenario.objects, seed: options.seed });
+    await target.start({ objects: scenario.objects, seed: options.seed, ...(scenario.world ? { world: scenario.world } : {}) });
     run = new Run(scenario, target, target.now(), opts);
     run.note(`scenario ${scenario.name} seed ${options.seed}: ${scenario.steps.length} steps, invariants ${scenario.invariants.join(', ') || 'none'}`);
     await run.observe();

@@ -143,6 +143,18 @@ const Timing = Type.Object(
   { ...closed, description: 'Lease timing applied to every Cluster of the scenario.' },
 );
 
+const WorldTiming = Type.Object(
+  {
+    switchoverUnreachable: Type.Optional(Duration("DataKeeper's switchover when the source does not answer: the target tries to reach it first (default 35s; 30–40 s on real DataKeeper).")),
+    switchover: Type.Optional(Duration("DataKeeper's switchover when the source answers (default 1s).")),
+    serviceStart: Type.Optional(Duration('A Windows service from StartPending to Running (default 1500ms).')),
+    serviceStop: Type.Optional(Duration('A Windows service from StopPending to Stopped (default 800ms).')),
+    addressDetection: Type.Optional(Duration('Duplicate address detection: a new address stays Tentative this long (default 1s).')),
+    resyncBlocksPerSecond: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'DataKeeper resync speed in 64 KB blocks per second (default 2048).' })),
+  },
+  { ...closed, description: 'Timing of the simulated hosts: what Windows, IIS and DataKeeper take, not what WinHA chooses.' },
+);
+
 export const SCENARIO_SCHEMA = Type.Object(
   {
     apiVersion: Type.Literal(API_VERSION, { description: 'winha.io/v1alpha1' }),
@@ -161,6 +173,7 @@ export const SCENARIO_SCHEMA = Type.Object(
         manifests: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Manifest files or directories, relative to the scenario file.' })),
         objects: Type.Optional(Type.Array(Type.Object({}, { description: 'A WinHA object.' }), { minItems: 1, description: 'Inline manifests.' })),
         timing: Type.Optional(Timing),
+        world: Type.Optional(WorldTiming),
         seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Default seed (--seed wins).' })),
         convergeWithin: Type.Optional(Duration('Bound of the converges invariant (default 120s).')),
         steps: Type.Array(Type.Object({}, { description: 'One action.' }), { minItems: 1, description: 'What happens, in order.' }),

@@ -16,13 +16,15 @@
  *    broken (the engine reports that as a failed step and stops).
  */
 import type { Fault, FaultResult } from './faults.js';
-import type { ManualAction, OperatorAction } from './scenario-model.js';
+import type { ManualAction, OperatorAction, WorldTimingOption } from './scenario-model.js';
 import type { WorldInspection } from './world-api.js';
 
 export interface TargetSetup {
   /** The WinHA objects to apply (scenario timing already applied to the Clusters). */
   objects: readonly Record<string, unknown>[];
   seed: number;
+  /** Timing of the simulated hosts (the scenario's `spec.world`); unset: the world's defaults. */
+  world?: WorldTimingOption;
 }
 
 /** One group as its status in the store says (written by the agents). */

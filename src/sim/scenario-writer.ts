@@ -62,6 +62,16 @@ export function scenarioYaml(s: Scenario, path: string, comment = ''): string {
     });
   } else spec['objects'] = s.objects;
   if (s.timing) spec['timing'] = s.timing;
+  if (s.world) {
+    const w: Record<string, unknown> = {};
+    if (s.world.switchoverUnreachableMs !== undefined) w['switchoverUnreachable'] = formatDuration(s.world.switchoverUnreachableMs);
+    if (s.world.switchoverMs !== undefined) w['switchover'] = formatDuration(s.world.switchoverMs);
+    if (s.world.serviceStartMs !== undefined) w['serviceStart'] = formatDuration(s.world.serviceStartMs);
+    if (s.world.serviceStopMs !== undefined) w['serviceStop'] = formatDuration(s.world.serviceStopMs);
+    if (s.world.dadMs !== undefined) w['addressDetection'] = formatDuration(s.world.dadMs);
+    if (s.world.resyncBlocksPerSecond !== undefined) w['resyncBlocksPerSecond'] = s.world.resyncBlocksPerSecond;
+    spec['world'] = w;
+  }
   if (s.seed !== undefined) spec['seed'] = s.seed;
   if (s.convergeWithinMs !== DEFAULT_CONVERGE_WITHIN_MS) spec['convergeWithin'] = formatDuration(s.convergeWithinMs);
   spec['steps'] = s.steps.map(stepYaml);

@@ -203,7 +203,11 @@ export class FakeTarget implements ScenarioTarget {
         s.g.sites.every((x) => (i.startedSites[a] ?? []).includes(x));
       const o: GroupObservation = {
         namespace: s.g.namespace, name: s.g.name, desiredState: s.desiredState, maintenance: s.maintenance, ready,
-        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+        conditions: [
+          { type: 'Ready', status: ready ? 'True' : 'False' },
+          // As the agents do: the group's mirrors as their live source reports them.
+          ...(s.g.volumes.length ? [{ type: 'MirrorInSync', status: (s.g.volumes.every((v) => this.lastSourceState.get(v) === 1) ? 'True' : 'False') as 'True' | 'False' }] : []),
+        ],
         nodes: s.g.nodes.map((n) => ({ name: n.name, state: n.name === a ? (ready ? 'ISP' : 'OSU') : 'OSU' })),
         epoch: s.epoch,
       };

@@ -15,6 +15,7 @@ export interface AgentFlags extends StoreFlags {
   node?: string;
   driver?: string;
   listen?: string;
+  workers?: string;
 }
 
 export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
@@ -22,8 +23,22 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   const clock = new SystemClock();
   const logger = pino({ base: { node: flags.node } });
   const store = await connect(flags, io);
-  const driver = await createDriver(flags.driver ?? 'sim', flags.node, clock, store);
-  const agent = new Agent({ node: flags.node, store, driver, clock, logger });
+  const spec = flags.driver ?? 'sim';
+  let driver;
+  if (spec.startsWith('sim://')) {
+    // A host of a world served by `winha sim world` (shared by agents in other processes).
+    const { createDriver: createHostDriver, DriverSpecError } = await import('../../drivers/factory.js');
+    try {
+      driver = createHostDriver(spec, { clock, nodeName: flags.node });
+    } catch (e) {
+      if (e instanceof DriverSpecError) throw new UsageError(`${e.message} [${e.id}]`);
+      throw e;
+    }
+  } else if (spec === 'sim' || spec === 'windows') driver = await createDriver(spec, flags.node, clock, store);
+  else throw new UsageError(`unknown driver ${JSON.stringify(spec)}: use sim, sim://HOST:PORT/NODE or windows`);
+  const workers = flags.workers === undefined ? undefined : Number(flags.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256)) throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
+  const agent = new Agent({ node: flags.node, store, driver, clock, logger, ...(workers ? { workers } : {}) });
   agent.start();
   let server: http.Server | undefined;
   if (flags.listen) {

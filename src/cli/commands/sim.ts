@@ -11,10 +11,12 @@ import { isDriverError } from '../../drivers/errors.js';
 import type { Problem } from '../../validate/problem.js';
 import { InputError, readInputs } from '../../validate/sources.js';
 import { validateInputs } from '../../validate/validate.js';
-import { clusterUnderTest } from '../../sim/cluster-under-test.js';
+import { clusterUnderTest, setClusterUnderTest } from '../../sim/cluster-under-test.js';
+import type { ScenarioTargetFactory } from '../../sim/scenario-target.js';
 import { FAULT_FIELDS, FAULT_TYPES, describeFault, parseFault } from '../../sim/fault-spec.js';
 import { fuzz, type FuzzManifestSet } from '../../sim/fuzz.js';
 import { mirrorStateName } from '../../sim/history.js';
+import { parseDuration } from '../../sim/duration.js';
 import { RemoteWorldApi } from '../../sim/remote-world-api.js';
 import { parseScenarioFile } from '../../sim/scenario-parser.js';
 import { formatReportJson, formatReportText } from '../../sim/scenario-report.js';
@@ -71,6 +73,7 @@ async function loadManifests(paths: readonly string[], recursive: boolean, io: C
 
 export interface WorldFlags {
   listen?: string;
+  switchoverUnreachable?: string;
   seed?: string;
   filename?: string[];
   recursive?: boolean;
@@ -85,7 +88,13 @@ export async function runSimWorld(flags: WorldFlags, io: CliIO, until?: Promise<
   if (!objects) return EXIT.USAGE;
   const topology = topologyOf(objects);
   if (topology.nodes.length === 0) throw new UsageError('winha sim world: the manifests declare no Cluster node, so the world would have no host');
-  const world = worldFromManifests(objects, new SystemClock(), new SeededRandom(seed));
+  let timing: { switchoverUnreachableMs: number } | undefined;
+  if (flags.switchoverUnreachable !== undefined) {
+    const ms = parseDuration(flags.switchoverUnreachable);
+    if (ms === undefined) throw new UsageError(`--switchover-unreachable must be a duration such as 35s or 500ms, not ${JSON.stringify(flags.switchoverUnreachable)}`);
+    timing = { switchoverUnreachableMs: ms };
+  }
+  const world = worldFromManifests(objects, new SystemClock(), new SeededRandom(seed), timing ? { timing } : {});
   let server;
   try {
     server = await startWorldServer(world, address, topology.nodes.map((n) => n.name));
@@ -195,6 +204,19 @@ export async function runSimInspect(flags: { world?: string; output?: string }, 
 
 // ───────────── scenarios ─────────────
 
+/**
+ * The cluster scenarios run on: whatever a test installed, else the real one
+ * (the agents on simulated hosts, src/sim/agent-target.ts), installed here.
+ */
+async function cluster(): Promise<ScenarioTargetFactory> {
+  const installed = clusterUnderTest();
+  if (installed) return installed;
+  const { agentTargetFactory } = await import('../../sim/agent-target.js');
+  const f = agentTargetFactory();
+  setClusterUnderTest(f);
+  return f;
+}
+
 export async function runSimCheck(files: string[], io: CliIO): Promise<number> {
   if (files.length === 0) throw new UsageError('name the scenario files to check');
   let bad = 0;
@@ -227,11 +249,7 @@ export async function runSimRun(files: string[], flags: RunFlags, io: CliIO): Pr
     }
   }
   if (bad) return EXIT.USAGE;
-  const factory = clusterUnderTest();
-  if (!factory) {
-    io.stderr.write(`winha sim run: the scenarios are valid, but this build has no cluster under test to run them on (the agent, issue 5) [sim-target-missing]\n`);
-    return EXIT.FAILED;
-  }
+  const factory = await cluster();
   const seed = seedOf(flags.seed);
   const reports: ScenarioReport[] = [];
   for (const s of scenarios) reports.push(await runScenario(s, factory(), { seed: seed ?? s.seed ?? 1 }));
@@ -244,6 +262,7 @@ export interface FuzzFlags {
   seed?: string;
   filename?: string[];
   out?: string;
+  output?: string;
 }
 
 export async function runSimFuzz(flags: FuzzFlags, io: CliIO): Promise<number> {
@@ -266,20 +285,23 @@ export async function runSimFuzz(flags: FuzzFlags, io: CliIO): Promise<number> {
     if (topologyOf(objects).nodes.length > 0) sets.push({ name: basename(f).replace(/\.(ya?ml|json)$/, ''), objects, files: [f] });
   }
   if (sets.length === 0) throw new UsageError('winha sim fuzz: the manifests declare no Cluster');
-  const factory = clusterUnderTest();
-  if (!factory) {
-    io.stderr.write('winha sim fuzz: this build has no cluster under test to run schedules on (the agent, issue 5) [sim-target-missing]\n');
-    return EXIT.FAILED;
-  }
+  const factory = await cluster();
+  const wall = new SystemClock();
+  const began = wall.monotonic();
   const result = await fuzz({ runs, seed, sets, target: factory });
+  const wallSeconds = (wall.monotonic() - began) / 1000;
+  const written: { seed: number; set: string; invariants: string[]; file: string }[] = [];
   const outDir = resolve(io.cwd, flags.out ?? '.');
   for (const f of result.failures) {
     await mkdir(outDir, { recursive: true });
     const path = join(outDir, `${f.minimal.name}.yaml`);
     const violations = f.minimalReport.violations.map((v) => `${v.invariant}: ${v.message}`).join('\n');
     await writeFile(path, scenarioYaml(f.minimal, path, `Minimal reproduction written by winha sim fuzz (run seed ${f.seed}, set ${f.set}).\nReplay: winha sim run ${path}\n${violations}`));
-    io.stdout.write(`FAILED run seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => v.invariant).join(', ') || 'a step failed'}; minimal reproduction: ${path}\n`);
+    written.push({ seed: f.seed, set: f.set, invariants: f.report.violations.map((v) => v.invariant), file: path });
+    if (flags.output !== 'json') io.stdout.write(`FAILED run seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => v.invariant).join(', ') || 'a step failed'}; minimal reproduction: ${path}\n`);
   }
-  io.stdout.write(`${result.runs} runs from seed ${seed}: ${result.failures.length} failed\n`);
+  if (flags.output === 'json') {
+    io.stdout.write(`${JSON.stringify({ bench: 'fuzz', runs: result.runs, seed, failed: result.failures.length, wallSeconds: Math.round(wallSeconds * 10) / 10, failures: written }, null, 2)}\n`);
+  } else io.stdout.write(`${result.runs} runs from seed ${seed}: ${result.failures.length} failed (${wallSeconds.toFixed(1)} s)\n`);
   return result.failures.length === 0 ? EXIT.OK : EXIT.FAILED;
 }

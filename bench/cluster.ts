@@ -1,0 +1,81 @@
+/**
+ * Shared by the failover and scale benchmarks: a two-node cluster with N
+ * groups, each a VirtualIP and `sitesPerGroup` Managed IIS sites (no Mirror:
+ * a volume has one drive letter, so hundreds of groups cannot each have a
+ * mirror; DataKeeper's own switchover time is reported by the E5 scenarios),
+ * run by the real agents on simulated hosts (src/sim/agent-target.ts).
+ */
+import type { Clock } from '../src/lib/clock.js';
+import { AgentTarget, type AgentTargetOptions } from '../src/sim/agent-target.js';
+import type { GroupObservation } from '../src/sim/scenario-target.js';
+
+export const LEASE_15 = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
+
+export function manifests(groups: number, sitesPerGroup: number, timing = LEASE_15): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [
+    {
+      apiVersion: 'winha.io/v1alpha1', kind: 'Cluster', metadata: { name: 'prod', namespace: 'default' },
+      spec: {
+        nodes: [
+          { name: 'node1', address: '192.168.10.11', interfaces: [{ name: 'Public', role: 'public' }] },
+          { name: 'node2', address: '192.168.10.12', interfaces: [{ name: 'Public', role: 'public' }] },
+        ],
+        timing,
+      },
+    },
+  ];
+  for (let g = 0; g < groups; g++) {
+    const vip = `10.${1 + (g >> 8)}.${g & 255}.50`;
+    out.push(
+      { apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: `g${g}`, namespace: 'default' }, spec: { nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 10 }] } },
+      { apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: `g${g}-vip`, namespace: 'default' }, spec: { group: `g${g}`, address: vip, prefixLength: 24, interface: 'Public' } },
+    );
+    for (let s = 0; s < sitesPerGroup; s++) {
+      out.push({
+        apiVersion: 'winha.io/v1alpha1', kind: 'IISSite', metadata: { name: `g${g}-site${s}`, namespace: 'default' },
+        spec: { group: `g${g}`, siteName: `g${g}-site${s}`, bindings: [{ protocol: 'http', address: vip, port: 80, hostHeader: `site${s}.g${g}.example.com` }], physicalPath: `C:\\inetpub\\g${g}\\site${s}` },
+      });
+    }
+  }
+  return out;
+}
+
+export interface ClusterOptions {
+  clock?: Clock;
+  seed?: number;
+  timing?: typeof LEASE_15;
+  logger?: AgentTargetOptions['logger'];
+  onWorldCall?: AgentTargetOptions['onWorldCall'];
+  workers?: number;
+}
+
+export async function startCluster(groups: number, sitesPerGroup: number, opts: ClusterOptions = {}): Promise<AgentTarget> {
+  const silent = () => ({ info: () => undefined, warn: () => undefined, error: () => undefined });
+  const t = new AgentTarget({
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    logger: opts.logger ?? silent,
+    ...(opts.onWorldCall ? { onWorldCall: opts.onWorldCall } : {}),
+    ...(opts.workers ? { workers: opts.workers } : {}),
+  });
+  await t.start({ objects: manifests(groups, sitesPerGroup, opts.timing), seed: opts.seed ?? 1 });
+  return t;
+}
+
+/** Advance (or wait) in steps until every group is Ready on `node`; returns the observation times (clock ms) each became Ready. */
+export async function untilReady(t: AgentTarget, node: string, stepMs: number, maxMs: number): Promise<Map<string, number>> {
+  const readyAt = new Map<string, number>();
+  const begin = t.now();
+  for (;;) {
+    const groups: GroupObservation[] = (await t.observe()).groups;
+    for (const g of groups) if (!readyAt.has(g.name) && g.ready && g.activeNode === node) readyAt.set(g.name, t.now());
+    if (groups.length > 0 && readyAt.size === groups.length) return readyAt;
+    if (t.now() - begin > maxMs) throw new Error(`only ${readyAt.size} of ${groups.length} groups Ready on ${node} after ${maxMs} ms`);
+    await t.advance(stepMs);
+  }
+}
+
+export function stats(xs: number[]): { min: number; median: number; p99: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return { min: s[0]!, median: at(0.5), p99: at(0.99), max: s[s.length - 1]! };
+}

@@ -1,0 +1,87 @@
+/**
+ * Failover benchmark (design §6): node crash → standby Ready, lease 15/10/2,
+ * the real agents on simulated hosts (bench/cluster.ts: groups of a VIP and
+ * two sites, no mirror).
+ *   - virtual time, 1 group at every crash phase between two renewals (100 ms
+ *     apart: the spread the lease allows), 100 and 500 groups;
+ *   - real time, 1 group (in one process: two agents, the world, the memory store);
+ *   - decision-to-actions at 500 groups (virtual time): from the standby's
+ *     decision to take a group over (its decision log line with actions) to its
+ *     first host action for that group (adding the group's VIP).
+ * The agent reconciles one group at a time by default (AgentOptions.workers = 1),
+ * and an activation waits for the VIP's duplicate address detection (1 s), so
+ * groups fail over one after the other: runs are labelled with their workers;
+ * 500 groups run with 16 workers (with 1 they take ~1 s per group, as the
+ * 100-group run shows, and the simulation itself takes tens of minutes).
+ * Targets: Ready ≤ lease + 1 s (16 s); decision-to-actions ≤ 100 ms.
+ * Prints JSON. Run: node dist/bench/failover.js [maxGroups]
+ */
+import { SystemClock } from '../src/lib/clock.js';
+import type { WorldRequest } from '../src/sim/world-api.js';
+import { startCluster, stats, untilReady } from './cluster.js';
+
+const wall = new SystemClock();
+const LEASE_MS = 15_000;
+const maxGroups = Number(process.argv[2] ?? 500);
+
+async function virtualFailover(groups: number, phaseMs: number, workers = 1) {
+  const began = wall.monotonic();
+  const decided = new Map<string, number>();
+  const acted = new Map<string, number>();
+  let crashed = false;
+  const groupOfVip = new Map<string, string>();
+  for (let g = 0; g < groups; g++) groupOfVip.set(`10.${1 + (g >> 8)}.${g & 255}.50`, `default/g${g}`);
+  const t = await startCluster(groups, 2, {
+    workers,
+    logger: (node) => ({
+      info: (o) => {
+        if (crashed && node === 'node2' && typeof o['group'] === 'string' && Array.isArray(o['actions']) && o['actions'].length > 0 && !decided.has(o['group'])) decided.set(o['group'], t.now());
+      },
+      warn: () => undefined,
+      error: () => undefined,
+    }),
+    onWorldCall: (node: string, r: WorldRequest) => {
+      if (!crashed || node !== 'node2' || r.op !== 'net.add') return;
+      const g = groupOfVip.get((r.args as { vip: { address: string } }).vip.address);
+      if (g && !acted.has(g)) acted.set(g, t.now());
+    },
+  });
+  const ready1 = await untilReady(t, 'node1', 100, 3_600_000);
+  const convergeMs = Math.max(...ready1.values()) - (Math.min(...ready1.values()) - 0);
+  await t.advance(6_000 + phaseMs);
+  crashed = true;
+  const crashAt = t.now();
+  await t.injectFault({ type: 'nodeCrash', node: 'node1' });
+  const ready = await untilReady(t, 'node2', 10, 3_600_000);
+  await t.stop();
+  const times = [...ready.values()].map((x) => x - crashAt);
+  const latency = [...acted].filter(([g]) => decided.has(g)).map(([g, at]) => at - decided.get(g)!);
+  return { times, latency, convergeMs, wallSeconds: Math.round((wall.monotonic() - began) / 100) / 10 };
+}
+
+async function realFailover() {
+  const t = await startCluster(1, 2, { clock: wall });
+  await untilReady(t, 'node1', 50, 120_000);
+  await t.advance(3_000);
+  const crashAt = t.now();
+  await t.injectFault({ type: 'nodeCrash', node: 'node1' });
+  const ready = await untilReady(t, 'node2', 20, 60_000);
+  await t.stop();
+  return [...ready.values()][0]! - crashAt;
+}
+
+const within = (xs: number[]) => `${xs.filter((x) => x <= LEASE_MS + 1000).length}/${xs.length}`;
+const result: Record<string, unknown> = { bench: 'failover', lease: '15/10/2', targetReadyMs: LEASE_MS + 1000, targetDecisionToActionsMs: 100 };
+const phases: number[] = [];
+for (let p = 0; p < 2000; p += 100) phases.push(p);
+const one: number[] = [];
+for (const p of phases) one.push((await virtualFailover(1, p)).times[0]!);
+result['virtual_1_group_by_crash_phase'] = { phasesMs: phases, readyMs: one, ...stats(one), withinTarget: within(one) };
+for (const [n, workers] of ([[100, 1], [100, 16], [500, 16]] as const).filter(([x]) => x <= maxGroups)) {
+  const r = await virtualFailover(n, 0, workers);
+  result[`virtual_${n}_groups_${workers}_workers`] = {
+    readyMs: stats(r.times), withinTarget: within(r.times), decisionToActionsMs: r.latency.length ? stats(r.latency) : null, wallSeconds: r.wallSeconds,
+  };
+}
+result['real_1_group_ms'] = Math.round(await realFailover());
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
