@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: run test build bench lint gen clean
+.PHONY: run test build bench lint gen clean k8s-harness
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -19,8 +19,14 @@ run: build
 	node bin/winha.js validate -R manifests/examples
 	node bin/winha.js demo
 
-test: build
+test: build k8s-harness
 	./scripts/test.sh
+
+# The real Kubernetes API server the kubernetes:// tests run against (test/k8s-harness).
+# Built once per version of its go.sum and sources, cached in .cache/k8s-harness/.
+# Without a Go toolchain the tests that need it skip and say why.
+k8s-harness:
+	@./scripts/build-k8s-harness.sh >/dev/null || [ $$? -eq 3 ]
 
 bench: build
 	node dist/bench/validate.js

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
 import { KINDS, kindInfo } from '../api/kinds.js';
 import { DEFAULT_NAMESPACE } from '../api/defaults.js';
+import { withDefaults } from '../api/with-defaults.js';
 import type { ObjectInput, ObjectStore, StoredObject } from '../store/types.js';
 import { isStoreError } from '../store/errors.js';
 import { appliedConfig, jsonEqual, lastApplied, mergeForApply } from './merge.js';
@@ -49,11 +50,16 @@ function idKey(o: { kind: string; namespace: string; name: string }): string {
   return `${o.kind}/${o.namespace}/${o.name}`;
 }
 
-/** The object with its namespace made explicit (the store keys on it). */
+/**
+ * The object with its namespace made explicit (the store keys on it) and every
+ * schema default filled in: a Kubernetes API server fills the CRDs' defaults
+ * (generated from the same schemas) into what it stores, so comparing an
+ * undefaulted manifest with it would show a change on every apply and diff.
+ */
 function withNamespace(o: JsonMap): JsonMap {
   const meta = { ...((o['metadata'] ?? {}) as JsonMap) };
   if (typeof meta['namespace'] !== 'string') meta['namespace'] = DEFAULT_NAMESPACE;
-  return { ...o, metadata: meta };
+  return withDefaults({ ...o, metadata: meta });
 }
 
 /** Everything people apply, as stored now (to validate references and merge against). */

@@ -198,13 +198,13 @@ Exit codes:
     .action(async (flags) => setCode(await (await simCmd()).runSimWorld(flags, io)));
   sim
     .command('fault')
-    .description('Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, bindingSteal, ipConflict, ipConflictClear, commandFail, clockSkew, write.')
+    .description('Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, siteHang, bindingSteal, ipConflict, ipConflictClear, commandFail, clockSkew, write.')
     .argument('<type>', 'fault type')
     .requiredOption('--world <addr>', 'the world server, e.g. 127.0.0.1:7000')
     .option('--node <name>', 'the node the fault hits')
     .option('--peer <name>', 'other end (replicationPartition/Heal)')
     .option('--service <name>', 'W3SVC, WAS, FTPSVC, SMTPSVC (serviceStop)')
-    .option('--site <name>', 'IIS site (siteStop, siteDelete, bindingSteal)')
+    .option('--site <name>', 'IIS site (siteStop, siteDelete, siteHang, bindingSteal)')
     .option('--address <ip>', 'address (ipConflict, ipConflictClear)')
     .option('--mac <mac>', 'MAC of the foreign claimant (ipConflict)')
     .option('--times <n>', 'how many operations fail (commandFail)')

@@ -34,6 +34,11 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
   siteDelete: { node: node(), site: req('string', 'IIS site name') },
   siteHang: { node: node(), site: req('string', 'IIS site whose worker hangs: Started, but nothing answers'), persistent: opt('boolean', 'a stop does not clear it (default false)') },
   bindingSteal: { node: node(), site: req('string', 'IIS site whose first binding another site takes') },
+  siteHang: {
+    node: node(),
+    site: req('string', 'IIS site whose worker hangs: IIS says Started, nothing answers (the deep check\'s 9757)'),
+    persistent: opt('boolean', 'the hang survives a site restart (default: a restart clears it)'),
+  },
   ipConflict: { address: req('address', 'the address a foreign host claims'), claimantMac: opt('string', 'MAC of the foreign host') },
   ipConflictClear: { address: req('address', 'the address the foreign host releases') },
   commandFail: {

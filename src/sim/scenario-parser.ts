@@ -224,7 +224,7 @@ async function loadObjects(
     return undefined;
   }
   if (inline) {
-    const docs: SourceDocument[] = inline.map((obj, i) => ({ ...c.doc, value: obj, base: ['spec', 'objects', i] }));
+    const docs: SourceDocument[] = inline.map((obj, i) => c.doc.at(obj, ['spec', 'objects', i]));
     const report = validateDocuments(docs);
     const errors = report.problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) {

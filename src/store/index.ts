@@ -7,3 +7,5 @@ export { FileStore, type FileStoreOptions } from './file/file-store.js';
 export { LeaseClient, type LeaseBackend } from './lease-client.js';
 export { compileSelector } from './selector.js';
 export type { EtcdConnectionOptions } from './etcd/config.js';
+// The Kubernetes backend (and client-node) loads only when used: import it from './kubernetes/store.js'.
+export type { KubernetesStoreOptions } from './kubernetes/store.js';

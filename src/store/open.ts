@@ -7,19 +7,20 @@
  *   memory://NAME      an in-process store shared by every connection named NAME
  *   file://DIR         a directory (relative to cwd, or absolute: file:///var/lib/winha, file://C:/ProgramData/winha)
  *   etcd://H:P[,H:P...][/PREFIX]   an etcd v3 cluster (src/store/etcd; loaded only when used)
- *   kubernetes://      not implemented yet (Invalid)
+ *   kubernetes://[CONTEXT][?namespace=NS]   a Kubernetes API server (kubernetes/store.ts)
  */
 import path from 'node:path';
 import { InvalidError } from './errors.js';
 import { FileStore, type FileStoreOptions } from './file/file-store.js';
+import type { KubernetesStoreOptions } from './kubernetes/store.js';
 import { openMemoryStore, type MemoryStoreOptions } from './memory.js';
 import type { Store } from './types.js';
 import type { EtcdConnectionOptions } from './etcd/config.js';
 
 export const DEFAULT_STORE_URL = 'file://./.winha';
 
-export interface OpenStoreOptions extends FileStoreOptions, MemoryStoreOptions {
-  /** Where $WINHA_STORE is read (default process.env). */
+export interface OpenStoreOptions extends FileStoreOptions, MemoryStoreOptions, Omit<KubernetesStoreOptions, 'env'> {
+  /** Where $WINHA_STORE (and, for kubernetes://, $KUBECONFIG) is read (default process.env). */
   env?: Record<string, string | undefined>;
   /** Base for relative file:// paths (default process.cwd()). */
   cwd?: string;
@@ -54,8 +55,11 @@ export async function openStore(url?: string, options: OpenStoreOptions = {}): P
       const { openEtcdStore } = await import('./etcd/etcd-store.js');
       return openEtcdStore(u, { ...options, env: options.env ?? process.env });
     }
-    case 'kubernetes':
-      throw new InvalidError(`store URL ${u}: the ${scheme} backend is not available yet (use file://DIR or memory://)`);
+    case 'kubernetes': {
+      // @kubernetes/client-node is loaded only for kubernetes:// (it would slow every other command's start).
+      const { openKubernetesStore } = await import('./kubernetes/store.js');
+      return openKubernetesStore(u, options);
+    }
     default:
       throw new InvalidError(`store URL ${u}: unknown scheme (use file://DIR, memory://, etcd://host:port or kubernetes://)`);
   }

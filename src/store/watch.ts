@@ -8,9 +8,9 @@
  */
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Change, Engine, EngineListener, ObjectChange } from './engine.js';
-import { GoneError, UnavailableError, describeObject } from './errors.js';
-import { clone, parseRevision } from './objects.js';
-import { compileSelector, type LabelMatcher } from './selector.js';
+import { GoneError, UnavailableError } from './errors.js';
+import { QueuedWatch } from './queued-watch.js';
+import { clone } from './objects.js';
 import type { StoredObject, Watch, WatchEvent, WatchOptions } from './types.js';
 
 export const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
@@ -25,58 +25,21 @@ export interface WatchSource {
   detach?(w: Watch): void;
 }
 
-export class EngineWatch implements Watch, EngineListener {
-  private queue: WatchEvent[] = [];
-  private waiter: { resolve: (r: IteratorResult<WatchEvent>) => void; reject: (e: unknown) => void } | undefined;
-  private error: unknown;
-  private closed = false;
-  private started = false;
+export class EngineWatch extends QueuedWatch implements EngineListener {
   private unsubscribe: (() => void) | undefined;
   private timer: Timer | undefined;
-  private readonly matches: LabelMatcher;
   /** The last revision this watch has accounted for (delivered or filtered out). */
   private position = 0;
-  private readonly what: string;
 
   constructor(
     private readonly source: WatchSource,
-    private readonly kind: string,
-    private readonly options: WatchOptions = {},
+    kind: string,
+    options: WatchOptions = {},
   ) {
-    this.matches = compileSelector(options.labelSelector);
-    this.what = `watch ${describeObject(kind, options.namespace ?? '', '*')}`;
-    if (options.resourceVersion !== undefined) parseRevision(options.resourceVersion, this.what);
-    const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) this.close();
-      else signal.addEventListener('abort', () => this.close(), { once: true });
-    }
+    super(kind, options);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
-    if (!this.started) {
-      this.started = true;
-      void this.start();
-    }
-    return {
-      next: () => this.next(),
-      return: async () => {
-        this.close();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.stop();
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.resolve({ done: true, value: undefined });
-  }
-
-  private async start(): Promise<void> {
+  protected async start(): Promise<void> {
     try {
       await this.source.sync();
     } catch (e) {
@@ -158,27 +121,7 @@ export class EngineWatch implements Watch, EngineListener {
     });
   }
 
-  private push(ev: WatchEvent): void {
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w.resolve({ done: false, value: ev });
-    } else this.queue.push(ev);
-  }
-
-  private fail(e: unknown): void {
-    if (this.closed) return;
-    this.error = e;
-    this.stop();
-    const w = this.waiter;
-    this.waiter = undefined;
-    if (w) {
-      this.closed = true;
-      w.reject(e);
-    }
-  }
-
-  private stop(): void {
+  protected stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.timer?.cancel();
@@ -186,17 +129,5 @@ export class EngineWatch implements Watch, EngineListener {
     this.source.detach?.(this);
   }
 
-  private next(): Promise<IteratorResult<WatchEvent>> {
-    const ev = this.queue.shift();
-    if (ev) return Promise.resolve({ done: false, value: ev });
-    if (this.error !== undefined && !this.closed) {
-      this.closed = true;
-      return Promise.reject(this.error);
-    }
-    if (this.closed) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
-  }
 }
 

@@ -55,6 +55,25 @@ export interface SourceDocument {
   /** Where this value sits in its document: [] for a document, ['items', i] for an item of a `kind: List`. */
   base: Path;
   locate(path: Path): Position;
+  /** The same place in the file holding another value (an item of a `kind: List`). */
+  at(value: unknown, base: Path): SourceDocument;
+}
+
+/** A document and the locator of its file (a class, so ten thousand documents share one locate method). */
+class FileDocument implements SourceDocument {
+  constructor(
+    readonly file: string,
+    readonly index: number,
+    readonly value: unknown,
+    readonly base: Path,
+    private readonly locator: FileLocator,
+  ) {}
+  locate(path: Path): Position {
+    return this.locator.locate(this.index, path);
+  }
+  at(value: unknown, base: Path): SourceDocument {
+    return new FileDocument(this.file, this.index, value, base, this.locator);
+  }
 }
 
 export interface ParsedFile {
@@ -306,7 +325,7 @@ export function parseText(file: string, text: string, limits: ParseLimits = DEFA
       const documents: SourceDocument[] = [];
       values.forEach((value, index) => {
         if (value === null || value === undefined) return;
-        documents.push({ file, index, value, base: [], locate: (p) => locator.locate(index, p) });
+        documents.push(new FileDocument(file, index, value, [], locator));
       });
       return { documents, problems: [] };
     }
@@ -373,7 +392,7 @@ function parseCarefully(file: string, text: string, limits: ParseLimits): Parsed
       return;
     }
     if (value === null || value === undefined) return;
-    documents.push({ file, index, value, base: [], locate: (p) => locator.locate(index, p) });
+    documents.push(new FileDocument(file, index, value, [], locator));
   });
   return { documents, problems };
 }

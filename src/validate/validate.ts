@@ -56,7 +56,7 @@ function expandLists(docs: SourceDocument[]): SourceDocument[] {
   for (const d of docs) {
     const v = d.value;
     if (isMapping(v) && v['kind'] === 'List' && v['apiVersion'] === 'v1' && Array.isArray(v['items'])) {
-      (v['items'] as unknown[]).forEach((item, i) => out.push({ ...d, value: item, base: [...d.base, 'items', i] }));
+      (v['items'] as unknown[]).forEach((item, i) => out.push(d.at(item, [...d.base, 'items', i])));
     } else out.push(d);
   }
   return out;

@@ -88,7 +88,7 @@ function structuralViolations(root: Node): string[] {
 
 describe('CRDs', () => {
   test('the committed crds/*.yaml are exactly what `make gen` writes', () => {
-    const committed = readdirSync(CRDS_DIR).filter((f) => f.endsWith('.yaml')).sort();
+    const committed = readdirSync(CRDS_DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort(); // kustomization.yaml: hand-written base for deploy/kubernetes
     assert.deepEqual(committed, [...rendered.keys()].sort(), 'crds/ has a stale or missing file: run `make gen`');
     for (const [name, text] of rendered) {
       assert.equal(readFileSync(join(CRDS_DIR, name), 'utf8'), text, `crds/${name} is out of date: run \`make gen\``);

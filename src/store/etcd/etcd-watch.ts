@@ -19,9 +19,8 @@
  */
 import type { IEvent, IWatchResponse, Watcher } from 'etcd3';
 import type { Clock, Timer } from '../../lib/clock.js';
-import { GoneError, UnavailableError, describeObject } from '../errors.js';
-import { parseRevision } from '../objects.js';
-import { compileSelector, type LabelMatcher } from '../selector.js';
+import { GoneError, UnavailableError } from '../errors.js';
+import { QueuedWatch } from '../queued-watch.js';
 import type { StoredObject, Watch, WatchEvent, WatchOptions } from '../types.js';
 import { DEFAULT_BOOKMARK_INTERVAL_MS } from '../watch.js';
 import type { EtcdClient } from './client.js';
@@ -43,12 +42,7 @@ export interface EtcdWatchSource {
   detach(w: Watch): void;
 }
 
-export class EtcdWatch implements Watch {
-  private queue: WatchEvent[] = [];
-  private waiter: { resolve: (r: IteratorResult<WatchEvent>) => void; reject: (e: unknown) => void } | undefined;
-  private error: unknown;
-  private closed = false;
-  private started = false;
+export class EtcdWatch extends QueuedWatch {
   private position = 0;
   private watcher: Watcher | undefined;
   /** Incremented whenever the etcd3 watcher is replaced, so a stale one's events are ignored. */
@@ -56,48 +50,16 @@ export class EtcdWatch implements Watch {
   private bookmarkTimer: Timer | undefined;
   private reconnectTimer: Timer | undefined;
   private progressWaiters: { revision: number; resolve: () => void }[] = [];
-  private readonly matches: LabelMatcher;
-  private readonly what: string;
 
   constructor(
     private readonly source: EtcdWatchSource,
-    private readonly kind: string,
-    private readonly options: WatchOptions = {},
+    kind: string,
+    options: WatchOptions = {},
   ) {
-    this.matches = compileSelector(options.labelSelector);
-    this.what = `watch ${describeObject(kind, options.namespace ?? '', '*')}`;
-    if (options.resourceVersion !== undefined && options.resourceVersion !== '') parseRevision(options.resourceVersion, this.what);
-    const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) this.close();
-      else signal.addEventListener('abort', () => this.close(), { once: true });
-    }
+    super(kind, options);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
-    if (!this.started) {
-      this.started = true;
-      void this.start();
-    }
-    return {
-      next: () => this.next(),
-      return: async () => {
-        this.close();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.stop();
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.resolve({ done: true, value: undefined });
-  }
-
-  private async start(): Promise<void> {
+  protected async start(): Promise<void> {
     try {
       const rv = this.options.resourceVersion;
       if (rv === undefined || rv === '') {
@@ -233,33 +195,12 @@ export class EtcdWatch implements Watch {
     if (this.position < latestObjectChange) {
       await new Promise<void>((resolve) => this.progressWaiters.push({ revision: latestObjectChange, resolve }));
     }
-    if (this.closed || this.error !== undefined) return;
+    if (this.closed || this.failed) return;
     this.position = Math.max(this.position, Number(head.revision));
     this.push({ type: 'BOOKMARK', resourceVersion: String(this.position) });
   }
 
-  private push(ev: WatchEvent): void {
-    if (this.closed) return;
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w.resolve({ done: false, value: ev });
-    } else this.queue.push(ev);
-  }
-
-  private fail(e: unknown): void {
-    if (this.closed || this.error !== undefined) return;
-    this.error = e;
-    this.stop();
-    const w = this.waiter;
-    this.waiter = undefined;
-    if (w) {
-      this.closed = true;
-      w.reject(e);
-    }
-  }
-
-  private stop(): void {
+  protected stop(): void {
     this.dropWatcher();
     this.bookmarkTimer?.cancel();
     this.bookmarkTimer = undefined;
@@ -270,18 +211,6 @@ export class EtcdWatch implements Watch {
     this.source.detach(this);
   }
 
-  private next(): Promise<IteratorResult<WatchEvent>> {
-    const ev = this.queue.shift();
-    if (ev) return Promise.resolve({ done: false, value: ev });
-    if (this.error !== undefined && !this.closed) {
-      this.closed = true;
-      return Promise.reject(this.error);
-    }
-    if (this.closed) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
-  }
 }
 
 function stubMeta(n: ObjectName): StoredObject['metadata'] {
