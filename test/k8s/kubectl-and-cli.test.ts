@@ -143,6 +143,35 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
       relay.close();
     }
   });
+
+  it('on a silent connection every request gives up after requestTimeoutMs with Unavailable (objects and leases), and works again after', async () => {
+    const relay = await startRelay(kube.server);
+    const relayed = relay.writeKubeconfig(kube.kubeconfig, join(dir, 'cut-kubeconfig'));
+    const store = new KubernetesStore('kubernetes://harness', { kubeconfig: relayed, requestTimeoutMs: 1000 });
+    const direct = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
+    try {
+      await direct.leases.acquire('timeout-probe', 'me', 4); // the server's first lease request sets up its storage (~2 s)
+      await store.leases.get('timeout-probe');
+      relay.cut(); // open connections and new ones: accepted, then nothing
+      for (const [what, call] of [
+        ['get', () => store.objects.get('FailoverGroup', 'default', 'web')],
+        ['list', () => store.objects.list('VirtualIP', { namespace: 'default' })],
+        ['lease get', () => store.leases.get('timeout-probe')],
+        ['lease renew', () => store.leases.acquire('timeout-probe', 'me', 4)],
+      ] as const) {
+        const t0 = performance.now();
+        await assert.rejects(call(), (e: unknown) => (e as { code?: string }).code === 'Unavailable' && /request timeout/.test((e as Error).message), what);
+        const ms = performance.now() - t0;
+        assert.ok(ms >= 900 && ms < 4000, `${what}: gave up after ${ms.toFixed(0)} ms`);
+      }
+      relay.heal();
+      assert.equal((await store.leases.acquire('timeout-probe', 'me', 4)).acquired, true);
+    } finally {
+      await store.close();
+      await direct.close();
+      relay.close();
+    }
+  });
 });
 
 /**
