@@ -68,6 +68,8 @@ interface GroupMemory {
   wasPaused?: boolean;
   /** Fires renewDeadline after the last successful renewal: the self-fencing watchdog. */
   watchdog?: Timer;
+  /** The lastRenewOk whose deadline passed and for which one cycle fenced without asking the store first. */
+  fencedWithoutStore?: number;
   /** We served the group in a steady cycle: a site found down afterwards is a failure, not a start. */
   served?: boolean;
   /** Fires when the holder's leases would expire (standby side), so the takeover does not wait for a beat. */
@@ -274,10 +276,15 @@ export class Agent {
     const leaseName = groupLeaseName(ns, group.metadata.name);
     let lease: LeaseRecord | null = null;
     let storeOk = true;
-    try {
-      lease = await this.store.leases.get(leaseName);
+    // renewDeadline has passed (the watchdog woke us): fence first, without waiting for a store that may not answer.
+    const deadlinePassed = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined && mono - mem.lastRenewOk > t.renewDeadlineMs;
+    if (deadlinePassed && mem.fencedWithoutStore !== mem.lastRenewOk) {
+      mem.fencedWithoutStore = mem.lastRenewOk;
+      storeOk = false;
+    } else try {
+      lease = await this.beforeRenewDeadline(mem, t, () => this.store.leases.get(leaseName));
       if (lease && lease.holder === this.node) {
-        const r = await this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000));
+        const r = await this.beforeRenewDeadline(mem, t, () => this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000)));
         if (r.acquired && r.lease.epoch === lease.epoch) {
           lease = r.lease;
           mem.heldEpoch = lease.epoch;
@@ -291,7 +298,8 @@ export class Agent {
       storeOk = false;
       this.log.warn({ group: key, err: String(err) }, 'cannot read or renew the group lease');
     }
-    const leaseLostBySelf = mem.heldEpoch !== undefined && (mem.lastRenewOk === undefined || mono - mem.lastRenewOk > t.renewDeadlineMs);
+    // Judged now, not at the cycle's start: a store call may have waited until the deadline.
+    let leaseLostBySelf = mem.heldEpoch !== undefined && (mem.lastRenewOk === undefined || this.clock.monotonic() - mem.lastRenewOk > t.renewDeadlineMs);
     if (!storeOk && mem.heldEpoch === undefined) {
       // Cut from the store and holding nothing: take no new action (E2), but undo standby drift? No: act on nothing we cannot justify.
       return;
@@ -303,14 +311,18 @@ export class Agent {
       let alive = n === this.node;
       if (!alive && storeOk) {
         try {
-          const nl = await this.store.leases.get(nodeLeaseName(n));
+          const nl = await this.beforeRenewDeadline(mem, t, () => this.store.leases.get(nodeLeaseName(n)));
           // Right after start, a peer whose node lease we have not seen yet is presumed alive (as client-go
           // makes a new observer wait a full lease duration), so two agents starting together do not both campaign.
           const grace = !nl && mono - this.startedAt < t.leaseMs;
           alive = grace || (!!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0);
           if (nl && alive) nodeLeaseLeft.set(n, this.store.leases.remainingMs(nl));
-        } catch {
+        } catch (err) {
           alive = false;
+          if (err instanceof RenewDeadlinePassed) {
+            storeOk = false;
+            leaseLostBySelf = true;
+          }
         }
       }
       nodes[n] = { alive, maintenance: maintNodes.has(n) };
@@ -704,6 +716,35 @@ export class Agent {
     }
   }
 
+  /**
+   * A store call made while this node holds the group's lease waits at most until renewDeadline after the last
+   * successful renewal (client-go cancels its renewal at RenewDeadline): then it fails with RenewDeadlinePassed,
+   * so a holder whose connection went silent fences at the deadline, not when the store client gives up. The call
+   * carries on until the store's own request timeout ends it; its answer is dropped. Calls begun after the
+   * deadline are not cut short (the cycle after a fence must be able to ask the store again).
+   */
+  private beforeRenewDeadline<T>(mem: GroupMemory, t: Timing, call: () => Promise<T>): Promise<T> {
+    const p = call();
+    const left = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined ? mem.lastRenewOk + t.renewDeadlineMs - this.clock.monotonic() : 0;
+    if (left <= 0) return p;
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimer(left + 1, () => {
+        p.catch(() => undefined);
+        reject(new RenewDeadlinePassed(`no answer from the store within renewDeadline (${t.renewDeadlineMs} ms after the last renewal)`));
+      });
+      p.then(
+        (v) => {
+          timer.cancel();
+          resolve(v);
+        },
+        (e: unknown) => {
+          timer.cancel();
+          reject(e);
+        },
+      );
+    });
+  }
+
   /** Self-fencing must not wait for the next beat: reconcile exactly when renewDeadline has passed without a renewal (design §4). */
   private armWatchdog(key: string, mem: GroupMemory, t: Timing): void {
     mem.watchdog?.cancel();
@@ -933,6 +974,9 @@ class KitFailure extends Error {
     super(message);
   }
 }
+
+/** A store call cut short at renewDeadline (beforeRenewDeadline). */
+class RenewDeadlinePassed extends Error {}
 
 export function nodeLeaseName(node: string): string {
   return `node.${node}`;
