@@ -68,8 +68,8 @@ interface GroupMemory {
   wasPaused?: boolean;
   /** Fires renewDeadline after the last successful renewal: the self-fencing watchdog. */
   watchdog?: Timer;
-  /** The lastRenewOk whose deadline passed and for which one cycle fenced without asking the store first. */
-  fencedWithoutStore?: number;
+  /** The lastRenewOk whose deadline passed and for which one cycle gave the store only a short grace (beforeRenewDeadline). */
+  graceUsedFor?: number;
   /** We served the group in a steady cycle: a site found down afterwards is a failure, not a start. */
   served?: boolean;
   /** Fires when the holder's leases would expire (standby side), so the takeover does not wait for a beat. */
@@ -276,15 +276,17 @@ export class Agent {
     const leaseName = groupLeaseName(ns, group.metadata.name);
     let lease: LeaseRecord | null = null;
     let storeOk = true;
-    // renewDeadline has passed (the watchdog woke us): fence first, without waiting for a store that may not answer.
-    const deadlinePassed = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined && mono - mem.lastRenewOk > t.renewDeadlineMs;
-    if (deadlinePassed && mem.fencedWithoutStore !== mem.lastRenewOk) {
-      mem.fencedWithoutStore = mem.lastRenewOk;
-      storeOk = false;
-    } else try {
-      lease = await this.beforeRenewDeadline(mem, t, () => this.store.leases.get(leaseName));
+    // renewDeadline has passed without a renewal (the watchdog woke us, or a long activation held the cycle): the
+    // store gets a short grace, once, so a store that answers renews as before and one that does not cannot delay the fence.
+    let graceMs: number | undefined;
+    if (mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined && mono - mem.lastRenewOk > t.renewDeadlineMs && mem.graceUsedFor !== mem.lastRenewOk) {
+      mem.graceUsedFor = mem.lastRenewOk;
+      graceMs = Math.max(100, (t.leaseMs - t.renewDeadlineMs) / 4);
+    }
+    try {
+      lease = await this.beforeRenewDeadline(mem, t, () => this.store.leases.get(leaseName), graceMs);
       if (lease && lease.holder === this.node) {
-        const r = await this.beforeRenewDeadline(mem, t, () => this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000)));
+        const r = await this.beforeRenewDeadline(mem, t, () => this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000)), graceMs);
         if (r.acquired && r.lease.epoch === lease.epoch) {
           lease = r.lease;
           mem.heldEpoch = lease.epoch;
@@ -428,8 +430,10 @@ export class Agent {
       await this.runChecks(key, group, sites, mem, mono, cluster, false);
     }
 
-    if (storeOk) await this.writeStatus(key, group, decision, input, mirrors, local);
-    if (storeOk) await this.writeResourceStatus(key, decision, input, sites, vips, local);
+    // Status writes too end at renewDeadline (a silent store must not hold the cycle the watchdog needs to fence).
+    const cutShort = () => undefined;
+    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeStatus(key, group, decision, input, mirrors, local)).catch(cutShort);
+    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeResourceStatus(key, decision, input, sites, vips, local)).catch(cutShort);
     this.metrics.leaseHeld.set({ group: key }, mem.heldEpoch !== undefined ? 1 : 0);
     if (outcome.requeue) this.queue.addAfter(key, 0);
   }
@@ -720,12 +724,14 @@ export class Agent {
    * A store call made while this node holds the group's lease waits at most until renewDeadline after the last
    * successful renewal (client-go cancels its renewal at RenewDeadline): then it fails with RenewDeadlinePassed,
    * so a holder whose connection went silent fences at the deadline, not when the store client gives up. The call
-   * carries on until the store's own request timeout ends it; its answer is dropped. Calls begun after the
-   * deadline are not cut short (the cycle after a fence must be able to ask the store again).
+   * carries on until the store's own request timeout ends it; its answer is dropped. A call begun after the
+   * deadline waits `graceMs` if given, else as long as the store takes (the cycle after a fence must be able to
+   * ask the store again).
    */
-  private beforeRenewDeadline<T>(mem: GroupMemory, t: Timing, call: () => Promise<T>): Promise<T> {
+  private beforeRenewDeadline<T>(mem: GroupMemory, t: Timing, call: () => Promise<T>, graceMs?: number): Promise<T> {
     const p = call();
-    const left = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined ? mem.lastRenewOk + t.renewDeadlineMs - this.clock.monotonic() : 0;
+    let left = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined ? mem.lastRenewOk + t.renewDeadlineMs - this.clock.monotonic() : 0;
+    if (left <= 0 && mem.heldEpoch !== undefined) left = graceMs ?? 0;
     if (left <= 0) return p;
     return new Promise<T>((resolve, reject) => {
       const timer = this.clock.setTimer(left + 1, () => {
