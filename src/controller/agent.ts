@@ -281,7 +281,7 @@ export class Agent {
     let graceMs: number | undefined;
     if (mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined && mono - mem.lastRenewOk > t.renewDeadlineMs && mem.graceUsedFor !== mem.lastRenewOk) {
       mem.graceUsedFor = mem.lastRenewOk;
-      graceMs = Math.max(100, (t.leaseMs - t.renewDeadlineMs) / 4);
+      graceMs = Math.max(1000, (t.leaseMs - t.renewDeadlineMs) / 2);
     }
     try {
       lease = await this.beforeRenewDeadline(mem, t, () => this.store.leases.get(leaseName), graceMs);
