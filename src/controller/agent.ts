@@ -70,6 +70,8 @@ interface GroupMemory {
   wasPaused?: boolean;
   /** Fires renewDeadline after the last successful renewal: the self-fencing watchdog. */
   watchdog?: Timer;
+  /** The lastRenewOk whose deadline passed and for which one cycle gave the store only a short grace (beforeRenewDeadline). */
+  graceUsedFor?: number;
   /** We served the group in a steady cycle: a site found down afterwards is a failure, not a start. */
   served?: boolean;
   /** Fires when the holder's leases would expire (standby side), so the takeover does not wait for a beat. */
@@ -276,10 +278,17 @@ export class Agent {
     const leaseName = groupLeaseName(ns, group.metadata.name);
     let lease: LeaseRecord | null = null;
     let storeOk = true;
+    // renewDeadline has passed without a renewal (the watchdog woke us, or a long activation held the cycle): the
+    // store gets a short grace, once, so a store that answers renews as before and one that does not cannot delay the fence.
+    let graceMs: number | undefined;
+    if (mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined && mono - mem.lastRenewOk > t.renewDeadlineMs && mem.graceUsedFor !== mem.lastRenewOk) {
+      mem.graceUsedFor = mem.lastRenewOk;
+      graceMs = Math.max(1000, (t.leaseMs - t.renewDeadlineMs) / 2);
+    }
     try {
-      lease = await this.store.leases.get(leaseName);
+      lease = await this.beforeRenewDeadline(mem, t, () => this.store.leases.get(leaseName), graceMs);
       if (lease && lease.holder === this.node) {
-        const r = await this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000));
+        const r = await this.beforeRenewDeadline(mem, t, () => this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000)), graceMs);
         if (r.acquired && r.lease.epoch === lease.epoch) {
           lease = r.lease;
           mem.heldEpoch = lease.epoch;
@@ -293,7 +302,8 @@ export class Agent {
       storeOk = false;
       this.log.warn({ group: key, err: String(err) }, 'cannot read or renew the group lease');
     }
-    const leaseLostBySelf = mem.heldEpoch !== undefined && (mem.lastRenewOk === undefined || mono - mem.lastRenewOk > t.renewDeadlineMs);
+    // Judged now, not at the cycle's start: a store call may have waited until the deadline.
+    let leaseLostBySelf = mem.heldEpoch !== undefined && (mem.lastRenewOk === undefined || this.clock.monotonic() - mem.lastRenewOk > t.renewDeadlineMs);
     if (!storeOk && mem.heldEpoch === undefined) {
       // Cut from the store and holding nothing: take no new action (E2), but undo standby drift? No: act on nothing we cannot justify.
       return;
@@ -305,14 +315,18 @@ export class Agent {
       let alive = n === this.node;
       if (!alive && storeOk) {
         try {
-          const nl = await this.store.leases.get(nodeLeaseName(n));
+          const nl = await this.beforeRenewDeadline(mem, t, () => this.store.leases.get(nodeLeaseName(n)));
           // Right after start, a peer whose node lease we have not seen yet is presumed alive (as client-go
           // makes a new observer wait a full lease duration), so two agents starting together do not both campaign.
           const grace = !nl && mono - this.startedAt < t.leaseMs;
           alive = grace || (!!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0);
           if (nl && alive) nodeLeaseLeft.set(n, this.store.leases.remainingMs(nl));
-        } catch {
+        } catch (err) {
           alive = false;
+          if (err instanceof RenewDeadlinePassed) {
+            storeOk = false;
+            leaseLostBySelf = true;
+          }
         }
       }
       nodes[n] = { alive, maintenance: maintNodes.has(n) };
@@ -418,8 +432,10 @@ export class Agent {
       await this.runChecks(key, group, sites, mem, mono, cluster, false);
     }
 
-    if (storeOk) await this.writeStatus(key, group, decision, input, mirrors, local);
-    if (storeOk) await this.writeResourceStatus(key, decision, input, sites, vips, local);
+    // Status writes too end at renewDeadline (a silent store must not hold the cycle the watchdog needs to fence).
+    const cutShort = () => undefined;
+    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeStatus(key, group, decision, input, mirrors, local)).catch(cutShort);
+    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeResourceStatus(key, decision, input, sites, vips, local)).catch(cutShort);
     this.metrics.leaseHeld.set({ group: key }, mem.heldEpoch !== undefined ? 1 : 0);
     if (outcome.requeue) this.queue.addAfter(key, 0);
   }
@@ -706,6 +722,37 @@ export class Agent {
     }
   }
 
+  /**
+   * A store call made while this node holds the group's lease waits at most until renewDeadline after the last
+   * successful renewal (client-go cancels its renewal at RenewDeadline): then it fails with RenewDeadlinePassed,
+   * so a holder whose connection went silent fences at the deadline, not when the store client gives up. The call
+   * carries on until the store's own request timeout ends it; its answer is dropped. A call begun after the
+   * deadline waits `graceMs` if given, else as long as the store takes (the cycle after a fence must be able to
+   * ask the store again).
+   */
+  private beforeRenewDeadline<T>(mem: GroupMemory, t: Timing, call: () => Promise<T>, graceMs?: number): Promise<T> {
+    const p = call();
+    let left = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined ? mem.lastRenewOk + t.renewDeadlineMs - this.clock.monotonic() : 0;
+    if (left <= 0 && mem.heldEpoch !== undefined) left = graceMs ?? 0;
+    if (left <= 0) return p;
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimer(left + 1, () => {
+        p.catch(() => undefined);
+        reject(new RenewDeadlinePassed(`no answer from the store within renewDeadline (${t.renewDeadlineMs} ms after the last renewal)`));
+      });
+      p.then(
+        (v) => {
+          timer.cancel();
+          resolve(v);
+        },
+        (e: unknown) => {
+          timer.cancel();
+          reject(e);
+        },
+      );
+    });
+  }
+
   /** Self-fencing must not wait for the next beat: reconcile exactly when renewDeadline has passed without a renewal (design §4). */
   private armWatchdog(key: string, mem: GroupMemory, t: Timing): void {
     mem.watchdog?.cancel();
@@ -935,6 +982,9 @@ class KitFailure extends Error {
     super(message);
   }
 }
+
+/** A store call cut short at renewDeadline (beforeRenewDeadline). */
+class RenewDeadlinePassed extends Error {}
 
 export function nodeLeaseName(node: string): string {
   return `node.${node}`;

@@ -276,7 +276,7 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function groupObservation(g: StoredObject, clusterMaintenance: boolean): GroupObservation {
+export function groupObservation(g: StoredObject, clusterMaintenance: boolean): GroupObservation {
   const spec = (g.spec ?? {}) as { desiredState?: string; maintenance?: boolean };
   const st = (g.status ?? {}) as {
     activeNode?: string; epoch?: number; phase?: string;

@@ -56,13 +56,27 @@ class InterceptableWorldApi implements WorldApi {
   }
 }
 
-/** A store connection that can be cut from the store (storePartition). */
+/** How long a call on a silent connection waits before failing (a store client's request timeout). */
+export const SILENT_STORE_ANSWER_MS = 30_000;
+
+/**
+ * A store connection that can be cut from the store (storePartition): every call fails at once, or, 'silent',
+ * only after SILENT_STORE_ANSWER_MS (a connection that carries nothing and is not closed: a pulled cable).
+ */
 class CuttableStore implements Store {
-  cut = false;
+  cut: boolean | 'silent' = false;
   readonly objects: ObjectStore;
   readonly leases: LeaseStore;
-  constructor(private readonly inner: MemoryStore) {
-    const guard = <T>(fn: () => Promise<T>): Promise<T> => (this.cut ? Promise.reject(new UnavailableError('store unreachable (partition)')) : fn());
+  constructor(
+    private readonly inner: MemoryStore,
+    clock: VirtualClock,
+  ) {
+    const guard = <T>(fn: () => Promise<T>): Promise<T> =>
+      this.cut === 'silent'
+        ? new Promise<T>((_, reject) => clock.setTimer(SILENT_STORE_ANSWER_MS, () => reject(new UnavailableError('store unreachable (no answer)'))))
+        : this.cut
+          ? Promise.reject(new UnavailableError('store unreachable (partition)'))
+          : fn();
     const self = this;
     this.objects = {
       get: (k, n, name) => guard(() => inner.get(k, n, name)),
@@ -143,7 +157,7 @@ export async function harness(o: HarnessOptions = {}) {
   const agents = new Map<string, Agent>();
   const logs: string[] = [];
   const startAgent = (node: string) => {
-    const store = new CuttableStore(openMemoryStore(storeName, { clock }));
+    const store = new CuttableStore(openMemoryStore(storeName, { clock }), clock);
     conns.set(node, store);
     const logger = {
       info: (_o: Record<string, unknown>, msg: string) => logs.push(`${node} ${msg}`),
@@ -190,7 +204,7 @@ export async function harness(o: HarnessOptions = {}) {
     for (const a of agents.values()) a.stop();
     await clock.advance(10);
   };
-  const cutStore = (node: string, cut: boolean) => {
+  const cutStore = (node: string, cut: boolean | 'silent') => {
     conns.get(node)!.cut = cut;
   };
   /** Read-modify-write of a stored object (an operator's `winha apply` or CLI command). */

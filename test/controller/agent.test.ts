@@ -166,6 +166,26 @@ describe('agents: failures and moves (virtual time)', () => {
     }
   });
 
+  it('E1 on a silent connection (calls answer only after 30 s, as a store client on a pulled cable): the active still fences within renewDeadline; node2 activates only after expiry', async () => {
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(2500); // the cut lands anywhere in a cycle
+      h.cutStore('node1', 'silent');
+      const fencedAfter = await h.until(async () => (await h.serving()).length === 0, 40_000, 100);
+      assert.ok(fencedAfter < 4000, `node1 still served ${fencedAfter} ms after its store went silent (lease 4 s)`);
+      assert.deepEqual(await h.serving(), []);
+      const takenAfter = await h.until(async () => (await h.serving()).includes('node2'), 40_000, 100);
+      assert.ok(fencedAfter + takenAfter >= 4000, 'node2 only after the lease expired');
+      h.cutStore('node1', false);
+      await h.run(40_000); // past the silent calls' answers: node1 stays standby
+      assert.deepEqual(await h.serving(), ['node2']);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
   it('E3: the active agent restarts within the lease: no failover, no site restart', async () => {
     const h = await harness({ timing: FAST });
     try {

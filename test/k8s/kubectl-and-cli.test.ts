@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +16,7 @@ import yaml from 'js-yaml';
 import { KubernetesStore } from '../../src/store/kubernetes/store.js';
 import { BIN, EXAMPLES_DIR } from '../support/paths.js';
 import { harnessSkipReason, startHarness, type KubeHarness } from '../k8s-harness/harness.js';
+import { startRelay } from '../k8s-harness/relay.js';
 
 const skip = harnessSkipReason();
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
@@ -122,28 +122,8 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
 
   it('a watch whose connection goes silent is replaced, and resumes without losing events', async () => {
     // A TCP relay we can freeze: it stops forwarding without closing (a dead NAT entry, a pulled cable).
-    const target = new URL(kube.server);
-    // Connections open when we freeze stay open but carry nothing; new ones work.
-    const open = new Set<net.Socket>();
-    const frozen = new Set<net.Socket>();
-    const relay = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port), target.hostname);
-      open.add(client);
-      client.on('data', (d) => !frozen.has(client) && upstream.write(d));
-      upstream.on('data', (d) => !frozen.has(client) && client.write(d));
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-    const port = (relay.address() as net.AddressInfo).port;
-    const cfg = yaml.load(readFileSync(kube.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] };
-    cfg.clusters[0]!.cluster.server = `https://127.0.0.1:${port}`;
-    const relayed = join(dir, 'relayed-kubeconfig');
-    writeFileSync(relayed, yaml.dump(cfg));
+    const relay = await startRelay(kube.server);
+    const relayed = relay.writeKubeconfig(kube.kubeconfig, join(dir, 'relayed-kubeconfig'));
     const direct = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
     const viaRelay = new KubernetesStore('kubernetes://harness', { kubeconfig: relayed, watchInactivityMs: 1500 });
     try {
@@ -152,7 +132,7 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
       const it = w[Symbol.asyncIterator]();
       await direct.objects.create({ apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: 'before' }, spec: { group: 'web', address: '10.0.0.60', prefixLength: 24 } });
       assert.equal(((await it.next()).value as { object: { metadata: { name: string } } }).object.metadata.name, 'before');
-      for (const s of open) frozen.add(s); // the watch connection is now dead but open
+      relay.freezeOpen(); // the watch connection is now dead but open; new connections work
       await direct.objects.create({ apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: 'during' }, spec: { group: 'web', address: '10.0.0.61', prefixLength: 24 } });
       const ev = (await it.next()).value as { type: string; object: { metadata: { name: string } } };
       assert.deepEqual([ev.type, ev.object.metadata.name], ['ADDED', 'during'], 'the replacement watch resumed from the last resourceVersion');
@@ -160,7 +140,35 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
     } finally {
       await direct.close();
       await viaRelay.close();
-      for (const s of open) s.destroy();
+      relay.close();
+    }
+  });
+
+  it('on a silent connection every request gives up after requestTimeoutMs with Unavailable (objects and leases), and works again after', async () => {
+    const relay = await startRelay(kube.server);
+    const relayed = relay.writeKubeconfig(kube.kubeconfig, join(dir, 'cut-kubeconfig'));
+    const store = new KubernetesStore('kubernetes://harness', { kubeconfig: relayed, requestTimeoutMs: 1000 });
+    const direct = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
+    try {
+      await direct.leases.acquire('timeout-probe', 'me', 4); // the server's first lease request sets up its storage (~2 s)
+      await store.leases.get('timeout-probe');
+      relay.cut(); // open connections and new ones: accepted, then nothing
+      for (const [what, call] of [
+        ['get', () => store.objects.get('FailoverGroup', 'default', 'web')],
+        ['list', () => store.objects.list('VirtualIP', { namespace: 'default' })],
+        ['lease get', () => store.leases.get('timeout-probe')],
+        ['lease renew', () => store.leases.acquire('timeout-probe', 'me', 4)],
+      ] as const) {
+        const t0 = performance.now();
+        await assert.rejects(call(), (e: unknown) => (e as { code?: string }).code === 'Unavailable' && /request timeout/.test((e as Error).message), what);
+        const ms = performance.now() - t0;
+        assert.ok(ms >= 900 && ms < 4000, `${what}: gave up after ${ms.toFixed(0)} ms`);
+      }
+      relay.heal();
+      assert.equal((await store.leases.acquire('timeout-probe', 'me', 4)).acquired, true);
+    } finally {
+      await store.close();
+      await direct.close();
       relay.close();
     }
   });

@@ -16,18 +16,18 @@
  * --keep is given and the story completed: then they keep running and the
  * commands to explore the cluster are printed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { SystemClock } from '../../lib/clock.js';
 import { apply } from '../../apply/apply.js';
 import { openStore, type Store, type StoredObject } from '../../store/index.js';
 import { readInputs } from '../../validate/sources.js';
 import { validateInputs } from '../../validate/validate.js';
-import { RemoteWorldApi } from '../../sim/remote-world-api.js';
+import type { RemoteWorldApi } from '../../sim/remote-world-api.js';
+import { doubleActives, ProcessCluster, ProcessClusterError, WINHA_BIN as BIN, WINHA_ROOT as ROOT, type ClusterChild as Child } from '../../sim/process-cluster.js';
 import { callWorld } from '../../sim/world-api.js';
 import type { Fault } from '../../sim/faults.js';
 import { EXIT, type CliIO } from '../io.js';
@@ -44,14 +44,6 @@ const DEMO_TIMING = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPer
 
 class DemoError extends Error {}
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-const BIN = existsSync(join(ROOT, 'bin', 'winha.js')) ? join(ROOT, 'bin', 'winha.js') : process.argv[1]!;
-
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  log: string;
-}
 
 interface GroupRow {
   group: string;
@@ -75,22 +67,13 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
 
   const dir = mkdtempSync(join(tmpdir(), 'winha-demo-'));
   const storeUrl = `file://${join(dir, 'store')}`;
-  const children: Child[] = [];
+  const cluster = new ProcessCluster(dir, { clock });
+  const children = cluster.children;
   let keepRunning = false;
   let store: Store | undefined;
   let world: RemoteWorldApi | undefined;
 
-  const killAll = () => {
-    for (const c of children) {
-      if (c.proc.exitCode === null && c.proc.signalCode === null && c.proc.pid) {
-        try {
-          process.kill(c.proc.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-    }
-  };
+  const killAll = () => cluster.killAll();
   const cleanup = () => {
     if (keepRunning) return;
     killAll();
@@ -122,33 +105,8 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const start = (name: string, args: string[]): Child => {
-    const log = join(dir, `${name}.log`);
-    const fd = openSync(log, 'a');
-    // Detached: Ctrl-C in the terminal reaches only the demo, which stops them itself (and --keep can leave them).
-    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', fd, fd], detached: true, cwd: ROOT });
-    closeSync(fd);
-    proc.unref();
-    const c = { name, proc, log };
-    children.push(c);
-    return c;
-  };
-  const stopChild = (c: Child) => {
-    if (c.proc.pid && c.proc.exitCode === null && c.proc.signalCode === null) process.kill(c.proc.pid, 'SIGKILL');
-  };
-
-  const waitFor = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 200): Promise<T> => {
-    const begin = clock.monotonic();
-    for (;;) {
-      const v = await probe().catch(() => undefined);
-      if (v !== undefined) return v;
-      for (const c of children) {
-        if (c.name === 'world' && c.proc.exitCode !== null) throw new DemoError(`the world server exited (${c.proc.exitCode}); see ${c.log}`);
-      }
-      if (clock.monotonic() - begin > timeoutMs) throw new DemoError(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`);
-      await clock.sleep(everyMs);
-    }
-  };
+  const stopChild = (c: Child) => cluster.kill(c);
+  const waitFor = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 200): Promise<T> => cluster.waitFor(what, timeoutMs, probe, everyMs);
 
   // The live table: one row per group each time what it shows changes (like kubectl get -w).
   const lastRows = new Map<string, string>();
@@ -160,10 +118,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     if (!world) return;
     const i = await callWorld(world, 'world.inspect', {});
     worldChecks++;
-    const hostsBySite = new Map<string, string[]>();
-    for (const [h, sites] of Object.entries(i.startedSites)) for (const s of sites) hostsBySite.set(s, [...(hostsBySite.get(s) ?? []), h]);
-    for (const [s, hs] of hostsBySite) if (hs.length > 1) doubles.add(`site ${s} started on ${hs.join(' and ')}`);
-    for (const [a, hs] of Object.entries(i.addressHolders)) if (hs.length > 1 && vips.has(a)) doubles.add(`address ${a} held by ${hs.join(' and ')}`);
+    for (const d of doubleActives(i, vips)) doubles.add(d);
   };
   const vips = new Set<string>();
   const watchTable = async () => {
@@ -228,13 +183,13 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     out('');
 
     // 1. The world and the agents.
-    const w = start('world', ['sim', 'world', '--listen', '127.0.0.1:0', '-f', demoManifest, '--seed', '1', '--switchover-unreachable', unreachable]);
-    const address = await waitFor('the world server to listen', 15_000, async () => /listening on (\S+)/.exec(readFileSync(w.log, 'utf8'))?.[1], 100);
-    world = new RemoteWorldApi(address);
-    say(`world server (winha sim world) listening on ${address}, pid ${w.proc.pid}: hosts ${nodes.join(', ')}`);
+    const w = await cluster.startWorld(demoManifest, ['--seed', '1', '--switchover-unreachable', unreachable]);
+    const address = w.address;
+    world = w.api;
+    say(`world server (winha sim world) listening on ${address}, pid ${w.child.proc.pid}: hosts ${nodes.join(', ')}`);
     const agents = new Map<string, Child>();
     const startAgent = (node: string) => {
-      const c = start(`agent-${node}`, ['agent', '--node', node, '--store', storeUrl, '--driver', `sim://${address}/${node}`]);
+      const c = cluster.startAgent(node, storeUrl, address);
       agents.set(node, c);
       return c;
     };
@@ -340,15 +295,8 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     return EXIT.OK;
   } catch (e) {
     tableTimer?.cancel();
-    io.stderr.write(`winha demo: ${e instanceof DemoError ? e.message : (e as Error).stack ?? String(e)}\n`);
-    for (const c of children) {
-      try {
-        const tail = readFileSync(c.log, 'utf8').trim().split('\n').slice(-8).join('\n');
-        if (tail) io.stderr.write(`--- last lines of ${c.name} ---\n${tail}\n`);
-      } catch {
-        /* no log */
-      }
-    }
+    io.stderr.write(`winha demo: ${e instanceof DemoError || e instanceof ProcessClusterError ? e.message : (e as Error).stack ?? String(e)}\n`);
+    io.stderr.write(cluster.tails());
     keepRunning = false;
     return EXIT.FAILED;
   } finally {

@@ -126,7 +126,8 @@ export function httpCode(e: unknown): number | undefined {
  */
 export function toStoreError(e: unknown, what: string): Error {
   const { code, status } = statusOf(e);
-  const detail = oneLine(status?.message ?? (e instanceof Error && code === undefined ? e.message : `HTTP ${code ?? '?'}`));
+  const timedOut = e instanceof Error && e.name === 'TimeoutError';
+  const detail = timedOut ? 'no answer within the request timeout' : oneLine(status?.message ?? (e instanceof Error && code === undefined ? e.message : `HTTP ${code ?? '?'}`));
   const msg = `${what}: ${detail}`;
   switch (code) {
     case 404:

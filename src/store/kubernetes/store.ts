@@ -25,9 +25,12 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   CoordinationV1Api,
+  createConfiguration,
   CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
+  ServerConfiguration,
+  setHeaderMiddleware,
   setHeaderOptions,
   Watch as KubeWatch,
   type V1Lease,
@@ -68,6 +71,40 @@ export interface KubernetesStoreOptions {
   env?: Record<string, string | undefined>;
   /** A watch connection with no byte for this long is replaced (default 90 s). */
   watchInactivityMs?: number;
+  /**
+   * Every other request (get, list, writes, leases) gives up after this long
+   * with Unavailable (default 5 s, as etcd://). client-node sets no timeout of
+   * its own: on a connection that went silent (a pulled cable, a dead NAT
+   * entry) a request would wait forever, and an agent with it.
+   */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * kc.makeApiClient(type), plus a deadline on every request: an AbortSignal
+ * that fires after timeoutMs, from sending to the last byte of the body.
+ */
+function apiClient<T>(kc: KubeConfig, type: new (config: ReturnType<typeof createConfiguration>) => T, timeoutMs: number): T {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new InvalidError('the kubeconfig names no cluster');
+  return new type(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kc },
+      middleware: [setHeaderMiddleware('User-Agent', 'winha')],
+      promiseMiddleware: [
+        {
+          pre: async (ctx) => {
+            ctx.setSignal(AbortSignal.timeout(timeoutMs));
+            return ctx;
+          },
+          post: async (res) => res,
+        },
+      ],
+    }),
+  );
 }
 
 export interface KubernetesTarget {
@@ -148,9 +185,9 @@ export class KubernetesObjectStore implements ObjectStore {
   constructor(
     private readonly kc: KubeConfig,
     private readonly defaultNamespace: string,
-    private readonly deps: { clock: Clock; ioClock: Clock; random: Random; inactivityMs: number; closed: () => boolean },
+    private readonly deps: { clock: Clock; ioClock: Clock; random: Random; inactivityMs: number; requestTimeoutMs: number; closed: () => boolean },
   ) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.api = apiClient(kc, CustomObjectsApi, deps.requestTimeoutMs);
   }
 
   private target(kind: string, namespace: string, name: string): { r: Resource; what: string; ref: Record<string, string> } {
@@ -439,8 +476,9 @@ export class KubernetesLeaseBackend implements LeaseBackend {
     kc: KubeConfig,
     private readonly namespace: string,
     private readonly closed: () => boolean,
+    requestTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.api = apiClient(kc, CoordinationV1Api, requestTimeoutMs);
   }
 
   private record(name: string, l: V1Lease): LeaseRecord {
@@ -521,10 +559,11 @@ export class KubernetesStore implements Store {
       ioClock: options.ioClock ?? new SystemClock(),
       random: options.random ?? new SeededRandom(freshSeed()),
       inactivityMs: options.watchInactivityMs ?? 90_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       closed: () => this.closedFlag,
     };
     this.objects = new KubernetesObjectStore(kc, this.namespace, deps);
-    this.leases = new LeaseClient(new KubernetesLeaseBackend(kc, this.namespace, deps.closed), clock);
+    this.leases = new LeaseClient(new KubernetesLeaseBackend(kc, this.namespace, deps.closed, deps.requestTimeoutMs), clock);
   }
 
   async close(): Promise<void> {
