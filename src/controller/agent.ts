@@ -77,22 +77,9 @@ interface GroupMemory {
   /** Fires when the holder's leases would expire (standby side), so the takeover does not wait for a beat. */
   expiryWake?: Timer;
   expiryWakeAt?: number;
-  /**
-   * The source's mirror records (name → fingerprint of source, epoch, recorder and targets) that
-   * were current when a safety probe saw the previous active still serving: its writes since may
-   * not be on the target, so those records no longer prove the target in sync (a different record
-   * from the source replaces them).
-   */
-  recordsOlderThanServing?: Map<string, string>;
 }
 
 const KINDS = ['Cluster', 'FailoverGroup', 'VirtualIP', 'Mirror', 'IISSite'] as const;
-
-/** What identifies the source's record of its targets (other nodes' own reports left out). */
-function sourceRecordFingerprint(m: Mirror): string {
-  const st = (m.status ?? {}) as Record<string, unknown>;
-  return JSON.stringify([st['source'], st['sourceEpoch'], st['recordedBy'], st['targets']]);
-}
 const ACTIVATING = new Set<Action['type']>(['promoteMirror', 'addVip', 'startSite', 'createMirror', 'recoverSite', 'continueMirror']);
 
 export class Agent {
@@ -387,7 +374,7 @@ export class Agent {
       if (e['deactivationFailed'] === true) h.deactivationFailed = true;
       history[e.name] = h;
     }
-    const mirrorViews = this.mirrorViews(mirrors, local.mirrorLocal, (n) => nodes[n]?.alive ?? false, mem.recordsOlderThanServing);
+    const mirrorViews = this.mirrorViews(mirrors, local.mirrorLocal, (n) => nodes[n]?.alive ?? false);
     const sw = parseSwitchoverRequest(group);
     const clusterMaint = (cluster?.spec?.maintenance ?? false) || annotationOn(cluster, ANNOTATIONS.maintenance);
     const groupMaint = (group.spec.maintenance ?? false) || annotationOn(group, ANNOTATIONS.maintenance);
@@ -494,12 +481,7 @@ export class Agent {
    * crashed source's last report is history, not a second source (its DataKeeper turns it into a target when it
    * boots and can reach the new source, dk-guide §4.2; if it cannot, its agent reports Source again, alive).
    */
-  private mirrorViews(
-    mirrors: Mirror[],
-    local: Map<string, { role: 'source' | 'target' | 'none'; state: number }>,
-    alive: (node: string) => boolean,
-    olderThanServing?: Map<string, string>,
-  ): MirrorView[] {
+  private mirrorViews(mirrors: Mirror[], local: Map<string, { role: 'source' | 'target' | 'none'; state: number }>, alive: (node: string) => boolean): MirrorView[] {
     return mirrors.map((m) => {
       const st = (m.status ?? {}) as NonNullable<Mirror['status']> & { targets?: { name: string; state: number }[]; recordedBy?: string };
       const reports = (st.nodes ?? []).filter((n) => n.name !== this.node && alive(n.name));
@@ -519,8 +501,6 @@ export class Agent {
       if (st.recordedBy) v.recordedBy = st.recordedBy;
       if (mine) v.local = { role: mine.role, state: mine.state };
       if (prepared.length > 0) v.preparedTargets = prepared;
-      const staleAt = olderThanServing?.get(m.metadata.name);
-      if (staleAt !== undefined && staleAt === sourceRecordFingerprint(m)) v.recordPredatesServing = true;
       return v;
     });
   }
@@ -575,10 +555,6 @@ export class Agent {
             break;
           case 'safetyCheck': {
             mem.safetyCheck = await this.safetyProbe(ctx.vips, ctx.input.lease.epoch, a.previous, o);
-            if (mem.safetyCheck.serving) {
-              mem.recordsOlderThanServing ??= new Map();
-              for (const m of ctx.mirrors) mem.recordsOlderThanServing.set(m.metadata.name, sourceRecordFingerprint(m));
-            }
             requeue = true;
             break;
           }

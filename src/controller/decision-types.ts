@@ -80,11 +80,6 @@ export interface MirrorView {
   preparedTargets?: string[];
   /** This node's own view of the volume, when observed. */
   local?: { role: 'source' | 'target' | 'none'; state: number };
-  /**
-   * The recorded target states are older than a safety probe that saw the previous active still
-   * serving: it may have acknowledged writes (on a paused mirror) that the record does not cover.
-   */
-  recordPredatesServing?: boolean;
 }
 
 export interface SiteLocal {

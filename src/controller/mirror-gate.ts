@@ -35,15 +35,6 @@ export function mirrorGate(m: MirrorView, node: string): GateResult {
     return { ok: false, reason: 'SplitBrain', message: `mirror ${m.volume}: is source on ${who} (split brain)` };
   }
   if (m.source === undefined || m.source === node) return { ok: true };
-  if (m.recordPredatesServing) {
-    // The source kept serving after its last record (its agent stopped or was cut off): writes it
-    // acknowledged since, on a mirror that may have paused, are not proven on this node.
-    return {
-      ok: false,
-      reason: 'MirrorNotInSync',
-      message: `${m.source} was seen still serving after it last recorded mirror ${m.volume}:, so ${node}'s copy may lack writes acknowledged since`,
-    };
-  }
   if (m.recordedBy !== m.source) {
     return { ok: false, reason: 'MirrorNotInSync', message: `the state of ${node}'s copy of ${m.volume}: since ${m.source} became source is unknown` };
   }
