@@ -32,7 +32,6 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
   serviceStop: { node: node(), service: req('service', 'W3SVC, WAS, FTPSVC or SMTPSVC') },
   siteStop: { node: node(), site: req('string', 'IIS site name') },
   siteDelete: { node: node(), site: req('string', 'IIS site name') },
-  siteHang: { node: node(), site: req('string', 'IIS site whose worker hangs: Started, but nothing answers'), persistent: opt('boolean', 'a stop does not clear it (default false)') },
   bindingSteal: { node: node(), site: req('string', 'IIS site whose first binding another site takes') },
   siteHang: {
     node: node(),
