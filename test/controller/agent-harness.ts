@@ -59,10 +59,16 @@ class InterceptableWorldApi implements WorldApi {
 /** A store connection that can be cut from the store (storePartition). */
 class CuttableStore implements Store {
   cut = false;
+  /** While cut, calls fail at once (0: a refused connection) or only after this long (a silent network: the client's deadline). */
+  hangMs = 0;
   readonly objects: ObjectStore;
   readonly leases: LeaseStore;
-  constructor(private readonly inner: MemoryStore) {
-    const guard = <T>(fn: () => Promise<T>): Promise<T> => (this.cut ? Promise.reject(new UnavailableError('store unreachable (partition)')) : fn());
+  constructor(private readonly inner: MemoryStore, clock: VirtualClock) {
+    const guard = <T>(fn: () => Promise<T>): Promise<T> => {
+      if (!this.cut) return fn();
+      const fail = () => Promise.reject(new UnavailableError(`store unreachable (partition${this.hangMs ? `, no answer within ${this.hangMs} ms` : ''})`));
+      return this.hangMs > 0 ? clock.sleep(this.hangMs).then(fail) : fail();
+    };
     const self = this;
     this.objects = {
       get: (k, n, name) => guard(() => inner.get(k, n, name)),
@@ -143,7 +149,7 @@ export async function harness(o: HarnessOptions = {}) {
   const agents = new Map<string, Agent>();
   const logs: string[] = [];
   const startAgent = (node: string) => {
-    const store = new CuttableStore(openMemoryStore(storeName, { clock }));
+    const store = new CuttableStore(openMemoryStore(storeName, { clock }), clock);
     conns.set(node, store);
     const logger = {
       info: (_o: Record<string, unknown>, msg: string) => logs.push(`${node} ${msg}`),
@@ -190,8 +196,9 @@ export async function harness(o: HarnessOptions = {}) {
     for (const a of agents.values()) a.stop();
     await clock.advance(10);
   };
-  const cutStore = (node: string, cut: boolean) => {
+  const cutStore = (node: string, cut: boolean, hangMs = 0) => {
     conns.get(node)!.cut = cut;
+    conns.get(node)!.hangMs = hangMs;
   };
   /** Read-modify-write of a stored object (an operator's `winha apply` or CLI command). */
   const patch = async (kind: string, name: string, f: (o: StoredObject & Record<string, any>) => StoredObject) => {

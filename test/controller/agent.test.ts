@@ -166,6 +166,29 @@ describe('agents: failures and moves (virtual time)', () => {
     }
   });
 
+  it('E1 on a silent network: store calls hang until the client deadline (2.5 s); the active still fences within renewDeadline, events do not hold it up', async () => {
+    // A blackholed etcd answers nothing until requestTimeoutMs. Waiting for those answers (the lease read, the
+    // renewal, then an event write between stopping the site and removing the VIP) used to push the fence past
+    // the lease, so node2 started while node1 still served.
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(700); // the cut falls between two renewals
+      h.cutStore('node1', true, 2500);
+      const vipGone = async () => !((await h.inspect()).addressHolders[VIP] ?? []).includes('node1');
+      const fencedAfter = await h.until(async () => (await h.serving()).length === 0 && (await vipGone()), 10_000, 100);
+      assert.ok(fencedAfter < 4000, `node1 still served ${fencedAfter} ms after the cut (renewDeadline 3 s, lease 4 s)`);
+      await ready(h, 'node2');
+      h.cutStore('node1', false);
+      await h.run(10_000);
+      assert.deepEqual(await h.serving(), ['node2']);
+      assert.ok(h.logs.some((l) => /node1 WARN the store did not answer the lease renewal within renewDeadline/.test(l)), h.logs.slice(-20).join('\n'));
+    } finally {
+      await h.stopAll();
+    }
+  });
+
   it('E3: the active agent restarts within the lease: no failover, no site restart', async () => {
     const h = await harness({ timing: FAST });
     try {
