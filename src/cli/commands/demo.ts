@@ -16,11 +16,10 @@
  * --keep is given and the story completed: then they keep running and the
  * commands to explore the cluster are printed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { SystemClock } from '../../lib/clock.js';
 import { apply } from '../../apply/apply.js';
@@ -30,6 +29,7 @@ import { validateInputs } from '../../validate/validate.js';
 import { RemoteWorldApi } from '../../sim/remote-world-api.js';
 import { callWorld } from '../../sim/world-api.js';
 import type { Fault } from '../../sim/faults.js';
+import { agentArgs, ProcessGroup, ROOT, startWorld, waitFor as waitUntil, WaitTimeout, WINHA_BIN as BIN, type Child } from '../../sim/processes.js';
 import { EXIT, type CliIO } from '../io.js';
 
 export interface DemoFlags {
@@ -43,15 +43,6 @@ export interface DemoFlags {
 const DEMO_TIMING = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
 
 class DemoError extends Error {}
-
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-const BIN = existsSync(join(ROOT, 'bin', 'winha.js')) ? join(ROOT, 'bin', 'winha.js') : process.argv[1]!;
-
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  log: string;
-}
 
 interface GroupRow {
   group: string;
@@ -75,25 +66,15 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
 
   const dir = mkdtempSync(join(tmpdir(), 'winha-demo-'));
   const storeUrl = `file://${join(dir, 'store')}`;
-  const children: Child[] = [];
+  const ps = new ProcessGroup(dir);
+  const children = ps.children;
   let keepRunning = false;
   let store: Store | undefined;
   let world: RemoteWorldApi | undefined;
 
-  const killAll = () => {
-    for (const c of children) {
-      if (c.proc.exitCode === null && c.proc.signalCode === null && c.proc.pid) {
-        try {
-          process.kill(c.proc.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-    }
-  };
   const cleanup = () => {
     if (keepRunning) return;
-    killAll();
+    ps.killAll();
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch {
@@ -111,31 +92,16 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const start = (name: string, args: string[]): Child => {
-    const log = join(dir, `${name}.log`);
-    const fd = openSync(log, 'a');
-    // Detached: Ctrl-C in the terminal reaches only the demo, which stops them itself (and --keep can leave them).
-    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', fd, fd], detached: true, cwd: ROOT });
-    closeSync(fd);
-    proc.unref();
-    const c = { name, proc, log };
-    children.push(c);
-    return c;
-  };
-  const stopChild = (c: Child) => {
-    if (c.proc.pid && c.proc.exitCode === null && c.proc.signalCode === null) process.kill(c.proc.pid, 'SIGKILL');
-  };
-
-  const waitFor = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 200): Promise<T> => {
-    const begin = clock.monotonic();
-    for (;;) {
-      const v = await probe().catch(() => undefined);
-      if (v !== undefined) return v;
-      for (const c of children) {
-        if (c.name === 'world' && c.proc.exitCode !== null) throw new DemoError(`the world server exited (${c.proc.exitCode}); see ${c.log}`);
-      }
-      if (clock.monotonic() - begin > timeoutMs) throw new DemoError(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`);
-      await clock.sleep(everyMs);
+  const waitFor = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> => {
+    try {
+      return await waitUntil(what, timeoutMs, probe, {
+        clock,
+        check: () => {
+          for (const c of children) if (c.name === 'world' && c.proc.exitCode !== null) throw new DemoError(`the world server exited (${c.proc.exitCode}); see ${c.log}`);
+        },
+      });
+    } catch (e) {
+      throw e instanceof WaitTimeout ? new DemoError(e.message) : e;
     }
   };
 
@@ -217,13 +183,14 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     out('');
 
     // 1. The world and the agents.
-    const w = start('world', ['sim', 'world', '--listen', '127.0.0.1:0', '-f', demoManifest, '--seed', '1', '--switchover-unreachable', unreachable]);
-    const address = await waitFor('the world server to listen', 15_000, async () => /listening on (\S+)/.exec(readFileSync(w.log, 'utf8'))?.[1], 100);
+    const { child: w, address } = await startWorld(ps, { manifests: [demoManifest], seed: 1, switchoverUnreachable: unreachable }).catch((e: Error) => {
+      throw new DemoError(e.message);
+    });
     world = new RemoteWorldApi(address);
     say(`world server (winha sim world) listening on ${address}, pid ${w.proc.pid}: hosts ${nodes.join(', ')}`);
     const agents = new Map<string, Child>();
     const startAgent = (node: string) => {
-      const c = start(`agent-${node}`, ['agent', '--node', node, '--store', storeUrl, '--driver', `sim://${address}/${node}`]);
+      const c = ps.start(`agent-${node}`, agentArgs(node, storeUrl, address));
       agents.set(node, c);
       return c;
     };
@@ -257,7 +224,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     say(`✖ crashing ${victim}: world fault nodeCrash (its sites, addresses and disks stop) + kill its agent (pid ${agents.get(victim)!.proc.pid})`);
     const crashAt = clock.monotonic();
     await fault({ type: 'nodeCrash', node: victim });
-    stopChild(agents.get(victim)!);
+    await ps.kill(agents.get(victim)!);
     const failoverTimes = new Map<string, number>();
     await waitFor(`${survivor} to take over every group`, 120_000, async () => {
       for (const g of await groupsOf()) if (!failoverTimes.has(g.metadata.name) && readyOn(g, survivor)) failoverTimes.set(g.metadata.name, since(crashAt));
@@ -314,7 +281,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
 
     if (flags.keep) {
       keepRunning = true;
-      const pids = children.filter((c) => c.proc.exitCode === null && c.proc.signalCode === null).map((c) => c.proc.pid);
+      const pids = ps.pids();
       out('');
       out(`The cluster keeps running (world server and agents: pids ${pids.join(' ')}). Explore it:`);
       out(`  node bin/winha.js get groups --store ${storeUrl} --watch`);
@@ -331,12 +298,8 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     tableTimer?.cancel();
     io.stderr.write(`winha demo: ${e instanceof DemoError ? e.message : (e as Error).stack ?? String(e)}\n`);
     for (const c of children) {
-      try {
-        const tail = readFileSync(c.log, 'utf8').trim().split('\n').slice(-8).join('\n');
-        if (tail) io.stderr.write(`--- last lines of ${c.name} ---\n${tail}\n`);
-      } catch {
-        /* no log */
-      }
+      const tail = ps.tail(c);
+      if (tail) io.stderr.write(`--- last lines of ${c.name} ---\n${tail}\n`);
     }
     keepRunning = false;
     return EXIT.FAILED;
