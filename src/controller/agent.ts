@@ -69,8 +69,6 @@ interface GroupMemory {
   /** Lease calls begun, and the latest whose answer was applied (a late answer never overrides a newer one). */
   leaseCalls?: number;
   leaseSettled?: number;
-  /** The last lease call failed or did not answer in time. */
-  leaseFailing?: boolean;
   /** Fires renewDeadline after the last successful renewal: the self-fencing watchdog. */
   watchdog?: Timer;
   /** We served the group in a steady cycle: a site found down afterwards is a failure, not a start. */
@@ -97,6 +95,8 @@ export class Agent {
   private tick: Timer | undefined;
   private nodeLease: LeaseRecord | undefined;
   private lastNodeRenewOk: number | undefined;
+  /** The latest lease call (node or group) failed or did not answer in time. */
+  private storeFailing = false;
   private running = false;
   private startedAt = 0;
   /** Decisions by group key, for tests and /readyz. */
@@ -207,7 +207,9 @@ export class Agent {
         this.nodeLease = r.lease;
         this.lastNodeRenewOk = this.clock.monotonic();
       }
+      this.storeFailing = false;
     } catch (err) {
+      this.storeFailing = true;
       this.log.warn({ err: String(err) }, 'cannot renew the node lease');
     }
     if (mine) await this.writeClusterNodes(mine);
@@ -244,6 +246,11 @@ export class Agent {
 
   private async reconcile(key: string): Promise<void> {
     if (!this.running) return;
+    // Decide nothing on a cache that has not listed every kind yet (controller-runtime's WaitForCacheSync).
+    if (!this.ready) {
+      this.queue.addAfter(key, 100);
+      return;
+    }
     const [ns, name] = key.split('/') as [string, string];
     const group = this.cached<FailoverGroup>('FailoverGroup').find((g) => g.metadata.namespace === ns && g.metadata.name === name);
     if (!group || !Array.isArray(group.spec?.nodes)) return;
@@ -288,9 +295,11 @@ export class Agent {
     // come); one that answered last time was merely not asked for a while (a long activation, a status write),
     // so it gets half a retryPeriod, which a healthy store needs only a fraction of.
     let budget = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined ? mem.lastRenewOk + t.renewDeadlineMs + 1 - mono : undefined;
-    if (budget !== undefined && !mem.leaseFailing) budget = Math.max(budget, t.retryMs / 2);
+    if (budget !== undefined && !this.storeFailing) budget = Math.max(budget, t.retryMs / 2);
     const answer = budget === undefined ? await call.then((r) => r, (err: unknown) => ({ err })) : await this.within(call, budget);
-    mem.leaseFailing = answer === 'late' || 'err' in answer;
+    // Agent-wide: the groups share one queue, so a group whose deadline passed while another waited on the store
+    // must not give the store more time of its own.
+    this.storeFailing = answer === 'late' || 'err' in answer;
     if (answer === 'late') {
       storeOk = false;
       this.log.warn({ group: key, renewDeadlineMs: t.renewDeadlineMs }, 'the store did not answer the lease renewal within renewDeadline');
@@ -304,6 +313,19 @@ export class Agent {
     const leaseLostBySelf = mem.heldEpoch !== undefined && (mem.lastRenewOk === undefined || this.clock.monotonic() - mem.lastRenewOk > t.renewDeadlineMs);
     if (!storeOk && mem.heldEpoch === undefined) {
       // Cut from the store and holding nothing: take no new action (E2), but undo standby drift? No: act on nothing we cannot justify.
+      return;
+    }
+    // Each kind has its own watch, so right after an apply a site can be in the cache before the VirtualIP its
+    // bindings name (validation makes every binding address a VirtualIP of the group). Taking the group on that
+    // partial view starts the site without its address (9706) and bans the node for an hour: wait for the address
+    // (a holder keeps renewing meanwhile; one already serving goes on as before).
+    const vipAddresses = new Set(vips.map((v) => v.spec.address));
+    const unseen = sites.flatMap((x) => (x.spec.bindings ?? []).map((b) => b.address)).find((a) => a && a !== '*' && !vipAddresses.has(a));
+    if (unseen !== undefined && !(mem.heldEpoch !== undefined && mem.served)) {
+      const why = `waiting for the VirtualIP ${unseen} that a site of ${group.metadata.name} binds to (not in this agent's cache yet)`;
+      if (mem.lastReason !== why) this.log.info({ group: key }, why);
+      mem.lastReason = why;
+      this.queue.addAfter(key, t.retryMs);
       return;
     }
     const nodes: DecisionInput['nodes'] = {};

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   site?: Record<string, unknown>;
   /** Sites configured on a host before the agents start (Adopted management, foreign sites). */
   hostSites?: Record<string, SiteDefinition[]>;
+  /** Objects (by name) not created before the agents start (a test creates them later). */
+  omit?: string[];
 }
 
 /** The site as the manifests define it, for pre-configuring hosts (Adopted sites). */
@@ -144,7 +146,7 @@ export async function harness(o: HarnessOptions = {}) {
   const api = new InterceptableWorldApi(new LocalWorldApi(world));
   const storeName = `agent-test-${++storeSeq}`;
   const admin = openMemoryStore(storeName, { clock });
-  for (const m of manifests(o)) await admin.create(withDefaults(m) as never);
+  for (const m of manifests(o)) if (!o.omit?.includes(String((m['metadata'] as { name: string }).name))) await admin.create(withDefaults(m) as never);
   const conns = new Map<string, CuttableStore>();
   const agents = new Map<string, Agent>();
   const logs: string[] = [];

@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, cond, VIP } from './agent-harness.js';
+import { harness, cond, manifests, VIP } from './agent-harness.js';
+import { withDefaults } from '../../src/api/with-defaults.js';
 
 const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
 
@@ -26,6 +27,23 @@ describe('agents (virtual time)', () => {
       const evs = await h.events();
       assert.ok(evs.some((e) => e['code'] === 9407 && e['node'] === 'node1'), 'restore event 9407');
       assert.deepEqual(insp.addressConflicts, []);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('C1 on a partial cache: the site is seen before the VirtualIP it binds to; nobody takes the group until the address is known (no 9706, no ban)', async () => {
+    // On etcd each kind is its own watch: an agent saw IISSite ftpsite1 before VirtualIP ftp-vip, started the site
+    // without its address (9706) and banned itself for an hour (found by test/e2e/etcd-agents).
+    const h = await harness({ timing: FAST, omit: ['web-vip'] });
+    try {
+      await h.run(5000);
+      assert.deepEqual(await h.serving(), []);
+      assert.ok(!(await h.events()).some((e) => e['reason'] === 'RestoreFailed'), `no failed start: ${h.logs.join('\n')}`);
+      assert.ok(h.logs.some((l) => /waiting for the VirtualIP 10\.0\.0\.50/.test(l)), h.logs.slice(-10).join('\n'));
+      await h.admin.create(withDefaults(manifests({ timing: FAST }).find((m) => m['kind'] === 'VirtualIP')!) as never);
+      await h.until(async () => cond(await h.group(), 'Ready')?.['status'] === 'True' && (await h.group()).status?.['activeNode'] === 'node1');
+      assert.ok(!((await h.group()).status?.['nodes'] ?? []).some((n: Record<string, unknown>) => n['bannedUntil']), 'nobody banned');
     } finally {
       await h.stopAll();
     }
