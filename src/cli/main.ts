@@ -62,7 +62,8 @@ Exit codes:
       .addOption(new Option('--etcd-cert <file>', 'etcd: client certificate (PEM); or $WINHA_ETCD_CERT'))
       .addOption(new Option('--etcd-key <file>', 'etcd: client key (PEM); or $WINHA_ETCD_KEY'))
       .addOption(new Option('--etcd-user <name>', 'etcd: user name; or $WINHA_ETCD_USERNAME'))
-      .addOption(new Option('--etcd-password-file <file>', 'etcd: file holding the password; or $WINHA_ETCD_PASSWORD(_FILE)'));
+      .addOption(new Option('--etcd-password-file <file>', 'etcd: file holding the password; or $WINHA_ETCD_PASSWORD(_FILE)'))
+      .addOption(new Option('--etcd-request-timeout <ms>', 'etcd: deadline of one store call in ms (default 5000; agents: at most renewDeadline / 3); or $WINHA_ETCD_REQUEST_TIMEOUT_MS'));
 
   withStore(
     program

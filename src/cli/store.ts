@@ -13,6 +13,7 @@ export interface StoreFlags {
   etcdKey?: string;
   etcdUser?: string;
   etcdPasswordFile?: string;
+  etcdRequestTimeout?: string;
 }
 
 export async function connect(flags: StoreFlags, io: CliIO): Promise<Store> {
@@ -22,12 +23,19 @@ export async function connect(flags: StoreFlags, io: CliIO): Promise<Store> {
   if (flags.etcdKey) etcd.keyFile = path.resolve(io.cwd, flags.etcdKey);
   if (flags.etcdUser) etcd.username = flags.etcdUser;
   if (flags.etcdPasswordFile) etcd.passwordFile = path.resolve(io.cwd, flags.etcdPasswordFile);
+  if (flags.etcdRequestTimeout !== undefined) etcd.requestTimeoutMs = parseTimeoutMs(flags.etcdRequestTimeout, '--etcd-request-timeout');
   try {
     return await openStore(flags.store, { env: io.env, cwd: io.cwd, etcd });
   } catch (err) {
     if (isStoreError(err, 'Invalid')) throw new UsageError(err.message);
     throw err;
   }
+}
+
+function parseTimeoutMs(text: string, flag: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 100 || n > 600_000) throw new UsageError(`${flag} ${text}: give milliseconds between 100 and 600000 (example: ${flag} 1000)`);
+  return n;
 }
 
 /** Read and validate -f paths as one set, with live objects as context for references. */

@@ -68,6 +68,9 @@ interface GroupMemory {
   lastWarning9773?: boolean;
   takeoverFrom?: { node: string; detectedAt: number; reason: string };
   wasPaused?: boolean;
+  /** Lease calls begun, and the latest whose answer was applied (a late answer never overrides a newer one). */
+  leaseCalls?: number;
+  leaseSettled?: number;
   /** Fires renewDeadline after the last successful renewal: the self-fencing watchdog. */
   watchdog?: Timer;
   /** The lastRenewOk whose deadline passed and for which one cycle gave the store only a short grace (beforeRenewDeadline). */
@@ -96,6 +99,8 @@ export class Agent {
   private tick: Timer | undefined;
   private nodeLease: LeaseRecord | undefined;
   private lastNodeRenewOk: number | undefined;
+  /** The latest lease call (node or group) failed or did not answer in time. */
+  private storeFailing = false;
   private running = false;
   private startedAt = 0;
   /** Decisions by group key, for tests and /readyz. */
@@ -206,7 +211,9 @@ export class Agent {
         this.nodeLease = r.lease;
         this.lastNodeRenewOk = this.clock.monotonic();
       }
+      this.storeFailing = false;
     } catch (err) {
+      this.storeFailing = true;
       this.log.warn({ err: String(err) }, 'cannot renew the node lease');
     }
     if (mine) await this.writeClusterNodes(mine);
@@ -243,6 +250,11 @@ export class Agent {
 
   private async reconcile(key: string): Promise<void> {
     if (!this.running) return;
+    // Decide nothing on a cache that has not listed every kind yet (controller-runtime's WaitForCacheSync).
+    if (!this.ready) {
+      this.queue.addAfter(key, 100);
+      return;
+    }
     const [ns, name] = key.split('/') as [string, string];
     const group = this.cached<FailoverGroup>('FailoverGroup').find((g) => g.metadata.namespace === ns && g.metadata.name === name);
     if (!group || !Array.isArray(group.spec?.nodes)) return;
@@ -275,37 +287,49 @@ export class Agent {
     const mono = this.clock.monotonic();
 
     // ── leases (store): the group lease and every member's node lease
+    // A holder must fence on time even when the store does not answer (a cut network answers nothing until the
+    // store client's deadline): the lease calls may take only what is left of renewDeadline, as client-go renews
+    // under a renewDeadline context. An answer that comes later still counts (see settleLease).
     const leaseName = groupLeaseName(ns, group.metadata.name);
     let lease: LeaseRecord | null = null;
     let storeOk = true;
-    // renewDeadline has passed without a renewal (the watchdog woke us, or a long activation held the cycle): the
-    // store gets a short grace, once, so a store that answers renews as before and one that does not cannot delay the fence.
-    let graceMs: number | undefined;
-    if (mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined && mono - mem.lastRenewOk > t.renewDeadlineMs && mem.graceUsedFor !== mem.lastRenewOk) {
-      mem.graceUsedFor = mem.lastRenewOk;
-      graceMs = Math.max(1000, (t.leaseMs - t.renewDeadlineMs) / 2);
-    }
-    try {
-      lease = await this.beforeRenewDeadline(mem, t, () => this.store.leases.get(leaseName), graceMs);
-      if (lease && lease.holder === this.node) {
-        const r = await this.beforeRenewDeadline(mem, t, () => this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000)), graceMs);
-        if (r.acquired && r.lease.epoch === lease.epoch) {
-          lease = r.lease;
-          mem.heldEpoch = lease.epoch;
-          mem.lastRenewOk = mono;
-          this.armWatchdog(key, mem, t);
-        }
-      } else if (mem.heldEpoch !== undefined && (!lease || lease.holder !== this.node)) {
-        mem.heldEpoch = undefined; // someone else has it now
-      }
-    } catch (err) {
+    const seq = (mem.leaseCalls = (mem.leaseCalls ?? 0) + 1);
+    const call = this.readAndRenew(leaseName, t);
+    // Past the deadline already: a store that just failed us gets no more time (fence now; its answer may still
+    // come); one that answered last time was merely not asked for a while (a long activation, a status write),
+    // so it gets half a retryPeriod, which a healthy store needs only a fraction of.
+    let budget = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined ? mem.lastRenewOk + t.renewDeadlineMs + 1 - mono : undefined;
+    if (budget !== undefined && !this.storeFailing) budget = Math.max(budget, t.retryMs / 2);
+    const answer = budget === undefined ? await call.then((r) => r, (err: unknown) => ({ err })) : await this.within(call, budget);
+    // Agent-wide: the groups share one queue, so a group whose deadline passed while another waited on the store
+    // must not give the store more time of its own.
+    this.storeFailing = answer === 'late' || 'err' in answer;
+    if (answer === 'late') {
       storeOk = false;
-      this.log.warn({ group: key, err: String(err) }, 'cannot read or renew the group lease');
+      this.log.warn({ group: key, renewDeadlineMs: t.renewDeadlineMs }, 'the store did not answer the lease renewal within renewDeadline');
+      void call.then((r) => this.settleLease(key, mem, seq, mono, r, t), () => undefined);
+    } else if ('err' in answer) {
+      storeOk = false;
+      this.log.warn({ group: key, err: String(answer.err) }, 'cannot read or renew the group lease');
+    } else {
+      lease = this.settleLease(key, mem, seq, mono, answer, t, false);
     }
-    // Judged now, not at the cycle's start: a store call may have waited until the deadline.
     let leaseLostBySelf = mem.heldEpoch !== undefined && (mem.lastRenewOk === undefined || this.clock.monotonic() - mem.lastRenewOk > t.renewDeadlineMs);
     if (!storeOk && mem.heldEpoch === undefined) {
       // Cut from the store and holding nothing: take no new action (E2), but undo standby drift? No: act on nothing we cannot justify.
+      return;
+    }
+    // Each kind has its own watch, so right after an apply a site can be in the cache before the VirtualIP its
+    // bindings name (validation makes every binding address a VirtualIP of the group). Taking the group on that
+    // partial view starts the site without its address (9706) and bans the node for an hour: wait for the address
+    // (a holder keeps renewing meanwhile; one already serving goes on as before).
+    const vipAddresses = new Set(vips.map((v) => v.spec.address));
+    const unseen = sites.flatMap((x) => (x.spec.bindings ?? []).map((b) => b.address)).find((a) => a && a !== '*' && !vipAddresses.has(a));
+    if (unseen !== undefined && !(mem.heldEpoch !== undefined && mem.served)) {
+      const why = `waiting for the VirtualIP ${unseen} that a site of ${group.metadata.name} binds to (not in this agent's cache yet)`;
+      if (mem.lastReason !== why) this.log.info({ group: key }, why);
+      mem.lastReason = why;
+      this.queue.addAfter(key, t.retryMs);
       return;
     }
     const nodes: DecisionInput['nodes'] = {};
@@ -421,7 +445,12 @@ export class Agent {
       mem.lastReason = decision.reason;
       this.log.info({ group: key, role: decision.role, epoch: leaseView.epoch, actions: decision.actions.map((a) => a.type) }, decision.reason);
     }
-    for (const e of decision.events) await this.event(group, e.type, e.reason, e.message, e.code);
+    // While fencing nothing may wait for the store (it is likely what failed): events are written in the background.
+    const fencing = decision.role === 'fencing';
+    for (const e of decision.events) {
+      const w = this.event(group, e.type, e.reason, e.message, e.code);
+      if (!fencing) await w;
+    }
 
     if (!storeOk && !leaseLostBySelf) return; // never act on a view we could not refresh, except to fence
     const outcome = await this.execute(key, group, decision, { sites, vips, mirrors, t, mem, input });
@@ -514,6 +543,8 @@ export class Agent {
     ctx: { sites: IISSite[]; vips: VirtualIP[]; mirrors: Mirror[]; t: Timing; mem: GroupMemory; input: DecisionInput },
   ): Promise<{ ok: boolean; requeue: boolean }> {
     const { mem, t } = ctx;
+    // Self-fencing must not wait for the store (see reconcileGroup): its events go in the background.
+    const note: Agent['event'] = decision.role === 'fencing' ? (...args) => (void this.event(...args), Promise.resolve()) : (...args) => this.event(...args);
     const ns = group.metadata.namespace ?? 'default';
     const leaseName = groupLeaseName(ns, group.metadata.name);
     let requeue = false;
@@ -522,7 +553,7 @@ export class Agent {
       const epoch = 'epoch' in a ? a.epoch : ctx.input.lease.epoch;
       // E6: activation steps only under the lease epoch we hold now.
       if (ACTIVATING.has(a.type) && (mem.heldEpoch === undefined || mem.heldEpoch !== epoch)) {
-        await this.event(group, 'Warning', 'StaleEpochRefused', `refused ${a.type} with epoch ${epoch}: ${this.node} holds ${mem.heldEpoch === undefined ? 'no lease' : `epoch ${mem.heldEpoch}`}`);
+        await note(group, 'Warning', 'StaleEpochRefused', `refused ${a.type} with epoch ${epoch}: ${this.node} holds ${mem.heldEpoch === undefined ? 'no lease' : `epoch ${mem.heldEpoch}`}`);
         return { ok: false, requeue: true };
       }
       const o: CallOptions = { epoch, timeoutMs: 120_000 };
@@ -541,7 +572,7 @@ export class Agent {
             const prev = ctx.input.lease.holder || ctx.input.activeNode || '';
             mem.takeoverFrom = { node: prev, detectedAt: this.clock.now(), reason: a.reason };
             if (a.reason === 'Failover') this.metrics.failovers.inc({ group: key });
-            await this.event(group, 'Normal', a.reason === 'Start' ? 'Elected' : a.reason, decision.reason, undefined, r.lease.epoch);
+            await note(group, 'Normal', a.reason === 'Start' ? 'Elected' : a.reason, decision.reason, undefined, r.lease.epoch);
             break;
           }
           case 'releaseLease':
@@ -551,7 +582,7 @@ export class Agent {
             mem.recoveryFailed = undefined;
             mem.failure = undefined;
             delete mem.takeoverFrom;
-            await this.event(group, 'Normal', 'Released', decision.reason);
+            await note(group, 'Normal', 'Released', decision.reason);
             break;
           case 'safetyCheck': {
             mem.safetyCheck = await this.safetyProbe(ctx.vips, ctx.input.lease.epoch, a.previous, o);
@@ -562,8 +593,8 @@ export class Agent {
             const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
             await this.driver.switchoverMirror(a.volume, a.force, o);
             await this.recordMirrorSource(m, epoch);
-            if (a.force) await this.event(m, 'Warning', 'ForcedPromotion', `${this.node} became source of ${a.volume}: by operator force although its mirror was not Mirroring: data written on the old source since may be lost`, undefined, epoch);
-            else await this.event(m, 'Normal', 'MirrorPromoted', `${this.node} is now source of ${a.volume}:`, undefined, epoch);
+            if (a.force) await note(m, 'Warning', 'ForcedPromotion', `${this.node} became source of ${a.volume}: by operator force although its mirror was not Mirroring: data written on the old source since may be lost`, undefined, epoch);
+            else await note(m, 'Normal', 'MirrorPromoted', `${this.node} is now source of ${a.volume}:`, undefined, epoch);
             break;
           }
           case 'createMirror': {
@@ -574,9 +605,9 @@ export class Agent {
             try {
               await this.driver.createMirror({ volume: a.volume, sourceAddress: mineEp.address, targetAddress: target.address, mode: m.spec.mode ?? 'Synchronous' }, o);
               await this.recordMirrorSource(m, epoch);
-              await this.event(m, 'Normal', 'MirrorCreated', `mirror of ${a.volume}: created from ${this.node} to ${target.node} (full resync)`, undefined, epoch);
+              await note(m, 'Normal', 'MirrorCreated', `mirror of ${a.volume}: created from ${this.node} to ${target.node} (full resync)`, undefined, epoch);
             } catch (err) {
-              await this.event(m, 'Warning', 'MirrorCreateFailed', `could not create the mirror of ${a.volume}: to ${target.node}: ${String(err)}`);
+              await note(m, 'Warning', 'MirrorCreateFailed', `could not create the mirror of ${a.volume}: to ${target.node}: ${String(err)}`);
             }
             break;
           }
@@ -594,25 +625,25 @@ export class Agent {
             const s = ctx.sites.find((x) => x.metadata.name === a.site)!;
             const r = await restore(this.driver, s, o, (s.spec.serviceStartTimeoutSeconds ?? 60) * 1000);
             if (!r.ok) {
-              await this.event(s, 'Warning', 'RestoreFailed', r.message, r.codes[0], epoch);
+              await note(s, 'Warning', 'RestoreFailed', r.message, r.codes[0], epoch);
               throw new KitFailure(r.codes[0] ?? 9408, `${r.message}; Restore resource ${s.spec.siteName} End: Failed.`, 'RestoreFailed', 9408);
             }
-            await this.event(s, 'Normal', 'RestoreSucceeded', `${r.message} on ${this.node}`, 9407, epoch);
+            await note(s, 'Normal', 'RestoreSucceeded', `${r.message} on ${this.node}`, 9407, epoch);
             break;
           }
           case 'stopSite': {
             deactivating = a.why === 'deactivate' || deactivating;
             const s = ctx.sites.find((x) => x.metadata.name === a.site)!;
             const r = await remove(this.driver, s, o, serviceTimeout);
-            if (r.warning) await this.event(s, 'Warning', 'SiteMissing', r.warning.message, r.warning.code, epoch);
+            if (r.warning) await note(s, 'Warning', 'SiteMissing', r.warning.message, r.warning.code, epoch);
             if (!r.ok) {
               mem.deactivationFailed = { code: r.codes[0] ?? 9556, message: r.message };
-              await this.event(s, 'Warning', 'RemoveFailed', r.message, r.codes[0], epoch);
+              await note(s, 'Warning', 'RemoveFailed', r.message, r.codes[0], epoch);
               await this.writeOwnHistory(group, (h) => ({ ...h, deactivationFailed: true }));
               return { ok: false, requeue: true };
             }
-            if (a.why === 'standbyDrift') await this.event(s, 'Warning', 'StandbyStarted', `IIS site ${s.spec.siteName} was running on standby ${this.node}; stopped it`, undefined, epoch);
-            else await this.event(s, 'Normal', 'RemoveSucceeded', `${r.message} on ${this.node}`, 9558, epoch);
+            if (a.why === 'standbyDrift') await note(s, 'Warning', 'StandbyStarted', `IIS site ${s.spec.siteName} was running on standby ${this.node}; stopped it`, undefined, epoch);
+            else await note(s, 'Normal', 'RemoveSucceeded', `${r.message} on ${this.node}`, 9558, epoch);
             break;
           }
           case 'removeVip': {
@@ -622,7 +653,7 @@ export class Agent {
             await this.driver.removeVirtualIp(a.address, o);
             if (a.why === 'standbyDrift') {
               const dup = duplicate ? ` (a duplicate: another node holds ${a.address} on the segment)` : '';
-              await this.event(v, 'Warning', 'StandbyAddress', `virtual IP ${a.address} was configured on standby ${this.node}${dup}; removed it`, undefined, epoch);
+              await note(v, 'Warning', 'StandbyAddress', `virtual IP ${a.address} was configured on standby ${this.node}${dup}; removed it`, undefined, epoch);
             }
             break;
           }
@@ -636,21 +667,21 @@ export class Agent {
             const r = await recover(this.driver, s, o, (s.spec.serviceStartTimeoutSeconds ?? 60) * 1000, UNRESPONSIVE_CODES.has(a.code));
             if (!r.ok) {
               mem.recoveryFailed = { code: r.codes[0] ?? 9606, message: r.message };
-              await this.event(s, 'Warning', 'RecoveryFailed', r.message, r.codes[0], epoch);
+              await note(s, 'Warning', 'RecoveryFailed', r.message, r.codes[0], epoch);
               requeue = true;
             } else {
-              await this.event(s, 'Normal', 'Recovered', `local recovery of ${s.spec.siteName} on ${this.node} succeeded after ${a.code}`, a.code, epoch);
+              await note(s, 'Normal', 'Recovered', `local recovery of ${s.spec.siteName} on ${this.node} succeeded after ${a.code}`, a.code, epoch);
             }
             break;
           }
           case 'banSelf':
             await this.writeOwnHistory(group, (h) => ({ ...h, bannedUntil: a.until }));
-            await this.event(group, 'Warning', 'Banned', `${this.node} may not run ${group.metadata.name} until ${new Date(a.until).toISOString()} (winha clear lifts it): ${a.reason}`, a.code || undefined);
+            await note(group, 'Warning', 'Banned', `${this.node} may not run ${group.metadata.name} until ${new Date(a.until).toISOString()} (winha clear lifts it): ${a.reason}`, a.code || undefined);
             break;
           case 'prepareToBecomeTarget': {
             const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
             await this.driver.prepareToBecomeTarget(a.volume, o);
-            await this.event(m, 'Warning', 'SplitBrainResolved', `${this.node} gave up the source role of ${a.volume}:; its changes since the split are discarded`);
+            await note(m, 'Warning', 'SplitBrainResolved', `${this.node} gave up the source role of ${a.volume}:; its changes since the split are discarded`);
             break;
           }
           case 'continueMirror': {
@@ -658,26 +689,26 @@ export class Agent {
             try {
               await this.driver.continueMirror(a.volume, o);
               const losers = ctx.input.mirrors.find((x) => x.name === a.mirror)?.preparedTargets ?? [];
-              await this.event(m, 'Warning', 'SplitBrainResolved', `${this.node} continued the mirror of ${a.volume}: to ${losers.join(', ') || 'its target'}: the changes made there since the split are overwritten (partial resync from ${this.node})`, undefined, epoch);
+              await note(m, 'Warning', 'SplitBrainResolved', `${this.node} continued the mirror of ${a.volume}: to ${losers.join(', ') || 'its target'}: the changes made there since the split are overwritten (partial resync from ${this.node})`, undefined, epoch);
             } catch (err) {
-              await this.event(m, 'Warning', 'MirrorContinueFailed', `could not continue the mirror of ${a.volume}: ${String(err)}`);
+              await note(m, 'Warning', 'MirrorContinueFailed', `could not continue the mirror of ${a.volume}: ${String(err)}`);
             }
             break;
           }
           case 'completeSwitchover':
             await this.clearSwitchover(group, a.id);
-            await this.event(group, a.outcome === 'Done' ? 'Normal' : 'Warning', a.outcome === 'Done' ? 'SwitchoverDone' : 'SwitchoverRefused', a.message);
+            await note(group, a.outcome === 'Done' ? 'Normal' : 'Warning', a.outcome === 'Done' ? 'SwitchoverDone' : 'SwitchoverRefused', a.message);
             break;
         }
       } catch (err) {
         if (err instanceof KitFailure) {
           mem.activationFailed = { code: err.code, message: err.message };
-          await this.event(group, 'Warning', err.reason, err.message, err.endCode ?? err.code, epoch);
+          await note(group, 'Warning', err.reason, err.message, err.endCode ?? err.code, epoch);
           return { ok: false, requeue: true };
         }
         if (ACTIVATING.has(a.type)) {
           mem.activationFailed = { code: 9408, message: `${a.type} failed: ${String(err)}` };
-          await this.event(group, 'Warning', 'ActivationFailed', `${a.type} on ${this.node} failed: ${String(err)}`, 9408, epoch);
+          await note(group, 'Warning', 'ActivationFailed', `${a.type} on ${this.node} failed: ${String(err)}`, 9408, epoch);
           return { ok: false, requeue: true };
         }
         if (a.type === 'removeVip' || a.type === 'stopSite') {
@@ -754,9 +785,56 @@ export class Agent {
   }
 
   /** Self-fencing must not wait for the next beat: reconcile exactly when renewDeadline has passed without a renewal (design §4). */
-  private armWatchdog(key: string, mem: GroupMemory, t: Timing): void {
+  private armWatchdog(key: string, mem: GroupMemory, t: Timing, from = this.clock.monotonic()): void {
     mem.watchdog?.cancel();
-    mem.watchdog = this.clock.setTimer(t.renewDeadlineMs + 1, () => this.queue.add(key));
+    mem.watchdog = this.clock.setTimer(from + t.renewDeadlineMs + 1 - this.clock.monotonic(), () => this.queue.add(key));
+  }
+
+  /** Read the group lease and, when it is ours, renew it. */
+  private async readAndRenew(leaseName: string, t: Timing): Promise<{ lease: LeaseRecord | null; renewed: boolean }> {
+    const lease = await this.store.leases.get(leaseName);
+    if (lease && lease.holder === this.node) {
+      const r = await this.store.leases.acquire(leaseName, this.node, Math.round(t.leaseMs / 1000));
+      if (r.acquired && r.lease.epoch === lease.epoch) return { lease: r.lease, renewed: true };
+    }
+    return { lease, renewed: false };
+  }
+
+  /**
+   * What a lease answer means for this node: a renewal restarts the renewDeadline count from when the call began
+   * (the write landed after that, so the others' lease count started later still); another holder ends ours.
+   * An answer older than one already settled is ignored; a late one (after the fence) wakes the group again.
+   */
+  private settleLease(key: string, mem: GroupMemory, seq: number, startedAt: number, r: { lease: LeaseRecord | null; renewed: boolean }, t: Timing, late = true): LeaseRecord | null {
+    if (seq <= (mem.leaseSettled ?? 0)) return r.lease;
+    mem.leaseSettled = seq;
+    if (r.renewed && r.lease) {
+      mem.heldEpoch = r.lease.epoch;
+      mem.lastRenewOk = Math.max(mem.lastRenewOk ?? startedAt, startedAt);
+      this.armWatchdog(key, mem, t, mem.lastRenewOk);
+    } else if (mem.heldEpoch !== undefined && (!r.lease || r.lease.holder !== this.node)) {
+      mem.heldEpoch = undefined; // someone else has it now
+    }
+    if (late) this.queue.add(key);
+    return r.lease;
+  }
+
+  /** `p`'s outcome if it settles within `ms` (at once when ms ≤ 0), else 'late'. */
+  private within<T>(p: Promise<T>, ms: number): Promise<T | { err: unknown } | 'late'> {
+    if (ms <= 0) return Promise.resolve('late');
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimer(ms, () => resolve('late'));
+      p.then(
+        (v) => {
+          timer.cancel();
+          resolve(v);
+        },
+        (err: unknown) => {
+          timer.cancel();
+          resolve({ err });
+        },
+      );
+    });
   }
 
   /** Safety check (seed003-core §4): does the previous active still answer on a VIP? */

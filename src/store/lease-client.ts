@@ -14,7 +14,7 @@
  *  - every renewal changes the revision and restarts every observer's count;
  *  - a released lease (empty holder) may be taken at once;
  *  - observations live in this client object: a restarted agent starts counting
- *    again from zero.
+ *    again from zero, and so does one whose read failed (store unreachable).
  * The epoch is incremented each time a holder takes the lease (a fencing token
  * for the executor); renewals and release keep it.
  */
@@ -45,7 +45,17 @@ export class LeaseClient implements LeaseStore {
   ) {}
 
   async get(name: string): Promise<LeaseRecord | null> {
-    return this.observe(name, await this.backend.readLease(name));
+    let rec: LeaseRecord | null;
+    try {
+      rec = await this.backend.readLease(name);
+    } catch (e) {
+      // While we cannot see the store we cannot watch anything: when it comes back every held lease must be
+      // watched for a full duration again, so the holder (which renews at once) keeps it instead of losing a race
+      // to a candidate whose count ran on through the outage.
+      this.observed.clear();
+      throw e;
+    }
+    return this.observe(name, rec);
   }
 
   async acquire(name: string, holder: string, durationSeconds: number): Promise<AcquireResult> {

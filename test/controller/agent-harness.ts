@@ -35,6 +35,8 @@ export interface HarnessOptions {
   site?: Record<string, unknown>;
   /** Sites configured on a host before the agents start (Adopted management, foreign sites). */
   hostSites?: Record<string, SiteDefinition[]>;
+  /** Objects (by name) not created before the agents start (a test creates them later). */
+  omit?: string[];
 }
 
 /** The site as the manifests define it, for pre-configuring hosts (Adopted sites). */
@@ -65,18 +67,22 @@ export const SILENT_STORE_ANSWER_MS = 30_000;
  */
 class CuttableStore implements Store {
   cut: boolean | 'silent' = false;
+  /** While cut, calls fail at once (0: a refused connection) or only after this long (a silent network: the client's deadline). */
+  hangMs = 0;
   readonly objects: ObjectStore;
   readonly leases: LeaseStore;
   constructor(
     private readonly inner: MemoryStore,
     clock: VirtualClock,
   ) {
-    const guard = <T>(fn: () => Promise<T>): Promise<T> =>
-      this.cut === 'silent'
-        ? new Promise<T>((_, reject) => clock.setTimer(SILENT_STORE_ANSWER_MS, () => reject(new UnavailableError('store unreachable (no answer)'))))
-        : this.cut
-          ? Promise.reject(new UnavailableError('store unreachable (partition)'))
-          : fn();
+    const guard = <T>(fn: () => Promise<T>): Promise<T> => {
+      if (!this.cut) return fn();
+      if (this.cut === 'silent') {
+        return new Promise<T>((_, reject) => clock.setTimer(SILENT_STORE_ANSWER_MS, () => reject(new UnavailableError('store unreachable (no answer)'))));
+      }
+      const fail = () => Promise.reject(new UnavailableError(`store unreachable (partition${this.hangMs ? `, no answer within ${this.hangMs} ms` : ''})`));
+      return this.hangMs > 0 ? clock.sleep(this.hangMs).then(fail) : fail();
+    };
     const self = this;
     this.objects = {
       get: (k, n, name) => guard(() => inner.get(k, n, name)),
@@ -152,7 +158,7 @@ export async function harness(o: HarnessOptions = {}) {
   const api = new InterceptableWorldApi(new LocalWorldApi(world));
   const storeName = `agent-test-${++storeSeq}`;
   const admin = openMemoryStore(storeName, { clock });
-  for (const m of manifests(o)) await admin.create(withDefaults(m) as never);
+  for (const m of manifests(o)) if (!o.omit?.includes(String((m['metadata'] as { name: string }).name))) await admin.create(withDefaults(m) as never);
   const conns = new Map<string, CuttableStore>();
   const agents = new Map<string, Agent>();
   const logs: string[] = [];
@@ -204,8 +210,9 @@ export async function harness(o: HarnessOptions = {}) {
     for (const a of agents.values()) a.stop();
     await clock.advance(10);
   };
-  const cutStore = (node: string, cut: boolean | 'silent') => {
+  const cutStore = (node: string, cut: boolean | 'silent', hangMs = 0) => {
     conns.get(node)!.cut = cut;
+    conns.get(node)!.hangMs = hangMs;
   };
   /** Read-modify-write of a stored object (an operator's `winha apply` or CLI command). */
   const patch = async (kind: string, name: string, f: (o: StoredObject & Record<string, any>) => StoredObject) => {

@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, cond, VIP } from './agent-harness.js';
+import { harness, cond, manifests, VIP } from './agent-harness.js';
+import { withDefaults } from '../../src/api/with-defaults.js';
 
 const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
 
@@ -26,6 +27,23 @@ describe('agents (virtual time)', () => {
       const evs = await h.events();
       assert.ok(evs.some((e) => e['code'] === 9407 && e['node'] === 'node1'), 'restore event 9407');
       assert.deepEqual(insp.addressConflicts, []);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('C1 on a partial cache: the site is seen before the VirtualIP it binds to; nobody takes the group until the address is known (no 9706, no ban)', async () => {
+    // On etcd each kind is its own watch: an agent saw IISSite ftpsite1 before VirtualIP ftp-vip, started the site
+    // without its address (9706) and banned itself for an hour (found by test/e2e/etcd-agents).
+    const h = await harness({ timing: FAST, omit: ['web-vip'] });
+    try {
+      await h.run(5000);
+      assert.deepEqual(await h.serving(), []);
+      assert.ok(!(await h.events()).some((e) => e['reason'] === 'RestoreFailed'), `no failed start: ${h.logs.join('\n')}`);
+      assert.ok(h.logs.some((l) => /waiting for the VirtualIP 10\.0\.0\.50/.test(l)), h.logs.slice(-10).join('\n'));
+      await h.admin.create(withDefaults(manifests({ timing: FAST }).find((m) => m['kind'] === 'VirtualIP')!) as never);
+      await h.until(async () => cond(await h.group(), 'Ready')?.['status'] === 'True' && (await h.group()).status?.['activeNode'] === 'node1');
+      assert.ok(!((await h.group()).status?.['nodes'] ?? []).some((n: Record<string, unknown>) => n['bannedUntil']), 'nobody banned');
     } finally {
       await h.stopAll();
     }
@@ -181,6 +199,29 @@ describe('agents: failures and moves (virtual time)', () => {
       h.cutStore('node1', false);
       await h.run(40_000); // past the silent calls' answers: node1 stays standby
       assert.deepEqual(await h.serving(), ['node2']);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('E1 on a silent network: store calls hang until the client deadline (2.5 s); the active still fences within renewDeadline, events do not hold it up', async () => {
+    // A blackholed etcd answers nothing until requestTimeoutMs. Waiting for those answers (the lease read, the
+    // renewal, then an event write between stopping the site and removing the VIP) used to push the fence past
+    // the lease, so node2 started while node1 still served.
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(700); // the cut falls between two renewals
+      h.cutStore('node1', true, 2500);
+      const vipGone = async () => !((await h.inspect()).addressHolders[VIP] ?? []).includes('node1');
+      const fencedAfter = await h.until(async () => (await h.serving()).length === 0 && (await vipGone()), 10_000, 100);
+      assert.ok(fencedAfter < 4000, `node1 still served ${fencedAfter} ms after the cut (renewDeadline 3 s, lease 4 s)`);
+      await ready(h, 'node2');
+      h.cutStore('node1', false);
+      await h.run(10_000);
+      assert.deepEqual(await h.serving(), ['node2']);
+      assert.ok(h.logs.some((l) => /node1 WARN the store did not answer the lease renewal within renewDeadline/.test(l)), h.logs.slice(-20).join('\n'));
     } finally {
       await h.stopAll();
     }

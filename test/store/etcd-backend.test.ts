@@ -85,6 +85,15 @@ describe('etcd URL and credentials', () => {
     }
   });
 
+  it('request timeout: option, else $WINHA_ETCD_REQUEST_TIMEOUT_MS, else 5 s; nonsense refused', () => {
+    assert.equal(resolveEtcdConfig('etcd://h:1', {}, {}).requestTimeoutMs, 5000);
+    assert.equal(resolveEtcdConfig('etcd://h:1', {}, { WINHA_ETCD_REQUEST_TIMEOUT_MS: '1000' }).requestTimeoutMs, 1000);
+    assert.equal(resolveEtcdConfig('etcd://h:1', { requestTimeoutMs: 750 }, { WINHA_ETCD_REQUEST_TIMEOUT_MS: '1000' }).requestTimeoutMs, 750);
+    for (const bad of ['1s', '0', '-5', '99']) {
+      assert.throws(() => resolveEtcdConfig('etcd://h:1', {}, { WINHA_ETCD_REQUEST_TIMEOUT_MS: bad }), (e: unknown) => isStoreError(e, 'Invalid'), bad);
+    }
+  });
+
   it('TLS: a CA turns it on; a certificate needs its key', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'winha-etcd-tls-'));
     try {

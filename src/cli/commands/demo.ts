@@ -26,10 +26,10 @@ import { apply } from '../../apply/apply.js';
 import { openStore, type Store, type StoredObject } from '../../store/index.js';
 import { readInputs } from '../../validate/sources.js';
 import { validateInputs } from '../../validate/validate.js';
-import type { RemoteWorldApi } from '../../sim/remote-world-api.js';
-import { doubleActives, ProcessCluster, ProcessClusterError, WINHA_BIN as BIN, WINHA_ROOT as ROOT, type ClusterChild as Child } from '../../sim/process-cluster.js';
+import { RemoteWorldApi } from '../../sim/remote-world-api.js';
 import { callWorld } from '../../sim/world-api.js';
 import type { Fault } from '../../sim/faults.js';
+import { agentArgs, ProcessGroup, ROOT, startWorld, waitFor as waitUntil, WaitTimeout, WINHA_BIN as BIN, type Child } from '../../sim/processes.js';
 import { EXIT, type CliIO } from '../io.js';
 
 export interface DemoFlags {
@@ -43,7 +43,6 @@ export interface DemoFlags {
 const DEMO_TIMING = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
 
 class DemoError extends Error {}
-
 
 interface GroupRow {
   group: string;
@@ -67,46 +66,44 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
 
   const dir = mkdtempSync(join(tmpdir(), 'winha-demo-'));
   const storeUrl = `file://${join(dir, 'store')}`;
-  const cluster = new ProcessCluster(dir, { clock });
-  const children = cluster.children;
+  const ps = new ProcessGroup(dir);
+  const children = ps.children;
   let keepRunning = false;
   let store: Store | undefined;
   let world: RemoteWorldApi | undefined;
 
-  const killAll = () => cluster.killAll();
   const cleanup = () => {
     if (keepRunning) return;
-    killAll();
+    ps.killAll();
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch {
       /* best effort */
     }
   };
-  /** Kill every child and wait (at most 5 s) until each has really exited. */
-  const stopAll = async () => {
-    if (keepRunning) return;
-    const exits = children
-      .filter((c) => c.proc.exitCode === null && c.proc.signalCode === null)
-      .map((c) => new Promise<void>((done) => c.proc.once('exit', () => done())));
-    killAll();
-    let timer: ReturnType<SystemClock['setTimer']> | undefined;
-    await Promise.race([Promise.all(exits), new Promise<void>((done) => { timer = clock.setTimer(5_000, done); })]);
-    timer?.cancel();
-    cleanup();
-  };
   const onExit = () => cleanup();
   const onSignal = (sig: NodeJS.Signals) => {
     io.stderr.write(`\nwinha demo: ${sig}: stopping the world server and the agents\n`);
     keepRunning = false;
-    void stopAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    cleanup();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.on('exit', onExit);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const stopChild = (c: Child) => cluster.kill(c);
-  const waitFor = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 200): Promise<T> => cluster.waitFor(what, timeoutMs, probe, everyMs);
+  const waitFor = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> => {
+    try {
+      return await waitUntil(what, timeoutMs, probe, {
+        clock,
+        check: () => {
+          for (const c of children) if (c.name === 'world' && c.proc.exitCode !== null) throw new DemoError(`the world server exited (${c.proc.exitCode}); see ${c.log}`);
+        },
+      });
+    } catch (e) {
+      throw e instanceof WaitTimeout ? new DemoError(e.message) : e;
+    }
+  };
 
   // The live table: one row per group each time what it shows changes (like kubectl get -w).
   const lastRows = new Map<string, string>();
@@ -118,7 +115,10 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     if (!world) return;
     const i = await callWorld(world, 'world.inspect', {});
     worldChecks++;
-    for (const d of doubleActives(i, vips)) doubles.add(d);
+    const hostsBySite = new Map<string, string[]>();
+    for (const [h, sites] of Object.entries(i.startedSites)) for (const s of sites) hostsBySite.set(s, [...(hostsBySite.get(s) ?? []), h]);
+    for (const [s, hs] of hostsBySite) if (hs.length > 1) doubles.add(`site ${s} started on ${hs.join(' and ')}`);
+    for (const [a, hs] of Object.entries(i.addressHolders)) if (hs.length > 1 && vips.has(a)) doubles.add(`address ${a} held by ${hs.join(' and ')}`);
   };
   const vips = new Set<string>();
   const watchTable = async () => {
@@ -183,13 +183,14 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     out('');
 
     // 1. The world and the agents.
-    const w = await cluster.startWorld(demoManifest, ['--seed', '1', '--switchover-unreachable', unreachable]);
-    const address = w.address;
-    world = w.api;
-    say(`world server (winha sim world) listening on ${address}, pid ${w.child.proc.pid}: hosts ${nodes.join(', ')}`);
+    const { child: w, address } = await startWorld(ps, { manifests: [demoManifest], seed: 1, switchoverUnreachable: unreachable }).catch((e: Error) => {
+      throw new DemoError(e.message);
+    });
+    world = new RemoteWorldApi(address);
+    say(`world server (winha sim world) listening on ${address}, pid ${w.proc.pid}: hosts ${nodes.join(', ')}`);
     const agents = new Map<string, Child>();
     const startAgent = (node: string) => {
-      const c = cluster.startAgent(node, storeUrl, address);
+      const c = ps.start(`agent-${node}`, agentArgs(node, storeUrl, address));
       agents.set(node, c);
       return c;
     };
@@ -223,7 +224,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     say(`✖ crashing ${victim}: world fault nodeCrash (its sites, addresses and disks stop) + kill its agent (pid ${agents.get(victim)!.proc.pid})`);
     const crashAt = clock.monotonic();
     await fault({ type: 'nodeCrash', node: victim });
-    stopChild(agents.get(victim)!);
+    await ps.kill(agents.get(victim)!);
     const failoverTimes = new Map<string, number>();
     await waitFor(`${survivor} to take over every group`, 120_000, async () => {
       for (const g of await groupsOf()) if (!failoverTimes.has(g.metadata.name) && readyOn(g, survivor)) failoverTimes.set(g.metadata.name, since(crashAt));
@@ -280,7 +281,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
 
     if (flags.keep) {
       keepRunning = true;
-      const pids = children.filter((c) => c.proc.exitCode === null && c.proc.signalCode === null).map((c) => c.proc.pid);
+      const pids = ps.pids();
       out('');
       out(`The cluster keeps running (world server and agents: pids ${pids.join(' ')}). Explore it:`);
       out(`  node bin/winha.js get groups --store ${storeUrl} --watch`);
@@ -295,15 +296,18 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     return EXIT.OK;
   } catch (e) {
     tableTimer?.cancel();
-    io.stderr.write(`winha demo: ${e instanceof DemoError || e instanceof ProcessClusterError ? e.message : (e as Error).stack ?? String(e)}\n`);
-    io.stderr.write(cluster.tails());
+    io.stderr.write(`winha demo: ${e instanceof DemoError ? e.message : (e as Error).stack ?? String(e)}\n`);
+    for (const c of children) {
+      const tail = ps.tail(c);
+      if (tail) io.stderr.write(`--- last lines of ${c.name} ---\n${tail}\n`);
+    }
     keepRunning = false;
     return EXIT.FAILED;
   } finally {
     tableTimer?.cancel();
     world?.close();
     await store?.close().catch(() => undefined);
-    await stopAll();
+    cleanup();
     process.removeListener('exit', onExit);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

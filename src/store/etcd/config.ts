@@ -10,6 +10,7 @@
  * Environment (flags and options win over it):
  *   WINHA_ETCD_CACERT, WINHA_ETCD_CERT, WINHA_ETCD_KEY   PEM files; any of them turns TLS on
  *   WINHA_ETCD_USERNAME, WINHA_ETCD_PASSWORD, WINHA_ETCD_PASSWORD_FILE
+ *   WINHA_ETCD_REQUEST_TIMEOUT_MS                        deadline of one call (default 5000)
  */
 import { readFileSync } from 'node:fs';
 import { InvalidError } from '../errors.js';
@@ -110,9 +111,17 @@ export function resolveEtcdConfig(
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new InvalidError('etcd client TLS needs both a certificate and its key (--etcd-cert and --etcd-key)');
   }
+  const envTimeout = nonEmpty(env['WINHA_ETCD_REQUEST_TIMEOUT_MS']);
+  let requestTimeoutMs = options.requestTimeoutMs;
+  if (requestTimeoutMs === undefined && envTimeout !== undefined) {
+    requestTimeoutMs = Number(envTimeout);
+    if (!/^\d+$/.test(envTimeout) || requestTimeoutMs < 100 || requestTimeoutMs > 600_000) {
+      throw new InvalidError(`WINHA_ETCD_REQUEST_TIMEOUT_MS=${envTimeout}: give milliseconds between 100 and 600000`);
+    }
+  }
   const config: EtcdConfig = {
     ...target,
-    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    requestTimeoutMs: requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     retries: options.retries ?? DEFAULT_RETRIES,
   };
   if (caFile || certFile) {

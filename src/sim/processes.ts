@@ -1,0 +1,159 @@
+/**
+ * Real processes of a simulated cluster: a world server (`winha sim world`)
+ * and one `winha agent --driver sim://ADDR/NODE` per node, each an OS process
+ * with its own log file. `winha demo` and the end-to-end tests (etcd) share
+ * this, so both start, stop and kill processes the same way.
+ *
+ *   const ps = new ProcessGroup(dir);
+ *   const world = await startWorld(ps, { manifest, seed: 1, switchoverUnreachable: '2s' });
+ *   const a = ps.start('agent-node1', agentArgs('node1', storeUrl, world.address));
+ *   await ps.kill(a);          // SIGKILL, resolves when it is gone
+ *   ps.killAll();              // synchronous: safe in an exit handler
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SystemClock, type Clock } from '../lib/clock.js';
+
+/** The repository root (where package.json is), from src/ or dist/src/. */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = resolve(dir, '..');
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+  return dir;
+}
+
+export const ROOT = findRoot();
+/** The winha launcher (or, installed elsewhere, the script that is running). */
+export const WINHA_BIN = existsSync(join(ROOT, 'bin', 'winha.js')) ? join(ROOT, 'bin', 'winha.js') : process.argv[1]!;
+
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  log: string;
+}
+
+export class ProcessGroup {
+  readonly children: Child[] = [];
+
+  constructor(
+    /** Where the log files go (NAME.log). */
+    readonly dir: string,
+    private readonly options: { bin?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ) {}
+
+  /** Start `node winha ARGS` with stdout and stderr appended to DIR/NAME.log. */
+  start(name: string, args: string[], env?: NodeJS.ProcessEnv): Child {
+    const log = join(this.dir, `${name}.log`);
+    const fd = openSync(log, 'a');
+    // Detached: Ctrl-C in a terminal reaches only the parent, which stops them itself (or leaves them, demo --keep).
+    const proc = spawn(process.execPath, [this.options.bin ?? WINHA_BIN, ...args], {
+      stdio: ['ignore', fd, fd],
+      detached: true,
+      cwd: this.options.cwd ?? ROOT,
+      env: { ...process.env, ...this.options.env, ...env },
+    });
+    closeSync(fd);
+    proc.unref();
+    const c = { name, proc, log };
+    this.children.push(c);
+    return c;
+  }
+
+  alive(c: Child): boolean {
+    return c.proc.exitCode === null && c.proc.signalCode === null;
+  }
+
+  /** Send `signal` (default SIGKILL: a crash) and resolve when the process has exited. */
+  async kill(c: Child, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.alive(c) || !c.proc.pid) return;
+    const gone = new Promise<void>((res) => c.proc.once('exit', () => res()));
+    try {
+      process.kill(c.proc.pid, signal);
+    } catch {
+      return; // already gone
+    }
+    await gone;
+  }
+
+  /** SIGKILL every child still running (synchronous, for exit handlers). */
+  killAll(): void {
+    for (const c of this.children) {
+      if (this.alive(c) && c.proc.pid) {
+        try {
+          process.kill(c.proc.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+  }
+
+  pids(): number[] {
+    return this.children.filter((c) => this.alive(c)).map((c) => c.proc.pid!);
+  }
+
+  /** The last lines of a child's log (for failure messages). */
+  tail(c: Child, lines = 8): string {
+    try {
+      return readFileSync(c.log, 'utf8').trim().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+}
+
+export class WaitTimeout extends Error {}
+
+/**
+ * Poll `probe` until it returns something other than undefined (a throwing probe counts as not yet).
+ * `check` runs between polls and may throw to stop waiting (a child that died).
+ */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  options: { everyMs?: number; clock?: Clock; check?: () => void } = {},
+): Promise<T> {
+  const clock = options.clock ?? new SystemClock();
+  const begin = clock.monotonic();
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    options.check?.();
+    if (clock.monotonic() - begin > timeoutMs) throw new WaitTimeout(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`);
+    await clock.sleep(options.everyMs ?? 200);
+  }
+}
+
+export interface WorldOptions {
+  /** Manifest files the world is built from. */
+  manifests: string[];
+  seed?: number;
+  /** DataKeeper's switchover of a volume whose source is unreachable (e.g. '2s'; default the world's 35 s). */
+  switchoverUnreachable?: string;
+  name?: string;
+}
+
+/** Start `winha sim world --listen 127.0.0.1:0` and wait for the address it bound. */
+export async function startWorld(ps: ProcessGroup, o: WorldOptions): Promise<{ child: Child; address: string }> {
+  const args = ['sim', 'world', '--listen', '127.0.0.1:0', ...o.manifests.flatMap((m) => ['-f', m]), '--seed', String(o.seed ?? 1)];
+  if (o.switchoverUnreachable) args.push('--switchover-unreachable', o.switchoverUnreachable);
+  const child = ps.start(o.name ?? 'world', args);
+  const address = await waitFor('the world server to listen', 15_000, async () => /listening on (\S+)/.exec(readFileSync(child.log, 'utf8'))?.[1], {
+    everyMs: 100,
+    check: () => {
+      if (!ps.alive(child)) throw new Error(`the world server exited (${child.proc.exitCode}): ${ps.tail(child)}`);
+    },
+  });
+  return { child, address };
+}
+
+/** `winha agent` arguments for a node of a world served at `worldAddress`. */
+export function agentArgs(node: string, storeUrl: string, worldAddress: string, extra: string[] = []): string[] {
+  return ['agent', '--node', node, '--store', storeUrl, '--driver', `sim://${worldAddress}/${node}`, ...extra];
+}
