@@ -8,12 +8,12 @@ import type { Clock } from '../lib/clock.js';
 import type { Engine } from './engine.js';
 import { NotFoundError, UnavailableError, describeObject } from './errors.js';
 import { clone } from './objects.js';
-import { single } from './ops.js';
+import { BatchWrites } from './batch-writes.js';
 import { compileSelector } from './selector.js';
-import type { BatchOp, BatchResult, DeleteOptions, ListOptions, ListResult, ObjectInput, ObjectStore, StoredObject, Watch, WatchOptions } from './types.js';
+import type { ListOptions, ListResult, ObjectStore, StoredObject, Watch, WatchOptions } from './types.js';
 import { EngineWatch, type WatchSource } from './watch.js';
 
-export abstract class EngineStore implements ObjectStore, WatchSource {
+export abstract class EngineStore extends BatchWrites implements ObjectStore, WatchSource {
   abstract readonly url: string;
   abstract readonly engine: Engine;
   abstract readonly clock: Clock;
@@ -22,7 +22,6 @@ export abstract class EngineStore implements ObjectStore, WatchSource {
 
   /** Bring the engine up to date with the backend; fails when the store is closed. */
   abstract sync(): Promise<void>;
-  abstract batch(ops: BatchOp[]): Promise<BatchResult[]>;
 
   protected check(): void {
     if (this.closed) throw new UnavailableError(`store ${this.url} is closed`);
@@ -49,20 +48,5 @@ export abstract class EngineStore implements ObjectStore, WatchSource {
     return w;
   }
 
-  create(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'create', object });
-  }
-  update(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'update', object });
-  }
-  updateStatus(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'updateStatus', object });
-  }
-  delete(kind: string, namespace: string, name: string, options?: DeleteOptions): Promise<StoredObject> {
-    return this.one({ op: 'delete', kind, namespace, name, ...(options ? { options } : {}) });
-  }
 
-  private async one(op: BatchOp): Promise<StoredObject> {
-    return single(await this.batch([op]));
-  }
 }

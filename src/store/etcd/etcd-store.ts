@@ -23,16 +23,14 @@ import { uuid, type Random } from '../../lib/random.js';
 import { ConflictError, NotFoundError, UnavailableError, describeObject } from '../errors.js';
 import { LeaseClient, type LeaseBackend } from '../lease-client.js';
 import { buildCreate, buildStatusUpdate, buildUpdate, checkDelete, identify } from '../objects.js';
-import { single } from '../ops.js';
+import { BatchWrites } from '../batch-writes.js';
 import { compileSelector } from '../selector.js';
 import type {
   BatchOp,
   BatchResult,
-  DeleteOptions,
   LeaseRecord,
   ListOptions,
   ListResult,
-  ObjectInput,
   ObjectStore,
   Store,
   StoredObject,
@@ -69,7 +67,7 @@ export function openEtcdStore(url: string, options: EtcdStoreOptions = {}): Etcd
   return new EtcdStore(url, resolveEtcdConfig(url, options.etcd, options.env), options);
 }
 
-export class EtcdStore implements Store, ObjectStore, LeaseBackend, EtcdWatchSource {
+export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseBackend, EtcdWatchSource {
   readonly objects: ObjectStore = this;
   readonly leases: LeaseClient;
   readonly keys: KeyLayout;
@@ -86,6 +84,7 @@ export class EtcdStore implements Store, ObjectStore, LeaseBackend, EtcdWatchSou
     config: EtcdConfig,
     options: EtcdStoreOptions = {},
   ) {
+    super();
     this.clock = options.clock ?? new SystemClock();
     this.ioClock = options.ioClock ?? new SystemClock();
     this.random = options.random;
@@ -121,18 +120,6 @@ export class EtcdStore implements Store, ObjectStore, LeaseBackend, EtcdWatchSou
 
   // ---- writes
 
-  create(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'create', object });
-  }
-  update(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'update', object });
-  }
-  updateStatus(object: ObjectInput): Promise<StoredObject> {
-    return this.one({ op: 'updateStatus', object });
-  }
-  delete(kind: string, namespace: string, name: string, options?: DeleteOptions): Promise<StoredObject> {
-    return this.one({ op: 'delete', kind, namespace, name, ...(options ? { options } : {}) });
-  }
 
   async batch(ops: BatchOp[]): Promise<BatchResult[]> {
     this.check();
@@ -155,9 +142,6 @@ export class EtcdStore implements Store, ObjectStore, LeaseBackend, EtcdWatchSou
     return results;
   }
 
-  private async one(op: BatchOp): Promise<StoredObject> {
-    return single(await this.batch([op]));
-  }
 
   /** One operation: read, apply the object rules, compare-and-swap; again if someone wrote in between. */
   private async apply(op: BatchOp): Promise<StoredObject> {
