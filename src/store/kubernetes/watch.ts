@@ -89,14 +89,19 @@ export class KubernetesWatch implements Watch {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.release();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve({ done: true, value: undefined });
+  }
+
+  /** Stop the request, the timers and the store's bookkeeping (on close and on failure). */
+  private release(): void {
     this.generation++;
     this.controller?.abort();
     this.restartTimer?.cancel();
     this.bookmarkTimer?.cancel();
     this.deps.onClose?.();
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.resolve({ done: true, value: undefined });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
@@ -131,11 +136,7 @@ export class KubernetesWatch implements Watch {
     if (this.closed) return;
     this.failure = e;
     this.closed = true;
-    this.generation++;
-    this.controller?.abort();
-    this.restartTimer?.cancel();
-    this.bookmarkTimer?.cancel();
-    this.deps.onClose?.();
+    this.release();
     const w = this.waiter;
     this.waiter = undefined;
     if (w && this.buffer.length === 0) {
