@@ -105,6 +105,8 @@ export class Agent {
   private startedAt = 0;
   /** Decisions by group key, for tests and /readyz. */
   readonly lastDecision = new Map<string, Decision>();
+  /** This node's own history (bans, restarts) as last written, keyed by group, with the cached version it was written over. */
+  private readonly historyOverlay = new Map<string, { rv: string; history: NodeHistory }>();
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node;
@@ -398,6 +400,9 @@ export class Agent {
       if (e['deactivationFailed'] === true) h.deactivationFailed = true;
       history[e.name] = h;
     }
+    const overlay = this.historyOverlay.get(key);
+    if (overlay && overlay.rv === (group.metadata.resourceVersion ?? '')) history[this.node] = overlay.history;
+    else this.historyOverlay.delete(key);
     const mirrorViews = this.mirrorViews(mirrors, local.mirrorLocal, (n) => nodes[n]?.alive ?? false);
     const sw = parseSwitchoverRequest(group);
     const clusterMaint = (cluster?.spec?.maintenance ?? false) || annotationOn(cluster, ANNOTATIONS.maintenance);
@@ -549,6 +554,11 @@ export class Agent {
     const leaseName = groupLeaseName(ns, group.metadata.name);
     let requeue = false;
     let deactivating = false;
+    // Self-fencing takes the group out of service on purpose: a site found down after it is our doing, not a
+    // failed check. Should the lease still be ours when the store answers again (a store outage, not a
+    // takeover), the holder brings the group back into service (Patroni re-promotes on regaining the key)
+    // instead of spending its restart limit on "recovering" sites it stopped itself.
+    if (decision.role === 'fencing') mem.served = false;
     for (const a of decision.actions) {
       const epoch = 'epoch' in a ? a.epoch : ctx.input.lease.epoch;
       // E6: activation steps only under the lease epoch we hold now.
@@ -567,6 +577,7 @@ export class Agent {
               return { ok: false, requeue: false };
             }
             mem.heldEpoch = r.lease.epoch;
+            mem.served = false; // a new term: nothing served under it yet
             mem.lastRenewOk = this.clock.monotonic();
             this.armWatchdog(key, mem, t);
             const prev = ctx.input.lease.holder || ctx.input.activeNode || '';
@@ -889,6 +900,8 @@ export class Agent {
   }
 
   private async writeOwnHistory(group: FailoverGroup, f: (h: NodeHistory) => NodeHistory): Promise<void> {
+    const key = `${group.metadata.namespace ?? 'default'}/${group.metadata.name}`;
+    let written: NodeHistory | undefined;
     try {
       await updateStatusWith<NonNullable<FailoverGroup['status']>>(this.store.objects, 'FailoverGroup', group.metadata.namespace ?? 'default', group.metadata.name, (st) => {
         const cur = st.nodes?.find((n) => n.name === this.node);
@@ -897,6 +910,7 @@ export class Agent {
         if (Array.isArray(cur?.['restarts'])) h.restarts = (cur!['restarts'] as string[]).map((x) => Date.parse(x));
         if (cur?.['deactivationFailed'] === true) h.deactivationFailed = true;
         const next = f(h);
+        written = next;
         const entry: Record<string, unknown> = { name: this.node, state: cur?.state ?? 'UNKNOWN' };
         if (next.bannedUntil !== undefined) entry['bannedUntil'] = iso(next.bannedUntil);
         if (next.restarts?.length) {
@@ -906,6 +920,9 @@ export class Agent {
         if (next.deactivationFailed) entry['deactivationFailed'] = true;
         return { ...st, nodes: upsertByName(st.nodes as { name: string }[] | undefined, entry as { name: string }) as NonNullable<FailoverGroup['status']>['nodes'] };
       });
+      // Until the cache shows a newer version of the group, decide on what was just written, not on the cached
+      // status from before it: a node that banned itself must not win the election it triggers by releasing.
+      if (written) this.historyOverlay.set(key, { rv: group.metadata.resourceVersion ?? '', history: written });
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot record node history');
     }

@@ -69,6 +69,8 @@ class CuttableStore implements Store {
   cut: boolean | 'silent' = false;
   /** While cut, calls fail at once (0: a refused connection) or only after this long (a silent network: the client's deadline). */
   hangMs = 0;
+  /** While set, watch events are held back (a lagging watch: the agent's cache falls behind what it wrote). */
+  holdWatch = false;
   readonly objects: ObjectStore;
   readonly leases: LeaseStore;
   constructor(
@@ -95,6 +97,7 @@ class CuttableStore implements Store {
           async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
             for await (const ev of w) {
               if (self.cut) throw new UnavailableError('store unreachable (partition)');
+              while (self.holdWatch) await clock.sleep(100);
               yield ev;
             }
           },
@@ -210,6 +213,9 @@ export async function harness(o: HarnessOptions = {}) {
     for (const a of agents.values()) a.stop();
     await clock.advance(10);
   };
+  const holdWatch = (node: string, hold: boolean) => {
+    conns.get(node)!.holdWatch = hold;
+  };
   const cutStore = (node: string, cut: boolean | 'silent', hangMs = 0) => {
     conns.get(node)!.cut = cut;
     conns.get(node)!.hangMs = hangMs;
@@ -240,7 +246,7 @@ export async function harness(o: HarnessOptions = {}) {
   const mirror = async () => (await admin.get('Mirror', 'default', 'web-data')) as StoredObject & { status?: Record<string, any> };
   const reasons = async (node?: string) => (await events()).filter((e) => node === undefined || e['node'] === node).map((e) => e['reason'] as string);
   const hasEvent = async (f: (e: Record<string, any>) => boolean) => (await events()).some(f);
-  return { clock, world, api, admin, agents, startAgent, fault, inspect, group, events, run, until, serving, stopAll, cutStore, logs, patch, switchover, annotate, sitesOn, mirror, reasons, hasEvent };
+  return { clock, world, api, admin, agents, startAgent, fault, inspect, group, events, run, until, serving, stopAll, cutStore, holdWatch, logs, patch, switchover, annotate, sitesOn, mirror, reasons, hasEvent };
 }
 
 export type Harness = Awaited<ReturnType<typeof harness>>;

@@ -53,6 +53,30 @@ describe('agents: health checks, local recovery, failover (virtual time)', () =>
     }
   });
 
+  it('H3 with a lagging watch and no standby: the node that banned itself does not take the group back before its cache shows the ban', async () => {
+    const h = await harness({ timing: FAST, site: QUICK_CHECKS, management: 'Adopted', worldTiming: SWIFT_DK, hostSites: { node1: [WEBSITE1], node2: [WEBSITE1] } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      // node2 is gone from the store (its node lease runs out), so nobody else is eligible after node1's ban,
+      // and node1's own watch lags: its cached status does not show the ban it writes.
+      h.cutStore('node2', true);
+      await h.run(2 * FAST.leaseDurationSeconds * 1000);
+      h.holdWatch('node1', true);
+      await h.fault({ type: 'siteDelete', node: 'node1', site: 'website1' });
+      await h.until(async () => h.hasEvent((e) => e['reason'] === 'Banned' && e['node'] === 'node1'), 20_000);
+      await h.run(10_000);
+      assert.deepEqual(await h.serving(), []);
+      assert.ok(!(await h.hasEvent((e) => e['node'] === 'node1' && ['Failover', 'Elected'].includes(e['reason']) && e['epoch'] > 1)), 'node1 took web back while banned');
+      h.holdWatch('node1', false);
+      await h.run(5000);
+      assert.deepEqual(await h.serving(), []);
+      assert.equal(cond(await h.group(), 'Failed')?.['status'], 'True');
+    } finally {
+      await h.stopAll();
+    }
+  });
+
   it('H5: the 4th recoverable failure within the window (limit 3) fails over instead of restarting', async () => {
     const h = await harness({ timing: FAST, site: QUICK_CHECKS, worldTiming: SWIFT_DK });
     try {
