@@ -454,7 +454,7 @@ export class Agent {
     const fencing = decision.role === 'fencing';
     for (const e of decision.events) {
       const w = this.event(group, e.type, e.reason, e.message, e.code);
-      if (!fencing) await w;
+      if (!fencing) await this.beforeRenewDeadline(mem, t, () => w, 0).catch(() => undefined);
     }
 
     if (!storeOk && !leaseLostBySelf) return; // never act on a view we could not refresh, except to fence
@@ -466,10 +466,11 @@ export class Agent {
       await this.runChecks(key, group, sites, mem, mono, cluster, false);
     }
 
-    // Status writes too end at renewDeadline (a silent store must not hold the cycle the watchdog needs to fence).
+    // Status writes too end at renewDeadline, and none begins after it: a silent store must not hold the cycle the
+    // watchdog needs to fence (a write begun past the deadline would wait out the store's whole request timeout).
     const cutShort = () => undefined;
-    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeStatus(key, group, decision, input, mirrors, local)).catch(cutShort);
-    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeResourceStatus(key, decision, input, sites, vips, local)).catch(cutShort);
+    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeStatus(key, group, decision, input, mirrors, local), 0).catch(cutShort);
+    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeResourceStatus(key, decision, input, sites, vips, local), 0).catch(cutShort);
     this.metrics.leaseHeld.set({ group: key }, mem.heldEpoch !== undefined ? 1 : 0);
     if (outcome.requeue) this.queue.addAfter(key, 0);
   }
@@ -501,7 +502,10 @@ export class Agent {
           const info = sitesInfo.get(s.spec.siteName.toLowerCase());
           return { name: s.metadata.name, siteName: s.spec.siteName, exists: !!info, started: info?.state === 'Started' || info?.state === 'Starting', serverAutoStart: info?.serverAutoStart ?? false };
         }),
-        vips: vips.map((v) => ({ name: v.metadata.name, address: v.spec.address, present: addrs.some((a) => a.address === v.spec.address) })),
+        vips: vips.map((v) => {
+          const a = addrs.find((x) => x.address === v.spec.address);
+          return { name: v.metadata.name, address: v.spec.address, present: !!a, ...(a ? { state: a.addressState } : {}) };
+        }),
       };
       return { view, sitesInfo, mirrorLocal, addrs };
     } catch (err) {
@@ -548,8 +552,12 @@ export class Agent {
     ctx: { sites: IISSite[]; vips: VirtualIP[]; mirrors: Mirror[]; t: Timing; mem: GroupMemory; input: DecisionInput },
   ): Promise<{ ok: boolean; requeue: boolean }> {
     const { mem, t } = ctx;
-    // Self-fencing must not wait for the store (see reconcileGroup): its events go in the background.
-    const note: Agent['event'] = decision.role === 'fencing' ? (...args) => (void this.event(...args), Promise.resolve()) : (...args) => this.event(...args);
+    // Self-fencing must not wait for the store (see reconcileGroup): its events go in the background; other
+    // events are waited for only until renewDeadline (a holder's silent store must not delay its fence).
+    const note: Agent['event'] = (...args) => {
+      const w = this.event(...args);
+      return decision.role === 'fencing' ? Promise.resolve() : this.beforeRenewDeadline(mem, t, () => w, 0).catch(() => undefined);
+    };
     const ns = group.metadata.namespace ?? 'default';
     const leaseName = groupLeaseName(ns, group.metadata.name);
     let requeue = false;
@@ -770,17 +778,21 @@ export class Agent {
    * so a holder whose connection went silent fences at the deadline, not when the store client gives up. The call
    * carries on until the store's own request timeout ends it; its answer is dropped. A call begun after the
    * deadline waits `graceMs` if given, else as long as the store takes (the cycle after a fence must be able to
-   * ask the store again).
+   * ask the store again); with `graceMs` 0 (status and event writes, which can wait for a later cycle) it is not
+   * begun at all.
    */
   private beforeRenewDeadline<T>(mem: GroupMemory, t: Timing, call: () => Promise<T>, graceMs?: number): Promise<T> {
-    const p = call();
+    const passed = () => new RenewDeadlinePassed(`no answer from the store within renewDeadline (${t.renewDeadlineMs} ms after the last renewal)`);
     let left = mem.heldEpoch !== undefined && mem.lastRenewOk !== undefined ? mem.lastRenewOk + t.renewDeadlineMs - this.clock.monotonic() : 0;
+    // graceMs 0: a call that can wait for the next cycle (a status write) is not even begun past the deadline.
+    if (left <= 0 && mem.heldEpoch !== undefined && graceMs === 0) return Promise.reject(passed());
+    const p = call();
     if (left <= 0 && mem.heldEpoch !== undefined) left = graceMs ?? 0;
     if (left <= 0) return p;
     return new Promise<T>((resolve, reject) => {
       const timer = this.clock.setTimer(left + 1, () => {
         p.catch(() => undefined);
-        reject(new RenewDeadlinePassed(`no answer from the store within renewDeadline (${t.renewDeadlineMs} ms after the last renewal)`));
+        reject(passed());
       });
       p.then(
         (v) => {

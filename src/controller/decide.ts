@@ -11,7 +11,7 @@
  * else holds it" (standby) → "nobody holds it" (elect the best candidate,
  * after the safety check).
  */
-import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
+import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView, VipLocal } from './decision-types.js';
 import { bannedUntil, blockingDeactivation, clockTime, ineligibility, isAlive, membersByPriority, type Ineligibility } from './candidacy.js';
 import { groupMirrorGate, isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
 
@@ -357,7 +357,7 @@ class DecisionBuilder {
       }
       out.push({ type: 'promoteMirror', mirror: m.name, volume: m.volume, force: forced && !gate.ok, epoch });
     }
-    for (const v of local.vips) if (!v.present) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
+    for (const v of local.vips) if (!vipAnswers(v)) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
     for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });
     for (const s of local.sites) if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
     for (const m of this.input.mirrors) {
@@ -543,3 +543,8 @@ function describeSteps(steps: Action[]): string {
 }
 
 export type { MirrorView };
+
+/** A VIP serves only once duplicate address detection is over and found no conflict (VipLocal.state). */
+function vipAnswers(v: VipLocal): boolean {
+  return v.present && (v.state === undefined || v.state === 'Preferred' || v.state === 'Deprecated');
+}

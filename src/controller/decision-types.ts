@@ -8,6 +8,7 @@
  * an operator understands, and the group conditions. Inputs and outputs are
  * plain JSON so golden tests (test/scheduler/) can pin them.
  */
+import type { AddressState } from '../drivers/types.js';
 
 export type Role =
   /** Holds the group lease and serves (or is bringing the group into service). */
@@ -94,7 +95,14 @@ export interface SiteLocal {
 export interface VipLocal {
   name: string;
   address: string;
+  /** On this host in any state (removal takes it away whatever its state). */
   present: boolean;
+  /**
+   * Its state when present. Only a Preferred (or Deprecated) address answers: one still Tentative (duplicate
+   * address detection not over) or Duplicate is added again, which waits DAD out or reports the conflict (9408),
+   * instead of starting a site on an address that is not there yet.
+   */
+  state?: AddressState;
 }
 
 export interface LocalView {

@@ -406,7 +406,8 @@ export class DataKeeper {
           peer.dirty.add(b);
         }
         for (const b of v.dirty) peer.dirty.add(b);
-        Object.assign(v, { role: 'target', locked: true, userRequested: false, state: peer.state });
+        // The roles swapped while it was down: so did the addresses (the peer's view is the current one).
+        Object.assign(v, { role: 'target', locked: true, userRequested: false, state: peer.state, sourceAddress: peer.sourceAddress, targetAddress: peer.targetAddress });
         v.dirty = new Set();
         delete v.resync;
       } else if (v.state === MirrorState.Mirroring || v.state === MirrorState.Resync || v.state === MirrorState.ResyncPending) {

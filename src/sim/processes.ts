@@ -2,7 +2,8 @@
  * Real processes of a simulated cluster: a world server (`winha sim world`)
  * and one `winha agent --driver sim://ADDR/NODE` per node, each an OS process
  * with its own log file. `winha demo` and the end-to-end tests (etcd) share
- * this, so both start, stop and kill processes the same way.
+ * this, so they all start, stop and kill processes the same way (any store backend:
+ * the caller names it and may give each agent its own environment, e.g. its own KUBECONFIG).
  *
  *   const ps = new ProcessGroup(dir);
  *   const world = await startWorld(ps, { manifest, seed: 1, switchoverUnreachable: '2s' });
@@ -15,6 +16,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SystemClock, type Clock } from '../lib/clock.js';
+import type { WorldInspection } from './world-api.js';
 
 /** The repository root (where package.json is), from src/ or dist/src/. */
 function findRoot(): string {
@@ -105,6 +107,21 @@ export class ProcessGroup {
       return '';
     }
   }
+
+  /** The last lines of every child's log, for a failure message. */
+  tails(lines = 8): string {
+    return this.children.map((c) => [c, this.tail(c, lines)] as const).filter(([, t]) => t).map(([c, t]) => `--- last lines of ${c.name} ---\n${t}\n`).join('');
+  }
+}
+
+/** Two actives in one look at the world: a site started on two hosts, or one of `vips` held by two. */
+export function doubleActives(i: WorldInspection, vips: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const hostsBySite = new Map<string, string[]>();
+  for (const [h, sites] of Object.entries(i.startedSites)) for (const s of sites) hostsBySite.set(s, [...(hostsBySite.get(s) ?? []), h]);
+  for (const [s, hs] of hostsBySite) if (hs.length > 1) out.push(`site ${s} started on ${hs.join(' and ')}`);
+  for (const [a, hs] of Object.entries(i.addressHolders)) if (hs.length > 1 && vips.has(a)) out.push(`address ${a} held by ${hs.join(' and ')}`);
+  return out;
 }
 
 export class WaitTimeout extends Error {}

@@ -148,6 +148,19 @@ test('the old source returning after a failover becomes a target and is resynced
   assert.equal(n1.blocks.get(200), n2.blocks.get(200));
 });
 
+test('the old source that came back as target can be switched back to: each side then names the other as its target', async () => {
+  const w = await mirrored();
+  await w.fault({ type: 'nodeCrash', node: 'node1' });
+  await settle(w.clock, w.node2.switchoverMirror('E', false, o(2)), 500);
+  await w.fault({ type: 'nodeRestore', node: 'node1' });
+  await w.clock.advance(5_000);
+  assert.deepEqual((await settle(w.clock, w.node2.getMirrorInfo('E', o()))).targets.map((t) => [t.targetAddress, t.state]), [[NODE1_IP, MirrorState.Mirroring]]);
+  await settle(w.clock, w.node1.switchoverMirror('E', false, o(3)), 500);
+  const n1 = await settle(w.clock, w.node1.getMirrorInfo('E', o()));
+  assert.equal(n1.role, 'source');
+  assert.deepEqual(n1.targets.map((t) => [t.targetAddress, t.state]), [[NODE2_IP, MirrorState.Mirroring]], 'node1 reports node2 as its target, not itself');
+});
+
 test('split brain: both sides source after a partition heals; nothing auto-resolves; PREPARETOBECOMETARGET + CONTINUE does', async () => {
   const w = await mirrored();
   await w.fault({ type: 'replicationPartition', node: 'node1', peer: 'node2' });
