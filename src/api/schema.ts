@@ -508,6 +508,9 @@ export const MirrorStatus = OpenObj(
     source: Type.Optional(Str('Node that is mirror source.')),
     sourceEpoch: Type.Optional(Int('Group epoch under which the current source became source.')),
     recordedBy: Type.Optional(Str('Node that recorded `targets` (the mirror gate trusts them only when it is the source).')),
+    unsupervisedBy: Type.Optional(
+      Str('The source, seen serving after its lease expired with no agent recording the mirror: `targets` may be stale, so no target is promoted without --force until that source records again.'),
+    ),
     targets: Type.Optional(
       List(
         OpenObj(

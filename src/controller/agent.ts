@@ -537,6 +537,7 @@ export class Agent {
       if (st.source) v.source = st.source;
       if (st.sourceEpoch !== undefined) v.sourceEpoch = st.sourceEpoch;
       if (st.recordedBy) v.recordedBy = st.recordedBy;
+      if (st.unsupervisedBy) v.unsupervisedBy = st.unsupervisedBy;
       if (mine) v.local = { role: mine.role, state: mine.state };
       if (prepared.length > 0) v.preparedTargets = prepared;
       return v;
@@ -608,6 +609,18 @@ export class Agent {
             requeue = true;
             break;
           }
+          case 'markUnsupervised':
+            for (const name of a.mirrors) {
+              const m = ctx.mirrors.find((x) => x.metadata.name === name)!;
+              // Only while that node is still the recorded source (it may have recorded again meanwhile: then its record holds).
+              let marked = false;
+              await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Mirror', ns, name, (st) => {
+                marked = st['source'] === a.node && st['unsupervisedBy'] !== a.node;
+                return marked ? { ...st, unsupervisedBy: a.node } : st;
+              });
+              if (marked) await note(m, 'Warning', 'MirrorStateUnknown', `${a.node} serves ${group.metadata.name} past its lease with no agent recording ${volumeLetter(m.spec.volume)}: its recorded mirror state no longer counts; no target is promoted without --force until ${a.node}'s agent records it again`);
+            }
+            break;
           case 'promoteMirror': {
             const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
             await this.driver.switchoverMirror(a.volume, a.force, o);
@@ -1066,6 +1079,7 @@ export class Agent {
               .map((e) => ({ name: e.node, state: l.targets.find((x) => x.address === e.address)?.state ?? 0 }));
             next['targets'] = targets;
             next['recordedBy'] = this.node;
+            delete next['unsupervisedBy']; // its agent records again: the record is current
             next['source'] = this.node;
             if (st['source'] !== this.node || st['sourceEpoch'] === undefined) next['sourceEpoch'] = mem.heldEpoch;
             next['state'] = ({ '-1': 'Invalid', '0': 'None', '1': 'Mirroring', '2': 'Resyncing', '3': 'Broken', '4': 'Paused', '5': 'ResyncPending' } as Record<string, string>)[String(targets[0]?.state ?? 0)];

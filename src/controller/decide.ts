@@ -268,7 +268,9 @@ class DecisionBuilder {
         const msg = `${previous}'s lease of ${g.name} expired but ${previous} still serves it (${sc.detail}); not taking over until it stops or an operator forces`;
         this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason: 'PreviousActiveStillServing', message: msg });
         this.events.push({ type: 'Warning', reason: 'PreviousActiveStillServing', message: msg });
-        return this.result('standby', [], msg, previous, true);
+        // It serves past its lease: nobody records its mirrors meanwhile, so their recorded state stops counting.
+        const unrecorded = input.mirrors.filter((m) => m.source === previous && m.unsupervisedBy !== previous).map((m) => m.name);
+        return this.result('standby', unrecorded.length ? [{ type: 'markUnsupervised', mirrors: unrecorded, node: previous }] : [], msg, previous, true);
       }
     }
 

@@ -81,6 +81,12 @@ export interface MirrorView {
   preparedTargets?: string[];
   /** This node's own view of the volume, when observed. */
   local?: { role: 'source' | 'target' | 'none'; state: number };
+  /**
+   * A node seen serving the group after its lease had expired while it was the recorded source: it served with
+   * no agent able to record the mirror (stopped, or cut from the store), so `targets` may be stale. Cleared when
+   * that source records the mirror again.
+   */
+  unsupervisedBy?: string;
 }
 
 export interface SiteLocal {
@@ -162,6 +168,8 @@ export type Action =
   | { type: 'acquireLease'; expectedEpoch: number; reason: string }
   | { type: 'releaseLease'; epoch: number; reason: string }
   | { type: 'safetyCheck'; previous: string; epoch: number }
+  /** Record on these Mirrors that their source served unsupervised (MirrorView.unsupervisedBy). */
+  | { type: 'markUnsupervised'; mirrors: string[]; node: string }
   // activation, in this order (design §4): mirror source → VIP → site
   | { type: 'createMirror'; mirror: string; volume: string; epoch: number }
   | { type: 'promoteMirror'; mirror: string; volume: string; force: boolean; epoch: number }

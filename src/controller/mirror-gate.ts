@@ -38,6 +38,16 @@ export function mirrorGate(m: MirrorView, node: string): GateResult {
   if (m.recordedBy !== m.source) {
     return { ok: false, reason: 'MirrorNotInSync', message: `the state of ${node}'s copy of ${m.volume}: since ${m.source} became source is unknown` };
   }
+  // The record says Mirroring, but the source went on serving after its agent could no longer record (its lease
+  // had expired): a replication pause since then would not show (fuzz finding 650). Only its agent's next record,
+  // or an operator's --force, settles it.
+  if (m.unsupervisedBy !== undefined && m.unsupervisedBy === m.source) {
+    return {
+      ok: false,
+      reason: 'MirrorNotInSync',
+      message: `${m.source} went on serving after its lease expired, with no agent recording ${m.volume}:, so the state of ${node}'s copy is unknown until ${m.source}'s agent records it again (or winha switchover --force)`,
+    };
+  }
   const st = m.targets[node];
   if (st === 1) return { ok: true };
   return { ok: false, reason: 'MirrorNotInSync', message: `${node}'s mirror ${m.volume}: was ${mirrorStateName(st)}, not Mirroring` };
