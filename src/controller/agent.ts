@@ -71,6 +71,8 @@ interface GroupMemory {
   /** Lease calls begun, and the latest whose answer was applied (a late answer never overrides a newer one). */
   leaseCalls?: number;
   leaseSettled?: number;
+  /** Lease calls (the cycle's or a background renewer's) begun and not answered yet, each settled or failed. */
+  leaseCallsInFlight?: Set<Promise<unknown>>;
   /** Fires renewDeadline after the last successful renewal: the self-fencing watchdog. */
   watchdog?: Timer;
   /** The lastRenewOk whose deadline passed and for which one cycle gave the store only a short grace (beforeRenewDeadline). */
@@ -295,8 +297,7 @@ export class Agent {
     const leaseName = groupLeaseName(ns, group.metadata.name);
     let lease: LeaseRecord | null = null;
     let storeOk = true;
-    const seq = (mem.leaseCalls = (mem.leaseCalls ?? 0) + 1);
-    const call = this.readAndRenew(leaseName, t);
+    const { seq, call } = this.beginLeaseCall(mem, leaseName, t);
     // Past the deadline already: a store that just failed us gets no more time (fence now; its answer may still
     // come); one that answered last time was merely not asked for a while (a long activation, a status write),
     // so it gets half a retryPeriod, which a healthy store needs only a fraction of.
@@ -316,7 +317,7 @@ export class Agent {
     } else {
       lease = this.settleLease(key, mem, seq, mono, answer, t, false);
     }
-    let leaseLostBySelf = mem.heldEpoch !== undefined && (mem.lastRenewOk === undefined || this.clock.monotonic() - mem.lastRenewOk > t.renewDeadlineMs);
+    let leaseLostBySelf = mem.heldEpoch !== undefined && this.renewDeadlinePassed(mem, t);
     if (!storeOk && mem.heldEpoch === undefined) {
       // Cut from the store and holding nothing: take no new action (E2), but undo standby drift? No: act on nothing we cannot justify.
       return;
@@ -546,12 +547,21 @@ export class Agent {
 
   // ───────────── execution ─────────────
 
-  private async execute(
-    key: string,
-    group: FailoverGroup,
-    decision: Decision,
-    ctx: { sites: IISSite[]; vips: VirtualIP[]; mirrors: Mirror[]; t: Timing; mem: GroupMemory; input: DecisionInput },
-  ): Promise<{ ok: boolean; requeue: boolean }> {
+  /**
+   * Run the decided actions while a background renewer keeps the group lease (client-go renews in its own loop,
+   * whatever the leader is doing): one action can block for long (DataKeeper's switchover with the old source
+   * unreachable takes 30–40 s) and must not let the lease run out under a holder that goes on activating.
+   */
+  private async execute(key: string, group: FailoverGroup, decision: Decision, ctx: ExecuteContext): Promise<{ ok: boolean; requeue: boolean }> {
+    const renewer = this.renewWhileExecuting(key, ctx.mem, groupLeaseName(group.metadata.namespace ?? 'default', group.metadata.name), ctx.t);
+    try {
+      return await this.runActions(key, group, decision, ctx, renewer);
+    } finally {
+      void renewer.stop(); // the cycle renews again; a renewal still in flight is settled by its sequence number
+    }
+  }
+
+  private async runActions(key: string, group: FailoverGroup, decision: Decision, ctx: ExecuteContext, renewer: Renewer): Promise<{ ok: boolean; requeue: boolean }> {
     const { mem, t } = ctx;
     // Self-fencing must not wait for the store (see reconcileGroup): its events go in the background; other
     // events are waited for only until renewDeadline (a holder's silent store must not delay its fence).
@@ -570,9 +580,16 @@ export class Agent {
     if (decision.role === 'fencing') mem.served = false;
     for (const a of decision.actions) {
       const epoch = 'epoch' in a ? a.epoch : ctx.input.lease.epoch;
-      // E6: activation steps only under the lease epoch we hold now.
+      // E6: activation steps only under the lease epoch we hold now. Checked before every action, so a lease lost
+      // during a long call (the background renewer saw another holder) stops the bring-up at the next step.
       if (ACTIVATING.has(a.type) && (mem.heldEpoch === undefined || mem.heldEpoch !== epoch)) {
         await note(group, 'Warning', 'StaleEpochRefused', `refused ${a.type} with epoch ${epoch}: ${this.node} holds ${mem.heldEpoch === undefined ? 'no lease' : `epoch ${mem.heldEpoch}`}`);
+        return { ok: false, requeue: true };
+      }
+      // Nor past renewDeadline without a renewal (the store did not answer the renewer): the watchdog has queued
+      // the group, whose next cycle fences; nothing more may be brought up before it.
+      if (ACTIVATING.has(a.type) && this.renewDeadlinePassed(mem, t)) {
+        this.log.warn({ group: key, action: a.type, epoch, renewDeadlineMs: t.renewDeadlineMs }, `${a.type} not begun: the lease was not renewed within renewDeadline`);
         return { ok: false, requeue: true };
       }
       const o: CallOptions = { epoch, timeoutMs: 120_000 };
@@ -596,6 +613,8 @@ export class Agent {
             break;
           }
           case 'releaseLease':
+            // No renewal may race the release: one answered after it would take the freed lease again (a new term).
+            await renewer.stop();
             if (mem.heldEpoch !== undefined) await this.store.leases.release(leaseName, this.node, mem.heldEpoch);
             mem.heldEpoch = undefined;
             mem.activationFailed = undefined;
@@ -824,6 +843,63 @@ export class Agent {
   private armWatchdog(key: string, mem: GroupMemory, t: Timing, from = this.clock.monotonic()): void {
     mem.watchdog?.cancel();
     mem.watchdog = this.clock.setTimer(from + t.renewDeadlineMs + 1 - this.clock.monotonic(), () => this.queue.add(key));
+  }
+
+  /** Begin a lease call (read, and renew when ours), numbered for settleLease and counted while in flight. */
+  private beginLeaseCall(mem: GroupMemory, leaseName: string, t: Timing): { seq: number; startedAt: number; call: Promise<{ lease: LeaseRecord | null; renewed: boolean }> } {
+    const seq = (mem.leaseCalls = (mem.leaseCalls ?? 0) + 1);
+    const startedAt = this.clock.monotonic();
+    const call = this.readAndRenew(leaseName, t);
+    const inFlight = (mem.leaseCallsInFlight ??= new Set());
+    const done: Promise<unknown> = call.then(
+      () => inFlight.delete(done),
+      () => inFlight.delete(done),
+    );
+    inFlight.add(done);
+    return { seq, startedAt, call };
+  }
+
+  /**
+   * Renew the group lease every retryPeriod until stopped, as the cycle does (same calls, same settleLease), while
+   * this node holds it; never while another lease call of the group is still in flight (a silent store is asked
+   * once, not once a period). A host call in progress cannot be aborted (DataKeeper finishes a switchover it has
+   * begun): if the renewals fail until renewDeadline, the watchdog queues the group; as soon as the running call
+   * returns, runActions begins no further activation (past the deadline, or the epoch no longer ours), the cycle
+   * ends, and the group's next cycle fences.
+   */
+  private renewWhileExecuting(key: string, mem: GroupMemory, leaseName: string, t: Timing): Renewer {
+    let stopped = false;
+    const tick = () => {
+      if (stopped || !this.running) return;
+      if (mem.heldEpoch !== undefined && !mem.leaseCallsInFlight?.size) {
+        const { seq, startedAt, call } = this.beginLeaseCall(mem, leaseName, t);
+        call.then(
+          (r) => {
+            this.storeFailing = false;
+            // An answer after execute ended has no cycle waiting for it: wake the group, like any late answer.
+            this.settleLease(key, mem, seq, startedAt, r, t, stopped);
+          },
+          (err: unknown) => {
+            this.storeFailing = true;
+            this.log.warn({ group: key, err: String(err) }, 'cannot renew the group lease (background renewal during actions)');
+          },
+        );
+      }
+      timer = this.clock.setTimer(t.retryMs, tick);
+    };
+    let timer = this.clock.setTimer(t.retryMs, tick);
+    return {
+      stop: () => {
+        stopped = true;
+        timer.cancel();
+        return Promise.all(mem.leaseCallsInFlight ?? []);
+      },
+    };
+  }
+
+  /** No successful renewal for longer than renewDeadline (the holder must fence). */
+  private renewDeadlinePassed(mem: GroupMemory, t: Timing): boolean {
+    return mem.lastRenewOk === undefined || this.clock.monotonic() - mem.lastRenewOk > t.renewDeadlineMs;
   }
 
   /** Read the group lease and, when it is ours, renew it. */
@@ -1091,6 +1167,20 @@ export class Agent {
       this.log.warn({ group: key, err: String(err) }, 'cannot write status');
     }
   }
+}
+
+interface ExecuteContext {
+  sites: IISSite[];
+  vips: VirtualIP[];
+  mirrors: Mirror[];
+  t: Timing;
+  mem: GroupMemory;
+  input: DecisionInput;
+}
+
+/** The background lease renewal of one execute; stop() resolves once no lease call of the group is in flight. */
+interface Renewer {
+  stop(): Promise<unknown>;
 }
 
 class KitFailure extends Error {
