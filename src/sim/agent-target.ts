@@ -83,6 +83,8 @@ export class AgentTarget implements ScenarioTarget {
   private seed = 0;
   readonly agents = new Map<string, Agent>();
   private readonly conns = new Map<string, CuttableStore>();
+  /** Ends the running agent process of a node (its host calls fail from then on). */
+  private readonly killProcess = new Map<string, () => void>();
   private readonly cut = new Set<string>();
   private readonly skews = new Map<string, number>();
   private starts = 0;
@@ -124,7 +126,17 @@ export class AgentTarget implements ScenarioTarget {
     const conn = new CuttableStore(this.admin.connect({ clock, random: new SeededRandom((this.seed + n * 0x2545f491) >>> 0) }), this.cut.has(node));
     this.conns.set(node, conn);
     const hook = this.options.onWorldCall;
-    const api: WorldApi = hook ? { call: (r) => { hook(node, r); return this.api.call(r); } } : this.api;
+    // The agent's process dies with a crash or agentStop: a call it still had in flight (an await that resumes
+    // after the stop) must not reach the host, even one restored at the same instant.
+    let running = true;
+    this.killProcess.set(node, () => (running = false));
+    const api: WorldApi = {
+      call: (r) => {
+        if (!running) return Promise.reject(new Error(`the agent process of ${node} is gone`));
+        hook?.(node, r);
+        return this.api.call(r);
+      },
+    };
     const agent = new Agent({ node, store: conn, driver: createDriver({ world: api, node }, { clock }), clock, logger: this.logger(node), ...(this.options.workers ? { workers: this.options.workers } : {}) });
     this.agents.set(node, agent);
     agent.start();
@@ -134,6 +146,8 @@ export class AgentTarget implements ScenarioTarget {
     const a = this.agents.get(node);
     if (!a) return;
     a.stop();
+    this.killProcess.get(node)?.();
+    this.killProcess.delete(node);
     this.agents.delete(node);
     void this.conns.get(node)?.close();
     this.conns.delete(node);

@@ -101,7 +101,8 @@ export interface DataKeeperDeps {
 export class DataKeeper {
   private views = new Map<string, VolumeView>();
   private tickTimer: Timer | undefined;
-  private pendingSwitchovers = new Set<string>();
+  /** Switchovers under way, by host:volume, each with its own token (a crash cancels them). */
+  private pendingSwitchovers = new Map<string, object>();
   private writeSeq = 0;
   readonly ledger: LedgerEntry[] = [];
   readonly splitBrains: SplitBrainRecord[] = [];
@@ -297,12 +298,16 @@ export class DataKeeper {
     }
     const k = key(host, letter);
     if (this.pendingSwitchovers.has(k)) return;
-    this.pendingSwitchovers.add(k);
+    const token = {};
+    this.pendingSwitchovers.set(k, token);
     this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force });
     const oldSource = v.peer;
     const reachable = oldSource !== undefined && this.linkUp(host, oldSource);
     const delay = reachable ? this.d.timing.switchoverMs : this.d.timing.switchoverUnreachableMs;
     this.d.clock.setTimer(delay, () => {
+      // A crash of the requesting host in the meantime cancelled it (the request died with its process),
+      // even if the host is up again by now.
+      if (this.pendingSwitchovers.get(k) !== token) return;
       this.pendingSwitchovers.delete(k);
       if (!this.d.isUp(host) || v.role !== 'target') return;
       this.completeSwitchover(v, oldSource);
@@ -385,6 +390,7 @@ export class DataKeeper {
   hostCrashed(host: string): void {
     for (const v of this.views.values()) {
       if (v.host !== host) continue;
+      this.pendingSwitchovers.delete(key(host, v.letter));
       v.queue = [];
       if (v.role === 'target' && !v.locked) v.rebootedWhileUnlocked = true;
     }

@@ -148,6 +148,17 @@ test('the old source returning after a failover becomes a target and is resynced
   assert.equal(n1.blocks.get(200), n2.blocks.get(200));
 });
 
+test('a switchover dies with the host that asked for it, even when the host is back before it would have completed', async () => {
+  const w = await mirrored();
+  void w.node2.switchoverMirror('E', false, o(2)).catch(() => undefined);
+  await w.clock.advance(10);
+  await w.fault({ type: 'nodeCrash', node: 'node2' });
+  await w.fault({ type: 'nodeRestore', node: 'node2' });
+  await w.clock.advance(60_000);
+  assert.equal((await settle(w.clock, w.node2.getMirrorInfo('E', o()))).role, 'target');
+  assert.equal((await settle(w.clock, w.node1.getMirrorInfo('E', o()))).role, 'source');
+});
+
 test('the old source that came back as target can be switched back to: each side then names the other as its target', async () => {
   const w = await mirrored();
   await w.fault({ type: 'nodeCrash', node: 'node1' });
