@@ -33,6 +33,16 @@ async function splitBrain(h: Harness): Promise<{ node1Block: number; node2Block:
   return { node1Block: 7, node2Block: 8 };
 }
 
+/** M1 then M5's start: node1 serves in sync, crashes, node2 takes over; `meanwhile` runs; node1's host is restored. */
+async function crashNode1AndBringItBack(h: Harness, meanwhile?: () => Promise<unknown>): Promise<void> {
+  await ready(h, 'node1');
+  await mirroring(h);
+  await h.fault({ type: 'nodeCrash', node: 'node1' });
+  await ready(h, 'node2', 30_000);
+  await meanwhile?.();
+  await h.fault({ type: 'nodeRestore', node: 'node1' });
+}
+
 async function assertSplitBrainReported(h: Harness): Promise<void> {
   assert.ok((await h.inspect()).splitBrains.length > 0, 'the world has a split brain');
   for (const n of ['node1', 'node2']) assert.ok(await h.hasEvent((e) => e['reason'] === 'SplitBrain' && e['node'] === n), `${n} reports the split brain`);
@@ -122,12 +132,7 @@ describe('agents: mirrors and data safety (virtual time)', () => {
   it('M5: node1 returns after M1: it becomes target, resyncs to Mirroring; web stays on node2 (Intelligent)', async () => {
     const h = await harness({ timing: FAST, worldTiming: SWIFT_DK });
     try {
-      await ready(h, 'node1');
-      await mirroring(h);
-      await h.fault({ type: 'nodeCrash', node: 'node1' });
-      await ready(h, 'node2', 30_000);
-      await h.fault({ type: 'write', node: 'node2', volume: 'E', count: 20 });
-      await h.fault({ type: 'nodeRestore', node: 'node1' });
+      await crashNode1AndBringItBack(h, () => h.fault({ type: 'write', node: 'node2', volume: 'E', count: 20 }));
       await h.until(async () => (await volume(h, 'node1')).role === 'target', 20_000);
       await mirroring(h, 60_000);
       await h.run(20_000);
@@ -186,6 +191,26 @@ describe('agents: mirrors and data safety (virtual time)', () => {
       await ready(h, 'node2', 60_000);
       assert.ok(await h.hasEvent((e) => e['reason'] === 'ForcedPromotion' && /may be lost/.test(e['message'])));
       await h.until(async () => !(await switchoverPending(h)), 10_000);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  // The Kubernetes end-to-end sequence in virtual time: after the heal the mirror is in sync again (the returned
+  // old source's DataKeeper addresses swapped with its role, so the new source names the right target).
+  it('the cut holder fences, the other takes over, and after the heal the mirror is in sync again', async () => {
+    const h = await harness({ timing: FAST, worldTiming: SWIFT_DK });
+    try {
+      await crashNode1AndBringItBack(h);
+      await mirroring(h, 60_000);
+      h.cutStore('node2', 'silent');
+      await h.until(async () => (await h.serving()).join() === 'node1', 30_000);
+      await ready(h, 'node1', 30_000);
+      h.cutStore('node2', false);
+      await h.until(async () => cond(await h.group(), 'MirrorInSync')?.['status'] === 'True', 60_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${JSON.stringify((await h.group()).status)}\n${JSON.stringify((await h.mirror()).status)}\n${JSON.stringify((await h.inspect()).volumes)}\n${h.logs.slice(-30).join('\n')}`);
+      });
+      assert.deepEqual(await h.serving(), ['node1']);
     } finally {
       await h.stopAll();
     }
