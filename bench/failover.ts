@@ -8,11 +8,11 @@
  *   - decision-to-actions at 500 groups (virtual time): from the standby's
  *     decision to take a group over (its decision log line with actions) to its
  *     first host action for that group (adding the group's VIP).
- * The agent reconciles one group at a time by default (AgentOptions.workers = 1),
- * and an activation waits for the VIP's duplicate address detection (1 s), so
- * groups fail over one after the other: runs are labelled with their workers;
- * 500 groups run with 16 workers (with 1 they take ~1 s per group, as the
- * 100-group run shows, and the simulation itself takes tens of minutes).
+ * An activation waits for the VIP's duplicate address detection (1 s), so
+ * groups fail over `workers` at a time (AgentOptions.workers, default 8): runs
+ * are labelled with their workers; 500 groups run with 16 workers (with 1 they
+ * take ~1 s per group, as the 100-group run shows, and the simulation itself
+ * takes tens of minutes).
  * Targets: Ready ≤ lease + 1 s (16 s); decision-to-actions ≤ 100 ms.
  * Prints JSON. Run: node dist/bench/failover.js [maxGroups]
  */

@@ -9,28 +9,30 @@
  *     state (two agents and the whole simulated world), as a share of 60 s
  *     (target ≤ 2 %; an upper bound for one agent);
  *   - RSS of this process once converged (target ≤ 150 MB).
- * With the agent's default of one group at a time (AgentOptions.workers = 1),
- * 500 activations that each wait for duplicate address detection (1 s) take
- * ~500 s and the simulation tens of minutes; this runs with 16 workers and
+ * Each activation waits for duplicate address detection (1 s), so groups come
+ * up about `workers` at a time: this runs with the agent's default
+ * (AgentOptions.workers, DEFAULT_WORKERS = 8) unless told otherwise, and also
  * reports the default's convergence at 100 groups for comparison.
- * Prints JSON. Run: node dist/bench/scale.js [groups] [workers]
+ * Prints JSON. Run: node --expose-gc dist/bench/scale.js [groups] [workers]
  */
 import { SystemClock } from '../src/lib/clock.js';
+import { DEFAULT_WORKERS } from '../src/controller/agent.js';
 import { startCluster, untilReady } from './cluster.js';
 
 const wall = new SystemClock();
 const SITES_PER_GROUP = 2;
 const GROUPS = Number(process.argv[2] ?? 500);
-const WORKERS = Number(process.argv[3] ?? 16);
+const WORKERS = Number(process.argv[3] ?? DEFAULT_WORKERS);
 
-async function converge(groups: number, workers: number) {
+/** `workers` undefined: the agent's default. */
+async function converge(groups: number, workers: number | undefined) {
   const began = wall.monotonic();
-  const t = await startCluster(groups, SITES_PER_GROUP, { workers });
+  const t = await startCluster(groups, SITES_PER_GROUP, workers === undefined ? {} : { workers });
   const v0 = t.now();
   const ready = await untilReady(t, 'node1', 100, 7_200_000);
   return { t, readyMs: Math.max(...ready.values()) - v0, firstMs: Math.min(...ready.values()) - v0, wallMs: Math.round(wall.monotonic() - began) };
 }
-const dflt = await converge(100, 1);
+const dflt = await converge(100, undefined);
 await dflt.t.stop();
 const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
 
@@ -54,7 +56,7 @@ process.stdout.write(`${JSON.stringify({
   nodes: 2,
   workers: WORKERS,
   applyToAllReadyMs: { virtual: readyMs, target: 5000, firstGroupReadyMs: firstMs, wallMsToSimulate: wallMs },
-  defaultWorkers_100_groups: { workers: 1, applyToAllReadyMs: dflt.readyMs, firstGroupReadyMs: dflt.firstMs },
+  defaultWorkers_100_groups: { workers: DEFAULT_WORKERS, applyToAllReadyMs: dflt.readyMs, firstGroupReadyMs: dflt.firstMs },
   idle60s: { cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / 60_000) * 1000) / 10, target: 2, groupsReady: obs.groups.filter((g) => g.ready).length },
   rssMB: { converged: mb(rss), afterIdle: mb(rssAfter), target: 150, liveHeapAfterGc: (globalThis as { gc?: unknown }).gc ? mb(heapLive) : 'run with --expose-gc' },
 }, null, 2)}\n`);

@@ -144,7 +144,7 @@ Exit codes:
       .requiredOption('--node <name>', 'this node\'s name, as in the Cluster')
       .option('--driver <kind>', 'host driver: sim (a host in this process), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows', 'sim')
       .option('--listen <addr>', 'serve /healthz, /readyz and /metrics on [HOST:]PORT')
-      .option('--workers <n>', 'groups reconciled at once (default 1)')
+      .option('--workers <n>', 'groups reconciled at once (default 8)')
   )
     .action(async (flags) => setCode(await (await agentCmd()).runAgent(flags, io)));
 

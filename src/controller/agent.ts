@@ -11,7 +11,7 @@
  */
 import type { Cluster, FailoverGroup, IISSite, Mirror, VirtualIP } from '../api/types.js';
 import type { Clock, Timer } from '../lib/clock.js';
-import type { CallOptions, HostDriver, SiteInfo } from '../drivers/types.js';
+import type { CallOptions, HostDriver } from '../drivers/types.js';
 import { isStoreError } from '../store/errors.js';
 import type { LeaseRecord, Store, StoredObject } from '../store/types.js';
 import { decide } from './decide.js';
@@ -21,6 +21,7 @@ import { Informer } from './informer.js';
 import { deepCheck, quickCheck, recover, remove, restore, UNRESPONSIVE_CODES } from './kit.js';
 import { mergeConditions, updateStatusWith, upsertByName } from './status-writer.js';
 import { WorkQueue } from './work-queue.js';
+import { HostObservation } from './host-observation.js';
 import { actSite, planSite } from '../reconcilers/iis-site.js';
 import { ANNOTATIONS, parseSwitchoverRequest, nodesInMaintenance } from './requests.js';
 import { AgentMetrics } from './metrics.js';
@@ -43,9 +44,15 @@ export interface AgentOptions {
   metrics?: AgentMetrics;
   /** Informer resync (default 10 min). */
   resyncMs?: number;
-  /** Groups reconciled at once (default 1: one after the other). */
+  /**
+   * Groups reconciled at once (default 8; one group is never reconciled twice at once). An activation waits about
+   * 1 s for duplicate address detection, so with one worker N groups take about N seconds to come up or move.
+   */
   workers?: number;
 }
+
+/** AgentOptions.workers' default (`winha agent --workers N` overrides it). */
+export const DEFAULT_WORKERS = 8;
 
 interface Timing {
   leaseMs: number;
@@ -90,7 +97,10 @@ const ACTIVATING = new Set<Action['type']>(['promoteMirror', 'addVip', 'startSit
 export class Agent {
   readonly node: string;
   private readonly store: Store;
+  /** The host driver; its mutating calls invalidate `host` (see HostObservation). */
   private readonly driver: HostDriver;
+  /** This host as all groups' reconciles observe it, read once for all of them. */
+  private readonly host: HostObservation;
   private readonly clock: Clock;
   private readonly log: AgentLogger;
   readonly metrics: AgentMetrics;
@@ -113,7 +123,8 @@ export class Agent {
   constructor(private readonly o: AgentOptions) {
     this.node = o.node;
     this.store = o.store;
-    this.driver = o.driver;
+    this.host = new HostObservation(o.driver, o.clock);
+    this.driver = this.host.driver;
     this.clock = o.clock;
     this.log = o.logger ?? silentLogger;
     this.metrics = o.metrics ?? new AgentMetrics();
@@ -121,7 +132,7 @@ export class Agent {
     this.queue = new WorkQueue(o.clock, (k) => this.reconcile(k), (key, err, retryInMs) => {
       this.metrics.reconcileErrors.inc();
       this.log.warn({ group: key, retryInMs, err: String(err) }, 'reconcile failed; retrying');
-    }, { workers: o.workers ?? 1 });
+    }, { workers: o.workers ?? DEFAULT_WORKERS });
   }
 
   start(): void {
@@ -366,7 +377,7 @@ export class Agent {
 
     // ── this host
     const callOpts = (): CallOptions => ({ epoch: leaseView.epoch, timeoutMs: 120_000 });
-    const local = await this.observeLocal(sites, vips, mirrors, callOpts());
+    const local = await this.observeLocal(sites, vips, mirrors, callOpts(), t.retryMs / 2);
     if (!local) return; // host unreachable: nothing safe to decide
     // A site that served and is now down is a failed check (its kit code counts against the restart limit), not a fresh start.
     const pausedNow = (cluster?.spec?.maintenance ?? false) || annotationOn(cluster, ANNOTATIONS.maintenance) || (group.spec.maintenance ?? false) || annotationOn(group, ANNOTATIONS.maintenance) || maintNodes.has(this.node);
@@ -478,15 +489,15 @@ export class Agent {
 
   // ───────────── observation ─────────────
 
-  private async observeLocal(sites: IISSite[], vips: VirtualIP[], mirrors: Mirror[], o: CallOptions) {
+  /** This group's part of the host, from the observation all groups share (at most `maxAgeMs` old, none older than a change we made). */
+  private async observeLocal(sites: IISSite[], vips: VirtualIP[], mirrors: Mirror[], o: CallOptions, maxAgeMs: number) {
     try {
-      const siteList = await this.driver.listSites(o);
-      const sitesInfo = new Map<string, SiteInfo>(siteList.map((s) => [s.name.toLowerCase(), s]));
-      const addrs = await this.driver.listAddresses(o);
+      const sitesInfo = await this.host.sites(o, maxAgeMs);
+      const addrs = await this.host.addresses(o, maxAgeMs);
       const mirrorLocal = new Map<string, { role: 'source' | 'target' | 'none'; state: number; targetStates: number[]; targets: { address: string; state: number }[] }>();
       for (const m of mirrors) {
         try {
-          const info = await this.driver.getMirrorInfo(volumeLetter(m.spec.volume), o);
+          const info = await this.host.mirror(volumeLetter(m.spec.volume), o, maxAgeMs);
           mirrorLocal.set(m.metadata.name, {
             role: info.role,
             state: info.targets[0]?.state ?? 0,

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { ServiceState, isDriverError } from '../../src/drivers/types.js';
 import { settle, settleError } from '../helpers/virtual-time.js';
 import { VIP, o, twoNodeWorld, webSite } from './two-node-world.js';
+import { restore } from '../../src/controller/kit.js';
+import type { IISSite } from '../../src/api/types.js';
 
 test('a service passes through START_PENDING before RUNNING, and startService waits it out', async () => {
   const { clock, node1 } = twoNodeWorld();
@@ -175,4 +177,31 @@ test('siteDelete and siteStop faults are what the next listSites shows', async (
   assert.equal((await settle(clock, node1.listSites(o())))[0]?.state, 'Stopped');
   await fault({ type: 'siteDelete', node: 'node1', site: 'web1' });
   assert.deepEqual(await settle(clock, node1.listSites(o())), []);
+});
+
+test('two groups activating on one host at once (the agent\'s workers): both VIPs through DAD together, both sites start W3SVC together', async () => {
+  const { clock, node1, inspect } = twoNodeWorld();
+  await clock.advance(5_000);
+  await settle(clock, node1.stopService('W3SVC', o()));
+  const vip2 = '10.0.0.51';
+  const site = (name: string, address: string): IISSite => ({
+    apiVersion: 'winha.io/v1alpha1', kind: 'IISSite', metadata: { name, namespace: 'default' },
+    spec: { group: name, siteName: name, bindings: [{ protocol: 'http', address, port: 80 }], physicalPath: `E:\\wwwroot\\${name}` },
+  }) as IISSite;
+  const activate = async (name: string, address: string) => {
+    const ip = await node1.addVirtualIp({ address, prefixLength: 24, interfaceAlias: 'Ethernet' }, o());
+    await node1.ensureSite(webSite({ name, bindings: [{ protocol: 'http', address, port: 80, hostHeader: '' }] }), o());
+    return { ip, restored: await restore(node1, site(name, address), o(), 60_000) };
+  };
+  const began = clock.now();
+  const [a, b] = await settle(clock, Promise.all([activate('web1', VIP), activate('web2', vip2)]), 10);
+  assert.equal(a.ip.addressState, 'Preferred');
+  assert.equal(b.ip.addressState, 'Preferred');
+  assert.deepEqual([a.restored.ok, b.restored.ok], [true, true], `${a.restored.message} / ${b.restored.message}`);
+  // Together, not one after the other: one DAD wait (1 s) then one service start (1.5–1.9 s); in turn about 4.5 s.
+  assert.ok(clock.now() - began < 3_000, `took ${clock.now() - began} ms`);
+  assert.equal((await settle(clock, node1.queryService('W3SVC', o()))).state, ServiceState.Running);
+  const insp = await inspect();
+  assert.deepEqual(insp.startedSites['node1']?.sort(), ['web1', 'web2']);
+  assert.deepEqual(insp.addressConflicts, []);
 });

@@ -1,0 +1,115 @@
+/**
+ * One agent's shared observation of its own host: the site list, the address
+ * list and each mirror volume's info that every group's reconcile reads.
+ *
+ * Without it each of N groups lists the whole host every retryPeriod (N full
+ * listings per period); with it, reconciles running together share one
+ * in-flight read (single flight), and a finished read is reused for at most
+ * `maxAgeMs` after it began (the caller passes retryPeriod/2; ages are on the
+ * injected Clock). Every mutating call made through `driver` (anything that
+ * is not a read: a VIP added, a site started, a mirror switched over …)
+ * discards what was read before it, at its start and again when it ends, so
+ * no reconcile decides on a view older than its own or another group's last
+ * action. A failed read is never kept. Results are shared: callers must not
+ * modify them. A shared read runs with the CallOptions of the caller that
+ * began it (the epoch is only recorded; the agent's observations all use the
+ * same timeout).
+ *
+ * Checks of one resource (health checks, the safety probe) call `driver`'s
+ * reads directly and always see the host as it is now.
+ */
+import type { Clock } from '../lib/clock.js';
+import {
+  HOST_DRIVER_OPERATIONS,
+  type CallOptions,
+  type HostDriver,
+  type HostDriverOperation,
+  type IpAddressInfo,
+  type MirrorVolumeInfo,
+  type SiteInfo,
+} from '../drivers/types.js';
+
+/** The driver operations that only read the host; every other operation changes it. */
+const READS: ReadonlySet<HostDriverOperation> = new Set<HostDriverOperation>([
+  'queryService', 'listSites', 'listInterfaces', 'listAddresses', 'probeAddressClaimed', 'getMirrorInfo', 'probeHttp', 'probeFtp', 'probeTcp',
+]);
+
+interface Entry {
+  value: Promise<unknown>;
+  /** The host generation the read began in (a mutation since makes it unusable). */
+  generation: number;
+  /** Clock.monotonic() when the read began: the view is at least this old. */
+  startedAt: number;
+  settled: boolean;
+}
+
+export class HostObservation {
+  /** The host driver, with every mutating call invalidating the shared observation. */
+  readonly driver: HostDriver;
+  private readonly entries = new Map<string, Entry>();
+  private generation = 0;
+  /** Reads actually sent to the host (the rest were shared); for tests and metrics. */
+  reads = 0;
+
+  constructor(
+    private readonly raw: HostDriver,
+    private readonly clock: Clock,
+  ) {
+    this.driver = invalidating(raw, () => this.invalidate());
+  }
+
+  /** IIS sites by lower-case name. */
+  sites(o: CallOptions, maxAgeMs: number): Promise<ReadonlyMap<string, SiteInfo>> {
+    return this.read('sites', maxAgeMs, async () => new Map((await this.raw.listSites(o)).map((s) => [s.name.toLowerCase(), s])));
+  }
+
+  addresses(o: CallOptions, maxAgeMs: number): Promise<readonly IpAddressInfo[]> {
+    return this.read('addresses', maxAgeMs, () => this.raw.listAddresses(o));
+  }
+
+  mirror(volume: string, o: CallOptions, maxAgeMs: number): Promise<MirrorVolumeInfo> {
+    return this.read(`mirror:${volume.toUpperCase()}`, maxAgeMs, () => this.raw.getMirrorInfo(volume, o));
+  }
+
+  /** Forget everything read so far, including reads still in flight (their callers still get their answer). */
+  invalidate(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  private read<T>(key: string, maxAgeMs: number, fetch: () => Promise<T>): Promise<T> {
+    const now = this.clock.monotonic();
+    const cur = this.entries.get(key);
+    if (cur && cur.generation === this.generation && (!cur.settled || now - cur.startedAt <= maxAgeMs)) return cur.value as Promise<T>;
+    const entry: Entry = { value: Promise.resolve(), generation: this.generation, startedAt: now, settled: false };
+    this.reads++;
+    const value = fetch().then(
+      (v) => {
+        entry.settled = true;
+        return v;
+      },
+      (err: unknown) => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+        throw err;
+      },
+    );
+    entry.value = value;
+    this.entries.set(key, entry);
+    return value;
+  }
+}
+
+/** `raw` with `onChange` called when each mutating operation begins and when it ends (success or failure). */
+function invalidating(raw: HostDriver, onChange: () => void): HostDriver {
+  const d: Record<string, unknown> = { nodeName: raw.nodeName };
+  for (const op of HOST_DRIVER_OPERATIONS) {
+    const call = (...args: unknown[]) => (raw[op] as (...a: unknown[]) => Promise<unknown>).apply(raw, args);
+    d[op] = READS.has(op)
+      ? call
+      : (...args: unknown[]) => {
+          onChange();
+          return call(...args).finally(onChange);
+        };
+  }
+  return d as unknown as HostDriver;
+}
