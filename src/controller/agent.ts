@@ -63,6 +63,8 @@ interface Timing {
 /** What the agent remembers about one group between cycles (lost on restart, by design). */
 interface GroupMemory {
   heldEpoch?: number;
+  /** When this node last wrote the group's status (monotonic): a non-holder writes at most once per retryPeriod. */
+  lastStatusWrite?: number;
   lastRenewOk?: number;
   activationFailed?: { code: number; message: string };
   recoveryFailed?: { code: number; message: string };
@@ -481,8 +483,17 @@ export class Agent {
     // Status writes too end at renewDeadline, and none begins after it: a silent store must not hold the cycle the
     // watchdog needs to fence (a write begun past the deadline would wait out the store's whole request timeout).
     const cutShort = () => undefined;
-    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeStatus(key, group, decision, input, mirrors, local), 0).catch(cutShort);
-    if (storeOk) await this.beforeRenewDeadline(mem, t, () => this.writeResourceStatus(key, decision, input, sites, vips, local), 0).catch(cutShort);
+    // A node that does not hold the group writes its status at most once per retryPeriod: two standbys that
+    // disagree for a moment (each thinks the other dead, so each is "the reporter") would otherwise answer each
+    // other's writes at once, a write storm that only ends when their views agree (fuzz seed 848).
+    const writeAt = this.clock.monotonic();
+    const throttled = mem.heldEpoch === undefined && mem.lastStatusWrite !== undefined && writeAt - mem.lastStatusWrite < t.retryMs;
+    if (throttled) this.queue.addAfter(key, t.retryMs - (writeAt - mem.lastStatusWrite!));
+    else if (storeOk) {
+      mem.lastStatusWrite = writeAt;
+      await this.beforeRenewDeadline(mem, t, () => this.writeStatus(key, group, decision, input, mirrors, local), 0).catch(cutShort);
+      await this.beforeRenewDeadline(mem, t, () => this.writeResourceStatus(key, decision, input, sites, vips, local), 0).catch(cutShort);
+    }
     this.metrics.leaseHeld.set({ group: key }, mem.heldEpoch !== undefined ? 1 : 0);
     if (outcome.requeue) this.queue.addAfter(key, 0);
   }

@@ -30,7 +30,7 @@ async function scenario(file: string): Promise<Scenario> {
 
 describe('acceptance scenarios on the real agents (virtual time)', () => {
   for (const file of FILES) {
-    it(file, async () => {
+    it(file, { timeout: 120_000 }, async () => {
       const s = await scenario(file);
       const target = new AgentTarget();
       const r = await runScenario(s, target, { seed: s.seed ?? 1 });
