@@ -71,6 +71,8 @@ class CuttableStore implements Store {
   hangMs = 0;
   /** While set, watch events are held back (a lagging watch: the agent's cache falls behind what it wrote). */
   holdWatch = false;
+  /** Status writes of these kinds fail (a store that refuses one kind of write for a while). */
+  failStatusOf = new Set<string>();
   readonly objects: ObjectStore;
   readonly leases: LeaseStore;
   constructor(
@@ -105,7 +107,7 @@ class CuttableStore implements Store {
       },
       create: (o) => guard(() => inner.create(o)),
       update: (o) => guard(() => inner.update(o)),
-      updateStatus: (o) => guard(() => inner.updateStatus(o)),
+      updateStatus: (o) => (this.failStatusOf.has(o.kind) ? Promise.reject(new UnavailableError(`store refuses ${o.kind} status writes (test)`)) : guard(() => inner.updateStatus(o))),
       delete: (k, n, name, o) => guard(() => inner.delete(k, n, name, o)),
       batch: (ops) => guard(() => inner.batch(ops)),
     };
@@ -216,6 +218,10 @@ export async function harness(o: HarnessOptions = {}) {
   const holdWatch = (node: string, hold: boolean) => {
     conns.get(node)!.holdWatch = hold;
   };
+  const failStatusWrites = (node: string, kind: string, fail: boolean) => {
+    if (fail) conns.get(node)!.failStatusOf.add(kind);
+    else conns.get(node)!.failStatusOf.delete(kind);
+  };
   const cutStore = (node: string, cut: boolean | 'silent', hangMs = 0) => {
     conns.get(node)!.cut = cut;
     conns.get(node)!.hangMs = hangMs;
@@ -246,7 +252,7 @@ export async function harness(o: HarnessOptions = {}) {
   const mirror = async () => (await admin.get('Mirror', 'default', 'web-data')) as StoredObject & { status?: Record<string, any> };
   const reasons = async (node?: string) => (await events()).filter((e) => node === undefined || e['node'] === node).map((e) => e['reason'] as string);
   const hasEvent = async (f: (e: Record<string, any>) => boolean) => (await events()).some(f);
-  return { clock, world, api, admin, agents, startAgent, fault, inspect, group, events, run, until, serving, stopAll, cutStore, holdWatch, logs, patch, switchover, annotate, sitesOn, mirror, reasons, hasEvent };
+  return { clock, world, api, admin, agents, startAgent, fault, inspect, group, events, run, until, serving, stopAll, cutStore, holdWatch, failStatusWrites, logs, patch, switchover, annotate, sitesOn, mirror, reasons, hasEvent };
 }
 
 export type Harness = Awaited<ReturnType<typeof harness>>;

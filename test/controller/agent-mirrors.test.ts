@@ -215,4 +215,24 @@ describe('agents: mirrors and data safety (virtual time)', () => {
       await h.stopAll();
     }
   });
+
+  it('M1 with a store that refuses Mirror status writes for a while: the new source is not banned, and it serves only once its source role is on record', async () => {
+    const h = await harness({ timing: FAST, worldTiming: SWIFT_DK });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      h.failStatusWrites('node2', 'Mirror', true);
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      await h.until(async () => (await volume(h, 'node2')).role === 'source', 30_000);
+      await h.run(5000);
+      assert.deepEqual((await h.inspect()).addressHolders[VIP] ?? [], [], 'no address while the source role is not on record');
+      h.failStatusWrites('node2', 'Mirror', false);
+      await ready(h, 'node2', 30_000);
+      assert.equal((await h.mirror()).status?.['source'], 'node2');
+      assert.ok(!(await h.hasEvent((e) => e['reason'] === 'Banned')), 'nobody banned for a store write');
+      assert.deepEqual(await h.serving(), ['node2']);
+    } finally {
+      await h.stopAll();
+    }
+  });
 });
