@@ -42,11 +42,15 @@ export abstract class QueuedWatch implements Watch {
   /** Release subscriptions, timers and connections. Called once, on close or failure. */
   protected abstract stop(): void;
 
+  /** Begin replaying and following now rather than at the first read (a backend that connects eagerly). */
+  protected startNow(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    void this.start();
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
-    if (!this.started) {
-      this.started = true;
-      void this.start();
-    }
+    this.startNow();
     return {
       next: () => this.next(),
       return: async () => {

@@ -29,7 +29,8 @@ import { Watch as KubeWatch, type KubeConfig } from '@kubernetes/client-node';
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
 import { GoneError } from '../errors.js';
-import type { StoredObject, Watch, WatchEvent, WatchOptions } from '../types.js';
+import { QueuedWatch } from '../queued-watch.js';
+import type { StoredObject, WatchOptions } from '../types.js';
 import { collectionPath, httpCode, toStored, type KubeObject, type KubeStatus, type Resource } from './api.js';
 
 export interface ListFn {
@@ -60,11 +61,7 @@ function key(o: StoredObject): string {
   return `${o.metadata.namespace}/${o.metadata.name}`;
 }
 
-export class KubernetesWatch implements Watch {
-  private readonly buffer: WatchEvent[] = [];
-  private waiter: { resolve: (r: IteratorResult<WatchEvent>) => void; reject: (e: unknown) => void } | undefined;
-  private failure: Error | undefined;
-  private closed = false;
+export class KubernetesWatch extends QueuedWatch {
   /** Resume point of the underlying watch: the last event or server bookmark received. */
   private lastRV: string | undefined;
   /** What this watch has delivered, by namespace/name → resourceVersion (kept only for synthesized bookmarks). */
@@ -79,24 +76,21 @@ export class KubernetesWatch implements Watch {
 
   constructor(
     private readonly deps: WatchDeps,
-    private readonly options: WatchOptions,
+    options: WatchOptions,
   ) {
-    options.signal?.addEventListener('abort', () => this.close(), { once: true });
-    if (options.signal?.aborted) this.closed = true;
-    else void this.start();
+    super(deps.resource.kind, options);
+    this.startNow(); // connect at once (an aborted signal has closed it already: then nothing starts)
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.release();
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.resolve({ done: true, value: undefined });
+  /** Closed by the caller or failed: nothing may reconnect. */
+  private get ended(): boolean {
+    return this.closed || this.failed;
   }
 
   /** Stop the request, the timers and the store's bookkeeping (on close and on failure). */
-  private release(): void {
+  protected stop(): void {
+    // An already-aborted signal closes the watch inside super(), before this class is set up: nothing to release.
+    if (!(this.deps as WatchDeps | undefined)) return;
     this.generation++;
     this.controller?.abort();
     this.restartTimer?.cancel();
@@ -104,54 +98,13 @@ export class KubernetesWatch implements Watch {
     this.deps.onClose?.();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
-    return {
-      next: () => {
-        const ev = this.buffer.shift();
-        if (ev) return Promise.resolve({ done: false, value: ev });
-        if (this.failure) {
-          const f = this.failure;
-          return Promise.reject(f);
-        }
-        if (this.closed) return Promise.resolve({ done: true, value: undefined });
-        return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-      },
-      return: () => {
-        this.close();
-        return Promise.resolve({ done: true, value: undefined });
-      },
-    };
-  }
-
-  private push(ev: WatchEvent): void {
-    if (this.closed) return;
-    const w = this.waiter;
-    if (w) {
-      this.waiter = undefined;
-      w.resolve({ done: false, value: ev });
-    } else this.buffer.push(ev);
-  }
-
-  private fail(e: Error): void {
-    if (this.closed) return;
-    this.failure = e;
-    this.closed = true;
-    this.release();
-    const w = this.waiter;
-    this.waiter = undefined;
-    if (w && this.buffer.length === 0) {
-      this.failure = undefined;
-      w.reject(e);
-    }
-  }
-
-  private async start(): Promise<void> {
+  protected async start(): Promise<void> {
     try {
       const wantBookmarks = this.options.bookmarks === true;
       if (this.options.resourceVersion === undefined) {
         // Kubernetes' "start at most recent": every current object as ADDED, then changes.
         const l = await this.deps.list({});
-        if (this.closed) return;
+        if (this.ended) return;
         for (const o of l.items) this.push({ type: 'ADDED', object: o, resourceVersion: o.metadata.resourceVersion });
         this.lastRV = l.resourceVersion;
         if (wantBookmarks) {
@@ -164,7 +117,7 @@ export class KubernetesWatch implements Watch {
         if (wantBookmarks) {
           // What the caller already has: the selection as of the resourceVersion it resumes from.
           const l = await this.deps.list({ resourceVersion: this.lastRV, exact: true });
-          if (this.closed) return;
+          if (this.ended) return;
           this.delivered = new Map(l.items.map((o) => [key(o), o.metadata.resourceVersion]));
         }
       }
@@ -172,7 +125,7 @@ export class KubernetesWatch implements Watch {
       this.connect();
     } catch (e) {
       if (httpCode(e) === 410 || (e as { code?: string }).code === 'Gone') this.gone('the requested resourceVersion is too old');
-      else if (!this.closed) this.scheduleRestart(true, () => void this.start());
+      else if (!this.ended) this.scheduleRestart(true, () => void this.start());
     }
   }
 
@@ -182,7 +135,7 @@ export class KubernetesWatch implements Watch {
   }
 
   private connect(): void {
-    if (this.closed) return;
+    if (this.ended) return;
     const gen = ++this.generation;
     const kw = new KubeWatch(this.deps.kubeConfig);
     // requestTimeoutMs is declared private but is the inactivity timer (re-armed on every chunk) of client-node 2.x.
@@ -203,7 +156,7 @@ export class KubernetesWatch implements Watch {
         this.onEvent(type, obj);
       },
       (err: unknown) => {
-        if (gen !== this.generation || this.closed) return;
+        if (gen !== this.generation || this.ended) return;
         if (httpCode(err) === 410) return this.gone('the requested resourceVersion is too old');
         // A clean close (server timeoutSeconds, or the inactivity abort) reconnects at once; errors back off.
         const isTimeout = err instanceof Error && err.name === 'TimeoutError';
@@ -215,7 +168,7 @@ export class KubernetesWatch implements Watch {
         else c.abort();
       },
       () => {
-        if (gen === this.generation && !this.closed) this.scheduleRestart(true, () => this.connect());
+        if (gen === this.generation && !this.ended) this.scheduleRestart(true, () => this.connect());
       },
     );
   }
@@ -260,7 +213,7 @@ export class KubernetesWatch implements Watch {
   }
 
   private scheduleRestart(isError: boolean, fn: () => void): void {
-    if (this.closed) return;
+    if (this.ended) return;
     this.restartTimer?.cancel();
     let delay = 0;
     if (isError) {
@@ -269,7 +222,7 @@ export class KubernetesWatch implements Watch {
     }
     this.restartTimer = this.deps.ioClock.setTimer(delay, () => {
       this.restartTimer = undefined;
-      if (!this.closed) fn();
+      if (!this.ended) fn();
     });
   }
 
@@ -277,7 +230,7 @@ export class KubernetesWatch implements Watch {
     const interval = this.options.bookmarkIntervalMs ?? 60_000;
     this.bookmarkTimer = this.deps.clock.setTimer(interval, () => {
       void this.bookmark().finally(() => {
-        if (!this.closed) this.scheduleBookmark();
+        if (!this.ended) this.scheduleBookmark();
       });
     });
   }
@@ -289,7 +242,7 @@ export class KubernetesWatch implements Watch {
     } catch {
       return; // the next period tries again
     }
-    if (this.closed || !this.delivered) return;
+    if (this.ended || !this.delivered) return;
     const same = l.items.length === this.delivered.size && l.items.every((o) => this.delivered!.get(key(o)) === o.metadata.resourceVersion);
     const rv = Number(l.resourceVersion);
     if (same && rv > this.lastBookmark) {
