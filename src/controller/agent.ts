@@ -665,16 +665,7 @@ export class Agent {
           case 'promoteMirror': {
             const m = ctx.mirrors.find((x) => x.metadata.name === a.mirror)!;
             await this.driver.switchoverMirror(a.volume, a.force, o);
-            // The host is source now; the store must say so before anything serves on it (other nodes' mirror
-            // gates read the record). A store that fails that write is no failure of this node: no ban — stop
-            // here and record it again on the next cycle (the status write records a holder's source role too).
-            try {
-              await this.beforeRenewDeadline(mem, t, () => this.recordMirrorSource(m, epoch));
-            } catch (err) {
-              this.log.warn({ group: key, mirror: m.metadata.name, err: String(err) }, 'became mirror source but cannot record it yet; activation continues once recorded');
-              this.queue.addAfter(key, t.retryMs); // a beat later, not a tight loop against a refusing store
-              return { ok: false, requeue: false };
-            }
+            if (!(await this.sourceOnRecord(key, mem, t, [m], epoch))) return { ok: false, requeue: false };
             if (a.force) await note(m, 'Warning', 'ForcedPromotion', `${this.node} became source of ${a.volume}: by operator force although its mirror was not Mirroring: data written on the old source since may be lost`, undefined, epoch);
             else await note(m, 'Normal', 'MirrorPromoted', `${this.node} is now source of ${a.volume}:`, undefined, epoch);
             break;
@@ -694,17 +685,9 @@ export class Agent {
             break;
           }
           case 'addVip': {
-            // Nothing serves on a mirror whose source role is not on record yet (see promoteMirror).
-            for (const mv of ctx.input.mirrors) {
-              if (mv.local?.role !== 'source' || mv.source === this.node) continue;
-              try {
-                await this.beforeRenewDeadline(mem, t, () => this.recordMirrorSource(ctx.mirrors.find((x) => x.metadata.name === mv.name)!, epoch));
-              } catch (err) {
-                this.log.warn({ group: key, mirror: mv.name, err: String(err) }, 'mirror source not on record yet; the address waits');
-                this.queue.addAfter(key, t.retryMs); // a beat later, not a tight loop against a refusing store
-                return { ok: false, requeue: false };
-              }
-            }
+            // Nothing serves on a mirror whose source role is not on record yet (see sourceOnRecord).
+            const unrecorded = ctx.input.mirrors.filter((mv) => mv.local?.role === 'source' && mv.source !== this.node).map((mv) => ctx.mirrors.find((x) => x.metadata.name === mv.name)!);
+            if (!(await this.sourceOnRecord(key, mem, t, unrecorded, epoch))) return { ok: false, requeue: false };
             const v = ctx.vips.find((x) => x.metadata.name === a.vip)!;
             const iface = v.spec.nodeInterfaces?.find((n) => n.node === this.node)?.interface ?? v.spec.interface ?? 'Ethernet';
             const r = await this.driver.addVirtualIp({ address: v.spec.address, prefixLength: v.spec.prefixLength, interfaceAlias: iface }, o);
@@ -1089,6 +1072,24 @@ export class Agent {
 
   private async recordMirrorSource(m: Mirror, epoch: number): Promise<void> {
     await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Mirror', m.metadata.namespace ?? 'default', m.metadata.name, (st) => ({ ...st, source: this.node, sourceEpoch: epoch }));
+  }
+
+  /**
+   * Record this node as source of `mirrors` (other nodes' mirror gates read it), before anything serves on them.
+   * A store that refuses the write is no failure of this node (no ban): false, and the group is tried again a
+   * beat later, not in a tight loop against the store.
+   */
+  private async sourceOnRecord(key: string, mem: GroupMemory, t: Timing, mirrors: Mirror[], epoch: number): Promise<boolean> {
+    for (const m of mirrors) {
+      try {
+        await this.beforeRenewDeadline(mem, t, () => this.recordMirrorSource(m, epoch));
+      } catch (err) {
+        this.log.warn({ group: key, mirror: m.metadata.name, err: String(err) }, 'mirror source not on record yet; serving waits for it');
+        this.queue.addAfter(key, t.retryMs);
+        return false;
+      }
+    }
+    return true;
   }
 
   private async writeSiteCheck(s: IISSite, field: 'lastQuickCheck' | 'lastDeepCheck', result: string, code?: number): Promise<void> {
