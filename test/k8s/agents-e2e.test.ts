@@ -132,10 +132,9 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
       return gs.length === groups.length && gs.every((g) => readyOn(g, node) && cond(g, 'MirrorInSync')) ? gs : undefined;
     }).catch(async (e: Error) => {
       const objs = [...(await groupsNow().catch(() => [])), ...(await admin.objects.list('Mirror', { namespace: 'default' }).then((l) => l.items, () => []))];
-      const world = await callWorld(world_(), 'world.inspect', {}).catch(() => undefined);
-      throw new Error(`${e.message}\n${objs.map((o) => `${o.kind}/${o.metadata.name}: ${JSON.stringify(o.status)}`).join('\n')}\nworld volumes: ${JSON.stringify(world?.volumes)}, split brains: ${JSON.stringify(world?.splitBrains)}`);
+      const inspection = await callWorld(world, 'world.inspect', {}).catch(() => undefined);
+      throw new Error(`${e.message}\n${objs.map((o) => `${o.kind}/${o.metadata.name}: ${JSON.stringify(o.status)}`).join('\n')}\nworld volumes: ${JSON.stringify(inspection?.volumes)}, split brains: ${JSON.stringify(inspection?.splitBrains)}`);
     });
-  const world_ = () => world;
   const servers = (s: Sample, group: string) => serversOf(s.observation, topology.groups.find((g) => g.name === group)!);
   const startAgent = (node: string) => {
     const c = cluster.start(`agent-${node}`, agentArgs(node, STORE_URL, worldAddress), { KUBECONFIG: kubeconfigs.get(node)!, WINHA_STORE: '' });
