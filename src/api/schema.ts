@@ -26,6 +26,7 @@ import {
 
 export { GROUP, VERSION, API_VERSION } from './group.js';
 import { API_VERSION } from './group.js';
+import { MIRROR_STATES } from './mirror-states.js';
 
 // ---------------------------------------------------------------- common parts
 
@@ -438,16 +439,7 @@ export const VirtualIPStatus = OpenObj(
 
 // ---------------------------------------------------------------- Mirror
 
-/** DataKeeper mirror states (seed003-datakeeper.md §4.1). */
-export const MIRROR_STATES = {
-  '-1': 'Invalid',
-  '0': 'None',
-  '1': 'Mirroring',
-  '2': 'Resyncing',
-  '3': 'Broken',
-  '4': 'Paused',
-  '5': 'ResyncPending',
-} as const;
+export { MIRROR_STATES };
 
 export const MirrorSpec = Obj(
   {

@@ -14,7 +14,7 @@
 import { isStoreError } from '../store/errors.js';
 import type { ObjectStore, StoredObject } from '../store/types.js';
 import { ANNOTATIONS } from '../controller/requests.js';
-import { updateStatusWith } from '../controller/status-writer.js';
+import { updateStatusWith } from '../store/status-update.js';
 
 export interface OperateResult {
   ok: boolean;

@@ -5,21 +5,13 @@
  * the current source last recorded it. Otherwise only `winha switchover --force`
  * may promote it. Split brain blocks everybody.
  */
+import { mirrorStateOf } from '../api/mirror-states.js';
 import type { MirrorView } from './decision-types.js';
 
-export const MIRROR_STATE_NAMES: Record<number, string> = {
-  [-1]: 'Invalid',
-  0: 'None',
-  1: 'Mirroring',
-  2: 'Resyncing',
-  3: 'Broken',
-  4: 'Paused',
-  5: 'ResyncPending',
-};
 
 export function mirrorStateName(state: number | undefined): string {
   if (state === undefined) return 'unknown';
-  return `${MIRROR_STATE_NAMES[state] ?? 'Unknown'} (${state})`;
+  return `${mirrorStateOf(state) ?? 'Unknown'} (${state})`;
 }
 
 export type GateResult = { ok: true } | { ok: false; reason: 'MirrorNotInSync' | 'SplitBrain'; message: string };

@@ -15,7 +15,12 @@ export interface WorkQueueOptions {
   workers?: number;
 }
 
-export type Handler = (key: string) => Promise<void>;
+/** A reconcile's answer (controller-runtime's Result): reconcile the key again after this many ms. */
+export interface HandlerResult {
+  requeueAfterMs?: number;
+}
+
+export type Handler = (key: string) => Promise<HandlerResult | void>;
 
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -96,8 +101,9 @@ export class WorkQueue {
         this.queued.delete(key);
         this.processing.add(key);
         try {
-          await this.handler(key);
+          const r = await this.handler(key);
           this.failures.delete(key);
+          if (r && r.requeueAfterMs !== undefined) this.addAfter(key, r.requeueAfterMs);
         } catch (err) {
           const n = (this.failures.get(key) ?? 0) + 1;
           this.failures.set(key, n);

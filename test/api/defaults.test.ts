@@ -20,4 +20,10 @@ test('default constants agree with the schema', () => {
   assert.equal(D.DEFAULT_SITE_SERVICE, defaultAt(IISSiteSpec, 'service'));
   assert.equal(D.DEFAULT_HOST_HEADER, defaultAt(SiteBinding, 'hostHeader'));
   assert.equal(D.DEFAULT_SWITCHBACK, defaultAt(FailoverGroupSpec, 'switchback'));
+  assert.deepEqual(D.DEFAULT_FAILURE_POLICY, {
+    restartLimit: defaultAt(FailoverGroupSpec, 'failurePolicy', 'restartLimit'),
+    restartWindowSeconds: defaultAt(FailoverGroupSpec, 'failurePolicy', 'restartWindowSeconds'),
+    failureExpirySeconds: defaultAt(FailoverGroupSpec, 'failurePolicy', 'failureExpirySeconds'),
+  });
+  assert.equal(D.DEFAULT_SERVICE_START_TIMEOUT_SECONDS, defaultAt(IISSiteSpec, 'serviceStartTimeoutSeconds'));
 });

@@ -7,6 +7,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, cond, manifests, VIP } from './agent-harness.js';
 import { withDefaults } from '../../src/api/with-defaults.js';
+import type { FailoverGroup, VirtualIP } from '../../src/api/types.js';
+import { SimHostDriver } from '../../src/drivers/sim/sim-host-driver.js';
+import type { Decision, DecisionInput } from '../../src/controller/decision-types.js';
+import { EventRecorder } from '../../src/controller/event-recorder.js';
+import { Executor } from '../../src/controller/executor.js';
+import { GroupLease, groupLeaseName } from '../../src/controller/lease/group-lease.js';
+import { silentLogger } from '../../src/controller/logger.js';
+import { AgentMetrics } from '../../src/controller/metrics.js';
+import { StatusWriter } from '../../src/controller/status/writer.js';
 
 const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
 
@@ -273,13 +282,21 @@ describe('executor epochs (E6)', () => {
       const g = await h.admin.get('FailoverGroup', 'default', 'web');
       await h.admin.update({ ...g, metadata: { ...g.metadata, annotations: { 'winha.io/switchover': JSON.stringify({ id: 's', to: 'node2', force: true }) } } });
       await h.until(async () => (await h.group()).status?.['activeNode'] === 'node2' && cond(await h.group(), 'Ready')?.['status'] === 'True');
-      // node1's delayed "add the VIP" from epoch 1 arrives now.
-      const agent = h.agents.get('node1')! as unknown as { execute: (...a: unknown[]) => Promise<{ ok: boolean }> };
-      const group = await h.admin.get('FailoverGroup', 'default', 'web');
-      const vip = await h.admin.get('VirtualIP', 'default', 'web-vip');
-      const r = await agent.execute('default/web', group, { role: 'active', actions: [{ type: 'addVip', vip: 'web-vip', address: VIP, epoch: 1 }], reason: 'late', target: 'node1', conditions: [], reportsStatus: false, events: [] }, {
-        sites: [], vips: [vip], mirrors: [], t: { leaseMs: 4000, renewDeadlineMs: 3000, retryMs: 1000 }, mem: {}, input: { lease: { holder: 'node2', epoch: 2, expired: false } },
+      // node1's delayed "add the VIP" from epoch 1 arrives now, at an executor whose lease of web is node1's view:
+      // it lost the lease (holds nothing) when node2 took epoch 2.
+      const group = (await h.admin.get('FailoverGroup', 'default', 'web')) as unknown as FailoverGroup;
+      const vip = (await h.admin.get('VirtualIP', 'default', 'web-vip')) as unknown as VirtualIP;
+      const timing = { leaseMs: 4000, renewDeadlineMs: 3000, retryMs: 1000 };
+      const events = new EventRecorder(h.admin, 'node1', h.clock);
+      const executor = new Executor({
+        node: 'node1', store: h.admin, driver: new SimHostDriver(h.api, 'node1', h.clock), clock: h.clock, log: silentLogger, metrics: new AgentMetrics(),
+        writer: new StatusWriter(h.admin, 'node1', h.clock, silentLogger),
+        record: (obj, type, reason, message) => events.record({ involved: { kind: obj.kind, name: obj.metadata.name, namespace: 'default' }, type, reason, message }),
       });
+      const lease = new GroupLease({ leases: h.admin.leases, node: 'node1', clock: h.clock, log: silentLogger, health: { failing: false }, wake: () => undefined, running: () => true }, groupLeaseName('default', 'web'), timing);
+      const decision: Decision = { role: 'active', actions: [{ type: 'addVip', vip: 'web-vip', address: VIP, epoch: 1 }], reason: 'late', target: 'node1', conditions: [], reportsStatus: false, events: [] };
+      const input = { lease: { holder: 'node2', epoch: 2, expired: false } } as DecisionInput;
+      const r = await executor.execute({ key: 'default/web', snapshot: { group, cluster: undefined, sites: [], vips: [vip], mirrors: [] }, decision, input, lease, timing });
       assert.equal(r.ok, false);
       assert.deepEqual((await h.inspect()).addressHolders[VIP], ['node2']);
       assert.ok((await h.events()).some((e) => e['reason'] === 'StaleEpochRefused' && e['node'] === 'node1'));

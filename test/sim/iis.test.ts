@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ServiceState, isDriverError } from '../../src/drivers/types.js';
 import { settle, settleError } from '../helpers/virtual-time.js';
 import { VIP, o, twoNodeWorld, webSite } from './two-node-world.js';
-import { restore } from '../../src/controller/kit.js';
+import { restore } from '../../src/reconcilers/iis-kit.js';
 import type { IISSite } from '../../src/api/types.js';
 
 test('a service passes through START_PENDING before RUNNING, and startService waits it out', async () => {

@@ -4,8 +4,8 @@
  * compare-and-swap conflict with the fresh object. Several agents write the
  * same object (each its own node entry), so every write re-reads.
  */
-import { isStoreError } from '../store/errors.js';
-import type { ObjectStore, StoredObject } from '../store/types.js';
+import { isStoreError } from './errors.js';
+import type { ObjectStore, StoredObject } from './types.js';
 
 export async function updateStatusWith<S>(
   store: ObjectStore,

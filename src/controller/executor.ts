@@ -1,0 +1,286 @@
+/**
+ * The executor: runs a Decision's actions in order on this node, while the group lease is renewed in the
+ * background. Before each activation it asks the lease whether it may (E6: only under the epoch held now, never
+ * past renewDeadline); a failed step stops the rest. Each kind's steps are its reconciler's (src/reconcilers);
+ * what happened comes back as a result (ok, when to reconcile again, what to remember), never as shared state.
+ */
+import type { FailoverGroup } from '../api/types.js';
+import type { HostDriver } from '../drivers/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Store } from '../store/types.js';
+import * as site from '../reconcilers/iis-site.js';
+import * as mirror from '../reconcilers/mirror.js';
+import * as vip from '../reconcilers/virtual-ip.js';
+import { KitFailure, type Note, type StepContext } from '../reconcilers/types.js';
+import type { GroupSnapshot } from './decision-input.js';
+import type { Action, ActionType, Decision, DecisionInput } from './decision-types.js';
+import { emptyPatch, type MemoryPatch } from './group-memory.js';
+import type { GroupLease } from './lease/group-lease.js';
+import type { AgentLogger } from './logger.js';
+import type { AgentMetrics } from './metrics.js';
+import type { StatusWriter } from './status/writer.js';
+import type { Timing } from './timing.js';
+
+export interface ExecutorDeps {
+  node: string;
+  store: Store;
+  driver: HostDriver;
+  clock: Clock;
+  log: AgentLogger;
+  metrics: AgentMetrics;
+  writer: StatusWriter;
+  /** Record an Event (never throws). */
+  record: Note;
+}
+
+export interface ExecuteRequest {
+  key: string;
+  snapshot: GroupSnapshot;
+  decision: Decision;
+  input: DecisionInput;
+  lease: GroupLease;
+  timing: Timing;
+}
+
+export interface ExecutionResult {
+  /** Every action ran. */
+  ok: boolean;
+  /** Reconcile the group again after this many ms (undefined: at the next beat). */
+  requeueAfterMs?: number;
+  /** What the agent should remember (applied even when a step threw). */
+  patch: MemoryPatch;
+}
+
+/** A step that threw something other than a kit failure; carries what was done before it. */
+export class StepError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly patch: MemoryPatch,
+  ) {
+    super(String(cause));
+  }
+}
+
+const ACTIVATING: ReadonlySet<ActionType> = new Set<ActionType>(['promoteMirror', 'addVip', 'startSite', 'createMirror', 'recoverSite', 'continueMirror']);
+
+/** One run's state, handed to each step. */
+interface Run {
+  req: ExecuteRequest;
+  group: FailoverGroup;
+  ctx: StepContext;
+  patch: MemoryPatch;
+  requeue: boolean;
+  deactivating: boolean;
+}
+
+type Stop = { stop: Omit<ExecutionResult, 'patch'> };
+type Step<T extends ActionType> = (a: Extract<Action, { type: T }>, run: Run) => Promise<Stop | void>;
+
+export class Executor {
+  private readonly steps: { [T in ActionType]: Step<T> };
+
+  constructor(private readonly d: ExecutorDeps) {
+    this.steps = this.buildSteps();
+  }
+
+  /** Run the decided actions while the group lease is renewed in the background (GroupLease.whileRenewing). */
+  execute(req: ExecuteRequest): Promise<ExecutionResult> {
+    return req.lease.whileRenewing(() => this.run(req));
+  }
+
+  private async run(req: ExecuteRequest): Promise<ExecutionResult> {
+    const { decision, lease } = req;
+    const group = req.snapshot.group;
+    // Self-fencing must not wait for the store (likely what failed): its events go in the background; other
+    // events are waited for only until renewDeadline (a holder's silent store must not delay its fence).
+    const note: Note = (...args) => {
+      const w = this.d.record(...args);
+      return decision.role === 'fencing' ? Promise.resolve() : lease.beforeDeadline(() => w, 0).catch(() => undefined);
+    };
+    const run: Run = { req, group, patch: emptyPatch(), requeue: false, deactivating: false, ctx: { driver: this.d.driver, node: this.d.node, note, epoch: 0, o: lease.callOptions(0) } };
+    // Fencing takes the group out of service on purpose: a site found down after it is our doing, not a failed
+    // check; should the lease still be ours when the store answers again, the holder brings the group back.
+    if (decision.role === 'fencing') run.patch.served = false;
+    for (const a of decision.actions) {
+      const epoch = 'epoch' in a ? a.epoch : req.input.lease.epoch;
+      if (ACTIVATING.has(a.type)) {
+        const may = lease.mayActivate(epoch);
+        if (!may.ok && may.why === 'staleEpoch') {
+          const held = lease.epoch === undefined ? 'no lease' : `epoch ${lease.epoch}`;
+          await note(group, 'Warning', 'StaleEpochRefused', `refused ${a.type} with epoch ${epoch}: ${this.d.node} holds ${held}`);
+          return { ok: false, requeueAfterMs: 0, patch: run.patch };
+        }
+        // The store did not answer the renewer: the watchdog queued the group, whose next cycle fences.
+        if (!may.ok) {
+          this.d.log.warn({ group: req.key, action: a.type, epoch, renewDeadlineMs: req.timing.renewDeadlineMs }, `${a.type} not begun: the lease was not renewed within renewDeadline`);
+          return { ok: false, requeueAfterMs: 0, patch: run.patch };
+        }
+      }
+      run.ctx = { ...run.ctx, epoch, o: lease.callOptions(epoch) };
+      try {
+        const step = this.steps[a.type] as Step<ActionType>;
+        const stop = await step(a, run);
+        if (stop) return { ...stop.stop, patch: run.patch };
+      } catch (err) {
+        const stop = await this.failed(a, err, run);
+        if (stop) return { ...stop.stop, patch: run.patch };
+        throw new StepError(err, run.patch);
+      }
+    }
+    if (run.deactivating && req.input.local.deactivationFailed) {
+      run.patch.facts.deactivationFailed = null;
+      await this.history(run, (h) => {
+        const { deactivationFailed: _d, ...rest } = h;
+        return rest;
+      });
+    }
+    const again = run.requeue || decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover');
+    return { ok: true, ...(again ? { requeueAfterMs: 0 } : {}), patch: run.patch };
+  }
+
+  /** A step threw: a kit failure or a failed activation stops the bring-up; a failed deactivation blocks others. */
+  private async failed(a: Action, err: unknown, run: Run): Promise<Stop | undefined> {
+    const { group } = run;
+    const { note, epoch } = run.ctx;
+    if (err instanceof KitFailure) {
+      run.patch.facts.activationFailed = { code: err.code, message: err.message };
+      await note(group, 'Warning', err.reason, err.message, err.endCode ?? err.code, epoch);
+      return { stop: { ok: false, requeueAfterMs: 0 } };
+    }
+    if (ACTIVATING.has(a.type)) {
+      run.patch.facts.activationFailed = { code: 9408, message: `${a.type} failed: ${String(err)}` };
+      await note(group, 'Warning', 'ActivationFailed', `${a.type} on ${this.d.node} failed: ${String(err)}`, 9408, epoch);
+      return { stop: { ok: false, requeueAfterMs: 0 } };
+    }
+    if (a.type === 'removeVip' || a.type === 'stopSite') {
+      run.patch.facts.deactivationFailed = { code: 9556, message: String(err) };
+      return { stop: { ok: false, requeueAfterMs: 0 } };
+    }
+    return undefined;
+  }
+
+  private async history(run: Run, f: Parameters<StatusWriter['ownHistory']>[1]): Promise<void> {
+    const written = await this.d.writer.ownHistory(run.group, f);
+    // Until the cache shows it, decide on what was just written: a node that banned itself must not win the
+    // election it triggers by releasing.
+    if (written) run.patch.ownHistory = written;
+  }
+
+  /**
+   * Record this node as source of `mirrors` before anything serves on them (other nodes' gates read it). A store
+   * that refuses is no failure of this node (no ban): stop, and try the group again a beat later.
+   */
+  private async sourceOnRecord(run: Run, mirrors: GroupSnapshot['mirrors']): Promise<Stop | undefined> {
+    for (const m of mirrors) {
+      try {
+        await run.req.lease.beforeDeadline(() => mirror.recordSource(this.d.store.objects, m, this.d.node, run.ctx.epoch));
+      } catch (err) {
+        this.d.log.warn({ group: run.req.key, mirror: m.metadata.name, err: String(err) }, 'mirror source not on record yet; serving waits for it');
+        return { stop: { ok: false, requeueAfterMs: run.req.timing.retryMs } };
+      }
+    }
+    return undefined;
+  }
+
+  private buildSteps(): { [T in ActionType]: Step<T> } {
+    const find = <T extends { metadata: { name: string } }>(list: T[], name: string): T => list.find((x) => x.metadata.name === name)!;
+    return {
+      acquireLease: async (a, run) => {
+        const { req } = run;
+        const r = await req.lease.acquire(a.expectedEpoch);
+        if (!r.won) {
+          this.d.log.info({ group: req.key, expected: a.expectedEpoch, got: r.lease.epoch, holder: r.lease.holder }, 'lost the election race');
+          return { stop: { ok: false } };
+        }
+        run.patch.served = false; // a new term: nothing served under it yet
+        run.patch.takeover = { node: req.input.lease.holder || req.input.activeNode || '', detectedAt: this.d.clock.now(), reason: a.reason };
+        if (a.reason === 'Failover') this.d.metrics.failovers.inc({ group: req.key });
+        await run.ctx.note(run.group, 'Normal', a.reason === 'Start' ? 'Elected' : a.reason, req.decision.reason, undefined, r.lease.epoch);
+      },
+      releaseLease: async (_a, run) => {
+        await run.req.lease.release();
+        Object.assign(run.patch.facts, { activationFailed: null, recoveryFailed: null, failure: null });
+        run.patch.takeover = null;
+        await run.ctx.note(run.group, 'Normal', 'Released', run.req.decision.reason);
+      },
+      safetyCheck: async (a, run) => {
+        const r = await vip.probePreviousActive(this.d.driver, run.req.snapshot.vips, a.previous, run.ctx.o);
+        run.patch.facts.safetyCheck = { epoch: run.req.input.lease.epoch, at: this.d.clock.now(), ...r };
+        run.requeue = true;
+      },
+      markUnsupervised: async (a, run) => {
+        const ns = run.group.metadata.namespace ?? 'default';
+        for (const name of a.mirrors) {
+          const m = find(run.req.snapshot.mirrors, name);
+          if (!(await mirror.markUnsupervised(this.d.store.objects, ns, name, a.node))) continue;
+          const vol = mirror.volumeLetter(m.spec.volume);
+          const msg = `${a.node} serves ${run.group.metadata.name} past its lease with no agent recording ${vol}: its recorded mirror state no longer counts; no target is promoted without --force until ${a.node}'s agent records it again`;
+          await run.ctx.note(m, 'Warning', 'MirrorStateUnknown', msg);
+        }
+      },
+      promoteMirror: async (a, run) => {
+        const m = find(run.req.snapshot.mirrors, a.mirror);
+        await this.d.driver.switchoverMirror(a.volume, a.force, run.ctx.o);
+        const stop = await this.sourceOnRecord(run, [m]);
+        if (stop) return stop;
+        await mirror.notePromoted(run.ctx, m, a.volume, a.force);
+      },
+      createMirror: async (a, run) => {
+        const m = find(run.req.snapshot.mirrors, a.mirror);
+        const alive = (n: string) => run.req.input.nodes[n]?.alive ?? false;
+        await mirror.createMirror(run.ctx, m, a.volume, alive, () => mirror.recordSource(this.d.store.objects, m, this.d.node, a.epoch));
+      },
+      addVip: async (a, run) => {
+        // Nothing serves on a mirror whose source role is not on record yet (see sourceOnRecord).
+        const { input, snapshot } = run.req;
+        const unrecorded = input.mirrors.filter((mv) => mv.local?.role === 'source' && mv.source !== this.d.node).map((mv) => find(snapshot.mirrors, mv.name));
+        const stop = await this.sourceOnRecord(run, unrecorded);
+        if (stop) return stop;
+        await vip.addVip(run.ctx, find(snapshot.vips, a.vip));
+      },
+      startSite: async (a, run) => {
+        await site.startSite(run.ctx, find(run.req.snapshot.sites, a.site));
+      },
+      stopSite: async (a, run) => {
+        run.deactivating = a.why === 'deactivate' || run.deactivating;
+        const r = await site.stopSite(run.ctx, find(run.req.snapshot.sites, a.site), a.why === 'standbyDrift');
+        if (r.ok) return;
+        run.patch.facts.deactivationFailed = { code: r.codes[0] ?? 9556, message: r.message };
+        await this.history(run, (h) => ({ ...h, deactivationFailed: true }));
+        return { stop: { ok: false, requeueAfterMs: 0 } };
+      },
+      removeVip: async (a, run) => {
+        await vip.removeVip(run.ctx, find(run.req.snapshot.vips, a.vip), a.address, a.why === 'standbyDrift');
+      },
+      disableAutoStart: async (a, run) => {
+        await this.d.driver.setServerAutoStart(a.siteName, false, run.ctx.o);
+      },
+      recoverSite: async (a, run) => {
+        run.patch.facts.failure = null;
+        await this.history(run, (h) => ({ ...h, restarts: [...(h.restarts ?? []), this.d.clock.now()].slice(-20) }));
+        const r = await site.recoverSite(run.ctx, find(run.req.snapshot.sites, a.site), a.code);
+        if (!r.ok) {
+          run.patch.facts.recoveryFailed = { code: r.codes[0] ?? 9606, message: r.message };
+          run.requeue = true;
+        }
+      },
+      banSelf: async (a, run) => {
+        await this.history(run, (h) => ({ ...h, bannedUntil: a.until }));
+        const msg = `${this.d.node} may not run ${run.group.metadata.name} until ${new Date(a.until).toISOString()} (winha clear lifts it): ${a.reason}`;
+        await run.ctx.note(run.group, 'Warning', 'Banned', msg, a.code || undefined);
+      },
+      prepareToBecomeTarget: async (a, run) => {
+        await mirror.becomeTarget(run.ctx, find(run.req.snapshot.mirrors, a.mirror), a.volume);
+      },
+      continueMirror: async (a, run) => {
+        const losers = run.req.input.mirrors.find((x) => x.name === a.mirror)?.preparedTargets ?? [];
+        await mirror.continueMirror(run.ctx, find(run.req.snapshot.mirrors, a.mirror), a.volume, losers);
+      },
+      completeSwitchover: async (a, run) => {
+        await this.d.writer.clearSwitchover(run.group, a.id);
+        const done = a.outcome === 'Done';
+        await run.ctx.note(run.group, done ? 'Normal' : 'Warning', done ? 'SwitchoverDone' : 'SwitchoverRefused', a.message);
+      },
+    };
+  }
+}

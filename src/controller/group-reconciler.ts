@@ -1,0 +1,227 @@
+/**
+ * One FailoverGroup's reconcile on this node (the group is the key: mirror → VIP → site under one epoch):
+ *
+ *   lease (read/renew within renewDeadline) → liveness (node leases) → observe this host (each kind's reconciler)
+ *   → buildDecisionInput (pure) → decide (pure) → execute (epoch-checked, lease renewed meanwhile) → health
+ *   checks → status (only on change) → a result saying when to come back.
+ */
+import type { HostDriver } from '../drivers/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Store } from '../store/types.js';
+import { observeMirror, volumeLetter, type MirrorLocal } from '../reconcilers/mirror.js';
+import { observeSite, renderSite } from '../reconcilers/iis-site.js';
+import { observeVip } from '../reconcilers/virtual-ip.js';
+import type { Note } from '../reconcilers/types.js';
+import { decide } from './decide.js';
+import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts } from './decision-input.js';
+import type { Decision } from './decision-types.js';
+import { Executor, StepError } from './executor.js';
+import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
+import { runDueChecks } from './health-checks.js';
+import type { HostObservation } from './host-observation.js';
+import { GroupLease, groupLeaseName, type StoreHealth } from './lease/group-lease.js';
+import type { NodeLiveness } from './lease/node-liveness.js';
+import type { AgentLogger } from './logger.js';
+import type { AgentMetrics } from './metrics.js';
+import { isServing } from './status/serving.js';
+import type { HostReport, StatusWriter } from './status/writer.js';
+import { timingOf } from './timing.js';
+
+/** What a reconcile asks of the queue (controller-runtime's Result): come back after this many ms, or at the next beat. */
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+export interface GroupReconcilerDeps {
+  node: string;
+  store: Store;
+  clock: Clock;
+  log: AgentLogger;
+  metrics: AgentMetrics;
+  host: HostObservation;
+  liveness: NodeLiveness;
+  writer: StatusWriter;
+  record: Note;
+  health: StoreHealth;
+  /** Queue a group now (the lease's timers and late answers). */
+  wake: (key: string) => void;
+  running: () => boolean;
+}
+
+/** One group's parts on this node. */
+interface GroupState {
+  lease: GroupLease;
+  mem: GroupMemory;
+}
+
+export class GroupReconciler {
+  private readonly groups = new Map<string, GroupState>();
+  private readonly executor: Executor;
+  private readonly driver: HostDriver;
+  /** Decisions by group key, for tests and /readyz. */
+  readonly lastDecision = new Map<string, Decision>();
+
+  constructor(private readonly d: GroupReconcilerDeps) {
+    this.driver = d.host.driver;
+    this.executor = new Executor({ node: d.node, store: d.store, driver: this.driver, clock: d.clock, log: d.log, metrics: d.metrics, writer: d.writer, record: d.record });
+  }
+
+  /** The group's lease as this node holds it (created on first use). */
+  leaseOf(key: string): GroupLease {
+    return this.stateOf(key, undefined).lease;
+  }
+
+  stop(): void {
+    for (const g of this.groups.values()) g.lease.stop();
+  }
+
+  async reconcile(key: string, snap: GroupSnapshot): Promise<ReconcileResult> {
+    const t = timingOf(snap.cluster);
+    const { group, sites, vips, mirrors } = snap;
+    const { lease, mem } = this.stateOf(key, snap);
+    lease.setTiming(t);
+    const now = this.d.clock.now();
+    const mono = this.d.clock.monotonic();
+    let requeue: number | undefined;
+    const after = (ms: number) => (requeue = requeue === undefined ? ms : Math.min(requeue, ms));
+
+    // ── leases: the group's, then every member's node lease
+    const reading = await lease.read();
+    if (!reading.storeOk && !lease.holds) return {}; // cut from the store and holding nothing: take no action (E2)
+    // Each kind has its own watch, so right after an apply a site can be in the cache before the VirtualIP its
+    // bindings name: taking the group on that partial view starts the site without its address (9706) and bans
+    // the node for an hour. Wait for the address (a holder serving already goes on as before).
+    const addresses = new Set(vips.map((v) => v.spec.address));
+    const unseen = sites.flatMap((x) => (x.spec.bindings ?? []).map((b) => b.address)).find((a) => a && a !== '*' && !addresses.has(a));
+    if (unseen !== undefined && !(lease.holds && mem.served)) {
+      const why = `waiting for the VirtualIP ${unseen} that a site of ${group.metadata.name} binds to (not in this agent's cache yet)`;
+      if (mem.lastReason !== why) this.d.log.info({ group: key }, why);
+      mem.lastReason = why;
+      return { requeueAfterMs: t.retryMs };
+    }
+    const deadlinePassed = lease.holds && lease.renewDeadlinePassed();
+    const members = group.spec.nodes.map((n) => n.name);
+    const live = await this.d.liveness.members(members, lease, t, reading.storeOk, mono);
+    const storeOk = reading.storeOk && !live.cut;
+    const lostBySelf = deadlinePassed || live.cut;
+    const l = reading.lease;
+    const remainingMs = l ? this.d.store.leases.remainingMs(l) : 0;
+    if (l && l.holder !== '' && remainingMs > 0 && l.holder !== this.d.node) lease.armExpiryWake(Math.max(remainingMs, live.leftMs.get(l.holder) ?? 0));
+    const observedEpoch = l?.epoch ?? 0;
+
+    // ── this host
+    const host = await this.observeHost(snap, lease.callOptions(undefined, observedEpoch), t.retryMs / 2);
+    if (!host) return {}; // host unreachable: nothing safe to decide
+    const m = maintenanceOf(snap, this.d.node);
+    const paused = m.cluster || m.group || m.node;
+    // A site that served and is now down is a failed check (its code counts against the restart limit), not a start.
+    if (mem.served && lease.holds && !mem.facts.failure && !paused && host.facts.sites.some((s) => !s.started)) {
+      await this.checks(key, snap, mem, mono, true, after);
+    }
+    if (!lease.holds) mem.served = false;
+    if (!m.group) {
+      for (const s of sites) await renderSite(this.driver, s, host.report.sites.get(s.spec.siteName.toLowerCase()), lease.callOptions(undefined, observedEpoch), this.d.record, this.d.node);
+    }
+
+    // ── decide
+    const overlay = mem.ownHistory && mem.ownHistory.rv === (group.metadata.resourceVersion ?? '') ? mem.ownHistory.history : undefined;
+    if (!overlay) delete mem.ownHistory;
+    const input = buildDecisionInput({
+      node: this.d.node,
+      now,
+      timing: t,
+      snapshot: snap,
+      lease: { lease: l, remainingMs, lostBySelf },
+      alive: live.alive,
+      host: host.facts,
+      remembered: { ...mem.facts, ...(overlay ? { ownHistory: overlay } : {}) },
+    });
+    if (mem.wasPaused && !paused) mem.checks = { nextQuick: 0, nextDeep: 0 }; // leaving maintenance: re-probe at once (H10)
+    mem.wasPaused = paused;
+    const decision = decide(input);
+    this.lastDecision.set(key, decision);
+    if (decision.reason !== mem.lastReason) {
+      mem.lastReason = decision.reason;
+      this.d.log.info({ group: key, role: decision.role, epoch: input.lease.epoch, actions: decision.actions.map((a) => a.type) }, decision.reason);
+    }
+    // While fencing nothing may wait for the store (it is likely what failed): events are written in the background.
+    for (const e of decision.events) {
+      const w = this.d.record(group, e.type, e.reason, e.message, e.code);
+      if (decision.role !== 'fencing') await lease.beforeDeadline(() => w, 0).catch(() => undefined);
+    }
+    if (!storeOk && !lostBySelf) return {}; // never act on a view we could not refresh, except to fence
+
+    // ── act
+    let ok = false;
+    try {
+      const r = await this.executor.execute({ key, snapshot: snap, decision, input, lease, timing: t });
+      applyPatch(mem, r.patch);
+      ok = r.ok;
+      if (r.requeueAfterMs !== undefined) after(r.requeueAfterMs);
+    } catch (err) {
+      if (!(err instanceof StepError)) throw err;
+      applyPatch(mem, err.patch);
+      throw err.cause;
+    }
+    if (isServing(decision) && !paused && ok) {
+      mem.served = true;
+      await this.checks(key, snap, mem, mono, false, after);
+    }
+
+    // ── status: never begun past renewDeadline (a write begun then would wait out the store's request timeout)
+    // A node that does not hold the group writes at most once per retryPeriod: two standbys that disagree for a
+    // moment would otherwise answer each other's writes at once, a storm only ended when they agree (fuzz seed 848).
+    const writeAt = this.d.clock.monotonic();
+    if (!lease.holds && mem.lastStatusWrite !== undefined && writeAt - mem.lastStatusWrite < t.retryMs) after(t.retryMs - (writeAt - mem.lastStatusWrite));
+    else if (storeOk) {
+      mem.lastStatusWrite = writeAt;
+      const tookOver = () => delete mem.takeover;
+      await lease.beforeDeadline(() => this.d.writer.group(snap, decision, input, lease.epoch, mem.takeover, host.report, tookOver), 0).catch(() => undefined);
+      await lease.beforeDeadline(() => this.d.writer.resources(snap, decision, input, lease.holds, host.report), 0).catch(() => undefined);
+    }
+    this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
+    return requeue === undefined ? {} : { requeueAfterMs: requeue };
+  }
+
+  private stateOf(key: string, snap: GroupSnapshot | undefined): GroupState {
+    let g = this.groups.get(key);
+    if (!g) {
+      const [ns, name] = key.split('/') as [string, string];
+      const deps = { leases: this.d.store.leases, node: this.d.node, clock: this.d.clock, log: this.d.log, health: this.d.health, wake: () => this.d.wake(key), running: this.d.running };
+      g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap?.cluster)), mem: newGroupMemory() };
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  private async checks(key: string, snap: GroupSnapshot, mem: GroupMemory, mono: number, now: boolean, after: (ms: number) => void): Promise<void> {
+    const lease = this.leaseOf(key);
+    const deps = { driver: this.driver, node: this.d.node, metrics: this.d.metrics, writer: this.d.writer, note: this.d.record };
+    const failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, lease.callOptions(undefined, 0, 30_000), now);
+    if (failure) {
+      mem.facts.failure = failure;
+      after(0);
+    }
+  }
+
+  /** This group's part of the host, from the observation all groups share (at most `maxAgeMs` old). */
+  private async observeHost(snap: GroupSnapshot, o: ReturnType<GroupLease['callOptions']>, maxAgeMs: number): Promise<{ facts: HostFacts; report: HostReport } | undefined> {
+    try {
+      const sitesInfo = await this.d.host.sites(o, maxAgeMs);
+      const addrs = await this.d.host.addresses(o, maxAgeMs);
+      const mirrors = new Map<string, MirrorLocal>();
+      for (const m of snap.mirrors) {
+        try {
+          mirrors.set(m.metadata.name, observeMirror(await this.d.host.mirror(volumeLetter(m.spec.volume), o, maxAgeMs)));
+        } catch {
+          // unknown is not "no mirror" (DataKeeper §10.6 invariant 6): leave it out of the view
+        }
+      }
+      const facts: HostFacts = { sites: snap.sites.map((s) => observeSite(s, sitesInfo)), vips: snap.vips.map((v) => observeVip(v, addrs)), mirrors };
+      return { facts, report: { sites: sitesInfo, addrs, mirrors } };
+    } catch (err) {
+      this.d.log.warn({ err: String(err) }, 'cannot observe this host');
+      return undefined;
+    }
+  }
+}
