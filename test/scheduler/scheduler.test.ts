@@ -1,5 +1,5 @@
 /**
- * Scheduler regression tests (Pacemaker's cts-scheduler, anchors-ha §6): each
+ * Scheduler regression tests (Pacemaker's cts-scheduler, docs/spec/anchors-ha.md §6): each
  * test/scheduler/<case>/input.json holds one node's view of one group; the
  * decision, with the conditions in their default state and an empty event
  * list left out (golden.ts), must equal expected.json exactly, every condition
