@@ -1,4 +1,4 @@
-/** DataKeeper mirror states (seed003-datakeeper.md §4.1) as Mirror.status.state names them: the one table. */
+/** DataKeeper mirror states (docs/spec/seed003-datakeeper.md §4.1) as Mirror.status.state names them: the one table. */
 export const MIRROR_STATES: Readonly<Record<string, string>> = {
   '-1': 'Invalid',
   '0': 'None',

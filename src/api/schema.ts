@@ -7,8 +7,8 @@
  *     committed files equal a fresh generation).
  *
  * Field names follow design §2; domain fields follow the LifeKeeper IIS kit
- * (spec/seed-iis.md §14), LifeKeeper core (seed003-core.md §19) and DataKeeper
- * (seed003-datakeeper.md §10).
+ * (docs/spec/seed-iis.md §14), LifeKeeper core (docs/spec/seed003-core.md §19) and DataKeeper
+ * (docs/spec/seed003-datakeeper.md §10).
  */
 import {
   Type,
@@ -75,7 +75,7 @@ export const Condition = OpenObj(
 
 const Conditions = List(Condition, 'Status conditions, one per type.', { listType: 'map', listMapKeys: ['type'] });
 
-/** LifeKeeper's resource-state vocabulary (seed003-core.md §6.1). */
+/** LifeKeeper's resource-state vocabulary (docs/spec/seed003-core.md §6.1). */
 export const LK_STATES = ['ISP', 'ISU', 'OSU', 'OSF', 'UNKNOWN'] as const;
 const LkState = StringEnum(LK_STATES, {
   description:
@@ -180,7 +180,7 @@ export const ClusterSpec = Obj(
           ),
           probeTimeoutSeconds: Type.Optional(Int('Timeout of each safety probe.', { minimum: 1, maximum: 60, default: 3 })),
         },
-        'LifeKeeper safety check (seed003-core.md §4): an expired lease proves the agent is silent, not that the host stopped serving.',
+        'LifeKeeper safety check (docs/spec/seed003-core.md §4): an expired lease proves the agent is silent, not that the host stopped serving.',
       ),
     ),
     shutdownStrategy: Type.Optional(

@@ -1,5 +1,5 @@
 /**
- * The kit's 9422 rule (spec/seed-iis.md §7): a site may not start while
+ * The kit's 9422 rule (docs/spec/seed-iis.md §7): a site may not start while
  * another *started* site uses the same protocol + IP:port:host, compared as
  * exact strings (host header case-insensitively).
  */

@@ -1,6 +1,6 @@
 /**
  * Typed driver failures. Call sites switch on `code` (stable, never reworded)
- * and, where the IIS Recovery Kit defines one, on `kitCode` (spec/seed-iis.md §6.6).
+ * and, where the IIS Recovery Kit defines one, on `kitCode` (docs/spec/seed-iis.md §6.6).
  */
 
 export type DriverErrorCode =
@@ -49,7 +49,7 @@ export type DriverErrorCode =
   /** A command ran and reported failure (non-zero status, PowerShell exception, injected fault). */
   | 'CommandFailed';
 
-/** Numeric codes of the LifeKeeper IIS Recovery Kit (spec/seed-iis.md §6.6). */
+/** Numeric codes of the LifeKeeper IIS Recovery Kit (docs/spec/seed-iis.md §6.6). */
 export type IisKitCode =
   | 9407 | 9408 | 9409 | 9414 | 9420 | 9422 | 9556 | 9557 | 9558 | 9563
   | 9606 | 9607 | 9609 | 9704 | 9705 | 9706 | 9707 | 9754 | 9755 | 9756

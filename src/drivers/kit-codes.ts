@@ -1,6 +1,6 @@
 /**
  * The same failure carries a different IIS kit code depending on the kit
- * operation it happens in (spec/seed-iis.md §6.1–6.6): e.g. a service that
+ * operation it happens in (docs/spec/seed-iis.md §6.1–6.6): e.g. a service that
  * will not start is 9409 in restore, 9607 in recover, 9557 in remove.
  */
 import { DriverError, type IisKitCode } from './errors.js';

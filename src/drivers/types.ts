@@ -14,7 +14,7 @@ export type { DriverErrorCode, DriverErrorData, IisKitCode } from './errors.js';
 
 // ───────────────────────────── call options ─────────────────────────────
 
-/** Which kit operation a call is part of; only chooses the kit code of a failure (spec/seed-iis.md §6.3–6.5). */
+/** Which kit operation a call is part of; only chooses the kit code of a failure (docs/spec/seed-iis.md §6.3–6.5). */
 export type KitOperation = 'restore' | 'remove' | 'recover' | 'quickCheck' | 'deepCheck';
 
 export interface CallOptions {
@@ -32,7 +32,7 @@ export interface CallOptions {
 /** Services a WinHA node manages: IIS (WAS + W3SVC), FTP, SMTP. */
 export type ServiceName = 'W3SVC' | 'WAS' | 'FTPSVC' | 'SMTPSVC';
 
-/** Windows SERVICE_STATUS dwCurrentState (spec/seed-iis.md §6.0). */
+/** Windows SERVICE_STATUS dwCurrentState (docs/spec/seed-iis.md §6.0). */
 export const ServiceState = {
   Stopped: 1,
   StartPending: 2,
@@ -59,7 +59,7 @@ export type BindingProtocol = 'http' | 'https' | 'ftp';
 
 export interface SiteBinding {
   protocol: BindingProtocol;
-  /** Concrete IP, or '*' (the kit requires a concrete one, spec/seed-iis.md §7). */
+  /** Concrete IP, or '*' (the kit requires a concrete one, docs/spec/seed-iis.md §7). */
   address: string;
   port: number;
   /** '' when the binding has no host header. */
@@ -132,7 +132,7 @@ export interface AddressClaim {
 
 // ───────────────────────────── DataKeeper ─────────────────────────────
 
-/** spec/seed003-datakeeper.md §4.1. */
+/** docs/spec/seed003-datakeeper.md §4.1. */
 export const MirrorState = {
   Invalid: -1,
   None: 0,
@@ -147,7 +147,7 @@ export type MirrorStateCode = (typeof MirrorState)[keyof typeof MirrorState];
 export type MirrorRole = 'source' | 'target' | 'none';
 export type MirrorMode = 'Synchronous' | 'Asynchronous';
 
-/** GETRESYNCSTATUS (spec/seed003-datakeeper.md §7.2). */
+/** GETRESYNCSTATUS (docs/spec/seed003-datakeeper.md §7.2). */
 export interface ResyncProgress {
   /** 0 unknown, 1 initial, 2 updating, 3 done. */
   phase: 0 | 1 | 2 | 3;
@@ -201,7 +201,7 @@ export interface HttpProbeResult {
   /** Any HTTP answer, whatever its status, means alive (the kit's pollsite). */
   alive: boolean;
   statusCode?: number;
-  /** 9757 connect failed, 9759 no HTTP answer (spec/seed-iis.md §6.2). */
+  /** 9757 connect failed, 9759 no HTTP answer (docs/spec/seed-iis.md §6.2). */
   kitCode?: 9757 | 9759;
   detail: string;
 }
@@ -209,7 +209,7 @@ export interface HttpProbeResult {
 export interface FtpProbeRequest {
   address: string;
   port: number;
-  /** Default anonymous (spec/seed-iis.md §9). */
+  /** Default anonymous (docs/spec/seed-iis.md §9). */
   user?: string;
   password?: string;
 }
@@ -303,7 +303,7 @@ export function siteServiceOf(bindings: readonly SiteBinding[]): ServiceName {
   return bindings.some((b) => b.protocol === 'ftp') ? 'FTPSVC' : 'W3SVC';
 }
 
-/** The kit's binding identity: protocol + IP:port:host (spec/seed-iis.md §7). */
+/** The kit's binding identity: protocol + IP:port:host (docs/spec/seed-iis.md §7). */
 export function bindingKey(b: SiteBinding): string {
   return `${b.protocol}/${b.address}:${b.port}:${b.hostHeader.toLowerCase()}`;
 }

@@ -2,7 +2,7 @@
  * LeaseStore on top of any backend that can read a lease record and
  * compare-and-swap it on its revision.
  *
- * EXPIRY RULE (client-go's leaderelection, anchors-k8s §1.1; Patroni does the same):
+ * EXPIRY RULE (client-go's leaderelection, docs/spec/anchors-k8s.md §1.1; Patroni does the same):
  * a candidate may take a lease held by someone else only when it has itself
  * observed the record unchanged (same revision) for at least the record's
  * leaseDurationSeconds, measured on ITS OWN monotonic clock. It never compares

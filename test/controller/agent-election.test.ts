@@ -83,7 +83,7 @@ describe('E5: failover time at lease timing 15/10/2 (virtual time, simulated hos
     }
   });
 
-  it("E5 with a mirror: DataKeeper's switchover with the source unreachable (~35 s, dk-guide §4.2) comes on top: Ready within lease + 35 s + 1 s, no acknowledged write lost", async () => {
+  it("E5 with a mirror: DataKeeper's switchover with the source unreachable (~35 s, docs/spec/seed003-dk-guide-troubleshooting.md §4.2) comes on top: Ready within lease + 35 s + 1 s, no acknowledged write lost", async () => {
     const h = await harness({ timing: E5 });
     try {
       await ready(h, 'node1');

@@ -13,8 +13,9 @@ const volume = async (h: Harness, host: string) => (await h.inspect()).volumes.f
 const switchoverPending = async (h: Harness) => !!(await h.group()).metadata.annotations?.['winha.io/switchover'];
 
 /**
- * Make a split brain the way DataKeeper's FAQ says it happens: cut the replication link, switch over to the
- * target (forced: its mirror is Paused), let the old source write, reconnect. Returns the blocks each side wrote.
+ * Make a split brain the way DataKeeper's FAQ says it happens (docs/spec/seed003-dk-guide-troubleshooting.md §15):
+ * cut the replication link, switch over to the target (forced: its mirror is Paused), let the old source write,
+ * reconnect. Returns the blocks each side wrote.
  */
 async function splitBrain(h: Harness): Promise<{ node1Block: number; node2Block: number }> {
   await ready(h, 'node1');

@@ -1,7 +1,7 @@
 /**
  * Outputs for each contract situation, as the Windows driver's commands print
  * them: the scripts' `{"ok":…}` JSON documents and emcmd text in the formats
- * of spec/seed003-datakeeper.md §7.2. No Windows host was available to this
+ * of docs/spec/seed003-datakeeper.md §7.2. No Windows host was available to this
  * project yet, so these are reconstructed from the spec's samples and the
  * scripts' output shapes; replace them with captures from a real node when one exists.
  */

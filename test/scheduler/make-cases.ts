@@ -2,7 +2,8 @@
  * Writes test/scheduler/<case>/input.json from the concise definitions below.
  * Run on purpose (like regenerating Pacemaker's scheduler inputs):
  *   node dist/test/scheduler/make-cases.js && UPDATE_GOLDEN=1 ./scripts/test.sh
- * then review the diff of every expected.json. Defaults follow
+ * then review the diff of every expected.json and summary.txt (expected.json
+ * leaves out default conditions: golden.ts). Defaults follow
  * acceptance/scenarios.md: node1 = 1, node2 = 10, group web, VIP 10.0.0.50,
  * mirror E:, site website1.
  */

@@ -1,8 +1,10 @@
 /**
- * Scheduler regression tests (Pacemaker's cts-scheduler, anchors-ha §6): each
+ * Scheduler regression tests (Pacemaker's cts-scheduler, docs/spec/anchors-ha.md §6): each
  * test/scheduler/<case>/input.json holds one node's view of one group; the
- * decision must equal expected.json exactly. Regenerate on purpose with
- * UPDATE_GOLDEN=1 and review the diff.
+ * decision, with the conditions in their default state and an empty event
+ * list left out (golden.ts), must equal expected.json exactly, every condition
+ * type must be in the full decision, and summary.txt must equal its rendering
+ * (summary.ts). Regenerate on purpose with UPDATE_GOLDEN=1 and review the diff.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decide } from '../../src/controller/decide.js';
-import type { DecisionInput } from '../../src/controller/decision-types.js';
+import { conditionTypeProblems, stripDefaults } from './golden.js';
+import { renderSummary, type CaseFile } from './summary.js';
 
 // Compiled to dist/test/scheduler; the cases live in the source tree.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,16 +43,25 @@ describe('scheduler golden cases', () => {
 
   for (const name of cases) {
     it(name, () => {
-      const file = JSON.parse(fs.readFileSync(path.join(root, name, 'input.json'), 'utf8')) as { input: DecisionInput };
+      const file = JSON.parse(fs.readFileSync(path.join(root, name, 'input.json'), 'utf8')) as CaseFile;
       const actual = decide(file.input);
-      const expectedPath = path.join(root, name, 'expected.json');
-      const text = JSON.stringify(actual, null, 2) + '\n';
-      if (update || !fs.existsSync(expectedPath)) {
-        if (!update) assert.fail(`${name}: no expected.json (run with UPDATE_GOLDEN=1 and review it)`);
-        fs.writeFileSync(expectedPath, text);
-        return;
+      // Leaving defaults out of expected.json must not hide a condition decide() stopped writing.
+      assert.deepEqual(conditionTypeProblems(file.input, actual), [], `${name}: every condition type exactly once`);
+      const golden: [string, string][] = [
+        ['expected.json', JSON.stringify(stripDefaults(actual), null, 2) + '\n'],
+        ['summary.txt', renderSummary(name, file, actual)],
+      ];
+      for (const [fileName, text] of golden) {
+        const goldenPath = path.join(root, name, fileName);
+        if (update) {
+          fs.writeFileSync(goldenPath, text);
+          continue;
+        }
+        if (!fs.existsSync(goldenPath)) assert.fail(`${name}: no ${fileName} (run with UPDATE_GOLDEN=1 and review it)`);
+        const want = fs.readFileSync(goldenPath, 'utf8');
+        if (fileName.endsWith('.json')) assert.deepEqual(JSON.parse(text), JSON.parse(want), `${name}/${fileName}`);
+        else assert.equal(text, want, `${name}/${fileName}`);
       }
-      assert.deepEqual(actual, JSON.parse(fs.readFileSync(expectedPath, 'utf8')));
     });
   }
 });

@@ -179,7 +179,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     out('WinHA demo: two simulated Windows nodes serving IIS sites, one process per agent, real time.');
     out(`  manifests  ${manifestPath} (lease ${DEMO_TIMING.leaseDurationSeconds} s / renew ${DEMO_TIMING.renewDeadlineSeconds} s / retry ${DEMO_TIMING.retryPeriodSeconds} s for the demo; production default 15/10/2)`);
     out(`  store      ${storeUrl} (the embedded file store: no server)`);
-    out(`  DataKeeper's switchover of a volume whose source is unreachable: ${unreachable} here; real DataKeeper first tries the source for 30–40 s (dk-guide §4.2), shortened so the story fits`);
+    out(`  DataKeeper's switchover of a volume whose source is unreachable: ${unreachable} here; real DataKeeper first tries the source for 30–40 s (docs/spec/seed003-dk-guide-troubleshooting.md §4.2), shortened so the story fits`);
     out('');
 
     // 1. The world and the agents.

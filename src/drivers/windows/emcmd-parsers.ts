@@ -1,5 +1,5 @@
 /**
- * Parsers for emcmd.exe output (spec/seed003-datakeeper.md §7.2). EMCMD's
+ * Parsers for emcmd.exe output (docs/spec/seed003-datakeeper.md §7.2). EMCMD's
  * exit codes are undocumented, so everything is read from stdout. The
  * published samples have inconsistent spacing, key casing and separators;
  * keys are matched case-insensitively with `^\s*(.+?)\s*[=:]\s*(.*)$`.

@@ -1,5 +1,5 @@
 /**
- * emcmd.exe invocation (spec/seed003-datakeeper.md §7). Arguments are the
+ * emcmd.exe invocation (docs/spec/seed003-datakeeper.md §7). Arguments are the
  * only way to pass values to EMCMD, so every value is validated first (a
  * volume letter, an IP address, `.`); the process is spawned without a shell.
  * Exit codes are undocumented: results come from stdout (`Status = n`).

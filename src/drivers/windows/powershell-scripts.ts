@@ -4,7 +4,7 @@
  * result leaves as one JSON document on standard output, so no caller value
  * is ever spliced into script text (design.md §3, "Drivers").
  *
- * Modern command map: spec/seed-iis.md §14.6. Output shape of every script:
+ * Modern command map: docs/spec/seed-iis.md §14.6. Output shape of every script:
  *   {"ok":true,"value":...}  or  {"ok":false,"error":{"type":...,"message":...,"id":...}}
  */
 
@@ -65,7 +65,7 @@ export const SCRIPTS = {
   /** Get-Service: Status is the SERVICE_STATUS code 1–7. */
   'service.query': script(`  $result = ConvertTo-WinhaService (Get-Service -Name $p.name)`, SERVICE_TO_JSON),
 
-  /** Start-Service, then (Get-Service X).WaitForStatus('Running', t) (spec/seed-iis.md §14.6). */
+  /** Start-Service, then (Get-Service X).WaitForStatus('Running', t) (docs/spec/seed-iis.md §14.6). */
   'service.start': script(`  Start-Service -Name $p.name
   $s = Get-Service -Name $p.name
   $s.WaitForStatus('Running', [TimeSpan]::FromMilliseconds([double]$p.waitMs))
@@ -288,7 +288,7 @@ export const SCRIPTS = {
     }
   }`),
 
-  /** FTP login over a raw TCP client: read 220, USER, PASS, expect a line starting "230 " (spec/seed-iis.md §9). */
+  /** FTP login over a raw TCP client: read 220, USER, PASS, expect a line starting "230 " (docs/spec/seed-iis.md §9). */
   'probe.ftp': script(`  $lines = New-Object System.Collections.Generic.List[string]
   $client = New-Object System.Net.Sockets.TcpClient
   try {

@@ -1,7 +1,7 @@
 /**
  * HostDriver for a real Windows Server node: constant PowerShell scripts
  * (./powershell-scripts.ts) with JSON in and out, and emcmd.exe for
- * DataKeeper. EMCMD does none of the GUI's sanity checks (DataKeeper §7), so
+ * DataKeeper. EMCMD does none of the GUI's sanity checks (docs/spec/seed003-datakeeper.md §7), so
  * this driver does them: role and state are read before every mirror command.
  */
 import type { Clock } from '../../lib/clock.js';
@@ -69,7 +69,7 @@ const SERVICE_NAMES: ReadonlySet<string> = new Set(['W3SVC', 'WAS', 'FTPSVC', 'S
 const SITE_STATES: ReadonlySet<string> = new Set(['Started', 'Starting', 'Stopped', 'Stopping', 'Unknown']);
 const ADDRESS_STATES: ReadonlySet<string> = new Set(['Preferred', 'Tentative', 'Duplicate', 'Deprecated', 'Invalid']);
 
-/** The kit re-checks a stopping site 10 times in all (spec/seed-iis.md §6.4, 9556). */
+/** The kit re-checks a stopping site 10 times in all (docs/spec/seed-iis.md §6.4, 9556). */
 const STOP_CHECK_INTERVAL_MS = 500;
 
 interface RawSite {
@@ -376,7 +376,7 @@ export class WindowsHostDriver implements HostDriver {
     });
   }
 
-  /** PAUSE/CONTINUE/BREAK/RESYNC run on the source only (DataKeeper §4.3 notes). */
+  /** PAUSE/CONTINUE/BREAK/RESYNC run on the source only (docs/spec/seed003-datakeeper.md §4.3 notes). */
   private sourceCommand(op: HostDriverOperation, command: EmcmdCommand, volume: string, o: CallOptions): Promise<void> {
     return this.run(op, o, async (signal) => {
       const v = normalizeVolume(volume);
@@ -399,7 +399,7 @@ export class WindowsHostDriver implements HostDriver {
       checkIp(req.targetAddress, 'target address');
       const info = await this.mirrorInfo('createMirror', v, o, signal);
       if (info.role !== 'none') throw new DriverError({ code: 'MirrorExists', message: `volume ${v}: on ${this.nodeName} is already a mirror ${info.role}` });
-      // EMCMD <source ip> CREATEMIRROR <vol> <target ip> <A|S> — no option 1 (skipping the full resync is unsafe, §9 rule 10).
+      // EMCMD <source ip> CREATEMIRROR <vol> <target ip> <A|S> — no option 1 (skipping the full resync is unsafe, docs/spec/seed003-datakeeper.md §9 rule 10).
       await this.emcmd('createMirror', 'CREATEMIRROR', [v, req.targetAddress, req.mode === 'Synchronous' ? 'S' : 'A'], o, signal, req.sourceAddress);
     });
   }

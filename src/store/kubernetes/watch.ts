@@ -1,5 +1,5 @@
 /**
- * A watch on a Kubernetes collection that survives what anchors-k8s.md §1.5
+ * A watch on a Kubernetes collection that survives what docs/spec/anchors-k8s.md §1.5
  * lists about client-node's Watch and informer:
  *
  *  - any error or close restarts the watch from the last resourceVersion
