@@ -14,6 +14,7 @@
 import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView, VipLocal } from './decision-types.js';
 import { bannedUntil, blockingDeactivation, clockTime, ineligibility, isAlive, membersByPriority, type Ineligibility } from './candidacy.js';
 import { groupMirrorGate, isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
+import { isServing } from './status/serving.js';
 
 type Ev = Decision['events'][number];
 
@@ -144,7 +145,7 @@ class DecisionBuilder {
       return this.leave('releasing', `operator requested a switchover to ${sw.to}${sw.force ? ' (forced)' : ''}`, undefined, false, 'Switchover');
     }
 
-    // Automatic switchback: hand back to a better-priority node once its mirrors are Mirroring again (LifeKeeper §9 rule 3: never to a worse one).
+    // Automatic switchback: hand back to a better-priority node once its mirrors are Mirroring again (docs/spec/seed003-core.md §9 rule 3: never to a worse one).
     if (g.switchback === 'Automatic' && !local.deactivationFailed) {
       const mine = g.nodes.find((n) => n.name === self)!.priority;
       const better = membersByPriority(input).find((n) => n.priority < mine && !ineligibility(input, n.name, false));
@@ -258,7 +259,7 @@ class DecisionBuilder {
     }
 
     const forced = !!sw && sw.force && sw.to === self;
-    // LifeKeeper's safety check (seed003-core §4): an expired lease proves the agent silent, not the host stopped.
+    // LifeKeeper's safety check (docs/spec/seed003-core.md §4): an expired lease proves the agent silent, not the host stopped.
     if (previous !== '' && previous !== self && lease.expired && input.safetyCheckEnabled && !forced) {
       const sc = input.safetyCheck;
       if (!sc || sc.epoch !== lease.epoch || input.now - sc.at > input.safetyCheckMaxAgeMs) {
@@ -383,7 +384,7 @@ class DecisionBuilder {
     return out;
   }
 
-  /** Standby duties (IIS kit §14.5): site Stopped with serverAutoStart off, VIP absent; drift is undone. */
+  /** Standby duties (docs/spec/seed-iis.md §14.5): site Stopped with serverAutoStart off, VIP absent; drift is undone. */
   private standbyDuties(): Action[] {
     const epoch = this.input.lease.epoch;
     const out: Action[] = [];
@@ -394,8 +395,8 @@ class DecisionBuilder {
   }
 
   /**
-   * Split brain, resolved only by a forced switchover naming this node as the survivor (DataKeeper §9 rule 7,
-   * split-brain FAQ: PREPARETOBECOMETARGET on the loser, then CONTINUEMIRROR on the winner). The survivor
+   * Split brain, resolved only by a forced switchover naming this node as the survivor (docs/spec/seed003-datakeeper.md
+   * §9 rule 7, split-brain FAQ in docs/spec/seed003-dk-guide-troubleshooting.md §15: PREPARETOBECOMETARGET on the loser, then CONTINUEMIRROR on the winner). The survivor
    * waits while a loser still claims the source role, and continues the mirror once the loser has given it
    * up (prepared, role None): the continue takes the loser back as target and overwrites its changes.
    */
@@ -473,8 +474,7 @@ class DecisionBuilder {
     out.push(maint ? { type: 'Maintenance', status: 'True', reason: 'Maintenance', message: maint } : { type: 'Maintenance', status: 'False', reason: 'NotInMaintenance', message: 'checks and moves are enabled' });
     if (g.desiredState === 'OutOfService') {
       out.push({ type: 'Ready', status: 'False', reason: 'OutOfService', message: `${g.name} is desired OutOfService` });
-    } else if (role === 'active' && actions.every((a) => a.type === 'createMirror')) {
-      // Creating a mirror is housekeeping: the group serves without it (MirrorInSync says the rest).
+    } else if (isServing({ role, actions })) {
       out.push({ type: 'Ready', status: 'True', reason: 'InService', message: `${g.name} is in service on ${input.self}` });
     } else if (role === 'active' || role === 'candidate') {
       out.push({ type: 'Ready', status: 'False', reason: 'Activating', message: `${g.name} is being brought into service on ${input.self}` });

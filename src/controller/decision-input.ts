@@ -134,7 +134,7 @@ export function buildDecisionInput(f: InputFacts): DecisionInput {
 /**
  * The mirrors as this node sees them. Other nodes' role reports count only while those nodes are alive: a crashed
  * source's last report is history, not a second source (its DataKeeper turns it into a target when it boots and
- * can reach the new source, dk-guide §4.2; if it cannot, its agent reports Source again, alive).
+ * can reach the new source, docs/spec/seed003-dk-guide-troubleshooting.md §4.2; if it cannot, its agent reports Source again, alive).
  */
 export function mirrorViews(node: string, mirrors: Mirror[], local: Map<string, MirrorLocal>, alive: (node: string) => boolean): MirrorView[] {
   return mirrors.map((m) => {

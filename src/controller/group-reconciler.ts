@@ -214,7 +214,7 @@ export class GroupReconciler {
         try {
           mirrors.set(m.metadata.name, observeMirror(await this.d.host.mirror(volumeLetter(m.spec.volume), o, maxAgeMs)));
         } catch {
-          // unknown is not "no mirror" (DataKeeper §10.6 invariant 6): leave it out of the view
+          // unknown is not "no mirror" (docs/spec/seed003-datakeeper.md §10.6 invariant 6): leave it out of the view
         }
       }
       const facts: HostFacts = { sites: snap.sites.map((s) => observeSite(s, sitesInfo)), vips: snap.vips.map((v) => observeVip(v, addrs)), mirrors };

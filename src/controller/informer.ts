@@ -1,6 +1,6 @@
 /**
  * An informer: a local cache of one kind kept current by list + watch
- * (anchors-k8s "Recommendations" 3). It resumes the watch from the last
+ * (docs/spec/anchors-k8s.md "Recommendations for our TypeScript project" 3). It resumes the watch from the last
  * resourceVersion, relists when the history is gone (GoneError) or the watch
  * fails, with backoff on the injected Clock, and resyncs (relists) every
  * resyncMs. Every change calls onChange(object) so the agent can enqueue the

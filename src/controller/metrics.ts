@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of one agent (prom-client), named after
- * controller-runtime's (anchors-k8s §1.1) under the winha_ prefix. Each agent
+ * controller-runtime's (docs/spec/anchors-k8s.md §1.1) under the winha_ prefix. Each agent
  * has its own registry, so several agents can run in one test process.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';

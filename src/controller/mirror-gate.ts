@@ -1,5 +1,5 @@
 /**
- * The mirror gate (design §4; DataKeeper §9 rule 1, §10.4 "Failover", §10.6
+ * The mirror gate (design §4; docs/spec/seed003-datakeeper.md §9 rule 1, §10.4 "Failover", §10.6
  * invariant 2): data safety beats priority. A node may become mirror source
  * only if it is the current source, or a target whose mirror was Mirroring as
  * the current source last recorded it. Otherwise only `winha switchover --force`

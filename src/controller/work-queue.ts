@@ -1,9 +1,9 @@
 /**
- * A work queue shaped like controller-runtime's (anchors-k8s §1.1): keys are
+ * A work queue shaped like controller-runtime's (docs/spec/anchors-k8s.md §1.1): keys are
  * deduplicated while queued; a key being processed is never handed out twice
  * and, if added meanwhile, is processed once more afterwards; failures
  * requeue with per-key exponential backoff (1 s base, ×2, cap 5 min for
- * external-system errors, anchors-k8s "Recommendations" 2). Delays run on the
+ * external-system errors, docs/spec/anchors-k8s.md "Recommendations for our TypeScript project" 2). Delays run on the
  * injected Clock, so the simulation stays deterministic.
  */
 import type { Clock, Timer } from '../lib/clock.js';

@@ -1,5 +1,5 @@
 /**
- * The IIS Recovery Kit's algorithms (spec/seed-iis.md §6), re-expressed
+ * The IIS Recovery Kit's algorithms (docs/spec/seed-iis.md §6), re-expressed
  * idempotently over the HostDriver: restore, remove, recover, quickCheck,
  * deepCheck. Each returns the kit's codes instead of throwing, so the agent
  * can emit one Event per code.

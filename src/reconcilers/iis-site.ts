@@ -1,6 +1,6 @@
 /**
  * IISSite reconciler: observe the site on this node → plan (pure) → act → status, with the IIS kit's restore,
- * remove and recover (iis-kit.ts). A Managed site is rendered identically on every node (IIS kit §3.5, §14.5),
+ * remove and recover (iis-kit.ts). A Managed site is rendered identically on every node (docs/spec/seed-iis.md §3.5, §14.5),
  * always with serverAutoStart off: only the agent starts it. Adopted sites are never written, only verified (a
  * missing one fails restore with 9414).
  */
@@ -12,7 +12,7 @@ import { recover, remove, restore, UNRESPONSIVE_CODES, type KitOutcome } from '.
 import { withNodeEntry, withOwnership, type Ownership, type ReadyCondition, type Status } from './resource-status.js';
 import { KitFailure, type Note, type StepContext } from './types.js';
 
-/** How long a stop may wait for the IIS service (remove, §6.4). */
+/** How long a stop may wait for the IIS service (docs/spec/seed-iis.md §6.4). */
 const SERVICE_STOP_TIMEOUT_MS = 60_000;
 
 export interface ObservedSite {

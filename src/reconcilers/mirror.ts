@@ -1,5 +1,5 @@
 /**
- * Mirror reconciler (DataKeeper, docs in seed003-datakeeper.md): observe this node's role on the volume, create
+ * Mirror reconciler (DataKeeper, docs/spec/seed003-datakeeper.md): observe this node's role on the volume, create
  * the mirror, switch it over (promote), resolve a split brain the operator chose, and keep the Mirror's status:
  * every node reports its own role; the source records its targets, which the other nodes' mirror gates read.
  */

@@ -21,7 +21,7 @@ export interface StepContext {
   epoch: number;
 }
 
-/** A bring-up step failed with a kit code (IIS kit §6.3): the group event gets `endCode` (9408) when given. */
+/** A bring-up step failed with a kit code (docs/spec/seed-iis.md §6.3): the group event gets `endCode` (9408) when given. */
 export class KitFailure extends Error {
   constructor(
     readonly code: number,

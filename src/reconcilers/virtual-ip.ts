@@ -1,7 +1,7 @@
 /**
  * VirtualIP reconciler: observe the address on this node, add it (duplicate address detection decides: a
  * Duplicate fails the bring-up with 9408) or remove it, probe whether another node still answers on it (the
- * safety check, seed003-core §4), and write its status.
+ * safety check, docs/spec/seed003-core.md §4), and write its status.
  */
 import type { VirtualIP } from '../api/types.js';
 import type { CallOptions, HostDriver, IpAddressInfo } from '../drivers/types.js';
@@ -52,7 +52,7 @@ async function isHeldElsewhere(driver: HostDriver, address: string, o: CallOptio
   }
 }
 
-/** The safety check (seed003-core §4): does the previous active still answer on one of the group's addresses? */
+/** The safety check (docs/spec/seed003-core.md §4): does the previous active still answer on one of the group's addresses? */
 export async function probePreviousActive(driver: HostDriver, vips: VirtualIP[], previous: string, o: CallOptions): Promise<{ serving: boolean; detail: string }> {
   for (const v of vips) {
     try {
