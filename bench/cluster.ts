@@ -6,8 +6,8 @@
  * run by the real agents on simulated hosts (src/sim/agent-target.ts).
  */
 import type { Clock } from '../src/lib/clock.js';
-import { AgentTarget, type AgentTargetOptions } from '../src/sim/agent-target.js';
-import type { GroupObservation } from '../src/sim/scenario-target.js';
+import { AgentTarget, type AgentTargetOptions } from '../src/sim/harness/agent-target.js';
+import type { GroupObservation } from '../src/sim/scenario/target.js';
 
 export const LEASE_15 = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
 

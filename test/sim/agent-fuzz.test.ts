@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES_DIR } from '../support/paths.js';
-import { fuzz, type FuzzManifestSet } from '../../src/sim/fuzz.js';
+import { fuzz, type FuzzManifestSet } from '../../src/sim/scenario/fuzz.js';
 import { validateInputs } from '../../src/validate/validate.js';
-import { agentTargetFactory } from '../../src/sim/agent-target.js';
+import { agentTargetFactory } from '../../src/sim/harness/agent-target.js';
 
 function set(file: string): FuzzManifestSet {
   const path = join(EXAMPLES_DIR, file);

@@ -18,9 +18,9 @@
  *  - MAC addresses are 00-15-5D-NN-II (Hyper-V's prefix), stable per node and
  *    interface order.
  */
-import type { Clock } from '../lib/clock.js';
-import type { Random } from '../lib/random.js';
-import type { SiteBinding } from '../drivers/types.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Random } from '../../lib/random.js';
+import type { SiteBinding } from '../../drivers/types.js';
 import { topologyOf, vipInterface, type Topology } from './topology.js';
 import { World, type SimHostConfig, type SimTiming, type WorldConfig } from './world.js';
 

@@ -4,8 +4,8 @@
  * it from a file, the fuzzer builds it from random draws, the writer turns
  * it back into a file.
  */
-import type { Fault } from './faults.js';
-import type { ServiceName } from '../drivers/types.js';
+import type { Fault } from '../../drivers/sim/world-faults.js';
+import type { ServiceName } from '../../drivers/types.js';
 
 export const INVARIANT_NAMES = ['singleActive', 'noUnsafePromotion', 'noLostWrites', 'converges'] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];

@@ -21,24 +21,24 @@
  *     changed (what an operator does in git);
  *   - observations: group status and Event objects as the agents wrote them.
  */
-import type { Clock, Timer } from '../lib/clock.js';
-import { VirtualClock } from '../lib/clock.js';
-import { SeededRandom } from '../lib/random.js';
-import { Agent, type AgentLogger } from '../controller/agent.js';
-import { createDriver } from '../drivers/factory.js';
-import { apply } from '../apply/apply.js';
-import { clearGroup, requestSwitchover, setMaintenance, type OperateResult } from '../apply/operate.js';
-import { openMemoryStore, type MemoryStore } from '../store/memory.js';
-import type { StoredObject } from '../store/types.js';
+import type { Clock, Timer } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/clock.js';
+import { SeededRandom } from '../../lib/random.js';
+import { Agent, type AgentLogger } from '../../controller/agent.js';
+import { createDriver } from '../../drivers/factory.js';
+import { apply } from '../../apply/apply.js';
+import { clearGroup, requestSwitchover, setMaintenance, type OperateResult } from '../../apply/operate.js';
+import { openMemoryStore, type MemoryStore } from '../../store/memory.js';
+import type { StoredObject } from '../../store/types.js';
 import { CuttableStore } from './cuttable-store.js';
-import type { Fault, FaultResult } from './faults.js';
-import { performManualAction } from './manual-actions.js';
-import type { ManualAction, OperatorAction } from './scenario-model.js';
-import type { CommandResult, EventObservation, GroupObservation, Observation, ScenarioTarget, TargetSetup } from './scenario-target.js';
-import { topologyOf, type Topology } from './topology.js';
-import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest } from './world-api.js';
-import { worldFromManifests } from './world-from-manifests.js';
-import type { World } from './world.js';
+import type { Fault, FaultResult } from '../../drivers/sim/world-faults.js';
+import { performManualAction } from '../scenario/manual-actions.js';
+import type { ManualAction, OperatorAction } from '../scenario/model.js';
+import type { CommandResult, EventObservation, GroupObservation, Observation, ScenarioTarget, TargetSetup } from '../scenario/target.js';
+import { topologyOf, type Topology } from '../world/topology.js';
+import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest } from '../../drivers/sim/world-protocol.js';
+import { worldFromManifests } from '../world/world-from-manifests.js';
+import type { World } from '../world/world.js';
 
 /** A node's wall clock off by a skew; its monotonic time (lease judgments) is the host's. */
 class SkewedClock implements Clock {

@@ -7,14 +7,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { Problem } from '../validate/problem.js';
-import { decodeUtf8, isMapping, parseText, type Path, type SourceDocument } from '../validate/parse.js';
-import { displayPath, pointerToPath, suggestion } from '../validate/schema-check.js';
-import { InputError, readInputs } from '../validate/sources.js';
-import { validateDocuments, validateInputs } from '../validate/validate.js';
+import type { Problem } from '../../validate/problem.js';
+import { decodeUtf8, isMapping, parseText, type Path, type SourceDocument } from '../../validate/parse.js';
+import { displayPath, pointerToPath, suggestion } from '../../validate/schema-check.js';
+import { InputError, readInputs } from '../../validate/sources.js';
+import { validateDocuments, validateInputs } from '../../validate/validate.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
-import { parseFault, nodesOfFault } from './fault-spec.js';
-import type { Fault } from './faults.js';
+import { parseFault, nodesOfFault } from '../world/fault-spec.js';
+import type { Fault } from '../../drivers/sim/world-faults.js';
 import {
   DEFAULT_CONVERGE_WITHIN_MS,
   INVARIANT_NAMES,
@@ -29,9 +29,9 @@ import {
   type Scenario,
   type Step,
   type WorldTimingOption,
-} from './scenario-model.js';
-import { CONDITION_SUBJECTS, SCENARIO_SCHEMA, STEP_ACTIONS, STEP_SCHEMAS, SUBJECT_FIELDS } from './scenario-schema.js';
-import { DEFAULT_LEASE_TIMING, driveLetter, resolveRef, topologyOf, vipInterface, type Topology } from './topology.js';
+} from './model.js';
+import { CONDITION_SUBJECTS, SCENARIO_SCHEMA, STEP_ACTIONS, STEP_SCHEMAS, SUBJECT_FIELDS } from './schema.js';
+import { DEFAULT_LEASE_TIMING, driveLetter, resolveRef, topologyOf, vipInterface, type Topology } from '../world/topology.js';
 
 /** Rule ids of scenario problems (stable; besides the validator's own ids for YAML and manifests). */
 export const SCENARIO_RULES = {

@@ -7,9 +7,9 @@
  * brain happens. Blocks are 64 KB; a block's content is the id of the last
  * write to it (0 = never written since the world began).
  */
-import type { Clock, Timer } from '../lib/clock.js';
-import type { Random } from '../lib/random.js';
-import { DriverError } from '../drivers/errors.js';
+import type { Clock, Timer } from '../../lib/clock.js';
+import type { Random } from '../../lib/random.js';
+import { DriverError } from '../../drivers/errors.js';
 import {
   MirrorState,
   type CreateMirrorRequest,
@@ -18,9 +18,9 @@ import {
   type MirrorStateCode,
   type MirrorVolumeInfo,
   type ResyncProgress,
-} from '../drivers/types.js';
-import type { SplitBrainRecord } from './world-api.js';
-import type { WriteOutcome } from './faults.js';
+} from '../../drivers/types.js';
+import type { SplitBrainRecord } from '../../drivers/sim/world-protocol.js';
+import type { WriteOutcome } from '../../drivers/sim/world-faults.js';
 
 export interface MirrorTiming {
   /** How often the replication engine runs (virtual ms). */

@@ -6,9 +6,9 @@
  * Drivers reach the world only through `handle(request)` (the WorldApi
  * protocol, ./world-api.ts): plain JSON in, plain JSON out.
  */
-import type { Clock } from '../lib/clock.js';
-import type { Random } from '../lib/random.js';
-import { DriverError } from '../drivers/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Random } from '../../lib/random.js';
+import { DriverError } from '../../drivers/errors.js';
 import {
   normalizeVolume,
   type AddressClaim,
@@ -20,12 +20,12 @@ import {
   type ServiceStartMode,
   type SiteDefinition,
   type TcpProbeResult,
-} from '../drivers/types.js';
+} from '../../drivers/types.js';
 import { DataKeeper, type MirrorTiming } from './datakeeper.js';
-import type { Fault, FaultResult } from './faults.js';
+import type { Fault, FaultResult } from '../../drivers/sim/world-faults.js';
 import { IisHost, type ServiceTiming } from './iis-host.js';
 import { Segment } from './segment.js';
-import type { WorldHandler, WorldInspection, WorldOps, WorldRequest, WorldResponse } from './world-api.js';
+import type { WorldHandler, WorldInspection, WorldOps, WorldRequest, WorldResponse } from '../../drivers/sim/world-protocol.js';
 
 export interface SimTiming extends ServiceTiming, MirrorTiming {
   /** Duplicate address detection: how long a new address stays Tentative. */

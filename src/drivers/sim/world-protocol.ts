@@ -5,7 +5,7 @@
  * several agent processes over a socket (a later issue); `LocalWorldApi`
  * enforces that in-process by round-tripping every message through JSON.
  */
-import { DriverError, type DriverErrorData } from '../drivers/errors.js';
+import { DriverError, type DriverErrorData } from '../errors.js';
 import type {
   AddressClaim,
   CreateMirrorRequest,
@@ -24,8 +24,8 @@ import type {
   TcpProbeRequest,
   TcpProbeResult,
   VirtualIpRequest,
-} from '../drivers/types.js';
-import type { Fault, FaultResult } from './faults.js';
+} from '../types.js';
+import type { Fault, FaultResult } from './world-faults.js';
 
 export interface HostStatus {
   up: boolean;

@@ -2,7 +2,7 @@
  * Fault types a scenario can inject into the simulated world at any time
  * (design.md §5). Plain data, so a scenario file or another process can send them.
  */
-import type { HostDriverOperation, ServiceName } from '../drivers/types.js';
+import type { HostDriverOperation, ServiceName } from '../types.js';
 
 export type Fault =
   /** The host stops dead: services, sites and virtual IPs gone; disks and the intent log survive. */

@@ -6,11 +6,11 @@
  * (one action per step, references to the manifests, durations' sense).
  */
 import { Type, type TSchema } from '@sinclair/typebox';
-import { API_VERSION } from '../api/group.js';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../api/schema-helpers.js';
-import { HOST_DRIVER_OPERATIONS } from '../drivers/types.js';
+import { API_VERSION } from '../../api/group.js';
+import { DNS_LABEL, DNS_SUBDOMAIN } from '../../api/schema-helpers.js';
+import { HOST_DRIVER_OPERATIONS } from '../../drivers/types.js';
 import { DURATION_PATTERN } from './duration.js';
-import { INVARIANT_NAMES, MIRROR_STATE_NAMES } from './scenario-model.js';
+import { INVARIANT_NAMES, MIRROR_STATE_NAMES } from './model.js';
 
 const closed = { additionalProperties: false } as const;
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 253, description });

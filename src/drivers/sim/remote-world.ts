@@ -6,7 +6,7 @@
  * what a real node's driver reports when its machine is gone.
  */
 import { Agent, request } from 'node:http';
-import type { WorldApi, WorldRequest, WorldResponse } from './world-api.js';
+import type { WorldApi, WorldRequest, WorldResponse } from './world-protocol.js';
 import { formatWorldAddress, parseWorldAddress, type WorldAddress } from './world-address.js';
 
 export interface RemoteWorldOptions {
