@@ -206,13 +206,14 @@ export async function runSimInspect(flags: { world?: string; output?: string }, 
 
 /**
  * The cluster scenarios run on: whatever a test installed, else the real one
- * (the agents on simulated hosts, src/sim/agent-target.ts), installed here.
+ * (the agents on simulated hosts, src/sim/harness/agent-target.ts), installed here.
  */
 async function cluster(): Promise<ScenarioTargetFactory> {
   const installed = clusterUnderTest();
   if (installed) return installed;
   const { agentTargetFactory } = await import('../../sim/harness/agent-target.js');
-  const f = agentTargetFactory();
+  const { realAgents } = await import('../agent-factory.js');
+  const f = agentTargetFactory({ agentFactory: realAgents });
   setClusterUnderTest(f);
   return f;
 }
