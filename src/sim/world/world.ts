@@ -21,7 +21,8 @@ import {
   type SiteDefinition,
   type TcpProbeResult,
 } from '../../drivers/types.js';
-import { DataKeeper, type MirrorTiming } from './datakeeper.js';
+import { DataKeeper } from './datakeeper.js';
+import type { MirrorTiming } from './mirror-engine.js';
 import type { Fault, FaultResult } from '../../drivers/sim/world-faults.js';
 import { IisHost, type ServiceTiming } from './iis-host.js';
 import { Segment } from './segment.js';
