@@ -12,7 +12,7 @@
  *     self-fences first (its sites stop and its VIPs go, seen in the world), and
  *     the other takes over only after the lease expired; then heal;
  *  5. throughout, the world is inspected every ~100 ms: never two actives, and
- *     the invariant checker of src/sim/invariants.ts finds nothing.
+ *     the invariant checker of src/sim/scenario/invariants.ts finds nothing.
  *
  * Only generous hang-protection bounds and the order of events are asserted;
  * the measured times are printed (t.diagnostic and stdout).

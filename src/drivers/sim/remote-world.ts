@@ -1,6 +1,6 @@
 /**
  * WorldApi over HTTP to a world server in another process (protocol in
- * ./world-server.ts). A SimHostDriver on a RemoteWorldApi behaves like one
+ * src/sim/world/world-server.ts). A SimHostDriver on a RemoteWorldApi behaves like one
  * on a LocalWorldApi: same requests, same answers, same DriverErrors. When the
  * server cannot be reached the answer is a transient HostUnreachable, which is
  * what a real node's driver reports when its machine is gone.

@@ -1,6 +1,7 @@
 /**
  * Fault types a scenario can inject into the simulated world at any time
- * (design.md §5). Plain data, so a scenario file or another process can send them.
+ * (design.md §5). Plain data, so a scenario file or another process can send them:
+ * they are the messages of the world protocol's `world.fault` (./world-protocol.ts).
  */
 import type { HostDriverOperation, ServiceName } from '../types.js';
 

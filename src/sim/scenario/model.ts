@@ -24,7 +24,7 @@ export interface LeaseTiming {
 /**
  * Timing of the simulated hosts (what the world models, not what WinHA
  * chooses), in virtual ms; unset fields keep the world's defaults
- * (src/sim/world.ts DEFAULT_SIM_TIMING). Scenario key `spec.world`.
+ * (src/sim/world/world.ts DEFAULT_SIM_TIMING). Scenario key `spec.world`.
  */
 export interface WorldTimingOption {
   /** DataKeeper: a switchover whose source does not answer (the target tries it first; 30–40 s, dk-guide §4.2). */

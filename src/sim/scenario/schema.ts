@@ -1,7 +1,7 @@
 /**
  * JSON Schema of the `Scenario` kind (design §5), one schema per step action
  * so a problem is reported in the terms of that action. The parser
- * (./scenario-parser.ts) checks the document against SCENARIO_SCHEMA, then
+ * (./parser.ts) checks the document against SCENARIO_SCHEMA, then
  * each step against STEP_SCHEMAS[its action], then what a schema cannot say
  * (one action per step, references to the manifests, durations' sense).
  */

@@ -4,7 +4,7 @@
  * (deterministic: same seed, same trace).
  *
  * Drivers reach the world only through `handle(request)` (the WorldApi
- * protocol, ./world-api.ts): plain JSON in, plain JSON out.
+ * protocol, src/drivers/sim/world-protocol.ts): plain JSON in, plain JSON out.
  */
 import type { Clock } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
