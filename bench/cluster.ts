@@ -3,11 +3,12 @@
  * groups, each a VirtualIP and `sitesPerGroup` Managed IIS sites (no Mirror:
  * a volume has one drive letter, so hundreds of groups cannot each have a
  * mirror; DataKeeper's own switchover time is reported by the E5 scenarios),
- * run by the real agents on simulated hosts (src/sim/agent-target.ts).
+ * run by the real agents on simulated hosts (src/sim/harness/agent-target.ts).
  */
 import type { Clock } from '../src/lib/clock.js';
-import { AgentTarget, type AgentTargetOptions } from '../src/sim/agent-target.js';
-import type { GroupObservation } from '../src/sim/scenario-target.js';
+import { AgentTarget, type AgentTargetOptions } from '../src/sim/harness/agent-target.js';
+import type { GroupObservation } from '../src/sim/scenario/target.js';
+import { realAgents } from '../src/cli/agent-factory.js';
 
 export const LEASE_15 = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
 
@@ -52,6 +53,7 @@ export interface ClusterOptions {
 export async function startCluster(groups: number, sitesPerGroup: number, opts: ClusterOptions = {}): Promise<AgentTarget> {
   const silent = () => ({ info: () => undefined, warn: () => undefined, error: () => undefined });
   const t = new AgentTarget({
+    agentFactory: realAgents,
     ...(opts.clock ? { clock: opts.clock } : {}),
     logger: opts.logger ?? silent,
     ...(opts.onWorldCall ? { onWorldCall: opts.onWorldCall } : {}),

@@ -17,7 +17,7 @@
  * Prints JSON. Run: node dist/bench/failover.js [maxGroups]
  */
 import { SystemClock } from '../src/lib/clock.js';
-import type { WorldRequest } from '../src/sim/world-api.js';
+import type { WorldRequest } from '../src/drivers/sim/world-protocol.js';
 import { startCluster, stats, untilReady } from './cluster.js';
 
 const wall = new SystemClock();

@@ -2,7 +2,7 @@
  * Operator commands as library functions over an ObjectStore (design §1):
  * `winha switchover`, `winha clear`, `winha maintenance`. The CLI
  * (src/cli/commands/operate.ts) prints their results; the simulation's
- * cluster under test (src/sim/agent-target.ts) calls the same functions, so a
+ * cluster under test (src/sim/harness/agent-target.ts) calls the same functions, so a
  * scenario's operator step is exactly what the command does.
  *
  * Requests are annotations the agents act on (src/controller/requests.ts);

@@ -6,9 +6,9 @@
  *   windows                      this Windows machine (PowerShell + emcmd)
  */
 import type { Clock } from '../lib/clock.js';
-import type { WorldApi } from '../sim/world-api.js';
-import { RemoteWorldApi } from '../sim/remote-world-api.js';
-import { WorldAddressError, parseWorldAddress } from '../sim/world-address.js';
+import type { WorldApi } from './sim/world-protocol.js';
+import { RemoteWorldApi } from './sim/remote-world.js';
+import { WorldAddressError, parseWorldAddress } from './sim/world-address.js';
 import { SimHostDriver } from './sim/sim-host-driver.js';
 import { ChildProcessRunner } from './windows/command-runner.js';
 import { WindowsHostDriver } from './windows/windows-host-driver.js';

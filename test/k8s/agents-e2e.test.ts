@@ -12,7 +12,7 @@
  *     self-fences first (its sites stop and its VIPs go, seen in the world), and
  *     the other takes over only after the lease expired; then heal;
  *  5. throughout, the world is inspected every ~100 ms: never two actives, and
- *     the invariant checker of src/sim/invariants.ts finds nothing.
+ *     the invariant checker of src/sim/scenario/invariants.ts finds nothing.
  *
  * Only generous hang-protection bounds and the order of events are asserted;
  * the measured times are printed (t.diagnostic and stdout).
@@ -27,15 +27,15 @@ import { stringify } from 'yaml';
 import { apply } from '../../src/apply/apply.js';
 import { groupLeaseName } from '../../src/controller/agent.js';
 import { SystemClock } from '../../src/lib/clock.js';
-import { groupObservation } from '../../src/sim/agent-target.js';
-import type { Fault } from '../../src/sim/faults.js';
-import type { HistoryEntry } from '../../src/sim/history.js';
-import { InvariantChecker, serversOf, type Violation } from '../../src/sim/invariants.js';
-import { agentArgs, doubleActives, ProcessGroup, startWorld, waitFor, WINHA_BIN, type Child } from '../../src/sim/processes.js';
-import { RemoteWorldApi } from '../../src/sim/remote-world-api.js';
-import type { Observation } from '../../src/sim/scenario-target.js';
-import { topologyOf, type Topology } from '../../src/sim/topology.js';
-import { callWorld } from '../../src/sim/world-api.js';
+import { groupObservation } from '../../src/sim/harness/agent-target.js';
+import type { Fault } from '../../src/drivers/sim/world-faults.js';
+import type { HistoryEntry } from '../../src/sim/scenario/history.js';
+import { InvariantChecker, serversOf, type Violation } from '../../src/sim/scenario/invariants.js';
+import { agentArgs, doubleActives, ProcessGroup, startWorld, waitFor, WINHA_BIN, type Child } from '../../src/sim/harness/processes.js';
+import { RemoteWorldApi } from '../../src/drivers/sim/remote-world.js';
+import type { Observation } from '../../src/sim/scenario/target.js';
+import { topologyOf, type Topology } from '../../src/sim/world/topology.js';
+import { callWorld } from '../../src/drivers/sim/world-protocol.js';
 import type { LeaseRecord, StoredObject } from '../../src/store/types.js';
 import { KubernetesStore } from '../../src/store/kubernetes/store.js';
 import { readInputs } from '../../src/validate/sources.js';

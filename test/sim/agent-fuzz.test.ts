@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES_DIR } from '../support/paths.js';
-import { fuzz, type FuzzManifestSet } from '../../src/sim/fuzz.js';
+import { fuzz, type FuzzManifestSet } from '../../src/sim/scenario/fuzz.js';
 import { validateInputs } from '../../src/validate/validate.js';
-import { agentTargetFactory } from '../../src/sim/agent-target.js';
+import { agentTargetFactory } from '../../src/sim/harness/agent-target.js';
+import { realAgents } from '../../src/cli/agent-factory.js';
 
 function set(file: string): FuzzManifestSet {
   const path = join(EXAMPLES_DIR, file);
@@ -19,7 +20,7 @@ function set(file: string): FuzzManifestSet {
 
 test('200 random fault schedules over the examples on the real agents: no invariant violation, no failed step', async () => {
   const sets = [set('two-node-web.yaml'), set('active-active.yaml'), set('three-node-cascade.yaml')];
-  const r = await fuzz({ runs: 200, seed: 1, sets, target: agentTargetFactory() });
+  const r = await fuzz({ runs: 200, seed: 1, sets, target: agentTargetFactory({ agentFactory: realAgents }) });
   assert.equal(r.runs, 200);
   assert.deepEqual(r.failures.map((f) => `seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => `${v.invariant}: ${v.message}`).join('; ') || f.report.steps.find((s) => s.status === 'failed')?.message}`), []);
 });

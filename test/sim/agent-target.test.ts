@@ -1,5 +1,5 @@
 /**
- * The real cluster under test (src/sim/agent-target.ts): every acceptance
+ * The real cluster under test (src/sim/harness/agent-target.ts): every acceptance
  * scenario in test/scenarios passes on the real agents, and the same seed
  * gives a byte-identical report and trace.
  */
@@ -9,12 +9,13 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, ROOT } from '../support/paths.js';
-import { parseScenarioFile } from '../../src/sim/scenario-parser.js';
-import { runScenario } from '../../src/sim/scenario-runner.js';
-import { formatReportJson, formatReportText } from '../../src/sim/scenario-report.js';
-import type { Scenario } from '../../src/sim/scenario-model.js';
-import { AgentTarget } from '../../src/sim/agent-target.js';
-import { CuttableStore } from '../../src/sim/cuttable-store.js';
+import { parseScenarioFile } from '../../src/sim/scenario/parser.js';
+import { runScenario } from '../../src/sim/scenario/runner.js';
+import { formatReportJson, formatReportText } from '../../src/sim/scenario/report.js';
+import type { Scenario } from '../../src/sim/scenario/model.js';
+import { AgentTarget } from '../../src/sim/harness/agent-target.js';
+import { realAgents } from '../../src/cli/agent-factory.js';
+import { CuttableStore } from '../../src/sim/harness/cuttable-store.js';
 import { openMemoryStore } from '../../src/store/memory.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { isStoreError } from '../../src/store/errors.js';
@@ -32,7 +33,7 @@ describe('acceptance scenarios on the real agents (virtual time)', () => {
   for (const file of FILES) {
     it(file, { timeout: 120_000 }, async () => {
       const s = await scenario(file);
-      const target = new AgentTarget();
+      const target = new AgentTarget({ agentFactory: realAgents });
       const r = await runScenario(s, target, { seed: s.seed ?? 1 });
       assert.equal(r.passed, true, `${formatReportText(r, { traceLines: 60 })}\nagent log:\n${target.logs.slice(-40).join('\n')}`);
     });
@@ -42,13 +43,13 @@ describe('acceptance scenarios on the real agents (virtual time)', () => {
 test('determinism with real agents: same seed, byte-identical report and trace; another seed differs', async () => {
   for (const file of ['m1-crash-while-mirroring.yaml', 'e1-store-partition-active.yaml', 'm4-split-brain.yaml']) {
     const s = await scenario(file);
-    const a = formatReportJson([await runScenario(s, new AgentTarget(), { seed: 42 })]);
-    const b = formatReportJson([await runScenario(s, new AgentTarget(), { seed: 42 })]);
+    const a = formatReportJson([await runScenario(s, new AgentTarget({ agentFactory: realAgents }), { seed: 42 })]);
+    const b = formatReportJson([await runScenario(s, new AgentTarget({ agentFactory: realAgents }), { seed: 42 })]);
     assert.equal(a, b, file);
     assert.ok(JSON.parse(a).scenarios[0].trace.length > 20, 'a real trace');
     if (file.startsWith('m1')) {
       // The seed reaches the world (random write blocks): another seed, another trace.
-      const c = formatReportJson([await runScenario(s, new AgentTarget(), { seed: 43 })]);
+      const c = formatReportJson([await runScenario(s, new AgentTarget({ agentFactory: realAgents }), { seed: 43 })]);
       assert.notEqual(a, c);
     }
   }

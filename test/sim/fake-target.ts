@@ -7,17 +7,17 @@
  */
 import { VirtualClock } from '../../src/lib/clock.js';
 import { SeededRandom } from '../../src/lib/random.js';
-import { LocalWorldApi, callWorld } from '../../src/sim/world-api.js';
-import { worldFromManifests } from '../../src/sim/world-from-manifests.js';
-import type { World } from '../../src/sim/world.js';
-import { topologyOf, vipInterface, type Topology, type TopologyGroup } from '../../src/sim/topology.js';
-import { performManualAction } from '../../src/sim/manual-actions.js';
-import type { Fault, FaultResult } from '../../src/sim/faults.js';
-import type { ManualAction, OperatorAction } from '../../src/sim/scenario-model.js';
+import { LocalWorldApi, callWorld } from '../../src/drivers/sim/world-protocol.js';
+import { worldFromManifests } from '../../src/sim/world/world-from-manifests.js';
+import type { World } from '../../src/sim/world/world.js';
+import { topologyOf, vipInterface, type Topology, type TopologyGroup } from '../../src/sim/world/topology.js';
+import { performManualAction } from '../../src/sim/scenario/manual-actions.js';
+import type { Fault, FaultResult } from '../../src/drivers/sim/world-faults.js';
+import type { ManualAction, OperatorAction } from '../../src/sim/scenario/model.js';
 import type {
   CommandResult, EventObservation, GroupObservation, Observation, ScenarioTarget, TargetSetup,
-} from '../../src/sim/scenario-target.js';
-import type { WorldInspection } from '../../src/sim/world-api.js';
+} from '../../src/sim/scenario/target.js';
+import type { WorldInspection } from '../../src/drivers/sim/world-protocol.js';
 
 export interface FakeBugs {
   /** Promote with --force whatever the mirror state (breaks noUnsafePromotion). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDriverError } from '../../src/drivers/types.js';
-import { callWorld } from '../../src/sim/world-api.js';
+import { callWorld } from '../../src/drivers/sim/world-protocol.js';
 import { settle, settleError } from '../helpers/virtual-time.js';
 import { NODE1_IP, NODE2_IP, VIP, o, twoNodeWorld, webSite } from './two-node-world.js';
 

@@ -1,11 +1,11 @@
 /** The invariant checker on synthetic histories: each invariant violated, and not. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkHistory, type InvariantOptions } from '../../src/sim/invariants.js';
-import type { HistoryEntry } from '../../src/sim/history.js';
-import type { GroupObservation, Observation } from '../../src/sim/scenario-target.js';
-import type { WorldInspection } from '../../src/sim/world-api.js';
-import { topologyOf } from '../../src/sim/topology.js';
+import { checkHistory, type InvariantOptions } from '../../src/sim/scenario/invariants.js';
+import type { HistoryEntry } from '../../src/sim/scenario/history.js';
+import type { GroupObservation, Observation } from '../../src/sim/scenario/target.js';
+import type { WorldInspection } from '../../src/drivers/sim/world-protocol.js';
+import { topologyOf } from '../../src/sim/world/topology.js';
 
 const T0 = 1_000_000;
 const topology = topologyOf([

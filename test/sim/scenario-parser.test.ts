@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, ROOT } from '../support/paths.js';
-import { parseScenarioFile, parseScenarioText, SCENARIO_RULES } from '../../src/sim/scenario-parser.js';
-import { scenarioYaml } from '../../src/sim/scenario-writer.js';
-import { parseDuration, formatDuration } from '../../src/sim/duration.js';
+import { parseScenarioFile, parseScenarioText, SCENARIO_RULES } from '../../src/sim/scenario/parser.js';
+import { scenarioYaml } from '../../src/sim/scenario/writer.js';
+import { parseDuration, formatDuration } from '../../src/sim/scenario/duration.js';
 import type { Problem } from '../../src/validate/problem.js';
 
 const SCENARIOS = join(ROOT, 'test', 'scenarios');

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ROOT } from '../support/paths.js';
-import { parseScenarioFile, parseScenarioText } from '../../src/sim/scenario-parser.js';
-import { runScenario } from '../../src/sim/scenario-runner.js';
-import { formatReportJson, formatReportText } from '../../src/sim/scenario-report.js';
-import type { Scenario } from '../../src/sim/scenario-model.js';
-import type { ScenarioTarget } from '../../src/sim/scenario-target.js';
+import { parseScenarioFile, parseScenarioText } from '../../src/sim/scenario/parser.js';
+import { runScenario } from '../../src/sim/scenario/runner.js';
+import { formatReportJson, formatReportText } from '../../src/sim/scenario/report.js';
+import type { Scenario } from '../../src/sim/scenario/model.js';
+import type { ScenarioTarget } from '../../src/sim/scenario/target.js';
 import { FakeTarget, type FakeBugs } from './fake-target.js';
 
 const SCENARIOS = join(ROOT, 'test', 'scenarios');

@@ -4,10 +4,10 @@
  */
 import { VirtualClock } from '../../src/lib/clock.js';
 import { SeededRandom } from '../../src/lib/random.js';
-import { World, type WorldConfig } from '../../src/sim/world.js';
-import { LocalWorldApi, callWorld } from '../../src/sim/world-api.js';
+import { World, type WorldConfig } from '../../src/sim/world/world.js';
+import { LocalWorldApi, callWorld } from '../../src/drivers/sim/world-protocol.js';
 import { SimHostDriver } from '../../src/drivers/sim/sim-host-driver.js';
-import type { Fault } from '../../src/sim/faults.js';
+import type { Fault } from '../../src/drivers/sim/world-faults.js';
 import type { CallOptions, SiteDefinition } from '../../src/drivers/types.js';
 
 export const VIP = '10.0.0.50';

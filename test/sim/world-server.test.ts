@@ -16,9 +16,9 @@ import { SeededRandom } from '../../src/lib/random.js';
 import { createDriver, DriverSpecError, parseSimDriverUrl } from '../../src/drivers/factory.js';
 import type { HostDriver } from '../../src/drivers/types.js';
 import { isDriverError } from '../../src/drivers/errors.js';
-import { LocalWorldApi, callWorld, type WorldInspection } from '../../src/sim/world-api.js';
-import { RemoteWorldApi } from '../../src/sim/remote-world-api.js';
-import { worldFromManifests } from '../../src/sim/world-from-manifests.js';
+import { LocalWorldApi, callWorld, type WorldInspection } from '../../src/drivers/sim/world-protocol.js';
+import { RemoteWorldApi } from '../../src/drivers/sim/remote-world.js';
+import { worldFromManifests } from '../../src/sim/world/world-from-manifests.js';
 import { validateInputs } from '../../src/validate/validate.js';
 import { settle } from '../helpers/virtual-time.js';
 

@@ -6,8 +6,8 @@
 import http from 'node:http';
 import { pino } from 'pino';
 import { SystemClock } from '../../lib/clock.js';
-import { Agent } from '../../controller/agent.js';
 import { createDriver } from '../../controller/driver-factory.js';
+import { realAgents } from '../agent-factory.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
 
@@ -38,7 +38,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   else throw new UsageError(`unknown driver ${JSON.stringify(spec)}: use sim, sim://HOST:PORT/NODE or windows`);
   const workers = flags.workers === undefined ? undefined : Number(flags.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256)) throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
-  const agent = new Agent({ node: flags.node, store, driver, clock, logger, ...(workers ? { workers } : {}) });
+  const agent = realAgents({ node: flags.node, store, driver, clock, logger, ...(workers ? { workers } : {}) });
   agent.start();
   let server: http.Server | undefined;
   if (flags.listen) {

@@ -26,10 +26,10 @@ import { apply } from '../../apply/apply.js';
 import { openStore, type Store, type StoredObject } from '../../store/index.js';
 import { readInputs } from '../../validate/sources.js';
 import { validateInputs } from '../../validate/validate.js';
-import { RemoteWorldApi } from '../../sim/remote-world-api.js';
-import { callWorld } from '../../sim/world-api.js';
-import type { Fault } from '../../sim/faults.js';
-import { agentArgs, ProcessGroup, ROOT, startWorld, waitFor as waitUntil, WaitTimeout, WINHA_BIN as BIN, type Child } from '../../sim/processes.js';
+import { RemoteWorldApi } from '../../drivers/sim/remote-world.js';
+import { callWorld } from '../../drivers/sim/world-protocol.js';
+import type { Fault } from '../../drivers/sim/world-faults.js';
+import { agentArgs, ProcessGroup, ROOT, startWorld, waitFor as waitUntil, WaitTimeout, WINHA_BIN as BIN, type Child } from '../../sim/harness/processes.js';
 import { EXIT, type CliIO } from '../io.js';
 
 export interface DemoFlags {

@@ -11,22 +11,22 @@ import { isDriverError } from '../../drivers/errors.js';
 import type { Problem } from '../../validate/problem.js';
 import { InputError, readInputs } from '../../validate/sources.js';
 import { validateInputs } from '../../validate/validate.js';
-import { clusterUnderTest, setClusterUnderTest } from '../../sim/cluster-under-test.js';
-import type { ScenarioTargetFactory } from '../../sim/scenario-target.js';
-import { FAULT_FIELDS, FAULT_TYPES, describeFault, parseFault } from '../../sim/fault-spec.js';
-import { fuzz, type FuzzManifestSet } from '../../sim/fuzz.js';
-import { mirrorStateName } from '../../sim/history.js';
-import { parseDuration } from '../../sim/duration.js';
-import { RemoteWorldApi } from '../../sim/remote-world-api.js';
-import { parseScenarioFile } from '../../sim/scenario-parser.js';
-import { formatReportJson, formatReportText } from '../../sim/scenario-report.js';
-import { runScenario, type ScenarioReport } from '../../sim/scenario-runner.js';
-import { scenarioYaml } from '../../sim/scenario-writer.js';
-import { topologyOf } from '../../sim/topology.js';
-import { WorldAddressError, parseWorldAddress } from '../../sim/world-address.js';
-import { callWorld, type WorldInspection } from '../../sim/world-api.js';
-import { worldFromManifests } from '../../sim/world-from-manifests.js';
-import { startWorldServer } from '../../sim/world-server.js';
+import { clusterUnderTest, setClusterUnderTest } from '../../sim/harness/cluster-under-test.js';
+import type { ScenarioTargetFactory } from '../../sim/scenario/target.js';
+import { FAULT_FIELDS, FAULT_TYPES, describeFault, parseFault } from '../../sim/world/fault-spec.js';
+import { fuzz, type FuzzManifestSet } from '../../sim/scenario/fuzz.js';
+import { mirrorStateName } from '../../sim/scenario/history.js';
+import { parseDuration } from '../../sim/scenario/duration.js';
+import { RemoteWorldApi } from '../../drivers/sim/remote-world.js';
+import { parseScenarioFile } from '../../sim/scenario/parser.js';
+import { formatReportJson, formatReportText } from '../../sim/scenario/report.js';
+import { runScenario, type ScenarioReport } from '../../sim/scenario/runner.js';
+import { scenarioYaml } from '../../sim/scenario/writer.js';
+import { topologyOf } from '../../sim/world/topology.js';
+import { WorldAddressError, parseWorldAddress } from '../../drivers/sim/world-address.js';
+import { callWorld, type WorldInspection } from '../../drivers/sim/world-protocol.js';
+import { worldFromManifests } from '../../sim/world/world-from-manifests.js';
+import { startWorldServer } from '../../sim/world/world-server.js';
 import { renderTable } from '../table.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 
@@ -206,13 +206,14 @@ export async function runSimInspect(flags: { world?: string; output?: string }, 
 
 /**
  * The cluster scenarios run on: whatever a test installed, else the real one
- * (the agents on simulated hosts, src/sim/agent-target.ts), installed here.
+ * (the agents on simulated hosts, src/sim/harness/agent-target.ts), installed here.
  */
 async function cluster(): Promise<ScenarioTargetFactory> {
   const installed = clusterUnderTest();
   if (installed) return installed;
-  const { agentTargetFactory } = await import('../../sim/agent-target.js');
-  const f = agentTargetFactory();
+  const { agentTargetFactory } = await import('../../sim/harness/agent-target.js');
+  const { realAgents } = await import('../agent-factory.js');
+  const f = agentTargetFactory({ agentFactory: realAgents });
   setClusterUnderTest(f);
   return f;
 }

@@ -4,7 +4,7 @@
  * way the Windows driver waits on Windows (Start-Service, DAD, switchover).
  */
 import type { Clock } from '../../lib/clock.js';
-import { callWorld, type WorldApi, type WorldOp, type WorldOps } from '../../sim/world-api.js';
+import { callWorld, type WorldApi, type WorldOp, type WorldOps } from './world-protocol.js';
 import { withDeadline } from '../deadline.js';
 import { DriverError } from '../errors.js';
 import { withKitCode } from '../kit-codes.js';

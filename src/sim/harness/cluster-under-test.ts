@@ -5,7 +5,7 @@
  * store, all on one VirtualClock — lands with the agent; until then the CLI
  * checks scenario files and says that it cannot run them.
  */
-import type { ScenarioTargetFactory } from './scenario-target.js';
+import type { ScenarioTargetFactory } from '../scenario/target.js';
 
 let factory: ScenarioTargetFactory | undefined;
 

@@ -5,10 +5,10 @@
  * for nothing (an address added by hand settles on its own after DAD).
  * Scenarios use them to create drift (C5, C6) and split brain (M4).
  */
-import { callWorld, type WorldApi } from './world-api.js';
-import type { ManualAction } from './scenario-model.js';
-import type { CommandResult } from './scenario-target.js';
-import { isDriverError } from '../drivers/errors.js';
+import { callWorld, type WorldApi } from '../../drivers/sim/world-protocol.js';
+import type { ManualAction } from './model.js';
+import type { CommandResult } from './target.js';
+import { isDriverError } from '../../drivers/errors.js';
 
 export async function performManualAction(world: WorldApi, a: ManualAction): Promise<CommandResult> {
   try {

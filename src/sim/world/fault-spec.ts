@@ -4,8 +4,8 @@
  * from another process is refused, never thrown inside the world) and
  * `winha sim fault` (flags → fault).
  */
-import { HOST_DRIVER_OPERATIONS } from '../drivers/types.js';
-import type { Fault, FaultType } from './faults.js';
+import { HOST_DRIVER_OPERATIONS } from '../../drivers/types.js';
+import type { Fault, FaultType } from '../../drivers/sim/world-faults.js';
 
 export type FieldType = 'node' | 'string' | 'service' | 'operation' | 'volume' | 'address' | 'count' | 'integer' | 'boolean';
 

@@ -5,8 +5,8 @@
  * watch breaks at once with Unavailable, so the holder sees what it would see
  * on a real machine cut from the store: failed renewals and dead watches.
  */
-import { UnavailableError } from '../store/errors.js';
-import type { LeaseStore, ObjectStore, Store, Watch, WatchEvent } from '../store/types.js';
+import { UnavailableError } from '../../store/errors.js';
+import type { LeaseStore, ObjectStore, Store, Watch, WatchEvent } from '../../store/types.js';
 
 function unavailable(): UnavailableError {
   return new UnavailableError('store unreachable (simulated network partition)');

@@ -5,10 +5,10 @@
  * that the same history always gives the same bytes (no wall-clock time, no
  * map iteration order left to chance).
  */
-import { describeFault } from './fault-spec.js';
-import type { Fault } from './faults.js';
-import { MIRROR_STATE_NAMES, type ManualAction, type OperatorAction } from './scenario-model.js';
-import type { EventObservation, GroupObservation, Observation } from './scenario-target.js';
+import { describeFault } from '../world/fault-spec.js';
+import type { Fault } from '../../drivers/sim/world-faults.js';
+import { MIRROR_STATE_NAMES, type ManualAction, type OperatorAction } from './model.js';
+import type { EventObservation, GroupObservation, Observation } from './target.js';
 
 export type HistoryEntry =
   | { kind: 'observation'; at: number; observation: Observation }

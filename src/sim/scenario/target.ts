@@ -15,9 +15,9 @@
  *    report it in their result. They throw only when the target itself is
  *    broken (the engine reports that as a failed step and stops).
  */
-import type { Fault, FaultResult } from './faults.js';
-import type { ManualAction, OperatorAction, WorldTimingOption } from './scenario-model.js';
-import type { WorldInspection } from './world-api.js';
+import type { Fault, FaultResult } from '../../drivers/sim/world-faults.js';
+import type { ManualAction, OperatorAction, WorldTimingOption } from './model.js';
+import type { WorldInspection } from '../../drivers/sim/world-protocol.js';
 
 export interface TargetSetup {
   /** The WinHA objects to apply (scenario timing already applied to the Clusters). */

@@ -1,7 +1,8 @@
 /**
- * The real cluster under test (issue 6): the node agent of src/controller,
- * unchanged, one per node, on simulated hosts — everything on one
- * VirtualClock, so `winha sim run` is deterministic and fast.
+ * The real cluster under test (issue 6): the node agent, unchanged, one per
+ * node, on simulated hosts — everything on one VirtualClock, so `winha sim run`
+ * is deterministic and fast. The agents come from an injected NodeAgentFactory
+ * (./node-agent.ts; the real one is `realAgents`, src/cli/agent-factory.ts).
  *
  *   - the store: one private memory store; the scenario's objects are applied
  *     through the same library `winha apply` uses (src/apply/apply.ts); every
@@ -21,24 +22,24 @@
  *     changed (what an operator does in git);
  *   - observations: group status and Event objects as the agents wrote them.
  */
-import type { Clock, Timer } from '../lib/clock.js';
-import { VirtualClock } from '../lib/clock.js';
-import { SeededRandom } from '../lib/random.js';
-import { Agent, type AgentLogger } from '../controller/agent.js';
-import { createDriver } from '../drivers/factory.js';
-import { apply } from '../apply/apply.js';
-import { clearGroup, requestSwitchover, setMaintenance, type OperateResult } from '../apply/operate.js';
-import { openMemoryStore, type MemoryStore } from '../store/memory.js';
-import type { StoredObject } from '../store/types.js';
+import type { Clock, Timer } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/clock.js';
+import { SeededRandom } from '../../lib/random.js';
+import { createDriver } from '../../drivers/factory.js';
+import { apply } from '../../apply/apply.js';
+import { clearGroup, requestSwitchover, setMaintenance, type OperateResult } from '../../apply/operate.js';
+import { openMemoryStore, type MemoryStore } from '../../store/memory.js';
+import type { StoredObject } from '../../store/types.js';
 import { CuttableStore } from './cuttable-store.js';
-import type { Fault, FaultResult } from './faults.js';
-import { performManualAction } from './manual-actions.js';
-import type { ManualAction, OperatorAction } from './scenario-model.js';
-import type { CommandResult, EventObservation, GroupObservation, Observation, ScenarioTarget, TargetSetup } from './scenario-target.js';
-import { topologyOf, type Topology } from './topology.js';
-import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest } from './world-api.js';
-import { worldFromManifests } from './world-from-manifests.js';
-import type { World } from './world.js';
+import type { NodeAgent, NodeAgentFactory, NodeAgentLogger } from './node-agent.js';
+import type { Fault, FaultResult } from '../../drivers/sim/world-faults.js';
+import { performManualAction } from '../scenario/manual-actions.js';
+import type { ManualAction, OperatorAction } from '../scenario/model.js';
+import type { CommandResult, EventObservation, GroupObservation, Observation, ScenarioTarget, TargetSetup } from '../scenario/target.js';
+import { topologyOf, type Topology } from '../world/topology.js';
+import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest } from '../../drivers/sim/world-protocol.js';
+import { worldFromManifests } from '../world/world-from-manifests.js';
+import type { World } from '../world/world.js';
 
 /** A node's wall clock off by a skew; its monotonic time (lease judgments) is the host's. */
 class SkewedClock implements Clock {
@@ -58,6 +59,8 @@ class SkewedClock implements Clock {
 }
 
 export interface AgentTargetOptions {
+  /** Builds each node's agent (the real ones: `realAgents` of src/cli/agent-factory.ts). */
+  agentFactory: NodeAgentFactory;
   /** Start of virtual time (default 2026-01-01T12:00:00Z). */
   startMs?: number;
   /** Run on this clock instead of a fresh VirtualClock (benchmarks run the same cluster in real time). */
@@ -67,7 +70,7 @@ export interface AgentTargetOptions {
   /** Sees every request a node's driver makes to the world (benchmarks time actions). */
   onWorldCall?: (node: string, request: WorldRequest) => void;
   /** Every agent's log lines, prefixed with the node (default: the last 400 are kept in `logs`). */
-  logger?: (node: string) => AgentLogger;
+  logger?: (node: string) => NodeAgentLogger;
 }
 
 type Obj = Record<string, unknown>;
@@ -81,7 +84,7 @@ export class AgentTarget implements ScenarioTarget {
   private topology!: Topology;
   private manifests: Obj[] = [];
   private seed = 0;
-  readonly agents = new Map<string, Agent>();
+  readonly agents = new Map<string, NodeAgent>();
   private readonly conns = new Map<string, CuttableStore>();
   /** Ends the running agent process of a node (its host calls fail from then on). */
   private readonly killProcess = new Map<string, () => void>();
@@ -95,7 +98,7 @@ export class AgentTarget implements ScenarioTarget {
   /** The last agent log lines (diagnostics for a failed scenario). */
   readonly logs: string[] = [];
 
-  constructor(private readonly options: AgentTargetOptions = {}) {
+  constructor(private readonly options: AgentTargetOptions) {
     this.clock = options.clock ?? new VirtualClock(options.startMs ?? Date.UTC(2026, 0, 1, 12, 0, 0));
   }
 
@@ -110,7 +113,7 @@ export class AgentTarget implements ScenarioTarget {
     for (const n of this.topology.nodes) this.startAgent(n.name);
   }
 
-  private logger(node: string): AgentLogger {
+  private logger(node: string): NodeAgentLogger {
     if (this.options.logger) return this.options.logger(node);
     const push = (level: string, o: Obj, msg: string) => {
       this.logs.push(`${new Date(this.clock.now()).toISOString()} ${node} ${level}${msg}${o['reason'] ? ` (${String(o['reason'])})` : ''}`);
@@ -137,7 +140,7 @@ export class AgentTarget implements ScenarioTarget {
         return this.api.call(r);
       },
     };
-    const agent = new Agent({ node, store: conn, driver: createDriver({ world: api, node }, { clock }), clock, logger: this.logger(node), ...(this.options.workers ? { workers: this.options.workers } : {}) });
+    const agent = this.options.agentFactory({ node, store: conn, driver: createDriver({ world: api, node }, { clock }), clock, logger: this.logger(node), ...(this.options.workers ? { workers: this.options.workers } : {}) });
     this.agents.set(node, agent);
     agent.start();
   }
@@ -320,6 +323,6 @@ export function groupObservation(g: StoredObject, clusterMaintenance: boolean): 
 }
 
 /** The factory `winha sim run` and `winha sim fuzz` use. */
-export function agentTargetFactory(options: AgentTargetOptions = {}): () => AgentTarget {
+export function agentTargetFactory(options: AgentTargetOptions): () => AgentTarget {
   return () => new AgentTarget(options);
 }

@@ -1,16 +1,16 @@
 /**
  * JSON Schema of the `Scenario` kind (design §5), one schema per step action
  * so a problem is reported in the terms of that action. The parser
- * (./scenario-parser.ts) checks the document against SCENARIO_SCHEMA, then
+ * (./parser.ts) checks the document against SCENARIO_SCHEMA, then
  * each step against STEP_SCHEMAS[its action], then what a schema cannot say
  * (one action per step, references to the manifests, durations' sense).
  */
 import { Type, type TSchema } from '@sinclair/typebox';
-import { API_VERSION } from '../api/group.js';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../api/schema-helpers.js';
-import { HOST_DRIVER_OPERATIONS } from '../drivers/types.js';
+import { API_VERSION } from '../../api/group.js';
+import { DNS_LABEL, DNS_SUBDOMAIN } from '../../api/schema-helpers.js';
+import { HOST_DRIVER_OPERATIONS } from '../../drivers/types.js';
 import { DURATION_PATTERN } from './duration.js';
-import { INVARIANT_NAMES, MIRROR_STATE_NAMES } from './scenario-model.js';
+import { INVARIANT_NAMES, MIRROR_STATE_NAMES } from './model.js';
 
 const closed = { additionalProperties: false } as const;
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 253, description });

@@ -4,7 +4,7 @@
  * durationMs, trace[]).
  */
 import { showSeconds } from './duration.js';
-import type { ScenarioReport } from './scenario-runner.js';
+import type { ScenarioReport } from './runner.js';
 
 const MARK = { passed: '✔', failed: '✘', skipped: '-' } as const;
 

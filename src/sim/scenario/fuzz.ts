@@ -10,12 +10,12 @@
  * Faults that damage a host for good (siteDelete, bindingSteal: nothing heals
  * them) are left out of random schedules; scenarios cover them (H3, H9).
  */
-import { SeededRandom, type Random } from '../lib/random.js';
-import type { Fault } from './faults.js';
-import { INVARIANT_NAMES, type LeaseTiming, type Scenario, type Step } from './scenario-model.js';
-import { runScenario, type ScenarioReport } from './scenario-runner.js';
-import type { ScenarioTargetFactory } from './scenario-target.js';
-import { topologyOf, type Topology } from './topology.js';
+import { SeededRandom, type Random } from '../../lib/random.js';
+import type { Fault } from '../../drivers/sim/world-faults.js';
+import { INVARIANT_NAMES, type LeaseTiming, type Scenario, type Step } from './model.js';
+import { runScenario, type ScenarioReport } from './runner.js';
+import type { ScenarioTargetFactory } from './target.js';
+import { topologyOf, type Topology } from '../world/topology.js';
 
 export interface Atom {
   /** Virtual ms to wait before the fault. */

@@ -1,12 +1,12 @@
 /**
  * WorldApi over HTTP to a world server in another process (protocol in
- * ./world-server.ts). A SimHostDriver on a RemoteWorldApi behaves like one
+ * src/sim/world/world-server.ts). A SimHostDriver on a RemoteWorldApi behaves like one
  * on a LocalWorldApi: same requests, same answers, same DriverErrors. When the
  * server cannot be reached the answer is a transient HostUnreachable, which is
  * what a real node's driver reports when its machine is gone.
  */
 import { Agent, request } from 'node:http';
-import type { WorldApi, WorldRequest, WorldResponse } from './world-api.js';
+import type { WorldApi, WorldRequest, WorldResponse } from './world-protocol.js';
 import { formatWorldAddress, parseWorldAddress, type WorldAddress } from './world-address.js';
 
 export interface RemoteWorldOptions {

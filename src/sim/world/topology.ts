@@ -5,7 +5,7 @@
  * shared by the world builder, the scenario parser (reference checks), the
  * invariant checker and the fault-schedule generator.
  */
-import { isMapping } from '../validate/parse.js';
+import { isMapping } from '../../validate/parse.js';
 
 export interface TopologyNode {
   name: string;

@@ -4,8 +4,8 @@
  * it from a file, the fuzzer builds it from random draws, the writer turns
  * it back into a file.
  */
-import type { Fault } from './faults.js';
-import type { ServiceName } from '../drivers/types.js';
+import type { Fault } from '../../drivers/sim/world-faults.js';
+import type { ServiceName } from '../../drivers/types.js';
 
 export const INVARIANT_NAMES = ['singleActive', 'noUnsafePromotion', 'noLostWrites', 'converges'] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
@@ -24,7 +24,7 @@ export interface LeaseTiming {
 /**
  * Timing of the simulated hosts (what the world models, not what WinHA
  * chooses), in virtual ms; unset fields keep the world's defaults
- * (src/sim/world.ts DEFAULT_SIM_TIMING). Scenario key `spec.world`.
+ * (src/sim/world/world.ts DEFAULT_SIM_TIMING). Scenario key `spec.world`.
  */
 export interface WorldTimingOption {
   /** DataKeeper: a switchover whose source does not answer (the target tries it first; 30–40 s, dk-guide §4.2). */

@@ -17,10 +17,10 @@
  * invariant, the virtual time and a trace excerpt.
  */
 import { entryLines, mirrorStateName, stamp, type HistoryEntry } from './history.js';
-import type { Fault } from './faults.js';
-import { MIRROR_STATE_CODE, type InvariantName } from './scenario-model.js';
-import type { Observation } from './scenario-target.js';
-import { resolveRef, type Topology, type TopologyGroup } from './topology.js';
+import type { Fault } from '../../drivers/sim/world-faults.js';
+import { MIRROR_STATE_CODE, type InvariantName } from './model.js';
+import type { Observation } from './target.js';
+import { resolveRef, type Topology, type TopologyGroup } from '../world/topology.js';
 
 export interface Violation {
   invariant: InvariantName;

@@ -3,9 +3,9 @@
  * not, what was seen instead (the report says why a waitFor timed out).
  */
 import { mirrorStateName } from './history.js';
-import { MIRROR_STATE_CODE, type Condition, type EventMatch } from './scenario-model.js';
-import type { EventObservation, GroupObservation, Observation } from './scenario-target.js';
-import { resolveRef, type Topology } from './topology.js';
+import { MIRROR_STATE_CODE, type Condition, type EventMatch } from './model.js';
+import type { EventObservation, GroupObservation, Observation } from './target.js';
+import { resolveRef, type Topology } from '../world/topology.js';
 
 export interface Verdict {
   holds: boolean;

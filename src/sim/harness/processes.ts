@@ -15,8 +15,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SystemClock, type Clock } from '../lib/clock.js';
-import type { WorldInspection } from './world-api.js';
+import { SystemClock, type Clock } from '../../lib/clock.js';
+import type { WorldInspection } from '../../drivers/sim/world-protocol.js';
 
 /** The repository root (where package.json is), from src/ or dist/src/. */
 function findRoot(): string {

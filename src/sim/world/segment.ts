@@ -7,9 +7,9 @@
  * machines at once the segment records a conflict — the raw data of the
  * singleActive invariant.
  */
-import type { Clock } from '../lib/clock.js';
-import type { AddressState, IpAddressInfo } from '../drivers/types.js';
-import type { AddressConflictRecord } from './world-api.js';
+import type { Clock } from '../../lib/clock.js';
+import type { AddressState, IpAddressInfo } from '../../drivers/types.js';
+import type { AddressConflictRecord } from '../../drivers/sim/world-protocol.js';
 
 export interface AddressHolding {
   /** Host name, or `foreign:<mac>` for a machine outside the cluster. */

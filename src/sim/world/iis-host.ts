@@ -7,10 +7,10 @@
  * protocol/IP:port:host (kit 9422). Sites with serverAutoStart start when their
  * service reaches Running (boot, or a service restart).
  */
-import type { Clock, Timer } from '../lib/clock.js';
-import type { Random } from '../lib/random.js';
-import { DriverError } from '../drivers/errors.js';
-import { bindingConflictMessage, findBindingConflict } from '../drivers/binding-conflict.js';
+import type { Clock, Timer } from '../../lib/clock.js';
+import type { Random } from '../../lib/random.js';
+import { DriverError } from '../../drivers/errors.js';
+import { bindingConflictMessage, findBindingConflict } from '../../drivers/binding-conflict.js';
 import {
   ServiceState,
   bindingKey,
@@ -23,7 +23,7 @@ import {
   type SiteDefinition,
   type SiteInfo,
   type SiteState,
-} from '../drivers/types.js';
+} from '../../drivers/types.js';
 
 export interface ServiceTiming {
   serviceStartMs: number;

@@ -19,10 +19,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DriverErrorData } from '../drivers/errors.js';
+import type { DriverErrorData } from '../../drivers/errors.js';
 import { parseFault } from './fault-spec.js';
-import { isWorldOp, type WorldHandler, type WorldRequest, type WorldResponse } from './world-api.js';
-import { formatWorldAddress, type WorldAddress } from './world-address.js';
+import { isWorldOp, type WorldHandler, type WorldRequest, type WorldResponse } from '../../drivers/sim/world-protocol.js';
+import { formatWorldAddress, type WorldAddress } from '../../drivers/sim/world-address.js';
 
 export const WORLD_PROTOCOL_VERSION = 1;
 /** Largest request body accepted (a site definition is well under 64 KB). */

@@ -5,10 +5,10 @@
  */
 import { dirname, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
-import { API_VERSION } from '../api/group.js';
+import { API_VERSION } from '../../api/group.js';
 import { formatDuration } from './duration.js';
-import type { Condition, Scenario, Step } from './scenario-model.js';
-import { DEFAULT_CONVERGE_WITHIN_MS } from './scenario-model.js';
+import type { Condition, Scenario, Step } from './model.js';
+import { DEFAULT_CONVERGE_WITHIN_MS } from './model.js';
 
 function conditionYaml(c: Condition): Record<string, unknown> {
   switch (c.kind) {

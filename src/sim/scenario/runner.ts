@@ -10,12 +10,12 @@
  */
 import { describeCondition, evaluate } from './conditions.js';
 import { formatDuration } from './duration.js';
-import { describeFault } from './fault-spec.js';
+import { describeFault } from '../world/fault-spec.js';
 import { describeManual, describeOperator, entryLines, stamp, type HistoryEntry } from './history.js';
 import { InvariantChecker, type Violation } from './invariants.js';
-import type { Scenario, Step } from './scenario-model.js';
-import type { EventObservation, Observation, ScenarioTarget } from './scenario-target.js';
-import { topologyOf, type Topology } from './topology.js';
+import type { Scenario, Step } from './model.js';
+import type { EventObservation, Observation, ScenarioTarget } from './target.js';
+import { topologyOf, type Topology } from '../world/topology.js';
 
 export interface RunOptions {
   seed: number;

@@ -1,0 +1,161 @@
+/**
+ * The protocol between a simulated host's driver and the simulated world.
+ *
+ * Requests and responses are plain JSON data, so the world can be served to
+ * several agent processes over a socket (a later issue); `LocalWorldApi`
+ * enforces that in-process by round-tripping every message through JSON.
+ */
+import { DriverError, type DriverErrorData } from '../errors.js';
+import type {
+  AddressClaim,
+  CreateMirrorRequest,
+  FtpProbeRequest,
+  FtpProbeResult,
+  HostDriverOperation,
+  HttpProbeRequest,
+  HttpProbeResult,
+  IpAddressInfo,
+  MirrorVolumeInfo,
+  NetInterface,
+  ServiceName,
+  ServiceStatus,
+  SiteDefinition,
+  SiteInfo,
+  TcpProbeRequest,
+  TcpProbeResult,
+  VirtualIpRequest,
+} from '../types.js';
+import type { Fault, FaultResult } from './world-faults.js';
+
+export interface HostStatus {
+  up: boolean;
+  agentRunning: boolean;
+  storeReachable: boolean;
+  clockSkewMs: number;
+  /** The host's wall clock (world time + skew). */
+  wallClockMs: number;
+}
+
+export interface AddressConflictRecord {
+  address: string;
+  /** Host names (or `foreign:<mac>`) holding the address when the conflict began. */
+  holders: string[];
+  at: number;
+}
+
+export interface SplitBrainRecord {
+  volume: string;
+  sources: string[];
+  at: number;
+}
+
+/** What the invariant checker reads. */
+export interface WorldInspection {
+  now: number;
+  addressConflicts: AddressConflictRecord[];
+  splitBrains: SplitBrainRecord[];
+  /** Acknowledged synchronous writes missing on the volume's current source(s). */
+  lostAcknowledgedWrites: { volume: string; host: string; writeIds: number[] }[];
+  /** Hosts serving each address right now (up, Preferred). */
+  addressHolders: Record<string, string[]>;
+  /** Started sites per host. */
+  startedSites: Record<string, string[]>;
+  volumes: { host: string; volume: string; role: string; state: number; locked: boolean; dirtyBlocks: number }[];
+  /** Accepted mirror switchover requests (SWITCHOVERVOLUME), oldest first. */
+  switchoverRequests: { host: string; volume: string; at: number; force: boolean }[];
+  /** Power and agent-layer flags per host (the invariant checker needs to know which sources are alive). */
+  hosts: Record<string, { up: boolean; agentRunning: boolean; storeReachable: boolean; clockSkewMs: number }>;
+}
+
+/** One entry per operation: request args and response value. */
+export interface WorldOps {
+  'host.begin': { req: { host: string; operation: HostDriverOperation; epoch: number }; res: null };
+  'host.status': { req: { host: string }; res: HostStatus };
+  'service.query': { req: { host: string; name: ServiceName }; res: ServiceStatus };
+  'service.start': { req: { host: string; name: ServiceName }; res: ServiceStatus };
+  'service.stop': { req: { host: string; name: ServiceName }; res: ServiceStatus };
+  'site.list': { req: { host: string }; res: SiteInfo[] };
+  'site.ensure': { req: { host: string; def: SiteDefinition }; res: { created: boolean; changed: string[]; site: SiteInfo } };
+  'site.start': { req: { host: string; name: string }; res: SiteInfo };
+  'site.stop': { req: { host: string; name: string }; res: SiteInfo | null };
+  'site.setAutoStart': { req: { host: string; name: string; value: boolean }; res: SiteInfo };
+  'net.interfaces': { req: { host: string }; res: NetInterface[] };
+  'net.addresses': { req: { host: string }; res: IpAddressInfo[] };
+  'net.add': { req: { host: string; vip: VirtualIpRequest }; res: IpAddressInfo };
+  'net.remove': { req: { host: string; address: string }; res: null };
+  'net.claimed': { req: { host: string; address: string }; res: AddressClaim };
+  'mirror.info': { req: { host: string; volume: string }; res: MirrorVolumeInfo };
+  'mirror.switchover': { req: { host: string; volume: string; force: boolean }; res: null };
+  'mirror.lock': { req: { host: string; volume: string }; res: null };
+  'mirror.unlock': { req: { host: string; volume: string }; res: null };
+  'mirror.pause': { req: { host: string; volume: string }; res: null };
+  'mirror.continue': { req: { host: string; volume: string }; res: null };
+  'mirror.break': { req: { host: string; volume: string }; res: null };
+  'mirror.resync': { req: { host: string; volume: string }; res: null };
+  'mirror.create': { req: { host: string; create: CreateMirrorRequest }; res: null };
+  'mirror.delete': { req: { host: string; volume: string }; res: null };
+  'mirror.prepareTarget': { req: { host: string; volume: string }; res: null };
+  'probe.http': { req: { host: string; probe: HttpProbeRequest }; res: HttpProbeResult };
+  'probe.ftp': { req: { host: string; probe: FtpProbeRequest }; res: FtpProbeResult };
+  'probe.tcp': { req: { host: string; probe: TcpProbeRequest }; res: TcpProbeResult };
+  'world.fault': { req: { fault: Fault }; res: FaultResult };
+  'world.inspect': { req: Record<string, never>; res: WorldInspection };
+}
+
+export type WorldOp = keyof WorldOps;
+
+/** Every operation, at run time (a server refuses anything else before it reaches the world). */
+export const WORLD_OPS = [
+  'host.begin', 'host.status', 'service.query', 'service.start', 'service.stop',
+  'site.list', 'site.ensure', 'site.start', 'site.stop', 'site.setAutoStart',
+  'net.interfaces', 'net.addresses', 'net.add', 'net.remove', 'net.claimed',
+  'mirror.info', 'mirror.switchover', 'mirror.lock', 'mirror.unlock', 'mirror.pause', 'mirror.continue',
+  'mirror.break', 'mirror.resync', 'mirror.create', 'mirror.delete', 'mirror.prepareTarget',
+  'probe.http', 'probe.ftp', 'probe.tcp', 'world.fault', 'world.inspect',
+] as const satisfies readonly WorldOp[];
+
+// Compile-time proof that WORLD_OPS lists every operation.
+type MissingOps = Exclude<WorldOp, (typeof WORLD_OPS)[number]>;
+const allOpsListed: MissingOps extends never ? true : MissingOps = true;
+void allOpsListed;
+
+export function isWorldOp(op: unknown): op is WorldOp {
+  return typeof op === 'string' && (WORLD_OPS as readonly string[]).includes(op);
+}
+
+export type WorldRequest = { [K in WorldOp]: { op: K; args: WorldOps[K]['req'] } }[WorldOp];
+
+export type WorldResponse = { ok: true; value: unknown } | { ok: false; error: DriverErrorData };
+
+export interface WorldApi {
+  call(request: WorldRequest): Promise<WorldResponse>;
+}
+
+/** Typed call: returns the value or throws the world's DriverError. */
+export async function callWorld<K extends WorldOp>(
+  api: WorldApi,
+  op: K,
+  args: WorldOps[K]['req'],
+): Promise<WorldOps[K]['res']> {
+  const res = await api.call({ op, args } as WorldRequest);
+  if (!res.ok) throw DriverError.fromData(res.error);
+  return res.value as WorldOps[K]['res'];
+}
+
+/** Something that answers world requests synchronously (the World). */
+export interface WorldHandler {
+  handle(request: WorldRequest): WorldResponse;
+}
+
+/**
+ * In-process transport that behaves like a socket: every request and response
+ * is serialized to JSON and parsed back, so no object is ever shared.
+ */
+export class LocalWorldApi implements WorldApi {
+  constructor(private readonly handler: WorldHandler) {}
+  async call(request: WorldRequest): Promise<WorldResponse> {
+    const wireRequest = JSON.parse(JSON.stringify(request)) as WorldRequest;
+    const response = this.handler.handle(wireRequest);
+    return JSON.parse(JSON.stringify(response)) as WorldResponse;
+  }
+}
