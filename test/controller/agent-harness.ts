@@ -5,11 +5,11 @@
  */
 import { VirtualClock } from '../../src/lib/clock.js';
 import { SeededRandom } from '../../src/lib/random.js';
-import { World, type SimHostConfig } from '../../src/sim/world.js';
-import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest, type WorldResponse } from '../../src/sim/world-api.js';
+import { World, type SimHostConfig } from '../../src/sim/world/world.js';
+import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest, type WorldResponse } from '../../src/drivers/sim/world-protocol.js';
 import type { SiteDefinition } from '../../src/drivers/types.js';
 import { SimHostDriver } from '../../src/drivers/sim/sim-host-driver.js';
-import type { Fault } from '../../src/sim/faults.js';
+import type { Fault } from '../../src/drivers/sim/world-faults.js';
 import { openMemoryStore, type MemoryStore } from '../../src/store/memory.js';
 import { UnavailableError } from '../../src/store/errors.js';
 import type { LeaseStore, ObjectStore, Store, StoredObject, Watch, WatchEvent } from '../../src/store/types.js';

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { callWorld } from '../../src/sim/world-api.js';
+import { callWorld } from '../../src/drivers/sim/world-protocol.js';
 import { harness, cond, ready, mirroring, VIP, WEBSITE1, type Harness } from './agent-harness.js';
 
 const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };

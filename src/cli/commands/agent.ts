@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { pino } from 'pino';
 import { SystemClock } from '../../lib/clock.js';
-import { createDriver } from '../../controller/driver-factory.js';
+import { createDriver } from '../driver-factory.js';
 import { realAgents } from '../agent-factory.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';

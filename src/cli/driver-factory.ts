@@ -14,8 +14,8 @@ const MANIFEST_KINDS = ['Cluster', 'FailoverGroup', 'VirtualIP', 'Mirror', 'IISS
 export async function createDriver(kind: string, node: string, clock: Clock, store: Store): Promise<HostDriver> {
   const { createDriver: createHostDriver } = await import('../drivers/factory.js');
   if (kind !== 'sim') return createHostDriver(kind, { clock, nodeName: node });
-  const { worldFromManifests } = await import('../sim/world-from-manifests.js');
-  const { LocalWorldApi } = await import('../sim/world-api.js');
+  const { worldFromManifests } = await import('../sim/world/world-from-manifests.js');
+  const { LocalWorldApi } = await import('../drivers/sim/world-protocol.js');
   const objects: Record<string, unknown>[] = [];
   for (const k of MANIFEST_KINDS) objects.push(...(await store.objects.list(k)).items);
   const world = worldFromManifests(objects, clock, new SeededRandom(freshSeed()));
