@@ -1,0 +1,206 @@
+/**
+ * GroupLease on virtual time: the renew budget against a silent store, a late answer after a newer one, the
+ * fencing watchdog at renewDeadline, renewal while a 35 s host call runs, and the activation gate (E6).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { VirtualClock } from '../../src/lib/clock.js';
+import { GroupLease, type GroupLeaseDeps } from '../../src/controller/lease/group-lease.js';
+import { silentLogger } from '../../src/controller/logger.js';
+import type { AcquireResult, LeaseRecord, LeaseStore } from '../../src/store/types.js';
+import { settle } from '../helpers/virtual-time.js';
+
+const T = { leaseMs: 15_000, renewDeadlineMs: 10_000, retryMs: 2_000 };
+const NAME = 'group.default.web';
+
+/** A lease store whose answers a test delays or silences; it counts every call. */
+class ScriptedLeases implements LeaseStore {
+  holder = '';
+  epoch = 0;
+  /** Virtual ms before each answer; Infinity: never answers. */
+  delayMs = 0;
+  calls: string[] = [];
+  constructor(private readonly clock: VirtualClock) {}
+  private record(): LeaseRecord {
+    return { name: NAME, holder: this.holder, epoch: this.epoch, acquireTime: '', renewTime: '', leaseDurationSeconds: 15, revision: String(this.calls.length) };
+  }
+  private answer<T>(f: () => T): Promise<T> {
+    if (this.delayMs === Infinity) return new Promise<T>(() => undefined);
+    if (this.delayMs === 0) return Promise.resolve(f());
+    return new Promise<T>((resolve) => this.clock.setTimer(this.delayMs, () => resolve(f())));
+  }
+  get(): Promise<LeaseRecord | null> {
+    this.calls.push('get');
+    return this.answer(() => (this.epoch === 0 ? null : this.record()));
+  }
+  acquire(_name: string, holder: string): Promise<AcquireResult> {
+    this.calls.push('acquire');
+    return this.answer((): AcquireResult => {
+      if (this.holder !== '' && this.holder !== holder) return { acquired: false, lease: this.record(), retryAfterMs: 1000 };
+      if (this.holder !== holder) this.epoch++;
+      this.holder = holder;
+      return { acquired: true, lease: this.record() };
+    });
+  }
+  renew(): Promise<LeaseRecord> {
+    throw new Error('not used');
+  }
+  release(_name: string, holder: string): Promise<LeaseRecord> {
+    this.calls.push('release');
+    return this.answer(() => {
+      if (this.holder === holder) this.holder = '';
+      return this.record();
+    });
+  }
+  remainingMs(): number {
+    return 15_000;
+  }
+}
+
+function setup() {
+  const clock = new VirtualClock();
+  const leases = new ScriptedLeases(clock);
+  const wakes: number[] = [];
+  const health = { failing: false };
+  const deps: GroupLeaseDeps = { leases, node: 'node1', clock, log: silentLogger, health, wake: () => wakes.push(clock.monotonic()), running: () => true };
+  const lease = new GroupLease(deps, NAME, T);
+  return { clock, leases, wakes, health, lease };
+}
+
+describe('GroupLease', () => {
+  it('acquire holds the epoch; the watchdog wakes the group exactly when renewDeadline passes without a renewal', async () => {
+    const { clock, lease, wakes } = setup();
+    const start = clock.monotonic();
+    assert.deepEqual((await lease.acquire(1)).won, true);
+    assert.equal(lease.epoch, 1);
+    await clock.advance(T.renewDeadlineMs);
+    assert.deepEqual(wakes, [], 'nothing before the deadline');
+    assert.equal(lease.renewDeadlinePassed(), false);
+    await clock.advance(5);
+    assert.deepEqual(wakes, [start + T.renewDeadlineMs + 1]);
+    assert.equal(lease.renewDeadlinePassed(), true);
+  });
+
+  it('a renewal restarts the deadline: the watchdog moves with it', async () => {
+    const { clock, lease, wakes } = setup();
+    await lease.acquire(1);
+    await clock.advance(6_000);
+    const renewedAt = clock.monotonic();
+    assert.equal((await lease.read()).storeOk, true);
+    await clock.advance(T.renewDeadlineMs + 5);
+    assert.deepEqual(wakes, [renewedAt + T.renewDeadlineMs + 1]);
+  });
+
+  it('loses the race when another node took the lease first, or the epoch moved on', async () => {
+    const { lease, leases } = setup();
+    leases.holder = 'node2';
+    leases.epoch = 3;
+    const r = await lease.acquire(3);
+    assert.equal(r.won, false);
+    assert.equal(r.lease.holder, 'node2');
+    assert.equal(lease.holds, false);
+  });
+
+  it('a silent store: the holder\'s read gives up at renewDeadline (not the store client\'s timeout) and the late answer still counts', async () => {
+    const { clock, lease, leases, health, wakes } = setup();
+    await lease.acquire(1);
+    await clock.advance(4_000);
+    leases.delayMs = 20_000; // the store answers, but long after the deadline
+    const began = clock.monotonic();
+    const reading = await settle(clock, lease.read(), 10);
+    const waited = clock.monotonic() - began;
+    assert.equal(reading.storeOk, false);
+    assert.ok(waited <= T.renewDeadlineMs - 4_000 + 20, `waited ${waited} ms, past renewDeadline`);
+    assert.equal(health.failing, true);
+    assert.equal(lease.renewDeadlinePassed(), true, 'the cycle now fences');
+    // The answer arrives later: the renewal it carries counts (still ours), and the group is woken to act on it.
+    const wakesBefore = wakes.length;
+    await clock.advance(45_000); // its read and its renewal each take 20 s
+    assert.ok(wakes.length > wakesBefore, 'a late answer wakes the group');
+    assert.equal(lease.epoch, 1);
+  });
+
+  it('a late answer older than one already settled is ignored', async () => {
+    const { clock, lease, leases } = setup();
+    await lease.acquire(1);
+    leases.delayMs = 5_000;
+    const first = lease.read(); // answered at +5 s
+    await clock.advance(1_000);
+    leases.delayMs = 1_000;
+    // Meanwhile node2 takes the lease: the second, newer read sees it and ends our hold.
+    leases.holder = 'node2';
+    leases.epoch = 2;
+    const second = lease.read(); // answered at +2 s, before the first
+    await settle(clock, second, 10);
+    assert.equal(lease.holds, false);
+    leases.holder = 'node1'; // what the first (older) call would report if it were believed
+    leases.epoch = 1;
+    await settle(clock, first, 10);
+    assert.equal(lease.holds, false, 'the older answer must not bring back a hold the newer one ended');
+  });
+
+  it('keeps the lease renewed while a 35 s host call runs, and one renewal at a time against a slow store', async () => {
+    const { clock, lease, leases } = setup();
+    await lease.acquire(1);
+    const work = lease.whileRenewing(() => clock.sleep(35_000).then(() => 'done'));
+    assert.equal(await settle(clock, work, 100), 'done');
+    assert.equal(lease.renewDeadlinePassed(), false, 'renewed in the background, so no fence after the call');
+    assert.deepEqual(lease.mayActivate(1), { ok: true });
+    const renewals = leases.calls.filter((c) => c === 'acquire').length - 1;
+    assert.ok(renewals >= Math.floor(35_000 / T.retryMs) - 1, `only ${renewals} renewals in 35 s`);
+    // A store that answers after 5 s is asked once, not once a retryPeriod, while its answer is pending.
+    leases.calls = [];
+    leases.delayMs = 5_000;
+    await settle(clock, lease.whileRenewing(() => clock.sleep(5_500)), 100);
+    assert.equal(leases.calls.filter((c) => c === 'get').length, 1);
+  });
+
+  it('without renewals during a long call, the deadline passes and activations are refused (E6)', async () => {
+    const { clock, lease, leases } = setup();
+    await lease.acquire(1);
+    leases.delayMs = Infinity; // the store went silent
+    await settle(clock, lease.whileRenewing(() => clock.sleep(35_000)), 100);
+    assert.deepEqual(lease.mayActivate(1), { ok: false, why: 'renewDeadlinePassed' });
+  });
+
+  it('mayActivate refuses an epoch it does not hold (E6), and everything when it holds none', async () => {
+    const { lease } = setup();
+    assert.deepEqual(lease.mayActivate(1), { ok: false, why: 'staleEpoch' });
+    await lease.acquire(1);
+    assert.deepEqual(lease.mayActivate(1), { ok: true });
+    assert.deepEqual(lease.mayActivate(0), { ok: false, why: 'staleEpoch' });
+    await lease.release();
+    assert.deepEqual(lease.mayActivate(1), { ok: false, why: 'staleEpoch' });
+  });
+
+  it('beforeDeadline: cut at the deadline; a status write (grace 0) is not even begun past it', async () => {
+    const { clock, lease } = setup();
+    const start = clock.monotonic();
+    await lease.acquire(1);
+    await clock.advance(9_000);
+    let settledAt = 0;
+    const slow = lease.beforeDeadline(() => clock.sleep(30_000)).catch((e: unknown) => {
+      settledAt = clock.monotonic() - start;
+      return e;
+    });
+    const err = await settle(clock, slow, 10);
+    assert.match(String(err), /renewDeadline/);
+    assert.ok(settledAt <= T.renewDeadlineMs + 20, `cut at ${settledAt}`);
+    let begun = false;
+    await assert.rejects(
+      lease.beforeDeadline(async () => {
+        begun = true;
+      }, 0),
+      /renewDeadline/,
+    );
+    assert.equal(begun, false);
+  });
+
+  it('the callOptions epoch: an action\'s own, else the held one, else the lease as observed', async () => {
+    const { lease } = setup();
+    assert.equal(lease.callOptions(undefined, 7).epoch, 7);
+    await lease.acquire(1);
+    assert.equal(lease.callOptions(undefined, 7).epoch, 1);
+    assert.equal(lease.callOptions(4).epoch, 4);
+  });
+});
