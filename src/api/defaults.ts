@@ -18,3 +18,5 @@ export const DEFAULT_CHECKS = { quickCheckIntervalSeconds: 10, deepCheckInterval
 export const DEFAULT_FAILURE_POLICY = { restartLimit: 3, restartWindowSeconds: 900, failureExpirySeconds: 3600 };
 /** IISSite: how long the IIS service may take to reach Running. */
 export const DEFAULT_SERVICE_START_TIMEOUT_SECONDS = 60;
+/** IISSite deep check: how long the HTTP or FTP probe may take. */
+export const DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS = 10;

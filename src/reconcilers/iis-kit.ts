@@ -4,6 +4,7 @@
  * deepCheck. Each returns the kit's codes instead of throwing, so the agent
  * can emit one Event per code.
  */
+import { DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS } from '../api/defaults.js';
 import type { IISSite } from '../api/types.js';
 import { isDriverError, ServiceState, type CallOptions, type HostDriver, type ServiceName, type SiteInfo } from '../drivers/types.js';
 
@@ -138,7 +139,7 @@ export async function deepCheck(driver: HostDriver, site: IISSite, o: CallOption
   if (!binding || binding.address === '*' || binding.address === '') {
     return { ok: true, codes: [], message: 'deep check skipped', warning: { code: 9773, message: `IIS site ${site.spec.siteName}: configuration does not include an IP address; deep check validation cannot be completed` } };
   }
-  const opts = { ...o, kitOperation: 'deepCheck' as const, timeoutMs: (site.spec.checks?.http?.timeoutSeconds ?? 10) * 1000 };
+  const opts = { ...o, kitOperation: 'deepCheck' as const, timeoutMs: (site.spec.checks?.http?.timeoutSeconds ?? DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS) * 1000 };
   if (service === 'FTP') {
     const r = await driver.probeFtp({ address: binding.address, port: binding.port }, opts);
     return r.alive ? { ok: true, codes: [], message: 'FTP login succeeded' } : { ok: false, codes: [9760], message: `FTP login failed: ${r.responseLines.join(' / ')}` };

@@ -26,4 +26,5 @@ test('default constants agree with the schema', () => {
     failureExpirySeconds: defaultAt(FailoverGroupSpec, 'failurePolicy', 'failureExpirySeconds'),
   });
   assert.equal(D.DEFAULT_SERVICE_START_TIMEOUT_SECONDS, defaultAt(IISSiteSpec, 'serviceStartTimeoutSeconds'));
+  assert.equal(D.DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS, defaultAt(IISSiteSpec, 'checks', 'http', 'timeoutSeconds'));
 });
