@@ -21,6 +21,17 @@ export default tseslint.config(
           allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }],
         },
       ],
+      // `_`-prefixed names are deliberately unused (an argument an interface requires; `{ a: _a, ...rest }` to drop a field).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // Passing on a caught error or an abort signal's reason (unknown by type) is the point of those rejections.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      // Off: an async method without await is how a Promise-returning interface method is written; dropping `async` would turn its throws synchronous.
+      '@typescript-eslint/require-await': 'off',
+      // Off: the regexes with control characters escape or refuse exactly those characters (output escaping, object names).
+      'no-control-regex': 'off',
     },
   },
 );

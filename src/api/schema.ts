@@ -25,7 +25,6 @@ import {
 } from './schema-helpers.js';
 
 export { GROUP, VERSION, API_VERSION } from './group.js';
-import { API_VERSION } from './group.js';
 
 // ---------------------------------------------------------------- common parts
 

@@ -91,8 +91,8 @@ export async function apply(store: ObjectStore, manifests: readonly JsonMap[], o
   for (const desired of objects) {
     const id = identity(desired);
     const current = live.get(idKey(id));
-    const merged = mergeForApply(desired, current as JsonMap | undefined);
-    if (current && jsonEqual(comparable(merged), comparable(current as JsonMap))) {
+    const merged = mergeForApply(desired, current);
+    if (current && jsonEqual(comparable(merged), comparable(current))) {
       outcomes.push({ ...id, action: 'unchanged' });
       continue;
     }
@@ -143,8 +143,8 @@ async function applyOneWithRetry(store: ObjectStore, desired: JsonMap, retries: 
     } catch (err) {
       if (!isStoreError(err, 'NotFound')) throw err;
     }
-    const merged = mergeForApply(desired, current as JsonMap | undefined);
-    if (current && jsonEqual(comparable(merged), comparable(current as JsonMap))) return 'unchanged';
+    const merged = mergeForApply(desired, current);
+    if (current && jsonEqual(comparable(merged), comparable(current))) return 'unchanged';
     try {
       if (current) {
         await store.update(casInput(merged, current));
@@ -169,7 +169,7 @@ async function prune(store: ObjectStore, applied: readonly JsonMap[], selector: 
       for (const o of items) {
         const id = { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
         // Only what apply created is apply's to delete (kubectl's rule).
-        if (keep.has(idKey(id)) || !lastApplied(o as JsonMap)) continue;
+        if (keep.has(idKey(id)) || !lastApplied(o)) continue;
         if (!dryRun) {
           try {
             await store.delete(id.kind, id.namespace, id.name, { preconditions: { resourceVersion: o.metadata.resourceVersion } });

@@ -317,7 +317,6 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
 
   it('the etcd majority stopped: the active stops serving within renewDeadline; nobody activates anything new', async () => {
     const standby = other(active);
-    const epochs = new Map((await rig.groupObjects()).map((g) => [g.metadata.name, status(g).epoch]));
     const stopAt = clock.now();
     await Promise.all([rig.etcd.stopMember(1, 'SIGKILL'), rig.etcd.stopMember(2, 'SIGKILL')]);
     await waitFor('the active to stop serving', GENEROUS, async () => (rig.groups.every((g) => rig.servingNow(g).length === 0) ? true : undefined), { everyMs: 50 });

@@ -263,7 +263,11 @@ const editArb: fc.Arbitrary<Edit> = fc.record({
 /** Every (container, key) pair inside a value, in a stable order. */
 function slots(v: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []): typeof out {
   if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), slots(x, out)));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push([v as Record<string, unknown>, k]), slots(x, out);
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      out.push([v as Record<string, unknown>, k]);
+      slots(x, out);
+    }
   return out;
 }
 

@@ -452,7 +452,7 @@ describe('sets, context and lists', () => {
     assert.equal(validateInputs([{ name: 'list.yaml', content: text }]).problems.length, 0);
     const [p] = r.problems.filter((x) => x.rule === 'invalid-site-name');
     assert.ok(p);
-    assert.ok(stringify(bad).split('\n')[p!.line - 1]!.includes('bad name'));
+    assert.ok(stringify(bad).split('\n')[p.line - 1]!.includes('bad name'));
   });
 
   test('JSON input is read like YAML, with positions', () => {
