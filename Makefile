@@ -42,10 +42,15 @@ bench: build
 LINT_DIRS := src test bench scripts
 PRETTIER_FILES := '{src,test,bench,scripts}/**/*.ts'
 
+# ESLint and Prettier run side by side (each is one process): both report, and either failing fails lint.
 lint: build
 	node dist/scripts/gen-crds.js --check
-	npx eslint --max-warnings 0 $(LINT_DIRS)
-	npx prettier --check --log-level warn $(PRETTIER_FILES)
+	@echo 'eslint $(LINT_DIRS), and at the same time prettier --check over their TypeScript files'
+	@npx eslint --max-warnings 0 $(LINT_DIRS) & eslint=$$!; \
+	npx prettier --check --log-level warn $(PRETTIER_FILES); prettier=$$?; \
+	wait $$eslint; eslint=$$?; \
+	[ $$prettier -eq 0 ] || echo 'prettier: files above need formatting (make format)'; \
+	[ $$eslint -eq 0 ] && [ $$prettier -eq 0 ]
 
 format: $(NODE_MODULES)
 	npx prettier --write --log-level warn $(PRETTIER_FILES)
