@@ -6,7 +6,7 @@
  * re-merges (bounded). With prune, objects that an earlier apply created, that
  * match the selector and that are no longer in the set are deleted.
  */
-import { stringify } from 'yaml';
+import { toYaml } from '../lib/yaml.js';
 import { createTwoFilesPatch } from 'diff';
 import { KINDS, kindInfo } from '../api/kinds.js';
 import { DEFAULT_NAMESPACE } from '../api/defaults.js';
@@ -196,7 +196,7 @@ export interface ObjectDiff {
 function diffView(o: JsonMap | undefined): string {
   if (!o) return '';
   const c = appliedConfig(o);
-  return stringify(c, { sortMapEntries: true, lineWidth: 0 });
+  return toYaml(c, { sortKeys: true });
 }
 
 /** Per object: live against what apply would write (server-managed fields and status left out). */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fc } from '../support/property.js';
 import jsyaml from 'js-yaml';
-import { stringify as yamlStringify } from 'yaml';
+import { toYaml as yamlStringify } from '../../src/lib/yaml.js';
 import { validateInputs, type InputFile, type ValidationReport } from '../../src/validate/validate.js';
 import { RULE_BY_ID, type Problem } from '../../src/validate/problem.js';
 import { BIN, EXAMPLES_DIR, ROOT } from '../support/paths.js';

@@ -4,7 +4,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { stringify } from 'yaml';
+import { toYaml as stringify } from '../../src/lib/yaml.js';
 import { validateInputs, type ValidationReport } from '../../src/validate/validate.js';
 import { RULES, type Problem } from '../../src/validate/problem.js';
 

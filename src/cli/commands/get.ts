@@ -1,5 +1,5 @@
 /** `winha get`, `winha describe`, `winha events`: look at what the store holds. */
-import { stringify } from 'yaml';
+import { toYaml } from '../../lib/yaml.js';
 import { resolveKind, kindInfo, type KindInfo } from '../../api/kinds.js';
 import { SystemClock } from '../../lib/clock.js';
 import type { StoredObject, ObjectStore, WatchEvent } from '../../store/types.js';
@@ -59,7 +59,7 @@ function sortByName(items: StoredObject[]): StoredObject[] {
 function printObjects(io: CliIO, items: StoredObject[], output: string, single: boolean): void {
   const doc = single ? items[0] : { apiVersion: 'v1', kind: 'List', items };
   if (output === 'json') io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-  else io.stdout.write(stringify(doc, { lineWidth: 0 }));
+  else io.stdout.write(toYaml(doc));
 }
 
 export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promise<number> {
@@ -215,9 +215,9 @@ export function describeText(o: StoredObject, events: StoredObject[], now: numbe
     lines.push(`Active node:  ${text(status['activeNode'] ?? '<none>')}`, `Epoch:        ${text(status['epoch'] ?? '<none>')}`);
     if (status['observedGeneration'] !== undefined) lines.push(`Observed:     generation ${text(status['observedGeneration'])}`);
   }
-  if (o.spec !== undefined) lines.push('Spec:', indent(stringify(o.spec, { lineWidth: 0 }).trimEnd()));
+  if (o.spec !== undefined) lines.push('Spec:', indent(toYaml(o.spec).trimEnd()));
   const { conditions, ...rest } = status as { conditions?: Record<string, unknown>[] };
-  if (Object.keys(rest).length) lines.push('Status:', indent(stringify(rest, { lineWidth: 0 }).trimEnd()));
+  if (Object.keys(rest).length) lines.push('Status:', indent(toYaml(rest).trimEnd()));
   else if (o.kind !== 'Event') lines.push('Status:       <none reported yet: is an agent running?>');
   if (conditions?.length) {
     lines.push('Conditions:');
