@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: run test build bench lint gen clean k8s-harness
+.PHONY: run test build bench lint format gen clean k8s-harness
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -19,7 +19,8 @@ run: build
 	node bin/winha.js validate -R manifests/examples
 	node bin/winha.js demo
 
-test: build k8s-harness
+# Lint first: it is quick next to the tests, and a finding fails the run as a failing test does.
+test: lint k8s-harness
 	./scripts/test.sh
 
 # The real Kubernetes API server the kubernetes:// tests run against (test/k8s-harness).
@@ -36,8 +37,23 @@ bench: build
 	node --expose-gc dist/bench/scale.js
 	-node bin/winha.js sim fuzz --runs 1000 --seed 1 --out .fuzz-failures -o json
 
+# The committed CRDs match the API types; ESLint (type-aware, eslint.config.js); Prettier (.prettierrc)
+# over the TypeScript sources. `make format` rewrites the formatting prettier --check reports.
+LINT_DIRS := src test bench scripts
+PRETTIER_FILES := '{src,test,bench,scripts}/**/*.ts'
+
+# ESLint and Prettier run side by side (each is one process): both report, and either failing fails lint.
 lint: build
 	node dist/scripts/gen-crds.js --check
+	@echo 'eslint $(LINT_DIRS), and at the same time prettier --check over their TypeScript files'
+	@npx eslint --max-warnings 0 $(LINT_DIRS) & eslint=$$!; \
+	npx prettier --check --log-level warn $(PRETTIER_FILES); prettier=$$?; \
+	wait $$eslint; eslint=$$?; \
+	[ $$prettier -eq 0 ] || echo 'prettier: files above need formatting (make format)'; \
+	[ $$eslint -eq 0 ] && [ $$prettier -eq 0 ]
+
+format: $(NODE_MODULES)
+	npx prettier --write --log-level warn $(PRETTIER_FILES)
 
 gen: build
 	node dist/scripts/gen-crds.js

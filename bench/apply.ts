@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { toYaml } from '../src/lib/yaml.js';
 import { openStore } from '../src/store/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     for (let n = 0; n < NAMESPACES; n++) {
       const objs = namespaceObjects(n);
       objects += objs.length;
-      writeFileSync(join(manifests, `ns-${n}.yaml`), objs.map((o) => stringify(o)).join('---\n'));
+      writeFileSync(join(manifests, `ns-${n}.yaml`), objs.map((o) => toYaml(o)).join('---\n'));
     }
     const store = `file://${join(dir, 'store')}`;
     const first = timed(['apply', '-f', manifests, '--store', store, '-o', 'json']);

@@ -7,7 +7,7 @@
  * `additionalProperties: false`, `patternProperties` (→ additionalProperties),
  * `const` (→ a one-value enum), and every field under metadata.
  */
-import { stringify } from 'yaml';
+import { toYaml } from '../lib/yaml.js';
 import { GROUP, VERSION } from './group.js';
 import { KIND_SCHEMAS } from './kind-schemas.js';
 import { KINDS, type KindInfo } from './kinds.js';
@@ -91,7 +91,7 @@ export function renderCrds(): Map<string, string> {
   const files = new Map<string, string>();
   for (const info of KINDS) {
     const header = `# Generated from src/api/schema.ts by \`make gen\`; do not edit by hand.\n`;
-    files.set(`${info.plural}.${GROUP}.yaml`, header + stringify(crdFor(info), { lineWidth: 0 }));
+    files.set(`${info.plural}.${GROUP}.yaml`, header + toYaml(crdFor(info)));
   }
   return files;
 }

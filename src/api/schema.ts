@@ -25,7 +25,6 @@ import {
 } from './schema-helpers.js';
 
 export { GROUP, VERSION, API_VERSION } from './group.js';
-import { API_VERSION } from './group.js';
 import { MIRROR_STATES } from './mirror-states.js';
 
 // ---------------------------------------------------------------- common parts

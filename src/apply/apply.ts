@@ -6,7 +6,7 @@
  * re-merges (bounded). With prune, objects that an earlier apply created, that
  * match the selector and that are no longer in the set are deleted.
  */
-import { stringify } from 'yaml';
+import { toYaml } from '../lib/yaml.js';
 import { createTwoFilesPatch } from 'diff';
 import { KINDS, kindInfo } from '../api/kinds.js';
 import { DEFAULT_NAMESPACE } from '../api/defaults.js';
@@ -91,8 +91,8 @@ export async function apply(store: ObjectStore, manifests: readonly JsonMap[], o
   for (const desired of objects) {
     const id = identity(desired);
     const current = live.get(idKey(id));
-    const merged = mergeForApply(desired, current as JsonMap | undefined);
-    if (current && jsonEqual(comparable(merged), comparable(current as JsonMap))) {
+    const merged = mergeForApply(desired, current);
+    if (current && jsonEqual(comparable(merged), comparable(current))) {
       outcomes.push({ ...id, action: 'unchanged' });
       continue;
     }
@@ -143,8 +143,8 @@ async function applyOneWithRetry(store: ObjectStore, desired: JsonMap, retries: 
     } catch (err) {
       if (!isStoreError(err, 'NotFound')) throw err;
     }
-    const merged = mergeForApply(desired, current as JsonMap | undefined);
-    if (current && jsonEqual(comparable(merged), comparable(current as JsonMap))) return 'unchanged';
+    const merged = mergeForApply(desired, current);
+    if (current && jsonEqual(comparable(merged), comparable(current))) return 'unchanged';
     try {
       if (current) {
         await store.update(casInput(merged, current));
@@ -169,7 +169,7 @@ async function prune(store: ObjectStore, applied: readonly JsonMap[], selector: 
       for (const o of items) {
         const id = { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
         // Only what apply created is apply's to delete (kubectl's rule).
-        if (keep.has(idKey(id)) || !lastApplied(o as JsonMap)) continue;
+        if (keep.has(idKey(id)) || !lastApplied(o)) continue;
         if (!dryRun) {
           try {
             await store.delete(id.kind, id.namespace, id.name, { preconditions: { resourceVersion: o.metadata.resourceVersion } });
@@ -196,7 +196,7 @@ export interface ObjectDiff {
 function diffView(o: JsonMap | undefined): string {
   if (!o) return '';
   const c = appliedConfig(o);
-  return stringify(c, { sortMapEntries: true, lineWidth: 0 });
+  return toYaml(c, { sortKeys: true });
 }
 
 /** Per object: live against what apply would write (server-managed fields and status left out). */

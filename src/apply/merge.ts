@@ -86,7 +86,7 @@ export function appliedConfig(obj: JsonMap): JsonMap {
 
 /** The last-applied configuration recorded on a live object, if any. */
 export function lastApplied(live: JsonMap | undefined): JsonMap | undefined {
-  const ann = isMap(live?.['metadata']) ? (live!['metadata'] as JsonMap)['annotations'] : undefined;
+  const ann = isMap(live?.['metadata']) ? live['metadata']['annotations'] : undefined;
   const raw = isMap(ann) ? ann[LAST_APPLIED_ANNOTATION] : undefined;
   if (typeof raw !== 'string') return undefined;
   try {
@@ -108,7 +108,7 @@ export function mergeForApply(desired: JsonMap, live: JsonMap | undefined): Json
   if (!live) {
     const out = structuredClone(config);
     const meta = (out['metadata'] ?? {}) as JsonMap;
-    meta['annotations'] = { ...((meta['annotations'] as JsonMap | undefined) ?? {}), [LAST_APPLIED_ANNOTATION]: record };
+    meta['annotations'] = { ...(meta['annotations'] ?? {}), [LAST_APPLIED_ANNOTATION]: record };
     out['metadata'] = meta;
     return out;
   }
@@ -116,7 +116,7 @@ export function mergeForApply(desired: JsonMap, live: JsonMap | undefined): Json
   const patch = threeWayPatch(last, config, live);
   const merged = applyMergePatch(live, patch) as JsonMap;
   const meta = (merged['metadata'] ?? {}) as JsonMap;
-  meta['annotations'] = { ...((meta['annotations'] as JsonMap | undefined) ?? {}), [LAST_APPLIED_ANNOTATION]: record };
+  meta['annotations'] = { ...(meta['annotations'] ?? {}), [LAST_APPLIED_ANNOTATION]: record };
   merged['metadata'] = meta;
   return merged;
 }

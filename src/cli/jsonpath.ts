@@ -34,7 +34,7 @@ export function evaluate(obj: unknown, path: string): unknown[] {
       } else if ('index' in step) {
         if (Array.isArray(v) && v[step.index] !== undefined) next.push(v[step.index]);
       } else if ('all' in step) {
-        if (Array.isArray(v)) next.push(...v);
+        if (Array.isArray(v)) next.push(...(v as unknown[]));
       } else if (Array.isArray(v)) {
         for (const item of v) {
           let x: unknown = item;

@@ -15,6 +15,9 @@ const operateCmd = () => import('./commands/operate.js');
 const agentCmd = () => import('./commands/agent.js');
 const simCmd = () => import('./commands/sim.js');
 const demoCmd = () => import('./commands/demo.js');
+/** Argument N (the flags) of a command's run function: commander hands the flags over untyped. */
+type FlagsOf<F extends (...args: never[]) => unknown, N extends number = 0> = Parameters<F>[N];
+type Cmd<M extends () => Promise<unknown>> = Awaited<ReturnType<M>>;
 
 /** Collect repeated -f values. */
 function collect(value: string, previous: string[] = []): string[] {
@@ -50,7 +53,7 @@ Exit codes:
     .addOption(new Option('-o, --output <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--strict', 'warnings fail the run too')
     .option('--no-color', 'never colour the text output')
-    .action(async (paths: string[], flags) => setCode(await (await validateCmd()).runValidate(paths, flags, io)));
+    .action(async (paths: string[], flags: FlagsOf<Cmd<typeof validateCmd>['runValidate'], 1>) => setCode(await (await validateCmd()).runValidate(paths, flags, io)));
 
   const storeOption = () =>
     new Option('--store <url>', 'state store: file://DIR (default file://./.winha), memory://, etcd://HOST:PORT[,HOST:PORT...][/PREFIX]; or $WINHA_STORE');
@@ -77,7 +80,7 @@ Exit codes:
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--no-color', 'never colour the output')
   )
-    .action(async (flags) => setCode(await (await applyCmd()).runApply(flags, io)));
+    .action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runApply']>) => setCode(await (await applyCmd()).runApply(flags, io)));
 
   withStore(
     program
@@ -87,7 +90,7 @@ Exit codes:
       .option('-R, --recursive', 'descend into directories')
       .option('--no-color', 'never colour the output')
   )
-    .action(async (flags) => setCode(await (await applyCmd()).runDiff(flags, io)));
+    .action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runDiff']>) => setCode(await (await applyCmd()).runDiff(flags, io)));
 
   withStore(
     program
@@ -101,7 +104,7 @@ Exit codes:
       .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json']))
       .option('-w, --watch', 'keep printing changes')
   )
-    .action(async (kind: string, names: string[], flags) => setCode(await (await getCmd()).runGet([kind, ...names], flags, io)));
+    .action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runGet'], 1>) => setCode(await (await getCmd()).runGet([kind, ...names], flags, io)));
 
   withStore(
     program
@@ -111,7 +114,7 @@ Exit codes:
       .argument('<names...>', 'object names')
       .option('-n, --namespace <ns>', 'namespace', 'default')
   )
-    .action(async (kind: string, names: string[], flags) => setCode(await (await getCmd()).runDescribe([kind, ...names], flags, io)));
+    .action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runDescribe'], 1>) => setCode(await (await getCmd()).runDescribe([kind, ...names], flags, io)));
 
   withStore(
     program
@@ -123,7 +126,7 @@ Exit codes:
       .option('-n, --namespace <ns>', 'namespace', 'default')
       .option('--ignore-not-found', 'a missing object is not an error')
   )
-    .action(async (args: string[], flags) => setCode(await (await applyCmd()).runDelete(args, flags, io)));
+    .action(async (args: string[], flags: FlagsOf<Cmd<typeof applyCmd>['runDelete'], 1>) => setCode(await (await applyCmd()).runDelete(args, flags, io)));
 
   withStore(
     program
@@ -135,7 +138,7 @@ Exit codes:
       .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
       .option('-w, --watch', 'keep printing new events')
   )
-    .action(async (flags) => setCode(await (await getCmd()).runEvents(flags, io)));
+    .action(async (flags: FlagsOf<Cmd<typeof getCmd>['runEvents']>) => setCode(await (await getCmd()).runEvents(flags, io)));
 
   withStore(
     program
@@ -146,7 +149,7 @@ Exit codes:
       .option('--listen <addr>', 'serve /healthz, /readyz and /metrics on [HOST:]PORT')
       .option('--workers <n>', 'groups reconciled at once (default 8)')
   )
-    .action(async (flags) => setCode(await (await agentCmd()).runAgent(flags, io)));
+    .action(async (flags: FlagsOf<Cmd<typeof agentCmd>['runAgent']>) => setCode(await (await agentCmd()).runAgent(flags, io)));
 
   withStore(
     program
@@ -157,7 +160,7 @@ Exit codes:
       .option('--force', 'promote even if the destination mirror is not Mirroring (split brain: choose the survivor)')
       .option('-n, --namespace <ns>', 'namespace', 'default')
   )
-    .action(async (group: string, flags) => setCode(await (await operateCmd()).runSwitchover(group, flags, io)));
+    .action(async (group: string, flags: FlagsOf<Cmd<typeof operateCmd>['runSwitchover'], 1>) => setCode(await (await operateCmd()).runSwitchover(group, flags, io)));
 
   withStore(
     program
@@ -167,7 +170,7 @@ Exit codes:
       .option('--node <node>', 'only this node')
       .option('-n, --namespace <ns>', 'namespace', 'default')
   )
-    .action(async (group: string, flags) => setCode(await (await operateCmd()).runClear(group, flags, io)));
+    .action(async (group: string, flags: FlagsOf<Cmd<typeof operateCmd>['runClear'], 1>) => setCode(await (await operateCmd()).runClear(group, flags, io)));
 
   withStore(
     program
@@ -178,7 +181,7 @@ Exit codes:
       .option('--node <node>', 'only this node')
       .option('-n, --namespace <ns>', 'namespace', 'default')
   )
-    .action(async (mode: string, flags) => setCode(await (await operateCmd()).runMaintenance(mode, flags, io)));
+    .action(async (mode: string, flags: FlagsOf<Cmd<typeof operateCmd>['runMaintenance'], 1>) => setCode(await (await operateCmd()).runMaintenance(mode, flags, io)));
 
   program
     .command('demo')
@@ -186,7 +189,7 @@ Exit codes:
     .option('--keep', 'leave the cluster running at the end and print the commands to explore it')
     .option('--fast', "DataKeeper's unreachable-source switchover 2 s instead of the demo's 5 s (real DataKeeper: 30–40 s); for tests")
     .option('-f, --filename <path>', 'manifests of a two-node cluster (default manifests/examples/two-node-web.yaml)')
-    .action(async (flags) => setCode(await (await demoCmd()).runDemo(flags, io)));
+    .action(async (flags: FlagsOf<Cmd<typeof demoCmd>['runDemo']>) => setCode(await (await demoCmd()).runDemo(flags, io)));
 
   const sim = program.command('sim').description('Simulated clusters: serve a world, inject faults, inspect, run and fuzz scenarios (design §5).');
   sim
@@ -197,7 +200,7 @@ Exit codes:
     .requiredOption('-f, --filename <path>', 'manifests: Cluster nodes become hosts, Mirrors become volumes (repeatable)', collect, [])
     .option('-R, --recursive', 'descend into directories')
     .option('--switchover-unreachable <duration>', "DataKeeper's switchover when the source does not answer (default 35s, as real DataKeeper's 30–40 s)")
-    .action(async (flags) => setCode(await (await simCmd()).runSimWorld(flags, io)));
+    .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimWorld']>) => setCode(await (await simCmd()).runSimWorld(flags, io)));
   sim
     .command('fault')
     .description('Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, siteHang, bindingSteal, ipConflict, ipConflictClear, commandFail, clockSkew, write.')
@@ -216,13 +219,13 @@ Exit codes:
     .option('--count <n>', 'number of writes (write)')
     .option('--block <n>', 'block number (write)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (type: string, flags) => setCode(await (await simCmd()).runSimFault(type, flags, io)));
+    .action(async (type: string, flags: FlagsOf<Cmd<typeof simCmd>['runSimFault'], 1>) => setCode(await (await simCmd()).runSimFault(type, flags, io)));
   sim
     .command('inspect')
     .description('Show a running world: hosts, who holds which address, started sites, mirror roles and states, conflicts.')
     .requiredOption('--world <addr>', 'the world server, e.g. 127.0.0.1:7000')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (flags) => setCode(await (await simCmd()).runSimInspect(flags, io)));
+    .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimInspect']>) => setCode(await (await simCmd()).runSimInspect(flags, io)));
   sim
     .command('check')
     .description('Check scenario files; each problem at file:line:column with its rule id. Exit 0 valid, 2 invalid.')
@@ -234,7 +237,7 @@ Exit codes:
     .argument('<files...>', 'scenario files')
     .option('--seed <n>', 'seed (default: the scenario\'s, else 1)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (files: string[], flags) => setCode(await (await simCmd()).runSimRun(files, flags, io)));
+    .action(async (files: string[], flags: FlagsOf<Cmd<typeof simCmd>['runSimRun'], 1>) => setCode(await (await simCmd()).runSimRun(files, flags, io)));
   sim
     .command('fuzz')
     .description('Run random fault schedules over manifests; write a minimal reproducing scenario for each violation.')
@@ -243,7 +246,7 @@ Exit codes:
     .option('-f, --filename <path>', 'manifests (default manifests/examples; one set per file)', collect, [])
     .option('--out <dir>', 'where to write reproductions', '.')
     .option('-o, --output <format>', 'text or json (a summary with the wall time, for benchmarks)', 'text')
-    .action(async (flags) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
+    .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimFuzz']>) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
 
   return program;
 }

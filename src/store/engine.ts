@@ -103,7 +103,7 @@ export class Engine {
       } else {
         const md = c.object.metadata;
         let m = this.byKind.get(c.object.kind);
-        if (!m) this.byKind.set(c.object.kind, (m = new Map()));
+        if (!m) this.byKind.set(c.object.kind, (m = new Map<string, StoredObject>()));
         if (c.type === 'DELETED') m.delete(nsName(md.namespace, md.name));
         else m.set(nsName(md.namespace, md.name), c.object);
       }
@@ -128,7 +128,7 @@ export class Engine {
     this.byKind = new Map();
     for (const o of s.objects) {
       let m = this.byKind.get(o.kind);
-      if (!m) this.byKind.set(o.kind, (m = new Map()));
+      if (!m) this.byKind.set(o.kind, (m = new Map<string, StoredObject>()));
       m.set(nsName(o.metadata.namespace, o.metadata.name), o);
     }
     this.leases = new Map(s.leases.map((l) => [l.name, l]));

@@ -49,7 +49,7 @@ export function identify(input: { kind?: unknown; metadata?: { name?: unknown; n
   if (typeof kind !== 'string' || kind === '') throw new InvalidError('object has no kind');
   if (typeof name !== 'string' || name === '') throw new InvalidError(`${kind} object has no metadata.name`);
   if (typeof namespace !== 'string') throw new InvalidError(`${describeObject(kind, '', name)}: metadata.namespace is not a string`);
-  if (name.length > 253 || /[\/\\\u0000]/.test(name) || name === '.' || name === '..') {
+  if (name.length > 253 || /[/\\\u0000]/.test(name) || name === '.' || name === '..') {
     throw new InvalidError(`${describeObject(kind, namespace, name)}: invalid name`);
   }
   return { kind, namespace, name };

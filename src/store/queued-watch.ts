@@ -12,7 +12,7 @@ import type { Watch, WatchEvent, WatchOptions } from './types.js';
 export abstract class QueuedWatch implements Watch {
   private queue: WatchEvent[] = [];
   private waiter: { resolve: (r: IteratorResult<WatchEvent>) => void; reject: (e: unknown) => void } | undefined;
-  private error: unknown;
+  private error: Error | undefined;
   private started = false;
   /** Whether the watch has failed (its error waits for the reader). */
   protected get failed(): boolean {
@@ -79,7 +79,7 @@ export abstract class QueuedWatch implements Watch {
   }
 
   /** End the watch with an error, delivered to the reader after any queued events. */
-  protected fail(e: unknown): void {
+  protected fail(e: Error): void {
     if (this.closed || this.error !== undefined) return;
     this.error = e;
     this.stop();

@@ -12,6 +12,7 @@
  */
 import jsyaml from 'js-yaml';
 import { createRequire } from 'node:module';
+// yaml beside js-yaml: its node tree keeps source ranges (file:line:column of a problem), which js-yaml's values have not.
 import type { Document } from 'yaml';
 
 /**

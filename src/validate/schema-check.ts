@@ -69,7 +69,8 @@ function show(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return String(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return typeof v; // 'undefined', as String(undefined); a function or symbol is not in data read from JSON or YAML
 }
 
 function typeName(v: unknown): string {
@@ -181,13 +182,13 @@ function translate(e: ErrorObject): Omit<SchemaIssue, 'structural'> {
       return { path, rule: 'schema', message: `${where} is ${show(e.data)}; allowed ${range}` };
     }
     case 'minLength':
-      return { path, rule: 'schema', message: `${where} must not be shorter than ${params['limit']} characters` };
+      return { path, rule: 'schema', message: `${where} must not be shorter than ${String(params['limit'])} characters` };
     case 'maxLength':
-      return { path, rule: 'schema', message: `${where} must not be longer than ${params['limit']} characters` };
+      return { path, rule: 'schema', message: `${where} must not be longer than ${String(params['limit'])} characters` };
     case 'minItems':
-      return { path, rule: 'schema', message: `${where} must have at least ${params['limit']} item${params['limit'] === 1 ? '' : 's'}` };
+      return { path, rule: 'schema', message: `${where} must have at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}` };
     case 'maxItems':
-      return { path, rule: 'schema', message: `${where} must have at most ${params['limit']} items` };
+      return { path, rule: 'schema', message: `${where} must have at most ${String(params['limit'])} items` };
     default:
       return { path, rule: 'schema', message: `${where} ${e.message ?? 'is invalid'}` };
   }
@@ -199,7 +200,7 @@ export function checkSchema(kind: KindName, value: unknown): SchemaIssue[] {
   if (!validate) return [{ path: ['kind'], rule: 'unknown-kind', message: `unknown kind ${kind}`, structural: true }];
   let ok: boolean;
   try {
-    ok = validate(value) as boolean;
+    ok = validate(value);
   } catch (err) {
     return [{ path: [], rule: 'schema', message: `document cannot be checked: ${(err as Error).message}`, structural: true }];
   }

@@ -61,7 +61,7 @@ export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): 
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += b.length;
     if (size > MAX_FILE_BYTES) throw new InputError(`standard input is larger than ${MAX_FILE_BYTES} bytes`);
     chunks.push(b);

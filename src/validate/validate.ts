@@ -150,7 +150,7 @@ export function runRules(all: Entry[]): Problem[] {
   const dupes = new Map<Entry, Entry[]>();
   for (const e of all) {
     let kindNs = byNamespace.get(e.kind);
-    if (!kindNs) byNamespace.set(e.kind, (kindNs = new Map()));
+    if (!kindNs) byNamespace.set(e.kind, (kindNs = new Map<string, Entry[]>()));
     const inNs = kindNs.get(e.namespace);
     if (inNs) inNs.push(e);
     else kindNs.set(e.namespace, [e]);
@@ -160,9 +160,9 @@ export function runRules(all: Entry[]): Problem[] {
       else validByKind.set(e.kind, [e]);
     }
     let kindDecl = declared.get(e.kind);
-    if (!kindDecl) declared.set(e.kind, (kindDecl = new Map()));
+    if (!kindDecl) declared.set(e.kind, (kindDecl = new Map<string, Map<string, Entry>>()));
     let nsDecl = kindDecl.get(e.namespace);
-    if (!nsDecl) kindDecl.set(e.namespace, (nsDecl = new Map()));
+    if (!nsDecl) kindDecl.set(e.namespace, (nsDecl = new Map<string, Entry>()));
     const first = nsDecl.get(e.name);
     if (!first) nsDecl.set(e.name, e);
     else if (e.doc && first.doc) {

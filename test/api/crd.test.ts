@@ -9,7 +9,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import jsyaml from 'js-yaml';
 import { renderCrds } from '../../src/api/crd.js';
 import { KINDS } from '../../src/api/kinds.js';
 import { withDefaults } from '../../src/api/with-defaults.js';
@@ -35,7 +35,7 @@ interface Crd {
 }
 
 const rendered = renderCrds();
-const crds: Crd[] = [...rendered.values()].map((text) => parse(text) as Crd);
+const crds: Crd[] = [...rendered.values()].map((text) => jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA }) as Crd);
 
 function isNode(v: unknown): v is Node {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

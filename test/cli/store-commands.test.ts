@@ -119,7 +119,7 @@ test('--dry-run reports without writing; -o json gives the outcomes', () => {
 });
 
 test('prune deletes what an earlier apply created and the set no longer has (only with -l)', () => {
-  const labelled = (text: string) => text.replace(/^metadata:\n  name: (\S+)$/gm, 'metadata:\n  name: $1\n  labels: {app: shop}');
+  const labelled = (text: string) => text.replace(/^metadata:\n {2}name: (\S+)$/gm, 'metadata:\n  name: $1\n  labels: {app: shop}');
   writeFileSync(join(dir, 'labelled.yaml'), labelled(twoNode()));
   assert.equal(winha(['apply', '-f', join(dir, 'labelled.yaml')]).code, 0);
   const withoutFtp = labelled(twoNode()).split(/^---$/m).filter((d) => !/name: ftp/.test(d)).join('---');

@@ -60,7 +60,7 @@ async function rejection(n: ContractNode, p: Promise<unknown>): Promise<unknown>
 }
 
 export function driverContract(fx: ContractFixture): void {
-  const t = (title: string, fn: () => Promise<void>) => test(`[${fx.name}] ${title}`, fn);
+  const t = (title: string, fn: () => Promise<void>): void => void test(`[${fx.name}] ${title}`, fn);
 
   t('queryService reports W3SVC Running (4) with its start mode', async () => {
     const n = await fx.situation('webNodeReady');

@@ -21,7 +21,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import jsyaml from 'js-yaml';
+import { toYaml } from '../../src/lib/yaml.js';
 import { SystemClock } from '../../src/lib/clock.js';
 import { apply } from '../../src/apply/apply.js';
 import { openStore, type Store, type StoredObject } from '../../src/store/index.js';
@@ -77,12 +78,12 @@ class Rig {
 
   async start(): Promise<void> {
     this.etcd = await EtcdCluster.start({ members: 3 });
-    const docs = parseAllDocuments(readFileSync(path.join(ROOT, 'manifests', 'examples', 'two-node-web.yaml'), 'utf8')).map((d) => d.toJSON() as Obj).filter(Boolean);
+    const docs = (jsyaml.loadAll(readFileSync(path.join(ROOT, 'manifests', 'examples', 'two-node-web.yaml'), 'utf8'), undefined, { schema: jsyaml.CORE_SCHEMA }) as Obj[]).filter(Boolean);
     this.objects = docs.map((o) => (o['kind'] === 'Cluster' ? { ...o, spec: { ...(o['spec'] as Obj), timing: { ...TIMING } } } : o));
     this.topology = topologyOf(this.objects);
     this.groups = this.topology.groups.map((g) => g.name).sort();
     const manifest = path.join(this.dir, 'cluster.yaml');
-    writeFileSync(manifest, this.objects.map((o) => stringify(o)).join('---\n'));
+    writeFileSync(manifest, this.objects.map((o) => toYaml(o)).join('---\n'));
     const w = await startWorld(this.ps, { manifests: [manifest], seed: 1, switchoverUnreachable: '1s' });
     this.worldAddress = w.address;
     this.world = new RemoteWorldApi(w.address);
@@ -317,7 +318,6 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
 
   it('the etcd majority stopped: the active stops serving within renewDeadline; nobody activates anything new', async () => {
     const standby = other(active);
-    const epochs = new Map((await rig.groupObjects()).map((g) => [g.metadata.name, status(g).epoch]));
     const stopAt = clock.now();
     await Promise.all([rig.etcd.stopMember(1, 'SIGKILL'), rig.etcd.stopMember(2, 'SIGKILL')]);
     await waitFor('the active to stop serving', GENEROUS, async () => (rig.groups.every((g) => rig.servingNow(g).length === 0) ? true : undefined), { everyMs: 50 });

@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
+import { toYaml } from '../../src/lib/yaml.js';
 import { apply } from '../../src/apply/apply.js';
 import { groupLeaseName } from '../../src/controller/agent.js';
 import { SystemClock } from '../../src/lib/clock.js';
@@ -169,7 +169,7 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
     groups = topology.groups.map((g) => g.name).sort();
     for (const v of topology.vips) vips.add(v.address);
     const manifest = join(dir, 'cluster.yaml');
-    writeFileSync(manifest, objects.map((o) => stringify(o)).join('---\n'));
+    writeFileSync(manifest, objects.map((o) => toYaml(o)).join('---\n'));
     // DataKeeper's switchover from an unreachable source shortened to 2 s (real: 30–40 s), as `winha demo --fast`.
     const w = await startWorld(cluster, { manifests: [manifest], seed: 1, switchoverUnreachable: '2s' });
     world = new RemoteWorldApi(w.address);

@@ -65,7 +65,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, mentions?: string)
     assert.ok(isStoreError(e, code as never), `expected ${code}, got ${String(e)}`);
     if (mentions) assert.match((e as Error).message, new RegExp(mentions.replace(/[/.*]/g, '\\$&')));
     assert.ok(!(e as Error).message.includes('\n'), 'messages are one line');
-    return e as Error;
+    return e;
   }
   assert.fail(`expected ${code}, but it succeeded`);
 }

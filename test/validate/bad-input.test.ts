@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fc } from '../support/property.js';
 import jsyaml from 'js-yaml';
-import { stringify as yamlStringify } from 'yaml';
+import { toYaml as yamlStringify } from '../../src/lib/yaml.js';
 import { validateInputs, type InputFile, type ValidationReport } from '../../src/validate/validate.js';
 import { RULE_BY_ID, type Problem } from '../../src/validate/problem.js';
 import { BIN, EXAMPLES_DIR, ROOT } from '../support/paths.js';
@@ -263,7 +263,11 @@ const editArb: fc.Arbitrary<Edit> = fc.record({
 /** Every (container, key) pair inside a value, in a stable order. */
 function slots(v: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []): typeof out {
   if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), slots(x, out)));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push([v as Record<string, unknown>, k]), slots(x, out);
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      out.push([v as Record<string, unknown>, k]);
+      slots(x, out);
+    }
   return out;
 }
 

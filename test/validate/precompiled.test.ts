@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import jsyaml from 'js-yaml';
 import { compileValidators } from '../../src/validate/compile-schemas.js';
 import { checkSchema, usingPrecompiledValidators } from '../../src/validate/schema-check.js';
 import type { KindName } from '../../src/api/kinds.js';
@@ -15,8 +15,7 @@ const examplesDir = new URL('../../../manifests/examples/', import.meta.url);
 function exampleObjects(): Record<string, any>[] {
   const out: Record<string, any>[] = [];
   for (const f of readdirSync(examplesDir)) {
-    for (const d of parseAllDocuments(readFileSync(new URL(f, examplesDir), 'utf8'))) {
-      const v = d.toJS();
+    for (const v of jsyaml.loadAll(readFileSync(new URL(f, examplesDir), 'utf8'), undefined, { schema: jsyaml.CORE_SCHEMA }) as Record<string, any>[]) {
       if (v) out.push(v);
     }
   }

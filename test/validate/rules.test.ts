@@ -4,7 +4,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { stringify } from 'yaml';
+import { toYaml as stringify } from '../../src/lib/yaml.js';
 import { validateInputs, type ValidationReport } from '../../src/validate/validate.js';
 import { RULES, type Problem } from '../../src/validate/problem.js';
 
@@ -452,7 +452,7 @@ describe('sets, context and lists', () => {
     assert.equal(validateInputs([{ name: 'list.yaml', content: text }]).problems.length, 0);
     const [p] = r.problems.filter((x) => x.rule === 'invalid-site-name');
     assert.ok(p);
-    assert.ok(stringify(bad).split('\n')[p!.line - 1]!.includes('bad name'));
+    assert.ok(stringify(bad).split('\n')[p.line - 1]!.includes('bad name'));
   });
 
   test('JSON input is read like YAML, with positions', () => {

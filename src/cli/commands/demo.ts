@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { toYaml } from '../../lib/yaml.js';
 import { SystemClock } from '../../lib/clock.js';
 import { apply } from '../../apply/apply.js';
 import { openStore, type Store, type StoredObject } from '../../store/index.js';
@@ -173,7 +173,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     const nodes = ((objects.find((o) => o['kind'] === 'Cluster')?.['spec'] as { nodes?: { name: string }[] } | undefined)?.nodes ?? []).map((n) => n.name);
     if (nodes.length < 2) throw new DemoError('the demo needs a Cluster with two nodes');
     const demoManifest = join(dir, 'cluster.yaml');
-    writeFileSync(demoManifest, objects.map((o) => stringify(o)).join('---\n'));
+    writeFileSync(demoManifest, objects.map((o) => toYaml(o)).join('---\n'));
     const unreachable = flags.fast ? '2s' : '5s';
 
     out('WinHA demo: two simulated Windows nodes serving IIS sites, one process per agent, real time.');

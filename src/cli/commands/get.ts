@@ -1,5 +1,5 @@
 /** `winha get`, `winha describe`, `winha events`: look at what the store holds. */
-import { stringify } from 'yaml';
+import { toYaml } from '../../lib/yaml.js';
 import { resolveKind, kindInfo, type KindInfo } from '../../api/kinds.js';
 import { SystemClock } from '../../lib/clock.js';
 import type { StoredObject, ObjectStore, WatchEvent } from '../../store/types.js';
@@ -27,11 +27,18 @@ function kindOrThrow(arg: string | undefined): KindInfo {
   return info;
 }
 
+/** A field of a stored object as text: an object (or null) as JSON, anything else as String() writes it. */
+function text(v: unknown): string {
+  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return typeof v; // 'undefined', as String(undefined); a function or symbol is not in data read from JSON or YAML
+}
+
 function cell(o: StoredObject, path: string, type: string, now: number): string {
   const values = evaluate(o, path);
   if (values.length === 0) return type === 'date' ? '<unknown>' : '';
-  if (type === 'date') return age(String(values[0]), now);
-  return values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(',');
+  if (type === 'date') return age(text(values[0]), now);
+  return values.map(text).join(',');
 }
 
 export function tableFor(info: KindInfo, items: StoredObject[], opts: { wide: boolean; allNamespaces: boolean; now: number }): string {
@@ -52,7 +59,7 @@ function sortByName(items: StoredObject[]): StoredObject[] {
 function printObjects(io: CliIO, items: StoredObject[], output: string, single: boolean): void {
   const doc = single ? items[0] : { apiVersion: 'v1', kind: 'List', items };
   if (output === 'json') io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-  else io.stdout.write(stringify(doc, { lineWidth: 0 }));
+  else io.stdout.write(toYaml(doc));
 }
 
 export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promise<number> {
@@ -173,8 +180,8 @@ async function eventsFor(store: ObjectStore, kind: string, namespace: string, na
 }
 
 function byLastSeen(a: StoredObject, b: StoredObject): number {
-  const ta = String(a['lastTimestamp'] ?? a.metadata.creationTimestamp);
-  const tb = String(b['lastTimestamp'] ?? b.metadata.creationTimestamp);
+  const ta = text(a['lastTimestamp'] ?? a.metadata.creationTimestamp);
+  const tb = text(b['lastTimestamp'] ?? b.metadata.creationTimestamp);
   return ta < tb ? -1 : ta > tb ? 1 : 0;
 }
 
@@ -184,14 +191,14 @@ export function eventsTable(events: StoredObject[], now: number, withObject: boo
     events.map((e) => {
       const inv = (e['involvedObject'] ?? {}) as { kind?: string; name?: string };
       return [
-        age(String(e['lastTimestamp'] ?? e.metadata.creationTimestamp), now),
-        String(e['type'] ?? ''),
-        String(e['reason'] ?? ''),
+        age(text(e['lastTimestamp'] ?? e.metadata.creationTimestamp), now),
+        text(e['type'] ?? ''),
+        text(e['reason'] ?? ''),
         ...(withObject ? [`${(kindInfo(String(inv.kind))?.singular ?? inv.kind ?? '?')}/${inv.name ?? '?'}`] : []),
-        String(e['node'] ?? ''),
-        e['code'] === undefined ? '' : String(e['code']),
-        String(e['count'] ?? 1),
-        String(e['message'] ?? ''),
+        text(e['node'] ?? ''),
+        e['code'] === undefined ? '' : text(e['code']),
+        text(e['count'] ?? 1),
+        text(e['message'] ?? ''),
       ];
     }),
   );
@@ -205,12 +212,12 @@ export function describeText(o: StoredObject, events: StoredObject[], now: numbe
   lines.push(`Created:      ${m.creationTimestamp} (${age(m.creationTimestamp, now)} ago)`, `Generation:   ${m.generation}`);
   const status = (o.status ?? {}) as Record<string, unknown>;
   if (o.kind === 'FailoverGroup') {
-    lines.push(`Active node:  ${status['activeNode'] ?? '<none>'}`, `Epoch:        ${status['epoch'] ?? '<none>'}`);
-    if (status['observedGeneration'] !== undefined) lines.push(`Observed:     generation ${status['observedGeneration']}`);
+    lines.push(`Active node:  ${text(status['activeNode'] ?? '<none>')}`, `Epoch:        ${text(status['epoch'] ?? '<none>')}`);
+    if (status['observedGeneration'] !== undefined) lines.push(`Observed:     generation ${text(status['observedGeneration'])}`);
   }
-  if (o.spec !== undefined) lines.push('Spec:', indent(stringify(o.spec, { lineWidth: 0 }).trimEnd()));
+  if (o.spec !== undefined) lines.push('Spec:', indent(toYaml(o.spec).trimEnd()));
   const { conditions, ...rest } = status as { conditions?: Record<string, unknown>[] };
-  if (Object.keys(rest).length) lines.push('Status:', indent(stringify(rest, { lineWidth: 0 }).trimEnd()));
+  if (Object.keys(rest).length) lines.push('Status:', indent(toYaml(rest).trimEnd()));
   else if (o.kind !== 'Event') lines.push('Status:       <none reported yet: is an agent running?>');
   if (conditions?.length) {
     lines.push('Conditions:');
@@ -219,12 +226,12 @@ export function describeText(o: StoredObject, events: StoredObject[], now: numbe
         renderTable(
           ['Type', 'Status', 'Reason', 'Code', 'Since', 'Message'],
           conditions.map((c) => [
-            String(c['type'] ?? ''),
-            String(c['status'] ?? ''),
-            String(c['reason'] ?? ''),
-            c['code'] === undefined ? '' : String(c['code']),
+            text(c['type'] ?? ''),
+            text(c['status'] ?? ''),
+            text(c['reason'] ?? ''),
+            c['code'] === undefined ? '' : text(c['code']),
             age(c['lastTransitionTime'] as string | undefined, now),
-            String(c['message'] ?? ''),
+            text(c['message'] ?? ''),
           ]),
         ).trimEnd(),
       ),

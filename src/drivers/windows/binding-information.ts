@@ -3,7 +3,7 @@
  * IPv6 addresses are bracketed; an empty or `*` IP means all unassigned.
  */
 import { DriverError } from '../errors.js';
-import type { BindingProtocol, SiteBinding } from '../types.js';
+import type { SiteBinding } from '../types.js';
 
 export function toBindingInformation(b: SiteBinding): string {
   const ip = b.address === '*' ? '*' : b.address.includes(':') ? `[${b.address}]` : b.address;
@@ -17,7 +17,7 @@ export function fromBindingInformation(protocol: string, info: string, certifica
   if (!m) throw new DriverError({ code: 'ParseError', message: `binding information ${JSON.stringify(info)} is not IP:Port:Host` });
   const rawIp = m[1]!;
   const ip = rawIp === '' || rawIp === '*' ? '*' : rawIp.replace(/^\[|\]$/g, '');
-  const b: SiteBinding = { protocol: p as BindingProtocol, address: ip, port: Number.parseInt(m[2]!, 10), hostHeader: m[3]! };
+  const b: SiteBinding = { protocol: p, address: ip, port: Number.parseInt(m[2]!, 10), hostHeader: m[3]! };
   if (certificateHash) b.certificateThumbprint = certificateHash.toUpperCase();
   return b;
 }

@@ -13,6 +13,7 @@
  *   just failed aside for 0.5 s, so the pool moves to another one at once.
  */
 import { Etcd3, isRecoverableError, type IRangeRequest, type IRangeResponse, type ITxnRequest, type ITxnResponse, type WatchBuilder } from 'etcd3';
+// cockatiel beside p-retry: etcd3's faultHandling takes cockatiel policies (a per-member circuit breaker), which p-retry has not.
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, noop } from 'cockatiel';
 import type { Clock } from '../../lib/clock.js';
 import { GoneError, StoreError, UnavailableError } from '../errors.js';

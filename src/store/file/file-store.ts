@@ -154,7 +154,8 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
 
   detach(w: Watch): void {
     this.watches.delete(w);
-    if (this.watches.size === 0) this.stopNotifier();
+    // Nobody waits on a detach: a watcher that fails to close leaves nothing to do, and must not be an unhandled rejection.
+    if (this.watches.size === 0) this.stopNotifier().catch(() => undefined);
   }
 
   async close(): Promise<void> {

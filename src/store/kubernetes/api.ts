@@ -81,7 +81,7 @@ export function toStored(o: KubeObject, kind: string): StoredObject {
   if (m.labels && Object.keys(m.labels).length > 0) meta.labels = m.labels;
   if (m.annotations && Object.keys(m.annotations).length > 0) meta.annotations = m.annotations;
   if (m.deletionTimestamp !== undefined) meta.deletionTimestamp = rfc3339(m.deletionTimestamp);
-  return { apiVersion: rest.apiVersion ?? `${GROUP}/${VERSION}`, kind: rest.kind ?? kind, ...rest, metadata: meta } as StoredObject;
+  return { apiVersion: rest.apiVersion ?? `${GROUP}/${VERSION}`, kind: rest.kind ?? kind, ...rest, metadata: meta };
 }
 
 /** A Kubernetes Status object (error bodies and watch ERROR events). */
@@ -108,7 +108,7 @@ function statusOf(e: unknown): { code: number | undefined; status: KubeStatus | 
       status = { message: x.body };
     }
   } else if (typeof x.body === 'object' && x.body !== null) {
-    status = x.body as KubeStatus;
+    status = x.body;
   }
   return { code, status };
 }

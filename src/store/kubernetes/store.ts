@@ -231,8 +231,8 @@ export class KubernetesObjectStore implements ObjectStore {
     try {
       const res = (
         options.namespace
-          ? await this.api.listNamespacedCustomObject({ ...base, namespace: options.namespace, ...extra } as never)
-          : await this.api.listClusterCustomObject({ ...base, ...extra } as never)
+          ? await this.api.listNamespacedCustomObject({ ...base, namespace: options.namespace, ...extra })
+          : await this.api.listClusterCustomObject({ ...base, ...extra })
       ) as { items?: KubeObject[]; metadata?: { resourceVersion?: string } };
       return {
         items: (res.items ?? []).map((o) => toStored(o, r.kind)),
@@ -272,7 +272,7 @@ export class KubernetesObjectStore implements ObjectStore {
     const { r, what, ref } = this.target(kind, namespace, name);
     if (input.metadata.resourceVersion) throw new InvalidError(`${what}: resourceVersion must not be set on create`);
     try {
-      const body = requestBody({ ...input, metadata: { ...input.metadata, uid: undefined as never } }, namespace, false);
+      const body = requestBody({ ...input, metadata: { ...input.metadata, uid: undefined } }, namespace, false);
       body.apiVersion = `${r.group}/${r.version}`;
       body.kind = r.kind;
       return toStored((await this.api.createNamespacedCustomObject({ ...ref, body } as never)) as KubeObject, r.kind);
@@ -428,7 +428,7 @@ export class KubernetesObjectStore implements ObjectStore {
       : patch;
     const headers = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     try {
-      const res = options.subresource === 'status'
+      const res: unknown = options.subresource === 'status'
         ? await this.api.patchNamespacedCustomObjectStatus({ ...ref, body } as never, headers)
         : await this.api.patchNamespacedCustomObject({ ...ref, body } as never, headers);
       return toStored(res as KubeObject, r.kind);

@@ -31,7 +31,7 @@ function canonicalize(a: string): string {
     const [head, tail] = a.toLowerCase().split('::') as [string, string | undefined];
     const h = head ? head.split(':') : [];
     const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-    const fill = tail !== undefined ? Array(Math.max(0, 8 - h.length - t.length)).fill('0') : [];
+    const fill = tail !== undefined ? Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0') : [];
     return [...h, ...fill, ...t].map((g) => g.replace(/^0+(?=.)/, '')).join(':');
   }
   return a.toLowerCase();
@@ -182,7 +182,7 @@ export const siteRules: Rule = (ctx) => {
     const spec = specOf<IISSiteSpec>(s);
     const group = resolveGroup(ctx, s);
     const service = spec.service ?? DEFAULT_SITE_SERVICE;
-    const res = byGroup.get(`${s.namespace}/${spec.group}`) ?? { vips: new Map(), mirrors: new Map() };
+    const res = byGroup.get(`${s.namespace}/${spec.group}`) ?? { vips: new Map<string, Entry>(), mirrors: new Map<string, Entry>() };
 
     const nameKey = `${s.namespace}/${spec.siteName.toLowerCase()}`;
     const sameName = siteNames.get(nameKey);
