@@ -77,7 +77,7 @@ export class GroupReconciler {
 
   async reconcile(key: string, snap: GroupSnapshot): Promise<ReconcileResult> {
     const t = timingOf(snap.cluster);
-    const { group, sites, vips, mirrors } = snap;
+    const { group, sites, vips } = snap;
     const { lease, mem } = this.stateOf(key, snap);
     lease.setTiming(t);
     const now = this.d.clock.now();
@@ -152,7 +152,7 @@ export class GroupReconciler {
     if (!storeOk && !lostBySelf) return {}; // never act on a view we could not refresh, except to fence
 
     // ── act
-    let ok = false;
+    let ok: boolean;
     try {
       const r = await this.executor.execute({ key, snapshot: snap, decision, input, lease, timing: t });
       applyPatch(mem, r.patch);

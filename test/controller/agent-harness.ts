@@ -87,23 +87,24 @@ class CuttableStore implements Store {
       const fail = () => Promise.reject(new UnavailableError(`store unreachable (partition${this.hangMs ? `, no answer within ${this.hangMs} ms` : ''})`));
       return this.hangMs > 0 ? clock.sleep(this.hangMs).then(fail) : fail();
     };
-    const self = this;
+    const isCut = () => this.cut;
+    const isHeld = () => this.holdWatch;
     this.objects = {
       get: (k, n, name) => guard(() => inner.get(k, n, name)),
       list: (k, o) => guard(() => inner.list(k, o)),
       watch: (k, o): Watch => {
-        if (self.cut) throw new UnavailableError('store unreachable (partition)');
+        if (isCut()) throw new UnavailableError('store unreachable (partition)');
         const w = inner.watch(k, o);
         return {
           close: () => w.close(),
           async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
             for await (const ev of w) {
-              if (self.cut) throw new UnavailableError('store unreachable (partition)');
-              while (self.holdWatch) await clock.sleep(100);
+              if (isCut()) throw new UnavailableError('store unreachable (partition)');
+              while (isHeld()) await clock.sleep(100);
               yield ev;
             }
           },
-        } as Watch;
+        };
       },
       create: (o) => guard(() => inner.create(o)),
       update: (o) => guard(() => inner.update(o)),

@@ -46,7 +46,7 @@ async function setup(o: { duplicate?: boolean } = {}) {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12));
   const store = openMemoryStore(`executor-test-${++seq}`, { clock });
   const group = (await store.objects.create(
-    withDefaults({ apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: 'web', namespace: 'default' }, spec: { nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 10 }] } }) as never,
+    withDefaults({ apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: 'web', namespace: 'default' }, spec: { nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 10 }] } }),
   )) as unknown as FailoverGroup;
   const vip = withDefaults({ apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: 'web-vip', namespace: 'default' }, spec: { group: 'web', address: VIP, prefixLength: 24 } }) as unknown as VirtualIP;
   const site = withDefaults({

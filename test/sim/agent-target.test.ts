@@ -67,7 +67,7 @@ test('a cut store connection fails every call with Unavailable and breaks open w
   const clock = new VirtualClock();
   const base = openMemoryStore('', { clock });
   const conn = new CuttableStore(base.connect({ clock }));
-  await base.create({ apiVersion: 'winha.io/v1alpha1', kind: 'Event', metadata: { name: 'a', namespace: 'default' } } as never);
+  await base.create({ apiVersion: 'winha.io/v1alpha1', kind: 'Event', metadata: { name: 'a', namespace: 'default' } });
   const w = conn.objects.watch('Event', {});
   const it = w[Symbol.asyncIterator]();
   const pending = it.next();

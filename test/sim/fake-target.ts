@@ -42,6 +42,10 @@ interface GroupState {
 const LOOP_MS = 500;
 
 export class FakeTarget implements ScenarioTarget {
+  private inSync(volumes: string[]): 'True' | 'False' {
+    return volumes.every((v) => this.lastSourceState.get(v) === 1) ? 'True' : 'False';
+  }
+
   clock = new VirtualClock();
   world!: World;
   private api!: LocalWorldApi;
@@ -206,7 +210,7 @@ export class FakeTarget implements ScenarioTarget {
         conditions: [
           { type: 'Ready', status: ready ? 'True' : 'False' },
           // As the agents do: the group's mirrors as their live source reports them.
-          ...(s.g.volumes.length ? [{ type: 'MirrorInSync', status: (s.g.volumes.every((v) => this.lastSourceState.get(v) === 1) ? 'True' : 'False') as 'True' | 'False' }] : []),
+          ...(s.g.volumes.length ? [{ type: 'MirrorInSync', status: this.inSync(s.g.volumes) }] : []),
         ],
         nodes: s.g.nodes.map((n) => ({ name: n.name, state: n.name === a ? (ready ? 'ISP' : 'OSU') : 'OSU' })),
         epoch: s.epoch,

@@ -187,7 +187,7 @@ test('two groups activating on one host at once (the agent\'s workers): both VIP
   const site = (name: string, address: string): IISSite => ({
     apiVersion: 'winha.io/v1alpha1', kind: 'IISSite', metadata: { name, namespace: 'default' },
     spec: { group: name, siteName: name, bindings: [{ protocol: 'http', address, port: 80 }], physicalPath: `E:\\wwwroot\\${name}` },
-  }) as IISSite;
+  });
   const activate = async (name: string, address: string) => {
     const ip = await node1.addVirtualIp({ address, prefixLength: 24, interfaceAlias: 'Ethernet' }, o());
     await node1.ensureSite(webSite({ name, bindings: [{ protocol: 'http', address, port: 80, hostHeader: '' }] }), o());

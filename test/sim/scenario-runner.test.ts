@@ -56,7 +56,7 @@ test('a waitFor that does not come true fails with what was seen, and the rest i
   assert.match(r.steps[0]!.message, /not within 5s: active=node1 ready=true/);
   assert.equal(r.steps[0]!.endedAt - r.steps[0]!.startedAt, 5000);
   assert.equal(r.steps[1]!.status, 'skipped');
-  assert.match(formatReportText(r), /✘  1 waitFor group web activeNode=node2 within 5s .*\(t\.yaml:8:7\)/);
+  assert.match(formatReportText(r), /✘ {2}1 waitFor group web activeNode=node2 within 5s .*\(t\.yaml:8:7\)/);
 });
 
 test('singleActive catches a controller that leaves the old active\'s site running on a switchover', async () => {
@@ -89,7 +89,7 @@ test('converges catches a controller that never activates; the report says when 
   assert.equal(v.at, 20_000);
   assert.match(v.message, /not Ready 20\.000s after the last disturbance/);
   const text = formatReportText(r);
-  assert.match(text, /Violations \(1\):\n  converges at 20\.000s/);
+  assert.match(text, /Violations \(1\):\n {2}converges at 20\.000s/);
   const json = JSON.parse(formatReportJson([r])) as { passed: boolean; scenarios: { violations: { invariant: string; at: number; excerpt: string[] }[] }[] };
   assert.equal(json.passed, false);
   assert.equal(json.scenarios[0]!.violations[0]!.invariant, 'converges');

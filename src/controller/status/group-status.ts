@@ -71,7 +71,7 @@ export function groupStatus(st: GroupStatus, obj: { metadata: { generation?: num
     }
     next.phase = groupPhase(decision, input, holds) as GroupStatus['phase'];
     const conditions = decision.conditions.map((c) => ({ ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) }));
-    next.conditions = mergeConditions(st.conditions, conditions, f.nowIso) as GroupStatus['conditions'];
+    next.conditions = mergeConditions(st.conditions, conditions, f.nowIso);
     if (holds && isServing(decision) && f.takeover) {
       const from = f.takeover;
       next.lastFailover = {

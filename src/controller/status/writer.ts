@@ -60,7 +60,7 @@ export class StatusWriter {
     for (let i = 0; i < 5; i++) {
       try {
         const cur = await this.store.objects.get('FailoverGroup', group.metadata.namespace ?? 'default', group.metadata.name);
-        const req = parseSwitchoverRequest(cur as unknown as FailoverGroup);
+        const req = parseSwitchoverRequest(cur);
         if (!req || req.id !== id) return;
         const ann = { ...(cur.metadata.annotations ?? {}) };
         delete ann[ANNOTATIONS.switchover];

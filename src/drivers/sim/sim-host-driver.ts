@@ -62,7 +62,7 @@ export class SimHostDriver implements HostDriver {
   }
 
   private w<K extends WorldOp>(op: K, args: Omit<WorldOps[K]['req'], 'host'>): Promise<WorldOps[K]['res']> {
-    return callWorld(this.api, op, { ...args, host: this.nodeName } as WorldOps[K]['req']);
+    return callWorld(this.api, op, { ...args, host: this.nodeName });
   }
 
   /** Poll until `done` says yes (the deadline of run() bounds the wait). */

@@ -116,7 +116,7 @@ export class AgentTarget implements ScenarioTarget {
   private logger(node: string): NodeAgentLogger {
     if (this.options.logger) return this.options.logger(node);
     const push = (level: string, o: Obj, msg: string) => {
-      this.logs.push(`${new Date(this.clock.now()).toISOString()} ${node} ${level}${msg}${o['reason'] ? ` (${String(o['reason'])})` : ''}`);
+      this.logs.push(`${new Date(this.clock.now()).toISOString()} ${node} ${level}${msg}${typeof o['reason'] === 'string' && o['reason'] ? ` (${o['reason']})` : ''}`);
       if (this.logs.length > 400) this.logs.splice(0, this.logs.length - 400);
     };
     return { info: (o, m) => push('', o, m), warn: (o, m) => push('WARN ', o, m), error: (o, m) => push('ERROR ', o, m) };
@@ -191,8 +191,8 @@ export class AgentTarget implements ScenarioTarget {
     const o: EventObservation = {
       at: this.clock.now(),
       type: x['type'] === 'Warning' ? 'Warning' : 'Normal',
-      reason: String(x['reason'] ?? ''),
-      message: String(x['message'] ?? ''),
+      reason: typeof x['reason'] === 'string' ? x['reason'] : '',
+      message: typeof x['message'] === 'string' ? x['message'] : '',
       involvedObject: { kind: String(inv.kind ?? ''), name: String(inv.name ?? ''), ...(inv.namespace ? { namespace: inv.namespace } : {}) },
     };
     if (typeof x['code'] === 'number') o.code = x['code'];

@@ -3,7 +3,7 @@
  * schema check in the scenario's words, and the Checker that places problems
  * at file:line:column.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { Problem } from '../../validate/problem.js';
 import type { Path, SourceDocument } from '../../validate/parse.js';
 import { displayPath, pointerToPath, suggestion } from '../../validate/schema-check.js';
@@ -48,7 +48,7 @@ export function schemaIssues(validate: ValidateFunction, value: unknown): { path
   if (validate(value)) return [];
   const out: { path: Path; rule: ScenarioRule; message: string }[] = [];
   const seen = new Set<string>();
-  for (const e of (validate.errors ?? []) as ErrorObject[]) {
+  for (const e of (validate.errors ?? [])) {
     const path = pointerToPath(e.instancePath);
     const where = displayPath(path);
     const p = e.params as Record<string, unknown>;
@@ -97,7 +97,7 @@ export class Checker {
     readonly name: string,
   ) {}
 
-  report(path: Path, rule: ScenarioRule | string, message: string): void {
+  report(path: Path, rule: ScenarioRule, message: string): void {
     const pos = this.doc.locate(path);
     this.problems.push({ file: this.doc.file, line: pos.line, column: pos.column, kind: 'Scenario', name: this.name, rule, severity: 'error', message });
   }

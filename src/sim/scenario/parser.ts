@@ -171,7 +171,7 @@ export function readWorldTiming(spec: Record<string, unknown>): WorldTimingOptio
   if (!isMapping(w)) return undefined;
   const out: WorldTimingOption = {};
   const ms = (key: string, field: keyof WorldTimingOption) => {
-    if (typeof w[key] === 'string') out[field] = parseDuration(w[key] as string)!;
+    if (typeof w[key] === 'string') out[field] = parseDuration(w[key])!;
   };
   ms('switchoverUnreachable', 'switchoverUnreachableMs');
   ms('switchover', 'switchoverMs');
@@ -185,7 +185,7 @@ export function readWorldTiming(spec: Record<string, unknown>): WorldTimingOptio
 function applyTiming(o: Record<string, unknown>, timing: LeaseTiming | undefined): Record<string, unknown> {
   const copy = structuredClone(o);
   if (!timing || copy['kind'] !== 'Cluster') return copy;
-  const spec = (isMapping(copy['spec']) ? copy['spec'] : {}) as Record<string, unknown>;
+  const spec = (isMapping(copy['spec']) ? copy['spec'] : {});
   spec['timing'] = { ...(isMapping(spec['timing']) ? spec['timing'] : {}), ...timing };
   copy['spec'] = spec;
   return copy;

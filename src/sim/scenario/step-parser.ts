@@ -133,7 +133,7 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
   }
   const eventMatch = (m: Record<string, unknown>, path: Path): EventMatch => {
     if (typeof m['group'] === 'string' && !resolveRef(t.groups, m['group'])) c.report([...path, 'group'], 'scenario-reference', unknownRef('group', m['group'], t.groups.map((g) => g.name)));
-    return { ...m } as EventMatch;
+    return { ...m };
   };
   switch (subject) {
     case 'group': {

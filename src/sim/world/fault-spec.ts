@@ -120,7 +120,7 @@ export function parseFault(value: unknown): { fault: Fault; issues?: undefined }
   if (issues.length > 0) return { issues };
   const fault: Record<string, unknown> = { type };
   for (const name of Object.keys(fields)) if (o[name] !== undefined) fault[name] = o[name];
-  if (typeof fault['volume'] === 'string') fault['volume'] = (fault['volume'] as string).slice(0, 1).toUpperCase();
+  if (typeof fault['volume'] === 'string') fault['volume'] = (fault['volume']).slice(0, 1).toUpperCase();
   return { fault: fault as Fault };
 }
 
