@@ -24,26 +24,58 @@ function namespaceObjects(n: number): Record<string, unknown>[] {
       apiVersion: 'winha.io/v1alpha1',
       kind: 'Cluster',
       metadata: meta('prod'),
-      spec: { nodes: [{ name: 'node1', address: `192.168.${n % 250}.1` }, { name: 'node2', address: `192.168.${n % 250}.2` }] },
+      spec: {
+        nodes: [
+          { name: 'node1', address: `192.168.${n % 250}.1` },
+          { name: 'node2', address: `192.168.${n % 250}.2` },
+        ],
+      },
     },
   ];
   for (let g = 0; g < GROUPS_PER_NAMESPACE; g++) {
     const vip = `10.${n % 250}.${Math.floor(n / 250)}.${10 + g}`;
     const letter = String.fromCharCode(68 + g); // D: E: F: …
     objs.push(
-      { apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: meta(`g${g}`), spec: { nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 10 }] } },
-      { apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: meta(`g${g}-vip`), spec: { group: `g${g}`, address: vip, prefixLength: 24 } },
+      {
+        apiVersion: 'winha.io/v1alpha1',
+        kind: 'FailoverGroup',
+        metadata: meta(`g${g}`),
+        spec: {
+          nodes: [
+            { name: 'node1', priority: 1 },
+            { name: 'node2', priority: 10 },
+          ],
+        },
+      },
+      {
+        apiVersion: 'winha.io/v1alpha1',
+        kind: 'VirtualIP',
+        metadata: meta(`g${g}-vip`),
+        spec: { group: `g${g}`, address: vip, prefixLength: 24 },
+      },
       {
         apiVersion: 'winha.io/v1alpha1',
         kind: 'Mirror',
         metadata: meta(`g${g}-data`),
-        spec: { group: `g${g}`, volume: `${letter}:`, endpoints: [{ node: 'node1', address: '172.16.0.1' }, { node: 'node2', address: '172.16.0.2' }] },
+        spec: {
+          group: `g${g}`,
+          volume: `${letter}:`,
+          endpoints: [
+            { node: 'node1', address: '172.16.0.1' },
+            { node: 'node2', address: '172.16.0.2' },
+          ],
+        },
       },
       {
         apiVersion: 'winha.io/v1alpha1',
         kind: 'IISSite',
         metadata: meta(`site${g}`),
-        spec: { group: `g${g}`, siteName: `site${g}`, bindings: [{ protocol: 'http', address: vip, port: 80, hostHeader: `s${g}.example.com` }], physicalPath: `${letter}:\\sites\\site${g}` },
+        spec: {
+          group: `g${g}`,
+          siteName: `site${g}`,
+          bindings: [{ protocol: 'http', address: vip, port: 80, hostHeader: `s${g}.example.com` }],
+          physicalPath: `${letter}:\\sites\\site${g}`,
+        },
       },
     );
   }
@@ -52,7 +84,11 @@ function namespaceObjects(n: number): Record<string, unknown>[] {
 
 function timed(args: string[]): { seconds: number; code: number | null; stdout: string; stderr: string } {
   const t = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { seconds: (performance.now() - t) / 1000, code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -15,7 +15,9 @@ export const LEASE_15 = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, re
 export function manifests(groups: number, sitesPerGroup: number, timing = LEASE_15): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [
     {
-      apiVersion: 'winha.io/v1alpha1', kind: 'Cluster', metadata: { name: 'prod', namespace: 'default' },
+      apiVersion: 'winha.io/v1alpha1',
+      kind: 'Cluster',
+      metadata: { name: 'prod', namespace: 'default' },
       spec: {
         nodes: [
           { name: 'node1', address: '192.168.10.11', interfaces: [{ name: 'Public', role: 'public' }] },
@@ -28,13 +30,35 @@ export function manifests(groups: number, sitesPerGroup: number, timing = LEASE_
   for (let g = 0; g < groups; g++) {
     const vip = `10.${1 + (g >> 8)}.${g & 255}.50`;
     out.push(
-      { apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: `g${g}`, namespace: 'default' }, spec: { nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 10 }] } },
-      { apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: `g${g}-vip`, namespace: 'default' }, spec: { group: `g${g}`, address: vip, prefixLength: 24, interface: 'Public' } },
+      {
+        apiVersion: 'winha.io/v1alpha1',
+        kind: 'FailoverGroup',
+        metadata: { name: `g${g}`, namespace: 'default' },
+        spec: {
+          nodes: [
+            { name: 'node1', priority: 1 },
+            { name: 'node2', priority: 10 },
+          ],
+        },
+      },
+      {
+        apiVersion: 'winha.io/v1alpha1',
+        kind: 'VirtualIP',
+        metadata: { name: `g${g}-vip`, namespace: 'default' },
+        spec: { group: `g${g}`, address: vip, prefixLength: 24, interface: 'Public' },
+      },
     );
     for (let s = 0; s < sitesPerGroup; s++) {
       out.push({
-        apiVersion: 'winha.io/v1alpha1', kind: 'IISSite', metadata: { name: `g${g}-site${s}`, namespace: 'default' },
-        spec: { group: `g${g}`, siteName: `g${g}-site${s}`, bindings: [{ protocol: 'http', address: vip, port: 80, hostHeader: `site${s}.g${g}.example.com` }], physicalPath: `C:\\inetpub\\g${g}\\site${s}` },
+        apiVersion: 'winha.io/v1alpha1',
+        kind: 'IISSite',
+        metadata: { name: `g${g}-site${s}`, namespace: 'default' },
+        spec: {
+          group: `g${g}`,
+          siteName: `g${g}-site${s}`,
+          bindings: [{ protocol: 'http', address: vip, port: 80, hostHeader: `site${s}.g${g}.example.com` }],
+          physicalPath: `C:\\inetpub\\g${g}\\site${s}`,
+        },
       });
     }
   }

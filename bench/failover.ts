@@ -35,7 +35,15 @@ async function virtualFailover(groups: number, phaseMs: number, workers = 1) {
     workers,
     logger: (node) => ({
       info: (o) => {
-        if (crashed && node === 'node2' && typeof o['group'] === 'string' && Array.isArray(o['actions']) && o['actions'].length > 0 && !decided.has(o['group'])) decided.set(o['group'], t.now());
+        if (
+          crashed &&
+          node === 'node2' &&
+          typeof o['group'] === 'string' &&
+          Array.isArray(o['actions']) &&
+          o['actions'].length > 0 &&
+          !decided.has(o['group'])
+        )
+          decided.set(o['group'], t.now());
       },
       warn: () => undefined,
       error: () => undefined,
@@ -71,16 +79,30 @@ async function realFailover() {
 }
 
 const within = (xs: number[]) => `${xs.filter((x) => x <= LEASE_MS + 1000).length}/${xs.length}`;
-const result: Record<string, unknown> = { bench: 'failover', lease: '15/10/2', targetReadyMs: LEASE_MS + 1000, targetDecisionToActionsMs: 100 };
+const result: Record<string, unknown> = {
+  bench: 'failover',
+  lease: '15/10/2',
+  targetReadyMs: LEASE_MS + 1000,
+  targetDecisionToActionsMs: 100,
+};
 const phases: number[] = [];
 for (let p = 0; p < 2000; p += 100) phases.push(p);
 const one: number[] = [];
 for (const p of phases) one.push((await virtualFailover(1, p)).times[0]!);
 result['virtual_1_group_by_crash_phase'] = { phasesMs: phases, readyMs: one, ...stats(one), withinTarget: within(one) };
-for (const [n, workers] of ([[100, 1], [100, 16], [500, 16]] as const).filter(([x]) => x <= maxGroups)) {
+for (const [n, workers] of (
+  [
+    [100, 1],
+    [100, 16],
+    [500, 16],
+  ] as const
+).filter(([x]) => x <= maxGroups)) {
   const r = await virtualFailover(n, 0, workers);
   result[`virtual_${n}_groups_${workers}_workers`] = {
-    readyMs: stats(r.times), withinTarget: within(r.times), decisionToActionsMs: r.latency.length ? stats(r.latency) : null, wallSeconds: r.wallSeconds,
+    readyMs: stats(r.times),
+    withinTarget: within(r.times),
+    decisionToActionsMs: r.latency.length ? stats(r.latency) : null,
+    wallSeconds: r.wallSeconds,
   };
 }
 result['real_1_group_ms'] = Math.round(await realFailover());

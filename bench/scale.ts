@@ -30,7 +30,12 @@ async function converge(groups: number, workers: number | undefined) {
   const t = await startCluster(groups, SITES_PER_GROUP, workers === undefined ? {} : { workers });
   const v0 = t.now();
   const ready = await untilReady(t, 'node1', 100, 7_200_000);
-  return { t, readyMs: Math.max(...ready.values()) - v0, firstMs: Math.min(...ready.values()) - v0, wallMs: Math.round(wall.monotonic() - began) };
+  return {
+    t,
+    readyMs: Math.max(...ready.values()) - v0,
+    firstMs: Math.min(...ready.values()) - v0,
+    wallMs: Math.round(wall.monotonic() - began),
+  };
 }
 const dflt = await converge(100, undefined);
 await dflt.t.stop();
@@ -49,14 +54,29 @@ const rssAfter = process.memoryUsage().rss;
 const heapLive = process.memoryUsage().heapUsed;
 const obs = await t.observe();
 await t.stop();
-process.stdout.write(`${JSON.stringify({
-  bench: 'scale',
-  sites: GROUPS * SITES_PER_GROUP,
-  groups: GROUPS,
-  nodes: 2,
-  workers: WORKERS,
-  applyToAllReadyMs: { virtual: readyMs, target: 5000, firstGroupReadyMs: firstMs, wallMsToSimulate: wallMs },
-  defaultWorkers_100_groups: { workers: DEFAULT_WORKERS, applyToAllReadyMs: dflt.readyMs, firstGroupReadyMs: dflt.firstMs },
-  idle60s: { cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / 60_000) * 1000) / 10, target: 2, groupsReady: obs.groups.filter((g) => g.ready).length },
-  rssMB: { converged: mb(rss), afterIdle: mb(rssAfter), target: 150, liveHeapAfterGc: (globalThis as { gc?: unknown }).gc ? mb(heapLive) : 'run with --expose-gc' },
-}, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      bench: 'scale',
+      sites: GROUPS * SITES_PER_GROUP,
+      groups: GROUPS,
+      nodes: 2,
+      workers: WORKERS,
+      applyToAllReadyMs: { virtual: readyMs, target: 5000, firstGroupReadyMs: firstMs, wallMsToSimulate: wallMs },
+      defaultWorkers_100_groups: { workers: DEFAULT_WORKERS, applyToAllReadyMs: dflt.readyMs, firstGroupReadyMs: dflt.firstMs },
+      idle60s: {
+        cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / 60_000) * 1000) / 10,
+        target: 2,
+        groupsReady: obs.groups.filter((g) => g.ready).length,
+      },
+      rssMB: {
+        converged: mb(rss),
+        afterIdle: mb(rssAfter),
+        target: 150,
+        liveHeapAfterGc: (globalThis as { gc?: unknown }).gc ? mb(heapLive) : 'run with --expose-gc',
+      },
+    },
+    null,
+    2,
+  )}\n`,
+);

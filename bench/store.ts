@@ -42,7 +42,12 @@ function rate(n: number, ms: number): number {
 }
 
 async function main(): Promise<void> {
-  const results: Record<string, unknown> = { objects: count, node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length };
+  const results: Record<string, unknown> = {
+    objects: count,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    cpus: os.cpus().length,
+  };
   for (const mode of ['one-by-one', 'batch'] as const) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'winha-bench-'));
     try {
@@ -71,7 +76,9 @@ async function main(): Promise<void> {
       const changed = await timed(async () => {
         for (let i = 0; i < count; i += batchSize) {
           await store.objects.batch(
-            items.slice(i, i + batchSize).map((o) => ({ op: 'update' as const, object: { ...o, spec: { ...(o.spec as object), applicationPool: 'x' } } })),
+            items
+              .slice(i, i + batchSize)
+              .map((o) => ({ op: 'update' as const, object: { ...o, spec: { ...(o.spec as object), applicationPool: 'x' } } })),
           );
         }
       });

@@ -94,7 +94,7 @@ export const KINDS: readonly KindInfo[] = [
     singular: 'mirror',
     plural: 'mirrors',
     shortNames: ['mir'],
-    description: 'A DataKeeper mirrored volume that holds a group\'s data.',
+    description: "A DataKeeper mirrored volume that holds a group's data.",
     hasSpec: true,
     printerColumns: [
       { name: 'Volume', type: 'string', jsonPath: '.spec.volume', description: 'Drive letter.' },

@@ -10,10 +10,7 @@ export { Type };
 export type { TSchema };
 
 /** A string restricted to a fixed set of values (an `enum`, not an anyOf of consts). */
-export function StringEnum<const T extends readonly string[]>(
-  values: T,
-  opts: { description: string; default?: T[number] },
-) {
+export function StringEnum<const T extends readonly string[]>(values: T, opts: { description: string; default?: T[number] }) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
 }
 

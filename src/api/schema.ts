@@ -10,19 +10,7 @@
  * (docs/spec/seed-iis.md §14), LifeKeeper core (docs/spec/seed003-core.md §19) and DataKeeper
  * (docs/spec/seed003-datakeeper.md §10).
  */
-import {
-  Type,
-  Str,
-  Int,
-  Bool,
-  Obj,
-  OpenObj,
-  List,
-  StringEnum,
-  DNS_LABEL,
-  DNS_SUBDOMAIN,
-  IP_ADDRESS,
-} from './schema-helpers.js';
+import { Type, Str, Int, Bool, Obj, OpenObj, List, StringEnum, DNS_LABEL, DNS_SUBDOMAIN, IP_ADDRESS } from './schema-helpers.js';
 
 export { GROUP, VERSION, API_VERSION } from './group.js';
 import { MIRROR_STATES } from './mirror-states.js';
@@ -43,11 +31,11 @@ export const ObjectMeta = OpenObj(
         pattern: DNS_LABEL,
       }),
     ),
-    labels: Type.Optional(
-      Type.Record(Type.String(), Type.String(), { description: 'Labels for selection (`-l key=value`, `--prune`).' }),
-    ),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Labels for selection (`-l key=value`, `--prune`).' })),
     annotations: Type.Optional(
-      Type.Record(Type.String(), Type.String(), { description: 'Free-form annotations; `winha.io/last-applied` is written by `winha apply`.' }),
+      Type.Record(Type.String(), Type.String(), {
+        description: 'Free-form annotations; `winha.io/last-applied` is written by `winha apply`.',
+      }),
     ),
     uid: Type.Optional(Str('Unique id set by the store on creation.')),
     generation: Type.Optional(Int('Incremented by the store on every change of spec.')),
@@ -151,11 +139,14 @@ export const ClusterSpec = Obj(
             }),
           ),
           renewDeadlineSeconds: Type.Optional(
-            Int('A holder that cannot renew within this many seconds takes its resources out of service (self-fencing). Must be < leaseDurationSeconds.', {
-              minimum: 1,
-              maximum: 3600,
-              default: 10,
-            }),
+            Int(
+              'A holder that cannot renew within this many seconds takes its resources out of service (self-fencing). Must be < leaseDurationSeconds.',
+              {
+                minimum: 1,
+                maximum: 3600,
+                default: 10,
+              },
+            ),
           ),
           retryPeriodSeconds: Type.Optional(
             Int('Seconds between lease renewals and election attempts. Must be < renewDeadlineSeconds.', {
@@ -284,7 +275,7 @@ export const FailoverGroupSpec = Obj(
             }),
           ),
         },
-        'Local recovery and ban policy (as Pacemaker\'s migration-threshold and failure-timeout).',
+        "Local recovery and ban policy (as Pacemaker's migration-threshold and failure-timeout).",
       ),
     ),
     maintenance: Type.Optional(
@@ -313,8 +304,16 @@ export const FailoverGroupStatus = OpenObj(
             state: LkState,
             bannedUntil: Type.Optional(Str('The node may not run the group before this time (RFC 3339).')),
             failures: Type.Optional(Int('Failures counted in the current restart window.')),
-            restarts: Type.Optional(Type.Array(Type.String(), { description: 'When local recoveries ran (RFC 3339), counted against restartLimit within restartWindowSeconds.' })),
-            deactivationFailed: Type.Optional(Bool('The last attempt to take the group out of service on this node failed (9556/9557); no other node activates while this node is alive.')),
+            restarts: Type.Optional(
+              Type.Array(Type.String(), {
+                description: 'When local recoveries ran (RFC 3339), counted against restartLimit within restartWindowSeconds.',
+              }),
+            ),
+            deactivationFailed: Type.Optional(
+              Bool(
+                'The last attempt to take the group out of service on this node failed (9556/9557); no other node activates while this node is alive.',
+              ),
+            ),
             promotable: Type.Optional(Bool('Whether the node passes the mirror gate and pre-checks now.')),
           },
           'State of the group on one node.',
@@ -479,7 +478,9 @@ export const MirrorSpec = Obj(
       Obj(
         {
           highWater: Type.Optional(Int('WriteQueueHighWater: queued writes before the mirror pauses.', { minimum: 0, default: 20000 })),
-          byteLimitMB: Type.Optional(Int('WriteQueueByteLimitMB: bytes queued before the mirror pauses; 0 = no byte limit.', { minimum: 0, default: 0 })),
+          byteLimitMB: Type.Optional(
+            Int('WriteQueueByteLimitMB: bytes queued before the mirror pauses; 0 = no byte limit.', { minimum: 0, default: 0 }),
+          ),
           blockWritesOnLimitReached: Type.Optional(
             Bool('Block writes instead of pausing the mirror when the queue limit is reached.', { default: false }),
           ),
@@ -489,7 +490,7 @@ export const MirrorSpec = Obj(
     ),
     resyncReads: Type.Optional(Int('ResyncReads: 64 KB blocks in flight during a resync.', { minimum: 1, maximum: 1024, default: 20 })),
   },
-  'A DataKeeper mirrored volume that holds a group\'s data.',
+  "A DataKeeper mirrored volume that holds a group's data.",
   { required: ['group', 'volume', 'endpoints'] },
 );
 
@@ -500,7 +501,9 @@ export const MirrorStatus = OpenObj(
     sourceEpoch: Type.Optional(Int('Group epoch under which the current source became source.')),
     recordedBy: Type.Optional(Str('Node that recorded `targets` (the mirror gate trusts them only when it is the source).')),
     unsupervisedBy: Type.Optional(
-      Str('The source, seen serving after its lease expired with no agent recording the mirror: `targets` may be stale, so no target is promoted without --force until that source records again.'),
+      Str(
+        'The source, seen serving after its lease expired with no agent recording the mirror: `targets` may be stale, so no target is promoted without --force until that source records again.',
+      ),
     ),
     targets: Type.Optional(
       List(
@@ -516,19 +519,20 @@ export const MirrorStatus = OpenObj(
         { listType: 'map', listMapKeys: ['name'] },
       ),
     ),
-    state: Type.Optional(
-      StringEnum(Object.values(MIRROR_STATES), { description: 'Mirror state as the source reports it.' }),
-    ),
+    state: Type.Optional(StringEnum(Object.values(MIRROR_STATES), { description: 'Mirror state as the source reports it.' })),
     nodes: Type.Optional(
       List(
         OpenObj(
           {
             name: Str('Node name.'),
             role: StringEnum(['Source', 'Target', 'None'] as const, { description: 'DataKeeper role of the volume on the node.' }),
-            state: Int('DataKeeper mirror state code: -1 invalid, 0 none, 1 mirroring, 2 resyncing, 3 broken, 4 paused, 5 resync pending.', {
-              minimum: -1,
-              maximum: 5,
-            }),
+            state: Int(
+              'DataKeeper mirror state code: -1 invalid, 0 none, 1 mirroring, 2 resyncing, 3 broken, 4 paused, 5 resync pending.',
+              {
+                minimum: -1,
+                maximum: 5,
+              },
+            ),
             resyncPercent: Type.Optional(Type.Number({ description: 'Resync progress, 0–100.', minimum: 0, maximum: 100 })),
             locked: Type.Optional(Bool('Whether the target volume is locked.')),
           },
@@ -565,7 +569,10 @@ export const SiteBinding = Obj(
       }),
     ),
     certificateStore: Type.Optional(
-      StringEnum(['My', 'WebHosting'] as const, { description: 'Certificate store of LocalMachine holding the certificate.', default: 'My' }),
+      StringEnum(['My', 'WebHosting'] as const, {
+        description: 'Certificate store of LocalMachine holding the certificate.',
+        default: 'My',
+      }),
     ),
     sni: Type.Optional(Bool('Require Server Name Indication for this https binding.', { default: false })),
   },
@@ -583,21 +590,25 @@ export const IISSiteSpec = Obj(
     }),
     service: Type.Optional(
       StringEnum(['Web', 'FTP', 'SMTP'] as const, {
-        description: 'The IIS service that runs the site: Web (W3SVC), FTP (FTPSVC) or SMTP (SMTPSVC). WinHA stops sites, never the shared service.',
+        description:
+          'The IIS service that runs the site: Web (W3SVC), FTP (FTPSVC) or SMTP (SMTPSVC). WinHA stops sites, never the shared service.',
         default: 'Web',
       }),
     ),
-    bindings: List(SiteBinding, 'The site\'s bindings; each names a virtual IP of the group.', { minItems: 1, maxItems: 64 }),
+    bindings: List(SiteBinding, "The site's bindings; each names a virtual IP of the group.", { minItems: 1, maxItems: 64 }),
     physicalPath: Type.Optional(
       Str('Local path of the site content, on a mirrored volume of the group (e.g. E:\\sites\\web1); UNC paths are refused.', {
         minLength: 1,
         maxLength: 260,
       }),
     ),
-    applicationPool: Type.Optional(Str('Application pool of a Managed Web site (default: the site name).', { minLength: 1, maxLength: 64 })),
+    applicationPool: Type.Optional(
+      Str('Application pool of a Managed Web site (default: the site name).', { minLength: 1, maxLength: 64 }),
+    ),
     management: Type.Optional(
       StringEnum(['Managed', 'Adopted'] as const, {
-        description: 'Managed: WinHA creates and updates the site identically on every node. Adopted: the site exists already; WinHA only verifies it.',
+        description:
+          'Managed: WinHA creates and updates the site identically on every node. Adopted: the site exists already; WinHA only verifies it.',
         default: 'Managed',
       }),
     ),
@@ -611,7 +622,7 @@ export const IISSiteSpec = Obj(
                 path: Type.Optional(Str('Path requested by the deep check.', { default: '/', pattern: '^/' })),
                 timeoutSeconds: Type.Optional(Int('Deep-check timeout.', { minimum: 1, maximum: 300, default: 10 })),
               },
-              'HTTP deep check: any HTTP answer on VIP:port with the host header counts as alive (the kit\'s pollsite).',
+              "HTTP deep check: any HTTP answer on VIP:port with the host header counts as alive (the kit's pollsite).",
             ),
           ),
           ftp: Type.Optional(
@@ -632,11 +643,11 @@ export const IISSiteSpec = Obj(
             ),
           ),
         },
-        'Health checks of the site; intervals default to the Cluster\'s.',
+        "Health checks of the site; intervals default to the Cluster's.",
       ),
     ),
     localRecovery: Type.Optional(
-      Bool('On a failed check, restart the service and the site locally (up to the group\'s restartLimit) before failing over.', {
+      Bool("On a failed check, restart the service and the site locally (up to the group's restartLimit) before failing over.", {
         default: true,
       }),
     ),
@@ -663,7 +674,7 @@ export const IISSiteStatus = OpenObj(
             exists: Bool('Whether the site exists in IIS on the node.'),
             state: Type.Optional(Str('IIS site state: Started, Stopped, Starting, Stopping, Unknown.')),
             serverAutoStart: Type.Optional(Bool('IIS serverAutoStart of the site on the node (off on standbys).')),
-            serviceState: Type.Optional(Int('Windows service state code of the site\'s service, 1–7.', { minimum: 1, maximum: 7 })),
+            serviceState: Type.Optional(Int("Windows service state code of the site's service, 1–7.", { minimum: 1, maximum: 7 })),
             fingerprint: Type.Optional(Str('Hash of the site identity (name, bindings, path); equal on every node.')),
           },
           'The site as seen on one node.',

@@ -84,7 +84,8 @@ export async function apply(store: ObjectStore, manifests: readonly JsonMap[], o
   const outcomes: ApplyOutcome[] = [];
   const kinds = [...new Set(objects.map((o) => String(o['kind'])))];
   const live = new Map<string, StoredObject>();
-  for (const o of await liveObjects(store, kinds)) live.set(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o);
+  for (const o of await liveObjects(store, kinds))
+    live.set(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o);
 
   type Pending = { id: ReturnType<typeof identity>; desired: JsonMap; merged: JsonMap; live?: StoredObject };
   const pending: Pending[] = [];
@@ -102,9 +103,7 @@ export async function apply(store: ObjectStore, manifests: readonly JsonMap[], o
   if (!opts.dryRun && pending.length) {
     const results = await store.batch(
       pending.map((p) =>
-        p.live
-          ? { op: 'update' as const, object: casInput(p.merged, p.live) }
-          : { op: 'create' as const, object: p.merged as ObjectInput },
+        p.live ? { op: 'update' as const, object: casInput(p.merged, p.live) } : { op: 'create' as const, object: p.merged as ObjectInput },
       ),
     );
     for (let i = 0; i < pending.length; i++) {
@@ -204,7 +203,8 @@ export async function diff(store: ObjectStore, manifests: readonly JsonMap[]): P
   const objects = manifests.map(withNamespace);
   const kinds = [...new Set(objects.map((o) => String(o['kind'])))];
   const live = new Map<string, StoredObject>();
-  for (const o of await liveObjects(store, kinds)) live.set(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o);
+  for (const o of await liveObjects(store, kinds))
+    live.set(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o);
   return objects.map((desired) => {
     const id = identity(desired);
     const current = live.get(idKey(id)) as JsonMap | undefined;
@@ -215,7 +215,8 @@ export async function diff(store: ObjectStore, manifests: readonly JsonMap[]): P
     const after = diffView(merged);
     const plural = kindInfo(id.kind)?.plural ?? id.kind.toLowerCase();
     const label = `${plural}.winha.io/${id.namespace}/${id.name}`;
-    const patch = before === after ? '' : createTwoFilesPatch(`live/${label}`, `merged/${label}`, before, after, undefined, undefined, { context: 3 });
+    const patch =
+      before === after ? '' : createTwoFilesPatch(`live/${label}`, `merged/${label}`, before, after, undefined, undefined, { context: 3 });
     return { ...id, patch };
   });
 }

@@ -26,7 +26,8 @@ async function getGroup(store: ObjectStore, kind: string, ns: string, name: stri
   try {
     return await store.get(kind, ns, name);
   } catch (err) {
-    if (isStoreError(err, 'NotFound')) return { ok: false, message: `${kind === 'FailoverGroup' ? 'group' : kind.toLowerCase()} ${name} not found in namespace ${ns}` };
+    if (isStoreError(err, 'NotFound'))
+      return { ok: false, message: `${kind === 'FailoverGroup' ? 'group' : kind.toLowerCase()} ${name} not found in namespace ${ns}` };
     throw err;
   }
 }
@@ -36,7 +37,14 @@ function isResult(x: StoredObject | OperateResult): x is OperateResult {
 }
 
 /** Set (or remove, with undefined) one annotation, re-reading on a compare-and-swap conflict. */
-export async function setAnnotation(store: ObjectStore, kind: string, ns: string, name: string, key: string, value: string | undefined): Promise<void> {
+export async function setAnnotation(
+  store: ObjectStore,
+  kind: string,
+  ns: string,
+  name: string,
+  key: string,
+  value: string | undefined,
+): Promise<void> {
   for (let i = 0; i < 5; i++) {
     const cur = await store.get(kind, ns, name);
     const ann = { ...(cur.metadata.annotations ?? {}) };
@@ -70,7 +78,9 @@ export async function requestSwitchover(store: ObjectStore, o: SwitchoverOptions
   if (!nodes.includes(o.to)) return { ok: false, message: `${o.to} is not a node of group ${o.group} (nodes: ${nodes.join(', ')})` };
   if (!o.force) {
     // The mirror gate, checked here too so the operator gets the reason at once (M7).
-    const mirrors = (await store.list('Mirror', { namespace: o.namespace })).items.filter((m) => (m.spec as { group?: string }).group === o.group);
+    const mirrors = (await store.list('Mirror', { namespace: o.namespace })).items.filter(
+      (m) => (m.spec as { group?: string }).group === o.group,
+    );
     for (const m of mirrors) {
       const st = (m.status ?? {}) as { source?: string; recordedBy?: string; targets?: { name: string; state: number }[] };
       if (!st.source || st.source === o.to) continue;
@@ -107,7 +117,10 @@ export async function clearGroup(store: ObjectStore, o: { namespace: string; gro
 }
 
 /** `winha maintenance on|off [--group G | --node N]`. */
-export async function setMaintenance(store: ObjectStore, o: { namespace: string; enabled: boolean; group?: string; node?: string }): Promise<OperateResult> {
+export async function setMaintenance(
+  store: ObjectStore,
+  o: { namespace: string; enabled: boolean; group?: string; node?: string },
+): Promise<OperateResult> {
   const mode = o.enabled ? 'on' : 'off';
   if (o.group) {
     const g = await getGroup(store, 'FailoverGroup', o.namespace, o.group);
@@ -119,10 +132,22 @@ export async function setMaintenance(store: ObjectStore, o: { namespace: string;
   if (clusters.length === 0) return { ok: false, message: `no Cluster in namespace ${o.namespace}` };
   for (const c of clusters) {
     if (o.node) {
-      const cur = new Set((c.metadata.annotations?.[ANNOTATIONS.maintenanceNodes] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+      const cur = new Set(
+        (c.metadata.annotations?.[ANNOTATIONS.maintenanceNodes] ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
       if (o.enabled) cur.add(o.node);
       else cur.delete(o.node);
-      await setAnnotation(store, 'Cluster', o.namespace, c.metadata.name, ANNOTATIONS.maintenanceNodes, cur.size ? [...cur].sort().join(',') : undefined);
+      await setAnnotation(
+        store,
+        'Cluster',
+        o.namespace,
+        c.metadata.name,
+        ANNOTATIONS.maintenanceNodes,
+        cur.size ? [...cur].sort().join(',') : undefined,
+      );
     } else {
       await setAnnotation(store, 'Cluster', o.namespace, c.metadata.name, ANNOTATIONS.maintenance, o.enabled ? 'true' : undefined);
     }

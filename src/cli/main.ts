@@ -53,20 +53,32 @@ Exit codes:
     .addOption(new Option('-o, --output <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--strict', 'warnings fail the run too')
     .option('--no-color', 'never colour the text output')
-    .action(async (paths: string[], flags: FlagsOf<Cmd<typeof validateCmd>['runValidate'], 1>) => setCode(await (await validateCmd()).runValidate(paths, flags, io)));
+    .action(async (paths: string[], flags: FlagsOf<Cmd<typeof validateCmd>['runValidate'], 1>) =>
+      setCode(await (await validateCmd()).runValidate(paths, flags, io)),
+    );
 
   const storeOption = () =>
-    new Option('--store <url>', 'state store: file://DIR (default file://./.winha), memory://, etcd://HOST:PORT[,HOST:PORT...][/PREFIX]; or $WINHA_STORE');
+    new Option(
+      '--store <url>',
+      'state store: file://DIR (default file://./.winha), memory://, etcd://HOST:PORT[,HOST:PORT...][/PREFIX]; or $WINHA_STORE',
+    );
   /** The store flags: --store and etcd's TLS files and user (the password only from $WINHA_ETCD_PASSWORD or a file). */
   const withStore = (c: Command): Command =>
     c
       .addOption(storeOption())
-      .addOption(new Option('--etcd-cacert <file>', 'etcd: CA certificate that signed the servers (PEM); turns TLS on; or $WINHA_ETCD_CACERT'))
+      .addOption(
+        new Option('--etcd-cacert <file>', 'etcd: CA certificate that signed the servers (PEM); turns TLS on; or $WINHA_ETCD_CACERT'),
+      )
       .addOption(new Option('--etcd-cert <file>', 'etcd: client certificate (PEM); or $WINHA_ETCD_CERT'))
       .addOption(new Option('--etcd-key <file>', 'etcd: client key (PEM); or $WINHA_ETCD_KEY'))
       .addOption(new Option('--etcd-user <name>', 'etcd: user name; or $WINHA_ETCD_USERNAME'))
       .addOption(new Option('--etcd-password-file <file>', 'etcd: file holding the password; or $WINHA_ETCD_PASSWORD(_FILE)'))
-      .addOption(new Option('--etcd-request-timeout <ms>', 'etcd: deadline of one store call in ms (default 5000; agents: at most renewDeadline / 3); or $WINHA_ETCD_REQUEST_TIMEOUT_MS'));
+      .addOption(
+        new Option(
+          '--etcd-request-timeout <ms>',
+          'etcd: deadline of one store call in ms (default 5000; agents: at most renewDeadline / 3); or $WINHA_ETCD_REQUEST_TIMEOUT_MS',
+        ),
+      );
 
   withStore(
     program
@@ -78,9 +90,8 @@ Exit codes:
       .option('--prune', 'delete objects applied earlier, matching -l, that are no longer in the manifests')
       .option('-l, --selector <selector>', 'label selector for --prune (key=value,...)')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-      .option('--no-color', 'never colour the output')
-  )
-    .action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runApply']>) => setCode(await (await applyCmd()).runApply(flags, io)));
+      .option('--no-color', 'never colour the output'),
+  ).action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runApply']>) => setCode(await (await applyCmd()).runApply(flags, io)));
 
   withStore(
     program
@@ -88,9 +99,8 @@ Exit codes:
       .description('Show what apply would change, per object. Exit 0: no difference, 1: differences, 2: error.')
       .requiredOption('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
       .option('-R, --recursive', 'descend into directories')
-      .option('--no-color', 'never colour the output')
-  )
-    .action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runDiff']>) => setCode(await (await applyCmd()).runDiff(flags, io)));
+      .option('--no-color', 'never colour the output'),
+  ).action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runDiff']>) => setCode(await (await applyCmd()).runDiff(flags, io)));
 
   withStore(
     program
@@ -102,9 +112,10 @@ Exit codes:
       .option('-A, --all-namespaces', 'every namespace')
       .option('-l, --selector <selector>', 'label selector (key=value,...)')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json']))
-      .option('-w, --watch', 'keep printing changes')
-  )
-    .action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runGet'], 1>) => setCode(await (await getCmd()).runGet([kind, ...names], flags, io)));
+      .option('-w, --watch', 'keep printing changes'),
+  ).action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runGet'], 1>) =>
+    setCode(await (await getCmd()).runGet([kind, ...names], flags, io)),
+  );
 
   withStore(
     program
@@ -112,9 +123,10 @@ Exit codes:
       .description('Show one object in detail: spec, status, conditions and recent events.')
       .argument('<kind>', 'kind')
       .argument('<names...>', 'object names')
-      .option('-n, --namespace <ns>', 'namespace', 'default')
-  )
-    .action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runDescribe'], 1>) => setCode(await (await getCmd()).runDescribe([kind, ...names], flags, io)));
+      .option('-n, --namespace <ns>', 'namespace', 'default'),
+  ).action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runDescribe'], 1>) =>
+    setCode(await (await getCmd()).runDescribe([kind, ...names], flags, io)),
+  );
 
   withStore(
     program
@@ -124,9 +136,10 @@ Exit codes:
       .option('-f, --filename <path>', 'file, directory or - (repeatable)', collect, [])
       .option('-R, --recursive', 'descend into directories')
       .option('-n, --namespace <ns>', 'namespace', 'default')
-      .option('--ignore-not-found', 'a missing object is not an error')
-  )
-    .action(async (args: string[], flags: FlagsOf<Cmd<typeof applyCmd>['runDelete'], 1>) => setCode(await (await applyCmd()).runDelete(args, flags, io)));
+      .option('--ignore-not-found', 'a missing object is not an error'),
+  ).action(async (args: string[], flags: FlagsOf<Cmd<typeof applyCmd>['runDelete'], 1>) =>
+    setCode(await (await applyCmd()).runDelete(args, flags, io)),
+  );
 
   withStore(
     program
@@ -136,20 +149,22 @@ Exit codes:
       .option('-n, --namespace <ns>', 'namespace', 'default')
       .option('-A, --all-namespaces', 'every namespace')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
-      .option('-w, --watch', 'keep printing new events')
-  )
-    .action(async (flags: FlagsOf<Cmd<typeof getCmd>['runEvents']>) => setCode(await (await getCmd()).runEvents(flags, io)));
+      .option('-w, --watch', 'keep printing new events'),
+  ).action(async (flags: FlagsOf<Cmd<typeof getCmd>['runEvents']>) => setCode(await (await getCmd()).runEvents(flags, io)));
 
   withStore(
     program
       .command('agent')
       .description('Run the node agent: elect, activate, check and recover the groups of this node.')
-      .requiredOption('--node <name>', 'this node\'s name, as in the Cluster')
-      .option('--driver <kind>', 'host driver: sim (a host in this process), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows', 'sim')
+      .requiredOption('--node <name>', "this node's name, as in the Cluster")
+      .option(
+        '--driver <kind>',
+        'host driver: sim (a host in this process), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows',
+        'sim',
+      )
       .option('--listen <addr>', 'serve /healthz, /readyz and /metrics on [HOST:]PORT')
-      .option('--workers <n>', 'groups reconciled at once (default 8)')
-  )
-    .action(async (flags: FlagsOf<Cmd<typeof agentCmd>['runAgent']>) => setCode(await (await agentCmd()).runAgent(flags, io)));
+      .option('--workers <n>', 'groups reconciled at once (default 8)'),
+  ).action(async (flags: FlagsOf<Cmd<typeof agentCmd>['runAgent']>) => setCode(await (await agentCmd()).runAgent(flags, io)));
 
   withStore(
     program
@@ -158,9 +173,10 @@ Exit codes:
       .argument('<group>', 'failover group')
       .requiredOption('--to <node>', 'destination node')
       .option('--force', 'promote even if the destination mirror is not Mirroring (split brain: choose the survivor)')
-      .option('-n, --namespace <ns>', 'namespace', 'default')
-  )
-    .action(async (group: string, flags: FlagsOf<Cmd<typeof operateCmd>['runSwitchover'], 1>) => setCode(await (await operateCmd()).runSwitchover(group, flags, io)));
+      .option('-n, --namespace <ns>', 'namespace', 'default'),
+  ).action(async (group: string, flags: FlagsOf<Cmd<typeof operateCmd>['runSwitchover'], 1>) =>
+    setCode(await (await operateCmd()).runSwitchover(group, flags, io)),
+  );
 
   withStore(
     program
@@ -168,9 +184,10 @@ Exit codes:
       .description('Lift bans and failure counts of a group (on one node or all).')
       .argument('<group>', 'failover group')
       .option('--node <node>', 'only this node')
-      .option('-n, --namespace <ns>', 'namespace', 'default')
-  )
-    .action(async (group: string, flags: FlagsOf<Cmd<typeof operateCmd>['runClear'], 1>) => setCode(await (await operateCmd()).runClear(group, flags, io)));
+      .option('-n, --namespace <ns>', 'namespace', 'default'),
+  ).action(async (group: string, flags: FlagsOf<Cmd<typeof operateCmd>['runClear'], 1>) =>
+    setCode(await (await operateCmd()).runClear(group, flags, io)),
+  );
 
   withStore(
     program
@@ -179,31 +196,41 @@ Exit codes:
       .argument('<mode>', 'on or off')
       .option('--group <group>', 'only this group')
       .option('--node <node>', 'only this node')
-      .option('-n, --namespace <ns>', 'namespace', 'default')
-  )
-    .action(async (mode: string, flags: FlagsOf<Cmd<typeof operateCmd>['runMaintenance'], 1>) => setCode(await (await operateCmd()).runMaintenance(mode, flags, io)));
+      .option('-n, --namespace <ns>', 'namespace', 'default'),
+  ).action(async (mode: string, flags: FlagsOf<Cmd<typeof operateCmd>['runMaintenance'], 1>) =>
+    setCode(await (await operateCmd()).runMaintenance(mode, flags, io)),
+  );
 
   program
     .command('demo')
-    .description('The whole story in real time, nothing to install: a world server, one agent process per node, the embedded store; converge, crash the active node, fail over, bring it back, switch back (what make run runs).')
+    .description(
+      'The whole story in real time, nothing to install: a world server, one agent process per node, the embedded store; converge, crash the active node, fail over, bring it back, switch back (what make run runs).',
+    )
     .option('--keep', 'leave the cluster running at the end and print the commands to explore it')
     .option('--fast', "DataKeeper's unreachable-source switchover 2 s instead of the demo's 5 s (real DataKeeper: 30–40 s); for tests")
     .option('-f, --filename <path>', 'manifests of a two-node cluster (default manifests/examples/two-node-web.yaml)')
     .action(async (flags: FlagsOf<Cmd<typeof demoCmd>['runDemo']>) => setCode(await (await demoCmd()).runDemo(flags, io)));
 
-  const sim = program.command('sim').description('Simulated clusters: serve a world, inject faults, inspect, run and fuzz scenarios (design §5).');
+  const sim = program
+    .command('sim')
+    .description('Simulated clusters: serve a world, inject faults, inspect, run and fuzz scenarios (design §5).');
   sim
     .command('world')
     .description('Serve a simulated world (hosts, L2 segment, mirrors) in real time on loopback, for agents in other processes.')
     .requiredOption('--listen <addr>', 'loopback address, e.g. 127.0.0.1:7000 (port 0: any free port)')
-    .option('--seed <n>', 'seed of the world\'s randomness')
+    .option('--seed <n>', "seed of the world's randomness")
     .requiredOption('-f, --filename <path>', 'manifests: Cluster nodes become hosts, Mirrors become volumes (repeatable)', collect, [])
     .option('-R, --recursive', 'descend into directories')
-    .option('--switchover-unreachable <duration>', "DataKeeper's switchover when the source does not answer (default 35s, as real DataKeeper's 30–40 s)")
+    .option(
+      '--switchover-unreachable <duration>',
+      "DataKeeper's switchover when the source does not answer (default 35s, as real DataKeeper's 30–40 s)",
+    )
     .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimWorld']>) => setCode(await (await simCmd()).runSimWorld(flags, io)));
   sim
     .command('fault')
-    .description('Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, siteHang, bindingSteal, ipConflict, ipConflictClear, commandFail, clockSkew, write.')
+    .description(
+      'Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, siteHang, bindingSteal, ipConflict, ipConflictClear, commandFail, clockSkew, write.',
+    )
     .argument('<type>', 'fault type')
     .requiredOption('--world <addr>', 'the world server, e.g. 127.0.0.1:7000')
     .option('--node <name>', 'the node the fault hits')
@@ -219,7 +246,9 @@ Exit codes:
     .option('--count <n>', 'number of writes (write)')
     .option('--block <n>', 'block number (write)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (type: string, flags: FlagsOf<Cmd<typeof simCmd>['runSimFault'], 1>) => setCode(await (await simCmd()).runSimFault(type, flags, io)));
+    .action(async (type: string, flags: FlagsOf<Cmd<typeof simCmd>['runSimFault'], 1>) =>
+      setCode(await (await simCmd()).runSimFault(type, flags, io)),
+    );
   sim
     .command('inspect')
     .description('Show a running world: hosts, who holds which address, started sites, mirror roles and states, conflicts.')
@@ -235,9 +264,11 @@ Exit codes:
     .command('run')
     .description('Run scenario files on simulated hosts and virtual time, checking invariants. Exit 0 pass, 1 fail, 2 bad scenario.')
     .argument('<files...>', 'scenario files')
-    .option('--seed <n>', 'seed (default: the scenario\'s, else 1)')
+    .option('--seed <n>', "seed (default: the scenario's, else 1)")
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (files: string[], flags: FlagsOf<Cmd<typeof simCmd>['runSimRun'], 1>) => setCode(await (await simCmd()).runSimRun(files, flags, io)));
+    .action(async (files: string[], flags: FlagsOf<Cmd<typeof simCmd>['runSimRun'], 1>) =>
+      setCode(await (await simCmd()).runSimRun(files, flags, io)),
+    );
   sim
     .command('fuzz')
     .description('Run random fault schedules over manifests; write a minimal reproducing scenario for each violation.')

@@ -34,7 +34,8 @@ export async function connect(flags: StoreFlags, io: CliIO): Promise<Store> {
 
 function parseTimeoutMs(text: string, flag: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 100 || n > 600_000) throw new UsageError(`${flag} ${text}: give milliseconds between 100 and 600000 (example: ${flag} 1000)`);
+  if (!/^\d+$/.test(text.trim()) || n < 100 || n > 600_000)
+    throw new UsageError(`${flag} ${text}: give milliseconds between 100 and 600000 (example: ${flag} 1000)`);
   return n;
 }
 

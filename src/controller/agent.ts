@@ -207,6 +207,12 @@ export class Agent {
     const clusters = this.cached<Cluster>('Cluster').filter((c) => c.metadata.namespace === ns);
     const named = group.spec.cluster;
     const cluster = named ? clusters.find((c) => c.metadata.name === named) : clusters.length === 1 ? clusters[0] : undefined;
-    return { group, cluster, sites: ofGroup<IISSite>('IISSite'), vips: ofGroup<VirtualIP>('VirtualIP'), mirrors: ofGroup<Mirror>('Mirror') };
+    return {
+      group,
+      cluster,
+      sites: ofGroup<IISSite>('IISSite'),
+      vips: ofGroup<VirtualIP>('VirtualIP'),
+      mirrors: ofGroup<Mirror>('Mirror'),
+    };
   }
 }

@@ -33,7 +33,8 @@ export function ineligibility(input: DecisionInput, node: string, forced: boolea
   if (!isAlive(input, node)) return { node, why: `${node} is down (its node lease expired)` };
   if (input.nodes[node]?.maintenance) return { node, why: `${node} is in maintenance` };
   const ban = bannedUntil(input, node);
-  if (ban !== undefined && !forced) return { node, why: `${node} is banned until ${clockTime(ban)} after a failure (winha clear lifts it)` };
+  if (ban !== undefined && !forced)
+    return { node, why: `${node} is banned until ${clockTime(ban)} after a failure (winha clear lifts it)` };
   if (!forced) {
     const gate = groupMirrorGate(input.mirrors, node);
     if (!gate.ok) return { node, why: gate.message, gate: gate.reason };

@@ -12,7 +12,15 @@
  * after the safety check).
  */
 import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView, VipLocal } from './decision-types.js';
-import { bannedUntil, blockingDeactivation, clockTime, ineligibility, isAlive, membersByPriority, type Ineligibility } from './candidacy.js';
+import {
+  bannedUntil,
+  blockingDeactivation,
+  clockTime,
+  ineligibility,
+  isAlive,
+  membersByPriority,
+  type Ineligibility,
+} from './candidacy.js';
 import { groupMirrorGate, isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
 import { isServing } from './status/serving.js';
 
@@ -41,7 +49,13 @@ class DecisionBuilder {
     }
     const maintenance = this.maintenanceReason();
     if (maintenance) {
-      return this.result('paused', [], `${g.name} is not managed on ${self}: ${maintenance}; no checks, recoveries or moves until it ends`, input.activeNode ?? '', this.holds());
+      return this.result(
+        'paused',
+        [],
+        `${g.name} is not managed on ${self}: ${maintenance}; no checks, recoveries or moves until it ends`,
+        input.activeNode ?? '',
+        this.holds(),
+      );
     }
     this.reportSplitBrain();
     if (input.leaseLostBySelf) {
@@ -91,7 +105,13 @@ class DecisionBuilder {
     const actions: Action[] = [...this.deactivation()];
     if (this.holds()) actions.push({ type: 'releaseLease', epoch: this.input.lease.epoch, reason: 'OutOfService' });
     const sw = this.input.switchover;
-    if (sw && this.holds()) actions.unshift({ type: 'completeSwitchover', id: sw.id, outcome: 'Refused', message: `${this.g.name} is OutOfService; switchover refused` });
+    if (sw && this.holds())
+      actions.unshift({
+        type: 'completeSwitchover',
+        id: sw.id,
+        outcome: 'Refused',
+        message: `${this.g.name} is OutOfService; switchover refused`,
+      });
     const reason = actions.length
       ? `${this.g.name} is desired OutOfService: ${this.self} stops its sites and releases its addresses (mirrors keep replicating)`
       : `${this.g.name} is desired OutOfService: nothing runs on ${this.self}`;
@@ -135,14 +155,23 @@ class DecisionBuilder {
       const refusal = this.switchoverRefusal(sw.to, sw.force);
       if (refusal) {
         this.events.push({ type: 'Warning', reason: 'SwitchoverRefused', message: refusal });
-        return this.stayActive([{ type: 'completeSwitchover', id: sw.id, outcome: 'Refused', message: refusal }], `switchover of ${g.name} to ${sw.to} refused: ${refusal}`);
+        return this.stayActive(
+          [{ type: 'completeSwitchover', id: sw.id, outcome: 'Refused', message: refusal }],
+          `switchover of ${g.name} to ${sw.to} refused: ${refusal}`,
+        );
       }
       if (local.deactivationFailed) {
         const msg = `taking ${g.name} out of service on ${self} failed (${local.deactivationFailed.code}); switchover aborted, ${g.name} stays on ${self}`;
         this.events.push({ type: 'Warning', reason: 'SwitchoverAborted', message: msg, code: local.deactivationFailed.code });
         return this.stayActive([{ type: 'completeSwitchover', id: sw.id, outcome: 'Refused', message: msg }], msg);
       }
-      return this.leave('releasing', `operator requested a switchover to ${sw.to}${sw.force ? ' (forced)' : ''}`, undefined, false, 'Switchover');
+      return this.leave(
+        'releasing',
+        `operator requested a switchover to ${sw.to}${sw.force ? ' (forced)' : ''}`,
+        undefined,
+        false,
+        'Switchover',
+      );
     }
 
     // Automatic switchback: hand back to a better-priority node once its mirrors are Mirroring again (docs/spec/seed003-core.md §9 rule 3: never to a worse one).
@@ -150,7 +179,13 @@ class DecisionBuilder {
       const mine = g.nodes.find((n) => n.name === self)!.priority;
       const better = membersByPriority(input).find((n) => n.priority < mine && !ineligibility(input, n.name, false));
       if (better) {
-        return this.leave('releasing', `switchback is Automatic and ${better.name} (priority ${better.priority}) is back with its mirrors Mirroring`, undefined, false, 'Switchback');
+        return this.leave(
+          'releasing',
+          `switchback is Automatic and ${better.name} (priority ${better.priority}) is back with its mirrors Mirroring`,
+          undefined,
+          false,
+          'Switchback',
+        );
       }
     }
 
@@ -160,7 +195,12 @@ class DecisionBuilder {
       decision.reason += `; split brain: waiting for ${resolution.waitingFor.join(', ')} to give up the source role (PREPARETOBECOMETARGET)`;
     }
     if (sw && sw.to === self && decision.actions.length === 0 && resolution.waitingFor.length === 0) {
-      decision.actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} is active on ${self} (epoch ${epoch})` });
+      decision.actions.push({
+        type: 'completeSwitchover',
+        id: sw.id,
+        outcome: 'Done',
+        message: `${g.name} is active on ${self} (epoch ${epoch})`,
+      });
     }
     return decision;
   }
@@ -181,12 +221,24 @@ class DecisionBuilder {
   }
 
   /** Hand the group on: optionally ban ourselves, take everything out of service in reverse order, then release. */
-  private leave(role: 'releasing', why: string, code: number | undefined, ban: boolean, kind: 'Failover' | 'Switchover' | 'Switchback' = 'Failover'): Decision {
+  private leave(
+    role: 'releasing',
+    why: string,
+    code: number | undefined,
+    ban: boolean,
+    kind: 'Failover' | 'Switchover' | 'Switchback' = 'Failover',
+  ): Decision {
     const { input, g, self } = this;
     const actions: Action[] = [];
     if (ban && !g.autoFailover) {
       const msg = `${why}; autoFailover is off, so ${g.name} stays on ${self} as Failed`;
-      this.extraConditions.push({ type: 'Failed', status: 'True', reason: 'AutoFailoverDisabled', message: msg, ...(code !== undefined ? { code } : {}) });
+      this.extraConditions.push({
+        type: 'Failed',
+        status: 'True',
+        reason: 'AutoFailoverDisabled',
+        message: msg,
+        ...(code !== undefined ? { code } : {}),
+      });
       return this.result('active', [], msg, self, true);
     }
     if (ban) {
@@ -197,7 +249,14 @@ class DecisionBuilder {
     actions.push({ type: 'releaseLease', epoch: input.lease.epoch, reason: kind });
     const next = this.nextAfter(self, ban);
     const then = next ? `${next} takes over` : `no other node is eligible, so ${g.name} will be Failed (OSF)`;
-    if (!next) this.extraConditions.push({ type: 'Failed', status: 'True', reason: 'NoEligibleNode', message: `${why}; no other node is eligible`, ...(code !== undefined ? { code } : {}) });
+    if (!next)
+      this.extraConditions.push({
+        type: 'Failed',
+        status: 'True',
+        reason: 'NoEligibleNode',
+        message: `${why}; no other node is eligible`,
+        ...(code !== undefined ? { code } : {}),
+      });
     return this.result(role, actions, `${self} hands ${g.name} on: ${why}; ${then}`, next ?? '', true);
   }
 
@@ -243,7 +302,13 @@ class DecisionBuilder {
     if (sw && eligible.includes(sw.to)) {
       target = sw.to;
       how = `operator requested a switchover to ${sw.to}${sw.force ? ' with --force' : ''}`;
-    } else if (g.switchback === 'Intelligent' && previous !== '' && lease.expired && input.activeNode === previous && eligible.includes(previous)) {
+    } else if (
+      g.switchback === 'Intelligent' &&
+      previous !== '' &&
+      lease.expired &&
+      input.activeNode === previous &&
+      eligible.includes(previous)
+    ) {
       // Intelligent switchback is sticky: the node that served keeps it when it is still eligible.
       target = previous;
       how = `${previous} served it before and switchback is Intelligent`;
@@ -263,7 +328,13 @@ class DecisionBuilder {
     if (previous !== '' && previous !== self && lease.expired && input.safetyCheckEnabled && !forced) {
       const sc = input.safetyCheck;
       if (!sc || sc.epoch !== lease.epoch || input.now - sc.at > input.safetyCheckMaxAgeMs) {
-        return this.result('candidate', [{ type: 'safetyCheck', previous, epoch: lease.epoch }], `${self} is the best candidate for ${g.name}: probing whether ${previous} still serves before taking over`, self, true);
+        return this.result(
+          'candidate',
+          [{ type: 'safetyCheck', previous, epoch: lease.epoch }],
+          `${self} is the best candidate for ${g.name}: probing whether ${previous} still serves before taking over`,
+          self,
+          true,
+        );
       }
       if (sc.serving) {
         const msg = `${previous}'s lease of ${g.name} expired but ${previous} still serves it (${sc.detail}); not taking over until it stops or an operator forces`;
@@ -271,24 +342,61 @@ class DecisionBuilder {
         this.events.push({ type: 'Warning', reason: 'PreviousActiveStillServing', message: msg });
         // It serves past its lease: nobody records its mirrors meanwhile, so their recorded state stops counting.
         const unrecorded = input.mirrors.filter((m) => m.source === previous && m.unsupervisedBy !== previous).map((m) => m.name);
-        return this.result('standby', unrecorded.length ? [{ type: 'markUnsupervised', mirrors: unrecorded, node: previous }] : [], msg, previous, true);
+        return this.result(
+          'standby',
+          unrecorded.length ? [{ type: 'markUnsupervised', mirrors: unrecorded, node: previous }] : [],
+          msg,
+          previous,
+          true,
+        );
       }
     }
 
     const expectedEpoch = previous === self ? lease.epoch : lease.epoch + 1;
-    const kind = sw && sw.to === self ? 'Switchover' : previous === '' && input.activeNode === undefined ? 'Start' : this.isSwitchback(previous) ? 'Switchback' : 'Failover';
+    const kind =
+      sw && sw.to === self
+        ? 'Switchover'
+        : previous === '' && input.activeNode === undefined
+          ? 'Start'
+          : this.isSwitchback(previous)
+            ? 'Switchback'
+            : 'Failover';
     const resolution = this.splitBrainResolution(forced, expectedEpoch);
-    const actions: Action[] = [{ type: 'acquireLease', expectedEpoch, reason: kind }, ...resolution.actions, ...this.activation(expectedEpoch, forced)];
+    const actions: Action[] = [
+      { type: 'acquireLease', expectedEpoch, reason: kind },
+      ...resolution.actions,
+      ...this.activation(expectedEpoch, forced),
+    ];
     // A split brain is resolved only once the losers are targets again: the request stays until then.
-    if (sw && sw.to === self && resolution.actions.length === 0 && resolution.waitingFor.length === 0) actions.push({ type: 'completeSwitchover', id: sw.id, outcome: 'Done', message: `${g.name} switched over to ${self} (epoch ${expectedEpoch})` });
-    return this.result('candidate', actions, `${self} takes over ${g.name}: ${this.why(previous)}; ${how}${this.mirrorClause()}`, self, true);
+    if (sw && sw.to === self && resolution.actions.length === 0 && resolution.waitingFor.length === 0)
+      actions.push({
+        type: 'completeSwitchover',
+        id: sw.id,
+        outcome: 'Done',
+        message: `${g.name} switched over to ${self} (epoch ${expectedEpoch})`,
+      });
+    return this.result(
+      'candidate',
+      actions,
+      `${self} takes over ${g.name}: ${this.why(previous)}; ${how}${this.mirrorClause()}`,
+      self,
+      true,
+    );
   }
 
   /** A healthy worse-priority holder released the group to us under Automatic switchback (not a failure). */
   private isSwitchback(previous: string): boolean {
     const { input, g, self } = this;
     const from = input.activeNode;
-    if (g.switchback !== 'Automatic' || previous !== '' || !from || from === self || !isAlive(input, from) || bannedUntil(input, from) !== undefined) return false;
+    if (
+      g.switchback !== 'Automatic' ||
+      previous !== '' ||
+      !from ||
+      from === self ||
+      !isAlive(input, from) ||
+      bannedUntil(input, from) !== undefined
+    )
+      return false;
     const prio = (n: string) => g.nodes.find((x) => x.name === n)?.priority ?? Infinity;
     return prio(self) < prio(from);
   }
@@ -314,7 +422,13 @@ class DecisionBuilder {
     }
     const msg = `no node is eligible to run ${g.name}: ${list}`;
     this.extraConditions.push({ type: 'Failed', status: 'True', reason: 'NoEligibleNode', message: msg });
-    return this.result('standby', this.standbyDuties(), msg, '', refused.length === 0 ? false : this.isReporterWithoutHolder() || self === this.firstAlive());
+    return this.result(
+      'standby',
+      this.standbyDuties(),
+      msg,
+      '',
+      refused.length === 0 ? false : this.isReporterWithoutHolder() || self === this.firstAlive(),
+    );
   }
 
   // ───────────── pieces ─────────────
@@ -362,7 +476,8 @@ class DecisionBuilder {
     }
     for (const v of local.vips) if (!vipAnswers(v)) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
     for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });
-    for (const s of local.sites) if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
+    for (const s of local.sites)
+      if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
     for (const m of this.input.mirrors) {
       // A volume never mirrored yet: the active node creates the mirror after the site runs (not in the critical path).
       if (m.local?.role === 'none' && (m.source === undefined || m.source === this.self) && m.claimedSources.length === 0) {
@@ -379,8 +494,11 @@ class DecisionBuilder {
   private deactivation(handOver = false): Action[] {
     const epoch = this.input.lease.epoch;
     const out: Action[] = [];
-    for (const s of this.input.local.sites) if (s.started || (handOver && !s.exists)) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
-    for (const v of this.input.local.vips) if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'deactivate' });
+    for (const s of this.input.local.sites)
+      if (s.started || (handOver && !s.exists))
+        out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
+    for (const v of this.input.local.vips)
+      if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'deactivate' });
     return out;
   }
 
@@ -388,9 +506,12 @@ class DecisionBuilder {
   private standbyDuties(): Action[] {
     const epoch = this.input.lease.epoch;
     const out: Action[] = [];
-    for (const s of this.input.local.sites) if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'standbyDrift' });
-    for (const v of this.input.local.vips) if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'standbyDrift' });
-    for (const s of this.input.local.sites) if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
+    for (const s of this.input.local.sites)
+      if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'standbyDrift' });
+    for (const v of this.input.local.vips)
+      if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'standbyDrift' });
+    for (const s of this.input.local.sites)
+      if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
     return out;
   }
 
@@ -471,17 +592,31 @@ class DecisionBuilder {
     const out: DecisionCondition[] = [];
     const has = (t: DecisionCondition['type']) => this.extraConditions.some((c) => c.type === t);
     const maint = this.maintenanceReason();
-    out.push(maint ? { type: 'Maintenance', status: 'True', reason: 'Maintenance', message: maint } : { type: 'Maintenance', status: 'False', reason: 'NotInMaintenance', message: 'checks and moves are enabled' });
+    out.push(
+      maint
+        ? { type: 'Maintenance', status: 'True', reason: 'Maintenance', message: maint }
+        : { type: 'Maintenance', status: 'False', reason: 'NotInMaintenance', message: 'checks and moves are enabled' },
+    );
     if (g.desiredState === 'OutOfService') {
       out.push({ type: 'Ready', status: 'False', reason: 'OutOfService', message: `${g.name} is desired OutOfService` });
     } else if (isServing({ role, actions })) {
       out.push({ type: 'Ready', status: 'True', reason: 'InService', message: `${g.name} is in service on ${input.self}` });
     } else if (role === 'active' || role === 'candidate') {
-      out.push({ type: 'Ready', status: 'False', reason: 'Activating', message: `${g.name} is being brought into service on ${input.self}` });
+      out.push({
+        type: 'Ready',
+        status: 'False',
+        reason: 'Activating',
+        message: `${g.name} is being brought into service on ${input.self}`,
+      });
     } else if (role === 'paused') {
       out.push({ type: 'Ready', status: 'Unknown', reason: 'Maintenance', message: 'not checked during maintenance' });
     } else {
-      out.push({ type: 'Ready', status: 'False', reason: target ? 'Moving' : 'NoActiveNode', message: target ? `${g.name} is moving to ${target}` : `${g.name} is not in service on any node` });
+      out.push({
+        type: 'Ready',
+        status: 'False',
+        reason: target ? 'Moving' : 'NoActiveNode',
+        message: target ? `${g.name} is moving to ${target}` : `${g.name} is not in service on any node`,
+      });
     }
     // Mirrors: in sync when every target the source recorded is Mirroring.
     const unsynced: string[] = [];
@@ -498,7 +633,12 @@ class DecisionBuilder {
     if (input.mirrors.length > 0) {
       out.push(
         split
-          ? { type: 'MirrorInSync', status: 'False', reason: 'SplitBrain', message: 'split brain: more than one node is mirror source; an operator must choose with winha switchover --force' }
+          ? {
+              type: 'MirrorInSync',
+              status: 'False',
+              reason: 'SplitBrain',
+              message: 'split brain: more than one node is mirror source; an operator must choose with winha switchover --force',
+            }
           : unsynced.length
             ? { type: 'MirrorInSync', status: 'False', reason: 'MirrorNotInSync', message: unsynced.join('; ') }
             : { type: 'MirrorInSync', status: 'True', reason: 'Mirroring', message: 'every target is Mirroring' },
@@ -506,14 +646,25 @@ class DecisionBuilder {
     }
     const down = g.nodes.filter((n) => !isAlive(input, n.name)).map((n) => n.name);
     const degraded = [...(down.length ? [`${down.join(', ')} down`] : []), ...(unsynced.length || split ? ['mirror not in sync'] : [])];
-    out.push(degraded.length ? { type: 'Degraded', status: 'True', reason: 'ReducedRedundancy', message: degraded.join('; ') } : { type: 'Degraded', status: 'False', reason: 'FullRedundancy', message: 'every node is up and every mirror in sync' });
+    out.push(
+      degraded.length
+        ? { type: 'Degraded', status: 'True', reason: 'ReducedRedundancy', message: degraded.join('; ') }
+        : { type: 'Degraded', status: 'False', reason: 'FullRedundancy', message: 'every node is up and every mirror in sync' },
+    );
     if (!has('PromotionBlocked')) {
-      const notPromotable = g.nodes.filter((n) => n.name !== target && isAlive(input, n.name) && !groupMirrorGate(input.mirrors, n.name).ok).map((n) => n.name);
+      const notPromotable = g.nodes
+        .filter((n) => n.name !== target && isAlive(input, n.name) && !groupMirrorGate(input.mirrors, n.name).ok)
+        .map((n) => n.name);
       out.push(
         split
           ? { type: 'PromotionBlocked', status: 'True', reason: 'SplitBrain', message: 'split brain: nothing is promoted automatically' }
           : notPromotable.length
-            ? { type: 'PromotionBlocked', status: 'False', reason: 'StandbyNotPromotable', message: `${notPromotable.join(', ')} may not be promoted now (mirror not Mirroring)` }
+            ? {
+                type: 'PromotionBlocked',
+                status: 'False',
+                reason: 'StandbyNotPromotable',
+                message: `${notPromotable.join(', ')} may not be promoted now (mirror not Mirroring)`,
+              }
             : { type: 'PromotionBlocked', status: 'False', reason: 'None', message: 'no promotion is blocked' },
       );
     }
@@ -532,13 +683,20 @@ function describeSteps(steps: Action[]): string {
   return steps
     .map((a) => {
       switch (a.type) {
-        case 'promoteMirror': return `make ${a.volume}: source${a.force ? ' (forced)' : ''}`;
-        case 'addVip': return `add ${a.address}`;
-        case 'startSite': return `start ${a.siteName}`;
-        case 'disableAutoStart': return `turn serverAutoStart off for ${a.siteName}`;
-        case 'createMirror': return `create the mirror of ${a.volume}:`;
-        case 'continueMirror': return `continue the mirror of ${a.volume}:`;
-        default: return a.type;
+        case 'promoteMirror':
+          return `make ${a.volume}: source${a.force ? ' (forced)' : ''}`;
+        case 'addVip':
+          return `add ${a.address}`;
+        case 'startSite':
+          return `start ${a.siteName}`;
+        case 'disableAutoStart':
+          return `turn serverAutoStart off for ${a.siteName}`;
+        case 'createMirror':
+          return `create the mirror of ${a.volume}:`;
+        case 'continueMirror':
+          return `continue the mirror of ${a.volume}:`;
+        default:
+          return a.type;
       }
     })
     .join(', ');

@@ -68,7 +68,10 @@ function annotated(o: { metadata: { annotations?: Record<string, string> } } | u
 }
 
 /** Maintenance as the Cluster, the group and the node's own entry declare it (spec or `winha maintenance`). */
-export function maintenanceOf(s: Pick<GroupSnapshot, 'group' | 'cluster'>, node: string): { cluster: boolean; group: boolean; node: boolean } {
+export function maintenanceOf(
+  s: Pick<GroupSnapshot, 'group' | 'cluster'>,
+  node: string,
+): { cluster: boolean; group: boolean; node: boolean } {
   return {
     cluster: (s.cluster?.spec?.maintenance ?? false) || annotated(s.cluster, ANNOTATIONS.maintenance),
     group: (s.group.spec.maintenance ?? false) || annotated(s.group, ANNOTATIONS.maintenance),
@@ -84,7 +87,12 @@ export function buildDecisionInput(f: InputFacts): DecisionInput {
   const { lease } = f.lease;
   const expired = !lease || lease.holder === '' || f.lease.remainingMs === 0;
   const leaseView: DecisionInput['lease'] = lease
-    ? { holder: f.lease.lostBySelf ? f.node : lease.holder, epoch: lease.epoch, expired, ...(expired && lease.holder ? { expiredAt: f.now } : {}) }
+    ? {
+        holder: f.lease.lostBySelf ? f.node : lease.holder,
+        epoch: lease.epoch,
+        expired,
+        ...(expired && lease.holder ? { expiredAt: f.now } : {}),
+      }
     : { holder: '', epoch: 0, expired: true };
   const history = parseHistories(group.status);
   if (f.remembered.ownHistory) history[f.node] = f.remembered.ownHistory;
@@ -136,12 +144,23 @@ export function buildDecisionInput(f: InputFacts): DecisionInput {
  * source's last report is history, not a second source (its DataKeeper turns it into a target when it boots and
  * can reach the new source, docs/spec/seed003-dk-guide-troubleshooting.md §4.2; if it cannot, its agent reports Source again, alive).
  */
-export function mirrorViews(node: string, mirrors: Mirror[], local: Map<string, MirrorLocal>, alive: (node: string) => boolean): MirrorView[] {
+export function mirrorViews(
+  node: string,
+  mirrors: Mirror[],
+  local: Map<string, MirrorLocal>,
+  alive: (node: string) => boolean,
+): MirrorView[] {
   return mirrors.map((m) => {
     const st = (m.status ?? {}) as NonNullable<Mirror['status']> & { targets?: { name: string; state: number }[]; recordedBy?: string };
     const reports = (st.nodes ?? []).filter((n) => n.name !== node && alive(n.name));
     const claimed = new Set(reports.filter((n) => n.role === 'Source').map((n) => n.name));
-    const prepared = st.source !== undefined ? reports.filter((n) => n.role === 'None').map((n) => n.name).sort() : [];
+    const prepared =
+      st.source !== undefined
+        ? reports
+            .filter((n) => n.role === 'None')
+            .map((n) => n.name)
+            .sort()
+        : [];
     const mine = local.get(m.metadata.name);
     if (mine?.role === 'source') claimed.add(node);
     const v: MirrorView = {

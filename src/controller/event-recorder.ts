@@ -48,7 +48,12 @@ export class EventRecorder {
           }
         }
         if (cur) {
-          const next = { ...cur, count: Number(cur['count'] ?? 1) + 1, lastTimestamp: now, ...(e.epoch !== undefined ? { epoch: e.epoch } : {}) };
+          const next = {
+            ...cur,
+            count: Number(cur['count'] ?? 1) + 1,
+            lastTimestamp: now,
+            ...(e.epoch !== undefined ? { epoch: e.epoch } : {}),
+          };
           this.known.set(`${ns}/${name}`, await this.store.update(next));
         } else {
           const created = await this.store.create({

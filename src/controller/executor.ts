@@ -61,7 +61,14 @@ export class StepError extends Error {
   }
 }
 
-const ACTIVATING: ReadonlySet<ActionType> = new Set<ActionType>(['promoteMirror', 'addVip', 'startSite', 'createMirror', 'recoverSite', 'continueMirror']);
+const ACTIVATING: ReadonlySet<ActionType> = new Set<ActionType>([
+  'promoteMirror',
+  'addVip',
+  'startSite',
+  'createMirror',
+  'recoverSite',
+  'continueMirror',
+]);
 
 /** One run's state, handed to each step. */
 interface Run {
@@ -97,7 +104,14 @@ export class Executor {
       const w = this.d.record(...args);
       return decision.role === 'fencing' ? Promise.resolve() : lease.beforeDeadline(() => w, 0).catch(() => undefined);
     };
-    const run: Run = { req, group, patch: emptyPatch(), requeue: false, deactivating: false, ctx: { driver: this.d.driver, node: this.d.node, note, epoch: 0, o: lease.callOptions(0) } };
+    const run: Run = {
+      req,
+      group,
+      patch: emptyPatch(),
+      requeue: false,
+      deactivating: false,
+      ctx: { driver: this.d.driver, node: this.d.node, note, epoch: 0, o: lease.callOptions(0) },
+    };
     // Fencing takes the group out of service on purpose: a site found down after it is our doing, not a failed
     // check; should the lease still be ours when the store answers again, the holder brings the group back.
     if (decision.role === 'fencing') run.patch.served = false;
@@ -112,7 +126,10 @@ export class Executor {
         }
         // The store did not answer the renewer: the watchdog queued the group, whose next cycle fences.
         if (!may.ok) {
-          this.d.log.warn({ group: req.key, action: a.type, epoch, renewDeadlineMs: req.timing.renewDeadlineMs }, `${a.type} not begun: the lease was not renewed within renewDeadline`);
+          this.d.log.warn(
+            { group: req.key, action: a.type, epoch, renewDeadlineMs: req.timing.renewDeadlineMs },
+            `${a.type} not begun: the lease was not renewed within renewDeadline`,
+          );
           return { ok: false, requeueAfterMs: 0, patch: run.patch };
         }
       }
@@ -134,7 +151,9 @@ export class Executor {
         return rest;
       });
     }
-    const again = run.requeue || decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover');
+    const again =
+      run.requeue ||
+      decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover');
     return { ok: true, ...(again ? { requeueAfterMs: 0 } : {}), patch: run.patch };
   }
 
@@ -175,7 +194,10 @@ export class Executor {
       try {
         await run.req.lease.beforeDeadline(() => mirror.recordSource(this.d.store.objects, m, this.d.node, run.ctx.epoch));
       } catch (err) {
-        this.d.log.warn({ group: run.req.key, mirror: m.metadata.name, err: String(err) }, 'mirror source not on record yet; serving waits for it');
+        this.d.log.warn(
+          { group: run.req.key, mirror: m.metadata.name, err: String(err) },
+          'mirror source not on record yet; serving waits for it',
+        );
         return { stop: { ok: false, requeueAfterMs: run.req.timing.retryMs } };
       }
     }
@@ -189,11 +211,18 @@ export class Executor {
         const { req } = run;
         const r = await req.lease.acquire(a.expectedEpoch);
         if (!r.won) {
-          this.d.log.info({ group: req.key, expected: a.expectedEpoch, got: r.lease.epoch, holder: r.lease.holder }, 'lost the election race');
+          this.d.log.info(
+            { group: req.key, expected: a.expectedEpoch, got: r.lease.epoch, holder: r.lease.holder },
+            'lost the election race',
+          );
           return { stop: { ok: false } };
         }
         run.patch.served = false; // a new term: nothing served under it yet
-        run.patch.takeover = { node: req.input.lease.holder || req.input.activeNode || '', detectedAt: this.d.clock.now(), reason: a.reason };
+        run.patch.takeover = {
+          node: req.input.lease.holder || req.input.activeNode || '',
+          detectedAt: this.d.clock.now(),
+          reason: a.reason,
+        };
         if (a.reason === 'Failover') this.d.metrics.failovers.inc({ group: req.key });
         await run.ctx.note(run.group, 'Normal', a.reason === 'Start' ? 'Elected' : a.reason, req.decision.reason, undefined, r.lease.epoch);
       },
@@ -233,7 +262,9 @@ export class Executor {
       addVip: async (a, run) => {
         // Nothing serves on a mirror whose source role is not on record yet (see sourceOnRecord).
         const { input, snapshot } = run.req;
-        const unrecorded = input.mirrors.filter((mv) => mv.local?.role === 'source' && mv.source !== this.d.node).map((mv) => find(snapshot.mirrors, mv.name));
+        const unrecorded = input.mirrors
+          .filter((mv) => mv.local?.role === 'source' && mv.source !== this.d.node)
+          .map((mv) => find(snapshot.mirrors, mv.name));
         const stop = await this.sourceOnRecord(run, unrecorded);
         if (stop) return stop;
         await vip.addVip(run.ctx, find(snapshot.vips, a.vip));

@@ -63,7 +63,16 @@ export class GroupReconciler {
 
   constructor(private readonly d: GroupReconcilerDeps) {
     this.driver = d.host.driver;
-    this.executor = new Executor({ node: d.node, store: d.store, driver: this.driver, clock: d.clock, log: d.log, metrics: d.metrics, writer: d.writer, record: d.record });
+    this.executor = new Executor({
+      node: d.node,
+      store: d.store,
+      driver: this.driver,
+      clock: d.clock,
+      log: d.log,
+      metrics: d.metrics,
+      writer: d.writer,
+      record: d.record,
+    });
   }
 
   /** The group's lease as this node holds it (created on first use). */
@@ -106,7 +115,8 @@ export class GroupReconciler {
     const lostBySelf = deadlinePassed || live.cut;
     const l = reading.lease;
     const remainingMs = l ? this.d.store.leases.remainingMs(l) : 0;
-    if (l && l.holder !== '' && remainingMs > 0 && l.holder !== this.d.node) lease.armExpiryWake(Math.max(remainingMs, live.leftMs.get(l.holder) ?? 0));
+    if (l && l.holder !== '' && remainingMs > 0 && l.holder !== this.d.node)
+      lease.armExpiryWake(Math.max(remainingMs, live.leftMs.get(l.holder) ?? 0));
     const observedEpoch = l?.epoch ?? 0;
 
     // ── this host
@@ -120,7 +130,15 @@ export class GroupReconciler {
     }
     if (!lease.holds) mem.served = false;
     if (!m.group) {
-      for (const s of sites) await renderSite(this.driver, s, host.report.sites.get(s.spec.siteName.toLowerCase()), lease.callOptions(undefined, observedEpoch), this.d.record, this.d.node);
+      for (const s of sites)
+        await renderSite(
+          this.driver,
+          s,
+          host.report.sites.get(s.spec.siteName.toLowerCase()),
+          lease.callOptions(undefined, observedEpoch),
+          this.d.record,
+          this.d.node,
+        );
     }
 
     // ── decide
@@ -142,7 +160,10 @@ export class GroupReconciler {
     this.lastDecision.set(key, decision);
     if (decision.reason !== mem.lastReason) {
       mem.lastReason = decision.reason;
-      this.d.log.info({ group: key, role: decision.role, epoch: input.lease.epoch, actions: decision.actions.map((a) => a.type) }, decision.reason);
+      this.d.log.info(
+        { group: key, role: decision.role, epoch: input.lease.epoch, actions: decision.actions.map((a) => a.type) },
+        decision.reason,
+      );
     }
     // While fencing nothing may wait for the store (it is likely what failed): events are written in the background.
     for (const e of decision.events) {
@@ -172,11 +193,14 @@ export class GroupReconciler {
     // A node that does not hold the group writes at most once per retryPeriod: two standbys that disagree for a
     // moment would otherwise answer each other's writes at once, a storm only ended when they agree (fuzz seed 848).
     const writeAt = this.d.clock.monotonic();
-    if (!lease.holds && mem.lastStatusWrite !== undefined && writeAt - mem.lastStatusWrite < t.retryMs) after(t.retryMs - (writeAt - mem.lastStatusWrite));
+    if (!lease.holds && mem.lastStatusWrite !== undefined && writeAt - mem.lastStatusWrite < t.retryMs)
+      after(t.retryMs - (writeAt - mem.lastStatusWrite));
     else if (storeOk) {
       mem.lastStatusWrite = writeAt;
       const tookOver = () => delete mem.takeover;
-      await lease.beforeDeadline(() => this.d.writer.group(snap, decision, input, lease.epoch, mem.takeover, host.report, tookOver), 0).catch(() => undefined);
+      await lease
+        .beforeDeadline(() => this.d.writer.group(snap, decision, input, lease.epoch, mem.takeover, host.report, tookOver), 0)
+        .catch(() => undefined);
       await lease.beforeDeadline(() => this.d.writer.resources(snap, decision, input, lease.holds, host.report), 0).catch(() => undefined);
     }
     this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
@@ -187,14 +211,29 @@ export class GroupReconciler {
     let g = this.groups.get(key);
     if (!g) {
       const [ns, name] = key.split('/') as [string, string];
-      const deps = { leases: this.d.store.leases, node: this.d.node, clock: this.d.clock, log: this.d.log, health: this.d.health, wake: () => this.d.wake(key), running: this.d.running };
+      const deps = {
+        leases: this.d.store.leases,
+        node: this.d.node,
+        clock: this.d.clock,
+        log: this.d.log,
+        health: this.d.health,
+        wake: () => this.d.wake(key),
+        running: this.d.running,
+      };
       g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap?.cluster)), mem: newGroupMemory() };
       this.groups.set(key, g);
     }
     return g;
   }
 
-  private async checks(key: string, snap: GroupSnapshot, mem: GroupMemory, mono: number, now: boolean, after: (ms: number) => void): Promise<void> {
+  private async checks(
+    key: string,
+    snap: GroupSnapshot,
+    mem: GroupMemory,
+    mono: number,
+    now: boolean,
+    after: (ms: number) => void,
+  ): Promise<void> {
     const lease = this.leaseOf(key);
     const deps = { driver: this.driver, node: this.d.node, metrics: this.d.metrics, writer: this.d.writer, note: this.d.record };
     const failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, lease.callOptions(undefined, 0, 30_000), now);
@@ -205,7 +244,11 @@ export class GroupReconciler {
   }
 
   /** This group's part of the host, from the observation all groups share (at most `maxAgeMs` old). */
-  private async observeHost(snap: GroupSnapshot, o: ReturnType<GroupLease['callOptions']>, maxAgeMs: number): Promise<{ facts: HostFacts; report: HostReport } | undefined> {
+  private async observeHost(
+    snap: GroupSnapshot,
+    o: ReturnType<GroupLease['callOptions']>,
+    maxAgeMs: number,
+  ): Promise<{ facts: HostFacts; report: HostReport } | undefined> {
     try {
       const sitesInfo = await this.d.host.sites(o, maxAgeMs);
       const addrs = await this.d.host.addresses(o, maxAgeMs);
@@ -217,7 +260,11 @@ export class GroupReconciler {
           // unknown is not "no mirror" (docs/spec/seed003-datakeeper.md §10.6 invariant 6): leave it out of the view
         }
       }
-      const facts: HostFacts = { sites: snap.sites.map((s) => observeSite(s, sitesInfo)), vips: snap.vips.map((v) => observeVip(v, addrs)), mirrors };
+      const facts: HostFacts = {
+        sites: snap.sites.map((s) => observeSite(s, sitesInfo)),
+        vips: snap.vips.map((v) => observeVip(v, addrs)),
+        mirrors,
+      };
       return { facts, report: { sites: sitesInfo, addrs, mirrors } };
     } catch (err) {
       this.d.log.warn({ err: String(err) }, 'cannot observe this host');

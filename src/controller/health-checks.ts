@@ -48,7 +48,14 @@ export async function runDueChecks(
     if (r.warning && r.warning.code === 9773) await d.note(s, 'Warning', 'DeepCheckIncomplete', r.warning.message, 9773);
     if (!r.ok) {
       const check = deepDue ? 'deep' : 'quick';
-      failure = { code: r.codes[0] ?? 0, check, site: s.metadata.name, siteName: s.spec.siteName, localRecovery: s.spec.localRecovery ?? true, message: r.message };
+      failure = {
+        code: r.codes[0] ?? 0,
+        check,
+        site: s.metadata.name,
+        siteName: s.spec.siteName,
+        localRecovery: s.spec.localRecovery ?? true,
+        message: r.message,
+      };
       await d.note(s, 'Warning', deepDue ? 'DeepCheckFailed' : 'QuickCheckFailed', `${r.message} on ${d.node}`, r.codes[0]);
       break;
     }

@@ -31,7 +31,15 @@ import {
 
 /** The driver operations that only read the host; every other operation changes it. */
 const READS: ReadonlySet<HostDriverOperation> = new Set<HostDriverOperation>([
-  'queryService', 'listSites', 'listInterfaces', 'listAddresses', 'probeAddressClaimed', 'getMirrorInfo', 'probeHttp', 'probeFtp', 'probeTcp',
+  'queryService',
+  'listSites',
+  'listInterfaces',
+  'listAddresses',
+  'probeAddressClaimed',
+  'getMirrorInfo',
+  'probeHttp',
+  'probeFtp',
+  'probeTcp',
 ]);
 
 interface Entry {

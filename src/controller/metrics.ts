@@ -9,9 +9,33 @@ export class AgentMetrics {
   readonly registry = new Registry();
   readonly queueDepth = new Gauge({ name: 'winha_workqueue_depth', help: 'Groups waiting to be reconciled.', registers: [this.registry] });
   readonly reconciles = new Counter({ name: 'winha_reconcile_total', help: 'Group reconciliations.', registers: [this.registry] });
-  readonly reconcileErrors = new Counter({ name: 'winha_reconcile_errors_total', help: 'Reconciliations that failed and were requeued.', registers: [this.registry] });
-  readonly reconcileSeconds = new Histogram({ name: 'winha_reconcile_time_seconds', help: 'Time per reconciliation (agent clock).', buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60], registers: [this.registry] });
-  readonly leaseHeld = new Gauge({ name: 'winha_group_lease_held', help: '1 when this node holds the group lease.', labelNames: ['group'], registers: [this.registry] });
-  readonly failovers = new Counter({ name: 'winha_failovers_total', help: 'Takeovers after a lease expiry or a failure.', labelNames: ['group'], registers: [this.registry] });
-  readonly checks = new Counter({ name: 'winha_checks_total', help: 'Health checks by kind and result.', labelNames: ['check', 'result'], registers: [this.registry] });
+  readonly reconcileErrors = new Counter({
+    name: 'winha_reconcile_errors_total',
+    help: 'Reconciliations that failed and were requeued.',
+    registers: [this.registry],
+  });
+  readonly reconcileSeconds = new Histogram({
+    name: 'winha_reconcile_time_seconds',
+    help: 'Time per reconciliation (agent clock).',
+    buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60],
+    registers: [this.registry],
+  });
+  readonly leaseHeld = new Gauge({
+    name: 'winha_group_lease_held',
+    help: '1 when this node holds the group lease.',
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
+  readonly failovers = new Counter({
+    name: 'winha_failovers_total',
+    help: 'Takeovers after a lease expiry or a failure.',
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
+  readonly checks = new Counter({
+    name: 'winha_checks_total',
+    help: 'Health checks by kind and result.',
+    labelNames: ['check', 'result'],
+    registers: [this.registry],
+  });
 }

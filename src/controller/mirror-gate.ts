@@ -8,7 +8,6 @@
 import { mirrorStateOf } from '../api/mirror-states.js';
 import type { MirrorView } from './decision-types.js';
 
-
 export function mirrorStateName(state: number | undefined): string {
   if (state === undefined) return 'unknown';
   return `${mirrorStateOf(state) ?? 'Unknown'} (${state})`;
@@ -28,7 +27,11 @@ export function mirrorGate(m: MirrorView, node: string): GateResult {
   }
   if (m.source === undefined || m.source === node) return { ok: true };
   if (m.recordedBy !== m.source) {
-    return { ok: false, reason: 'MirrorNotInSync', message: `the state of ${node}'s copy of ${m.volume}: since ${m.source} became source is unknown` };
+    return {
+      ok: false,
+      reason: 'MirrorNotInSync',
+      message: `the state of ${node}'s copy of ${m.volume}: since ${m.source} became source is unknown`,
+    };
   }
   // The record says Mirroring, but the source went on serving after its agent could no longer record (its lease
   // had expired): a replication pause since then would not show (fuzz finding 650). Only its agent's next record,

@@ -37,6 +37,10 @@ export function nodesInMaintenance(cluster: Cluster | undefined): Set<string> {
   const out = new Set<string>();
   for (const n of cluster?.spec?.nodes ?? []) if (n.maintenance) out.add(n.name);
   const ann = cluster?.metadata.annotations?.[ANNOTATIONS.maintenanceNodes] ?? '';
-  for (const n of ann.split(',').map((s) => s.trim()).filter(Boolean)) out.add(n);
+  for (const n of ann
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean))
+    out.add(n);
   return out;
 }

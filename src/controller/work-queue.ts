@@ -68,10 +68,13 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.stopped) return;
     this.delayed.get(key)?.cancel();
-    this.delayed.set(key, this.clock.setTimer(ms, () => {
-      this.delayed.delete(key);
-      this.add(key);
-    }));
+    this.delayed.set(
+      key,
+      this.clock.setTimer(ms, () => {
+        this.delayed.delete(key);
+        this.add(key);
+      }),
+    );
   }
 
   /** Forget a key's failure count (after a success). */

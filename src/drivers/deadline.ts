@@ -6,12 +6,7 @@ import type { Clock, Timer } from '../lib/clock.js';
 import { DriverError } from './errors.js';
 import type { CallOptions } from './types.js';
 
-export async function withDeadline<T>(
-  clock: Clock,
-  o: CallOptions,
-  what: string,
-  fn: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
+export async function withDeadline<T>(clock: Clock, o: CallOptions, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timer: Timer | undefined;
   let onCallerAbort: (() => void) | undefined;

@@ -51,9 +51,32 @@ export type DriverErrorCode =
 
 /** Numeric codes of the LifeKeeper IIS Recovery Kit (docs/spec/seed-iis.md §6.6). */
 export type IisKitCode =
-  | 9407 | 9408 | 9409 | 9414 | 9420 | 9422 | 9556 | 9557 | 9558 | 9563
-  | 9606 | 9607 | 9609 | 9704 | 9705 | 9706 | 9707 | 9754 | 9755 | 9756
-  | 9757 | 9758 | 9759 | 9760 | 9765 | 9773;
+  | 9407
+  | 9408
+  | 9409
+  | 9414
+  | 9420
+  | 9422
+  | 9556
+  | 9557
+  | 9558
+  | 9563
+  | 9606
+  | 9607
+  | 9609
+  | 9704
+  | 9705
+  | 9706
+  | 9707
+  | 9754
+  | 9755
+  | 9756
+  | 9757
+  | 9758
+  | 9759
+  | 9760
+  | 9765
+  | 9773;
 
 export interface DriverErrorData {
   code: DriverErrorCode;

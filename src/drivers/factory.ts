@@ -38,17 +38,26 @@ const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function parseSimDriverUrl(spec: string): { world: string; node: string } {
   const m = /^sim:\/\/([^/]+)\/([^/]*)$/.exec(spec);
   if (!m) {
-    throw new DriverSpecError('driver-spec-invalid', `driver ${JSON.stringify(spec)}: expected sim://HOST:PORT/NODE, e.g. sim://127.0.0.1:7000/node1`);
+    throw new DriverSpecError(
+      'driver-spec-invalid',
+      `driver ${JSON.stringify(spec)}: expected sim://HOST:PORT/NODE, e.g. sim://127.0.0.1:7000/node1`,
+    );
   }
   const node = m[2]!;
   if (!NODE_NAME.test(node)) {
-    throw new DriverSpecError('driver-spec-invalid', `driver ${JSON.stringify(spec)}: node name ${JSON.stringify(node)} must be a DNS label (lower-case letters, digits, "-")`);
+    throw new DriverSpecError(
+      'driver-spec-invalid',
+      `driver ${JSON.stringify(spec)}: node name ${JSON.stringify(node)} must be a DNS label (lower-case letters, digits, "-")`,
+    );
   }
   try {
     parseWorldAddress(m[1]!);
   } catch (e) {
     if (e instanceof WorldAddressError) {
-      throw new DriverSpecError(e.id === 'world-address-not-loopback' ? 'driver-spec-not-loopback' : 'driver-spec-invalid', `driver ${JSON.stringify(spec)}: ${e.message}`);
+      throw new DriverSpecError(
+        e.id === 'world-address-not-loopback' ? 'driver-spec-not-loopback' : 'driver-spec-invalid',
+        `driver ${JSON.stringify(spec)}: ${e.message}`,
+      );
     }
     throw e;
   }

@@ -29,7 +29,8 @@ export function checkPort(port: number): number {
 
 export function checkPrefixLength(address: string, prefixLength: number): number {
   const max = isIP(address) === 6 ? 128 : 32;
-  if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max) throw invalid(`prefix length ${prefixLength} is not in 0–${max}`);
+  if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max)
+    throw invalid(`prefix length ${prefixLength} is not in 0–${max}`);
   return prefixLength;
 }
 
@@ -46,12 +47,14 @@ export function checkNoLineBreaks(value: string, what: string): string {
 }
 
 export function checkHttpPath(path: string): string {
-  if (!path.startsWith('/') || /[\s\0]/.test(path)) throw invalid(`HTTP path ${JSON.stringify(path)} must start with / and contain no whitespace`);
+  if (!path.startsWith('/') || /[\s\0]/.test(path))
+    throw invalid(`HTTP path ${JSON.stringify(path)} must start with / and contain no whitespace`);
   return path;
 }
 
 export function checkBinding(b: SiteBinding): SiteBinding {
-  if (b.protocol !== 'http' && b.protocol !== 'https' && b.protocol !== 'ftp') throw invalid(`binding protocol ${String(b.protocol)} is not http, https or ftp`);
+  if (b.protocol !== 'http' && b.protocol !== 'https' && b.protocol !== 'ftp')
+    throw invalid(`binding protocol ${String(b.protocol)} is not http, https or ftp`);
   if (b.address !== '*') checkIp(b.address, 'binding address');
   checkPort(b.port);
   checkHostHeader(b.hostHeader);

@@ -40,10 +40,13 @@ export class SystemClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-      const h = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      const h = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       const onAbort = () => {
         clearTimeout(h);
         reject(signal?.reason ?? new Error('aborted'));
@@ -83,7 +86,11 @@ export class VirtualClock implements Clock {
   setTimer(ms: number, fn: () => void): Timer {
     const s: Scheduled = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     this.queue.push(s);
-    return { cancel: () => { s.cancelled = true; } };
+    return {
+      cancel: () => {
+        s.cancelled = true;
+      },
+    };
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {

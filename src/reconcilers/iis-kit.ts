@@ -36,7 +36,8 @@ export async function restore(driver: HostDriver, site: IISSite, o: CallOptions,
   const name = site.spec.siteName;
   const failed = (code: number, m: string): KitOutcome => ({ ok: false, codes: [code, 9408], message: m });
   try {
-    if (!(await findSite(driver, name, { ...o, kitOperation: 'restore' }))) return failed(9414, `IIS site ${name} not found in the current IIS metadata on ${driver.nodeName}`);
+    if (!(await findSite(driver, name, { ...o, kitOperation: 'restore' })))
+      return failed(9414, `IIS site ${name} not found in the current IIS metadata on ${driver.nodeName}`);
     const svc = serviceOf(site);
     const st = await driver.queryService(svc, o);
     if (st.state !== ServiceState.Running) {
@@ -50,7 +51,14 @@ export async function restore(driver: HostDriver, site: IISSite, o: CallOptions,
     return { ok: true, codes: [9407], message: `Restore resource ${name} End: Successful` };
   } catch (e) {
     if (isDriverError(e)) {
-      const code = e.code === 'SiteNotFound' ? 9420 : e.code === 'BindingConflict' ? 9422 : e.code === 'SiteStartFailed' || e.code === 'BindingAddressMissing' ? 9706 : (e.kitCode ?? 9706);
+      const code =
+        e.code === 'SiteNotFound'
+          ? 9420
+          : e.code === 'BindingConflict'
+            ? 9422
+            : e.code === 'SiteStartFailed' || e.code === 'BindingAddressMissing'
+              ? 9706
+              : (e.kitCode ?? 9706);
       return failed(code, e.message);
     }
     return failed(9706, msg(e));
@@ -75,7 +83,12 @@ export async function remove(driver: HostDriver, site: IISSite, o: CallOptions, 
     }
     const stopped = await driver.stopSite(name, { ...o, kitOperation: 'remove' });
     if (!stopped) {
-      return { ok: true, codes: [9558], message: `Remove IIS resource ${name} End: Successful`, warning: { code: 9563, message: `IIS site ${name} has no instance on ${driver.nodeName}; it may not exist, treated as stopped` } };
+      return {
+        ok: true,
+        codes: [9558],
+        message: `Remove IIS resource ${name} End: Successful`,
+        warning: { code: 9563, message: `IIS site ${name} has no instance on ${driver.nodeName}; it may not exist, treated as stopped` },
+      };
     }
     return { ok: true, codes: [9558], message: `Remove IIS resource ${name} End: Successful` };
   } catch (e) {
@@ -92,7 +105,13 @@ export const UNRESPONSIVE_CODES: ReadonlySet<number> = new Set([9757, 9760]);
  * `restart`: the site reports Started but does not answer (9757/9760), so it is stopped first ([S1]'s
  * "stop, then restart"; starting a Started site would change nothing).
  */
-export async function recover(driver: HostDriver, site: IISSite, o: CallOptions, serviceTimeoutMs: number, restart = false): Promise<KitOutcome> {
+export async function recover(
+  driver: HostDriver,
+  site: IISSite,
+  o: CallOptions,
+  serviceTimeoutMs: number,
+  restart = false,
+): Promise<KitOutcome> {
   const name = site.spec.siteName;
   const svc = serviceOf(site);
   try {
@@ -105,7 +124,8 @@ export async function recover(driver: HostDriver, site: IISSite, o: CallOptions,
       }
     }
     const info = await findSite(driver, name, o);
-    if (!info) return { ok: false, codes: [9609], message: `invalid (null) instance number while recovering ${name}; the site cannot be started` };
+    if (!info)
+      return { ok: false, codes: [9609], message: `invalid (null) instance number while recovering ${name}; the site cannot be started` };
     if (restart && info.state === 'Started') await driver.stopSite(name, { ...o, kitOperation: 'recover' });
     await driver.startSite(name, { ...o, kitOperation: 'recover' });
     return { ok: true, codes: [], message: `local recovery of ${name} succeeded` };
@@ -137,16 +157,38 @@ export async function deepCheck(driver: HostDriver, site: IISSite, o: CallOption
   const info = await findSite(driver, site.spec.siteName, o);
   const binding = info?.bindings.find((b) => (service === 'FTP' ? b.protocol === 'ftp' : b.protocol === 'http' || b.protocol === 'https'));
   if (!binding || binding.address === '*' || binding.address === '') {
-    return { ok: true, codes: [], message: 'deep check skipped', warning: { code: 9773, message: `IIS site ${site.spec.siteName}: configuration does not include an IP address; deep check validation cannot be completed` } };
+    return {
+      ok: true,
+      codes: [],
+      message: 'deep check skipped',
+      warning: {
+        code: 9773,
+        message: `IIS site ${site.spec.siteName}: configuration does not include an IP address; deep check validation cannot be completed`,
+      },
+    };
   }
-  const opts = { ...o, kitOperation: 'deepCheck' as const, timeoutMs: (site.spec.checks?.http?.timeoutSeconds ?? DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS) * 1000 };
+  const opts = {
+    ...o,
+    kitOperation: 'deepCheck' as const,
+    timeoutMs: (site.spec.checks?.http?.timeoutSeconds ?? DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS) * 1000,
+  };
   if (service === 'FTP') {
     const r = await driver.probeFtp({ address: binding.address, port: binding.port }, opts);
-    return r.alive ? { ok: true, codes: [], message: 'FTP login succeeded' } : { ok: false, codes: [9760], message: `FTP login failed: ${r.responseLines.join(' / ')}` };
+    return r.alive
+      ? { ok: true, codes: [], message: 'FTP login succeeded' }
+      : { ok: false, codes: [9760], message: `FTP login failed: ${r.responseLines.join(' / ')}` };
   }
   const r = await driver.probeHttp(
-    { address: binding.address, port: binding.port, hostHeader: binding.hostHeader, path: site.spec.checks?.http?.path ?? '/', tls: binding.protocol === 'https' },
+    {
+      address: binding.address,
+      port: binding.port,
+      hostHeader: binding.hostHeader,
+      path: site.spec.checks?.http?.path ?? '/',
+      tls: binding.protocol === 'https',
+    },
     opts,
   );
-  return r.alive ? { ok: true, codes: [], message: `HTTP answer ${r.statusCode ?? ''}`.trim() } : { ok: false, codes: [r.kitCode ?? 9757], message: `Cannot get a valid connection to the http site: ${r.detail}` };
+  return r.alive
+    ? { ok: true, codes: [], message: `HTTP answer ${r.statusCode ?? ''}`.trim() }
+    : { ok: false, codes: [r.kitCode ?? 9757], message: `Cannot get a valid connection to the http site: ${r.detail}` };
 }

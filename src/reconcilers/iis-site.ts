@@ -25,7 +25,13 @@ export interface ObservedSite {
 
 export function observeSite(s: IISSite, sites: ReadonlyMap<string, SiteInfo>): ObservedSite {
   const info = sites.get(s.spec.siteName.toLowerCase());
-  return { name: s.metadata.name, siteName: s.spec.siteName, exists: !!info, started: info?.state === 'Started' || info?.state === 'Starting', serverAutoStart: info?.serverAutoStart ?? false };
+  return {
+    name: s.metadata.name,
+    siteName: s.spec.siteName,
+    exists: !!info,
+    started: info?.state === 'Started' || info?.state === 'Starting',
+    serverAutoStart: info?.serverAutoStart ?? false,
+  };
 }
 
 export function siteDefinition(site: IISSite): SiteDefinition {
@@ -65,11 +71,24 @@ export async function actSite(driver: HostDriver, site: IISSite, o: CallOptions)
 }
 
 /** Render a Managed site that differs from its manifest (before deciding: every node carries the same site). */
-export async function renderSite(driver: HostDriver, s: IISSite, observed: SiteInfo | undefined, o: CallOptions, note: Note, node: string): Promise<void> {
+export async function renderSite(
+  driver: HostDriver,
+  s: IISSite,
+  observed: SiteInfo | undefined,
+  o: CallOptions,
+  note: Note,
+  node: string,
+): Promise<void> {
   if (planSite(s, observed).length === 0) return;
   try {
     const changed = await actSite(driver, s, o);
-    if (observed) await note(s, 'Warning', 'SiteDriftCorrected', `IIS site ${s.spec.siteName} on ${node} differed from its manifest (${changed.join(', ')}); re-rendered`);
+    if (observed)
+      await note(
+        s,
+        'Warning',
+        'SiteDriftCorrected',
+        `IIS site ${s.spec.siteName} on ${node} differed from its manifest (${changed.join(', ')}); re-rendered`,
+      );
   } catch (err) {
     await note(s, 'Warning', 'SiteRenderFailed', `could not render IIS site ${s.spec.siteName} on ${node}: ${String(err)}`);
   }
@@ -94,7 +113,15 @@ export async function stopSite(ctx: StepContext, s: IISSite, standbyDrift: boole
   const r = await remove(ctx.driver, s, ctx.o, SERVICE_STOP_TIMEOUT_MS);
   if (r.warning) await ctx.note(s, 'Warning', 'SiteMissing', r.warning.message, r.warning.code, ctx.epoch);
   if (!r.ok) await ctx.note(s, 'Warning', 'RemoveFailed', r.message, r.codes[0], ctx.epoch);
-  else if (standbyDrift) await ctx.note(s, 'Warning', 'StandbyStarted', `IIS site ${s.spec.siteName} was running on standby ${ctx.node}; stopped it`, undefined, ctx.epoch);
+  else if (standbyDrift)
+    await ctx.note(
+      s,
+      'Warning',
+      'StandbyStarted',
+      `IIS site ${s.spec.siteName} was running on standby ${ctx.node}; stopped it`,
+      undefined,
+      ctx.epoch,
+    );
   else await ctx.note(s, 'Normal', 'RemoveSucceeded', `${r.message} on ${ctx.node}`, 9558, ctx.epoch);
   return r;
 }
@@ -103,11 +130,26 @@ export async function stopSite(ctx: StepContext, s: IISSite, standbyDrift: boole
 export async function recoverSite(ctx: StepContext, s: IISSite, code: number): Promise<KitOutcome> {
   const r = await recover(ctx.driver, s, ctx.o, serviceStartTimeoutMs(s), UNRESPONSIVE_CODES.has(code));
   if (!r.ok) await ctx.note(s, 'Warning', 'RecoveryFailed', r.message, r.codes[0], ctx.epoch);
-  else await ctx.note(s, 'Normal', 'Recovered', `local recovery of ${s.spec.siteName} on ${ctx.node} succeeded after ${code}`, code, ctx.epoch);
+  else
+    await ctx.note(
+      s,
+      'Normal',
+      'Recovered',
+      `local recovery of ${s.spec.siteName} on ${ctx.node} succeeded after ${code}`,
+      code,
+      ctx.epoch,
+    );
   return r;
 }
 
-export function siteStatus(st: Status, node: string, siteName: string, observed: SiteInfo | undefined, own: Ownership, nowIso: string): Status {
+export function siteStatus(
+  st: Status,
+  node: string,
+  siteName: string,
+  observed: SiteInfo | undefined,
+  own: Ownership,
+  nowIso: string,
+): Status {
   const entry: { name: string } & Record<string, unknown> = { name: node, exists: !!observed };
   if (observed) {
     entry['state'] = observed.state;
@@ -118,7 +160,12 @@ export function siteStatus(st: Status, node: string, siteName: string, observed:
     own.kind === 'holder'
       ? started
         ? { type: 'Ready', status: 'True', reason: 'Started', message: `${siteName} runs on ${node}` }
-        : { type: 'Ready', status: 'False', reason: observed ? 'NotStarted' : 'NotFound', message: `${siteName} is ${observed ? observed.state : 'missing from IIS'} on ${node}` }
+        : {
+            type: 'Ready',
+            status: 'False',
+            reason: observed ? 'NotStarted' : 'NotFound',
+            message: `${siteName} is ${observed ? observed.state : 'missing from IIS'} on ${node}`,
+          }
       : { type: 'Ready', status: 'False', reason: 'NoActiveNode', message: `${siteName} is not served by any node` };
   return withOwnership(withNodeEntry(st, entry), node, own, ready, nowIso);
 }

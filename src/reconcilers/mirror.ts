@@ -24,18 +24,38 @@ export function volumeLetter(v: string): string {
 }
 
 export function observeMirror(info: MirrorVolumeInfo): MirrorLocal {
-  return { role: info.role, state: info.targets[0]?.state ?? 0, targets: info.targets.map((x) => ({ address: x.targetAddress, state: x.state })) };
+  return {
+    role: info.role,
+    state: info.targets[0]?.state ?? 0,
+    targets: info.targets.map((x) => ({ address: x.targetAddress, state: x.state })),
+  };
 }
 
 /** Create the mirror from this node to the first live other endpoint (full resync); false when none is live yet. */
-export async function createMirror(ctx: StepContext, m: Mirror, volume: string, alive: (node: string) => boolean, onCreated: () => Promise<void>): Promise<void> {
+export async function createMirror(
+  ctx: StepContext,
+  m: Mirror,
+  volume: string,
+  alive: (node: string) => boolean,
+  onCreated: () => Promise<void>,
+): Promise<void> {
   const mine = m.spec.endpoints.find((e) => e.node === ctx.node);
   const target = m.spec.endpoints.find((e) => e.node !== ctx.node && alive(e.node));
   if (!mine || !target) return; // no live target yet: try again later
   try {
-    await ctx.driver.createMirror({ volume, sourceAddress: mine.address, targetAddress: target.address, mode: m.spec.mode ?? 'Synchronous' }, ctx.o);
+    await ctx.driver.createMirror(
+      { volume, sourceAddress: mine.address, targetAddress: target.address, mode: m.spec.mode ?? 'Synchronous' },
+      ctx.o,
+    );
     await onCreated();
-    await ctx.note(m, 'Normal', 'MirrorCreated', `mirror of ${volume}: created from ${ctx.node} to ${target.node} (full resync)`, undefined, ctx.epoch);
+    await ctx.note(
+      m,
+      'Normal',
+      'MirrorCreated',
+      `mirror of ${volume}: created from ${ctx.node} to ${target.node} (full resync)`,
+      undefined,
+      ctx.epoch,
+    );
   } catch (err) {
     await ctx.note(m, 'Warning', 'MirrorCreateFailed', `could not create the mirror of ${volume}: to ${target.node}: ${String(err)}`);
   }
@@ -51,7 +71,12 @@ export async function notePromoted(ctx: StepContext, m: Mirror, volume: string, 
 /** Split brain, the losing side (`winha switchover --force` chose the other): its changes since the split go. */
 export async function becomeTarget(ctx: StepContext, m: Mirror, volume: string): Promise<void> {
   await ctx.driver.prepareToBecomeTarget(volume, ctx.o);
-  await ctx.note(m, 'Warning', 'SplitBrainResolved', `${ctx.node} gave up the source role of ${volume}:; its changes since the split are discarded`);
+  await ctx.note(
+    m,
+    'Warning',
+    'SplitBrainResolved',
+    `${ctx.node} gave up the source role of ${volume}:; its changes since the split are discarded`,
+  );
 }
 
 /** Split brain, the surviving side: continue the mirror to the prepared losers (partial resync from here). */
@@ -68,7 +93,11 @@ export async function continueMirror(ctx: StepContext, m: Mirror, volume: string
 
 /** Record `node` as source of `m` under `epoch` (the other nodes' mirror gates read it). */
 export async function recordSource(store: ObjectStore, m: Mirror, node: string, epoch: number): Promise<void> {
-  await updateStatusWith<Record<string, unknown>>(store, 'Mirror', m.metadata.namespace ?? 'default', m.metadata.name, (st) => ({ ...st, source: node, sourceEpoch: epoch }));
+  await updateStatusWith<Record<string, unknown>>(store, 'Mirror', m.metadata.namespace ?? 'default', m.metadata.name, (st) => ({
+    ...st,
+    source: node,
+    sourceEpoch: epoch,
+  }));
 }
 
 /** Mark that `node`, still the recorded source, served with no agent recording the mirror; true when marked now. */
@@ -83,13 +112,24 @@ export async function markUnsupervised(store: ObjectStore, namespace: string, na
 }
 
 /** This node's report on the Mirror; as recorded source it also records its targets and the mirror's state. */
-export function mirrorStatus(st: Record<string, unknown>, m: Mirror, node: string, l: MirrorLocal, holdsEpoch: number | undefined): Record<string, unknown> {
+export function mirrorStatus(
+  st: Record<string, unknown>,
+  m: Mirror,
+  node: string,
+  l: MirrorLocal,
+  holdsEpoch: number | undefined,
+): Record<string, unknown> {
   const role = l.role === 'source' ? 'Source' : l.role === 'target' ? 'Target' : 'None';
-  const next: Record<string, unknown> = { ...st, nodes: upsertByName(st['nodes'] as { name: string }[] | undefined, { name: node, role, state: l.state } as { name: string }) };
+  const next: Record<string, unknown> = {
+    ...st,
+    nodes: upsertByName(st['nodes'] as { name: string }[] | undefined, { name: node, role, state: l.state } as { name: string }),
+  };
   // The recorded source reports its targets even after it released the group (a failed bring-up that hands back,
   // H9): DataKeeper's source is the authority on them, and without it nobody passes the gate.
   if (l.role === 'source' && (holdsEpoch !== undefined || st['source'] === node)) {
-    const targets = m.spec.endpoints.filter((e) => e.node !== node).map((e) => ({ name: e.node, state: l.targets.find((x) => x.address === e.address)?.state ?? 0 }));
+    const targets = m.spec.endpoints
+      .filter((e) => e.node !== node)
+      .map((e) => ({ name: e.node, state: l.targets.find((x) => x.address === e.address)?.state ?? 0 }));
     next['targets'] = targets;
     next['recordedBy'] = node;
     delete next['unsupervisedBy']; // its agent records again: the record is current

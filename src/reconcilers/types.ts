@@ -10,7 +10,14 @@ export interface Involved {
   metadata: { name: string; namespace?: string };
 }
 
-export type Note = (obj: Involved, type: 'Normal' | 'Warning', reason: string, message: string, code?: number, epoch?: number) => Promise<void>;
+export type Note = (
+  obj: Involved,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  code?: number,
+  epoch?: number,
+) => Promise<void>;
 
 export interface StepContext {
   driver: HostDriver;

@@ -25,7 +25,10 @@ export function interfaceFor(v: VirtualIP, node: string): string {
 }
 
 export async function addVip(ctx: StepContext, v: VirtualIP): Promise<void> {
-  const r = await ctx.driver.addVirtualIp({ address: v.spec.address, prefixLength: v.spec.prefixLength, interfaceAlias: interfaceFor(v, ctx.node) }, ctx.o);
+  const r = await ctx.driver.addVirtualIp(
+    { address: v.spec.address, prefixLength: v.spec.prefixLength, interfaceAlias: interfaceFor(v, ctx.node) },
+    ctx.o,
+  );
   if (r.addressState === 'Duplicate') {
     await ctx.driver.removeVirtualIp(v.spec.address, ctx.o);
     throw new KitFailure(9408, `virtual IP ${v.spec.address} is already in use on the network (duplicate address detected)`, 'IpConflict');
@@ -38,7 +41,14 @@ export async function removeVip(ctx: StepContext, v: VirtualIP, address: string,
   await ctx.driver.removeVirtualIp(address, ctx.o);
   if (standbyDrift) {
     const dup = duplicate ? ` (a duplicate: another node holds ${address} on the segment)` : '';
-    await ctx.note(v, 'Warning', 'StandbyAddress', `virtual IP ${address} was configured on standby ${ctx.node}${dup}; removed it`, undefined, ctx.epoch);
+    await ctx.note(
+      v,
+      'Warning',
+      'StandbyAddress',
+      `virtual IP ${address} was configured on standby ${ctx.node}${dup}; removed it`,
+      undefined,
+      ctx.epoch,
+    );
   }
 }
 
@@ -53,7 +63,12 @@ async function isHeldElsewhere(driver: HostDriver, address: string, o: CallOptio
 }
 
 /** The safety check (docs/spec/seed003-core.md §4): does the previous active still answer on one of the group's addresses? */
-export async function probePreviousActive(driver: HostDriver, vips: VirtualIP[], previous: string, o: CallOptions): Promise<{ serving: boolean; detail: string }> {
+export async function probePreviousActive(
+  driver: HostDriver,
+  vips: VirtualIP[],
+  previous: string,
+  o: CallOptions,
+): Promise<{ serving: boolean; detail: string }> {
   for (const v of vips) {
     try {
       const c = await driver.probeAddressClaimed(v.spec.address, { ...o, timeoutMs: 3000 });
@@ -62,10 +77,20 @@ export async function probePreviousActive(driver: HostDriver, vips: VirtualIP[],
       // a failed probe proves nothing either way; treat as silent
     }
   }
-  return { serving: false, detail: `nothing answers on ${vips.map((v) => v.spec.address).join(', ') || 'the group addresses'} for ${previous}` };
+  return {
+    serving: false,
+    detail: `nothing answers on ${vips.map((v) => v.spec.address).join(', ') || 'the group addresses'} for ${previous}`,
+  };
 }
 
-export function virtualIpStatus(st: Status, node: string, address: string, observed: IpAddressInfo | undefined, own: Ownership, nowIso: string): Status {
+export function virtualIpStatus(
+  st: Status,
+  node: string,
+  address: string,
+  observed: IpAddressInfo | undefined,
+  own: Ownership,
+  nowIso: string,
+): Status {
   const entry: { name: string } & Record<string, unknown> = { name: node, present: !!observed };
   if (observed) {
     entry['addressState'] = observed.addressState;
@@ -76,7 +101,12 @@ export function virtualIpStatus(st: Status, node: string, address: string, obser
     own.kind === 'holder'
       ? up
         ? { type: 'Ready', status: 'True', reason: 'Configured', message: `${address} is up on ${node}` }
-        : { type: 'Ready', status: 'False', reason: observed ? `Address${observed.addressState}` : 'NotConfigured', message: `${address} is ${observed ? observed.addressState : 'not configured'} on ${node}` }
+        : {
+            type: 'Ready',
+            status: 'False',
+            reason: observed ? `Address${observed.addressState}` : 'NotConfigured',
+            message: `${address} is ${observed ? observed.addressState : 'not configured'} on ${node}`,
+          }
       : { type: 'Ready', status: 'False', reason: 'NoActiveNode', message: `${address} is not served by any node` };
   return withOwnership(withNodeEntry(st, entry), node, own, ready, nowIso);
 }

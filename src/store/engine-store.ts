@@ -47,6 +47,4 @@ export abstract class EngineStore extends BatchWrites implements ObjectStore, Wa
     this.watches.add(w);
     return w;
   }
-
-
 }

@@ -111,7 +111,9 @@ function checkCas(input: ObjectInput, current: StoredObject | undefined, what: s
   }
   const uid = input.metadata.uid;
   if (uid !== undefined && uid !== '' && uid !== current.metadata.uid) {
-    throw new ConflictError(`${what}: uid ${uid} does not match the stored object (${current.metadata.uid}); it was deleted and re-created`);
+    throw new ConflictError(
+      `${what}: uid ${uid} does not match the stored object (${current.metadata.uid}); it was deleted and re-created`,
+    );
   }
   return current;
 }

@@ -5,9 +5,7 @@
 import { InvalidError } from './errors.js';
 import type { LabelSelector } from './types.js';
 
-type Requirement =
-  | { op: 'in' | 'notin'; key: string; values: string[] }
-  | { op: 'exists' | 'notexists'; key: string };
+type Requirement = { op: 'in' | 'notin'; key: string; values: string[] } | { op: 'exists' | 'notexists'; key: string };
 
 export type LabelMatcher = (labels: Record<string, string> | undefined) => boolean;
 

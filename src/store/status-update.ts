@@ -52,7 +52,11 @@ export function upsertByName<T extends { name: string }>(list: T[] | undefined, 
 }
 
 /** Conditions keep their lastTransitionTime while their status does not change. */
-export function mergeConditions<C extends { type: string; status: string; lastTransitionTime?: string }>(old: C[] | undefined, next: C[], now: string): C[] {
+export function mergeConditions<C extends { type: string; status: string; lastTransitionTime?: string }>(
+  old: C[] | undefined,
+  next: C[],
+  now: string,
+): C[] {
   return next.map((c) => {
     const prev = old?.find((o) => o.type === c.type);
     return { ...c, lastTransitionTime: prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now };

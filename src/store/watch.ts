@@ -128,6 +128,4 @@ export class EngineWatch extends QueuedWatch implements EngineListener {
     this.timer = undefined;
     this.source.detach?.(this);
   }
-
 }
-

@@ -119,7 +119,10 @@ function patternMeaning(path: Path, pattern: string): { rule: string; text: stri
   if (pattern === '^[0-9A-Fa-f]{40}$') return { rule: 'schema', text: 'must be a SHA-1 certificate thumbprint: 40 hexadecimal digits' };
   if (pattern === '^/') return { rule: 'schema', text: 'must start with "/"' };
   if (pattern.startsWith('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.')) {
-    return { rule: 'schema', text: 'must be a DNS-1123 name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit' };
+    return {
+      rule: 'schema',
+      text: 'must be a DNS-1123 name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
+    };
   }
   if (pattern.startsWith('^[a-z0-9]')) {
     return { rule: 'schema', text: 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit' };
@@ -151,7 +154,14 @@ function translate(e: ErrorObject): Omit<SchemaIssue, 'structural'> {
     }
     case 'type': {
       const want = String(params['type']);
-      const words: Record<string, string> = { object: 'a mapping', array: 'a list', integer: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false' };
+      const words: Record<string, string> = {
+        object: 'a mapping',
+        array: 'a list',
+        integer: 'an integer',
+        number: 'a number',
+        string: 'a string',
+        boolean: 'true or false',
+      };
       const got = typeof e.data === 'object' ? typeName(e.data) : `${typeName(e.data)} ${show(e.data)}`;
       return { path, rule: 'schema', message: `${where} must be ${words[want] ?? want}, not ${got}` };
     }
@@ -177,7 +187,11 @@ function translate(e: ErrorObject): Omit<SchemaIssue, 'structural'> {
             ? `at least ${s.minimum}`
             : `at most ${s.maximum}`;
       if (isPriority(path)) {
-        return { path, rule: 'priority-out-of-range', message: `priority ${show(e.data)} is out of range: priorities are ${range}, lower = preferred` };
+        return {
+          path,
+          rule: 'priority-out-of-range',
+          message: `priority ${show(e.data)} is out of range: priorities are ${range}, lower = preferred`,
+        };
       }
       return { path, rule: 'schema', message: `${where} is ${show(e.data)}; allowed ${range}` };
     }
@@ -186,7 +200,11 @@ function translate(e: ErrorObject): Omit<SchemaIssue, 'structural'> {
     case 'maxLength':
       return { path, rule: 'schema', message: `${where} must not be longer than ${String(params['limit'])} characters` };
     case 'minItems':
-      return { path, rule: 'schema', message: `${where} must have at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}` };
+      return {
+        path,
+        rule: 'schema',
+        message: `${where} must have at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`,
+      };
     case 'maxItems':
       return { path, rule: 'schema', message: `${where} must have at most ${String(params['limit'])} items` };
     default:

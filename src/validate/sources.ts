@@ -33,7 +33,9 @@ export async function expandPaths(paths: readonly string[], recursive: boolean):
     try {
       st = await stat(p);
     } catch (err) {
-      throw new InputError(`cannot read ${p}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+      throw new InputError(
+        `cannot read ${p}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`,
+      );
     }
     if (st.isDirectory()) await walk(p, recursive, out);
     else out.push(p);

@@ -78,7 +78,12 @@ function classify(docs: SourceDocument[], problems: Problem[]): Classified {
     const kind = v['kind'];
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
       problems.push(
-        docProblem(doc, typeof apiVersion !== 'string' ? ['apiVersion'] : ['kind'], 'schema', `missing or invalid ${typeof apiVersion !== 'string' ? 'apiVersion' : 'kind'}: every document needs apiVersion and kind`),
+        docProblem(
+          doc,
+          typeof apiVersion !== 'string' ? ['apiVersion'] : ['kind'],
+          'schema',
+          `missing or invalid ${typeof apiVersion !== 'string' ? 'apiVersion' : 'kind'}: every document needs apiVersion and kind`,
+        ),
       );
       continue;
     }
@@ -114,7 +119,11 @@ function classify(docs: SourceDocument[], problems: Problem[]): Classified {
 }
 
 /** Validate parsed documents as one set (plus optional context objects). */
-export function validateDocuments(docs: SourceDocument[], opts: ValidateOptions = {}, initialProblems: Problem[] = []): Omit<ValidationReport, 'files'> {
+export function validateDocuments(
+  docs: SourceDocument[],
+  opts: ValidateOptions = {},
+  initialProblems: Problem[] = [],
+): Omit<ValidationReport, 'files'> {
   const problems: Problem[] = [...initialProblems];
   const { entries, documents, skipped } = classify(docs, problems);
   const contextEntries: Entry[] = [];
@@ -126,7 +135,13 @@ export function validateDocuments(docs: SourceDocument[], opts: ValidateOptions 
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : DEFAULT_NAMESPACE;
     // An object in the input replaces its stored version.
     if (inInput?.has(key(info.kind, namespace, meta['name']))) continue;
-    contextEntries.push({ kind: info.kind, namespace, name: meta['name'], obj: o, valid: !checkSchema(info.kind, o).some((i) => i.structural) });
+    contextEntries.push({
+      kind: info.kind,
+      namespace,
+      name: meta['name'],
+      obj: o,
+      valid: !checkSchema(info.kind, o).some((i) => i.structural),
+    });
   }
   const all = [...entries, ...contextEntries];
   problems.push(...runRules(all));
@@ -203,14 +218,27 @@ export function runRules(all: Entry[]): Problem[] {
       rule(ctx);
     } catch (err) {
       // A rule must never take the run down; report the failure as a problem instead.
-      out.push({ file: '(validator)', line: 1, column: 1, kind: '', name: '', rule: 'schema', severity: 'error', message: `internal rule error: ${(err as Error).message}` });
+      out.push({
+        file: '(validator)',
+        line: 1,
+        column: 1,
+        kind: '',
+        name: '',
+        rule: 'schema',
+        severity: 'error',
+        message: `internal rule error: ${(err as Error).message}`,
+      });
     }
   }
   return out;
 }
 
 export function compareProblems(a: Problem, b: Problem): number {
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+  return a.file < b.file
+    ? -1
+    : a.file > b.file
+      ? 1
+      : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
 }
 
 /** Validate files given as bytes or text (the whole pipeline minus reading the disk). */

@@ -88,7 +88,9 @@ function structuralViolations(root: Node): string[] {
 
 describe('CRDs', () => {
   test('the committed crds/*.yaml are exactly what `make gen` writes', () => {
-    const committed = readdirSync(CRDS_DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort(); // kustomization.yaml: hand-written base for deploy/kubernetes
+    const committed = readdirSync(CRDS_DIR)
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .sort(); // kustomization.yaml: hand-written base for deploy/kubernetes
     assert.deepEqual(committed, [...rendered.keys()].sort(), 'crds/ has a stale or missing file: run `make gen`');
     for (const [name, text] of rendered) {
       assert.equal(readFileSync(join(CRDS_DIR, name), 'utf8'), text, `crds/${name} is out of date: run \`make gen\``);
@@ -130,7 +132,8 @@ describe('CRDs', () => {
     const fg = crds.find((c) => c.spec.names.kind === 'FailoverGroup')!;
     const cols = fg.spec.versions[0]!.additionalPrinterColumns ?? [];
     const names = cols.map((c) => c.name);
-    for (const want of ['Active', 'Ready', 'Epoch', 'Age']) assert.ok(names.includes(want), `missing column ${want} in ${names.join(', ')}`);
+    for (const want of ['Active', 'Ready', 'Epoch', 'Age'])
+      assert.ok(names.includes(want), `missing column ${want} in ${names.join(', ')}`);
     const byName = new Map(cols.map((c) => [c.name, c]));
     assert.equal(byName.get('Active')!.jsonPath, '.status.activeNode');
     assert.equal(byName.get('Epoch')!.type, 'integer');
@@ -154,14 +157,21 @@ describe('CRDs', () => {
       },
     };
     const v = structuralViolations(bad).join('\n');
-    for (const want of ['.a: no type', '.b: additionalProperties: false', '.c: additionalProperties beside properties', 'key "name" is neither required nor defaulted']) {
+    for (const want of [
+      '.a: no type',
+      '.b: additionalProperties: false',
+      '.c: additionalProperties beside properties',
+      'key "name" is neither required nor defaulted',
+    ]) {
       assert.ok(v.includes(want), `expected "${want}" in:\n${v}`);
     }
   });
 });
 
 describe('examples', () => {
-  const files = readdirSync(EXAMPLES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(EXAMPLES_DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 
   test('there are examples to check', () => {
     assert.ok(files.length >= 3, `found ${files.join(', ')}`);
@@ -187,9 +197,14 @@ describe('examples', () => {
         assert.equal(typeof (d['metadata'] as Record<string, unknown>)['namespace'], 'string', `${String(d['kind'])} got no namespace`);
         assert.notEqual(d, r.objects[i]!.obj);
       }
-      assert.notDeepEqual(defaulted, r.objects.map((o) => o.obj), 'withDefaults filled in nothing');
+      assert.notDeepEqual(
+        defaulted,
+        r.objects.map((o) => o.obj),
+        'withDefaults filled in nothing',
+      );
       const groups = defaulted.filter((d) => d['kind'] === 'FailoverGroup');
-      for (const g of groups) assert.ok(['Intelligent', 'Automatic'].includes(String((g['spec'] as Record<string, unknown>)['switchback'])));
+      for (const g of groups)
+        assert.ok(['Intelligent', 'Automatic'].includes(String((g['spec'] as Record<string, unknown>)['switchback'])));
       const text = defaulted.map((d) => JSON.stringify(d)).join('\n---\n');
       const again = validateInputs([{ name: `${f} (defaulted)`, content: text }]);
       assert.deepEqual(again.problems, []);

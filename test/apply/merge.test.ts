@@ -22,8 +22,18 @@ test('a field removed from the manifest is removed from the object; a field anot
   const first = group({ nodes: [{ name: 'node1', priority: 1 }], switchback: 'Automatic' });
   let live = mergeForApply(first, undefined) as any;
   // Another writer (an operator with kubectl edit) adds maintenance; an agent writes status.
-  live = { ...live, spec: { ...live.spec, maintenance: true }, status: { activeNode: 'node1' }, metadata: { ...live.metadata, resourceVersion: '7', uid: 'u1' } };
-  const second = group({ nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 2 }] });
+  live = {
+    ...live,
+    spec: { ...live.spec, maintenance: true },
+    status: { activeNode: 'node1' },
+    metadata: { ...live.metadata, resourceVersion: '7', uid: 'u1' },
+  };
+  const second = group({
+    nodes: [
+      { name: 'node1', priority: 1 },
+      { name: 'node2', priority: 2 },
+    ],
+  });
   const merged = mergeForApply(second, live) as any;
   assert.equal(merged.spec.switchback, undefined, 'removed from the manifest, so removed');
   assert.equal(merged.spec.maintenance, true, 'set by someone else, so kept');
@@ -41,7 +51,14 @@ test('applying the same manifest twice yields the same object (idempotent)', () 
 });
 
 const json = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.string({ maxLength: 4 }), fc.boolean(), fc.array(tie('value'), { maxLength: 3 }), tie('map')),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.integer(),
+    fc.string({ maxLength: 4 }),
+    fc.boolean(),
+    fc.array(tie('value'), { maxLength: 3 }),
+    tie('map'),
+  ),
   map: fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), tie('value'), { maxKeys: 4 }),
 })).map;
 

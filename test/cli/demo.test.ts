@@ -61,8 +61,12 @@ test('winha demo --fast: converge, crash, failover measured, node back as standb
 test('winha demo: Ctrl-C stops the world server and every agent', async () => {
   const child = spawn(process.execPath, [BIN, 'demo', '--fast'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   await new Promise<void>((resolve, reject) => {
     const t = new SystemClock().setTimer(30_000, () => reject(new Error(`demo did not start its agents: ${out}`)));
     child.stdout.on('data', () => {

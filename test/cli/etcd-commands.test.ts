@@ -40,7 +40,12 @@ describe('winha against etcd', { skip: missing }, () => {
     assert.match(again.out, /failovergroup\.winha\.io\/web unchanged/);
     const g = await winha(['get', 'groups', '-o', 'json', '--store', store]);
     assert.equal(g.code, 0, g.err);
-    assert.deepEqual(JSON.parse(g.out).items.map((o: { metadata: { name: string } }) => o.metadata.name).sort(), ['ftp', 'web']);
+    assert.deepEqual(
+      JSON.parse(g.out)
+        .items.map((o: { metadata: { name: string } }) => o.metadata.name)
+        .sort(),
+      ['ftp', 'web'],
+    );
     // $WINHA_STORE works too, and another prefix is another store.
     const other = await winha(['get', 'groups', '-o', 'json'], { WINHA_STORE: cluster.url('/elsewhere') });
     assert.equal(JSON.parse(other.out).items.length, 0);

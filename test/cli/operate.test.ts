@@ -17,7 +17,11 @@ let dir: string;
 let storeUrl: string;
 
 function winha(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--store', storeUrl], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' }, cwd: dir });
+  const r = spawnSync(process.execPath, [BIN, ...args, '--store', storeUrl], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
+    cwd: dir,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -30,7 +34,8 @@ async function withStore<T>(f: (s: Awaited<ReturnType<typeof openStore>>) => Pro
   }
 }
 
-const annotations = (kind: string, name: string) => withStore(async (s) => (await s.objects.get(kind, 'default', name)).metadata.annotations ?? {});
+const annotations = (kind: string, name: string) =>
+  withStore(async (s) => (await s.objects.get(kind, 'default', name)).metadata.annotations ?? {});
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'winha-operate-'));
@@ -46,11 +51,17 @@ test('winha switchover: writes the request; refuses a resyncing target without -
   assert.match(bad.err, /node9 is not a node of group web/);
   await withStore(async (s) => {
     const m = await s.objects.get('Mirror', 'default', 'web-data');
-    await s.objects.updateStatus({ ...m, status: { source: 'node1', sourceEpoch: 1, recordedBy: 'node1', targets: [{ name: 'node2', state: 2 }], state: 'Resyncing' } });
+    await s.objects.updateStatus({
+      ...m,
+      status: { source: 'node1', sourceEpoch: 1, recordedBy: 'node1', targets: [{ name: 'node2', state: 2 }], state: 'Resyncing' },
+    });
   });
   const refused = winha(['switchover', 'web', '--to', 'node2']);
   assert.equal(refused.code, 1);
-  assert.match(refused.err, /switchover refused: node2's mirror E:? is in state 2, not Mirroring \(1\); --force promotes it anyway and data written since may be lost/);
+  assert.match(
+    refused.err,
+    /switchover refused: node2's mirror E:? is in state 2, not Mirroring \(1\); --force promotes it anyway and data written since may be lost/,
+  );
   assert.equal((await annotations('FailoverGroup', 'web'))['winha.io/switchover'], undefined, 'nothing requested');
   const forced = winha(['switchover', 'web', '--to', 'node2', '--force']);
   assert.equal(forced.code, 0, forced.err);
@@ -83,12 +94,16 @@ test('winha clear: lifts bans and failure counts, of one node or all', async () 
       },
     });
   });
-  const nodes = () => withStore(async (s) => ((await s.objects.get('FailoverGroup', 'default', 'web')).status as { nodes: Record<string, unknown>[] }).nodes);
+  const nodes = () =>
+    withStore(async (s) => ((await s.objects.get('FailoverGroup', 'default', 'web')).status as { nodes: Record<string, unknown>[] }).nodes);
   const one = winha(['clear', 'web', '--node', 'node1']);
   assert.equal(one.code, 0, one.err);
   assert.match(one.out, /cleared bans and failure counts of web on node1/);
   let n = await nodes();
-  assert.deepEqual(n.find((x) => x['name'] === 'node1'), { name: 'node1', state: 'OSF' });
+  assert.deepEqual(
+    n.find((x) => x['name'] === 'node1'),
+    { name: 'node1', state: 'OSF' },
+  );
   assert.equal(n.find((x) => x['name'] === 'node2')!['bannedUntil'], '2030-01-01T00:00:00Z');
   assert.equal(winha(['clear', 'web']).code, 0);
   n = await nodes();
@@ -136,11 +151,15 @@ test('winha agent --driver sim converges node1 and serves /healthz /readyz /metr
       }
     }
   });
-  const child = spawn(process.execPath, [BIN, 'agent', '--node', 'node1', '--driver', 'sim', '--listen', '127.0.0.1:0', '--store', storeUrl], {
-    env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'agent', '--node', 'node1', '--driver', 'sim', '--listen', '127.0.0.1:0', '--store', storeUrl],
+    {
+      env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -164,20 +183,26 @@ test('winha agent --driver sim converges node1 and serves /healthz /readyz /metr
     await deadline('web Ready on node1', async () => {
       const g = winha(['get', 'group', 'web', '-o', 'json']);
       const st = JSON.parse(g.out).status ?? {};
-      return st.activeNode === 'node1' && st.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+      return st.activeNode === 'node1' &&
+        st.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')
+        ? true
+        : undefined;
     });
     const groups = winha(['get', 'groups']);
     assert.match(groups.out, /^web\s+node1\s+True\s+1\s/m);
     await deadline('site and VIP status', async () => {
       const sites = winha(['get', 'sites']).out;
       const vips = winha(['get', 'vips']).out;
-      return /^website1\s+website1\s+Web\s+web\s+node1\s+True/m.test(sites) && /^web-vip\s+\S+\s+web\s+node1\s+True/m.test(vips) ? true : undefined;
+      return /^website1\s+website1\s+Web\s+web\s+node1\s+True/m.test(sites) && /^web-vip\s+\S+\s+web\s+node1\s+True/m.test(vips)
+        ? true
+        : undefined;
     });
     const mirrors = winha(['get', 'mirrors']).out;
     assert.match(mirrors.split('\n')[0]!, /^NAME\s+VOLUME\s+GROUP\s+SOURCE\s+STATE\s+AGE$/);
     const metrics = await get('/metrics');
     assert.equal(metrics.status, 200);
-    for (const m of ['winha_workqueue_depth', 'winha_reconcile_total', 'winha_group_lease_held', 'winha_checks_total']) assert.match(metrics.body, new RegExp(`^# HELP ${m}`, 'm'));
+    for (const m of ['winha_workqueue_depth', 'winha_reconcile_total', 'winha_group_lease_held', 'winha_checks_total'])
+      assert.match(metrics.body, new RegExp(`^# HELP ${m}`, 'm'));
     assert.match(metrics.body, /winha_group_lease_held\{group="default\/web"\} 1/);
     assert.match(out, /"msg":"node1 takes over web/, 'one JSON log line per decision, with its reason');
     child.kill('SIGTERM');

@@ -54,7 +54,10 @@ test('apply creates every object; get shows the printer columns', () => {
   assert.equal(g.code, 0);
   const [header, ...rows] = g.out.trim().split('\n');
   assert.match(header!, /^NAME\s+ACTIVE\s+READY\s+EPOCH\s+DESIRED\s+AGE$/);
-  assert.deepEqual(rows.map((l) => l.split(/\s+/)[0]), ['ftp', 'web']);
+  assert.deepEqual(
+    rows.map((l) => l.split(/\s+/)[0]),
+    ['ftp', 'web'],
+  );
   const s = winha(['get', 'site', 'website1', '-o', 'yaml']);
   assert.match(s.out, /siteName: website1/);
 });
@@ -65,12 +68,22 @@ test('C7 and V7: re-applying an unchanged set changes nothing; diff exits 0', as
   await store.close();
   const r = winha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')]);
   assert.equal(r.code, 0);
-  assert.equal(r.out.trim().split('\n').every((l) => l.endsWith(' unchanged')), true, r.out);
+  assert.equal(
+    r.out
+      .trim()
+      .split('\n')
+      .every((l) => l.endsWith(' unchanged')),
+    true,
+    r.out,
+  );
   const store2 = await openStore(storeUrl);
   const after = await store2.objects.list('FailoverGroup');
   await store2.close();
   assert.equal(after.resourceVersion, before.resourceVersion, 'no write: the store revision did not move');
-  assert.deepEqual(after.items.map((o) => o.metadata.generation), before.items.map((o) => o.metadata.generation));
+  assert.deepEqual(
+    after.items.map((o) => o.metadata.generation),
+    before.items.map((o) => o.metadata.generation),
+  );
   const d = winha(['diff', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')]);
   assert.equal(d.code, 0);
   assert.equal(d.out, '');
@@ -122,7 +135,10 @@ test('prune deletes what an earlier apply created and the set no longer has (onl
   const labelled = (text: string) => text.replace(/^metadata:\n {2}name: (\S+)$/gm, 'metadata:\n  name: $1\n  labels: {app: shop}');
   writeFileSync(join(dir, 'labelled.yaml'), labelled(twoNode()));
   assert.equal(winha(['apply', '-f', join(dir, 'labelled.yaml')]).code, 0);
-  const withoutFtp = labelled(twoNode()).split(/^---$/m).filter((d) => !/name: ftp/.test(d)).join('---');
+  const withoutFtp = labelled(twoNode())
+    .split(/^---$/m)
+    .filter((d) => !/name: ftp/.test(d))
+    .join('---');
   writeFileSync(join(dir, 'less.yaml'), withoutFtp);
   assert.equal(winha(['apply', '-f', join(dir, 'less.yaml'), '--prune']).code, 2, '--prune without -l is refused');
   const r = winha(['apply', '-f', join(dir, 'less.yaml'), '--prune', '-l', 'app=shop']);
@@ -141,7 +157,15 @@ test('describe shows spec, status, conditions and events; events lists them', as
     status: {
       activeNode: 'node2',
       epoch: 4,
-      conditions: [{ type: 'PromotionBlocked', status: 'True', reason: 'MirrorNotInSync', message: 'mirror web-data was resyncing', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+      conditions: [
+        {
+          type: 'PromotionBlocked',
+          status: 'True',
+          reason: 'MirrorNotInSync',
+          message: 'mirror web-data was resyncing',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
     },
   });
   await store.objects.create({

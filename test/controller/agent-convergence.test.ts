@@ -22,7 +22,11 @@ describe('agents: convergence and ownership (virtual time)', () => {
       const insp = await h.inspect();
       assert.deepEqual(await h.serving(), []);
       assert.equal(insp.addressHolders[VIP], undefined, 'nobody holds the VIP');
-      assert.deepEqual(insp.volumes.map((v) => `${v.host}:${v.role}:${v.state}`).sort(), ['node1:source:1', 'node2:target:1'], 'the mirror keeps replicating');
+      assert.deepEqual(
+        insp.volumes.map((v) => `${v.host}:${v.role}:${v.state}`).sort(),
+        ['node1:source:1', 'node2:target:1'],
+        'the mirror keeps replicating',
+      );
       const g = await h.group();
       assert.equal(g.status?.['phase'], 'OutOfService');
       assert.equal(g.status?.['activeNode'], undefined);
@@ -93,7 +97,10 @@ describe('agents: convergence and ownership (virtual time)', () => {
       const ev = (await h.events()).find((e) => e['reason'] === 'StandbyAddress' && e['node'] === 'node2');
       assert.ok(ev, 'the standby says it removed the address');
       assert.match(ev['message'], /duplicate/i, 'and that the address was a duplicate of the active one');
-      assert.ok((await h.inspect()).addressConflicts.some((c) => c.address === VIP), 'the world saw the duplicate');
+      assert.ok(
+        (await h.inspect()).addressConflicts.some((c) => c.address === VIP),
+        'the world saw the duplicate',
+      );
       await h.run(5000);
       assert.deepEqual((await h.inspect()).addressHolders[VIP], ['node1'], 'the active keeps its address');
       assert.deepEqual(await h.serving(), ['node1']);
@@ -111,7 +118,13 @@ describe('agents: convergence and ownership (virtual time)', () => {
       const before = h.world.trace.length;
       await h.patch('IISSite', 'website1', (s) => ({
         ...s,
-        spec: { ...(s['spec'] as object), bindings: [{ protocol: 'http', address: VIP, port: 80, hostHeader: 'www.example.com' }, { protocol: 'http', address: VIP, port: 8080, hostHeader: 'www.example.com' }] },
+        spec: {
+          ...(s['spec'] as object),
+          bindings: [
+            { protocol: 'http', address: VIP, port: 80, hostHeader: 'www.example.com' },
+            { protocol: 'http', address: VIP, port: 8080, hostHeader: 'www.example.com' },
+          ],
+        },
       }));
       await h.until(async () => {
         for (const n of ['node1', 'node2']) {
@@ -122,8 +135,14 @@ describe('agents: convergence and ownership (virtual time)', () => {
       }, 20_000);
       await h.run(5000);
       assert.deepEqual(await h.serving(), ['node1'], 'the active keeps serving');
-      const mutating = h.world.trace.slice(before).filter((t) => ['stopSite', 'startSite', 'removeVirtualIp', 'addVirtualIp', 'switchoverMirror'].includes(t.operation));
-      assert.deepEqual(mutating.map((t) => `${t.host}:${t.operation}`), [], 'no stop, start or move for a binding change');
+      const mutating = h.world.trace
+        .slice(before)
+        .filter((t) => ['stopSite', 'startSite', 'removeVirtualIp', 'addVirtualIp', 'switchoverMirror'].includes(t.operation));
+      assert.deepEqual(
+        mutating.map((t) => `${t.host}:${t.operation}`),
+        [],
+        'no stop, start or move for a binding change',
+      );
       const g = await h.group();
       assert.equal(g.status?.['activeNode'], 'node1');
       assert.equal(cond(g, 'Ready')?.['status'], 'True');
@@ -141,23 +160,38 @@ describe('agents: convergence and ownership (virtual time)', () => {
       await h.run(3000);
       const site = (await h.admin.get('IISSite', 'default', 'website1')).status as Record<string, any>;
       assert.equal(site['activeNode'], 'node1');
-      assert.deepEqual(site['nodes'].map((n: any) => `${n.name}:${n.exists}:${n.state}:${n.serverAutoStart}`), ['node1:true:Started:false', 'node2:true:Stopped:false']);
+      assert.deepEqual(
+        site['nodes'].map((n: any) => `${n.name}:${n.exists}:${n.state}:${n.serverAutoStart}`),
+        ['node1:true:Started:false', 'node2:true:Stopped:false'],
+      );
       assert.equal(cond({ status: site }, 'Ready')?.['status'], 'True');
       const vip = (await h.admin.get('VirtualIP', 'default', 'web-vip')).status as Record<string, any>;
       assert.equal(vip['activeNode'], 'node1');
-      assert.deepEqual(vip['nodes'].map((n: any) => `${n.name}:${n.present}:${n.addressState ?? '-'}`), ['node1:true:Preferred', 'node2:false:-']);
+      assert.deepEqual(
+        vip['nodes'].map((n: any) => `${n.name}:${n.present}:${n.addressState ?? '-'}`),
+        ['node1:true:Preferred', 'node2:false:-'],
+      );
       assert.equal(cond({ status: vip }, 'Ready')?.['status'], 'True');
       const mir = (await h.mirror()).status as Record<string, any>;
-      assert.deepEqual(mir['nodes'].map((n: any) => `${n.name}:${n.role}:${n.state}`), ['node1:Source:1', 'node2:Target:1']);
+      assert.deepEqual(
+        mir['nodes'].map((n: any) => `${n.name}:${n.role}:${n.state}`),
+        ['node1:Source:1', 'node2:Target:1'],
+      );
       assert.equal(mir['source'], 'node1');
       assert.equal(mir['state'], 'Mirroring');
       const cl = (await h.admin.get('Cluster', 'default', 'c1')).status as Record<string, any>;
-      assert.deepEqual(cl['nodes'].map((n: any) => `${n.name}:${n.state}`), ['node1:Alive', 'node2:Alive']);
+      assert.deepEqual(
+        cl['nodes'].map((n: any) => `${n.name}:${n.state}`),
+        ['node1:Alive', 'node2:Alive'],
+      );
       // No churn: none of these objects is rewritten in a steady state.
-      const rv = async () => Promise.all(['IISSite/website1', 'VirtualIP/web-vip', 'Mirror/web-data', 'Cluster/c1', 'FailoverGroup/web'].map(async (k) => {
-        const [kind, name] = k.split('/') as [string, string];
-        return `${k}@${(await h.admin.get(kind, 'default', name)).metadata.resourceVersion}`;
-      }));
+      const rv = async () =>
+        Promise.all(
+          ['IISSite/website1', 'VirtualIP/web-vip', 'Mirror/web-data', 'Cluster/c1', 'FailoverGroup/web'].map(async (k) => {
+            const [kind, name] = k.split('/') as [string, string];
+            return `${k}@${(await h.admin.get(kind, 'default', name)).metadata.resourceVersion}`;
+          }),
+        );
       await h.run(65_000); // past the first quickCheck and deepCheck results, which are written once
       const before = await rv();
       await h.run(20_000);
@@ -171,9 +205,15 @@ describe('agents: convergence and ownership (virtual time)', () => {
       assert.equal(lf['to'], 'node2');
       assert.equal(lf['reason'], 'Failover');
       assert.match(lf['time'], /^2026-01-01T12:\d\d:\d\dZ$/);
-      assert.ok(typeof lf['durationSeconds'] === 'number' && lf['durationSeconds'] >= 0 && lf['durationSeconds'] < 5, `durationSeconds ${lf['durationSeconds']}`);
+      assert.ok(
+        typeof lf['durationSeconds'] === 'number' && lf['durationSeconds'] >= 0 && lf['durationSeconds'] < 5,
+        `durationSeconds ${lf['durationSeconds']}`,
+      );
       const cl2 = (await h.admin.get('Cluster', 'default', 'c1')).status as Record<string, any>;
-      assert.deepEqual(cl2['nodes'].map((n: any) => `${n.name}:${n.state}`), ['node1:Dead', 'node2:Alive']);
+      assert.deepEqual(
+        cl2['nodes'].map((n: any) => `${n.name}:${n.state}`),
+        ['node1:Dead', 'node2:Alive'],
+      );
       assert.equal(((await h.admin.get('IISSite', 'default', 'website1')).status as Record<string, any>)['activeNode'], 'node2');
       assert.equal(((await h.admin.get('VirtualIP', 'default', 'web-vip')).status as Record<string, any>)['activeNode'], 'node2');
       assert.equal((await h.mirror()).status?.['source'], 'node2');

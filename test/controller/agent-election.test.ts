@@ -9,7 +9,18 @@ import { harness, cond, ready, mirroring, VIP, type Harness } from './agent-harn
 import { groupLeaseName } from '../../src/controller/agent.js';
 
 const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
-const MUTATING = new Set(['startSite', 'stopSite', 'addVirtualIp', 'removeVirtualIp', 'switchoverMirror', 'startService', 'stopService', 'ensureSite', 'setServerAutoStart', 'createMirror']);
+const MUTATING = new Set([
+  'startSite',
+  'stopSite',
+  'addVirtualIp',
+  'removeVirtualIp',
+  'switchoverMirror',
+  'startService',
+  'stopService',
+  'ensureSite',
+  'setServerAutoStart',
+  'createMirror',
+]);
 
 describe('agents: election, partitions, timing (virtual time)', () => {
   it('E2: the whole store is unreachable: nobody activates anything new; the active fences itself within renewDeadline', async () => {
@@ -26,8 +37,14 @@ describe('agents: election, partitions, timing (virtual time)', () => {
       await h.run(20_000);
       assert.deepEqual(await h.serving(), []);
       assert.equal((await h.inspect()).addressHolders[VIP], undefined);
-      const activations = h.world.trace.slice(before).filter((t) => ['startSite', 'addVirtualIp', 'switchoverMirror', 'createMirror'].includes(t.operation));
-      assert.deepEqual(activations.map((t) => `${t.host}:${t.operation}`), [], 'nothing new was activated anywhere');
+      const activations = h.world.trace
+        .slice(before)
+        .filter((t) => ['startSite', 'addVirtualIp', 'switchoverMirror', 'createMirror'].includes(t.operation));
+      assert.deepEqual(
+        activations.map((t) => `${t.host}:${t.operation}`),
+        [],
+        'nothing new was activated anywhere',
+      );
       // The store comes back: the group is served again by one node.
       h.cutStore('node1', false);
       h.cutStore('node2', false);
@@ -55,7 +72,10 @@ describe('agents: election, partitions, timing (virtual time)', () => {
       assert.equal(g.status?.['epoch'], g0.status?.['epoch']);
       assert.equal(cond(g, 'Ready')?.['status'], 'True');
       const mutating = h.world.trace.slice(before).filter((t) => MUTATING.has(t.operation));
-      assert.deepEqual(mutating.map((t) => `${t.host}:${t.operation}`), []);
+      assert.deepEqual(
+        mutating.map((t) => `${t.host}:${t.operation}`),
+        [],
+      );
       assert.deepEqual(await h.serving(), ['node1']);
       assert.ok(!(await h.reasons()).some((r) => r === 'Failover' || r === 'Released'));
     } finally {
@@ -128,7 +148,10 @@ describe('E8: a holder keeps its lease through a long host call (virtual time, l
         assert.equal(l.holder, 'node2', `the lease changed hands ${h.clock.now() - crashedAt} ms after the crash`);
         assert.equal(l.epoch, epoch);
         const age = h.clock.now() - Date.parse(l.renewTime);
-        assert.ok(age <= 2_000, `the lease was last renewed ${age} ms ago (${h.clock.now() - crashedAt} ms after the crash; retryPeriod 1 s)`);
+        assert.ok(
+          age <= 2_000,
+          `the lease was last renewed ${age} ms ago (${h.clock.now() - crashedAt} ms after the crash; retryPeriod 1 s)`,
+        );
         if (!restarted && h.clock.now() - crashedAt >= 12_000) {
           await h.fault({ type: 'nodeRestore', node: 'node1' }); // a fresh agent, priority 1, alive again
           restarted = true;
@@ -141,7 +164,10 @@ describe('E8: a holder keeps its lease through a long host call (virtual time, l
       const g = await h.group();
       assert.equal(g.status?.['epoch'], epoch);
       assert.deepEqual(await h.serving(), ['node2']);
-      const took = (e: Record<string, any>) => e['node'] === 'node1' && ['Failover', 'Elected', 'MirrorPromoted'].includes(e['reason']) && Date.parse(e['lastTimestamp']) >= crashedAt;
+      const took = (e: Record<string, any>) =>
+        e['node'] === 'node1' &&
+        ['Failover', 'Elected', 'MirrorPromoted'].includes(e['reason']) &&
+        Date.parse(e['lastTimestamp']) >= crashedAt;
       assert.ok(!(await h.hasEvent(took)), 'node1 took the group while node2 held it');
       assert.equal((await h.inspect()).addressHolders[VIP]?.length, 1);
     } finally {
@@ -162,10 +188,20 @@ describe('E8: a holder keeps its lease through a long host call (virtual time, l
       h.cutStore('node2', false); // node2's renewer now reads node1's lease: node2 no longer holds web
       await h.run(switchoverAt + 35_000 + 5_000 - h.clock.now());
       const node2 = h.world.trace.slice(before).filter((e) => e.host === 'node2');
-      assert.ok(node2.some((e) => e.operation === 'listSites'), 'the switchover returned and node2 went on');
+      assert.ok(
+        node2.some((e) => e.operation === 'listSites'),
+        'the switchover returned and node2 went on',
+      );
       const activations = node2.filter((e) => ['addVirtualIp', 'startSite', 'startService'].includes(e.operation));
-      assert.deepEqual(activations.map((e) => e.operation), [], 'node2 activated after it lost the lease');
-      assert.ok(await h.hasEvent((e) => e['node'] === 'node2' && e['reason'] === 'StaleEpochRefused'), 'the E6 check refused the next step');
+      assert.deepEqual(
+        activations.map((e) => e.operation),
+        [],
+        'node2 activated after it lost the lease',
+      );
+      assert.ok(
+        await h.hasEvent((e) => e['node'] === 'node2' && e['reason'] === 'StaleEpochRefused'),
+        'the E6 check refused the next step',
+      );
       assert.deepEqual((await h.inspect()).addressHolders[VIP], ['node1']);
       assert.deepEqual(await h.serving(), ['node1']);
     } finally {

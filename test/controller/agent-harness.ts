@@ -82,9 +82,12 @@ class CuttableStore implements Store {
     const guard = <T>(fn: () => Promise<T>): Promise<T> => {
       if (!this.cut) return fn();
       if (this.cut === 'silent') {
-        return new Promise<T>((_, reject) => clock.setTimer(SILENT_STORE_ANSWER_MS, () => reject(new UnavailableError('store unreachable (no answer)'))));
+        return new Promise<T>((_, reject) =>
+          clock.setTimer(SILENT_STORE_ANSWER_MS, () => reject(new UnavailableError('store unreachable (no answer)'))),
+        );
       }
-      const fail = () => Promise.reject(new UnavailableError(`store unreachable (partition${this.hangMs ? `, no answer within ${this.hangMs} ms` : ''})`));
+      const fail = () =>
+        Promise.reject(new UnavailableError(`store unreachable (partition${this.hangMs ? `, no answer within ${this.hangMs} ms` : ''})`));
       return this.hangMs > 0 ? clock.sleep(this.hangMs).then(fail) : fail();
     };
     const isCut = () => this.cut;
@@ -108,7 +111,10 @@ class CuttableStore implements Store {
       },
       create: (o) => guard(() => inner.create(o)),
       update: (o) => guard(() => inner.update(o)),
-      updateStatus: (o) => (this.failStatusOf.has(o.kind) ? Promise.reject(new UnavailableError(`store refuses ${o.kind} status writes (test)`)) : guard(() => inner.updateStatus(o))),
+      updateStatus: (o) =>
+        this.failStatusOf.has(o.kind)
+          ? Promise.reject(new UnavailableError(`store refuses ${o.kind} status writes (test)`))
+          : guard(() => inner.updateStatus(o)),
       delete: (k, n, name, o) => guard(() => inner.delete(k, n, name, o)),
       batch: (ops) => guard(() => inner.batch(ops)),
     };
@@ -133,16 +139,49 @@ export function manifests(o: HarnessOptions = {}): Record<string, unknown>[] {
   const names = Array.from({ length: n }, (_, i) => `node${i + 1}`);
   const prios = o.priorities ?? [1, 10, 20].slice(0, n);
   const objs: Record<string, unknown>[] = [
-    { apiVersion: 'winha.io/v1alpha1', kind: 'Cluster', metadata: { name: 'c1', namespace: 'default' }, spec: { nodes: names.map((x, i) => ({ name: x, address: `10.0.0.1${i + 1}` })), ...(o.timing ? { timing: o.timing } : {}) } },
-    { apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: 'web', namespace: 'default' }, spec: { nodes: names.map((x, i) => ({ name: x, priority: prios[i] })), ...(o.switchback ? { switchback: o.switchback } : {}), ...(o.group ?? {}) } },
-    { apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: 'web-vip', namespace: 'default' }, spec: { group: 'web', address: VIP, prefixLength: 24 } },
     {
-      apiVersion: 'winha.io/v1alpha1', kind: 'IISSite', metadata: { name: 'website1', namespace: 'default' },
-      spec: { group: 'web', siteName: 'website1', bindings: [{ protocol: 'http', address: VIP, port: 80, hostHeader: 'www.example.com' }], physicalPath: 'E:\\sites\\website1', ...(o.management ? { management: o.management } : {}), ...(o.site ?? {}) },
+      apiVersion: 'winha.io/v1alpha1',
+      kind: 'Cluster',
+      metadata: { name: 'c1', namespace: 'default' },
+      spec: { nodes: names.map((x, i) => ({ name: x, address: `10.0.0.1${i + 1}` })), ...(o.timing ? { timing: o.timing } : {}) },
+    },
+    {
+      apiVersion: 'winha.io/v1alpha1',
+      kind: 'FailoverGroup',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        nodes: names.map((x, i) => ({ name: x, priority: prios[i] })),
+        ...(o.switchback ? { switchback: o.switchback } : {}),
+        ...(o.group ?? {}),
+      },
+    },
+    {
+      apiVersion: 'winha.io/v1alpha1',
+      kind: 'VirtualIP',
+      metadata: { name: 'web-vip', namespace: 'default' },
+      spec: { group: 'web', address: VIP, prefixLength: 24 },
+    },
+    {
+      apiVersion: 'winha.io/v1alpha1',
+      kind: 'IISSite',
+      metadata: { name: 'website1', namespace: 'default' },
+      spec: {
+        group: 'web',
+        siteName: 'website1',
+        bindings: [{ protocol: 'http', address: VIP, port: 80, hostHeader: 'www.example.com' }],
+        physicalPath: 'E:\\sites\\website1',
+        ...(o.management ? { management: o.management } : {}),
+        ...(o.site ?? {}),
+      },
     },
   ];
   if (o.mirror !== false && n === 2) {
-    objs.push({ apiVersion: 'winha.io/v1alpha1', kind: 'Mirror', metadata: { name: 'web-data', namespace: 'default' }, spec: { group: 'web', volume: 'E:', endpoints: names.map((x, i) => ({ node: x, address: `172.16.0.1${i + 1}` })) } });
+    objs.push({
+      apiVersion: 'winha.io/v1alpha1',
+      kind: 'Mirror',
+      metadata: { name: 'web-data', namespace: 'default' },
+      spec: { group: 'web', volume: 'E:', endpoints: names.map((x, i) => ({ node: x, address: `172.16.0.1${i + 1}` })) },
+    });
   }
   return objs;
 }
@@ -164,7 +203,8 @@ export async function harness(o: HarnessOptions = {}) {
   const api = new InterceptableWorldApi(new LocalWorldApi(world));
   const storeName = `agent-test-${++storeSeq}`;
   const admin = openMemoryStore(storeName, { clock });
-  for (const m of manifests(o)) if (!o.omit?.includes(String((m['metadata'] as { name: string }).name))) await admin.create(withDefaults(m) as never);
+  for (const m of manifests(o))
+    if (!o.omit?.includes(String((m['metadata'] as { name: string }).name))) await admin.create(withDefaults(m) as never);
   const conns = new Map<string, CuttableStore>();
   const agents = new Map<string, Agent>();
   const logs: string[] = [];
@@ -197,7 +237,9 @@ export async function harness(o: HarnessOptions = {}) {
     for (let t = 0; t < ms; t += step) {
       await clock.advance(step);
       const insp = await inspect();
-      const serving = Object.entries(insp.startedSites).filter(([, s]) => s.includes('website1')).map(([h]) => h);
+      const serving = Object.entries(insp.startedSites)
+        .filter(([, s]) => s.includes('website1'))
+        .map(([h]) => h);
       if (serving.length > 1) throw new Error(`two nodes serve website1 at ${new Date(clock.now()).toISOString()}: ${serving.join(', ')}`);
     }
   };
@@ -210,7 +252,9 @@ export async function harness(o: HarnessOptions = {}) {
   };
   const serving = async () => {
     const insp = await inspect();
-    return Object.entries(insp.startedSites).filter(([, s]) => s.includes('website1')).map(([h]) => h);
+    return Object.entries(insp.startedSites)
+      .filter(([, s]) => s.includes('website1'))
+      .map(([h]) => h);
   };
   const stopAll = async () => {
     for (const a of agents.values()) a.stop();
@@ -241,7 +285,13 @@ export async function harness(o: HarnessOptions = {}) {
   };
   /** What `winha switchover web --to NODE [--force]` writes. */
   const switchover = (to: string, force = false, id = `req-${to}-${force}`) =>
-    patch('FailoverGroup', 'web', (g) => ({ ...g, metadata: { ...g.metadata, annotations: { ...(g.metadata.annotations ?? {}), 'winha.io/switchover': JSON.stringify({ id, to, force }) } } }));
+    patch('FailoverGroup', 'web', (g) => ({
+      ...g,
+      metadata: {
+        ...g.metadata,
+        annotations: { ...(g.metadata.annotations ?? {}), 'winha.io/switchover': JSON.stringify({ id, to, force }) },
+      },
+    }));
   const annotate = (kind: string, name: string, key: string, value: string | undefined) =>
     patch(kind, name, (o) => {
       const ann = { ...(o.metadata.annotations ?? {}) };
@@ -249,11 +299,44 @@ export async function harness(o: HarnessOptions = {}) {
       else ann[key] = value;
       return { ...o, metadata: { ...o.metadata, annotations: ann } };
     });
-  const sitesOn = async (node: string) => (await callWorld(api, 'site.list', { host: node })) as { name: string; state: string; serverAutoStart: boolean; bindings: { protocol: string; address: string; port: number; hostHeader: string }[] }[];
+  const sitesOn = async (node: string) =>
+    (await callWorld(api, 'site.list', { host: node })) as {
+      name: string;
+      state: string;
+      serverAutoStart: boolean;
+      bindings: { protocol: string; address: string; port: number; hostHeader: string }[];
+    }[];
   const mirror = async () => (await admin.get('Mirror', 'default', 'web-data')) as StoredObject & { status?: Record<string, any> };
-  const reasons = async (node?: string) => (await events()).filter((e) => node === undefined || e['node'] === node).map((e) => e['reason'] as string);
+  const reasons = async (node?: string) =>
+    (await events()).filter((e) => node === undefined || e['node'] === node).map((e) => e['reason'] as string);
   const hasEvent = async (f: (e: Record<string, any>) => boolean) => (await events()).some(f);
-  return { clock, world, api, admin, agents, startAgent, fault, inspect, group, events, run, until, serving, stopAll, cutStore, holdWatch, failStatusWrites, logs, patch, switchover, annotate, sitesOn, mirror, reasons, hasEvent };
+  return {
+    clock,
+    world,
+    api,
+    admin,
+    agents,
+    startAgent,
+    fault,
+    inspect,
+    group,
+    events,
+    run,
+    until,
+    serving,
+    stopAll,
+    cutStore,
+    holdWatch,
+    failStatusWrites,
+    logs,
+    patch,
+    switchover,
+    annotate,
+    sitesOn,
+    mirror,
+    reasons,
+    hasEvent,
+  };
 }
 
 export type Harness = Awaited<ReturnType<typeof harness>>;

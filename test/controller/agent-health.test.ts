@@ -13,8 +13,10 @@ const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeco
 const QUICK_CHECKS = { checks: { quickCheckIntervalSeconds: 2, deepCheckIntervalSeconds: 4 } };
 const SWIFT_DK = { switchoverUnreachableMs: 500 };
 
-const node = async (h: Harness, name: string) => ((await h.group()).status?.['nodes'] as Record<string, any>[] | undefined)?.find((n) => n['name'] === name);
-const hasCode = (h: Harness, reason: string, code: number, on?: string) => h.hasEvent((e) => e['reason'] === reason && e['code'] === code && (on === undefined || e['node'] === on));
+const node = async (h: Harness, name: string) =>
+  ((await h.group()).status?.['nodes'] as Record<string, any>[] | undefined)?.find((n) => n['name'] === name);
+const hasCode = (h: Harness, reason: string, code: number, on?: string) =>
+  h.hasEvent((e) => e['reason'] === reason && e['code'] === code && (on === undefined || e['node'] === on));
 
 describe('agents: health checks, local recovery, failover (virtual time)', () => {
   it('H2: site stopped on the active node (W3SVC running): quickCheck 9704, recovery starts the site, no failover', async () => {
@@ -35,7 +37,13 @@ describe('agents: health checks, local recovery, failover (virtual time)', () =>
   });
 
   it('H3: site deleted from IIS on the active node (Adopted): 9707, recovery fails 9609, failover to node2; removal on node1 warns 9563 but succeeds', async () => {
-    const h = await harness({ timing: FAST, site: QUICK_CHECKS, management: 'Adopted', worldTiming: SWIFT_DK, hostSites: { node1: [WEBSITE1], node2: [WEBSITE1] } });
+    const h = await harness({
+      timing: FAST,
+      site: QUICK_CHECKS,
+      management: 'Adopted',
+      worldTiming: SWIFT_DK,
+      hostSites: { node1: [WEBSITE1], node2: [WEBSITE1] },
+    });
     try {
       await ready(h, 'node1');
       await mirroring(h);
@@ -54,7 +62,13 @@ describe('agents: health checks, local recovery, failover (virtual time)', () =>
   });
 
   it('H3 with a lagging watch and no standby: the node that banned itself does not take the group back before its cache shows the ban', async () => {
-    const h = await harness({ timing: FAST, site: QUICK_CHECKS, management: 'Adopted', worldTiming: SWIFT_DK, hostSites: { node1: [WEBSITE1], node2: [WEBSITE1] } });
+    const h = await harness({
+      timing: FAST,
+      site: QUICK_CHECKS,
+      management: 'Adopted',
+      worldTiming: SWIFT_DK,
+      hostSites: { node1: [WEBSITE1], node2: [WEBSITE1] },
+    });
     try {
       await ready(h, 'node1');
       await mirroring(h);
@@ -67,7 +81,10 @@ describe('agents: health checks, local recovery, failover (virtual time)', () =>
       await h.until(async () => h.hasEvent((e) => e['reason'] === 'Banned' && e['node'] === 'node1'), 20_000);
       await h.run(10_000);
       assert.deepEqual(await h.serving(), []);
-      assert.ok(!(await h.hasEvent((e) => e['node'] === 'node1' && ['Failover', 'Elected'].includes(e['reason']) && e['epoch'] > 1)), 'node1 took web back while banned');
+      assert.ok(
+        !(await h.hasEvent((e) => e['node'] === 'node1' && ['Failover', 'Elected'].includes(e['reason']) && e['epoch'] > 1)),
+        'node1 took web back while banned',
+      );
       h.holdWatch('node1', false);
       await h.run(5000);
       assert.deepEqual(await h.serving(), []);
@@ -124,11 +141,19 @@ describe('agents: health checks, local recovery, failover (virtual time)', () =>
   });
 
   it('H7: binding changed by hand to *:80: on an Adopted site: deepCheck warns 9773 and does not fail', async () => {
-    const h = await harness({ timing: FAST, site: QUICK_CHECKS, management: 'Adopted', hostSites: { node1: [WEBSITE1], node2: [WEBSITE1] } });
+    const h = await harness({
+      timing: FAST,
+      site: QUICK_CHECKS,
+      management: 'Adopted',
+      hostSites: { node1: [WEBSITE1], node2: [WEBSITE1] },
+    });
     try {
       await ready(h, 'node1');
       await h.run(2000);
-      await callWorld(h.api, 'site.ensure', { host: 'node1', def: { ...WEBSITE1, bindings: [{ protocol: 'http', address: '*', port: 80, hostHeader: '' }] } });
+      await callWorld(h.api, 'site.ensure', {
+        host: 'node1',
+        def: { ...WEBSITE1, bindings: [{ protocol: 'http', address: '*', port: 80, hostHeader: '' }] },
+      });
       await h.until(async () => hasCode(h, 'DeepCheckIncomplete', 9773, 'node1'), 20_000);
       await h.run(10_000);
       assert.deepEqual(await h.serving(), ['node1']);
@@ -146,10 +171,19 @@ describe('agents: health checks, local recovery, failover (virtual time)', () =>
     try {
       await ready(h, 'node1');
       await h.run(2000);
-      await callWorld(h.api, 'site.ensure', { host: 'node1', def: { ...WEBSITE1, bindings: [{ protocol: 'http', address: '*', port: 80, hostHeader: '' }] } });
-      await h.until(async () => h.hasEvent((e) => e['reason'] === 'SiteDriftCorrected' && e['node'] === 'node1' && /bindings/.test(e['message'])), 10_000);
+      await callWorld(h.api, 'site.ensure', {
+        host: 'node1',
+        def: { ...WEBSITE1, bindings: [{ protocol: 'http', address: '*', port: 80, hostHeader: '' }] },
+      });
+      await h.until(
+        async () => h.hasEvent((e) => e['reason'] === 'SiteDriftCorrected' && e['node'] === 'node1' && /bindings/.test(e['message'])),
+        10_000,
+      );
       const s = (await h.sitesOn('node1')).find((x) => x.name === 'website1')!;
-      assert.deepEqual(s.bindings.map((b) => `${b.address}:${b.port}:${b.hostHeader}`), [`${VIP}:80:www.example.com`]);
+      assert.deepEqual(
+        s.bindings.map((b) => `${b.address}:${b.port}:${b.hostHeader}`),
+        [`${VIP}:80:www.example.com`],
+      );
       assert.deepEqual(await h.serving(), ['node1']);
     } finally {
       await h.stopAll();
@@ -178,14 +212,21 @@ describe('agents: health checks, local recovery, failover (virtual time)', () =>
   });
 
   it('H9: a foreign site on node2 already holds the binding: restore on node2 refused 9422/9408, web returns to node1', async () => {
-    const squatter = { ...WEBSITE1, name: 'squatter', physicalPath: 'C:\\inetpub\\squatter', applicationPool: 'DefaultAppPool', serverAutoStart: true };
+    const squatter = {
+      ...WEBSITE1,
+      name: 'squatter',
+      physicalPath: 'C:\\inetpub\\squatter',
+      applicationPool: 'DefaultAppPool',
+      serverAutoStart: true,
+    };
     const h = await harness({ timing: FAST, worldTiming: SWIFT_DK, hostSites: { node2: [squatter] } });
     try {
       await ready(h, 'node1');
       await mirroring(h);
       // The foreign site grabs the binding the moment node2's VIP comes up, before website1 starts.
       (h.api as unknown as { before: (r: { op: string; args: any }) => void }).before = (r) => {
-        if (r.op === 'site.start' && r.args.host === 'node2' && r.args.name === 'website1') h.world.handle({ op: 'site.start', args: { host: 'node2', name: 'squatter' } });
+        if (r.op === 'site.start' && r.args.host === 'node2' && r.args.name === 'website1')
+          h.world.handle({ op: 'site.start', args: { host: 'node2', name: 'squatter' } });
       };
       await h.switchover('node2');
       await h.until(async () => hasCode(h, 'RestoreFailed', 9422, 'node2'), 30_000);

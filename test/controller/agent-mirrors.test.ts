@@ -46,7 +46,8 @@ async function crashNode1AndBringItBack(h: Harness, meanwhile?: () => Promise<un
 
 async function assertSplitBrainReported(h: Harness): Promise<void> {
   assert.ok((await h.inspect()).splitBrains.length > 0, 'the world has a split brain');
-  for (const n of ['node1', 'node2']) assert.ok(await h.hasEvent((e) => e['reason'] === 'SplitBrain' && e['node'] === n), `${n} reports the split brain`);
+  for (const n of ['node1', 'node2'])
+    assert.ok(await h.hasEvent((e) => e['reason'] === 'SplitBrain' && e['node'] === n), `${n} reports the split brain`);
   const g = await h.group();
   assert.equal(cond(g, 'MirrorInSync')?.['reason'], 'SplitBrain');
   assert.equal(cond(g, 'PromotionBlocked')?.['reason'], 'SplitBrain');
@@ -69,7 +70,10 @@ describe('agents: mirrors and data safety (virtual time)', () => {
       assert.equal(cond(g, 'PromotionBlocked')?.['reason'], 'StandbyNotPromotable');
       assert.match(cond(g, 'PromotionBlocked')?.['message'], /node2/);
       assert.equal(cond(g, 'Degraded')?.['status'], 'True');
-      assert.deepEqual(((await h.mirror()).status?.['targets'] as any[]).map((t) => `${t.name}:${t.state}`), ['node2:4']);
+      assert.deepEqual(
+        ((await h.mirror()).status?.['targets'] as any[]).map((t) => `${t.name}:${t.state}`),
+        ['node2:4'],
+      );
       await h.fault({ type: 'replicationHeal', node: 'node1', peer: 'node2' });
       await mirroring(h, 60_000);
       assert.equal((await h.mirror()).status?.['state'], 'Mirroring');
@@ -140,7 +144,10 @@ describe('agents: mirrors and data safety (virtual time)', () => {
       assert.deepEqual(await h.serving(), ['node2']);
       const g = await h.group();
       assert.equal(g.status?.['activeNode'], 'node2');
-      assert.deepEqual(((await h.mirror()).status?.['targets'] as any[]).map((t) => `${t.name}:${t.state}`), ['node1:1']);
+      assert.deepEqual(
+        ((await h.mirror()).status?.['targets'] as any[]).map((t) => `${t.name}:${t.state}`),
+        ['node1:1'],
+      );
       assert.equal(cond(g, 'Degraded')?.['status'], 'False');
       assert.deepEqual((await h.inspect()).lostAcknowledgedWrites, []);
     } finally {
@@ -161,7 +168,8 @@ describe('agents: mirrors and data safety (virtual time)', () => {
       let backAt: number | undefined;
       await h.until(async () => {
         const now = h.clock.now();
-        if (mirroringAt === undefined && (await volume(h, 'node1')).state === 1 && (await volume(h, 'node1')).role === 'target') mirroringAt = now;
+        if (mirroringAt === undefined && (await volume(h, 'node1')).state === 1 && (await volume(h, 'node1')).role === 'target')
+          mirroringAt = now;
         if (backAt === undefined && (await h.serving()).includes('node1')) backAt = now;
         return backAt !== undefined;
       }, 120_000);
@@ -208,9 +216,13 @@ describe('agents: mirrors and data safety (virtual time)', () => {
       await h.until(async () => (await h.serving()).join() === 'node1', 30_000);
       await ready(h, 'node1', 30_000);
       h.cutStore('node2', false);
-      await h.until(async () => cond(await h.group(), 'MirrorInSync')?.['status'] === 'True', 60_000).catch(async (e: Error) => {
-        throw new Error(`${e.message}\n${JSON.stringify((await h.group()).status)}\n${JSON.stringify((await h.mirror()).status)}\n${JSON.stringify((await h.inspect()).volumes)}\n${h.logs.slice(-30).join('\n')}`);
-      });
+      await h
+        .until(async () => cond(await h.group(), 'MirrorInSync')?.['status'] === 'True', 60_000)
+        .catch(async (e: Error) => {
+          throw new Error(
+            `${e.message}\n${JSON.stringify((await h.group()).status)}\n${JSON.stringify((await h.mirror()).status)}\n${JSON.stringify((await h.inspect()).volumes)}\n${h.logs.slice(-30).join('\n')}`,
+          );
+        });
       assert.deepEqual(await h.serving(), ['node1']);
     } finally {
       await h.stopAll();

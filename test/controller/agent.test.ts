@@ -23,18 +23,25 @@ describe('agents (virtual time)', () => {
   it('C1: fresh apply: node1 serves, node2 standby with auto-start off and mirror target Mirroring; Ready; event 9407', async () => {
     const h = await harness({ timing: FAST });
     try {
-      await h.until(async () => cond(await h.group(), 'Ready')?.['status'] === 'True' && (await h.group()).status?.['activeNode'] === 'node1');
+      await h.until(
+        async () => cond(await h.group(), 'Ready')?.['status'] === 'True' && (await h.group()).status?.['activeNode'] === 'node1',
+      );
       await h.until(async () => (await h.inspect()).volumes.some((v) => v.host === 'node2' && v.role === 'target' && v.state === 1));
       const insp = await h.inspect();
       assert.deepEqual(await h.serving(), ['node1']);
       assert.deepEqual(insp.addressHolders[VIP], ['node1']);
       assert.equal(insp.volumes.find((v) => v.host === 'node1')!.role, 'source');
       const sites2 = await h.api.call({ op: 'site.list', args: { host: 'node2' } });
-      const w2 = (sites2 as { ok: true; value: { name: string; state: string; serverAutoStart: boolean }[] }).value.find((s) => s.name === 'website1')!;
+      const w2 = (sites2 as { ok: true; value: { name: string; state: string; serverAutoStart: boolean }[] }).value.find(
+        (s) => s.name === 'website1',
+      )!;
       assert.equal(w2.state, 'Stopped');
       assert.equal(w2.serverAutoStart, false);
       const evs = await h.events();
-      assert.ok(evs.some((e) => e['code'] === 9407 && e['node'] === 'node1'), 'restore event 9407');
+      assert.ok(
+        evs.some((e) => e['code'] === 9407 && e['node'] === 'node1'),
+        'restore event 9407',
+      );
       assert.deepEqual(insp.addressConflicts, []);
     } finally {
       await h.stopAll();
@@ -49,9 +56,14 @@ describe('agents (virtual time)', () => {
       await h.run(5000);
       assert.deepEqual(await h.serving(), []);
       assert.ok(!(await h.events()).some((e) => e['reason'] === 'RestoreFailed'), `no failed start: ${h.logs.join('\n')}`);
-      assert.ok(h.logs.some((l) => /waiting for the VirtualIP 10\.0\.0\.50/.test(l)), h.logs.slice(-10).join('\n'));
+      assert.ok(
+        h.logs.some((l) => /waiting for the VirtualIP 10\.0\.0\.50/.test(l)),
+        h.logs.slice(-10).join('\n'),
+      );
       await h.admin.create(withDefaults(manifests({ timing: FAST }).find((m) => m['kind'] === 'VirtualIP')!) as never);
-      await h.until(async () => cond(await h.group(), 'Ready')?.['status'] === 'True' && (await h.group()).status?.['activeNode'] === 'node1');
+      await h.until(
+        async () => cond(await h.group(), 'Ready')?.['status'] === 'True' && (await h.group()).status?.['activeNode'] === 'node1',
+      );
       assert.ok(!((await h.group()).status?.['nodes'] ?? []).some((n: Record<string, unknown>) => n['bannedUntil']), 'nobody banned');
     } finally {
       await h.stopAll();
@@ -61,7 +73,10 @@ describe('agents (virtual time)', () => {
 
 describe('agents: failures and moves (virtual time)', () => {
   const ready = async (h: Awaited<ReturnType<typeof harness>>, node: string) =>
-    h.until(async () => { const g = await h.group(); return g.status?.['activeNode'] === node && cond(g, 'Ready')?.['status'] === 'True'; });
+    h.until(async () => {
+      const g = await h.group();
+      return g.status?.['activeNode'] === node && cond(g, 'Ready')?.['status'] === 'True';
+    });
   const mirroring = async (h: Awaited<ReturnType<typeof harness>>) =>
     h.until(async () => cond(await h.group(), 'MirrorInSync')?.['status'] === 'True', 300_000);
 
@@ -131,7 +146,10 @@ describe('agents: failures and moves (virtual time)', () => {
       // A rogue start on the standby (no VIP there, so IIS cannot bind it: use auto-start drift instead)
       await h.api.call({ op: 'site.setAutoStart', args: { host: 'node2', name: 'website1', value: true } });
       await h.until(async () => {
-        const r = (await h.api.call({ op: 'site.list', args: { host: 'node2' } })) as { ok: true; value: { name: string; serverAutoStart: boolean }[] };
+        const r = (await h.api.call({ op: 'site.list', args: { host: 'node2' } })) as {
+          ok: true;
+          value: { name: string; serverAutoStart: boolean }[];
+        };
         return r.value.find((s) => s.name === 'website1')?.serverAutoStart === false;
       }, 20_000);
       assert.deepEqual(await h.serving(), ['node1']);
@@ -150,8 +168,13 @@ describe('agents: failures and moves (virtual time)', () => {
       const ops = h.world.trace.length;
       await h.run(20_000);
       assert.equal((await h.group()).metadata.resourceVersion, rv, 'group status rewritten in steady state');
-      const mutating = h.world.trace.slice(ops).filter((t) => !['listSites', 'listAddresses', 'getMirrorInfo', 'queryService', 'probeHttp'].includes(t.operation));
-      assert.deepEqual(mutating.map((t) => `${t.host}:${t.operation}`), []);
+      const mutating = h.world.trace
+        .slice(ops)
+        .filter((t) => !['listSites', 'listAddresses', 'getMirrorInfo', 'queryService', 'probeHttp'].includes(t.operation));
+      assert.deepEqual(
+        mutating.map((t) => `${t.host}:${t.operation}`),
+        [],
+      );
     } finally {
       await h.stopAll();
     }
@@ -163,10 +186,22 @@ describe('agents: failures and moves (virtual time)', () => {
       await ready(h, 'node1');
       await mirroring(h);
       const g = await h.admin.get('FailoverGroup', 'default', 'web');
-      await h.admin.update({ ...g, metadata: { ...g.metadata, annotations: { ...(g.metadata.annotations ?? {}), 'winha.io/switchover': JSON.stringify({ id: 'r1', to: 'node2', force: false }) } } });
+      await h.admin.update({
+        ...g,
+        metadata: {
+          ...g.metadata,
+          annotations: {
+            ...(g.metadata.annotations ?? {}),
+            'winha.io/switchover': JSON.stringify({ id: 'r1', to: 'node2', force: false }),
+          },
+        },
+      });
       await ready(h, 'node2');
       await h.until(async () => !(await h.group()).metadata.annotations?.['winha.io/switchover']);
-      const svc = (await h.api.call({ op: 'service.query', args: { host: 'node1', name: 'W3SVC' } })) as { ok: true; value: { state: number } };
+      const svc = (await h.api.call({ op: 'service.query', args: { host: 'node1', name: 'W3SVC' } })) as {
+        ok: true;
+        value: { state: number };
+      };
       assert.equal(svc.value.state, 4, 'W3SVC stays running on node1');
       assert.ok((await h.events()).some((e) => e['reason'] === 'SwitchoverDone'));
       assert.equal((await h.group()).status?.['lastFailover']?.['reason'], 'Switchover');
@@ -230,7 +265,10 @@ describe('agents: failures and moves (virtual time)', () => {
       h.cutStore('node1', false);
       await h.run(10_000);
       assert.deepEqual(await h.serving(), ['node2']);
-      assert.ok(h.logs.some((l) => /node1 WARN the store did not answer the lease renewal within renewDeadline/.test(l)), h.logs.slice(-20).join('\n'));
+      assert.ok(
+        h.logs.some((l) => /node1 WARN the store did not answer the lease renewal within renewDeadline/.test(l)),
+        h.logs.slice(-20).join('\n'),
+      );
     } finally {
       await h.stopAll();
     }
@@ -262,10 +300,18 @@ describe('agents: failures and moves (virtual time)', () => {
       await ready(h, 'node1');
       await h.run(3000); // the initial full resync is still running (slow link)
       await h.fault({ type: 'nodeCrash', node: 'node1' });
-      await h.until(async () => cond(await h.group(), 'PromotionBlocked')?.['reason'] === 'MirrorNotInSync' && cond(await h.group(), 'PromotionBlocked')?.['status'] === 'True', 30_000);
+      await h.until(
+        async () =>
+          cond(await h.group(), 'PromotionBlocked')?.['reason'] === 'MirrorNotInSync' &&
+          cond(await h.group(), 'PromotionBlocked')?.['status'] === 'True',
+        30_000,
+      );
       assert.deepEqual(await h.serving(), []);
       const g = await h.admin.get('FailoverGroup', 'default', 'web');
-      await h.admin.update({ ...g, metadata: { ...g.metadata, annotations: { 'winha.io/switchover': JSON.stringify({ id: 'f1', to: 'node2', force: true }) } } });
+      await h.admin.update({
+        ...g,
+        metadata: { ...g.metadata, annotations: { 'winha.io/switchover': JSON.stringify({ id: 'f1', to: 'node2', force: true }) } },
+      });
       await ready(h, 'node2');
       assert.ok((await h.events()).some((e) => e['reason'] === 'ForcedPromotion' && /may be lost/.test(e['message'])));
     } finally {
@@ -275,13 +321,20 @@ describe('agents: failures and moves (virtual time)', () => {
 });
 
 describe('executor epochs (E6)', () => {
-  it('E6: an old holder\'s delayed activation with a stale epoch is refused', async () => {
+  it("E6: an old holder's delayed activation with a stale epoch is refused", async () => {
     const h = await harness({ timing: FAST });
     try {
-      await h.until(async () => (await h.group()).status?.['activeNode'] === 'node1' && cond(await h.group(), 'Ready')?.['status'] === 'True');
+      await h.until(
+        async () => (await h.group()).status?.['activeNode'] === 'node1' && cond(await h.group(), 'Ready')?.['status'] === 'True',
+      );
       const g = await h.admin.get('FailoverGroup', 'default', 'web');
-      await h.admin.update({ ...g, metadata: { ...g.metadata, annotations: { 'winha.io/switchover': JSON.stringify({ id: 's', to: 'node2', force: true }) } } });
-      await h.until(async () => (await h.group()).status?.['activeNode'] === 'node2' && cond(await h.group(), 'Ready')?.['status'] === 'True');
+      await h.admin.update({
+        ...g,
+        metadata: { ...g.metadata, annotations: { 'winha.io/switchover': JSON.stringify({ id: 's', to: 'node2', force: true }) } },
+      });
+      await h.until(
+        async () => (await h.group()).status?.['activeNode'] === 'node2' && cond(await h.group(), 'Ready')?.['status'] === 'True',
+      );
       // node1's delayed "add the VIP" from epoch 1 arrives now, at an executor whose lease of web is node1's view:
       // it lost the lease (holds nothing) when node2 took epoch 2.
       const group = (await h.admin.get('FailoverGroup', 'default', 'web')) as unknown as FailoverGroup;
@@ -289,14 +342,47 @@ describe('executor epochs (E6)', () => {
       const timing = { leaseMs: 4000, renewDeadlineMs: 3000, retryMs: 1000 };
       const events = new EventRecorder(h.admin, 'node1', h.clock);
       const executor = new Executor({
-        node: 'node1', store: h.admin, driver: new SimHostDriver(h.api, 'node1', h.clock), clock: h.clock, log: silentLogger, metrics: new AgentMetrics(),
+        node: 'node1',
+        store: h.admin,
+        driver: new SimHostDriver(h.api, 'node1', h.clock),
+        clock: h.clock,
+        log: silentLogger,
+        metrics: new AgentMetrics(),
         writer: new StatusWriter(h.admin, 'node1', h.clock, silentLogger),
-        record: (obj, type, reason, message) => events.record({ involved: { kind: obj.kind, name: obj.metadata.name, namespace: 'default' }, type, reason, message }),
+        record: (obj, type, reason, message) =>
+          events.record({ involved: { kind: obj.kind, name: obj.metadata.name, namespace: 'default' }, type, reason, message }),
       });
-      const lease = new GroupLease({ leases: h.admin.leases, node: 'node1', clock: h.clock, log: silentLogger, health: { failing: false }, wake: () => undefined, running: () => true }, groupLeaseName('default', 'web'), timing);
-      const decision: Decision = { role: 'active', actions: [{ type: 'addVip', vip: 'web-vip', address: VIP, epoch: 1 }], reason: 'late', target: 'node1', conditions: [], reportsStatus: false, events: [] };
+      const lease = new GroupLease(
+        {
+          leases: h.admin.leases,
+          node: 'node1',
+          clock: h.clock,
+          log: silentLogger,
+          health: { failing: false },
+          wake: () => undefined,
+          running: () => true,
+        },
+        groupLeaseName('default', 'web'),
+        timing,
+      );
+      const decision: Decision = {
+        role: 'active',
+        actions: [{ type: 'addVip', vip: 'web-vip', address: VIP, epoch: 1 }],
+        reason: 'late',
+        target: 'node1',
+        conditions: [],
+        reportsStatus: false,
+        events: [],
+      };
       const input = { lease: { holder: 'node2', epoch: 2, expired: false } } as DecisionInput;
-      const r = await executor.execute({ key: 'default/web', snapshot: { group, cluster: undefined, sites: [], vips: [vip], mirrors: [] }, decision, input, lease, timing });
+      const r = await executor.execute({
+        key: 'default/web',
+        snapshot: { group, cluster: undefined, sites: [], vips: [vip], mirrors: [] },
+        decision,
+        input,
+        lease,
+        timing,
+      });
       assert.equal(r.ok, false);
       assert.deepEqual((await h.inspect()).addressHolders[VIP], ['node2']);
       assert.ok((await h.events()).some((e) => e['reason'] === 'StaleEpochRefused' && e['node'] === 'node1'));

@@ -42,7 +42,9 @@ function inputFor(v: View, self: string): DecisionInput {
   const source = v.source && names.includes(v.source) ? v.source : undefined;
   const claimed = source ? (v.splitBrain ? names.slice(0, 2) : [source]) : [];
   const targets: Record<string, number> = {};
-  names.forEach((n, i) => { if (n !== source) targets[n] = v.targetStates[i]!; });
+  names.forEach((n, i) => {
+    if (n !== source) targets[n] = v.targetStates[i]!;
+  });
   const selfActive = holder === self;
   const i: DecisionInput = {
     now: NOW,
@@ -51,22 +53,53 @@ function inputFor(v: View, self: string): DecisionInput {
     safetyCheckEnabled: true,
     safetyCheckMaxAgeMs: 2000,
     group: {
-      name: 'web', nodes: names.map((n, k) => ({ name: n, priority: v.priorities[k]! })), switchback: v.switchback, autoFailover: true,
-      desiredState: v.desired, maintenance: false, restartLimit: 3, restartWindowSeconds: 900, failureExpirySeconds: 3600,
+      name: 'web',
+      nodes: names.map((n, k) => ({ name: n, priority: v.priorities[k]! })),
+      switchback: v.switchback,
+      autoFailover: true,
+      desiredState: v.desired,
+      maintenance: false,
+      restartLimit: 3,
+      restartWindowSeconds: 900,
+      failureExpirySeconds: 3600,
     },
     nodes: Object.fromEntries(names.map((n, k) => [n, { alive: v.alive[k]!, maintenance: v.maint[k]! }])),
-    history: Object.fromEntries(names.map((n, k) => [n, v.banned[k] ? { bannedUntil: NOW + 60_000 } : { restarts: Array.from({ length: v.restarts }, (_, r) => NOW - r * 1000) }])),
+    history: Object.fromEntries(
+      names.map((n, k) => [
+        n,
+        v.banned[k] ? { bannedUntil: NOW + 60_000 } : { restarts: Array.from({ length: v.restarts }, (_, r) => NOW - r * 1000) },
+      ]),
+    ),
     lease: { holder, epoch: holder ? Math.max(1, v.epoch) : v.epoch, expired: holder === '' || v.expired },
-    mirrors: [{
-      name: 'web-data', volume: 'E', targets, claimedSources: claimed,
-      ...(source ? { source, recordedBy: source, sourceEpoch: 1 } : {}),
-      local: { role: source === self || claimed.includes(self) ? 'source' : source ? 'target' : 'none', state: source === self ? 1 : (targets[self] ?? 0) },
-    }],
+    mirrors: [
+      {
+        name: 'web-data',
+        volume: 'E',
+        targets,
+        claimedSources: claimed,
+        ...(source ? { source, recordedBy: source, sourceEpoch: 1 } : {}),
+        local: {
+          role: source === self || claimed.includes(self) ? 'source' : source ? 'target' : 'none',
+          state: source === self ? 1 : (targets[self] ?? 0),
+        },
+      },
+    ],
     local: {
       observed: true,
       sites: [{ name: 'website1', siteName: 'website1', exists: true, started: selfActive, serverAutoStart: false }],
       vips: [{ name: 'web-vip', address: '10.0.0.50', present: selfActive }],
-      ...(v.failureCode && selfActive ? { failure: { code: v.failureCode, check: 'quick' as const, site: 'website1', siteName: 'website1', localRecovery: true, message: 'x' } } : {}),
+      ...(v.failureCode && selfActive
+        ? {
+            failure: {
+              code: v.failureCode,
+              check: 'quick' as const,
+              site: 'website1',
+              siteName: 'website1',
+              localRecovery: true,
+              message: 'x',
+            },
+          }
+        : {}),
     },
   };
   if (v.activeNode && names.includes(v.activeNode)) i.activeNode = v.activeNode;
@@ -135,10 +168,18 @@ describe('decide() properties', () => {
         if (firstStart >= 0) assert.ok(lastStop < firstStart, types.join(','));
         const order = ['promoteMirror', 'addVip', 'startSite'];
         const seen = types.filter((t) => order.includes(t)).map((t) => order.indexOf(t));
-        assert.deepEqual(seen, [...seen].sort((a, b) => a - b), types.join(','));
+        assert.deepEqual(
+          seen,
+          [...seen].sort((a, b) => a - b),
+          types.join(','),
+        );
         const stopOrder = ['stopSite', 'removeVip'];
         const stops = types.filter((t) => stopOrder.includes(t)).map((t) => stopOrder.indexOf(t));
-        assert.deepEqual(stops, [...stops].sort((a, b) => a - b), types.join(','));
+        assert.deepEqual(
+          stops,
+          [...stops].sort((a, b) => a - b),
+          types.join(','),
+        );
         const release = types.indexOf('releaseLease');
         if (release >= 0) assert.ok(lastStop < release, 'release only after everything stopped');
       }),

@@ -14,11 +14,16 @@ import type { MirrorLocal } from '../../src/reconcilers/mirror.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../../test/controller/decision-input');
 const update = process.env['UPDATE_GOLDEN'] === '1';
-const cases = fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'facts.json'))).sort();
+const cases = fs
+  .readdirSync(root)
+  .filter((d) => fs.existsSync(path.join(root, d, 'facts.json')))
+  .sort();
 
 /** facts.json keeps the host's mirrors as an object (JSON has no Map). */
 function load(name: string): InputFacts {
-  const raw = JSON.parse(fs.readFileSync(path.join(root, name, 'facts.json'), 'utf8')) as { facts: InputFacts & { host: { mirrors: Record<string, MirrorLocal> } } };
+  const raw = JSON.parse(fs.readFileSync(path.join(root, name, 'facts.json'), 'utf8')) as {
+    facts: InputFacts & { host: { mirrors: Record<string, MirrorLocal> } };
+  };
   const f = raw.facts;
   return { ...f, host: { ...f.host, mirrors: new Map(Object.entries(f.host.mirrors)) } };
 }

@@ -27,7 +27,17 @@ let seq = 0;
 function recordingHost(calls: string[], o: { duplicate?: boolean } = {}): HostDriver {
   const answers: Record<string, unknown> = {
     queryService: { name: 'W3SVC', state: 4 },
-    listSites: [{ name: 'website1', id: 1, state: 'Stopped', bindings: [], physicalPath: 'E:\\sites\\website1', applicationPool: 'website1', serverAutoStart: false }],
+    listSites: [
+      {
+        name: 'website1',
+        id: 1,
+        state: 'Stopped',
+        bindings: [],
+        physicalPath: 'E:\\sites\\website1',
+        applicationPool: 'website1',
+        serverAutoStart: false,
+      },
+    ],
     startSite: { name: 'website1', state: 'Started' },
     addVirtualIp: { address: VIP, prefixLength: 24, interfaceAlias: 'Ethernet', addressState: o.duplicate ? 'Duplicate' : 'Preferred' },
   };
@@ -46,14 +56,34 @@ async function setup(o: { duplicate?: boolean } = {}) {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12));
   const store = openMemoryStore(`executor-test-${++seq}`, { clock });
   const group = (await store.objects.create(
-    withDefaults({ apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: 'web', namespace: 'default' }, spec: { nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 10 }] } }),
+    withDefaults({
+      apiVersion: 'winha.io/v1alpha1',
+      kind: 'FailoverGroup',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        nodes: [
+          { name: 'node1', priority: 1 },
+          { name: 'node2', priority: 10 },
+        ],
+      },
+    }),
   )) as unknown as FailoverGroup;
-  const vip = withDefaults({ apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: 'web-vip', namespace: 'default' }, spec: { group: 'web', address: VIP, prefixLength: 24 } }) as unknown as VirtualIP;
+  const vip = withDefaults({
+    apiVersion: 'winha.io/v1alpha1',
+    kind: 'VirtualIP',
+    metadata: { name: 'web-vip', namespace: 'default' },
+    spec: { group: 'web', address: VIP, prefixLength: 24 },
+  }) as unknown as VirtualIP;
   const site = withDefaults({
     apiVersion: 'winha.io/v1alpha1',
     kind: 'IISSite',
     metadata: { name: 'website1', namespace: 'default' },
-    spec: { group: 'web', siteName: 'website1', bindings: [{ protocol: 'http', address: VIP, port: 80 }], physicalPath: 'E:\\sites\\website1' },
+    spec: {
+      group: 'web',
+      siteName: 'website1',
+      bindings: [{ protocol: 'http', address: VIP, port: 80 }],
+      physicalPath: 'E:\\sites\\website1',
+    },
   }) as unknown as IISSite;
   const calls: string[] = [];
   const events: { reason: string; code?: number }[] = [];
@@ -62,13 +92,55 @@ async function setup(o: { duplicate?: boolean } = {}) {
     return Promise.resolve();
   };
   const executor = new Executor({
-    node: 'node1', store, driver: recordingHost(calls, o), clock, log: silentLogger, metrics: new AgentMetrics(), writer: new StatusWriter(store, 'node1', clock, silentLogger), record,
+    node: 'node1',
+    store,
+    driver: recordingHost(calls, o),
+    clock,
+    log: silentLogger,
+    metrics: new AgentMetrics(),
+    writer: new StatusWriter(store, 'node1', clock, silentLogger),
+    record,
   });
-  const lease = new GroupLease({ leases: store.leases, node: 'node1', clock, log: silentLogger, health: { failing: false }, wake: () => undefined, running: () => true }, 'group.default.web', T);
+  const lease = new GroupLease(
+    {
+      leases: store.leases,
+      node: 'node1',
+      clock,
+      log: silentLogger,
+      health: { failing: false },
+      wake: () => undefined,
+      running: () => true,
+    },
+    'group.default.web',
+    T,
+  );
   const run = (actions: Action[], epoch: number) => {
-    const decision: Decision = { role: 'active', actions, reason: 'test', target: 'node1', conditions: [], reportsStatus: false, events: [] };
-    const input = { lease: { holder: 'node1', epoch, expired: false }, nodes: {}, mirrors: [], local: { observed: true, sites: [], vips: [] } } as unknown as DecisionInput;
-    return settle(clock, executor.execute({ key: 'default/web', snapshot: { group, cluster: undefined, sites: [site], vips: [vip], mirrors: [] }, decision, input, lease, timing: T }));
+    const decision: Decision = {
+      role: 'active',
+      actions,
+      reason: 'test',
+      target: 'node1',
+      conditions: [],
+      reportsStatus: false,
+      events: [],
+    };
+    const input = {
+      lease: { holder: 'node1', epoch, expired: false },
+      nodes: {},
+      mirrors: [],
+      local: { observed: true, sites: [], vips: [] },
+    } as unknown as DecisionInput;
+    return settle(
+      clock,
+      executor.execute({
+        key: 'default/web',
+        snapshot: { group, cluster: undefined, sites: [site], vips: [vip], mirrors: [] },
+        decision,
+        input,
+        lease,
+        timing: T,
+      }),
+    );
   };
   return { calls, events, lease, run };
 }
@@ -85,7 +157,10 @@ describe('executor', () => {
     const r = await run(bringUp(1), 1);
     assert.equal(r.ok, true);
     assert.deepEqual(calls, ['addVirtualIp', 'listSites', 'queryService', 'startSite']);
-    assert.deepEqual(events.map((e) => e.reason), ['RestoreSucceeded']);
+    assert.deepEqual(
+      events.map((e) => e.reason),
+      ['RestoreSucceeded'],
+    );
     assert.deepEqual(r.patch.facts, {});
   });
 
@@ -95,7 +170,10 @@ describe('executor', () => {
     const r = await run(bringUp(0), 0);
     assert.equal(r.ok, false);
     assert.deepEqual(calls, [], 'nothing reached the host');
-    assert.deepEqual(events.map((e) => e.reason), ['StaleEpochRefused']);
+    assert.deepEqual(
+      events.map((e) => e.reason),
+      ['StaleEpochRefused'],
+    );
     assert.equal(r.requeueAfterMs, 0, 'the group is reconciled again at once, on a fresh view');
   });
 

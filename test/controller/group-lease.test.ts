@@ -22,7 +22,15 @@ class ScriptedLeases implements LeaseStore {
   calls: string[] = [];
   constructor(private readonly clock: VirtualClock) {}
   private record(): LeaseRecord {
-    return { name: NAME, holder: this.holder, epoch: this.epoch, acquireTime: '', renewTime: '', leaseDurationSeconds: 15, revision: String(this.calls.length) };
+    return {
+      name: NAME,
+      holder: this.holder,
+      epoch: this.epoch,
+      acquireTime: '',
+      renewTime: '',
+      leaseDurationSeconds: 15,
+      revision: String(this.calls.length),
+    };
   }
   private answer<T>(f: () => T): Promise<T> {
     if (this.delayMs === Infinity) return new Promise<T>(() => undefined);
@@ -62,7 +70,15 @@ function setup() {
   const leases = new ScriptedLeases(clock);
   const wakes: number[] = [];
   const health = { failing: false };
-  const deps: GroupLeaseDeps = { leases, node: 'node1', clock, log: silentLogger, health, wake: () => wakes.push(clock.monotonic()), running: () => true };
+  const deps: GroupLeaseDeps = {
+    leases,
+    node: 'node1',
+    clock,
+    log: silentLogger,
+    health,
+    wake: () => wakes.push(clock.monotonic()),
+    running: () => true,
+  };
   const lease = new GroupLease(deps, NAME, T);
   return { clock, leases, wakes, health, lease };
 }
@@ -101,7 +117,7 @@ describe('GroupLease', () => {
     assert.equal(lease.holds, false);
   });
 
-  it('a silent store: the holder\'s read gives up at renewDeadline (not the store client\'s timeout) and the late answer still counts', async () => {
+  it("a silent store: the holder's read gives up at renewDeadline (not the store client's timeout) and the late answer still counts", async () => {
     const { clock, lease, leases, health, wakes } = setup();
     await lease.acquire(1);
     await clock.advance(4_000);
@@ -151,7 +167,11 @@ describe('GroupLease', () => {
     // A store that answers after 5 s is asked once, not once a retryPeriod, while its answer is pending.
     leases.calls = [];
     leases.delayMs = 5_000;
-    await settle(clock, lease.whileRenewing(() => clock.sleep(5_500)), 100);
+    await settle(
+      clock,
+      lease.whileRenewing(() => clock.sleep(5_500)),
+      100,
+    );
     assert.equal(leases.calls.filter((c) => c === 'get').length, 1);
   });
 
@@ -159,7 +179,11 @@ describe('GroupLease', () => {
     const { clock, lease, leases } = setup();
     await lease.acquire(1);
     leases.delayMs = Infinity; // the store went silent
-    await settle(clock, lease.whileRenewing(() => clock.sleep(35_000)), 100);
+    await settle(
+      clock,
+      lease.whileRenewing(() => clock.sleep(35_000)),
+      100,
+    );
     assert.deepEqual(lease.mayActivate(1), { ok: false, why: 'renewDeadlinePassed' });
   });
 
@@ -179,10 +203,12 @@ describe('GroupLease', () => {
     await lease.acquire(1);
     await clock.advance(9_000);
     let settledAt = 0;
-    const slow = lease.beforeDeadline(() => clock.sleep(30_000)).catch((e: unknown) => {
-      settledAt = clock.monotonic() - start;
-      return e;
-    });
+    const slow = lease
+      .beforeDeadline(() => clock.sleep(30_000))
+      .catch((e: unknown) => {
+        settledAt = clock.monotonic() - start;
+        return e;
+      });
     const err = await settle(clock, slow, 10);
     assert.match(String(err), /renewDeadline/);
     assert.ok(settledAt <= T.renewDeadlineMs + 20, `cut at ${settledAt}`);
@@ -196,7 +222,7 @@ describe('GroupLease', () => {
     assert.equal(begun, false);
   });
 
-  it('the callOptions epoch: an action\'s own, else the held one, else the lease as observed', async () => {
+  it("the callOptions epoch: an action's own, else the held one, else the lease as observed", async () => {
     const { lease } = setup();
     assert.equal(lease.callOptions(undefined, 7).epoch, 7);
     await lease.acquire(1);

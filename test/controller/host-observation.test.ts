@@ -7,7 +7,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { HostObservation } from '../../src/controller/host-observation.js';
-import { HOST_DRIVER_OPERATIONS, type CallOptions, type HostDriver, type HostDriverOperation, type SiteInfo } from '../../src/drivers/types.js';
+import {
+  HOST_DRIVER_OPERATIONS,
+  type CallOptions,
+  type HostDriver,
+  type HostDriverOperation,
+  type SiteInfo,
+} from '../../src/drivers/types.js';
 import { startCluster, untilReady } from '../../bench/cluster.js';
 
 const O: CallOptions = { epoch: 1, timeoutMs: 1000 };
@@ -44,7 +50,9 @@ class FakeDriver {
       this.failing--;
       throw new Error('host unreachable');
     }
-    return [{ id: 1, name: `Site-${v}`, state: 'Started', bindings: [], physicalPath: 'E:\\s', serverAutoStart: false, applicationPool: 's' }];
+    return [
+      { id: 1, name: `Site-${v}`, state: 'Started', bindings: [], physicalPath: 'E:\\s', serverAutoStart: false, applicationPool: 's' },
+    ];
   }
   async getMirrorInfo(volume: string) {
     this.count('getMirrorInfo');
@@ -130,7 +138,17 @@ describe('HostObservation', () => {
   });
 
   it('every operation that is not a read invalidates; reads through its driver go to the host every time and invalidate nothing', async () => {
-    const reads = new Set<HostDriverOperation>(['queryService', 'listSites', 'listInterfaces', 'listAddresses', 'probeAddressClaimed', 'getMirrorInfo', 'probeHttp', 'probeFtp', 'probeTcp']);
+    const reads = new Set<HostDriverOperation>([
+      'queryService',
+      'listSites',
+      'listInterfaces',
+      'listAddresses',
+      'probeAddressClaimed',
+      'getMirrorInfo',
+      'probeHttp',
+      'probeFtp',
+      'probeTcp',
+    ]);
     for (const op of HOST_DRIVER_OPERATIONS) {
       const { clock, fake, obs } = setup();
       const m1 = obs.mirror('e', O, 10_000);
@@ -141,7 +159,11 @@ describe('HostObservation', () => {
       await call;
       assert.equal(fake.n(op), op === 'getMirrorInfo' ? 2 : 1, `${op} reaches the host`);
       await obs.mirror('E', O, 10_000);
-      assert.equal(fake.n('getMirrorInfo'), (reads.has(op) ? 1 : 2) + (op === 'getMirrorInfo' ? 1 : 0), `${op} ${reads.has(op) ? 'keeps' : 'discards'} the observation`);
+      assert.equal(
+        fake.n('getMirrorInfo'),
+        (reads.has(op) ? 1 : 2) + (op === 'getMirrorInfo' ? 1 : 0),
+        `${op} ${reads.has(op) ? 'keeps' : 'discards'} the observation`,
+      );
     }
   });
 

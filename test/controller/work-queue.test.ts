@@ -10,16 +10,21 @@ async function run(workers: number | undefined) {
   let max = 0;
   const busy = new Set<string>();
   const log: string[] = [];
-  const q = new WorkQueue(clock, async (k) => {
-    assert.ok(!busy.has(k), `key ${k} processed twice at once`);
-    busy.add(k);
-    now++;
-    max = Math.max(max, now);
-    log.push(`start ${k}`);
-    await clock.sleep(1000);
-    busy.delete(k);
-    now--;
-  }, () => undefined, workers === undefined ? {} : { workers });
+  const q = new WorkQueue(
+    clock,
+    async (k) => {
+      assert.ok(!busy.has(k), `key ${k} processed twice at once`);
+      busy.add(k);
+      now++;
+      max = Math.max(max, now);
+      log.push(`start ${k}`);
+      await clock.sleep(1000);
+      busy.delete(k);
+      now--;
+    },
+    () => undefined,
+    workers === undefined ? {} : { workers },
+  );
   for (const k of ['a', 'b', 'c', 'a']) q.add(k);
   await clock.advance(100);
   q.add('a'); // while a is processing: once more afterwards

@@ -14,15 +14,26 @@ async function situation(s: Situation): Promise<ContractNode> {
     await run(driver.ensureSite(webSite(), o()));
   };
   switch (s) {
-    case 'webNodeReady': await web(); break;
-    case 'webSiteServing': await web(); await run(driver.startSite('web1', o())); break;
+    case 'webNodeReady':
+      await web();
+      break;
+    case 'webSiteServing':
+      await web();
+      await run(driver.startSite('web1', o()));
+      break;
     case 'bindingHeld':
       await web();
-      await run(driver.ensureSite(webSite({ name: 'squatter', physicalPath: 'C:\\inetpub\\squatter', applicationPool: 'DefaultAppPool' }), o()));
+      await run(
+        driver.ensureSite(webSite({ name: 'squatter', physicalPath: 'C:\\inetpub\\squatter', applicationPool: 'DefaultAppPool' }), o()),
+      );
       await run(driver.startSite('squatter', o()));
       break;
-    case 'noSites': case 'noMirror': break;
-    case 'vipClaimedElsewhere': await w.fault({ type: 'ipConflict', address: VIP, claimantMac: FOREIGN_MAC }); break;
+    case 'noSites':
+    case 'noMirror':
+      break;
+    case 'vipClaimedElsewhere':
+      await w.fault({ type: 'ipConflict', address: VIP, claimantMac: FOREIGN_MAC });
+      break;
     case 'mirrorSource':
       await run(driver.createMirror({ volume: 'E', sourceAddress: NODE1_IP, targetAddress: NODE2_IP, mode: 'Synchronous' }, o()));
       await w.clock.advance(5_000);

@@ -24,8 +24,15 @@ export const FOREIGN_MAC = 'AA-BB-CC-00-00-01';
  * - noMirror: E: not mirrored.
  */
 export type Situation =
-  | 'webNodeReady' | 'webSiteServing' | 'bindingHeld' | 'noSites' | 'vipClaimedElsewhere'
-  | 'mirrorSource' | 'mirrorTargetPaused' | 'mirrorResyncing' | 'noMirror';
+  | 'webNodeReady'
+  | 'webSiteServing'
+  | 'bindingHeld'
+  | 'noSites'
+  | 'vipClaimedElsewhere'
+  | 'mirrorSource'
+  | 'mirrorTargetPaused'
+  | 'mirrorResyncing'
+  | 'noMirror';
 
 export interface ContractNode {
   driver: HostDriver;
@@ -130,7 +137,10 @@ export function driverContract(fx: ContractFixture): void {
   t('getMirrorInfo on the source: role, source system, target address, state Mirroring, mode', async () => {
     const n = await fx.situation('mirrorSource');
     assert.deepEqual(await n.settle(n.driver.getMirrorInfo('E', o)), {
-      volume: 'E', role: 'source', sourceSystem: 'node1', targets: [{ targetAddress: PEER_IP, state: 1, mode: 'Synchronous' }],
+      volume: 'E',
+      role: 'source',
+      sourceSystem: 'node1',
+      targets: [{ targetAddress: PEER_IP, state: 1, mode: 'Synchronous' }],
     });
   });
 

@@ -18,8 +18,16 @@ export interface RecordedCall {
 
 export type Recording = Record<string, CommandResult[]>;
 
-export const psValue = (value: unknown): CommandResult => ({ exitCode: 0, stdout: `${JSON.stringify({ ok: true, value })}\r\n`, stderr: '' });
-export const psError = (type: string, message: string, id = ''): CommandResult => ({ exitCode: 0, stdout: `${JSON.stringify({ ok: false, error: { type, message, id } })}\r\n`, stderr: '' });
+export const psValue = (value: unknown): CommandResult => ({
+  exitCode: 0,
+  stdout: `${JSON.stringify({ ok: true, value })}\r\n`,
+  stderr: '',
+});
+export const psError = (type: string, message: string, id = ''): CommandResult => ({
+  exitCode: 0,
+  stdout: `${JSON.stringify({ ok: false, error: { type, message, id } })}\r\n`,
+  stderr: '',
+});
 export const text = (stdout: string, exitCode = 0): CommandResult => ({ exitCode, stdout, stderr: '' });
 
 export class ScriptedRunner implements CommandRunner {

@@ -9,14 +9,24 @@ import type { Situation } from './contract.js';
 import { psValue, text, type Recording } from './scripted-runner.js';
 
 const web1 = (state: string) => ({
-  id: 1, name: 'web1', state, ftpState: null,
+  id: 1,
+  name: 'web1',
+  state,
+  ftpState: null,
   bindings: [{ protocol: 'http', bindingInformation: '10.0.0.50:80:www.example.com', certificateHash: '' }],
-  physicalPath: 'E:\\wwwroot\\web1', applicationPool: 'web1', serverAutoStart: false,
+  physicalPath: 'E:\\wwwroot\\web1',
+  applicationPool: 'web1',
+  serverAutoStart: false,
 });
 const squatter = {
-  id: 2, name: 'squatter', state: 'Started', ftpState: null,
+  id: 2,
+  name: 'squatter',
+  state: 'Started',
+  ftpState: null,
   bindings: [{ protocol: 'http', bindingInformation: '10.0.0.50:80:www.example.com', certificateHash: '' }],
-  physicalPath: 'C:\\inetpub\\squatter', applicationPool: 'DefaultAppPool', serverAutoStart: false,
+  physicalPath: 'C:\\inetpub\\squatter',
+  applicationPool: 'DefaultAppPool',
+  serverAutoStart: false,
 };
 const addresses = [
   { address: '10.0.0.11', prefixLength: 24, interfaceAlias: 'Ethernet', addressState: 'Preferred', skipAsSource: false },
@@ -48,7 +58,12 @@ export const RECORDINGS: Record<Situation, Recording> = {
   },
   vipClaimedElsewhere: {
     'ps:net.claimed': [psValue({ claimed: true, byMac: 'AA-BB-CC-00-00-01' })],
-    'ps:net.add': [psValue({ outcome: 'present', address: { address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'Ethernet', addressState: 'Duplicate', skipAsSource: true } })],
+    'ps:net.add': [
+      psValue({
+        outcome: 'present',
+        address: { address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'Ethernet', addressState: 'Duplicate', skipAsSource: true },
+      }),
+    ],
   },
   mirrorSource: {
     'emcmd:GETMIRRORVOLINFO': [text('E: 1 node1 10.0.0.12 1\r\n')],
@@ -62,11 +77,23 @@ export const RECORDINGS: Record<Situation, Recording> = {
   mirrorResyncing: {
     'emcmd:GETMIRRORVOLINFO': [text('E: 1 node1 10.0.0.12 2\r\n')],
     'emcmd:GETMIRRORTYPE': [text('Target system 10.0.0.12, Type 1\r\n')],
-    'emcmd:GETRESYNCSTATUS': [text([
-      'Resync Status for Volume E:', 'Target 0 (Target System 10.0.0.12)', 'ResyncPhase : 2', 'BitmapPass : 0',
-      'NumberOfBlocks : 8192', 'DirtyBlocks : 1024', 'CurrentBlock : 1023', 'NewWrites : 0',
-      'ResyncStartTime : Thu Jan 01 00:00:05 2026', 'LastResyncTime : Thu Jan 01 00:00:06 2026', '',
-    ].join('\r\n'))],
+    'emcmd:GETRESYNCSTATUS': [
+      text(
+        [
+          'Resync Status for Volume E:',
+          'Target 0 (Target System 10.0.0.12)',
+          'ResyncPhase : 2',
+          'BitmapPass : 0',
+          'NumberOfBlocks : 8192',
+          'DirtyBlocks : 1024',
+          'CurrentBlock : 1023',
+          'NewWrites : 0',
+          'ResyncStartTime : Thu Jan 01 00:00:05 2026',
+          'LastResyncTime : Thu Jan 01 00:00:06 2026',
+          '',
+        ].join('\r\n'),
+      ),
+    ],
   },
   noMirror: {
     'emcmd:GETMIRRORVOLINFO': [text('\r\n')],

@@ -78,7 +78,11 @@ class Rig {
 
   async start(): Promise<void> {
     this.etcd = await EtcdCluster.start({ members: 3 });
-    const docs = (jsyaml.loadAll(readFileSync(path.join(ROOT, 'manifests', 'examples', 'two-node-web.yaml'), 'utf8'), undefined, { schema: jsyaml.CORE_SCHEMA }) as Obj[]).filter(Boolean);
+    const docs = (
+      jsyaml.loadAll(readFileSync(path.join(ROOT, 'manifests', 'examples', 'two-node-web.yaml'), 'utf8'), undefined, {
+        schema: jsyaml.CORE_SCHEMA,
+      }) as Obj[]
+    ).filter(Boolean);
     this.objects = docs.map((o) => (o['kind'] === 'Cluster' ? { ...o, spec: { ...(o['spec'] as Obj), timing: { ...TIMING } } } : o));
     this.topology = topologyOf(this.objects);
     this.groups = this.topology.groups.map((g) => g.name).sort();
@@ -87,7 +91,11 @@ class Rig {
     const w = await startWorld(this.ps, { manifests: [manifest], seed: 1, switchoverUnreachable: '1s' });
     this.worldAddress = w.address;
     this.world = new RemoteWorldApi(w.address);
-    this.checker = new InvariantChecker(this.topology, { invariants: ['singleActive', 'noUnsafePromotion', 'noLostWrites'], convergeWithinMs: 60_000, origin: clock.now() });
+    this.checker = new InvariantChecker(this.topology, {
+      invariants: ['singleActive', 'noUnsafePromotion', 'noLostWrites'],
+      convergeWithinMs: 60_000,
+      origin: clock.now(),
+    });
     this.startMonitor();
     for (const n of NODES) this.proxies.set(n, await Promise.all(this.etcd.members.map((m) => TcpProxy.start(m.clientPort))));
     this.admin = await openStore(this.etcd.url('/winha-e2e'), { etcd: { requestTimeoutMs: 2000 } });
@@ -96,7 +104,10 @@ class Rig {
   }
 
   startAgent(node: string): Child {
-    const url = this.etcd.url('/winha-e2e', this.proxies.get(node)!.map((p) => p.endpoint));
+    const url = this.etcd.url(
+      '/winha-e2e',
+      this.proxies.get(node)!.map((p) => p.endpoint),
+    );
     const c = this.ps.start(`agent-${node}`, agentArgs(node, url, this.worldAddress, ['--etcd-request-timeout', '1000']));
     this.agents.set(node, c);
     return c;
@@ -176,18 +187,28 @@ class Rig {
   }
 
   /** Wait until every group is Ready on `node` (or on any one node: undefined); the statuses. */
-  async readyOn(node: string | undefined, what: string, timeoutMs = GENEROUS, extra?: (g: StoredObject) => boolean): Promise<Map<string, number>> {
+  async readyOn(
+    node: string | undefined,
+    what: string,
+    timeoutMs = GENEROUS,
+    extra?: (g: StoredObject) => boolean,
+  ): Promise<Map<string, number>> {
     const when = new Map<string, number>();
-    await waitFor(what, timeoutMs, async () => {
-      const gs = await this.groupObjects();
-      for (const g of gs) {
-        const st = status(g);
-        const ok = st.ready && st.activeNode !== undefined && (node === undefined || st.activeNode === node) && (!extra || extra(g));
-        if (ok && !when.has(g.metadata.name)) when.set(g.metadata.name, clock.now());
-        if (!ok) when.delete(g.metadata.name);
-      }
-      return this.groups.every((g) => when.has(g)) ? true : undefined;
-    }, { everyMs: 100, check: () => this.checkAlive() }).catch(async (e: Error) => {
+    await waitFor(
+      what,
+      timeoutMs,
+      async () => {
+        const gs = await this.groupObjects();
+        for (const g of gs) {
+          const st = status(g);
+          const ok = st.ready && st.activeNode !== undefined && (node === undefined || st.activeNode === node) && (!extra || extra(g));
+          if (ok && !when.has(g.metadata.name)) when.set(g.metadata.name, clock.now());
+          if (!ok) when.delete(g.metadata.name);
+        }
+        return this.groups.every((g) => when.has(g)) ? true : undefined;
+      },
+      { everyMs: 100, check: () => this.checkAlive() },
+    ).catch(async (e: Error) => {
       const gs = await this.groupObjects().catch(() => []);
       const lines = gs.map((g) => `${g.metadata.name}: ${JSON.stringify(g.status)}`);
       throw new Error(`${e.message}\n${lines.join('\n')}\n${this.logTails()}`);
@@ -203,10 +224,15 @@ class Rig {
   /** Every group served by exactly `node` in the world (from the monitor). */
   async servedBy(node: string, what: string, timeoutMs = GENEROUS): Promise<Map<string, number>> {
     const when = new Map<string, number>();
-    await waitFor(what, timeoutMs, async () => {
-      for (const g of this.groups) if (!when.has(g) && this.servingNow(g).join() === node) when.set(g, this.timeline.get(g)!.at(-1)!.at);
-      return this.groups.every((g) => when.has(g)) ? true : undefined;
-    }, { everyMs: 50 });
+    await waitFor(
+      what,
+      timeoutMs,
+      async () => {
+        for (const g of this.groups) if (!when.has(g) && this.servingNow(g).join() === node) when.set(g, this.timeline.get(g)!.at(-1)!.at);
+        return this.groups.every((g) => when.has(g)) ? true : undefined;
+      },
+      { everyMs: 50 },
+    );
     return when;
   }
 
@@ -223,7 +249,12 @@ class Rig {
 function status(g: StoredObject): { activeNode?: string; epoch?: number; ready: boolean; inSync: boolean } {
   const st = (g.status ?? {}) as { activeNode?: string; epoch?: number; conditions?: { type: string; status: string }[] };
   const c = (t: string) => (st.conditions ?? []).some((x) => x.type === t && x.status === 'True');
-  return { ...(st.activeNode ? { activeNode: st.activeNode } : {}), ...(st.epoch !== undefined ? { epoch: st.epoch } : {}), ready: c('Ready'), inSync: c('MirrorInSync') };
+  return {
+    ...(st.activeNode ? { activeNode: st.activeNode } : {}),
+    ...(st.epoch !== undefined ? { epoch: st.epoch } : {}),
+    ready: c('Ready'),
+    inSync: c('MirrorInSync'),
+  };
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -238,7 +269,9 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
     await rig.start();
     const ready = await rig.readyOn(undefined, 'every group Ready with its mirror in sync', GENEROUS, (g) => status(g).inSync);
     active = status((await rig.groupObjects())[0]!).activeNode!;
-    rig.say(`converged in ${s(Math.max(...ready.values()) - t0)} (etcd start, world, agents, apply): ${rig.groups.join(', ')} on ${active}`);
+    rig.say(
+      `converged in ${s(Math.max(...ready.values()) - t0)} (etcd start, world, agents, apply): ${rig.groups.join(', ')} on ${active}`,
+    );
   });
 
   after(async () => {
@@ -251,7 +284,12 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
     await rig.stop();
   });
 
-  const noViolations = () => assert.deepEqual(rig.violations.map((v) => `${v.invariant}: ${v.message}`), [], rig.logTails());
+  const noViolations = () =>
+    assert.deepEqual(
+      rig.violations.map((v) => `${v.invariant}: ${v.message}`),
+      [],
+      rig.logTails(),
+    );
 
   it('one etcd member stopped: nothing moves (same active, same epoch, no gap in service)', async () => {
     const before = new Map((await rig.groupObjects()).map((g) => [g.metadata.name, status(g)]));
@@ -263,12 +301,18 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
       assert.equal(now.activeNode, before.get(g.metadata.name)!.activeNode, `${g.metadata.name} moved`);
       assert.equal(now.epoch, before.get(g.metadata.name)!.epoch, `${g.metadata.name}: a new epoch`);
       assert.ok(now.ready, `${g.metadata.name} not Ready`);
-      assert.deepEqual(rig.since(g.metadata.name, stoppedAt).map((e) => e.servers.join()), [active], `${g.metadata.name}: service changed while one member was down`);
+      assert.deepEqual(
+        rig.since(g.metadata.name, stoppedAt).map((e) => e.servers.join()),
+        [active],
+        `${g.metadata.name}: service changed while one member was down`,
+      );
     }
     await rig.etcd.startMember(0);
     await rig.etcd.waitReady();
     noViolations();
-    rig.say(`one member (of 3) killed for ${s(2 * LEASE_MS + 1000)}: no failover (${active} kept every group, same epochs), no gap in service`);
+    rig.say(
+      `one member (of 3) killed for ${s(2 * LEASE_MS + 1000)}: no failover (${active} kept every group, same epochs), no gap in service`,
+    );
   });
 
   it('the active agent cut off from etcd: it self-fences before its lease ends; the standby takes over only after; never two actives', async () => {
@@ -284,8 +328,13 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
       const started = tl.find((e) => e.servers.includes(survivor));
       assert.ok(stopped && started, `${g}: ${JSON.stringify(tl)}`);
       assert.ok(stopped.at < started.at, `${g}: ${survivor} started before ${victim} stopped`);
-      assert.ok(tl.every((e) => e.servers.length <= 1), `${g}: two actives ${JSON.stringify(tl)}`);
-      rig.say(`cut ${victim} from etcd → ${g}: ${victim} fenced (site and VIP gone) after ${s(stopped.at - cutAt)} (renewDeadline ${s(RENEW_MS)}), ${survivor} serving after ${s(started.at - cutAt)}, Ready after ${s(ready.get(g)! - cutAt)}`);
+      assert.ok(
+        tl.every((e) => e.servers.length <= 1),
+        `${g}: two actives ${JSON.stringify(tl)}`,
+      );
+      rig.say(
+        `cut ${victim} from etcd → ${g}: ${victim} fenced (site and VIP gone) after ${s(stopped.at - cutAt)} (renewDeadline ${s(RENEW_MS)}), ${survivor} serving after ${s(started.at - cutAt)}, Ready after ${s(ready.get(g)! - cutAt)}`,
+      );
     }
     rig.restore(victim);
     // The cut node comes back as a standby: the mirrors resync to it.
@@ -306,7 +355,9 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
     const served = await rig.servedBy(survivor, `${survivor} to serve every group`);
     for (const g of rig.groups) {
       assert.ok(ready.get(g)! - crashAt >= LEASE_MS - 1000, `${g} Ready on ${survivor} before the lease could have expired`);
-      rig.say(`kill -9 ${victim}'s agent + nodeCrash → ${g} serving on ${survivor} after ${s(served.get(g)! - crashAt)}, Ready after ${s(ready.get(g)! - crashAt)} (lease ${s(LEASE_MS)} + DataKeeper's unreachable-source switchover, 1 s here)`);
+      rig.say(
+        `kill -9 ${victim}'s agent + nodeCrash → ${g} serving on ${survivor} after ${s(served.get(g)! - crashAt)}, Ready after ${s(ready.get(g)! - crashAt)} (lease ${s(LEASE_MS)} + DataKeeper's unreachable-source switchover, 1 s here)`,
+      );
     }
     assert.deepEqual(rig.lastInspection?.lostAcknowledgedWrites, []);
     await rig.fault({ type: 'nodeRestore', node: victim });
@@ -320,13 +371,20 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
     const standby = other(active);
     const stopAt = clock.now();
     await Promise.all([rig.etcd.stopMember(1, 'SIGKILL'), rig.etcd.stopMember(2, 'SIGKILL')]);
-    await waitFor('the active to stop serving', GENEROUS, async () => (rig.groups.every((g) => rig.servingNow(g).length === 0) ? true : undefined), { everyMs: 50 });
+    await waitFor(
+      'the active to stop serving',
+      GENEROUS,
+      async () => (rig.groups.every((g) => rig.servingNow(g).length === 0) ? true : undefined),
+      { everyMs: 50 },
+    );
     await clock.sleep(2 * LEASE_MS);
     for (const g of rig.groups) {
       const tl = rig.since(g, stopAt);
       assert.ok(!tl.some((e) => e.servers.includes(standby)), `${g}: ${standby} activated without etcd: ${JSON.stringify(tl)}`);
       const stopped = tl.find((e) => e.servers.length === 0)!;
-      rig.say(`etcd majority (2 of 3) killed → ${g}: ${active} stopped serving after ${s(stopped.at - stopAt)} (renewDeadline ${s(RENEW_MS)}), nobody serving for the next ${s(2 * LEASE_MS)}`);
+      rig.say(
+        `etcd majority (2 of 3) killed → ${g}: ${active} stopped serving after ${s(stopped.at - stopAt)} (renewDeadline ${s(RENEW_MS)}), nobody serving for the next ${s(2 * LEASE_MS)}`,
+      );
     }
     noViolations();
   });
@@ -339,7 +397,10 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
     const gs = await rig.groupObjects();
     // The status could not be written during the outage (it still says Ready): judge service by the world.
     const served = await rig.servedBy(status(gs[0]!).activeNode!, 'the groups served again', 30_000);
-    for (const g of gs) rig.say(`etcd majority back → ${g.metadata.name} served by ${status(g).activeNode} again (epoch ${status(g).epoch}) ${s(served.get(g.metadata.name)! - backAt)} after the members restarted`);
+    for (const g of gs)
+      rig.say(
+        `etcd majority back → ${g.metadata.name} served by ${status(g).activeNode} again (epoch ${status(g).epoch}) ${s(served.get(g.metadata.name)! - backAt)} after the members restarted`,
+      );
     active = status(gs[0]!).activeNode!;
     noViolations();
   });
@@ -357,13 +418,20 @@ describe('etcd end to end: 3 etcd members, a world server, 2 agent processes', {
     // Ready at once is the status the old agents left (the hosts served on meanwhile); give the fresh standby a
     // whole lease to get it wrong: nothing may move and service may not stop.
     await clock.sleep(LEASE_MS + 2000);
-    for (const g of rig.groups) assert.deepEqual(rig.since(g, restartAt).map((e) => e.servers.join()), [placement.get(g)!.activeNode], `${g}: service changed on restart`);
+    for (const g of rig.groups)
+      assert.deepEqual(
+        rig.since(g, restartAt).map((e) => e.servers.join()),
+        [placement.get(g)!.activeNode],
+        `${g}: service changed on restart`,
+      );
     for (const g of await rig.groupObjects()) {
       const was = placement.get(g.metadata.name)!;
       const now = status(g);
       assert.equal(now.activeNode, was.activeNode, `${g.metadata.name} moved on restart`);
       assert.equal(now.epoch, was.epoch, `${g.metadata.name}: a new epoch on restart`);
-      rig.say(`restart of 3 etcd members + 2 agents → ${g.metadata.name} Ready on ${now.activeNode} again (epoch ${was.epoch} → ${now.epoch}) ${s(ready.get(g.metadata.name)! - restartAt)} after etcd came back; still there, no gap in service, ${s(LEASE_MS + 2000)} later`);
+      rig.say(
+        `restart of 3 etcd members + 2 agents → ${g.metadata.name} Ready on ${now.activeNode} again (epoch ${was.epoch} → ${now.epoch}) ${s(ready.get(g.metadata.name)! - restartAt)} after etcd came back; still there, no gap in service, ${s(LEASE_MS + 2000)} later`,
+      );
     }
     noViolations();
   });

@@ -5,7 +5,9 @@ import type { VirtualClock } from '../../src/lib/clock.js';
 
 export async function settle<T>(clock: VirtualClock, p: Promise<T>, stepMs = 50, maxVirtualMs = 3_600_000): Promise<T> {
   let done = false;
-  const watched = p.finally(() => { done = true; });
+  const watched = p.finally(() => {
+    done = true;
+  });
   watched.catch(() => undefined);
   let spent = 0;
   while (!done && spent < maxVirtualMs) {

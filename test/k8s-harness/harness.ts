@@ -34,7 +34,11 @@ let cachedBinary: { path: string } | { skip: string } | undefined;
 /** The harness binary, building it if needed; or why it cannot be had (no Go toolchain). */
 export function harnessBinary(): { path: string } | { skip: string } {
   if (cachedBinary) return cachedBinary;
-  const r = spawnSync(path.join(REPO_ROOT, 'scripts/build-k8s-harness.sh'), { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(path.join(REPO_ROOT, 'scripts/build-k8s-harness.sh'), {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (r.status === 3) cachedBinary = { skip: r.stderr.trim() };
   else if (r.status !== 0) throw new Error(`building the Kubernetes test harness failed:\n${r.stderr}`);
   else cachedBinary = { path: path.resolve(REPO_ROOT, r.stdout.trim().split('\n').pop()!) };

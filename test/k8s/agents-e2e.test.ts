@@ -101,7 +101,11 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
     const at = now();
     for (const d of doubleActives(w, vips)) doubles.push(`${secs(at - origin)}s: ${d}`);
     const gs = (await admin.objects.list('FailoverGroup', { namespace: 'default' })).items;
-    const observation: Observation = { at, world: w, groups: gs.map((g) => groupObservation(g, false)).sort((a, b) => a.name.localeCompare(b.name)) };
+    const observation: Observation = {
+      at,
+      world: w,
+      groups: gs.map((g) => groupObservation(g, false)).sort((a, b) => a.name.localeCompare(b.name)),
+    };
     const leases = new Map<string, LeaseRecord | null>();
     for (const g of groups) leases.set(g, await admin.leases.get(groupLeaseName('default', g)));
     samples.push({ at, observation, leases });
@@ -122,7 +126,10 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
   };
 
   const groupsNow = async () => (await admin.objects.list('FailoverGroup', { namespace: 'default' })).items;
-  const cond = (g: StoredObject, type: string) => ((g.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+  const cond = (g: StoredObject, type: string) =>
+    ((g.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions?.some(
+      (c) => c.type === type && c.status === 'True',
+    ) ?? false;
   const activeOf = (g: StoredObject) => (g.status as { activeNode?: string } | undefined)?.activeNode;
   const readyOn = (g: StoredObject, node: string) => activeOf(g) === node && cond(g, 'Ready');
   /** Every group Ready on `node` with its mirror in sync (the mirror gate lets the other node take over). */
@@ -131,22 +138,44 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
       const gs = await groupsNow();
       return gs.length === groups.length && gs.every((g) => readyOn(g, node) && cond(g, 'MirrorInSync')) ? gs : undefined;
     }).catch(async (e: Error) => {
-      const objs = [...(await groupsNow().catch(() => [])), ...(await admin.objects.list('Mirror', { namespace: 'default' }).then((l) => l.items, () => []))];
+      const objs = [
+        ...(await groupsNow().catch(() => [])),
+        ...(await admin.objects.list('Mirror', { namespace: 'default' }).then(
+          (l) => l.items,
+          () => [],
+        )),
+      ];
       const inspection = await callWorld(world, 'world.inspect', {}).catch(() => undefined);
-      throw new Error(`${e.message}\n${objs.map((o) => `${o.kind}/${o.metadata.name}: ${JSON.stringify(o.status)}`).join('\n')}\nworld volumes: ${JSON.stringify(inspection?.volumes)}, split brains: ${JSON.stringify(inspection?.splitBrains)}`);
+      throw new Error(
+        `${e.message}\n${objs.map((o) => `${o.kind}/${o.metadata.name}: ${JSON.stringify(o.status)}`).join('\n')}\nworld volumes: ${JSON.stringify(inspection?.volumes)}, split brains: ${JSON.stringify(inspection?.splitBrains)}`,
+      );
     });
-  const servers = (s: Sample, group: string) => serversOf(s.observation, topology.groups.find((g) => g.name === group)!);
+  const servers = (s: Sample, group: string) =>
+    serversOf(
+      s.observation,
+      topology.groups.find((g) => g.name === group)!,
+    );
   const startAgent = (node: string) => {
-    const c = cluster.start(`agent-${node}`, agentArgs(node, STORE_URL, worldAddress), { KUBECONFIG: kubeconfigs.get(node)!, WINHA_STORE: '' });
+    const c = cluster.start(`agent-${node}`, agentArgs(node, STORE_URL, worldAddress), {
+      KUBECONFIG: kubeconfigs.get(node)!,
+      WINHA_STORE: '',
+    });
     agents.set(node, c);
     return c;
   };
   const kubectlGroups = () => {
-    const r = spawnSync('kubectl', ['get', 'failovergroups', '-n', 'default'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kube.kubeconfig } });
+    const r = spawnSync('kubectl', ['get', 'failovergroups', '-n', 'default'], {
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG: kube.kubeconfig },
+    });
     assert.equal(r.status, 0, r.stderr);
     const [header, ...rows] = r.stdout.trim().split('\n');
     assert.match(header!, /^NAME\s+ACTIVE\s+READY\s+EPOCH\s+DESIRED\s+AGE$/);
-    return new Map(rows.map((l) => l.trim().split(/\s+/)).map(([name, active, ready, epoch]) => [name!, { active: active!, ready: ready!, epoch: Number(epoch) }]));
+    return new Map(
+      rows
+        .map((l) => l.trim().split(/\s+/))
+        .map(([name, active, ready, epoch]) => [name!, { active: active!, ready: ready!, epoch: Number(epoch) }]),
+    );
   };
 
   before(async () => {
@@ -174,7 +203,11 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
     const w = await startWorld(cluster, { manifests: [manifest], seed: 1, switchoverUnreachable: '2s' });
     world = new RemoteWorldApi(w.address);
     worldAddress = w.address;
-    checker = new InvariantChecker(topology, { invariants: ['singleActive', 'noUnsafePromotion', 'noLostWrites', 'converges'], convergeWithinMs: 60_000, origin });
+    checker = new InvariantChecker(topology, {
+      invariants: ['singleActive', 'noUnsafePromotion', 'noLostWrites', 'converges'],
+      convergeWithinMs: 60_000,
+      origin,
+    });
     for (const n of NODES) startAgent(n);
     await apply(admin.objects, objects);
     startMonitor();
@@ -200,13 +233,20 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
     // Usually node1 (priority 1) serves both groups; a group whose first activation failed has moved to node2.
     const gs = await waitFor('every group Ready with its mirror in sync', BOUND_MS, async () => {
       const gs = await groupsNow();
-      return gs.length === groups.length && gs.every((g) => activeOf(g) && readyOn(g, activeOf(g)!) && cond(g, 'MirrorInSync')) ? gs : undefined;
+      return gs.length === groups.length && gs.every((g) => activeOf(g) && readyOn(g, activeOf(g)!) && cond(g, 'MirrorInSync'))
+        ? gs
+        : undefined;
     });
     active = activeOf(gs.find((g) => g.metadata.name === groups[0])!)!;
     standby = NODES.find((n) => n !== active)!;
     for (const g of gs.filter((g) => activeOf(g) !== active)) {
-      say(`${g.metadata.name} came up on ${activeOf(g)}: winha switchover ${g.metadata.name} --to ${active}, so one node serves every group`);
-      const r = spawnSync(process.execPath, [WINHA_BIN, 'switchover', g.metadata.name, '--to', active, '--store', STORE_URL], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kube.kubeconfig, WINHA_STORE: '' } });
+      say(
+        `${g.metadata.name} came up on ${activeOf(g)}: winha switchover ${g.metadata.name} --to ${active}, so one node serves every group`,
+      );
+      const r = spawnSync(process.execPath, [WINHA_BIN, 'switchover', g.metadata.name, '--to', active, '--store', STORE_URL], {
+        encoding: 'utf8',
+        env: { ...process.env, KUBECONFIG: kube.kubeconfig, WINHA_STORE: '' },
+      });
       assert.equal(r.status, 0, r.stdout + r.stderr);
     }
     await settledOn(active);
@@ -232,19 +272,29 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
     await cluster.kill(agents.get(active)!);
     await fault({ type: 'nodeCrash', node: active });
     const readyAt = new Map<string, number>();
-    await waitFor(`${standby} to take over every group`, BOUND_MS, async () => {
-      for (const g of await groupsNow()) if (!readyAt.has(g.metadata.name) && readyOn(g, standby)) readyAt.set(g.metadata.name, now());
-      return readyAt.size === groups.length ? true : undefined;
-    }, { everyMs: 50 });
+    await waitFor(
+      `${standby} to take over every group`,
+      BOUND_MS,
+      async () => {
+        for (const g of await groupsNow()) if (!readyAt.has(g.metadata.name) && readyOn(g, standby)) readyAt.set(g.metadata.name, now());
+        return readyAt.size === groups.length ? true : undefined;
+      },
+      { everyMs: 50 },
+    );
     for (const g of groups) {
       const serving = samples.find((s) => s.at >= crashAt && servers(s, g).includes(standby));
       const ms = readyAt.get(g)! - crashAt;
-      say(`failover after a crash: ${g} Ready on ${standby} ${secs(ms)} s after the crash${serving ? ` (serving in the world after ${secs(serving.at - crashAt)} s)` : ''}; lease ${TIMING.leaseDurationSeconds} s, DataKeeper unreachable-source switchover 2 s`);
+      say(
+        `failover after a crash: ${g} Ready on ${standby} ${secs(ms)} s after the crash${serving ? ` (serving in the world after ${secs(serving.at - crashAt)} s)` : ''}; lease ${TIMING.leaseDurationSeconds} s, DataKeeper unreachable-source switchover 2 s`,
+      );
       assert.ok(ms >= LEASE_MS - 500, `${g}: not before the lease expired (${ms} ms)`);
       assert.ok(ms < BOUND_MS);
     }
-    for (const g of await groupsNow()) assert.ok((g.status as { epoch: number }).epoch > before.get(g.metadata.name)!, `${g.metadata.name}: a new epoch`);
-    if (hasKubectl) for (const [g, r] of kubectlGroups()) assert.deepEqual([r.active, r.ready, r.epoch > before.get(g)!], [standby, 'True', true], `kubectl: ${g}`);
+    for (const g of await groupsNow())
+      assert.ok((g.status as { epoch: number }).epoch > before.get(g.metadata.name)!, `${g.metadata.name}: a new epoch`);
+    if (hasKubectl)
+      for (const [g, r] of kubectlGroups())
+        assert.deepEqual([r.active, r.ready, r.epoch > before.get(g)!], [standby, 'True', true], `kubectl: ${g}`);
     [active, standby] = [standby, active];
   });
 
@@ -263,10 +313,15 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
     relays.get(victim)!.cut();
     await fault({ type: 'storePartition', node: victim }); // the world only records it; the relay does the cutting
     const takenAt = new Map<string, number>();
-    await waitFor(`${survivor} to take over every group`, BOUND_MS, async () => {
-      for (const g of await groupsNow()) if (!takenAt.has(g.metadata.name) && readyOn(g, survivor)) takenAt.set(g.metadata.name, now());
-      return takenAt.size === groups.length ? true : undefined;
-    }, { everyMs: 50 });
+    await waitFor(
+      `${survivor} to take over every group`,
+      BOUND_MS,
+      async () => {
+        for (const g of await groupsNow()) if (!takenAt.has(g.metadata.name) && readyOn(g, survivor)) takenAt.set(g.metadata.name, now());
+        return takenAt.size === groups.length ? true : undefined;
+      },
+      { everyMs: 50 },
+    );
     await clock.sleep(300); // a few more samples
     const after = samples.filter((s) => s.at >= cutAt);
     for (const g of groups) {
@@ -296,32 +351,37 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
       assert.ok(fenced.at <= serving.at, `${g}: ${victim} stopped serving before ${survivor} started`);
       // Not asserted (printed above): that the fence lands within the lease after the last renewal *the monitor saw*.
       // In runs so far it landed 3 s after the last renewal *the agent* counted, but 5–8 s after the cut (see the README).
-      assert.ok(takeover.at >= lastRenewSeen + LEASE_MS - 300, `${g}: ${survivor} took the lease only after it expired (${takeover.at - lastRenewSeen} ms after the last renewal seen)`);
+      assert.ok(
+        takeover.at >= lastRenewSeen + LEASE_MS - 300,
+        `${g}: ${survivor} took the lease only after it expired (${takeover.at - lastRenewSeen} ms after the last renewal seen)`,
+      );
       assert.ok((takeover.leases.get(g)!.epoch ?? 0) > 0);
       assert.ok(takenAt.get(g)! - cutAt < BOUND_MS);
     }
     [active, standby] = [survivor, victim];
   });
 
-  it(
-    'the cut agent reconnects: it stays standby and the mirror resyncs',
-    async () => {
-      const healAt = now();
-      relays.get(standby)!.heal();
-      await fault({ type: 'storeHeal', node: standby });
-      await settledOn(active);
-      say(`${standby} reconnected: standby, mirrors in sync ${secs(now() - healAt)} s after the heal`);
-    },
-  );
+  it('the cut agent reconnects: it stays standby and the mirror resyncs', async () => {
+    const healAt = now();
+    relays.get(standby)!.heal();
+    await fault({ type: 'storeHeal', node: standby });
+    await settledOn(active);
+    say(`${standby} reconnected: standby, mirrors in sync ${secs(now() - healAt)} s after the heal`);
+  });
 
   it('never two actives (world inspected throughout) and the invariants hold', async () => {
     await clock.sleep(500);
     monitoring = false;
     await monitorDone;
     const span = samples.length ? samples[samples.length - 1]!.at - samples[0]!.at : 0;
-    say(`${samples.length} looks at the world over ${secs(span)} s (one every ${secs(span / Math.max(1, samples.length - 1))} s): ${doubles.length} with two actives; invariants singleActive, noUnsafePromotion, noLostWrites, converges: ${violations.length} violations`);
+    say(
+      `${samples.length} looks at the world over ${secs(span)} s (one every ${secs(span / Math.max(1, samples.length - 1))} s): ${doubles.length} with two actives; invariants singleActive, noUnsafePromotion, noLostWrites, converges: ${violations.length} violations`,
+    );
     assert.ok(samples.length > 100);
     assert.deepEqual(doubles, []);
-    assert.deepEqual(violations.map((v) => `${v.invariant}: ${v.message}\n${v.excerpt.join('\n')}`), []);
+    assert.deepEqual(
+      violations.map((v) => `${v.invariant}: ${v.message}\n${v.excerpt.join('\n')}`),
+      [],
+    );
   });
 });

@@ -46,31 +46,41 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
 
-  it('kubectl apply -f manifests/examples/ and kubectl get failovergroups (printer columns)', { skip: hasKubectl ? false : 'kubectl is not installed' }, () => {
-    const a = kubectl(['apply', '-f', EXAMPLES_DIR]);
-    assert.equal(a.code, 0, a.err);
-    assert.match(a.out, /failovergroup\.winha\.io\/web created/);
-    assert.match(a.out, /iissite\.winha\.io\/website1 created/);
-    const g = kubectl(['get', 'failovergroups', '--all-namespaces']);
-    assert.equal(g.code, 0, g.err);
-    const [header, ...rows] = g.out.trim().split('\n');
-    assert.match(header!, /^NAMESPACE\s+NAME\s+ACTIVE\s+READY\s+EPOCH\s+DESIRED\s+AGE$/);
-    assert.ok(rows.length >= 3, g.out);
-    assert.ok(rows.every((r) => /InService/.test(r)), 'the schema default desiredState shows in its column');
-    const wide = kubectl(['get', 'fg', 'web', '-o', 'wide']);
-    assert.match(wide.out.split('\n')[0]!, /PHASE\s+SWITCHBACK/);
-    // The server applied the CRD defaults (structural schema with defaults).
-    const cl = kubectl(['get', 'cluster', 'prod', '-o', 'json']);
-    const prod = JSON.parse(cl.out) as { spec: { nodes: { maintenance?: boolean }[] } };
-    assert.equal(prod.spec.nodes[0]!.maintenance, false);
-    // An invalid object is refused by the schema.
-    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: winha.io/v1alpha1\nkind: FailoverGroup\nmetadata: {name: bad}\nspec: {desiredState: Sideways, nodes: []}\n');
-    const bad = kubectl(['apply', '-f', join(dir, 'bad.yaml')]);
-    assert.notEqual(bad.code, 0);
-    assert.match(bad.err, /desiredState/);
-    const d = kubectl(['delete', '-f', EXAMPLES_DIR]);
-    assert.equal(d.code, 0, d.err);
-  });
+  it(
+    'kubectl apply -f manifests/examples/ and kubectl get failovergroups (printer columns)',
+    { skip: hasKubectl ? false : 'kubectl is not installed' },
+    () => {
+      const a = kubectl(['apply', '-f', EXAMPLES_DIR]);
+      assert.equal(a.code, 0, a.err);
+      assert.match(a.out, /failovergroup\.winha\.io\/web created/);
+      assert.match(a.out, /iissite\.winha\.io\/website1 created/);
+      const g = kubectl(['get', 'failovergroups', '--all-namespaces']);
+      assert.equal(g.code, 0, g.err);
+      const [header, ...rows] = g.out.trim().split('\n');
+      assert.match(header!, /^NAMESPACE\s+NAME\s+ACTIVE\s+READY\s+EPOCH\s+DESIRED\s+AGE$/);
+      assert.ok(rows.length >= 3, g.out);
+      assert.ok(
+        rows.every((r) => /InService/.test(r)),
+        'the schema default desiredState shows in its column',
+      );
+      const wide = kubectl(['get', 'fg', 'web', '-o', 'wide']);
+      assert.match(wide.out.split('\n')[0]!, /PHASE\s+SWITCHBACK/);
+      // The server applied the CRD defaults (structural schema with defaults).
+      const cl = kubectl(['get', 'cluster', 'prod', '-o', 'json']);
+      const prod = JSON.parse(cl.out) as { spec: { nodes: { maintenance?: boolean }[] } };
+      assert.equal(prod.spec.nodes[0]!.maintenance, false);
+      // An invalid object is refused by the schema.
+      writeFileSync(
+        join(dir, 'bad.yaml'),
+        'apiVersion: winha.io/v1alpha1\nkind: FailoverGroup\nmetadata: {name: bad}\nspec: {desiredState: Sideways, nodes: []}\n',
+      );
+      const bad = kubectl(['apply', '-f', join(dir, 'bad.yaml')]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.err, /desiredState/);
+      const d = kubectl(['delete', '-f', EXAMPLES_DIR]);
+      assert.equal(d.code, 0, d.err);
+    },
+  );
 
   it('winha apply/get/describe/diff say the same on kubernetes:// as on file://', () => {
     const k8s = 'kubernetes://harness?namespace=default';
@@ -105,14 +115,29 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
     const store = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
     try {
       const g = await store.objects.get('FailoverGroup', 'default', 'web');
-      const p = await store.objects.mergePatch('FailoverGroup', 'default', 'web', { metadata: { labels: { tier: 'front' } }, spec: { maintenance: true } });
+      const p = await store.objects.mergePatch('FailoverGroup', 'default', 'web', {
+        metadata: { labels: { tier: 'front' } },
+        spec: { maintenance: true },
+      });
       assert.equal(p.metadata.labels?.['tier'], 'front');
       assert.equal((p.spec as { maintenance: boolean }).maintenance, true);
       assert.equal(p.metadata.generation, g.metadata.generation + 1);
-      const s = await store.objects.mergePatch('FailoverGroup', 'default', 'web', { status: { activeNode: 'node1', epoch: 3 } }, { subresource: 'status' });
+      const s = await store.objects.mergePatch(
+        'FailoverGroup',
+        'default',
+        'web',
+        { status: { activeNode: 'node1', epoch: 3 } },
+        { subresource: 'status' },
+      );
       assert.deepEqual((s.status as Record<string, unknown>)['activeNode'], 'node1');
       await assert.rejects(
-        store.objects.mergePatch('FailoverGroup', 'default', 'web', { spec: { maintenance: false } }, { resourceVersion: g.metadata.resourceVersion }),
+        store.objects.mergePatch(
+          'FailoverGroup',
+          'default',
+          'web',
+          { spec: { maintenance: false } },
+          { resourceVersion: g.metadata.resourceVersion },
+        ),
         (e: unknown) => (e as { code?: string }).code === 'Conflict',
       );
     } finally {
@@ -130,12 +155,26 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
       const l = await viaRelay.objects.list('VirtualIP', { namespace: 'default' });
       const w = viaRelay.objects.watch('VirtualIP', { namespace: 'default', resourceVersion: l.resourceVersion });
       const it = w[Symbol.asyncIterator]();
-      await direct.objects.create({ apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: 'before' }, spec: { group: 'web', address: '10.0.0.60', prefixLength: 24 } });
+      await direct.objects.create({
+        apiVersion: 'winha.io/v1alpha1',
+        kind: 'VirtualIP',
+        metadata: { name: 'before' },
+        spec: { group: 'web', address: '10.0.0.60', prefixLength: 24 },
+      });
       assert.equal(((await it.next()).value as { object: { metadata: { name: string } } }).object.metadata.name, 'before');
       relay.freezeOpen(); // the watch connection is now dead but open; new connections work
-      await direct.objects.create({ apiVersion: 'winha.io/v1alpha1', kind: 'VirtualIP', metadata: { name: 'during' }, spec: { group: 'web', address: '10.0.0.61', prefixLength: 24 } });
+      await direct.objects.create({
+        apiVersion: 'winha.io/v1alpha1',
+        kind: 'VirtualIP',
+        metadata: { name: 'during' },
+        spec: { group: 'web', address: '10.0.0.61', prefixLength: 24 },
+      });
       const ev = (await it.next()).value as { type: string; object: { metadata: { name: string } } };
-      assert.deepEqual([ev.type, ev.object.metadata.name], ['ADDED', 'during'], 'the replacement watch resumed from the last resourceVersion');
+      assert.deepEqual(
+        [ev.type, ev.object.metadata.name],
+        ['ADDED', 'during'],
+        'the replacement watch resumed from the last resourceVersion',
+      );
       w.close();
     } finally {
       await direct.close();
@@ -160,7 +199,11 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
         ['lease renew', () => store.leases.acquire('timeout-probe', 'me', 4)],
       ] as const) {
         const t0 = performance.now();
-        await assert.rejects(call(), (e: unknown) => (e as { code?: string }).code === 'Unavailable' && /request timeout/.test((e as Error).message), what);
+        await assert.rejects(
+          call(),
+          (e: unknown) => (e as { code?: string }).code === 'Unavailable' && /request timeout/.test((e as Error).message),
+          what,
+        );
         const ms = performance.now() - t0;
         assert.ok(ms >= 900 && ms < 4000, `${what}: gave up after ${ms.toFixed(0)} ms`);
       }

@@ -30,7 +30,8 @@ describe('scheduler golden cases', () => {
   it('has at least 60 cases covering C1–C8, H1–H10, M1–M7, E1–E7', () => {
     assert.ok(cases.length >= 60, `only ${cases.length} cases`);
     const rows = new Set<string>();
-    for (const c of cases) for (const r of (JSON.parse(fs.readFileSync(path.join(root, c, 'input.json'), 'utf8')) as { rows: string[] }).rows) rows.add(r);
+    for (const c of cases)
+      for (const r of (JSON.parse(fs.readFileSync(path.join(root, c, 'input.json'), 'utf8')) as { rows: string[] }).rows) rows.add(r);
     const wanted = [
       ...['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'C8'],
       ...['H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'H7', 'H8', 'H9', 'H10'],

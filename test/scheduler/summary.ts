@@ -77,7 +77,10 @@ function leaseLine(i: DecisionInput): string {
 
 function mirrorLines(m: MirrorView): string[] {
   const out: string[] = [];
-  const src = m.source === undefined ? 'no source yet (never mirrored)' : `source ${m.source}${m.sourceEpoch !== undefined ? ` since epoch ${m.sourceEpoch}` : ''}`;
+  const src =
+    m.source === undefined
+      ? 'no source yet (never mirrored)'
+      : `source ${m.source}${m.sourceEpoch !== undefined ? ` since epoch ${m.sourceEpoch}` : ''}`;
   out.push(`  ${m.name} (${m.volume}:): ${src}`);
   const targets = Object.entries(m.targets).map(([n, s]) => `${n} ${mirrorStateName(s)}`);
   out.push(`    targets: ${list(targets)}${m.recordedBy !== undefined ? ` (recorded by ${m.recordedBy})` : ''}`);
@@ -169,7 +172,9 @@ export function renderSummary(name: string, file: CaseFile, d: Decision): string
   out.push(`Recorded active node: ${i.activeNode ?? 'none'}`);
   if (i.safetyCheck) {
     const s = i.safetyCheck;
-    out.push(`Safety check of epoch ${s.epoch}, ${when(s.at, i.now)}: previous active ${s.serving ? 'STILL SERVES' : 'does not serve'} (${s.detail})`);
+    out.push(
+      `Safety check of epoch ${s.epoch}, ${when(s.at, i.now)}: previous active ${s.serving ? 'STILL SERVES' : 'does not serve'} (${s.detail})`,
+    );
   } else {
     out.push('Safety check: no result');
   }

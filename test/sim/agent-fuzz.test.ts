@@ -22,5 +22,11 @@ test('200 random fault schedules over the examples on the real agents: no invari
   const sets = [set('two-node-web.yaml'), set('active-active.yaml'), set('three-node-cascade.yaml')];
   const r = await fuzz({ runs: 200, seed: 1, sets, target: agentTargetFactory({ agentFactory: realAgents }) });
   assert.equal(r.runs, 200);
-  assert.deepEqual(r.failures.map((f) => `seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => `${v.invariant}: ${v.message}`).join('; ') || f.report.steps.find((s) => s.status === 'failed')?.message}`), []);
+  assert.deepEqual(
+    r.failures.map(
+      (f) =>
+        `seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => `${v.invariant}: ${v.message}`).join('; ') || f.report.steps.find((s) => s.status === 'failed')?.message}`,
+    ),
+    [],
+  );
 });

@@ -21,7 +21,9 @@ import { VirtualClock } from '../../src/lib/clock.js';
 import { isStoreError } from '../../src/store/errors.js';
 
 const SCENARIOS = join(ROOT, 'test', 'scenarios');
-const FILES = readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml')).sort();
+const FILES = readdirSync(SCENARIOS)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 async function scenario(file: string): Promise<Scenario> {
   const r = await parseScenarioFile(join(SCENARIOS, file), { cwd: ROOT });
@@ -75,7 +77,10 @@ test('a cut store connection fails every call with Unavailable and breaks open w
   await assert.rejects(pending, (e) => isStoreError(e, 'Unavailable'));
   await assert.rejects(conn.objects.list('Event'), (e) => isStoreError(e, 'Unavailable'));
   await assert.rejects(conn.leases.get('x'), (e) => isStoreError(e, 'Unavailable'));
-  assert.throws(() => conn.objects.watch('Event', {}), (e) => isStoreError(e, 'Unavailable'));
+  assert.throws(
+    () => conn.objects.watch('Event', {}),
+    (e) => isStoreError(e, 'Unavailable'),
+  );
   conn.setCut(false);
   assert.equal((await conn.objects.list('Event')).items.length, 1);
   w.close();

@@ -144,7 +144,7 @@ test('the old source returning after a failover becomes a target and is resynced
   assert.equal(await stateOf(w, 'node2'), MirrorState.Mirroring);
   const n1 = w.world.dk.view('node1', 'E');
   const n2 = w.world.dk.view('node2', 'E');
-  assert.equal(n1.blocks.get(100), n2.blocks.get(100), 'the old source\'s unsent block was overwritten');
+  assert.equal(n1.blocks.get(100), n2.blocks.get(100), "the old source's unsent block was overwritten");
   assert.equal(n1.blocks.get(200), n2.blocks.get(200));
 });
 
@@ -165,11 +165,18 @@ test('the old source that came back as target can be switched back to: each side
   await settle(w.clock, w.node2.switchoverMirror('E', false, o(2)), 500);
   await w.fault({ type: 'nodeRestore', node: 'node1' });
   await w.clock.advance(5_000);
-  assert.deepEqual((await settle(w.clock, w.node2.getMirrorInfo('E', o()))).targets.map((t) => [t.targetAddress, t.state]), [[NODE1_IP, MirrorState.Mirroring]]);
+  assert.deepEqual(
+    (await settle(w.clock, w.node2.getMirrorInfo('E', o()))).targets.map((t) => [t.targetAddress, t.state]),
+    [[NODE1_IP, MirrorState.Mirroring]],
+  );
   await settle(w.clock, w.node1.switchoverMirror('E', false, o(3)), 500);
   const n1 = await settle(w.clock, w.node1.getMirrorInfo('E', o()));
   assert.equal(n1.role, 'source');
-  assert.deepEqual(n1.targets.map((t) => [t.targetAddress, t.state]), [[NODE2_IP, MirrorState.Mirroring]], 'node1 reports node2 as its target, not itself');
+  assert.deepEqual(
+    n1.targets.map((t) => [t.targetAddress, t.state]),
+    [[NODE2_IP, MirrorState.Mirroring]],
+    'node1 reports node2 as its target, not itself',
+  );
 });
 
 test('split brain: both sides source after a partition heals; nothing auto-resolves; PREPARETOBECOMETARGET + CONTINUE does', async () => {
@@ -179,9 +186,15 @@ test('split brain: both sides source after a partition heals; nothing auto-resol
   await w.fault({ type: 'write', node: 'node1', volume: 'E', count: 1, block: 42 });
   await w.fault({ type: 'replicationHeal', node: 'node1', peer: 'node2' });
   await w.clock.advance(10_000);
-  const roles = [(await settle(w.clock, w.node1.getMirrorInfo('E', o()))).role, (await settle(w.clock, w.node2.getMirrorInfo('E', o()))).role];
+  const roles = [
+    (await settle(w.clock, w.node1.getMirrorInfo('E', o()))).role,
+    (await settle(w.clock, w.node2.getMirrorInfo('E', o()))).role,
+  ];
   assert.deepEqual(roles, ['source', 'source']);
-  assert.deepEqual((await w.inspect()).splitBrains.map((s) => s.sources), [['node1', 'node2']]);
+  assert.deepEqual(
+    (await w.inspect()).splitBrains.map((s) => s.sources),
+    [['node1', 'node2']],
+  );
   // The operator keeps node2: node1's block 42 will be overwritten.
   await settle(w.clock, w.node1.prepareToBecomeTarget('E', o(3)));
   await settle(w.clock, w.node2.continueMirror('E', o(3)));
@@ -199,7 +212,19 @@ test('a target cannot be unlocked during a resync; LOCKVOLUME fails while a star
   assert.ok(isDriverError(busy, 'VolumeBusy'));
   await w.clock.advance(5_000);
   await settle(w.clock, w.node1.addVirtualIp({ address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'Ethernet' }, o()));
-  await settle(w.clock, w.node1.ensureSite({ name: 's', bindings: [{ protocol: 'http', address: '10.0.0.50', port: 80, hostHeader: '' }], physicalPath: 'E:\\s', applicationPool: 's', serverAutoStart: false }, o()));
+  await settle(
+    w.clock,
+    w.node1.ensureSite(
+      {
+        name: 's',
+        bindings: [{ protocol: 'http', address: '10.0.0.50', port: 80, hostHeader: '' }],
+        physicalPath: 'E:\\s',
+        applicationPool: 's',
+        serverAutoStart: false,
+      },
+      o(),
+    ),
+  );
   await settle(w.clock, w.node1.startSite('s', o()));
   const locked = await settleError(w.clock, w.node1.lockVolume('E', o()));
   assert.ok(isDriverError(locked, 'VolumeBusy'));

@@ -15,7 +15,12 @@ import { performManualAction } from '../../src/sim/scenario/manual-actions.js';
 import type { Fault, FaultResult } from '../../src/drivers/sim/world-faults.js';
 import type { ManualAction, OperatorAction } from '../../src/sim/scenario/model.js';
 import type {
-  CommandResult, EventObservation, GroupObservation, Observation, ScenarioTarget, TargetSetup,
+  CommandResult,
+  EventObservation,
+  GroupObservation,
+  Observation,
+  ScenarioTarget,
+  TargetSetup,
 } from '../../src/sim/scenario/target.js';
 import type { WorldInspection } from '../../src/drivers/sim/world-protocol.js';
 
@@ -69,12 +74,30 @@ export class FakeTarget implements ScenarioTarget {
       const order = (g?.nodes ?? []).map((n) => n.name).filter((n) => m.endpoints.some((e) => e.node === n));
       const [src, tgt] = order;
       const addr = (n: string | undefined) => m.endpoints.find((e) => e.node === n)?.address ?? '';
-      if (src && tgt) this.w('mirror.create', { host: src, create: { volume: m.volume, sourceAddress: addr(src), targetAddress: addr(tgt), mode: m.mode } });
+      if (src && tgt)
+        this.w('mirror.create', {
+          host: src,
+          create: { volume: m.volume, sourceAddress: addr(src), targetAddress: addr(tgt), mode: m.mode },
+        });
     }
     for (const s of this.t.sites.filter((x) => x.management === 'Managed')) {
       const g = this.t.groups.find((x) => x.namespace === s.namespace && x.name === s.group);
       for (const n of g?.nodes ?? []) {
-        this.w('site.ensure', { host: n.name, def: { name: s.siteName, bindings: s.bindings.map((b) => ({ protocol: b.protocol as 'http', address: b.address, port: b.port, hostHeader: b.hostHeader })), physicalPath: s.physicalPath, applicationPool: s.applicationPool, serverAutoStart: false } });
+        this.w('site.ensure', {
+          host: n.name,
+          def: {
+            name: s.siteName,
+            bindings: s.bindings.map((b) => ({
+              protocol: b.protocol as 'http',
+              address: b.address,
+              port: b.port,
+              hostHeader: b.hostHeader,
+            })),
+            physicalPath: s.physicalPath,
+            applicationPool: s.applicationPool,
+            serverAutoStart: false,
+          },
+        });
       }
     }
     this.groups = this.t.groups.map((g) => ({ g, epoch: 0, desiredState: g.desiredState, maintenance: g.maintenance, force: false }));
@@ -103,7 +126,15 @@ export class FakeTarget implements ScenarioTarget {
   }
 
   private event(reason: string, g: TopologyGroup, node: string, message: string, code?: number): void {
-    const e: EventObservation = { at: this.clock.now(), type: 'Normal', reason, node, message, involvedObject: { kind: 'FailoverGroup', name: g.name, namespace: g.namespace }, group: g.name };
+    const e: EventObservation = {
+      at: this.clock.now(),
+      type: 'Normal',
+      reason,
+      node,
+      message,
+      involvedObject: { kind: 'FailoverGroup', name: g.name, namespace: g.namespace },
+      group: g.name,
+    };
     if (code !== undefined) e.code = code;
     this.evs.push(e);
   }
@@ -160,7 +191,13 @@ export class FakeTarget implements ScenarioTarget {
         s.active = candidate;
         s.epoch++;
         const from = (s as GroupState & { from?: string }).from;
-        this.event(from ? 'Failover' : 'Activated', s.g, candidate, from ? `${candidate} takes over ${s.g.name} from ${from}` : `${s.g.name} activated on ${candidate}`, 9407);
+        this.event(
+          from ? 'Failover' : 'Activated',
+          s.g,
+          candidate,
+          from ? `${candidate} takes over ${s.g.name} from ${from}` : `${s.g.name} activated on ${candidate}`,
+          9407,
+        );
       }
       this.ensure(i, s, s.active);
     }
@@ -169,7 +206,8 @@ export class FakeTarget implements ScenarioTarget {
   private ensure(i: WorldInspection, s: GroupState, node: string): void {
     for (const v of s.g.volumes) {
       const view = i.volumes.find((x) => x.host === node && x.volume === v);
-      if (view && view.role === 'target') this.w('mirror.switchover', { host: node, volume: v, force: this.bugs.unsafePromotion || s.force });
+      if (view && view.role === 'target')
+        this.w('mirror.switchover', { host: node, volume: v, force: this.bugs.unsafePromotion || s.force });
     }
     const isSource = s.g.volumes.every((v) => i.volumes.find((x) => x.host === node && x.volume === v)?.role === 'source');
     if (!isSource) return;
@@ -179,7 +217,8 @@ export class FakeTarget implements ScenarioTarget {
       const mine = this.w('net.addresses', { host: node });
       const held = mine.ok ? (mine.value as { address: string; addressState: string }[]).find((x) => x.address === v.address) : undefined;
       if (held?.addressState === 'Duplicate') this.w('net.remove', { host: node, address: v.address });
-      else if (!held) this.w('net.add', { host: node, vip: { address: v.address, prefixLength: v.prefixLength, interfaceAlias: vipInterface(v, node) } });
+      else if (!held)
+        this.w('net.add', { host: node, vip: { address: v.address, prefixLength: v.prefixLength, interfaceAlias: vipInterface(v, node) } });
     }
     if (!s.g.addresses.every((a) => (i.addressHolders[a] ?? []).includes(node))) return;
     for (const site of this.t.sites.filter((x) => x.namespace === s.g.namespace && x.group === s.g.name)) {
@@ -202,11 +241,18 @@ export class FakeTarget implements ScenarioTarget {
     const i = this.inspect();
     const groups: GroupObservation[] = this.groups.map((s) => {
       const a = s.active;
-      const ready = !!a && s.desiredState === 'InService' && this.alive(i, a) &&
+      const ready =
+        !!a &&
+        s.desiredState === 'InService' &&
+        this.alive(i, a) &&
         s.g.addresses.every((x) => (i.addressHolders[x] ?? []).includes(a)) &&
         s.g.sites.every((x) => (i.startedSites[a] ?? []).includes(x));
       const o: GroupObservation = {
-        namespace: s.g.namespace, name: s.g.name, desiredState: s.desiredState, maintenance: s.maintenance, ready,
+        namespace: s.g.namespace,
+        name: s.g.name,
+        desiredState: s.desiredState,
+        maintenance: s.maintenance,
+        ready,
         conditions: [
           { type: 'Ready', status: ready ? 'True' : 'False' },
           // As the agents do: the group's mirrors as their live source reports them.
@@ -237,19 +283,30 @@ export class FakeTarget implements ScenarioTarget {
       case 'switchover': {
         const i = this.inspect();
         if (s.active === a.to) return { accepted: true, message: `${a.group} already on ${a.to}` };
-        if (!a.force && !this.gateOk(i, s, a.to)) return { accepted: false, message: `mirror of ${a.group} on ${a.to} is not Mirroring; use --force (data may be lost)` };
+        if (!a.force && !this.gateOk(i, s, a.to))
+          return { accepted: false, message: `mirror of ${a.group} on ${a.to} is not Mirroring; use --force (data may be lost)` };
         if (s.active) this.deactivate(s, s.active);
         const from = s.active;
         s.active = a.to;
         s.epoch++;
         s.force = a.force;
         s.blocked = undefined;
-        this.event('Switchover', s.g, a.to, `switchover of ${a.group} from ${from ?? 'none'} to ${a.to}${a.force ? ' (forced: data may be lost)' : ''}`);
+        this.event(
+          'Switchover',
+          s.g,
+          a.to,
+          `switchover of ${a.group} from ${from ?? 'none'} to ${a.to}${a.force ? ' (forced: data may be lost)' : ''}`,
+        );
         return { accepted: true, message: `switching ${a.group} to ${a.to}` };
       }
-      case 'clear': return { accepted: true, message: 'cleared' };
-      case 'maintenance': s.maintenance = a.enabled; return { accepted: true, message: `maintenance ${a.enabled ? 'on' : 'off'}` };
-      case 'setDesiredState': s.desiredState = a.state; return { accepted: true, message: `desiredState ${a.state}` };
+      case 'clear':
+        return { accepted: true, message: 'cleared' };
+      case 'maintenance':
+        s.maintenance = a.enabled;
+        return { accepted: true, message: `maintenance ${a.enabled ? 'on' : 'off'}` };
+      case 'setDesiredState':
+        s.desiredState = a.state;
+        return { accepted: true, message: `desiredState ${a.state}` };
     }
   }
 

@@ -30,11 +30,17 @@ test('agentStop/agentStart, storePartition and clockSkew are flags the agent lay
   assert.deepEqual([t.agentRunning, t.storeReachable], [true, true]);
 });
 
-test('every driver operation is traced with the caller\'s epoch', async () => {
+test("every driver operation is traced with the caller's epoch", async () => {
   const { clock, node1, world } = twoNodeWorld();
   await settle(clock, node1.listSites(o(7)));
   await settle(clock, node1.addVirtualIp({ address: VIP, prefixLength: 24, interfaceAlias: 'Ethernet' }, o(8)));
-  assert.deepEqual(world.trace.map((t) => [t.operation, t.epoch]), [['listSites', 7], ['addVirtualIp', 8]]);
+  assert.deepEqual(
+    world.trace.map((t) => [t.operation, t.epoch]),
+    [
+      ['listSites', 7],
+      ['addVirtualIp', 8],
+    ],
+  );
 });
 
 test('the world protocol is plain JSON: changing a returned object cannot change the world', async () => {

@@ -23,7 +23,10 @@ function set(file: string): FuzzManifestSet {
   return { name: file.replace('.yaml', ''), objects, files: [path] };
 }
 const SETS = [set('two-node-web.yaml'), set('active-active.yaml'), set('three-node-cascade.yaml')];
-const target = (bugs: FakeBugs = {}) => () => new FakeTarget(bugs);
+const target =
+  (bugs: FakeBugs = {}) =>
+  () =>
+    new FakeTarget(bugs);
 
 test('schedules are deterministic per seed, name only declared nodes, and end healed', () => {
   const t = topologyOf(SETS[0]!.objects);
@@ -47,13 +50,19 @@ test('schedules are deterministic per seed, name only declared nodes, and end he
     { waitMs: 500, fault: { type: 'agentStop', node: 'node2' } },
     { waitMs: 500, fault: { type: 'storePartition', node: 'node1' } },
   ] satisfies Atom[]);
-  assert.deepEqual(tail.map((f) => f.type), ['ipConflictClear', 'replicationHeal', 'storeHeal', 'clockSkew', 'nodeRestore', 'agentStart']);
+  assert.deepEqual(
+    tail.map((f) => f.type),
+    ['ipConflictClear', 'replicationHeal', 'storeHeal', 'clockSkew', 'nodeRestore', 'agentStart'],
+  );
 });
 
 test('200 random schedules over the examples: no violation on the fake target', async () => {
   const r = await fuzz({ runs: 200, seed: 1000, sets: SETS, target: target(), tickMs: 500 });
   assert.equal(r.runs, 200);
-  assert.deepEqual(r.failures.map((f) => `${f.seed}: ${f.report.violations.map((v) => v.message).join('; ')}`), []);
+  assert.deepEqual(
+    r.failures.map((f) => `${f.seed}: ${f.report.violations.map((v) => v.message).join('; ')}`),
+    [],
+  );
 });
 
 test('a broken mirror gate is found, shrunk to a few faults, and written as a scenario that reproduces it', async () => {
@@ -83,8 +92,12 @@ function io(cwd: string) {
   const err = new PassThrough();
   let stdout = '';
   let stderr = '';
-  out.on('data', (b: Buffer) => { stdout += b.toString(); });
-  err.on('data', (b: Buffer) => { stderr += b.toString(); });
+  out.on('data', (b: Buffer) => {
+    stdout += b.toString();
+  });
+  err.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
   return { io: { stdout: out, stderr: err, stdin: new PassThrough(), env: {}, cwd }, text: () => ({ stdout, stderr }) };
 }
 
@@ -93,7 +106,10 @@ test('winha sim fuzz with a cluster under test: prints the seed and writes the m
   setClusterUnderTest(target({ unsafePromotion: true }));
   try {
     const c = io(ROOT);
-    const code = await main(['sim', 'fuzz', '--runs', '8', '--seed', '1', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml'), '--out', dir], c.io);
+    const code = await main(
+      ['sim', 'fuzz', '--runs', '8', '--seed', '1', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml'), '--out', dir],
+      c.io,
+    );
     const { stdout } = c.text();
     assert.equal(code, 1, stdout);
     const m = /FAILED run seed (\d+) \(two-node-web\): noUnsafePromotion.*minimal reproduction: (\S+)/.exec(stdout);
@@ -106,7 +122,11 @@ test('winha sim fuzz with a cluster under test: prints the seed and writes the m
     assert.equal((JSON.parse(run.text().stdout) as { passed: boolean }).passed, false);
     setClusterUnderTest(target());
     const clean = io(ROOT);
-    assert.equal(await main(['sim', 'run', join(ROOT, 'test', 'scenarios', 'm1-crash-while-mirroring.yaml')], clean.io), 0, clean.text().stdout);
+    assert.equal(
+      await main(['sim', 'run', join(ROOT, 'test', 'scenarios', 'm1-crash-while-mirroring.yaml')], clean.io),
+      0,
+      clean.text().stdout,
+    );
     assert.match(clean.text().stdout, /PASSED/);
   } finally {
     setClusterUnderTest(undefined);

@@ -26,7 +26,7 @@ test('stopService reports STOP_PENDING on the way and ends Stopped', async () =>
   assert.equal((await settle(clock, stopping)).state, ServiceState.Stopped);
 });
 
-test('a service start slower than the caller\'s timeout fails with Timeout, not a hang', async () => {
+test("a service start slower than the caller's timeout fails with Timeout, not a hang", async () => {
   const { clock, node1 } = twoNodeWorld();
   await settle(clock, node1.stopService('W3SVC', o()));
   const err = await settleError(clock, node1.startService('W3SVC', o(1, 100)));
@@ -90,11 +90,17 @@ test('serverAutoStart is honoured when the service starts, and only for sites th
   await clock.advance(5_000);
   await settle(clock, node1.addVirtualIp({ address: VIP, prefixLength: 24, interfaceAlias: 'Ethernet' }, o()));
   await settle(clock, node1.ensureSite(webSite({ serverAutoStart: true }), o()));
-  await settle(clock, node1.ensureSite(webSite({ name: 'manual', bindings: [{ protocol: 'http', address: VIP, port: 8080, hostHeader: '' }] }), o()));
+  await settle(
+    clock,
+    node1.ensureSite(webSite({ name: 'manual', bindings: [{ protocol: 'http', address: VIP, port: 8080, hostHeader: '' }] }), o()),
+  );
   await settle(clock, node1.startSite('manual', o()));
   await fault({ type: 'serviceStop', node: 'node1', service: 'W3SVC' });
   const afterCrash = await settle(clock, node1.listSites(o()));
-  assert.deepEqual(afterCrash.map((s) => s.state), ['Stopped', 'Stopped']);
+  assert.deepEqual(
+    afterCrash.map((s) => s.state),
+    ['Stopped', 'Stopped'],
+  );
   await settle(clock, node1.startService('W3SVC', o()));
   const sites = await settle(clock, node1.listSites(o()));
   assert.equal(sites.find((s) => s.name === 'web1')?.state, 'Started');
@@ -142,7 +148,19 @@ test('an FTP site reports its FTP protocol state and is served by FTPSVC', async
   const { clock, node1 } = twoNodeWorld();
   await clock.advance(5_000);
   await settle(clock, node1.addVirtualIp({ address: VIP, prefixLength: 24, interfaceAlias: 'Ethernet' }, o()));
-  await settle(clock, node1.ensureSite({ name: 'ftp1', bindings: [{ protocol: 'ftp', address: VIP, port: 21, hostHeader: '' }], physicalPath: 'E:\\ftp', applicationPool: '', serverAutoStart: false }, o()));
+  await settle(
+    clock,
+    node1.ensureSite(
+      {
+        name: 'ftp1',
+        bindings: [{ protocol: 'ftp', address: VIP, port: 21, hostHeader: '' }],
+        physicalPath: 'E:\\ftp',
+        applicationPool: '',
+        serverAutoStart: false,
+      },
+      o(),
+    ),
+  );
   const refused = await settleError(clock, node1.startSite('ftp1', o()));
   assert.ok(isDriverError(refused, 'ServiceNotRunning'), 'FTPSVC is Manual and not running');
   await settle(clock, node1.startService('FTPSVC', o()));
@@ -179,13 +197,15 @@ test('siteDelete and siteStop faults are what the next listSites shows', async (
   assert.deepEqual(await settle(clock, node1.listSites(o())), []);
 });
 
-test('two groups activating on one host at once (the agent\'s workers): both VIPs through DAD together, both sites start W3SVC together', async () => {
+test("two groups activating on one host at once (the agent's workers): both VIPs through DAD together, both sites start W3SVC together", async () => {
   const { clock, node1, inspect } = twoNodeWorld();
   await clock.advance(5_000);
   await settle(clock, node1.stopService('W3SVC', o()));
   const vip2 = '10.0.0.51';
   const site = (name: string, address: string): IISSite => ({
-    apiVersion: 'winha.io/v1alpha1', kind: 'IISSite', metadata: { name, namespace: 'default' },
+    apiVersion: 'winha.io/v1alpha1',
+    kind: 'IISSite',
+    metadata: { name, namespace: 'default' },
     spec: { group: name, siteName: name, bindings: [{ protocol: 'http', address, port: 80 }], physicalPath: `E:\\wwwroot\\${name}` },
   });
   const activate = async (name: string, address: string) => {

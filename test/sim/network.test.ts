@@ -52,7 +52,10 @@ test('adding a VIP is idempotent, removing an absent one succeeds, an unknown in
   assert.equal(again.addressState, 'Preferred');
   await settle(clock, node1.removeVirtualIp(VIP, o()));
   await settle(clock, node1.removeVirtualIp(VIP, o()));
-  assert.equal((await settle(clock, node1.listAddresses(o()))).some((a) => a.address === VIP), false);
+  assert.equal(
+    (await settle(clock, node1.listAddresses(o()))).some((a) => a.address === VIP),
+    false,
+  );
   const err = await settleError(clock, node1.addVirtualIp({ ...vip, interfaceAlias: 'Wi-Fi' }, o()));
   assert.ok(isDriverError(err, 'InterfaceNotFound'));
 });
@@ -67,7 +70,10 @@ test('a crashed node loses its VIP (ActiveStore) and answers nothing; driver cal
   assert.ok(isDriverError(err, 'HostUnreachable'));
   await fault({ type: 'nodeRestore', node: 'node1' });
   const back = await settle(clock, node1.listAddresses(o()));
-  assert.deepEqual(back.map((a) => a.address), ['10.0.0.11']);
+  assert.deepEqual(
+    back.map((a) => a.address),
+    ['10.0.0.11'],
+  );
 });
 
 test('HTTP probe: any HTTP answer is alive (200, or 400 for an unknown Host); nobody listening is 9757', async () => {
@@ -84,7 +90,7 @@ test('HTTP probe: any HTTP answer is alive (200, or 400 for an unknown Host); no
   assert.deepEqual([wrongHost.alive, wrongHost.statusCode], [true, 400]);
 });
 
-test('TCP probe reaches a live node\'s management port and fails once it crashes (safety check data)', async () => {
+test("TCP probe reaches a live node's management port and fails once it crashes (safety check data)", async () => {
   const { clock, node1, fault } = twoNodeWorld();
   assert.equal((await settle(clock, node1.probeTcp({ address: NODE2_IP, port: 5985 }, o()))).alive, true);
   assert.equal((await settle(clock, node1.probeTcp({ address: NODE2_IP, port: 81 }, o()))).alive, false);

@@ -12,13 +12,47 @@ import { parseDuration, formatDuration } from '../../src/sim/scenario/duration.j
 import type { Problem } from '../../src/validate/problem.js';
 
 const SCENARIOS = join(ROOT, 'test', 'scenarios');
-const scenarioFiles = readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml')).sort();
+const scenarioFiles = readdirSync(SCENARIOS)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 /** Acceptance rows a scenario expresses (the others are golden or CLI tests, or cannot be expressed). */
-const ROWS = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'h1', 'h2', 'h3', 'h4', 'h5', 'h8', 'h9', 'h10', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'e1', 'e2', 'e3', 'e4', 'e5', 'e7'];
+const ROWS = [
+  'c1',
+  'c2',
+  'c3',
+  'c4',
+  'c5',
+  'c6',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h8',
+  'h9',
+  'h10',
+  'm1',
+  'm2',
+  'm3',
+  'm4',
+  'm5',
+  'm6',
+  'm7',
+  'e1',
+  'e2',
+  'e3',
+  'e4',
+  'e5',
+  'e7',
+];
 
 test('every scenario in test/scenarios parses, and covers its acceptance row', async () => {
-  for (const row of ROWS) assert.ok(scenarioFiles.some((f) => f.startsWith(`${row}-`)), `a scenario for ${row.toUpperCase()}`);
+  for (const row of ROWS)
+    assert.ok(
+      scenarioFiles.some((f) => f.startsWith(`${row}-`)),
+      `a scenario for ${row.toUpperCase()}`,
+    );
   for (const f of scenarioFiles) {
     const r = await parseScenarioFile(join(SCENARIOS, f), { cwd: ROOT });
     assert.deepEqual(r.problems, [], f);
@@ -75,10 +109,18 @@ test('bad steps: each problem at its line and column, with its rule id', async (
 });
 
 test('bad documents: kind, unknown fields, timing, missing manifests, invalid manifests', async () => {
-  assert.deepEqual((await problemsOf('apiVersion: winha.io/v1alpha1\nkind: Scenaro\nmetadata: {name: x}\nspec: {steps: [{sleep: 1s}], manifests: [a]}\n')).map(at), ['2:7 scenario-kind']);
+  assert.deepEqual(
+    (
+      await problemsOf('apiVersion: winha.io/v1alpha1\nkind: Scenaro\nmetadata: {name: x}\nspec: {steps: [{sleep: 1s}], manifests: [a]}\n')
+    ).map(at),
+    ['2:7 scenario-kind'],
+  );
   assert.deepEqual((await problemsOf(`${HEAD}  stpes: []\n  steps: [{sleep: 1s}]\n`)).map(at), ['6:3 scenario-schema']);
   assert.match((await problemsOf(`${HEAD}  stpes: []\n  steps: [{sleep: 1s}]\n`))[0]!.message, /did you mean "steps"/);
-  assert.deepEqual((await problemsOf(`${HEAD}  timing: {leaseDurationSeconds: 4, renewDeadlineSeconds: 5}\n  steps: [{sleep: 1s}]\n`)).map(at), ['6:3 scenario-timing-unsafe']);
+  assert.deepEqual(
+    (await problemsOf(`${HEAD}  timing: {leaseDurationSeconds: 4, renewDeadlineSeconds: 5}\n  steps: [{sleep: 1s}]\n`)).map(at),
+    ['6:3 scenario-timing-unsafe'],
+  );
   const missing = await problemsOf(HEAD.replace('fixtures/web.yaml', 'nowhere.yaml') + '  steps: [{sleep: 1s}]\n');
   assert.deepEqual(missing.map(at), ['5:15 scenario-manifest-missing']);
   const inlineBad = await problemsOf(`apiVersion: winha.io/v1alpha1
@@ -92,21 +134,40 @@ spec:
       spec: {nodes: [{name: node1, priority: 1000}]}
   steps: [{sleep: 1s}]
 `);
-  assert.ok(inlineBad.some((x) => at(x) === '9:46 priority-out-of-range'), JSON.stringify(inlineBad.map(at)));
+  assert.ok(
+    inlineBad.some((x) => at(x) === '9:46 priority-out-of-range'),
+    JSON.stringify(inlineBad.map(at)),
+  );
   assert.deepEqual((await problemsOf(`${HEAD}  objects: [{}]\n  steps: [{sleep: 1s}]\n`)).map(at), ['4:1 scenario-schema']);
   assert.deepEqual((await problemsOf('- just\n- a list\n')).map(at), ['1:1 scenario-kind']);
-  assert.deepEqual((await problemsOf(`${HEAD}  steps: [{sleep: 1s}]\n---\n${HEAD}  steps: [{sleep: 1s}]\n`)).map(at), ['8:1 scenario-kind']);
-  assert.deepEqual((await problemsOf('a: [\n')).map((x) => x.rule), ['yaml-syntax']);
-  assert.deepEqual((await problemsOf(`${HEAD}  steps: [{sleep: 1s}]\n  steps: [{sleep: 2s}]\n`)).map((x) => x.rule), ['duplicate-key']);
+  assert.deepEqual((await problemsOf(`${HEAD}  steps: [{sleep: 1s}]\n---\n${HEAD}  steps: [{sleep: 1s}]\n`)).map(at), [
+    '8:1 scenario-kind',
+  ]);
+  assert.deepEqual(
+    (await problemsOf('a: [\n')).map((x) => x.rule),
+    ['yaml-syntax'],
+  );
+  assert.deepEqual(
+    (await problemsOf(`${HEAD}  steps: [{sleep: 1s}]\n  steps: [{sleep: 2s}]\n`)).map((x) => x.rule),
+    ['duplicate-key'],
+  );
 });
 
 test('hostile input never crashes: alias bombs, deep nesting, huge numbers', async () => {
   const bomb = `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n`;
   const t0 = performance.now();
-  assert.deepEqual((await problemsOf(bomb)).map((x) => x.rule), ['alias-limit']);
+  assert.deepEqual(
+    (await problemsOf(bomb)).map((x) => x.rule),
+    ['alias-limit'],
+  );
   assert.ok(performance.now() - t0 < 1000);
-  const p = await problemsOf(`${HEAD}  steps:\n    - sleep: 99999999999h\n    - fault: {type: write, node: node1, volume: E, count: 1e30}\n`);
-  assert.deepEqual(p.map((x) => x.rule), ['scenario-duration', 'scenario-fault']);
+  const p = await problemsOf(
+    `${HEAD}  steps:\n    - sleep: 99999999999h\n    - fault: {type: write, node: node1, volume: E, count: 1e30}\n`,
+  );
+  assert.deepEqual(
+    p.map((x) => x.rule),
+    ['scenario-duration', 'scenario-fault'],
+  );
 });
 
 test('durations: a number and a unit', () => {
@@ -141,7 +202,10 @@ test('winha sim check / run: exit 2 and the place for a bad scenario; a good one
   const dir = mkdtempSync(join(tmpdir(), 'winha-scenario-'));
   try {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'apiVersion: winha.io/v1alpha1\nkind: Scenario\nmetadata: {name: b}\nspec:\n  manifests: [x.yaml]\n  steps: [{sleep: 1s}]\n');
+    writeFileSync(
+      bad,
+      'apiVersion: winha.io/v1alpha1\nkind: Scenario\nmetadata: {name: b}\nspec:\n  manifests: [x.yaml]\n  steps: [{sleep: 1s}]\n',
+    );
     for (const cmd of ['check', 'run']) {
       const r = spawnSync(process.execPath, [BIN, 'sim', cmd, bad], { encoding: 'utf8' });
       assert.equal(r.status, 2, cmd);

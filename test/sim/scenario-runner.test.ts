@@ -59,7 +59,7 @@ test('a waitFor that does not come true fails with what was seen, and the rest i
   assert.match(formatReportText(r), /✘ {2}1 waitFor group web activeNode=node2 within 5s .*\(t\.yaml:8:7\)/);
 });
 
-test('singleActive catches a controller that leaves the old active\'s site running on a switchover', async () => {
+test("singleActive catches a controller that leaves the old active's site running on a switchover", async () => {
   const s = await scenario('e7-switchover.yaml');
   const good = await run(s);
   assert.equal(good.passed, true, formatReportText(good, { traceLines: 30 }));
@@ -90,7 +90,10 @@ test('converges catches a controller that never activates; the report says when 
   assert.match(v.message, /not Ready 20\.000s after the last disturbance/);
   const text = formatReportText(r);
   assert.match(text, /Violations \(1\):\n {2}converges at 20\.000s/);
-  const json = JSON.parse(formatReportJson([r])) as { passed: boolean; scenarios: { violations: { invariant: string; at: number; excerpt: string[] }[] }[] };
+  const json = JSON.parse(formatReportJson([r])) as {
+    passed: boolean;
+    scenarios: { violations: { invariant: string; at: number; excerpt: string[] }[] }[];
+  };
   assert.equal(json.passed, false);
   assert.equal(json.scenarios[0]!.violations[0]!.invariant, 'converges');
 });
@@ -105,12 +108,16 @@ test('operator outcome: a refused switchover passes when refusal is expected (M7
 test('a target that throws fails the step with its message, and the run still ends with a report', async () => {
   const s = await inline('    - fault: {type: nodeCrash, node: node1}\n    - sleep: 1s\n');
   const broken = new FakeTarget();
-  (broken as unknown as ScenarioTarget).injectFault = async () => { throw new Error('agent process died'); };
+  (broken as unknown as ScenarioTarget).injectFault = async () => {
+    throw new Error('agent process died');
+  };
   const r = await runScenario(s, broken, { seed: 1 });
   assert.equal(r.steps[0]!.status, 'failed');
   assert.match(r.steps[0]!.message, /the cluster under test failed: agent process died/);
   const dead = new FakeTarget();
-  (dead as unknown as ScenarioTarget).start = async () => { throw new Error('no world'); };
+  (dead as unknown as ScenarioTarget).start = async () => {
+    throw new Error('no world');
+  };
   const r2 = await runScenario(s, dead, { seed: 1 });
   assert.match(r2.steps[0]!.message, /did not start: no world/);
 });

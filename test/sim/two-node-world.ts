@@ -29,8 +29,16 @@ export function twoNodeWorld(seed = 1, extra: Partial<WorldConfig> = {}) {
   const clock = new VirtualClock();
   const world = new World(clock, new SeededRandom(seed), {
     hosts: [
-      { name: 'node1', interfaces: [{ alias: 'Ethernet', mac: '00-15-5D-00-00-01', addresses: [{ address: NODE1_IP, prefixLength: 24 }] }], volumes: [{ letter: 'E', totalBlocks: 8192, usedBlocks: 2048 }] },
-      { name: 'node2', interfaces: [{ alias: 'Ethernet', mac: '00-15-5D-00-00-02', addresses: [{ address: NODE2_IP, prefixLength: 24 }] }], volumes: [{ letter: 'E', totalBlocks: 8192, usedBlocks: 2048 }] },
+      {
+        name: 'node1',
+        interfaces: [{ alias: 'Ethernet', mac: '00-15-5D-00-00-01', addresses: [{ address: NODE1_IP, prefixLength: 24 }] }],
+        volumes: [{ letter: 'E', totalBlocks: 8192, usedBlocks: 2048 }],
+      },
+      {
+        name: 'node2',
+        interfaces: [{ alias: 'Ethernet', mac: '00-15-5D-00-00-02', addresses: [{ address: NODE2_IP, prefixLength: 24 }] }],
+        volumes: [{ letter: 'E', totalBlocks: 8192, usedBlocks: 2048 }],
+      },
     ],
     ...extra,
   });

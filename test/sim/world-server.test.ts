@@ -39,7 +39,11 @@ function localWorld() {
   const clock = new VirtualClock();
   const world = worldFromManifests(objects(), clock, new SeededRandom(3));
   const api = new LocalWorldApi(world);
-  return { clock, node1: createDriver({ world: api, node: 'node1' }, { clock }), node2: createDriver({ world: api, node: 'node2' }, { clock }) };
+  return {
+    clock,
+    node1: createDriver({ world: api, node: 'node1' }, { clock }),
+    node2: createDriver({ world: api, node: 'node2' }, { clock }),
+  };
 }
 
 function winha(args: string[]) {
@@ -61,7 +65,9 @@ function post(path: string, body: string): Promise<{ status: number; body: strin
 }
 
 before(async () => {
-  server = spawn(process.execPath, [BIN, 'sim', 'world', '--listen', '127.0.0.1:0', '--seed', '3', '-f', MANIFEST], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, [BIN, 'sim', 'world', '--listen', '127.0.0.1:0', '--seed', '3', '-f', MANIFEST], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   address = await new Promise<string>((resolve, reject) => {
     let out = '';
     server.stdout!.on('data', (b: Buffer) => {
@@ -100,7 +106,7 @@ test('the remote driver answers exactly as the in-process driver on the same man
   assert.match((ghostErr as Error).message, /no host named node9/);
 });
 
-test('state changes through the remote driver are the world\'s: a VIP after DAD, a mirror created', async () => {
+test("state changes through the remote driver are the world's: a VIP after DAD, a mirror created", async () => {
   const vip = await remote1.addVirtualIp({ address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'Public' }, o);
   assert.equal(vip.addressState, 'Preferred');
   await remote1.createMirror({ volume: 'E', sourceAddress: '172.16.0.11', targetAddress: '172.16.0.12', mode: 'Synchronous' }, o);
@@ -137,13 +143,21 @@ test('the remote driver of a crashed host fails as a real unreachable host does'
 
 test('every fault type of design §5 is accepted by the CLI; bad faults exit 2 with an id', () => {
   const faults: string[][] = [
-    ['nodeRestore', '--node', 'node1'], ['agentStop', '--node', 'node2'], ['agentStart', '--node', 'node2'],
-    ['storePartition', '--node', 'node2'], ['storeHeal', '--node', 'node2'],
-    ['replicationPartition', '--node', 'node1', '--peer', 'node2'], ['replicationHeal', '--node', 'node1'],
-    ['serviceStop', '--node', 'node2', '--service', 'W3SVC'], ['siteStop', '--node', 'node2', '--site', 'website1'],
-    ['siteDelete', '--node', 'node2', '--site', 'website1'], ['bindingSteal', '--node', 'node2', '--site', 'website1'],
-    ['ipConflict', '--address', '10.0.0.51'], ['ipConflictClear', '--address', '10.0.0.51'],
-    ['commandFail', '--node', 'node2', '--times', '2', '--operation', 'startSite'], ['clockSkew', '--node', 'node2', '--offset-ms', '-3000'],
+    ['nodeRestore', '--node', 'node1'],
+    ['agentStop', '--node', 'node2'],
+    ['agentStart', '--node', 'node2'],
+    ['storePartition', '--node', 'node2'],
+    ['storeHeal', '--node', 'node2'],
+    ['replicationPartition', '--node', 'node1', '--peer', 'node2'],
+    ['replicationHeal', '--node', 'node1'],
+    ['serviceStop', '--node', 'node2', '--service', 'W3SVC'],
+    ['siteStop', '--node', 'node2', '--site', 'website1'],
+    ['siteDelete', '--node', 'node2', '--site', 'website1'],
+    ['bindingSteal', '--node', 'node2', '--site', 'website1'],
+    ['ipConflict', '--address', '10.0.0.51'],
+    ['ipConflictClear', '--address', '10.0.0.51'],
+    ['commandFail', '--node', 'node2', '--times', '2', '--operation', 'startSite'],
+    ['clockSkew', '--node', 'node2', '--offset-ms', '-3000'],
   ];
   for (const f of faults) {
     const r = winha(['sim', 'fault', '--world', address, ...f]);
@@ -181,9 +195,18 @@ test('loopback only: a non-loopback listen or world address is refused with an i
   const r = winha(['sim', 'world', '--listen', '0.0.0.0:0', '-f', MANIFEST]);
   assert.equal(r.code, 2);
   assert.match(r.err, /world-address-not-loopback/);
-  assert.throws(() => parseSimDriverUrl('sim://10.0.0.1:7000/node1'), (e: unknown) => e instanceof DriverSpecError && e.id === 'driver-spec-not-loopback');
-  assert.throws(() => parseSimDriverUrl('sim://127.0.0.1:7000/Node_1'), (e: unknown) => e instanceof DriverSpecError && e.id === 'driver-spec-invalid');
-  assert.throws(() => createDriver('vmware://x', { clock: new SystemClock() }), (e: unknown) => e instanceof DriverSpecError && e.id === 'driver-spec-invalid');
+  assert.throws(
+    () => parseSimDriverUrl('sim://10.0.0.1:7000/node1'),
+    (e: unknown) => e instanceof DriverSpecError && e.id === 'driver-spec-not-loopback',
+  );
+  assert.throws(
+    () => parseSimDriverUrl('sim://127.0.0.1:7000/Node_1'),
+    (e: unknown) => e instanceof DriverSpecError && e.id === 'driver-spec-invalid',
+  );
+  assert.throws(
+    () => createDriver('vmware://x', { clock: new SystemClock() }),
+    (e: unknown) => e instanceof DriverSpecError && e.id === 'driver-spec-invalid',
+  );
   assert.deepEqual(parseSimDriverUrl('sim://localhost:7000/node1'), { world: 'localhost:7000', node: 'node1' });
 });
 

@@ -28,7 +28,11 @@ export interface BackendFactory {
 const API = 'winha.io/v1alpha1';
 const T = { timeout: 30_000 };
 
-function group(name: string, spec: Record<string, unknown> = { nodes: [{ name: 'node1', priority: 1 }] }, labels?: Record<string, string>): ObjectInput {
+function group(
+  name: string,
+  spec: Record<string, unknown> = { nodes: [{ name: 'node1', priority: 1 }] },
+  labels?: Record<string, string>,
+): ObjectInput {
   return { apiVersion: API, kind: 'FailoverGroup', metadata: { name, ...(labels ? { labels } : {}) }, spec };
 }
 
@@ -95,7 +99,8 @@ export function storeContract(factory: BackendFactory): void {
           assert.deepEqual(o.spec, input.spec);
           assert.deepEqual(await s.objects.get('FailoverGroup', 'default', 'web'), o);
           assert.equal(input.metadata.uid, undefined, 'the input is not modified');
-        }));
+        }),
+      );
 
       it('create of an existing name is AlreadyExists; get of a missing one is NotFound', T, () =>
         withStore(async (s) => {
@@ -104,7 +109,8 @@ export function storeContract(factory: BackendFactory): void {
           await rejectsWith(s.objects.get('FailoverGroup', 'default', 'nope'), 'NotFound', 'FailoverGroup default/nope');
           await rejectsWith(s.objects.create({ apiVersion: API, kind: 'FailoverGroup', metadata: { name: '' } }), 'Invalid');
           await rejectsWith(s.objects.create({ ...group('x'), metadata: { name: 'x', resourceVersion: '5' } }), 'Invalid');
-        }));
+        }),
+      );
 
       it('kinds and namespaces are separate key spaces', T, () =>
         withStore(async (s) => {
@@ -115,7 +121,8 @@ export function storeContract(factory: BackendFactory): void {
           assert.equal((await s.objects.list('FailoverGroup', { namespace: 'prod' })).items.length, 1);
           assert.equal((await s.objects.list('VirtualIP')).items.length, 1);
           assert.equal((await s.objects.list('Mirror')).items.length, 0);
-        }));
+        }),
+      );
 
       it('update is a compare-and-swap on resourceVersion', T, () =>
         withStore(async (s) => {
@@ -127,7 +134,8 @@ export function storeContract(factory: BackendFactory): void {
           // Without a resourceVersion an update is unconditional (as for Kubernetes custom resources).
           const w = await s.objects.update(group('web', { nodes: [{ name: 'y' }] }));
           assert.deepEqual(w.spec, { nodes: [{ name: 'y' }] });
-        }));
+        }),
+      );
 
       it('exactly one of two concurrent updates from the same resourceVersion wins', T, () =>
         withStore(async (s, h) => {
@@ -145,7 +153,8 @@ export function storeContract(factory: BackendFactory): void {
             const stored = await other.objects.get('FailoverGroup', 'default', 'web');
             assert.deepEqual(stored, (won[0] as PromiseFulfilledResult<unknown>).value);
           }
-        }));
+        }),
+      );
 
       it('generation counts spec changes only; an unchanged update is a no-op', T, () =>
         withStore(async (s) => {
@@ -167,7 +176,8 @@ export function storeContract(factory: BackendFactory): void {
           });
           assert.equal(forged.metadata.generation, 3);
           assert.equal(forged.metadata.creationTimestamp, o.metadata.creationTimestamp);
-        }));
+        }),
+      );
 
       it('objects without a spec keep their top-level fields (Event)', T, () =>
         withStore(async (s) => {
@@ -183,7 +193,8 @@ export function storeContract(factory: BackendFactory): void {
           const bumped = await s.objects.update({ ...ev, count: 2 });
           assert.equal(bumped['count'], 2);
           assert.equal(bumped.metadata.generation, 2);
-        }));
+        }),
+      );
 
       it('status is a subresource: updateStatus changes only status, update never does', T, () =>
         withStore(async (s) => {
@@ -199,7 +210,8 @@ export function storeContract(factory: BackendFactory): void {
           assert.equal(up.metadata.generation, 2);
           const same = await s.objects.updateStatus(up);
           assert.equal(same.metadata.resourceVersion, up.metadata.resourceVersion);
-        }));
+        }),
+      );
 
       it('delete honours resourceVersion and uid preconditions', T, () =>
         withStore(async (s) => {
@@ -220,7 +232,8 @@ export function storeContract(factory: BackendFactory): void {
           const again = await s.objects.create(group('web'));
           assert.notEqual(again.metadata.uid, o.metadata.uid, 're-created objects get a new uid');
           await rejectsWith(s.objects.update({ ...again, metadata: { ...again.metadata, uid: o.metadata.uid } }), 'Conflict');
-        }));
+        }),
+      );
 
       it('list filters by label selector and returns a collection resourceVersion', T, () =>
         withStore(async (s) => {
@@ -238,7 +251,8 @@ export function storeContract(factory: BackendFactory): void {
           const l = await s.objects.list('FailoverGroup');
           assert.ok(Number(l.resourceVersion) >= Number(c.metadata.resourceVersion));
           await rejectsWith(s.objects.list('FailoverGroup', { labelSelector: 'a in (' }), 'Invalid');
-        }));
+        }),
+      );
 
       it('batch applies operations in order, each on its own, with consecutive revisions', T, () =>
         withStore(async (s) => {
@@ -250,14 +264,18 @@ export function storeContract(factory: BackendFactory): void {
             { op: 'update', object: group('x', { nodes: [] }) },
             { op: 'delete', kind: 'FailoverGroup', namespace: 'default', name: 'y' },
           ]);
-          assert.deepEqual(r.map((x) => x.ok), [true, false, true, true, true]);
+          assert.deepEqual(
+            r.map((x) => x.ok),
+            [true, false, true, true, true],
+          );
           assert.ok(!r[1]!.ok && isStoreError(r[1]!.error, 'AlreadyExists'));
           const rvs = r.filter((x) => x.ok).map((x) => (x.ok ? Number(x.object.metadata.resourceVersion) : 0));
           assert.deepEqual(rvs, [rvs[0]!, rvs[0]! + 1, rvs[0]! + 2, rvs[0]! + 3]);
           const x = await s.objects.get('FailoverGroup', 'default', 'x');
           assert.equal(x.metadata.generation, 2);
           await rejectsWith(s.objects.get('FailoverGroup', 'default', 'y'), 'NotFound');
-        }));
+        }),
+      );
     });
 
     describe('watch', () => {
@@ -274,11 +292,15 @@ export function storeContract(factory: BackendFactory): void {
           assert.deepEqual(summary(evs), ['ADDED a', 'MODIFIED a', 'DELETED before']);
           assert.deepEqual(evs[1]!.type !== 'BOOKMARK' && evs[1]!.object, a2);
           const rvs = evs.map((e) => Number(e.resourceVersion));
-          assert.deepEqual([...rvs].sort((x, y) => x - y), rvs);
+          assert.deepEqual(
+            [...rvs].sort((x, y) => x - y),
+            rvs,
+          );
           const del = evs[2]!;
           assert.ok(del.type === 'DELETED' && del.object.metadata.resourceVersion === del.resourceVersion);
           r.watch.close();
-        }));
+        }),
+      );
 
       it('watch without a resourceVersion starts with the current objects', T, () =>
         withStore(async (s) => {
@@ -292,7 +314,8 @@ export function storeContract(factory: BackendFactory): void {
           await s.objects.create(group('e'));
           assert.deepEqual(summary(await r.take(2)), ['ADDED c', 'ADDED e']);
           r.watch.close();
-        }));
+        }),
+      );
 
       it('resumes from any resourceVersion without gaps or duplicates', T, () =>
         withStore(async (s) => {
@@ -303,7 +326,8 @@ export function storeContract(factory: BackendFactory): void {
           await s.objects.create(group('e'));
           assert.deepEqual(summary(await r.take(1)), ['ADDED e']);
           r.watch.close();
-        }));
+        }),
+      );
 
       it('label-selected watches see objects enter and leave the selection', T, () =>
         withStore(async (s) => {
@@ -316,7 +340,8 @@ export function storeContract(factory: BackendFactory): void {
           await s.objects.create(group('y', {}, { app: 'web' }));
           assert.deepEqual(summary(await r.take(4)), ['ADDED x', 'MODIFIED x', 'DELETED x', 'ADDED y']);
           r.watch.close();
-        }));
+        }),
+      );
 
       it('a too-old resourceVersion fails with Gone, and relisting recovers', T, () =>
         withStore(async (s) => {
@@ -329,7 +354,8 @@ export function storeContract(factory: BackendFactory): void {
           await s.objects.update(group('a', { i: 'last' }));
           assert.deepEqual(summary(await fresh.take(1)), ['MODIFIED a']);
           fresh.watch.close();
-        }, 4));
+        }, 4),
+      );
 
       it('sends BOOKMARKs carrying the latest revision when asked', T, () =>
         withStore(async (s, h) => {
@@ -348,7 +374,8 @@ export function storeContract(factory: BackendFactory): void {
           assert.deepEqual(summary(await resumed.take(1)), ['ADDED after']);
           r.watch.close();
           resumed.watch.close();
-        }));
+        }),
+      );
 
       it("one connection's watch sees another connection's writes", T, () =>
         withStore(async (s, h) => {
@@ -359,7 +386,8 @@ export function storeContract(factory: BackendFactory): void {
           await other.objects.update({ ...o, spec: { nodes: [] } });
           assert.deepEqual(summary(await r.take(2)), ['ADDED remote', 'MODIFIED remote']);
           r.watch.close();
-        }));
+        }),
+      );
 
       it('a watch resumes after a restart from the last resourceVersion it saw', T, () =>
         withStore(async (s, h) => {
@@ -375,7 +403,8 @@ export function storeContract(factory: BackendFactory): void {
           const r2 = new Reader(restarted.objects.watch('FailoverGroup', { resourceVersion: seen!.resourceVersion }));
           assert.deepEqual(summary(await r2.take(2)), ['ADDED b', 'DELETED a']);
           r2.watch.close();
-        }));
+        }),
+      );
 
       it('close() ends the iteration', T, () =>
         withStore(async (s) => {
@@ -384,7 +413,8 @@ export function storeContract(factory: BackendFactory): void {
           const pending = it.next();
           w.close();
           assert.deepEqual(await pending, { done: true, value: undefined });
-        }));
+        }),
+      );
     });
 
     describe('leases', () => {
@@ -423,7 +453,8 @@ export function storeContract(factory: BackendFactory): void {
           await rejectsWith(s.leases.renew('group-web', 'node1', 1), 'Conflict', 'group-web');
           const back = await s.leases.acquire('group-web', 'node1', 15);
           assert.ok(!back.acquired, 'the old holder must wait like anyone else');
-        }));
+        }),
+      );
 
       it('the wall-clock renewTime is never used to judge expiry', T, () =>
         withStore(async (s, h) => {
@@ -434,9 +465,10 @@ export function storeContract(factory: BackendFactory): void {
           assert.ok(!r.acquired, 'an old renewTime proves nothing to a new observer');
           await h.advance(15_000);
           assert.ok((await fresh.leases.acquire('l', 'node2', 15)).acquired);
-        }));
+        }),
+      );
 
-      it('remainingMs reports this client\'s own observation of a record (node liveness)', T, () =>
+      it("remainingMs reports this client's own observation of a record (node liveness)", T, () =>
         withStore(async (s, h) => {
           const node2 = await h.connect();
           await s.leases.acquire('node-node1', 'node1', 15);
@@ -450,7 +482,8 @@ export function storeContract(factory: BackendFactory): void {
           assert.equal(node2.leases.remainingMs((await node2.leases.get('node-node1'))!), 15_000, 'a renewal restarts the count');
           const released = await s.leases.release('node-node1', 'node1', renewed.epoch);
           assert.equal(node2.leases.remainingMs(released), 0, 'a released lease is free at once');
-        }));
+        }),
+      );
 
       it('re-acquiring a held lease renews it; release lets another take it at once', T, () =>
         withStore(async (s, h) => {
@@ -471,7 +504,8 @@ export function storeContract(factory: BackendFactory): void {
           assert.equal(b.lease.epoch, 2);
           assert.equal(await s.leases.get('missing'), null);
           await rejectsWith(s.leases.renew('missing', 'node1', 1), 'NotFound', 'lease missing');
-        }));
+        }),
+      );
 
       it('exactly one of two simultaneous candidates takes a free lease', T, () =>
         withStore(async (s, h) => {
@@ -480,7 +514,8 @@ export function storeContract(factory: BackendFactory): void {
           assert.equal([x, y].filter((r) => r.acquired).length, 1);
           const stored = await s.leases.get('free');
           assert.equal(stored!.epoch, 1);
-        }));
+        }),
+      );
 
       it('lease writes do not appear in object watches', T, () =>
         withStore(async (s) => {
@@ -490,7 +525,8 @@ export function storeContract(factory: BackendFactory): void {
           await s.objects.create(group('after'));
           assert.deepEqual(summary(await r.take(1)), ['ADDED after']);
           r.watch.close();
-        }));
+        }),
+      );
     });
   });
 }

@@ -55,14 +55,19 @@ describe('etcd URL and credentials', () => {
     assert.deepEqual(parseEtcdUrl('etcd://127.0.0.1:2379'), { endpoints: ['127.0.0.1:2379'], prefix: '/winha' });
     assert.deepEqual(parseEtcdUrl('etcd://a:1,b:2,[::1]:3/ha/prod/'), { endpoints: ['a:1', 'b:2', '[::1]:3'], prefix: '/ha/prod' });
     for (const bad of ['etcd://', 'etcd://host', 'etcd://h:99999', 'etcd://h:1?x=1']) {
-      assert.throws(() => parseEtcdUrl(bad), (e: unknown) => isStoreError(e, 'Invalid'), bad);
+      assert.throws(
+        () => parseEtcdUrl(bad),
+        (e: unknown) => isStoreError(e, 'Invalid'),
+        bad,
+      );
     }
   });
 
   it('never takes credentials from the URL, and never shows a password', () => {
     assert.throws(
       () => parseEtcdUrl('etcd://root:hunter2@h:2379'),
-      (e: unknown) => isStoreError(e, 'Invalid') && !(e as Error).message.includes('hunter2') && /WINHA_ETCD_PASSWORD/.test((e as Error).message),
+      (e: unknown) =>
+        isStoreError(e, 'Invalid') && !(e as Error).message.includes('hunter2') && /WINHA_ETCD_PASSWORD/.test((e as Error).message),
     );
     const dir = mkdtempSync(path.join(os.tmpdir(), 'winha-etcd-cfg-'));
     try {
@@ -88,9 +93,16 @@ describe('etcd URL and credentials', () => {
   it('request timeout: option, else $WINHA_ETCD_REQUEST_TIMEOUT_MS, else 5 s; nonsense refused', () => {
     assert.equal(resolveEtcdConfig('etcd://h:1', {}, {}).requestTimeoutMs, 5000);
     assert.equal(resolveEtcdConfig('etcd://h:1', {}, { WINHA_ETCD_REQUEST_TIMEOUT_MS: '1000' }).requestTimeoutMs, 1000);
-    assert.equal(resolveEtcdConfig('etcd://h:1', { requestTimeoutMs: 750 }, { WINHA_ETCD_REQUEST_TIMEOUT_MS: '1000' }).requestTimeoutMs, 750);
+    assert.equal(
+      resolveEtcdConfig('etcd://h:1', { requestTimeoutMs: 750 }, { WINHA_ETCD_REQUEST_TIMEOUT_MS: '1000' }).requestTimeoutMs,
+      750,
+    );
     for (const bad of ['1s', '0', '-5', '99']) {
-      assert.throws(() => resolveEtcdConfig('etcd://h:1', {}, { WINHA_ETCD_REQUEST_TIMEOUT_MS: bad }), (e: unknown) => isStoreError(e, 'Invalid'), bad);
+      assert.throws(
+        () => resolveEtcdConfig('etcd://h:1', {}, { WINHA_ETCD_REQUEST_TIMEOUT_MS: bad }),
+        (e: unknown) => isStoreError(e, 'Invalid'),
+        bad,
+      );
     }
   });
 
@@ -156,71 +168,79 @@ describe('etcd cluster faults', { skip: missing }, () => {
     await cluster?.stop();
   });
 
-  it('three members: one down changes nothing; no majority → Unavailable in time; back → the watch has no gap', { timeout: 90_000 }, async () => {
-    cluster = await EtcdCluster.start({ members: 3 });
-    const s = openEtcdStore(cluster.url('/faults'), { etcd: { requestTimeoutMs: 2000 }, env: {} });
-    stores.push(s);
-    const l = await s.objects.list('FailoverGroup');
-    const w = s.objects.watch('FailoverGroup', { resourceVersion: l.resourceVersion });
-    const it = w[Symbol.asyncIterator]();
-    await s.objects.create(group('a'));
-    assert.deepEqual(await take(it, 1), ['ADDED a']);
-
-    await cluster.stopMember(0, 'SIGKILL');
-    await s.objects.create(group('b')); // the pool moves to a live member
-    const lease = await s.leases.acquire('group/web', 'node1', 15);
-    assert.ok(lease.acquired);
-    assert.deepEqual(await take(it, 1), ['ADDED b']);
-
-    await cluster.stopMember(1, 'SIGKILL'); // one of three left: no quorum
-    const write = await elapsed(s.objects.create(group('c')));
-    assert.ok(isStoreError(write.error, 'Unavailable'), String(write.error));
-    assert.ok(write.ms < 3500, `write answered in ${Math.round(write.ms)} ms`);
-    const renew = await elapsed(s.leases.renew('group/web', 'node1', 1));
-    assert.ok(isStoreError(renew.error, 'Unavailable'), String(renew.error));
-    assert.ok(renew.ms < 7500, `renew (read + write) answered in ${Math.round(renew.ms)} ms`);
-
-    await cluster.startMember(0);
-    await cluster.startMember(1);
-    await cluster.waitReady();
-    const other = openEtcdStore(cluster.url('/faults'), { env: {} });
-    stores.push(other);
-    await retry(() => other.objects.create(group('d')));
-    await other.objects.create(group('e'));
-    assert.deepEqual(await take(it, 2), ['ADDED d', 'ADDED e']);
-    const renewed = await retry(() => s.leases.renew('group/web', 'node1', 1));
-    assert.equal(renewed.epoch, 1);
-    w.close();
-  });
-
-  it('a client cut off through a proxy fails in time, and its watch resumes without gaps when the link returns', { timeout: 60_000 }, async () => {
-    cluster ??= await EtcdCluster.start({ members: 3 });
-    await cluster.waitReady();
-    const proxy = await TcpProxy.start(cluster.members[2]!.clientPort);
-    try {
-      const cut = openEtcdStore(cluster.url('/proxy', [proxy.endpoint]), { etcd: { requestTimeoutMs: 1500 }, env: {} });
-      const direct = openEtcdStore(cluster.url('/proxy'), { env: {} });
-      stores.push(cut, direct);
-      const l = await cut.objects.list('FailoverGroup');
-      const w = cut.objects.watch('FailoverGroup', { resourceVersion: l.resourceVersion });
+  it(
+    'three members: one down changes nothing; no majority → Unavailable in time; back → the watch has no gap',
+    { timeout: 90_000 },
+    async () => {
+      cluster = await EtcdCluster.start({ members: 3 });
+      const s = openEtcdStore(cluster.url('/faults'), { etcd: { requestTimeoutMs: 2000 }, env: {} });
+      stores.push(s);
+      const l = await s.objects.list('FailoverGroup');
+      const w = s.objects.watch('FailoverGroup', { resourceVersion: l.resourceVersion });
       const it = w[Symbol.asyncIterator]();
-      await direct.objects.create(group('before'));
-      assert.deepEqual(await take(it, 1), ['ADDED before']);
+      await s.objects.create(group('a'));
+      assert.deepEqual(await take(it, 1), ['ADDED a']);
 
-      proxy.cut('reset');
-      for (const n of ['x1', 'x2', 'x3']) await direct.objects.create(group(n));
-      const r = await elapsed(cut.leases.acquire('group/ftp', 'node2', 15));
-      assert.ok(isStoreError(r.error, 'Unavailable'), String(r.error));
-      assert.ok(r.ms < 2500, `answered in ${Math.round(r.ms)} ms`);
+      await cluster.stopMember(0, 'SIGKILL');
+      await s.objects.create(group('b')); // the pool moves to a live member
+      const lease = await s.leases.acquire('group/web', 'node1', 15);
+      assert.ok(lease.acquired);
+      assert.deepEqual(await take(it, 1), ['ADDED b']);
 
-      proxy.restore();
-      assert.deepEqual(await take(it, 3), ['ADDED x1', 'ADDED x2', 'ADDED x3']);
-      await retry(() => cut.objects.get('FailoverGroup', 'default', 'x3'));
+      await cluster.stopMember(1, 'SIGKILL'); // one of three left: no quorum
+      const write = await elapsed(s.objects.create(group('c')));
+      assert.ok(isStoreError(write.error, 'Unavailable'), String(write.error));
+      assert.ok(write.ms < 3500, `write answered in ${Math.round(write.ms)} ms`);
+      const renew = await elapsed(s.leases.renew('group/web', 'node1', 1));
+      assert.ok(isStoreError(renew.error, 'Unavailable'), String(renew.error));
+      assert.ok(renew.ms < 7500, `renew (read + write) answered in ${Math.round(renew.ms)} ms`);
+
+      await cluster.startMember(0);
+      await cluster.startMember(1);
+      await cluster.waitReady();
+      const other = openEtcdStore(cluster.url('/faults'), { env: {} });
+      stores.push(other);
+      await retry(() => other.objects.create(group('d')));
+      await other.objects.create(group('e'));
+      assert.deepEqual(await take(it, 2), ['ADDED d', 'ADDED e']);
+      const renewed = await retry(() => s.leases.renew('group/web', 'node1', 1));
+      assert.equal(renewed.epoch, 1);
       w.close();
-    } finally {
-      await proxy.close();
-    }
-  });
+    },
+  );
+
+  it(
+    'a client cut off through a proxy fails in time, and its watch resumes without gaps when the link returns',
+    { timeout: 60_000 },
+    async () => {
+      cluster ??= await EtcdCluster.start({ members: 3 });
+      await cluster.waitReady();
+      const proxy = await TcpProxy.start(cluster.members[2]!.clientPort);
+      try {
+        const cut = openEtcdStore(cluster.url('/proxy', [proxy.endpoint]), { etcd: { requestTimeoutMs: 1500 }, env: {} });
+        const direct = openEtcdStore(cluster.url('/proxy'), { env: {} });
+        stores.push(cut, direct);
+        const l = await cut.objects.list('FailoverGroup');
+        const w = cut.objects.watch('FailoverGroup', { resourceVersion: l.resourceVersion });
+        const it = w[Symbol.asyncIterator]();
+        await direct.objects.create(group('before'));
+        assert.deepEqual(await take(it, 1), ['ADDED before']);
+
+        proxy.cut('reset');
+        for (const n of ['x1', 'x2', 'x3']) await direct.objects.create(group(n));
+        const r = await elapsed(cut.leases.acquire('group/ftp', 'node2', 15));
+        assert.ok(isStoreError(r.error, 'Unavailable'), String(r.error));
+        assert.ok(r.ms < 2500, `answered in ${Math.round(r.ms)} ms`);
+
+        proxy.restore();
+        assert.deepEqual(await take(it, 3), ['ADDED x1', 'ADDED x2', 'ADDED x3']);
+        await retry(() => cut.objects.get('FailoverGroup', 'default', 'x3'));
+        w.close();
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 });
 
 async function retry<T>(fn: () => Promise<T>, timeoutMs = 15_000): Promise<T> {

@@ -39,7 +39,12 @@ export async function etcdHarness(historyLimit: number, extra: EtcdStoreOptions 
     advance: (ms) => clock.advance(ms),
     async cleanup() {
       const prefix = open[0]?.keys.prefix;
-      if (open[0] && prefix) await open[0].client.etcd.delete().prefix(`${prefix}/`).exec().catch(() => undefined);
+      if (open[0] && prefix)
+        await open[0].client.etcd
+          .delete()
+          .prefix(`${prefix}/`)
+          .exec()
+          .catch(() => undefined);
       for (const s of open) await s.close();
     },
   };

@@ -59,7 +59,8 @@ describe('file:// backend', () => {
       );
       assert.equal(final.metadata.generation, processes * increments + 1);
       await store.close();
-    }));
+    }),
+  );
 
   it('a watch in this process sees every increment made by other processes, in order', T, () =>
     withDir(async (dir) => {
@@ -74,9 +75,13 @@ describe('file:// backend', () => {
         if (counts.length === 30) break;
       }
       await done;
-      assert.deepEqual(counts, Array.from({ length: 30 }, (_, i) => i + 1));
+      assert.deepEqual(
+        counts,
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
       await store.close();
-    }));
+    }),
+  );
 
   it('breaks a lock left by a dead process, but waits for a live one', T, () =>
     withDir(async (dir) => {
@@ -95,7 +100,8 @@ describe('file:// backend', () => {
       assert.match((impatient as Error).message, new RegExp(`pid ${process.pid}`));
       await fs.unlink(layout.lock);
       await store.close();
-    }));
+    }),
+  );
 
   it('finishes a write whose journal entry was committed before a crash', T, () =>
     withDir(async (dir) => {
@@ -117,7 +123,8 @@ describe('file:// backend', () => {
       const leftovers = (await fs.readdir(path.dirname(layout.objectFile('Counter', 'default', 'c')))).filter((f) => f.endsWith('.tmp'));
       assert.deepEqual(leftovers, []);
       await b.close();
-    }));
+    }),
+  );
 
   it('keeps the journal bounded', T, () =>
     withDir(async (dir) => {
@@ -128,7 +135,8 @@ describe('file:// backend', () => {
       const files = await fs.readdir(new Layout(dir).journal);
       assert.ok(files.length <= 10 + 10 / 4 + 1, `${files.length} journal files`);
       await s.close();
-    }));
+    }),
+  );
 
   it('lays objects out one file each, with names safe on case-insensitive file systems', T, () =>
     withDir(async (dir) => {
@@ -140,7 +148,8 @@ describe('file:// backend', () => {
       assert.equal(encodeSegment('con'), '%63on');
       assert.equal(encodeSegment('a.b.'), 'a.b%2E');
       await s.close();
-    }));
+    }),
+  );
 
   it('openStore reads WINHA_STORE and defaults to file://./.winha', T, async () => {
     assert.equal(resolveStoreUrl(undefined, {}), 'file://./.winha');

@@ -25,7 +25,7 @@ const clock = new SystemClock();
 export function etcdUnavailableReason(): string | undefined {
   const r = spawnSync('etcd', ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    return 'etcd is not installed (make test installs Debian\'s etcd-server with apt-get; it could not here)';
+    return "etcd is not installed (make test installs Debian's etcd-server with apt-get; it could not here)";
   }
   return undefined;
 }
@@ -104,18 +104,30 @@ export class EtcdCluster {
     const initialCluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
     const token = `winha-test-${path.basename(dir)}`;
     const args = (m: EtcdMember) => [
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client-urls', `http://127.0.0.1:${m.clientPort}`,
-      '--advertise-client-urls', `http://127.0.0.1:${m.clientPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
-      '--initial-cluster', initialCluster,
-      '--initial-cluster-token', token,
-      '--heartbeat-interval', String(options.heartbeatMs ?? 50),
-      '--election-timeout', String(options.electionMs ?? 500),
-      '--logger', 'zap',
-      '--log-outputs', 'stderr',
+      '--name',
+      m.name,
+      '--data-dir',
+      m.dataDir,
+      '--listen-client-urls',
+      `http://127.0.0.1:${m.clientPort}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${m.clientPort}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${m.peerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${m.peerPort}`,
+      '--initial-cluster',
+      initialCluster,
+      '--initial-cluster-token',
+      token,
+      '--heartbeat-interval',
+      String(options.heartbeatMs ?? 50),
+      '--election-timeout',
+      String(options.electionMs ?? 500),
+      '--logger',
+      'zap',
+      '--log-outputs',
+      'stderr',
       ...(options.extraArgs ?? []),
     ];
     return new EtcdCluster(dir, members, args);

@@ -43,7 +43,11 @@ const DUPLICATE_KEY = V + 'kind: Cluster\nmetadata:\n  name: prod\n  name: stagi
 const INVALID_UTF8 = Buffer.concat([Buffer.from(V + 'kind: Cluster\nmetadata:\n  name: café'), Buffer.from([0xff]), Buffer.from('\n')]);
 
 function only(r: ValidationReport): Problem {
-  assert.equal(r.problems.length, 1, `expected exactly one problem, got:\n${r.problems.map((p) => `${p.line}:${p.column} ${p.rule} ${p.message}`).join('\n')}`);
+  assert.equal(
+    r.problems.length,
+    1,
+    `expected exactly one problem, got:\n${r.problems.map((p) => `${p.line}:${p.column} ${p.rule} ${p.message}`).join('\n')}`,
+  );
   return r.problems[0]!;
 }
 
@@ -68,7 +72,9 @@ describe('bad input: one clear problem each, at its place', () => {
   });
 
   test('a few honest aliases are still read (the limit is not "no aliases")', () => {
-    const text = V + 'kind: FailoverGroup\nmetadata:\n  name: web\n  labels: &l {tier: web}\n  annotations: *l\nspec:\n  nodes:\n    - {name: n1, priority: 1}\n    - {name: n2, priority: 2}\n';
+    const text =
+      V +
+      'kind: FailoverGroup\nmetadata:\n  name: web\n  labels: &l {tier: web}\n  annotations: *l\nspec:\n  nodes:\n    - {name: n1, priority: 1}\n    - {name: n2, priority: 2}\n';
     const r = validateInputs([{ name: 'aliases.yaml', content: text }]);
     assert.ok(!r.problems.some((p) => ['alias-limit', 'yaml-syntax'].includes(p.rule)), JSON.stringify(r.problems));
     assert.deepEqual((r.objects[0]!.obj['metadata'] as Record<string, unknown>)['annotations'], { tier: 'web' });
@@ -103,7 +109,8 @@ describe('bad input: one clear problem each, at its place', () => {
   });
 
   test('a document over the size limit: document-too-large at the document', () => {
-    const small = V + 'kind: FailoverGroup\nmetadata:\n  name: g\nspec:\n  nodes:\n    - {name: n1, priority: 1}\n    - {name: n2, priority: 2}\n';
+    const small =
+      V + 'kind: FailoverGroup\nmetadata:\n  name: g\nspec:\n  nodes:\n    - {name: n1, priority: 1}\n    - {name: n2, priority: 2}\n';
     const large = V + 'kind: Cluster\nmetadata:\n  name: big\n  annotations:\n    blob: ' + 'x'.repeat(600) + '\n';
     const limits = { maxDocumentBytes: 400, maxAliases: 100 };
     // Alone in its file...
@@ -117,15 +124,12 @@ describe('bad input: one clear problem each, at its place', () => {
     assert.equal(r.objects[0]!.obj['kind'], 'FailoverGroup');
   });
 
-  test(
-    'the size limit counts bytes, as its name says (a document of multi-byte characters)',
-    () => {
-      const doc = V + 'kind: Cluster\nmetadata:\n  name: big\n  annotations:\n    blob: ' + 'é'.repeat(300) + '\n';
-      // 377 characters, 677 bytes.
-      const r = validateInputs([{ name: 'utf8-large.yaml', content: doc }], { limits: { maxDocumentBytes: 500, maxAliases: 100 } });
-      assert.ok(r.problems.some((p) => p.rule === 'document-too-large'));
-    },
-  );
+  test('the size limit counts bytes, as its name says (a document of multi-byte characters)', () => {
+    const doc = V + 'kind: Cluster\nmetadata:\n  name: big\n  annotations:\n    blob: ' + 'é'.repeat(300) + '\n';
+    // 377 characters, 677 bytes.
+    const r = validateInputs([{ name: 'utf8-large.yaml', content: doc }], { limits: { maxDocumentBytes: 500, maxAliases: 100 } });
+    assert.ok(r.problems.some((p) => p.rule === 'document-too-large'));
+  });
 
   test('a document that is a list, a string or a number: not-an-object at that document', () => {
     assert.equal(place(check('list.yaml', '- a\n- b\n')), 'list.yaml:1:1 not-an-object');
@@ -168,17 +172,23 @@ describe('bad input: one clear problem each, at its place', () => {
     assert.match(p.message, /spec must be a mapping/);
   });
 
-  test(
-    'a site with an unknown service: a schema problem at the value, and every other rule still runs',
-    () => {
-      const text = readFileSync(join(EXAMPLES_DIR, 'two-node-web.yaml'), 'utf8').replace('service: Web ', 'service: Gopher ').replace('address: 10.0.0.51, port: 21', 'address: 10.0.0.99, port: 21');
-      const r = validateInputs([{ name: 'gopher.yaml', content: text }]);
-      assert.deepEqual(r.problems.filter((p) => p.file !== 'gopher.yaml'), [], 'a problem outside the input (an internal rule error)');
-      assert.ok(r.problems.some((p) => p.rule === 'schema' && /service/.test(p.message)));
-      // The FTP site's binding names no VIP of its group: still found although the web site is broken.
-      assert.ok(r.problems.some((p) => p.rule === 'binding-address-not-virtual'), JSON.stringify(r.problems));
-    },
-  );
+  test('a site with an unknown service: a schema problem at the value, and every other rule still runs', () => {
+    const text = readFileSync(join(EXAMPLES_DIR, 'two-node-web.yaml'), 'utf8')
+      .replace('service: Web ', 'service: Gopher ')
+      .replace('address: 10.0.0.51, port: 21', 'address: 10.0.0.99, port: 21');
+    const r = validateInputs([{ name: 'gopher.yaml', content: text }]);
+    assert.deepEqual(
+      r.problems.filter((p) => p.file !== 'gopher.yaml'),
+      [],
+      'a problem outside the input (an internal rule error)',
+    );
+    assert.ok(r.problems.some((p) => p.rule === 'schema' && /service/.test(p.message)));
+    // The FTP site's binding names no VIP of its group: still found although the web site is broken.
+    assert.ok(
+      r.problems.some((p) => p.rule === 'binding-address-not-virtual'),
+      JSON.stringify(r.problems),
+    );
+  });
 
   test('the CLI exits 1 on the V6 files and reports one problem per file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'winha-v6-'));
@@ -243,10 +253,63 @@ const RUNS = 150;
 
 /** Pieces YAML parsers trip over, strung together at random. */
 const YAML_PIECES = [
-  V, 'kind: ', 'Cluster', 'FailoverGroup', 'IISSite', 'metadata:\n', '  name: x\n', 'spec:\n', '  nodes:\n', '    - ', '{name: n1, priority: 1}',
-  ': ', '- ', '  ', '\t', '\n', '\r\n', '---\n', '...\n', '&a ', '*a', '*b ', '[', ']', '{', '}', ',', '"', "'", '#', '|', '>-',
-  '!!str ', '!!binary ', '!custom ', '? ', '%YAML 1.2\n', '%TAG ! tag:x,2000:\n', '<<: ', '\\', '\u00e9', '\ufeff', '\u0000', '\u2028',
-  'null', '~', '0x1F', '1e309', '-.inf', '2001-12-14', 'yes', '10.0.0.50', 'E:\\x', '*', '&', '@', '`',
+  V,
+  'kind: ',
+  'Cluster',
+  'FailoverGroup',
+  'IISSite',
+  'metadata:\n',
+  '  name: x\n',
+  'spec:\n',
+  '  nodes:\n',
+  '    - ',
+  '{name: n1, priority: 1}',
+  ': ',
+  '- ',
+  '  ',
+  '\t',
+  '\n',
+  '\r\n',
+  '---\n',
+  '...\n',
+  '&a ',
+  '*a',
+  '*b ',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '"',
+  "'",
+  '#',
+  '|',
+  '>-',
+  '!!str ',
+  '!!binary ',
+  '!custom ',
+  '? ',
+  '%YAML 1.2\n',
+  '%TAG ! tag:x,2000:\n',
+  '<<: ',
+  '\\',
+  '\u00e9',
+  '\ufeff',
+  '\u0000',
+  '\u2028',
+  'null',
+  '~',
+  '0x1F',
+  '1e309',
+  '-.inf',
+  '2001-12-14',
+  'yes',
+  '10.0.0.50',
+  'E:\\x',
+  '*',
+  '&',
+  '@',
+  '`',
 ];
 
 const yamlish = fc.array(fc.oneof(fc.constantFrom(...YAML_PIECES), fc.string({ maxLength: 6 })), { maxLength: 60 }).map((a) => a.join(''));
@@ -256,8 +319,14 @@ type Edit = { op: 'delete' | 'replace' | 'insert'; at: number; value: unknown; k
 const editArb: fc.Arbitrary<Edit> = fc.record({
   op: fc.constantFrom('delete' as const, 'replace' as const, 'insert' as const),
   at: fc.nat(),
-  value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(-1, 0, 1000, 1.5, '', '*', 'node9', 'E:', 'C:', '10.0.0.50', true, null, [], {})),
-  key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('name', 'spec', 'group', 'priority', 'address', 'nodes', 'bindings', '__proto__', 'constructor')),
+  value: fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom(-1, 0, 1000, 1.5, '', '*', 'node9', 'E:', 'C:', '10.0.0.50', true, null, [], {}),
+  ),
+  key: fc.oneof(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('name', 'spec', 'group', 'priority', 'address', 'nodes', 'bindings', '__proto__', 'constructor'),
+  ),
 });
 
 /** Every (container, key) pair inside a value, in a stable order. */
@@ -283,7 +352,8 @@ function applyEdit(doc: Record<string, unknown>, e: Edit): void {
   } else {
     const target = (container as Record<string | number, unknown>)[key];
     if (Array.isArray(target)) target.push(e.value);
-    else if (target && typeof target === 'object') Object.defineProperty(target, e.key, { value: e.value, enumerable: true, writable: true, configurable: true });
+    else if (target && typeof target === 'object')
+      Object.defineProperty(target, e.key, { value: e.value, enumerable: true, writable: true, configurable: true });
     else (container as Record<string | number, unknown>)[key] = { [e.key]: e.value };
   }
 }

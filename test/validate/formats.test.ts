@@ -31,9 +31,12 @@ function mutate(text: string, from: string, to: string): string {
 }
 
 /** The example with two errors (V5 invalid-site-name, V2 binding-address-not-virtual) and a ConfigMap. */
-const BROKEN_WEB = mutate(mutate(EXAMPLE, 'siteName: website1 ', 'siteName: "Web Site_1"'), 'address: 10.0.0.51, port: 21', 'address: 10.0.0.99, port: 21') + CONFIG_MAP;
+const BROKEN_WEB =
+  mutate(mutate(EXAMPLE, 'siteName: website1 ', 'siteName: "Web Site_1"'), 'address: 10.0.0.51, port: 21', 'address: 10.0.0.99, port: 21') +
+  CONFIG_MAP;
 /** A group that can run on one node: warnings only (single-node-group, group-without-resources). */
-const SOLO_GROUP = 'apiVersion: winha.io/v1alpha1\nkind: FailoverGroup\nmetadata:\n  name: solo\nspec:\n  nodes:\n    - {name: node1, priority: 1}\n';
+const SOLO_GROUP =
+  'apiVersion: winha.io/v1alpha1\nkind: FailoverGroup\nmetadata:\n  name: solo\nspec:\n  nodes:\n    - {name: node1, priority: 1}\n';
 /** A kind with a newline, a comma, a colon and a percent sign: every escaping rule at once. */
 const ODD_KIND = 'apiVersion: winha.io/v1alpha1\nkind: "Bo\\ngus, 100%: x"\nmetadata:\n  name: b\n';
 
@@ -96,7 +99,10 @@ describe('-o json: the contract other tools read', () => {
 
   test('line and column are 1-based: they point at the offending text', () => {
     const out = JSON.parse(format(report, 'json')) as { problems: Problem[] };
-    const at = (p: Problem) => TEXT_OF.get(p.file)!.split('\n')[p.line - 1]!.slice(p.column - 1);
+    const at = (p: Problem) =>
+      TEXT_OF.get(p.file)!
+        .split('\n')
+        [p.line - 1]!.slice(p.column - 1);
     const site = out.problems.find((p) => p.rule === 'invalid-site-name')!;
     assert.ok(at(site).startsWith('"Web Site_1"'), at(site));
     assert.deepEqual([site.kind, site.name], ['IISSite', 'website1']);
@@ -166,7 +172,10 @@ describe('-o sarif: SARIF 2.1.0 as code-scanning tools read it', () => {
     assert.equal(log.runs.length, 1);
     const run = log.runs[0]!;
     const rules = run.tool.driver.rules;
-    assert.deepEqual(rules.map((r) => r.id), RULES.map((r) => r.id));
+    assert.deepEqual(
+      rules.map((r) => r.id),
+      RULES.map((r) => r.id),
+    );
     assert.equal(run.results.length, report.problems.length);
     for (const [i, res] of run.results.entries()) {
       const p = report.problems[i]!;
@@ -231,7 +240,8 @@ describe('-o junit: the JUnit shape CI systems read', () => {
       assert.equal(Number(s['tests']), tcs.length, `tests of ${String(s['name'])}`);
       assert.equal(Number(s['failures']), failed.length, `failures of ${String(s['name'])}`);
       for (const tc of tcs) assert.equal(tc['classname'], s['name']);
-      for (const tc of failed) failureTexts.push(...(tc['failure'] as XmlNode[]).map((f) => `${String(f['message'])}\n${String(f['#text'])}`));
+      for (const tc of failed)
+        failureTexts.push(...(tc['failure'] as XmlNode[]).map((f) => `${String(f['message'])}\n${String(f['#text'])}`));
       cases += tcs.length;
       failing += failed.length;
     }
@@ -242,7 +252,10 @@ describe('-o junit: the JUnit shape CI systems read', () => {
     assert.equal(failing, new Set(errs.map((e) => `${e.file}|${e.kind}/${e.name}`)).size);
     assert.equal(failing, 3);
     for (const e of errs) {
-      assert.ok(failureTexts.some((t) => t.includes(`${e.file}:${e.line}:${e.column} ${e.rule}`)), `error ${e.rule} of ${e.file} missing`);
+      assert.ok(
+        failureTexts.some((t) => t.includes(`${e.file}:${e.line}:${e.column} ${e.rule}`)),
+        `error ${e.rule} of ${e.file} missing`,
+      );
     }
     // Every object is a testcase, so a passing object shows as a passing test.
     assert.equal(cases, 9 + 1 + 1);
@@ -254,7 +267,11 @@ describe('-o junit: the JUnit shape CI systems read', () => {
   });
 
   test('an object with several errors is one failing testcase that lists them all', () => {
-    const text = mutate(mutate(EXAMPLE, 'siteName: website1 ', 'siteName: "Web Site_1"'), '{protocol: http, address: 10.0.0.50,', '{protocol: http, address: 10.0.0.77,');
+    const text = mutate(
+      mutate(EXAMPLE, 'siteName: website1 ', 'siteName: "Web Site_1"'),
+      '{protocol: http, address: 10.0.0.50,',
+      '{protocol: http, address: 10.0.0.77,',
+    );
     const r = validateInputs([{ name: 'two.yaml', content: text }]);
     const siteErrors = errorsOf(r).filter((p) => p.name === 'website1');
     assert.ok(siteErrors.length >= 2, JSON.stringify(r.problems));
@@ -305,7 +322,12 @@ describe('-o github: workflow annotations', () => {
   });
 
   test('a valid set prints no annotation', () => {
-    assert.equal(format(validReport, 'github').split('\n').filter((l) => l.startsWith('::')).length, 0);
+    assert.equal(
+      format(validReport, 'github')
+        .split('\n')
+        .filter((l) => l.startsWith('::')).length,
+      0,
+    );
   });
 });
 
@@ -330,7 +352,10 @@ describe('-o text: for people', () => {
         assert.match(block[i]!, new RegExp(`^\\s+${p.line}:${p.column}\\s+${p.severity}\\b.*\\b${p.rule}$`));
       }
     }
-    assert.match(lines.filter((l) => l).at(-1)!, /5 problems \(3 errors, 2 warnings\) in 3 files, 12 documents \(1 of other API groups skipped\)/);
+    assert.match(
+      lines.filter((l) => l).at(-1)!,
+      /5 problems \(3 errors, 2 warnings\) in 3 files, 12 documents \(1 of other API groups skipped\)/,
+    );
   });
 
   test('no ANSI escape codes when colour is off; some when it is on', () => {
@@ -436,7 +461,10 @@ describe('the winha binary', () => {
     assert.equal(bad.status, 1);
     const out = json(bad);
     assert.ok(out.problems.length > 0);
-    assert.ok(out.problems.every((p) => p.file === '<stdin>'), JSON.stringify(out.problems.map((p) => p.file)));
+    assert.ok(
+      out.problems.every((p) => p.file === '<stdin>'),
+      JSON.stringify(out.problems.map((p) => p.file)),
+    );
   });
 
   test('a mixed file: the v1 ConfigMap is skipped and counted, the rest validated', () => {

@@ -15,7 +15,10 @@ const examplesDir = new URL('../../../manifests/examples/', import.meta.url);
 function exampleObjects(): Record<string, any>[] {
   const out: Record<string, any>[] = [];
   for (const f of readdirSync(examplesDir)) {
-    for (const v of jsyaml.loadAll(readFileSync(new URL(f, examplesDir), 'utf8'), undefined, { schema: jsyaml.CORE_SCHEMA }) as Record<string, any>[]) {
+    for (const v of jsyaml.loadAll(readFileSync(new URL(f, examplesDir), 'utf8'), undefined, { schema: jsyaml.CORE_SCHEMA }) as Record<
+      string,
+      any
+    >[]) {
       if (v) out.push(v);
     }
   }

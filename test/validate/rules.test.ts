@@ -17,13 +17,23 @@ function base(): Obj[] {
       apiVersion: 'winha.io/v1alpha1',
       kind: 'Cluster',
       metadata: { name: 'prod' },
-      spec: { nodes: [{ name: 'node1', address: '192.168.0.1' }, { name: 'node2', address: '192.168.0.2' }] },
+      spec: {
+        nodes: [
+          { name: 'node1', address: '192.168.0.1' },
+          { name: 'node2', address: '192.168.0.2' },
+        ],
+      },
     },
     {
       apiVersion: 'winha.io/v1alpha1',
       kind: 'FailoverGroup',
       metadata: { name: 'web' },
-      spec: { nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 10 }] },
+      spec: {
+        nodes: [
+          { name: 'node1', priority: 1 },
+          { name: 'node2', priority: 10 },
+        ],
+      },
     },
     {
       apiVersion: 'winha.io/v1alpha1',
@@ -38,7 +48,10 @@ function base(): Obj[] {
       spec: {
         group: 'web',
         volume: 'E:',
-        endpoints: [{ node: 'node1', address: '172.16.0.1' }, { node: 'node2', address: '172.16.0.2' }],
+        endpoints: [
+          { node: 'node1', address: '172.16.0.1' },
+          { node: 'node2', address: '172.16.0.2' },
+        ],
       },
     },
     {
@@ -92,7 +105,10 @@ function pointsAt(r: Run, p: Problem, snippet: string): void {
   const l = r.line(p);
   assert.ok(l.includes(snippet), `line ${p.line} "${l}" should contain ${snippet}`);
   assert.ok(p.column >= 1 && p.column <= l.length + 1, `column ${p.column} within line`);
-  assert.ok(l.slice(p.column - 1).startsWith(snippet) || l.slice(0, p.column + snippet.length).includes(snippet.split(':')[0]!), `column ${p.column} of "${l}" is at ${snippet}`);
+  assert.ok(
+    l.slice(p.column - 1).startsWith(snippet) || l.slice(0, p.column + snippet.length).includes(snippet.split(':')[0]!),
+    `column ${p.column} of "${l}" is at ${snippet}`,
+  );
 }
 
 test('the acceptance base set is valid: no problem at all', () => {
@@ -269,15 +285,31 @@ describe('resource rules', () => {
     expectOnly(run(objs), 'binding-address-not-virtual', 0);
   });
 
-  test('vip-shared-across-groups: a site binding another group\'s VIP', () => {
+  test("vip-shared-across-groups: a site binding another group's VIP", () => {
     const objs = base();
     objs.push(
-      { apiVersion: 'winha.io/v1alpha1', kind: 'FailoverGroup', metadata: { name: 'ftp' }, spec: { nodes: [{ name: 'node1', priority: 1 }, { name: 'node2', priority: 2 }] } },
+      {
+        apiVersion: 'winha.io/v1alpha1',
+        kind: 'FailoverGroup',
+        metadata: { name: 'ftp' },
+        spec: {
+          nodes: [
+            { name: 'node1', priority: 1 },
+            { name: 'node2', priority: 2 },
+          ],
+        },
+      },
       {
         apiVersion: 'winha.io/v1alpha1',
         kind: 'IISSite',
         metadata: { name: 'ftp1' },
-        spec: { group: 'ftp', siteName: 'ftp1', service: 'FTP', bindings: [{ protocol: 'ftp', address: '10.0.0.50', port: 21 }], physicalPath: 'E:\\ftp' },
+        spec: {
+          group: 'ftp',
+          siteName: 'ftp1',
+          service: 'FTP',
+          bindings: [{ protocol: 'ftp', address: '10.0.0.50', port: 21 }],
+          physicalPath: 'E:\\ftp',
+        },
       },
     );
     const r = run(objs);
@@ -345,7 +377,7 @@ describe('resource rules', () => {
     expectOnly(r, 'mirror-system-volume', 1);
   });
 
-  test('mirror-endpoint-mismatch: endpoints must be exactly the group\'s nodes', () => {
+  test("mirror-endpoint-mismatch: endpoints must be exactly the group's nodes", () => {
     const objs = base();
     const c = find(objs, 'Cluster', 'prod');
     c.spec.nodes.push({ name: 'node3', address: '192.168.0.3' });

@@ -37,12 +37,15 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   } else if (spec === 'sim' || spec === 'windows') driver = await createDriver(spec, flags.node, clock, store);
   else throw new UsageError(`unknown driver ${JSON.stringify(spec)}: use sim, sim://HOST:PORT/NODE or windows`);
   const workers = flags.workers === undefined ? undefined : Number(flags.workers);
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256)) throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256))
+    throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
   const agent = realAgents({ node: flags.node, store, driver, clock, logger, ...(workers ? { workers } : {}) });
   agent.start();
   let server: http.Server | undefined;
   if (flags.listen) {
-    const [host, port] = flags.listen.includes(':') ? [flags.listen.slice(0, flags.listen.lastIndexOf(':')) || '0.0.0.0', flags.listen.slice(flags.listen.lastIndexOf(':') + 1)] : ['0.0.0.0', flags.listen];
+    const [host, port] = flags.listen.includes(':')
+      ? [flags.listen.slice(0, flags.listen.lastIndexOf(':')) || '0.0.0.0', flags.listen.slice(flags.listen.lastIndexOf(':') + 1)]
+      : ['0.0.0.0', flags.listen];
     server = http.createServer((req, res) => {
       void (async () => {
         if (req.url === '/healthz') return res.writeHead(200).end('ok\n');

@@ -24,7 +24,8 @@ export function objectRef(kind: string, name: string, namespace: string): string
 
 export async function runApply(flags: ApplyFlags, io: CliIO): Promise<number> {
   if (flags.prune && !flags.selector) throw new UsageError('--prune needs -l key=value: only objects with those labels are pruned');
-  if (flags.output && !['text', 'json'].includes(flags.output)) throw new UsageError(`unknown output format "${flags.output}" (use text or json)`);
+  if (flags.output && !['text', 'json'].includes(flags.output))
+    throw new UsageError(`unknown output format "${flags.output}" (use text or json)`);
   const store = await connect(flags, io);
   try {
     const context = await liveObjects(store.objects);
@@ -80,7 +81,10 @@ export async function runDiff(flags: ApplyFlags, io: CliIO): Promise<number> {
       io.stderr.write(formatText(report, { color: wantsColor(io, flags.color) }));
       return EXIT.USAGE;
     }
-    const diffs = await diff(store.objects, report.objects.map((o) => o.obj));
+    const diffs = await diff(
+      store.objects,
+      report.objects.map((o) => o.obj),
+    );
     const color = wantsColor(io, flags.color);
     const c = pc.createColors(color);
     let changed = false;
@@ -90,7 +94,15 @@ export async function runDiff(flags: ApplyFlags, io: CliIO): Promise<number> {
       const text = d.patch
         .split('\n')
         .filter((l) => !l.startsWith('====='))
-        .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? c.green(l) : l.startsWith('-') && !l.startsWith('---') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l))
+        .map((l) =>
+          l.startsWith('+') && !l.startsWith('+++')
+            ? c.green(l)
+            : l.startsWith('-') && !l.startsWith('---')
+              ? c.red(l)
+              : l.startsWith('@@')
+                ? c.cyan(l)
+                : l,
+        )
         .join('\n');
       io.stdout.write(`diff -u -N live/${d.kind}/${d.namespace}/${d.name} merged/${d.kind}/${d.namespace}/${d.name}\n${text}`);
       if (!text.endsWith('\n')) io.stdout.write('\n');
@@ -123,7 +135,11 @@ export async function runDelete(args: string[], flags: DeleteFlags, io: CliIO): 
       const report = await readManifestSet(flags.filename, !!flags.recursive, io, []);
       for (const o of report.objects) {
         const meta = o.obj['metadata'] as Record<string, unknown>;
-        targets.push({ kind: String(o.obj['kind']), namespace: typeof meta['namespace'] === 'string' ? meta['namespace'] : 'default', name: String(meta['name']) });
+        targets.push({
+          kind: String(o.obj['kind']),
+          namespace: typeof meta['namespace'] === 'string' ? meta['namespace'] : 'default',
+          name: String(meta['name']),
+        });
       }
     } else {
       const [kindArg, ...names] = args;

@@ -29,7 +29,16 @@ import { validateInputs } from '../../validate/validate.js';
 import { RemoteWorldApi } from '../../drivers/sim/remote-world.js';
 import { callWorld } from '../../drivers/sim/world-protocol.js';
 import type { Fault } from '../../drivers/sim/world-faults.js';
-import { agentArgs, ProcessGroup, ROOT, startWorld, waitFor as waitUntil, WaitTimeout, WINHA_BIN as BIN, type Child } from '../../sim/harness/processes.js';
+import {
+  agentArgs,
+  ProcessGroup,
+  ROOT,
+  startWorld,
+  waitFor as waitUntil,
+  WaitTimeout,
+  WINHA_BIN as BIN,
+  type Child,
+} from '../../sim/harness/processes.js';
 import { EXIT, type CliIO } from '../io.js';
 
 export interface DemoFlags {
@@ -97,7 +106,9 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
       return await waitUntil(what, timeoutMs, probe, {
         clock,
         check: () => {
-          for (const c of children) if (c.name === 'world' && c.proc.exitCode !== null) throw new DemoError(`the world server exited (${c.proc.exitCode}); see ${c.log}`);
+          for (const c of children)
+            if (c.name === 'world' && c.proc.exitCode !== null)
+              throw new DemoError(`the world server exited (${c.proc.exitCode}); see ${c.log}`);
         },
       });
     } catch (e) {
@@ -118,7 +129,8 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     const hostsBySite = new Map<string, string[]>();
     for (const [h, sites] of Object.entries(i.startedSites)) for (const s of sites) hostsBySite.set(s, [...(hostsBySite.get(s) ?? []), h]);
     for (const [s, hs] of hostsBySite) if (hs.length > 1) doubles.add(`site ${s} started on ${hs.join(' and ')}`);
-    for (const [a, hs] of Object.entries(i.addressHolders)) if (hs.length > 1 && vips.has(a)) doubles.add(`address ${a} held by ${hs.join(' and ')}`);
+    for (const [a, hs] of Object.entries(i.addressHolders))
+      if (hs.length > 1 && vips.has(a)) doubles.add(`address ${a} held by ${hs.join(' and ')}`);
   };
   const vips = new Set<string>();
   const watchTable = async () => {
@@ -132,10 +144,14 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
       if (lastRows.get(r.group) === key) continue;
       lastRows.set(r.group, key);
       if (!headerShown) {
-        out(`        ${'GROUP'.padEnd(6)} ${'ACTIVE'.padEnd(7)} ${'READY'.padEnd(6)} ${'EPOCH'.padEnd(6)} ${'PHASE'.padEnd(11)} ${'NODES'.padEnd(20)} MIRROR`);
+        out(
+          `        ${'GROUP'.padEnd(6)} ${'ACTIVE'.padEnd(7)} ${'READY'.padEnd(6)} ${'EPOCH'.padEnd(6)} ${'PHASE'.padEnd(11)} ${'NODES'.padEnd(20)} MIRROR`,
+        );
         headerShown = true;
       }
-      out(`${stamp()}  ${r.group.padEnd(6)} ${r.active.padEnd(7)} ${r.ready.padEnd(6)} ${r.epoch.padEnd(6)} ${r.phase.padEnd(11)} ${r.nodes.padEnd(20)} ${r.mirror}`);
+      out(
+        `${stamp()}  ${r.group.padEnd(6)} ${r.active.padEnd(7)} ${r.ready.padEnd(6)} ${r.epoch.padEnd(6)} ${r.phase.padEnd(11)} ${r.nodes.padEnd(20)} ${r.mirror}`,
+      );
     }
   };
   let tableTimer: ReturnType<SystemClock['setTimer']> | undefined;
@@ -144,9 +160,11 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     tableTimer = clock.setTimer(250, () => {
       if (!tableBusy) {
         tableBusy = true;
-        void watchTable().catch(() => undefined).finally(() => {
-          tableBusy = false;
-        });
+        void watchTable()
+          .catch(() => undefined)
+          .finally(() => {
+            tableBusy = false;
+          });
       }
       tableLoop();
     });
@@ -157,7 +175,10 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     const st = (g.status ?? {}) as { activeNode?: string; conditions?: { type: string; status: string }[] };
     return st.activeNode === node && (st.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   };
-  const inSync = (g: StoredObject) => ((g.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions?.some((c) => c.type === 'MirrorInSync' && c.status === 'True') ?? false;
+  const inSync = (g: StoredObject) =>
+    ((g.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions?.some(
+      (c) => c.type === 'MirrorInSync' && c.status === 'True',
+    ) ?? false;
   const fault = async (f: Fault) => {
     await callWorld(world!, 'world.fault', { fault: f });
   };
@@ -168,24 +189,34 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     const inputs = await readInputs([manifestPath], false, io.cwd, io.stdin);
     const report = validateInputs(inputs);
     if (!report.valid) throw new DemoError(`${manifestPath} is invalid: run winha validate ${manifestPath}`);
-    const objects = report.objects.map((o) => o.obj as Obj).map((o) => (o['kind'] === 'Cluster' ? { ...o, spec: { ...(o['spec'] as Obj), timing: { ...DEMO_TIMING } } } : o));
+    const objects = report.objects
+      .map((o) => o.obj as Obj)
+      .map((o) => (o['kind'] === 'Cluster' ? { ...o, spec: { ...(o['spec'] as Obj), timing: { ...DEMO_TIMING } } } : o));
     for (const o of objects) if (o['kind'] === 'VirtualIP') vips.add(String((o['spec'] as Obj)['address']));
-    const nodes = ((objects.find((o) => o['kind'] === 'Cluster')?.['spec'] as { nodes?: { name: string }[] } | undefined)?.nodes ?? []).map((n) => n.name);
+    const nodes = ((objects.find((o) => o['kind'] === 'Cluster')?.['spec'] as { nodes?: { name: string }[] } | undefined)?.nodes ?? []).map(
+      (n) => n.name,
+    );
     if (nodes.length < 2) throw new DemoError('the demo needs a Cluster with two nodes');
     const demoManifest = join(dir, 'cluster.yaml');
     writeFileSync(demoManifest, objects.map((o) => toYaml(o)).join('---\n'));
     const unreachable = flags.fast ? '2s' : '5s';
 
     out('WinHA demo: two simulated Windows nodes serving IIS sites, one process per agent, real time.');
-    out(`  manifests  ${manifestPath} (lease ${DEMO_TIMING.leaseDurationSeconds} s / renew ${DEMO_TIMING.renewDeadlineSeconds} s / retry ${DEMO_TIMING.retryPeriodSeconds} s for the demo; production default 15/10/2)`);
+    out(
+      `  manifests  ${manifestPath} (lease ${DEMO_TIMING.leaseDurationSeconds} s / renew ${DEMO_TIMING.renewDeadlineSeconds} s / retry ${DEMO_TIMING.retryPeriodSeconds} s for the demo; production default 15/10/2)`,
+    );
     out(`  store      ${storeUrl} (the embedded file store: no server)`);
-    out(`  DataKeeper's switchover of a volume whose source is unreachable: ${unreachable} here; real DataKeeper first tries the source for 30–40 s (docs/spec/seed003-dk-guide-troubleshooting.md §4.2), shortened so the story fits`);
+    out(
+      `  DataKeeper's switchover of a volume whose source is unreachable: ${unreachable} here; real DataKeeper first tries the source for 30–40 s (docs/spec/seed003-dk-guide-troubleshooting.md §4.2), shortened so the story fits`,
+    );
     out('');
 
     // 1. The world and the agents.
-    const { child: w, address } = await startWorld(ps, { manifests: [demoManifest], seed: 1, switchoverUnreachable: unreachable }).catch((e: Error) => {
-      throw new DemoError(e.message);
-    });
+    const { child: w, address } = await startWorld(ps, { manifests: [demoManifest], seed: 1, switchoverUnreachable: unreachable }).catch(
+      (e: Error) => {
+        throw new DemoError(e.message);
+      },
+    );
     world = new RemoteWorldApi(address);
     say(`world server (winha sim world) listening on ${address}, pid ${w.proc.pid}: hosts ${nodes.join(', ')}`);
     const agents = new Map<string, Child>();
@@ -194,7 +225,8 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
       agents.set(node, c);
       return c;
     };
-    for (const n of nodes) say(`agent ${n} started (winha agent --node ${n} --driver sim://${address}/${n}), pid ${startAgent(n).proc.pid}`);
+    for (const n of nodes)
+      say(`agent ${n} started (winha agent --node ${n} --driver sim://${address}/${n}), pid ${startAgent(n).proc.pid}`);
 
     // 2. Apply.
     store = await openStore(storeUrl, { cwd: io.cwd, env: io.env });
@@ -209,7 +241,12 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     const converged = await waitFor('every group Ready with its mirrors in sync', 60_000, async () => {
       const gs = await groupsOf();
       if (gs.length < names.length) return undefined;
-      const ok = gs.every((g) => (g.status as { activeNode?: string } | undefined)?.activeNode && readyOn(g, (g.status as { activeNode: string }).activeNode) && inSync(g));
+      const ok = gs.every(
+        (g) =>
+          (g.status as { activeNode?: string } | undefined)?.activeNode &&
+          readyOn(g, (g.status as { activeNode: string }).activeNode) &&
+          inSync(g),
+      );
       return ok ? gs : undefined;
     });
     await watchTable();
@@ -221,19 +258,24 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     out('');
 
     // 4. Crash the active node.
-    say(`✖ crashing ${victim}: world fault nodeCrash (its sites, addresses and disks stop) + kill its agent (pid ${agents.get(victim)!.proc.pid})`);
+    say(
+      `✖ crashing ${victim}: world fault nodeCrash (its sites, addresses and disks stop) + kill its agent (pid ${agents.get(victim)!.proc.pid})`,
+    );
     const crashAt = clock.monotonic();
     await fault({ type: 'nodeCrash', node: victim });
     await ps.kill(agents.get(victim)!);
     const failoverTimes = new Map<string, number>();
     await waitFor(`${survivor} to take over every group`, 120_000, async () => {
-      for (const g of await groupsOf()) if (!failoverTimes.has(g.metadata.name) && readyOn(g, survivor)) failoverTimes.set(g.metadata.name, since(crashAt));
+      for (const g of await groupsOf())
+        if (!failoverTimes.has(g.metadata.name) && readyOn(g, survivor)) failoverTimes.set(g.metadata.name, since(crashAt));
       return failoverTimes.size === names.length ? true : undefined;
     });
     await watchTable();
     for (const [g, s] of failoverTimes) {
       milestones.push({ what: `failover of ${g}: ${victim} crash → Ready on ${survivor}`, seconds: s });
-      say(`✔ ${g} Ready on ${survivor} ${s.toFixed(1)} s after the crash (lease ${DEMO_TIMING.leaseDurationSeconds} s, then DataKeeper's switchover of a volume whose source is gone, ${unreachable})`);
+      say(
+        `✔ ${g} Ready on ${survivor} ${s.toFixed(1)} s after the crash (lease ${DEMO_TIMING.leaseDurationSeconds} s, then DataKeeper's switchover of a volume whose source is gone, ${unreachable})`,
+      );
     }
     out('');
 
@@ -248,7 +290,9 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     });
     await watchTable();
     milestones.push({ what: `${victim} back → mirrors Mirroring again (it stays standby)`, seconds: since(backAt) });
-    say(`✔ ${victim} is a standby again after ${since(backAt).toFixed(1)} s: resynced, mirrors Mirroring; the groups stay on ${survivor} (switchback: Intelligent)`);
+    say(
+      `✔ ${victim} is a standby again after ${since(backAt).toFixed(1)} s: resynced, mirrors Mirroring; the groups stay on ${survivor} (switchback: Intelligent)`,
+    );
     out('');
 
     // 6. The operator switches back.
@@ -262,7 +306,8 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     }
     const switchTimes = new Map<string, number>();
     await waitFor(`every group to move back to ${victim}`, 60_000, async () => {
-      for (const g of await groupsOf()) if (!switchTimes.has(g.metadata.name) && readyOn(g, victim)) switchTimes.set(g.metadata.name, since(switchAt));
+      for (const g of await groupsOf())
+        if (!switchTimes.has(g.metadata.name) && readyOn(g, victim)) switchTimes.set(g.metadata.name, since(switchAt));
       return switchTimes.size === names.length ? true : undefined;
     });
     await watchTable();
@@ -277,7 +322,9 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     const width = Math.max(...milestones.map((m) => m.what.length));
     for (const m of milestones) out(`  ${m.what.padEnd(width)}  ${m.seconds.toFixed(1).padStart(5)} s`);
     if (doubles.size > 0) throw new DemoError(`two actives seen in the world: ${[...doubles].join('; ')}`);
-    out(`  never two actives: ${worldChecks} looks at the world (every 250 ms) found no site started and no virtual IP held on two nodes at once`);
+    out(
+      `  never two actives: ${worldChecks} looks at the world (every 250 ms) found no site started and no virtual IP held on two nodes at once`,
+    );
 
     if (flags.keep) {
       keepRunning = true;
@@ -296,7 +343,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     return EXIT.OK;
   } catch (e) {
     tableTimer?.cancel();
-    io.stderr.write(`winha demo: ${e instanceof DemoError ? e.message : (e as Error).stack ?? String(e)}\n`);
+    io.stderr.write(`winha demo: ${e instanceof DemoError ? e.message : ((e as Error).stack ?? String(e))}\n`);
     for (const c of children) {
       const tail = ps.tail(c);
       if (tail) io.stderr.write(`--- last lines of ${c.name} ---\n${tail}\n`);
@@ -317,11 +364,20 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
 const STATE = ['None', 'Mirroring', 'Resync', 'Broken', 'Paused', 'ResyncPending'];
 
 function rowOf(g: StoredObject, mirrors: StoredObject[]): GroupRow {
-  const st = (g.status ?? {}) as { activeNode?: string; epoch?: number; phase?: string; conditions?: { type: string; status: string }[]; nodes?: { name: string; state: string }[] };
+  const st = (g.status ?? {}) as {
+    activeNode?: string;
+    epoch?: number;
+    phase?: string;
+    conditions?: { type: string; status: string }[];
+    nodes?: { name: string; state: string }[];
+  };
   const m = mirrors.find((x) => (x.spec as { group?: string }).group === g.metadata.name);
   const ms = (m?.status ?? {}) as { source?: string; targets?: { name: string; state: number }[] };
   const targets = (ms.targets ?? []).filter((t) => t.name !== ms.source);
-  const mirror = m && ms.source ? `${(m.spec as { volume?: string }).volume ?? ''} ${ms.source}→${targets.map((t) => `${t.name} ${STATE[t.state] ?? t.state}`).join(',') || '?'}` : '-';
+  const mirror =
+    m && ms.source
+      ? `${(m.spec as { volume?: string }).volume ?? ''} ${ms.source}→${targets.map((t) => `${t.name} ${STATE[t.state] ?? t.state}`).join(',') || '?'}`
+      : '-';
   return {
     group: g.metadata.name,
     active: st.activeNode ?? '-',

@@ -53,7 +53,9 @@ export function tableFor(info: KindInfo, items: StoredObject[], opts: { wide: bo
 }
 
 function sortByName(items: StoredObject[]): StoredObject[] {
-  return [...items].sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name));
+  return [...items].sort(
+    (a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name),
+  );
 }
 
 function printObjects(io: CliIO, items: StoredObject[], output: string, single: boolean): void {
@@ -66,7 +68,8 @@ export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promis
   const info = kindOrThrow(args[0]);
   const names = args.slice(1);
   const output = flags.output ?? 'table';
-  if (!['table', 'wide', 'yaml', 'json'].includes(output)) throw new UsageError(`unknown output format "${output}" (use wide, yaml or json)`);
+  if (!['table', 'wide', 'yaml', 'json'].includes(output))
+    throw new UsageError(`unknown output format "${output}" (use wide, yaml or json)`);
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? 'default');
   const interrupt = flags.watch ? interruptSignal() : undefined;
   const store = await connect(flags, io);
@@ -88,19 +91,34 @@ export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promis
       }
       resourceVersion = (await store.objects.list(info.kind, { ...(namespace ? { namespace } : {}) })).resourceVersion;
     } else {
-      const list = await store.objects.list(info.kind, { ...(namespace ? { namespace } : {}), ...(flags.selector ? { labelSelector: flags.selector } : {}) });
+      const list = await store.objects.list(info.kind, {
+        ...(namespace ? { namespace } : {}),
+        ...(flags.selector ? { labelSelector: flags.selector } : {}),
+      });
       items = sortByName(list.items);
       resourceVersion = list.resourceVersion;
     }
     const tableOpts = { wide: output === 'wide', allNamespaces: !!flags.allNamespaces, now: clock.now() };
     if (output === 'yaml' || output === 'json') printObjects(io, items, output, names.length === 1);
-    else if (items.length === 0 && !flags.watch) io.stderr.write(`No ${info.plural} found${namespace ? ` in namespace ${namespace}` : ''}.\n`);
+    else if (items.length === 0 && !flags.watch)
+      io.stderr.write(`No ${info.plural} found${namespace ? ` in namespace ${namespace}` : ''}.\n`);
     else io.stdout.write(tableFor(info, items, tableOpts));
     if (!interrupt) return EXIT.OK;
-    await watchAndPrint(store.objects, info, { namespace, selector: flags.selector, names, resourceVersion, signal: interrupt.signal }, (o) => {
-      if (output === 'yaml' || output === 'json') printObjects(io, [o], output, true);
-      else io.stdout.write(tableFor(info, [o], { ...tableOpts, now: clock.now() }).split('\n').slice(1).join('\n'));
-    });
+    await watchAndPrint(
+      store.objects,
+      info,
+      { namespace, selector: flags.selector, names, resourceVersion, signal: interrupt.signal },
+      (o) => {
+        if (output === 'yaml' || output === 'json') printObjects(io, [o], output, true);
+        else
+          io.stdout.write(
+            tableFor(info, [o], { ...tableOpts, now: clock.now() })
+              .split('\n')
+              .slice(1)
+              .join('\n'),
+          );
+      },
+    );
     return EXIT.OK;
   } finally {
     interrupt?.dispose();
@@ -194,7 +212,7 @@ export function eventsTable(events: StoredObject[], now: number, withObject: boo
         age(text(e['lastTimestamp'] ?? e.metadata.creationTimestamp), now),
         text(e['type'] ?? ''),
         text(e['reason'] ?? ''),
-        ...(withObject ? [`${(kindInfo(String(inv.kind))?.singular ?? inv.kind ?? '?')}/${inv.name ?? '?'}`] : []),
+        ...(withObject ? [`${kindInfo(String(inv.kind))?.singular ?? inv.kind ?? '?'}/${inv.name ?? '?'}`] : []),
         text(e['node'] ?? ''),
         e['code'] === undefined ? '' : text(e['code']),
         text(e['count'] ?? 1),
@@ -208,7 +226,12 @@ export function describeText(o: StoredObject, events: StoredObject[], now: numbe
   const lines: string[] = [];
   const m = o.metadata;
   lines.push(`Name:         ${m.name}`, `Namespace:    ${m.namespace}`, `Kind:         ${o.kind}`);
-  if (m.labels && Object.keys(m.labels).length) lines.push(`Labels:       ${Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (m.labels && Object.keys(m.labels).length)
+    lines.push(
+      `Labels:       ${Object.entries(m.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
   lines.push(`Created:      ${m.creationTimestamp} (${age(m.creationTimestamp, now)} ago)`, `Generation:   ${m.generation}`);
   const status = (o.status ?? {}) as Record<string, unknown>;
   if (o.kind === 'FailoverGroup') {
@@ -301,9 +324,14 @@ export async function runEvents(flags: EventsFlags, io: CliIO): Promise<number> 
     else io.stdout.write(eventsTable(items, clock.now(), true));
     if (!interrupt) return EXIT.OK;
     const info = kindInfo('Event')!;
-    await watchAndPrint(store.objects, info, { namespace, selector: undefined, names: [], resourceVersion: list.resourceVersion, signal: interrupt.signal }, (e) => {
-      if (matches(e)) io.stdout.write(eventsTable([e], clock.now(), true).split('\n').slice(1).join('\n'));
-    });
+    await watchAndPrint(
+      store.objects,
+      info,
+      { namespace, selector: undefined, names: [], resourceVersion: list.resourceVersion, signal: interrupt.signal },
+      (e) => {
+        if (matches(e)) io.stdout.write(eventsTable([e], clock.now(), true).split('\n').slice(1).join('\n'));
+      },
+    );
     return EXIT.OK;
   } finally {
     interrupt?.dispose();

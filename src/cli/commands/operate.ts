@@ -26,9 +26,17 @@ export async function runSwitchover(group: string, flags: NsFlags & { to?: strin
   if (!flags.to) throw new UsageError('name the node: winha switchover GROUP --to NODE [--force]');
   const store = await connect(flags, io);
   try {
-    return print(await requestSwitchover(store.objects, {
-      namespace: flags.namespace ?? 'default', group, to: flags.to, force: !!flags.force, id: uuid(), requestedAt: new Date(new SystemClock().now()).toISOString(),
-    }), io);
+    return print(
+      await requestSwitchover(store.objects, {
+        namespace: flags.namespace ?? 'default',
+        group,
+        to: flags.to,
+        force: !!flags.force,
+        id: uuid(),
+        requestedAt: new Date(new SystemClock().now()).toISOString(),
+      }),
+      io,
+    );
   } finally {
     await store.close();
   }
@@ -37,7 +45,10 @@ export async function runSwitchover(group: string, flags: NsFlags & { to?: strin
 export async function runClear(group: string, flags: NsFlags & { node?: string }, io: CliIO): Promise<number> {
   const store = await connect(flags, io);
   try {
-    return print(await clearGroup(store.objects, { namespace: flags.namespace ?? 'default', group, ...(flags.node ? { node: flags.node } : {}) }), io);
+    return print(
+      await clearGroup(store.objects, { namespace: flags.namespace ?? 'default', group, ...(flags.node ? { node: flags.node } : {}) }),
+      io,
+    );
   } finally {
     await store.close();
   }
@@ -48,9 +59,15 @@ export async function runMaintenance(mode: string, flags: NsFlags & { group?: st
   if (flags.group && flags.node) throw new UsageError('choose --group or --node, not both');
   const store = await connect(flags, io);
   try {
-    return print(await setMaintenance(store.objects, {
-      namespace: flags.namespace ?? 'default', enabled: mode === 'on', ...(flags.group ? { group: flags.group } : {}), ...(flags.node ? { node: flags.node } : {}),
-    }), io);
+    return print(
+      await setMaintenance(store.objects, {
+        namespace: flags.namespace ?? 'default',
+        enabled: mode === 'on',
+        ...(flags.group ? { group: flags.group } : {}),
+        ...(flags.node ? { node: flags.node } : {}),
+      }),
+      io,
+    );
   } finally {
     await store.close();
   }

@@ -35,7 +35,10 @@ function problemLines(problems: readonly Problem[]): string {
 }
 
 function worldAddress(text: string | undefined, listen = false): ReturnType<typeof parseWorldAddress> {
-  if (!text) throw new UsageError(listen ? 'say where to listen: --listen 127.0.0.1:PORT (0 for any free port)' : 'name the world: --world 127.0.0.1:PORT');
+  if (!text)
+    throw new UsageError(
+      listen ? 'say where to listen: --listen 127.0.0.1:PORT (0 for any free port)' : 'name the world: --world 127.0.0.1:PORT',
+    );
   try {
     return parseWorldAddress(text, listen);
   } catch (e) {
@@ -46,12 +49,18 @@ function worldAddress(text: string | undefined, listen = false): ReturnType<type
 
 function seedOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, not ${JSON.stringify(text)}`);
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff)
+    throw new UsageError(`--seed must be an integer from 0 to 4294967295, not ${JSON.stringify(text)}`);
   return Number(text);
 }
 
 /** Read and validate manifests; prints problems and returns undefined when invalid. */
-async function loadManifests(paths: readonly string[], recursive: boolean, io: CliIO, command: string): Promise<Record<string, unknown>[] | undefined> {
+async function loadManifests(
+  paths: readonly string[],
+  recursive: boolean,
+  io: CliIO,
+  command: string,
+): Promise<Record<string, unknown>[] | undefined> {
   let inputs;
   try {
     inputs = await readInputs(paths, recursive, io.cwd, io.stdin);
@@ -82,28 +91,41 @@ export interface WorldFlags {
 /** Serve a world until SIGINT/SIGTERM (or `until` resolves, for tests). */
 export async function runSimWorld(flags: WorldFlags, io: CliIO, until?: Promise<void>): Promise<number> {
   const address = worldAddress(flags.listen, true);
-  if (!flags.filename?.length) throw new UsageError('name the manifests that describe the world: -f FILE|DIR (Cluster nodes become hosts, Mirrors become volumes)');
+  if (!flags.filename?.length)
+    throw new UsageError('name the manifests that describe the world: -f FILE|DIR (Cluster nodes become hosts, Mirrors become volumes)');
   const seed = seedOf(flags.seed) ?? freshSeed();
   const objects = await loadManifests(flags.filename, !!flags.recursive, io, 'winha sim world');
   if (!objects) return EXIT.USAGE;
   const topology = topologyOf(objects);
-  if (topology.nodes.length === 0) throw new UsageError('winha sim world: the manifests declare no Cluster node, so the world would have no host');
+  if (topology.nodes.length === 0)
+    throw new UsageError('winha sim world: the manifests declare no Cluster node, so the world would have no host');
   let timing: { switchoverUnreachableMs: number } | undefined;
   if (flags.switchoverUnreachable !== undefined) {
     const ms = parseDuration(flags.switchoverUnreachable);
-    if (ms === undefined) throw new UsageError(`--switchover-unreachable must be a duration such as 35s or 500ms, not ${JSON.stringify(flags.switchoverUnreachable)}`);
+    if (ms === undefined)
+      throw new UsageError(
+        `--switchover-unreachable must be a duration such as 35s or 500ms, not ${JSON.stringify(flags.switchoverUnreachable)}`,
+      );
     timing = { switchoverUnreachableMs: ms };
   }
   const world = worldFromManifests(objects, new SystemClock(), new SeededRandom(seed), timing ? { timing } : {});
   let server;
   try {
-    server = await startWorldServer(world, address, topology.nodes.map((n) => n.name));
+    server = await startWorldServer(
+      world,
+      address,
+      topology.nodes.map((n) => n.name),
+    );
   } catch (e) {
     io.stderr.write(`winha sim world: cannot listen on ${flags.listen}: ${(e as Error).message} [world-listen-failed]\n`);
     return EXIT.FAILED;
   }
-  io.stdout.write(`winha sim world: listening on ${server.text} (protocol 1, seed ${seed}; hosts ${topology.nodes.map((n) => n.name).join(', ')})\n`);
-  io.stdout.write(`  agents:  winha agent --node NODE --driver sim://${server.text}/NODE\n  faults:  winha sim fault --world ${server.text} nodeCrash --node ${topology.nodes[0]!.name}\n  inspect: winha sim inspect --world ${server.text}\n`);
+  io.stdout.write(
+    `winha sim world: listening on ${server.text} (protocol 1, seed ${seed}; hosts ${topology.nodes.map((n) => n.name).join(', ')})\n`,
+  );
+  io.stdout.write(
+    `  agents:  winha agent --node NODE --driver sim://${server.text}/NODE\n  faults:  winha sim fault --world ${server.text} nodeCrash --node ${topology.nodes[0]!.name}\n  inspect: winha sim inspect --world ${server.text}\n`,
+  );
   await (until ??
     new Promise<void>((resolveStop) => {
       const stop = () => resolveStop();
@@ -125,8 +147,18 @@ export interface FaultFlags {
 
 /** CLI flag (camelCase from commander) → fault field. */
 const FLAG_FIELDS: Record<string, string> = {
-  node: 'node', peer: 'peer', service: 'service', site: 'site', address: 'address', mac: 'claimantMac',
-  times: 'times', operation: 'operation', offsetMs: 'offsetMs', volume: 'volume', count: 'count', block: 'block',
+  node: 'node',
+  peer: 'peer',
+  service: 'service',
+  site: 'site',
+  address: 'address',
+  mac: 'claimantMac',
+  times: 'times',
+  operation: 'operation',
+  offsetMs: 'offsetMs',
+  volume: 'volume',
+  count: 'count',
+  block: 'block',
 };
 const INTEGER_FIELDS = new Set(['times', 'offsetMs', 'count', 'block']);
 
@@ -144,7 +176,9 @@ export async function runSimFault(type: string, flags: FaultFlags, io: CliIO): P
   const address = worldAddress(flags.world);
   const parsed = faultFromFlags(type, flags);
   if (!parsed.fault) {
-    const fields = (FAULT_TYPES as string[]).includes(type) ? ` (fields of ${type}: ${Object.keys(FAULT_FIELDS[type as keyof typeof FAULT_FIELDS]).join(', ')})` : '';
+    const fields = (FAULT_TYPES as string[]).includes(type)
+      ? ` (fields of ${type}: ${Object.keys(FAULT_FIELDS[type as keyof typeof FAULT_FIELDS]).join(', ')})`
+      : '';
     throw new UsageError(`${parsed.issues.map((i) => i.message).join('; ')}${fields} [sim-fault-invalid]`);
   }
   const api = new RemoteWorldApi(address);
@@ -155,7 +189,9 @@ export async function runSimFault(type: string, flags: FaultFlags, io: CliIO): P
       io.stdout.write(`injected ${describeFault(parsed.fault)}\n`);
       if (result.writes) {
         const w = result.writes;
-        io.stdout.write(`${w.length} writes: ${w.filter((x) => x.accepted).length} accepted, ${w.filter((x) => x.onTarget).length} acknowledged by the target\n`);
+        io.stdout.write(
+          `${w.length} writes: ${w.filter((x) => x.accepted).length} accepted, ${w.filter((x) => x.onTarget).length} acknowledged by the target\n`,
+        );
       }
     }
     return EXIT.OK;
@@ -172,15 +208,48 @@ export async function runSimFault(type: string, flags: FaultFlags, io: CliIO): P
 
 export function formatInspection(i: WorldInspection): string {
   const out: string[] = [];
-  out.push(renderTable(['Host', 'Power', 'Agent', 'Store', 'Clock skew', 'Started sites'], Object.keys(i.hosts).sort().map((h) => {
-    const f = i.hosts[h]!;
-    return [h, f.up ? 'up' : 'DOWN', f.agentRunning ? 'running' : 'stopped', f.storeReachable ? 'reachable' : 'cut', `${f.clockSkewMs}ms`, (i.startedSites[h] ?? []).join(',') || '-'];
-  })));
-  out.push(renderTable(['Address', 'Held by'], Object.keys(i.addressHolders).sort().map((a) => [a, i.addressHolders[a]!.join(',')])));
+  out.push(
+    renderTable(
+      ['Host', 'Power', 'Agent', 'Store', 'Clock skew', 'Started sites'],
+      Object.keys(i.hosts)
+        .sort()
+        .map((h) => {
+          const f = i.hosts[h]!;
+          return [
+            h,
+            f.up ? 'up' : 'DOWN',
+            f.agentRunning ? 'running' : 'stopped',
+            f.storeReachable ? 'reachable' : 'cut',
+            `${f.clockSkewMs}ms`,
+            (i.startedSites[h] ?? []).join(',') || '-',
+          ];
+        }),
+    ),
+  );
+  out.push(
+    renderTable(
+      ['Address', 'Held by'],
+      Object.keys(i.addressHolders)
+        .sort()
+        .map((a) => [a, i.addressHolders[a]!.join(',')]),
+    ),
+  );
   const mirrored = i.volumes.filter((v) => v.role !== 'none');
-  out.push(mirrored.length
-    ? renderTable(['Volume', 'Host', 'Role', 'State', 'Locked', 'Dirty blocks'], mirrored.map((v) => [`${v.volume}:`, v.host, v.role, `${mirrorStateName(v.state)} (${v.state})`, v.locked ? 'yes' : 'no', String(v.dirtyBlocks)]))
-    : 'No mirrors.\n');
+  out.push(
+    mirrored.length
+      ? renderTable(
+          ['Volume', 'Host', 'Role', 'State', 'Locked', 'Dirty blocks'],
+          mirrored.map((v) => [
+            `${v.volume}:`,
+            v.host,
+            v.role,
+            `${mirrorStateName(v.state)} (${v.state})`,
+            v.locked ? 'yes' : 'no',
+            String(v.dirtyBlocks),
+          ]),
+        )
+      : 'No mirrors.\n',
+  );
   for (const c of i.addressConflicts) out.push(`address conflict: ${c.address} held by ${c.holders.join(', ')}\n`);
   for (const s of i.splitBrains) out.push(`split brain: ${s.volume}: is source on ${s.sources.join(', ')}\n`);
   for (const l of i.lostAcknowledgedWrites) out.push(`lost acknowledged writes: ${l.volume}: on ${l.host}: ${l.writeIds.length}\n`);
@@ -254,7 +323,11 @@ export async function runSimRun(files: string[], flags: RunFlags, io: CliIO): Pr
   const seed = seedOf(flags.seed);
   const reports: ScenarioReport[] = [];
   for (const s of scenarios) reports.push(await runScenario(s, factory(), { seed: seed ?? s.seed ?? 1 }));
-  io.stdout.write(flags.output === 'json' ? formatReportJson(reports) : reports.map((r) => formatReportText(r, { traceLines: r.passed ? 0 : 40 })).join('\n'));
+  io.stdout.write(
+    flags.output === 'json'
+      ? formatReportJson(reports)
+      : reports.map((r) => formatReportText(r, { traceLines: r.passed ? 0 : 40 })).join('\n'),
+  );
   return reports.every((r) => r.passed) ? EXIT.OK : EXIT.FAILED;
 }
 
@@ -268,7 +341,8 @@ export interface FuzzFlags {
 
 export async function runSimFuzz(flags: FuzzFlags, io: CliIO): Promise<number> {
   const runs = Number(flags.runs ?? '100');
-  if (!Number.isInteger(runs) || runs < 1 || runs > 1_000_000) throw new UsageError(`--runs must be an integer from 1 to 1000000, not ${JSON.stringify(flags.runs)}`);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 1_000_000)
+    throw new UsageError(`--runs must be an integer from 1 to 1000000, not ${JSON.stringify(flags.runs)}`);
   const seed = seedOf(flags.seed) ?? freshSeed();
   const paths = flags.filename?.length ? flags.filename : ['manifests/examples'];
   let files: string[];
@@ -297,12 +371,24 @@ export async function runSimFuzz(flags: FuzzFlags, io: CliIO): Promise<number> {
     await mkdir(outDir, { recursive: true });
     const path = join(outDir, `${f.minimal.name}.yaml`);
     const violations = f.minimalReport.violations.map((v) => `${v.invariant}: ${v.message}`).join('\n');
-    await writeFile(path, scenarioYaml(f.minimal, path, `Minimal reproduction written by winha sim fuzz (run seed ${f.seed}, set ${f.set}).\nReplay: winha sim run ${path}\n${violations}`));
+    await writeFile(
+      path,
+      scenarioYaml(
+        f.minimal,
+        path,
+        `Minimal reproduction written by winha sim fuzz (run seed ${f.seed}, set ${f.set}).\nReplay: winha sim run ${path}\n${violations}`,
+      ),
+    );
     written.push({ seed: f.seed, set: f.set, invariants: f.report.violations.map((v) => v.invariant), file: path });
-    if (flags.output !== 'json') io.stdout.write(`FAILED run seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => v.invariant).join(', ') || 'a step failed'}; minimal reproduction: ${path}\n`);
+    if (flags.output !== 'json')
+      io.stdout.write(
+        `FAILED run seed ${f.seed} (${f.set}): ${f.report.violations.map((v) => v.invariant).join(', ') || 'a step failed'}; minimal reproduction: ${path}\n`,
+      );
   }
   if (flags.output === 'json') {
-    io.stdout.write(`${JSON.stringify({ bench: 'fuzz', runs: result.runs, seed, failed: result.failures.length, wallSeconds: Math.round(wallSeconds * 10) / 10, failures: written }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ bench: 'fuzz', runs: result.runs, seed, failed: result.failures.length, wallSeconds: Math.round(wallSeconds * 10) / 10, failures: written }, null, 2)}\n`,
+    );
   } else io.stdout.write(`${result.runs} runs from seed ${seed}: ${result.failures.length} failed (${wallSeconds.toFixed(1)} s)\n`);
   return result.failures.length === 0 ? EXIT.OK : EXIT.FAILED;
 }

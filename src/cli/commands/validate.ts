@@ -14,7 +14,8 @@ export interface ValidateFlags {
 export async function runValidate(paths: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
   const fmt = (flags.output ?? 'text') as Format;
   if (!FORMATS.includes(fmt)) throw new UsageError(`unknown output format "${flags.output}" (use ${FORMATS.join(', ')})`);
-  if (paths.length === 0) throw new UsageError('name the manifests to check: files, directories (with -R to recurse) or - for standard input');
+  if (paths.length === 0)
+    throw new UsageError('name the manifests to check: files, directories (with -R to recurse) or - for standard input');
   let inputs;
   try {
     inputs = await readInputs(paths, !!flags.recursive, io.cwd, io.stdin);

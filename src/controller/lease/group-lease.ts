@@ -86,13 +86,26 @@ export class GroupLease {
     // Past the deadline already: a store that just failed us gets no more time (fence now; its answer may still
     // come); one that answered last time was merely not asked for a while (a long activation, a status write),
     // so it gets half a retryPeriod, which a healthy store needs only a fraction of.
-    let budget = this.held !== undefined && this.lastRenewOk !== undefined ? this.lastRenewOk + this.t.renewDeadlineMs + 1 - startedAt : undefined;
+    let budget =
+      this.held !== undefined && this.lastRenewOk !== undefined ? this.lastRenewOk + this.t.renewDeadlineMs + 1 - startedAt : undefined;
     if (budget !== undefined && !this.d.health.failing) budget = Math.max(budget, this.t.retryMs / 2);
-    const answer = budget === undefined ? await call.then((r) => r, (err: unknown) => ({ err })) : await this.within(call, budget);
+    const answer =
+      budget === undefined
+        ? await call.then(
+            (r) => r,
+            (err: unknown) => ({ err }),
+          )
+        : await this.within(call, budget);
     this.d.health.failing = answer === 'late' || 'err' in answer;
     if (answer === 'late') {
-      this.d.log.warn({ lease: this.name, renewDeadlineMs: this.t.renewDeadlineMs }, 'the store did not answer the lease renewal within renewDeadline');
-      void call.then((r) => this.settle(seq, startedAt, r, true), () => undefined);
+      this.d.log.warn(
+        { lease: this.name, renewDeadlineMs: this.t.renewDeadlineMs },
+        'the store did not answer the lease renewal within renewDeadline',
+      );
+      void call.then(
+        (r) => this.settle(seq, startedAt, r, true),
+        () => undefined,
+      );
       return { lease: null, storeOk: false };
     }
     if ('err' in answer) {
@@ -187,7 +200,8 @@ export class GroupLease {
    * `graceMs` 0 (status and event writes, which can wait for a later cycle) it is not begun at all.
    */
   beforeDeadline<T>(call: () => Promise<T>, graceMs?: number): Promise<T> {
-    const passed = () => new RenewDeadlinePassed(`no answer from the store within renewDeadline (${this.t.renewDeadlineMs} ms after the last renewal)`);
+    const passed = () =>
+      new RenewDeadlinePassed(`no answer from the store within renewDeadline (${this.t.renewDeadlineMs} ms after the last renewal)`);
     const holds = this.held !== undefined;
     let left = holds && this.lastRenewOk !== undefined ? this.lastRenewOk + this.t.renewDeadlineMs - this.d.clock.monotonic() : 0;
     if (left <= 0 && holds && graceMs === 0) return Promise.reject(passed());

@@ -92,8 +92,12 @@ export class NodeLiveness {
       }
       const writer = names.find((n) => states[n] === 'Alive');
       const mineOnly: Record<string, 'Alive' | 'Dead'> = writer === this.node ? states : { [this.node]: 'Alive' };
-      await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Cluster', cluster.metadata.namespace ?? 'default', cluster.metadata.name, (st) =>
-        clusterNodesStatus(st, mineOnly),
+      await updateStatusWith<Record<string, unknown>>(
+        this.store.objects,
+        'Cluster',
+        cluster.metadata.namespace ?? 'default',
+        cluster.metadata.name,
+        (st) => clusterNodesStatus(st, mineOnly),
       );
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot write the cluster node status');

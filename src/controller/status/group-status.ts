@@ -52,13 +52,20 @@ export function groupPhase(d: Decision, input: DecisionInput, holds: boolean): s
 }
 
 /** The next status, and whether it consumed the takeover (lastFailover written). */
-export function groupStatus(st: GroupStatus, obj: { metadata: { generation?: number } }, f: GroupStatusFacts): { status: GroupStatus; tookOver: boolean } {
+export function groupStatus(
+  st: GroupStatus,
+  obj: { metadata: { generation?: number } },
+  f: GroupStatusFacts,
+): { status: GroupStatus; tookOver: boolean } {
   const { decision, input, node } = f;
   const holds = f.heldEpoch !== undefined;
   const next = { ...st };
   const cur = st.nodes?.find((n) => n.name === node);
   const state = lifeKeeperState(f);
-  next.nodes = upsertByName(st.nodes as { name: string }[] | undefined, { ...(cur ?? {}), name: node, state } as { name: string }) as GroupStatus['nodes'];
+  next.nodes = upsertByName(
+    st.nodes as { name: string }[] | undefined,
+    { ...(cur ?? {}), name: node, state } as { name: string },
+  ) as GroupStatus['nodes'];
   let tookOver = false;
   if (decision.reportsStatus && (holds || input.lease.holder === '' || input.lease.expired)) {
     const generation = obj.metadata.generation;

@@ -12,7 +12,7 @@ export function parseNodeHistory(e: NodeEntry | undefined): NodeHistory {
   const h: NodeHistory = {};
   if (!e) return h;
   if (e.bannedUntil) h.bannedUntil = Date.parse(e.bannedUntil);
-  if (Array.isArray(e['restarts'])) h.restarts = (e['restarts']).map((x) => Date.parse(x)).filter((x) => Number.isFinite(x));
+  if (Array.isArray(e['restarts'])) h.restarts = e['restarts'].map((x) => Date.parse(x)).filter((x) => Number.isFinite(x));
   if (e['deactivationFailed'] === true) h.deactivationFailed = true;
   return h;
 }

@@ -42,12 +42,18 @@ export class StatusWriter {
   async ownHistory(group: FailoverGroup, f: (h: NodeHistory) => NodeHistory): Promise<{ rv: string; history: NodeHistory } | undefined> {
     let written: NodeHistory | undefined;
     try {
-      await updateStatusWith<GroupStatus>(this.store.objects, 'FailoverGroup', group.metadata.namespace ?? 'default', group.metadata.name, (st) => {
-        const cur = st.nodes?.find((n) => n.name === this.node);
-        written = f(parseNodeHistory(cur));
-        const entry = nodeHistoryEntry(this.node, cur?.state ?? 'UNKNOWN', written);
-        return { ...st, nodes: upsertByName(st.nodes as { name: string }[] | undefined, entry) as GroupStatus['nodes'] };
-      });
+      await updateStatusWith<GroupStatus>(
+        this.store.objects,
+        'FailoverGroup',
+        group.metadata.namespace ?? 'default',
+        group.metadata.name,
+        (st) => {
+          const cur = st.nodes?.find((n) => n.name === this.node);
+          written = f(parseNodeHistory(cur));
+          const entry = nodeHistoryEntry(this.node, cur?.state ?? 'UNKNOWN', written);
+          return { ...st, nodes: upsertByName(st.nodes as { name: string }[] | undefined, entry) as GroupStatus['nodes'] };
+        },
+      );
       return written ? { rv: group.metadata.resourceVersion ?? '', history: written } : undefined;
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot record node history');
@@ -75,11 +81,17 @@ export class StatusWriter {
   /** Only the result is kept, not the time, so a passing check every 10 s writes nothing (no churn, C7). */
   async siteCheck(s: IISSite, field: 'lastQuickCheck' | 'lastDeepCheck', result: string, code?: number): Promise<void> {
     try {
-      await updateStatusWith<Record<string, unknown>>(this.store.objects, 'IISSite', s.metadata.namespace ?? 'default', s.metadata.name, (st) => {
-        const prev = st[field] as { result?: string; code?: number } | undefined;
-        if (prev && prev.result === result && prev.code === code) return st;
-        return { ...st, [field]: { time: iso(this.clock.now()), result, ...(code !== undefined ? { code } : {}) } };
-      });
+      await updateStatusWith<Record<string, unknown>>(
+        this.store.objects,
+        'IISSite',
+        s.metadata.namespace ?? 'default',
+        s.metadata.name,
+        (st) => {
+          const prev = st[field] as { result?: string; code?: number } | undefined;
+          if (prev && prev.result === result && prev.code === code) return st;
+          return { ...st, [field]: { time: iso(this.clock.now()), result, ...(code !== undefined ? { code } : {}) } };
+        },
+      );
     } catch {
       // best effort: the next check writes again
     }
@@ -109,7 +121,9 @@ export class StatusWriter {
       for (const m of mirrors) {
         const l = host.mirrors.get(m.metadata.name);
         if (!l) continue;
-        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Mirror', ns, m.metadata.name, (st) => mirrorStatus(st, m, this.node, l, heldEpoch));
+        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Mirror', ns, m.metadata.name, (st) =>
+          mirrorStatus(st, m, this.node, l, heldEpoch),
+        );
       }
     } catch (err) {
       this.log.warn({ group: `${ns}/${group.metadata.name}`, err: String(err) }, 'cannot write status');
@@ -128,12 +142,16 @@ export class StatusWriter {
       for (const s of snap.sites) {
         const observed = host.sites.get(s.spec.siteName.toLowerCase());
         const ns = s.metadata.namespace ?? 'default';
-        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'IISSite', ns, s.metadata.name, (st) => siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso));
+        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'IISSite', ns, s.metadata.name, (st) =>
+          siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso),
+        );
       }
       for (const v of snap.vips) {
         const observed = host.addrs.find((a) => a.address === v.spec.address);
         const ns = v.metadata.namespace ?? 'default';
-        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'VirtualIP', ns, v.metadata.name, (st) => virtualIpStatus(st, this.node, v.spec.address, observed, own, nowIso));
+        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'VirtualIP', ns, v.metadata.name, (st) =>
+          virtualIpStatus(st, this.node, v.spec.address, observed, own, nowIso),
+        );
       }
     } catch (err) {
       this.log.warn({ group: snap.group.metadata.name, err: String(err) }, 'cannot write site or address status');

@@ -66,7 +66,13 @@ export class RemoteWorldApi implements WorldApi {
               if (typeof parsed !== 'object' || parsed === null || typeof parsed.ok !== 'boolean') throw new Error('not a world response');
               resolve(parsed);
             } catch (e) {
-              resolve({ ok: false, error: { code: 'ParseError', message: `world server answered HTTP ${res.statusCode} with no world response: ${(e as Error).message}` } });
+              resolve({
+                ok: false,
+                error: {
+                  code: 'ParseError',
+                  message: `world server answered HTTP ${res.statusCode} with no world response: ${(e as Error).message}`,
+                },
+              });
             }
           });
         },

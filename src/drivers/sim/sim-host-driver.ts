@@ -9,7 +9,14 @@ import { withDeadline } from '../deadline.js';
 import { DriverError } from '../errors.js';
 import { withKitCode } from '../kit-codes.js';
 import {
-  checkHostHeader, checkHttpPath, checkIp, checkNoLineBreaks, checkPort, checkPrefixLength, checkSiteDefinition, checkSiteName,
+  checkHostHeader,
+  checkHttpPath,
+  checkIp,
+  checkNoLineBreaks,
+  checkPort,
+  checkPrefixLength,
+  checkSiteDefinition,
+  checkSiteName,
 } from '../input-validation.js';
 import {
   ServiceState,
@@ -83,10 +90,17 @@ export class SimHostDriver implements HostDriver {
   startService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
     return this.run('startService', o, async (signal) => {
       await this.w('service.start', { name });
-      const s = await this.until(signal, () => this.w('service.query', { name }),
-        (s) => s.state === ServiceState.Running || s.state === ServiceState.Stopped);
+      const s = await this.until(
+        signal,
+        () => this.w('service.query', { name }),
+        (s) => s.state === ServiceState.Running || s.state === ServiceState.Stopped,
+      );
       if (s.state !== ServiceState.Running) {
-        throw new DriverError({ code: 'ServiceStartFailed', message: `service ${name} did not start (state ${s.state})`, detail: { state: s.state } });
+        throw new DriverError({
+          code: 'ServiceStartFailed',
+          message: `service ${name} did not start (state ${s.state})`,
+          detail: { state: s.state },
+        });
       }
       return s;
     });
@@ -95,7 +109,11 @@ export class SimHostDriver implements HostDriver {
   stopService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
     return this.run('stopService', o, async (signal) => {
       await this.w('service.stop', { name });
-      return this.until(signal, () => this.w('service.query', { name }), (s) => s.state === ServiceState.Stopped);
+      return this.until(
+        signal,
+        () => this.w('service.query', { name }),
+        (s) => s.state === ServiceState.Stopped,
+      );
     });
   }
 
@@ -131,7 +149,11 @@ export class SimHostDriver implements HostDriver {
         if (site.state === 'Stopped') return site;
         if (check < STOP_CHECKS) await this.clock.sleep(this.pollMs, signal);
       }
-      throw new DriverError({ code: 'SiteStopFailed', kitCode: 9556, message: `Unable to stop IIS site ${name} on system ${this.nodeName}` });
+      throw new DriverError({
+        code: 'SiteStopFailed',
+        kitCode: 9556,
+        message: `Unable to stop IIS site ${name} on system ${this.nodeName}`,
+      });
     });
   }
 
@@ -155,12 +177,21 @@ export class SimHostDriver implements HostDriver {
       checkPrefixLength(req.address, req.prefixLength);
       checkNoLineBreaks(req.interfaceAlias, 'interfaceAlias');
       await this.w('net.add', { vip: req });
-      const all = await this.until(signal, () => this.w('net.addresses', {}), (list) => {
-        const a = list.find((x) => x.address === req.address);
-        return a === undefined || a.addressState !== 'Tentative';
-      });
+      const all = await this.until(
+        signal,
+        () => this.w('net.addresses', {}),
+        (list) => {
+          const a = list.find((x) => x.address === req.address);
+          return a === undefined || a.addressState !== 'Tentative';
+        },
+      );
       const a = all.find((x) => x.address === req.address);
-      if (!a) throw new DriverError({ code: 'CommandFailed', transient: true, message: `${req.address} vanished while waiting for duplicate address detection` });
+      if (!a)
+        throw new DriverError({
+          code: 'CommandFailed',
+          transient: true,
+          message: `${req.address} vanished while waiting for duplicate address detection`,
+        });
       return a;
     });
   }
@@ -185,24 +216,57 @@ export class SimHostDriver implements HostDriver {
     return this.run('switchoverMirror', o, async (signal) => {
       const v = normalizeVolume(volume);
       await this.w('mirror.switchover', { volume: v, force });
-      return this.until(signal, () => this.w('mirror.info', { volume: v }), (i) => i.role === 'source');
+      return this.until(
+        signal,
+        () => this.w('mirror.info', { volume: v }),
+        (i) => i.role === 'source',
+      );
     });
   }
 
-  private volumeCommand(op: HostDriverOperation, worldOp: 'mirror.lock' | 'mirror.unlock' | 'mirror.pause' | 'mirror.continue' | 'mirror.break' | 'mirror.resync' | 'mirror.delete' | 'mirror.prepareTarget', volume: string, o: CallOptions): Promise<void> {
+  private volumeCommand(
+    op: HostDriverOperation,
+    worldOp:
+      | 'mirror.lock'
+      | 'mirror.unlock'
+      | 'mirror.pause'
+      | 'mirror.continue'
+      | 'mirror.break'
+      | 'mirror.resync'
+      | 'mirror.delete'
+      | 'mirror.prepareTarget',
+    volume: string,
+    o: CallOptions,
+  ): Promise<void> {
     return this.run(op, o, async () => {
       await this.w(worldOp, { volume: normalizeVolume(volume) });
     });
   }
 
-  lockVolume(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('lockVolume', 'mirror.lock', volume, o); }
-  unlockVolume(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('unlockVolume', 'mirror.unlock', volume, o); }
-  pauseMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('pauseMirror', 'mirror.pause', volume, o); }
-  continueMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('continueMirror', 'mirror.continue', volume, o); }
-  breakMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('breakMirror', 'mirror.break', volume, o); }
-  resyncMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('resyncMirror', 'mirror.resync', volume, o); }
-  deleteMirror(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('deleteMirror', 'mirror.delete', volume, o); }
-  prepareToBecomeTarget(volume: string, o: CallOptions): Promise<void> { return this.volumeCommand('prepareToBecomeTarget', 'mirror.prepareTarget', volume, o); }
+  lockVolume(volume: string, o: CallOptions): Promise<void> {
+    return this.volumeCommand('lockVolume', 'mirror.lock', volume, o);
+  }
+  unlockVolume(volume: string, o: CallOptions): Promise<void> {
+    return this.volumeCommand('unlockVolume', 'mirror.unlock', volume, o);
+  }
+  pauseMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.volumeCommand('pauseMirror', 'mirror.pause', volume, o);
+  }
+  continueMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.volumeCommand('continueMirror', 'mirror.continue', volume, o);
+  }
+  breakMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.volumeCommand('breakMirror', 'mirror.break', volume, o);
+  }
+  resyncMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.volumeCommand('resyncMirror', 'mirror.resync', volume, o);
+  }
+  deleteMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.volumeCommand('deleteMirror', 'mirror.delete', volume, o);
+  }
+  prepareToBecomeTarget(volume: string, o: CallOptions): Promise<void> {
+    return this.volumeCommand('prepareToBecomeTarget', 'mirror.prepareTarget', volume, o);
+  }
 
   createMirror(req: CreateMirrorRequest, o: CallOptions): Promise<void> {
     return this.run('createMirror', o, async () => {

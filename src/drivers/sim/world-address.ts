@@ -11,7 +11,10 @@ export interface WorldAddress {
 
 /** A bad address, with a stable id for messages and tests. */
 export class WorldAddressError extends Error {
-  constructor(readonly id: 'world-address-invalid' | 'world-address-not-loopback', message: string) {
+  constructor(
+    readonly id: 'world-address-invalid' | 'world-address-not-loopback',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -37,7 +40,10 @@ export function parseWorldAddress(text: string, allowPortZero = false): WorldAdd
   }
   const port = Number(portText);
   if (port > 65535 || (port === 0 && !allowPortZero)) {
-    throw new WorldAddressError('world-address-invalid', `world address ${JSON.stringify(text)}: port must be 1–65535${allowPortZero ? ' (or 0 for any free port)' : ''}`);
+    throw new WorldAddressError(
+      'world-address-invalid',
+      `world address ${JSON.stringify(text)}: port must be 1–65535${allowPortZero ? ' (or 0 for any free port)' : ''}`,
+    );
   }
   if (!LOOPBACK.has(host.toLowerCase())) {
     throw new WorldAddressError(

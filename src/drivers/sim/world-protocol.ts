@@ -106,12 +106,37 @@ export type WorldOp = keyof WorldOps;
 
 /** Every operation, at run time (a server refuses anything else before it reaches the world). */
 export const WORLD_OPS = [
-  'host.begin', 'host.status', 'service.query', 'service.start', 'service.stop',
-  'site.list', 'site.ensure', 'site.start', 'site.stop', 'site.setAutoStart',
-  'net.interfaces', 'net.addresses', 'net.add', 'net.remove', 'net.claimed',
-  'mirror.info', 'mirror.switchover', 'mirror.lock', 'mirror.unlock', 'mirror.pause', 'mirror.continue',
-  'mirror.break', 'mirror.resync', 'mirror.create', 'mirror.delete', 'mirror.prepareTarget',
-  'probe.http', 'probe.ftp', 'probe.tcp', 'world.fault', 'world.inspect',
+  'host.begin',
+  'host.status',
+  'service.query',
+  'service.start',
+  'service.stop',
+  'site.list',
+  'site.ensure',
+  'site.start',
+  'site.stop',
+  'site.setAutoStart',
+  'net.interfaces',
+  'net.addresses',
+  'net.add',
+  'net.remove',
+  'net.claimed',
+  'mirror.info',
+  'mirror.switchover',
+  'mirror.lock',
+  'mirror.unlock',
+  'mirror.pause',
+  'mirror.continue',
+  'mirror.break',
+  'mirror.resync',
+  'mirror.create',
+  'mirror.delete',
+  'mirror.prepareTarget',
+  'probe.http',
+  'probe.ftp',
+  'probe.tcp',
+  'world.fault',
+  'world.inspect',
 ] as const satisfies readonly WorldOp[];
 
 // Compile-time proof that WORLD_OPS lists every operation.
@@ -132,11 +157,7 @@ export interface WorldApi {
 }
 
 /** Typed call: returns the value or throws the world's DriverError. */
-export async function callWorld<K extends WorldOp>(
-  api: WorldApi,
-  op: K,
-  args: WorldOps[K]['req'],
-): Promise<WorldOps[K]['res']> {
+export async function callWorld<K extends WorldOp>(api: WorldApi, op: K, args: WorldOps[K]['req']): Promise<WorldOps[K]['res']> {
   const res = await api.call({ op, args } as WorldRequest);
   if (!res.ok) throw DriverError.fromData(res.error);
   return res.value as WorldOps[K]['res'];

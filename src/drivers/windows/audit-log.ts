@@ -42,7 +42,12 @@ export class PinoAuditLog implements AuditLog {
   private readonly logger: Logger;
   constructor(destination?: DestinationStream, logger?: Logger) {
     // Belt and braces: the record is redacted before logging, and pino redacts known paths too.
-    this.logger = logger ?? pino({ name: 'winha-driver', redact: { paths: ['params.password', 'params.*.password', 'params.secret'], censor: REDACTED } }, destination);
+    this.logger =
+      logger ??
+      pino(
+        { name: 'winha-driver', redact: { paths: ['params.password', 'params.*.password', 'params.secret'], censor: REDACTED } },
+        destination,
+      );
   }
   command(record: CommandAuditRecord): void {
     const safe = { ...record, params: redactSecrets(record.params) };

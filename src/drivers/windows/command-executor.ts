@@ -42,8 +42,15 @@ export class CommandExecutor {
         try {
           result = await this.runner.run({ file: spec.program, args: spec.args, stdin: spec.stdin, signal });
         } catch (e) {
-          if (signal.aborted) throw signal.reason instanceof DriverError ? signal.reason : new DriverError({ code: 'Timeout', transient: true, message: `${spec.operation} was aborted` });
-          throw new DriverError({ code: 'CommandFailed', transient: false, message: `could not run ${spec.program}: ${(e as Error).message}` });
+          if (signal.aborted)
+            throw signal.reason instanceof DriverError
+              ? signal.reason
+              : new DriverError({ code: 'Timeout', transient: true, message: `${spec.operation} was aborted` });
+          throw new DriverError({
+            code: 'CommandFailed',
+            transient: false,
+            message: `could not run ${spec.program}: ${(e as Error).message}`,
+          });
         }
         const value = spec.interpret(result) as T;
         this.record(spec, o, attempt, started, result, 'ok');
@@ -56,7 +63,15 @@ export class CommandExecutor {
     });
   }
 
-  private record(spec: CommandSpec, o: CallOptions, attempt: number, started: number, r: CommandResult | undefined, outcome: 'ok' | 'failed' | 'timeout', error?: string): void {
+  private record(
+    spec: CommandSpec,
+    o: CallOptions,
+    attempt: number,
+    started: number,
+    r: CommandResult | undefined,
+    outcome: 'ok' | 'failed' | 'timeout',
+    error?: string,
+  ): void {
     if (!this.audit) return;
     this.audit.command({
       node: this.nodeName,

@@ -14,7 +14,10 @@ function parseError(command: string, message: string, line?: string): DriverErro
 }
 
 function lines(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }
 
 function stateCode(command: string, raw: string, line: string): MirrorStateCode {
@@ -68,7 +71,13 @@ export function parseMirrorVolInfo(text: string): MirrorVolInfoLine[] {
     const v = /^([A-Za-z]):$/.exec(vol);
     if (!v) throw parseError('GETMIRRORVOLINFO', `volume ${vol} is not "<letter>:"`, line);
     if (role !== '1' && role !== '2') throw parseError('GETMIRRORVOLINFO', `role ${role} is neither 1 (source) nor 2 (target)`, line);
-    out.push({ volume: v[1]!.toUpperCase(), role: role === '1' ? 1 : 2, sourceSystem: source, targetSystem: target, state: stateCode('GETMIRRORVOLINFO', state, line) });
+    out.push({
+      volume: v[1]!.toUpperCase(),
+      role: role === '1' ? 1 : 2,
+      sourceSystem: source,
+      targetSystem: target,
+      state: stateCode('GETMIRRORVOLINFO', state, line),
+    });
   }
   return out;
 }
@@ -120,7 +129,8 @@ export function parseResyncStatus(text: string): { volume: string; targets: Resy
     if (!cur) return;
     const num = (k: string): number => {
       const raw = cur!.fields.get(k);
-      if (raw === undefined || !/^\d+$/.test(raw)) throw parseError('GETRESYNCSTATUS', `target ${cur!.index}: ${k} missing or not a number (${raw ?? 'absent'})`);
+      if (raw === undefined || !/^\d+$/.test(raw))
+        throw parseError('GETRESYNCSTATUS', `target ${cur!.index}: ${k} missing or not a number (${raw ?? 'absent'})`);
       return Number.parseInt(raw, 10);
     };
     const phase = num('resyncphase');
@@ -155,7 +165,9 @@ export function parseResyncStatus(text: string): { volume: string; targets: Resy
     }
     if (!cur) throw parseError('GETRESYNCSTATUS', 'expected "Target <n> (Target System <ip>)"', line);
     // The manual prints "CurrentBlock 29556" without a colon: accept "Key value" for numeric values too.
-    const kv = keyValue(line) ?? (/^(\w+)\s+(\d+)$/.exec(line) ? [line.split(/\s+/)[0]!.toLowerCase(), line.split(/\s+/)[1]!] as [string, string] : undefined);
+    const kv =
+      keyValue(line) ??
+      (/^(\w+)\s+(\d+)$/.exec(line) ? ([line.split(/\s+/)[0]!.toLowerCase(), line.split(/\s+/)[1]!] as [string, string]) : undefined);
     if (!kv) throw parseError('GETRESYNCSTATUS', 'expected "<Key> : <value>"', line);
     cur.fields.set(kv[0].replace(/\s+/g, ''), kv[1]);
   }
@@ -202,7 +214,8 @@ export function parseJobInfo(text: string): JobInfo[] {
     const [k, v] = kv;
     inEndpoints = false;
     if (k === 'id') {
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)) throw parseError('GETJOBINFO', `job ID ${v} is not a GUID`, line);
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v))
+        throw parseError('GETJOBINFO', `job ID ${v} is not a GUID`, line);
       cur = { id: v.toLowerCase(), name: '', pairs: [] };
       jobs.push(cur);
     } else if (!cur) {
@@ -281,20 +294,35 @@ export function parseVolumeInfo(text: string): VolumeInfo {
       continue;
     }
     switch (k) {
-      case 'volume root': info.volumeRoot = v; break;
-      case 'last modified': info.lastModified = v; break;
-      case 'mirror role': info.mirrorRole = v; break;
-      case 'label': info.label = v; break;
-      case 'filesystem': info.fileSystem = v; break;
-      case 'total space': info.totalSpace = intOf('GETVOLUMEINFO', v, line); break;
-      case 'num targets': info.numTargets = intOf('GETVOLUMEINFO', v, line); break;
+      case 'volume root':
+        info.volumeRoot = v;
+        break;
+      case 'last modified':
+        info.lastModified = v;
+        break;
+      case 'mirror role':
+        info.mirrorRole = v;
+        break;
+      case 'label':
+        info.label = v;
+        break;
+      case 'filesystem':
+        info.fileSystem = v;
+        break;
+      case 'total space':
+        info.totalSpace = intOf('GETVOLUMEINFO', v, line);
+        break;
+      case 'num targets':
+        info.numTargets = intOf('GETVOLUMEINFO', v, line);
+        break;
       case 'attributes': {
         const h = /^([0-9a-f]+)h$/i.exec(v);
         if (!h) throw parseError('GETVOLUMEINFO', `attributes ${v} is not "<hex>h"`, line);
         info.attributes = Number.parseInt(h[1]!, 16);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   if (!info.volumeRoot) throw parseError('GETVOLUMEINFO', 'no "Volume Root"', text.trim().split(/\r?\n/)[0]);
@@ -318,7 +346,10 @@ export function parseBreakUserRequested(text: string): { index: number; targetSy
 
 // ───────────── GETSOURCEMIRROREDVOLUMES / GETTARGETMIRROREDVOLUMES ─────────────
 
-export function parseSourceMirroredVolumes(text: string): { status: number; volumes: { volume: string; label?: string; targets: { targetSystem: string; state: MirrorStateCode }[] }[] } {
+export function parseSourceMirroredVolumes(text: string): {
+  status: number;
+  volumes: { volume: string; label?: string; targets: { targetSystem: string; state: MirrorStateCode }[] }[];
+} {
   const all = lines(text);
   const status = parseStatus(text);
   if (status === undefined) throw parseError('GETSOURCEMIRROREDVOLUMES', 'no "Status = n" line', all[0]);
@@ -351,7 +382,8 @@ export function parseTargetMirroredVolumes(text: string): { volume: string; stat
   const out: { volume: string; state: MirrorStateCode; source: string; target: string }[] = [];
   let cur: Partial<{ volume: string; state: MirrorStateCode; source: string; target: string }> | undefined;
   const flush = () => {
-    if (cur?.volume && cur.state !== undefined && cur.source && cur.target) out.push(cur as { volume: string; state: MirrorStateCode; source: string; target: string });
+    if (cur?.volume && cur.state !== undefined && cur.source && cur.target)
+      out.push(cur as { volume: string; state: MirrorStateCode; source: string; target: string });
   };
   for (const line of all) {
     if (/^\*\*|^Returned/i.test(line)) continue;
@@ -361,7 +393,8 @@ export function parseTargetMirroredVolumes(text: string): { volume: string; stat
       continue;
     }
     const kv = keyValue(line);
-    if (!kv || !cur) throw parseError('GETTARGETMIRROREDVOLUMES', 'expected "<Key> = <value>" inside a "Target Volume n information:" section', line);
+    if (!kv || !cur)
+      throw parseError('GETTARGETMIRROREDVOLUMES', 'expected "<Key> = <value>" inside a "Target Volume n information:" section', line);
     const [k, v] = kv;
     if (k === 'volume root') cur.volume = v.replace(/:$/, '').toUpperCase();
     else if (k === 'volume state') cur.state = stateCode('GETTARGETMIRROREDVOLUMES', v, line);
@@ -377,7 +410,12 @@ export function parseTargetMirroredVolumes(text: string): { volume: string; stat
 
 // ───────────── GETSERVICEINFO ─────────────
 
-export function parseServiceInfo(text: string): { description?: string; serviceVersion?: string; driverVersion?: string; serviceStartTime?: string } {
+export function parseServiceInfo(text: string): {
+  description?: string;
+  serviceVersion?: string;
+  driverVersion?: string;
+  serviceStartTime?: string;
+} {
   const out: { description?: string; serviceVersion?: string; driverVersion?: string; serviceStartTime?: string } = {};
   let seen = 0;
   for (const line of lines(text)) {
@@ -392,6 +430,7 @@ export function parseServiceInfo(text: string): { description?: string; serviceV
     else if (k === 'driver version') out.driverVersion = v;
     else if (k === 'service start time') out.serviceStartTime = v;
   }
-  if (seen === 0 || out.serviceVersion === undefined) throw parseError('GETSERVICEINFO', 'no "Service Version"', text.trim().split(/\r?\n/)[0]);
+  if (seen === 0 || out.serviceVersion === undefined)
+    throw parseError('GETSERVICEINFO', 'no "Service Version"', text.trim().split(/\r?\n/)[0]);
   return out;
 }

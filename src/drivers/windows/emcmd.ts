@@ -16,12 +16,32 @@ const UNREACHABLE = new Set([53, 64, 121, 1231, 1460, 1722, 1726]);
 const BUSY = new Set([5, 32, 33]);
 
 export type EmcmdCommand =
-  | 'GETMIRRORVOLINFO' | 'GETMIRRORTYPE' | 'GETRESYNCSTATUS' | 'GETJOBINFO' | 'GETJOBINFOFORVOL' | 'GETVOLUMEINFO'
-  | 'SWITCHOVERVOLUME' | 'LOCKVOLUME' | 'UNLOCKVOLUME' | 'PAUSEMIRROR' | 'CONTINUEMIRROR' | 'BREAKMIRROR'
-  | 'RESYNCMIRROR' | 'CREATEMIRROR' | 'DELETEMIRROR' | 'PREPARETOBECOMETARGET';
+  | 'GETMIRRORVOLINFO'
+  | 'GETMIRRORTYPE'
+  | 'GETRESYNCSTATUS'
+  | 'GETJOBINFO'
+  | 'GETJOBINFOFORVOL'
+  | 'GETVOLUMEINFO'
+  | 'SWITCHOVERVOLUME'
+  | 'LOCKVOLUME'
+  | 'UNLOCKVOLUME'
+  | 'PAUSEMIRROR'
+  | 'CONTINUEMIRROR'
+  | 'BREAKMIRROR'
+  | 'RESYNCMIRROR'
+  | 'CREATEMIRROR'
+  | 'DELETEMIRROR'
+  | 'PREPARETOBECOMETARGET';
 
 /** Mutations that must not be repeated blindly after a transient failure. */
-export const NON_IDEMPOTENT: ReadonlySet<EmcmdCommand> = new Set(['SWITCHOVERVOLUME', 'BREAKMIRROR', 'RESYNCMIRROR', 'CREATEMIRROR', 'DELETEMIRROR', 'PREPARETOBECOMETARGET']);
+export const NON_IDEMPOTENT: ReadonlySet<EmcmdCommand> = new Set([
+  'SWITCHOVERVOLUME',
+  'BREAKMIRROR',
+  'RESYNCMIRROR',
+  'CREATEMIRROR',
+  'DELETEMIRROR',
+  'PREPARETOBECOMETARGET',
+]);
 
 /** Text output, or a typed failure when the output says the command failed. */
 export function interpretEmcmd(command: EmcmdCommand, r: CommandResult): string {
@@ -29,15 +49,30 @@ export function interpretEmcmd(command: EmcmdCommand, r: CommandResult): string 
   const text = r.stdout.trim();
   if (status !== undefined && status !== 0) {
     const detail = { status, command };
-    if (UNREACHABLE.has(status)) return fail('MirrorPeerUnreachable', true, `${command} failed: the other system cannot be reached (Status = ${status})`, detail);
-    if (BUSY.has(status) && (command === 'LOCKVOLUME' || command === 'UNLOCKVOLUME')) return fail('VolumeBusy', true, `${command} failed: the volume is in use (Status = ${status})`, detail);
+    if (UNREACHABLE.has(status))
+      return fail('MirrorPeerUnreachable', true, `${command} failed: the other system cannot be reached (Status = ${status})`, detail);
+    if (BUSY.has(status) && (command === 'LOCKVOLUME' || command === 'UNLOCKVOLUME'))
+      return fail('VolumeBusy', true, `${command} failed: the volume is in use (Status = ${status})`, detail);
     return fail('CommandFailed', false, `${command} failed with Status = ${status}`, detail);
   }
   if (/^(Unable to|Error\b|Failed\b)/im.test(text)) {
-    return fail('CommandFailed', false, `${command}: ${text.split(/\r?\n/).find((l) => /^(Unable to|Error|Failed)/i.test(l.trim()))?.trim()}`, { command });
+    return fail(
+      'CommandFailed',
+      false,
+      `${command}: ${text
+        .split(/\r?\n/)
+        .find((l) => /^(Unable to|Error|Failed)/i.test(l.trim()))
+        ?.trim()}`,
+      { command },
+    );
   }
   if (status === undefined && r.exitCode !== 0 && text === '') {
-    return fail('CommandFailed', true, `${command} exited ${r.exitCode} without output${r.stderr ? `: ${r.stderr.trim().slice(0, 200)}` : ''}`, { command });
+    return fail(
+      'CommandFailed',
+      true,
+      `${command} exited ${r.exitCode} without output${r.stderr ? `: ${r.stderr.trim().slice(0, 200)}` : ''}`,
+      { command },
+    );
   }
   return r.stdout;
 }

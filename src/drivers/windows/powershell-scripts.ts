@@ -66,28 +66,38 @@ export const SCRIPTS = {
   'service.query': script(`  $result = ConvertTo-WinhaService (Get-Service -Name $p.name)`, SERVICE_TO_JSON),
 
   /** Start-Service, then (Get-Service X).WaitForStatus('Running', t) (docs/spec/seed-iis.md §14.6). */
-  'service.start': script(`  Start-Service -Name $p.name
+  'service.start': script(
+    `  Start-Service -Name $p.name
   $s = Get-Service -Name $p.name
   $s.WaitForStatus('Running', [TimeSpan]::FromMilliseconds([double]$p.waitMs))
   $s.Refresh()
-  $result = ConvertTo-WinhaService $s`, SERVICE_TO_JSON),
+  $result = ConvertTo-WinhaService $s`,
+    SERVICE_TO_JSON,
+  ),
 
-  'service.stop': script(`  Stop-Service -Name $p.name -Force
+  'service.stop': script(
+    `  Stop-Service -Name $p.name -Force
   $s = Get-Service -Name $p.name
   $s.WaitForStatus('Stopped', [TimeSpan]::FromMilliseconds([double]$p.waitMs))
   $s.Refresh()
-  $result = ConvertTo-WinhaService $s`, SERVICE_TO_JSON),
+  $result = ConvertTo-WinhaService $s`,
+    SERVICE_TO_JSON,
+  ),
 
   /** Get-IISSite with bindings, root path, pool, serverAutoStart; FTP state via Get-WebItemState -Protocol ftp. */
-  'site.list': script(`  Import-Module IISAdministration
-  $result = @(Get-IISSite | ForEach-Object { ConvertTo-WinhaSite $_ })`, SITE_TO_JSON),
+  'site.list': script(
+    `  Import-Module IISAdministration
+  $result = @(Get-IISSite | ForEach-Object { ConvertTo-WinhaSite $_ })`,
+    SITE_TO_JSON,
+  ),
 
   /**
    * Create or update a Managed site through one ServerManager commit (the
    * effect of Start-IISCommitDelay/Stop-IISCommitDelay). Never starts it:
    * serverAutoStart is applied as declared and the site is left stopped when new.
    */
-  'site.ensure': script(`  Import-Module IISAdministration
+  'site.ensure': script(
+    `  Import-Module IISAdministration
   $sm = Get-IISServerManager
   $changed = @()
   $created = $false
@@ -134,14 +144,17 @@ export const SCRIPTS = {
   if ($p.isFtp) { $site.GetChildElement('ftpServer').SetAttributeValue('serverAutoStart', [bool]$p.serverAutoStart) }
   $sm.CommitChanges()
   $sm = Get-IISServerManager
-  $result = @{ created = $created; changed = @($changed); site = (ConvertTo-WinhaSite $sm.Sites[$p.name]) }`, SITE_TO_JSON),
+  $result = @{ created = $created; changed = @($changed); site = (ConvertTo-WinhaSite $sm.Sites[$p.name]) }`,
+    SITE_TO_JSON,
+  ),
 
   /**
    * Kit restore steps 2–6 for one site: service Running?, binding addresses
    * present (Preferred)?, start (Start-IISSite, or Start-WebItem -Protocol ftp),
    * then check the state once.
    */
-  'site.start': script(`  Import-Module IISAdministration
+  'site.start': script(
+    `  Import-Module IISAdministration
   $site = Get-IISSite -Name $p.name -WarningAction SilentlyContinue
   $svc = Get-Service -Name $p.service
   if ($null -eq $site) {
@@ -166,10 +179,13 @@ export const SCRIPTS = {
       $sm = Get-IISServerManager
       $result = @{ outcome = 'ran'; site = (ConvertTo-WinhaSite $sm.Sites[$site.Name]) }
     }
-  }`, SITE_TO_JSON),
+  }`,
+    SITE_TO_JSON,
+  ),
 
   /** Kit remove step 3–4: stop the site (never the service), then up to 10 checks (9556). */
-  'site.stop': script(`  Import-Module IISAdministration
+  'site.stop': script(
+    `  Import-Module IISAdministration
   $site = Get-IISSite -Name $p.name -WarningAction SilentlyContinue
   if ($null -eq $site) {
     $result = @{ outcome = 'notFound' }
@@ -191,10 +207,13 @@ export const SCRIPTS = {
       Start-Sleep -Milliseconds ([int]$p.checkIntervalMs)
     }
     $result = @{ outcome = 'checked'; site = $info }
-  }`, SITE_TO_JSON),
+  }`,
+    SITE_TO_JSON,
+  ),
 
   /** serverAutoStart (and ftpServer.serverAutoStart for FTP sites). */
-  'site.autostart': script(`  Import-Module IISAdministration
+  'site.autostart': script(
+    `  Import-Module IISAdministration
   $sm = Get-IISServerManager
   $site = $sm.Sites[$p.name]
   if ($null -eq $site) {
@@ -207,7 +226,9 @@ export const SCRIPTS = {
     $sm.CommitChanges()
     $sm = Get-IISServerManager
     $result = @{ outcome = 'set'; site = (ConvertTo-WinhaSite $sm.Sites[$p.name]) }
-  }`, SITE_TO_JSON),
+  }`,
+    SITE_TO_JSON,
+  ),
 
   'net.interfaces': script(`  $result = @(Get-NetAdapter | ForEach-Object {
     @{ alias = [string]$_.Name; index = [int]$_.InterfaceIndex; status = [string]$_.Status; macAddress = [string]$_.MacAddress }

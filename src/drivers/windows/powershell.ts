@@ -37,11 +37,20 @@ export interface PowerShellFailure {
 }
 
 /** Errors that usually go away on a second try (IIS config file locked, RPC hiccups). */
-const TRANSIENT = /0x80070020|being used by another process|has changed on disk|RPC server is unavailable|0x800706BA|temporarily unavailable/i;
+const TRANSIENT =
+  /0x80070020|being used by another process|has changed on disk|RPC server is unavailable|0x800706BA|temporarily unavailable/i;
 
 /** Read the `{"ok":…}` document a script printed last; map script exceptions to typed errors. */
-export function decodeScriptOutput(script: ScriptName, r: CommandResult, mapFailure: (f: PowerShellFailure) => DriverError | undefined): unknown {
-  const line = r.stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('{')).at(-1);
+export function decodeScriptOutput(
+  script: ScriptName,
+  r: CommandResult,
+  mapFailure: (f: PowerShellFailure) => DriverError | undefined,
+): unknown {
+  const line = r.stdout
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (line === undefined) {
     const why = (r.stderr.trim() || r.stdout.trim()).slice(0, 300);
     throw new DriverError({
@@ -61,7 +70,11 @@ export function decodeScriptOutput(script: ScriptName, r: CommandResult, mapFail
   }
   const d = doc as { ok: boolean; value?: unknown; error?: Partial<PowerShellFailure> };
   if (d.ok) return d.value ?? null;
-  const failure: PowerShellFailure = { type: String(d.error?.type ?? ''), message: String(d.error?.message ?? ''), id: String(d.error?.id ?? '') };
+  const failure: PowerShellFailure = {
+    type: String(d.error?.type ?? ''),
+    message: String(d.error?.message ?? ''),
+    id: String(d.error?.id ?? ''),
+  };
   const mapped = mapFailure(failure);
   if (mapped) throw mapped;
   throw new DriverError({

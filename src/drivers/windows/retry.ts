@@ -20,12 +20,7 @@ export function backoffMs(policy: RetryPolicy, attemptNumber: number): number {
   return Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** Math.max(0, attemptNumber - 1));
 }
 
-export function retryTransient<T>(
-  clock: Clock,
-  policy: RetryPolicy,
-  signal: AbortSignal,
-  fn: (attempt: number) => Promise<T>,
-): Promise<T> {
+export function retryTransient<T>(clock: Clock, policy: RetryPolicy, signal: AbortSignal, fn: (attempt: number) => Promise<T>): Promise<T> {
   return pRetry(
     async (attempt) => {
       try {

@@ -9,7 +9,14 @@ import { bindingConflictMessage, findBindingConflict } from '../binding-conflict
 import { withDeadline } from '../deadline.js';
 import { DriverError } from '../errors.js';
 import {
-  checkHostHeader, checkHttpPath, checkIp, checkNoLineBreaks, checkPort, checkPrefixLength, checkSiteDefinition, checkSiteName,
+  checkHostHeader,
+  checkHttpPath,
+  checkIp,
+  checkNoLineBreaks,
+  checkPort,
+  checkPrefixLength,
+  checkSiteDefinition,
+  checkSiteName,
 } from '../input-validation.js';
 import { withKitCode } from '../kit-codes.js';
 import {
@@ -77,7 +84,10 @@ interface RawSite {
   name: string;
   state: string;
   ftpState: string | null;
-  bindings: { protocol: string; bindingInformation: string; certificateHash: string }[] | { protocol: string; bindingInformation: string; certificateHash: string } | null;
+  bindings:
+    | { protocol: string; bindingInformation: string; certificateHash: string }[]
+    | { protocol: string; bindingInformation: string; certificateHash: string }
+    | null;
   physicalPath: string;
   applicationPool: string;
   serverAutoStart: boolean;
@@ -113,28 +123,50 @@ export class WindowsHostDriver implements HostDriver {
   }
 
   /** Run a constant script with `params` on stdin; returns its `value`. */
-  private ps<T>(op: HostDriverOperation, script: ScriptName, params: Record<string, unknown>, o: CallOptions, signal: AbortSignal, mapFailure: (f: PowerShellFailure) => DriverError | undefined = () => undefined): Promise<T> {
-    return this.exec.execute<T>({
-      operation: op,
-      program: this.powershell,
-      args: powershellArgs(script),
-      stdin: stdinJson(params),
-      script,
-      params,
-      idempotent: true,
-      interpret: (r) => decodeScriptOutput(script, r, mapFailure),
-    }, o, signal);
+  private ps<T>(
+    op: HostDriverOperation,
+    script: ScriptName,
+    params: Record<string, unknown>,
+    o: CallOptions,
+    signal: AbortSignal,
+    mapFailure: (f: PowerShellFailure) => DriverError | undefined = () => undefined,
+  ): Promise<T> {
+    return this.exec.execute<T>(
+      {
+        operation: op,
+        program: this.powershell,
+        args: powershellArgs(script),
+        stdin: stdinJson(params),
+        script,
+        params,
+        idempotent: true,
+        interpret: (r) => decodeScriptOutput(script, r, mapFailure),
+      },
+      o,
+      signal,
+    );
   }
 
-  private emcmd(op: HostDriverOperation, command: EmcmdCommand, args: string[], o: CallOptions, signal: AbortSignal, system = '.'): Promise<string> {
-    return this.exec.execute<string>({
-      operation: op,
-      program: this.emcmdPath,
-      args: [system, command, ...args],
-      stdin: '',
-      idempotent: !NON_IDEMPOTENT.has(command),
-      interpret: (r) => interpretEmcmd(command, r),
-    }, o, signal);
+  private emcmd(
+    op: HostDriverOperation,
+    command: EmcmdCommand,
+    args: string[],
+    o: CallOptions,
+    signal: AbortSignal,
+    system = '.',
+  ): Promise<string> {
+    return this.exec.execute<string>(
+      {
+        operation: op,
+        program: this.emcmdPath,
+        args: [system, command, ...args],
+        stdin: '',
+        idempotent: !NON_IDEMPOTENT.has(command),
+        interpret: (r) => interpretEmcmd(command, r),
+      },
+      o,
+      signal,
+    );
   }
 
   /** Seconds-scale waits inside a script must end before the caller's deadline. */
@@ -146,14 +178,30 @@ export class WindowsHostDriver implements HostDriver {
 
   queryService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
     return this.run('queryService', o, async (signal) =>
-      toServiceStatus(await this.ps('queryService', 'service.query', { name: checkService(name) }, o, signal, serviceFailure(name, 'query'))));
+      toServiceStatus(
+        await this.ps('queryService', 'service.query', { name: checkService(name) }, o, signal, serviceFailure(name, 'query')),
+      ),
+    );
   }
 
   startService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
     return this.run('startService', o, async (signal) => {
-      const s = toServiceStatus(await this.ps('startService', 'service.start', { name: checkService(name), waitMs: this.waitMs(o) }, o, signal, serviceFailure(name, 'start')));
+      const s = toServiceStatus(
+        await this.ps(
+          'startService',
+          'service.start',
+          { name: checkService(name), waitMs: this.waitMs(o) },
+          o,
+          signal,
+          serviceFailure(name, 'start'),
+        ),
+      );
       if (s.state !== ServiceState.Running) {
-        throw new DriverError({ code: 'ServiceStartFailed', message: `service ${name} did not start (state ${s.state})`, detail: { state: s.state } });
+        throw new DriverError({
+          code: 'ServiceStartFailed',
+          message: `service ${name} did not start (state ${s.state})`,
+          detail: { state: s.state },
+        });
       }
       return s;
     });
@@ -161,7 +209,17 @@ export class WindowsHostDriver implements HostDriver {
 
   stopService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
     return this.run('stopService', o, async (signal) =>
-      toServiceStatus(await this.ps('stopService', 'service.stop', { name: checkService(name), waitMs: this.waitMs(o) }, o, signal, serviceFailure(name, 'stop'))));
+      toServiceStatus(
+        await this.ps(
+          'stopService',
+          'service.stop',
+          { name: checkService(name), waitMs: this.waitMs(o) },
+          o,
+          signal,
+          serviceFailure(name, 'stop'),
+        ),
+      ),
+    );
   }
 
   // ───────────── IIS ─────────────
@@ -178,18 +236,24 @@ export class WindowsHostDriver implements HostDriver {
   ensureSite(def: SiteDefinition, o: CallOptions): Promise<EnsureSiteResult> {
     return this.run('ensureSite', o, async (signal) => {
       checkSiteDefinition(def);
-      const r = await this.ps<{ created: boolean; changed: string[] | string | null; site: RawSite }>('ensureSite', 'site.ensure', {
-        name: def.name,
-        physicalPath: def.physicalPath,
-        applicationPool: def.applicationPool,
-        serverAutoStart: def.serverAutoStart,
-        isFtp: siteServiceOf(def.bindings) === 'FTPSVC',
-        bindings: def.bindings.map((b) => ({
-          protocol: b.protocol,
-          bindingInformation: toBindingInformation(b),
-          certificateHash: (b.certificateThumbprint ?? '').toUpperCase(),
-        })),
-      }, o, signal);
+      const r = await this.ps<{ created: boolean; changed: string[] | string | null; site: RawSite }>(
+        'ensureSite',
+        'site.ensure',
+        {
+          name: def.name,
+          physicalPath: def.physicalPath,
+          applicationPool: def.applicationPool,
+          serverAutoStart: def.serverAutoStart,
+          isFtp: siteServiceOf(def.bindings) === 'FTPSVC',
+          bindings: def.bindings.map((b) => ({
+            protocol: b.protocol,
+            bindingInformation: toBindingInformation(b),
+            certificateHash: (b.certificateThumbprint ?? '').toUpperCase(),
+          })),
+        },
+        o,
+        signal,
+      );
       return { created: Boolean(r.created), changed: asArray(r.changed).map(String), site: toSiteInfo(r.site) };
     });
   }
@@ -200,30 +264,66 @@ export class WindowsHostDriver implements HostDriver {
       // Kit restore step 1 (9414) and step 4 (9422) from one listing.
       const all = await this.sites('startSite', o, signal);
       const site = all.find((s) => s.name.toLowerCase() === name.toLowerCase());
-      if (!site) throw new DriverError({ code: 'SiteNotFound', kitCode: 9414, message: `IIS site ${name} not found in the IIS configuration on ${this.nodeName}` });
+      if (!site)
+        throw new DriverError({
+          code: 'SiteNotFound',
+          kitCode: 9414,
+          message: `IIS site ${name} not found in the IIS configuration on ${this.nodeName}`,
+        });
       if (site.state === 'Started') return site;
-      const conflict = findBindingConflict(site, all.filter((s) => s.state === 'Started'));
+      const conflict = findBindingConflict(
+        site,
+        all.filter((s) => s.state === 'Started'),
+      );
       if (conflict) {
-        throw new DriverError({ code: 'BindingConflict', kitCode: 9422, message: bindingConflictMessage(site.name, conflict), detail: { ...conflict } });
+        throw new DriverError({
+          code: 'BindingConflict',
+          kitCode: 9422,
+          message: bindingConflictMessage(site.name, conflict),
+          detail: { ...conflict },
+        });
       }
       const service = siteServiceOf(site.bindings);
-      const r = await this.ps<{ outcome: string; serviceState?: number; address?: string; site?: RawSite }>('startSite', 'site.start', {
-        name: site.name,
-        service,
-        isFtp: service === 'FTPSVC',
-        addresses: [...new Set(site.bindings.map((b) => b.address).filter((a) => a !== '*'))],
-      }, o, signal);
+      const r = await this.ps<{ outcome: string; serviceState?: number; address?: string; site?: RawSite }>(
+        'startSite',
+        'site.start',
+        {
+          name: site.name,
+          service,
+          isFtp: service === 'FTPSVC',
+          addresses: [...new Set(site.bindings.map((b) => b.address).filter((a) => a !== '*'))],
+        },
+        o,
+        signal,
+      );
       switch (r.outcome) {
         case 'notFound':
-          throw new DriverError({ code: 'SiteNotFound', kitCode: 9414, message: `IIS site ${name} not found in the IIS configuration on ${this.nodeName}` });
+          throw new DriverError({
+            code: 'SiteNotFound',
+            kitCode: 9414,
+            message: `IIS site ${name} not found in the IIS configuration on ${this.nodeName}`,
+          });
         case 'serviceNotRunning':
-          throw new DriverError({ code: 'ServiceNotRunning', message: `IIS site ${site.name} cannot start: service ${service} is not running (state ${r.serviceState})`, detail: { service, state: r.serviceState ?? 0 } });
+          throw new DriverError({
+            code: 'ServiceNotRunning',
+            message: `IIS site ${site.name} cannot start: service ${service} is not running (state ${r.serviceState})`,
+            detail: { service, state: r.serviceState ?? 0 },
+          });
         case 'addressMissing':
-          throw new DriverError({ code: 'BindingAddressMissing', kitCode: 9706, message: `Unable to start IIS Site "${site.name}" on system ${this.nodeName}: address ${r.address} is not present (Preferred) on this host`, detail: { address: r.address ?? '' } });
+          throw new DriverError({
+            code: 'BindingAddressMissing',
+            kitCode: 9706,
+            message: `Unable to start IIS Site "${site.name}" on system ${this.nodeName}: address ${r.address} is not present (Preferred) on this host`,
+            detail: { address: r.address ?? '' },
+          });
         case 'ran': {
           const after = toSiteInfo(requireField(r.site, 'site.start', 'site'));
           // Kit restore step 6: check once.
-          if (after.state !== 'Started') throw new DriverError({ code: 'SiteStartFailed', message: `Unable to start IIS Site "${site.name}" on system ${this.nodeName}` });
+          if (after.state !== 'Started')
+            throw new DriverError({
+              code: 'SiteStartFailed',
+              message: `Unable to start IIS Site "${site.name}" on system ${this.nodeName}`,
+            });
           return after;
         }
         default:
@@ -235,12 +335,23 @@ export class WindowsHostDriver implements HostDriver {
   stopSite(name: string, o: CallOptions): Promise<SiteInfo | undefined> {
     return this.run('stopSite', o, async (signal) => {
       checkSiteName(name);
-      const r = await this.ps<{ outcome: string; site?: RawSite }>('stopSite', 'site.stop', { name, checkIntervalMs: STOP_CHECK_INTERVAL_MS }, o, signal);
+      const r = await this.ps<{ outcome: string; site?: RawSite }>(
+        'stopSite',
+        'site.stop',
+        { name, checkIntervalMs: STOP_CHECK_INTERVAL_MS },
+        o,
+        signal,
+      );
       if (r.outcome === 'notFound') return undefined; // kit 9563: treated as stopped
       if (r.outcome !== 'checked') throw unexpected('site.stop', r.outcome);
       const site = toSiteInfo(requireField(r.site, 'site.stop', 'site'));
       const state = site.ftpState ?? site.state;
-      if (state !== 'Stopped') throw new DriverError({ code: 'SiteStopFailed', kitCode: 9556, message: `Unable to stop IIS site ${name} on system ${this.nodeName}` });
+      if (state !== 'Stopped')
+        throw new DriverError({
+          code: 'SiteStopFailed',
+          kitCode: 9556,
+          message: `Unable to stop IIS site ${name} on system ${this.nodeName}`,
+        });
       return site;
     });
   }
@@ -249,7 +360,8 @@ export class WindowsHostDriver implements HostDriver {
     return this.run('setServerAutoStart', o, async (signal) => {
       checkSiteName(name);
       const r = await this.ps<{ outcome: string; site?: RawSite }>('setServerAutoStart', 'site.autostart', { name, value }, o, signal);
-      if (r.outcome === 'notFound') throw new DriverError({ code: 'SiteNotFound', kitCode: 9414, message: `IIS site ${name} not found on ${this.nodeName}` });
+      if (r.outcome === 'notFound')
+        throw new DriverError({ code: 'SiteNotFound', kitCode: 9414, message: `IIS site ${name} not found on ${this.nodeName}` });
       if (r.outcome !== 'set') throw unexpected('site.autostart', r.outcome);
       return toSiteInfo(requireField(r.site, 'site.autostart', 'site'));
     });
@@ -281,15 +393,36 @@ export class WindowsHostDriver implements HostDriver {
       checkIp(req.address);
       checkPrefixLength(req.address, req.prefixLength);
       checkNoLineBreaks(req.interfaceAlias, 'interfaceAlias');
-      const r = await this.ps<{ outcome: string; address?: Record<string, unknown>; interfaceAlias?: string; prefixLength?: number }>('addVirtualIp', 'net.add', {
-        address: req.address, prefixLength: req.prefixLength, interfaceAlias: req.interfaceAlias, waitMs: this.waitMs(o),
-      }, o, signal);
+      const r = await this.ps<{ outcome: string; address?: Record<string, unknown>; interfaceAlias?: string; prefixLength?: number }>(
+        'addVirtualIp',
+        'net.add',
+        {
+          address: req.address,
+          prefixLength: req.prefixLength,
+          interfaceAlias: req.interfaceAlias,
+          waitMs: this.waitMs(o),
+        },
+        o,
+        signal,
+      );
       switch (r.outcome) {
-        case 'noInterface': throw new DriverError({ code: 'InterfaceNotFound', message: `no interface "${req.interfaceAlias}" on ${this.nodeName}` });
-        case 'inUse': throw new DriverError({ code: 'AddressInUse', message: `${req.address} is already on ${this.nodeName} (${r.interfaceAlias}/${r.prefixLength})` });
-        case 'vanished': throw new DriverError({ code: 'CommandFailed', transient: true, message: `${req.address} vanished while waiting for duplicate address detection` });
-        case 'present': return toAddressInfo(requireField(r.address, 'net.add', 'address'));
-        default: throw unexpected('net.add', r.outcome);
+        case 'noInterface':
+          throw new DriverError({ code: 'InterfaceNotFound', message: `no interface "${req.interfaceAlias}" on ${this.nodeName}` });
+        case 'inUse':
+          throw new DriverError({
+            code: 'AddressInUse',
+            message: `${req.address} is already on ${this.nodeName} (${r.interfaceAlias}/${r.prefixLength})`,
+          });
+        case 'vanished':
+          throw new DriverError({
+            code: 'CommandFailed',
+            transient: true,
+            message: `${req.address} vanished while waiting for duplicate address detection`,
+          });
+        case 'present':
+          return toAddressInfo(requireField(r.address, 'net.add', 'address'));
+        default:
+          throw unexpected('net.add', r.outcome);
       }
     });
   }
@@ -302,7 +435,13 @@ export class WindowsHostDriver implements HostDriver {
 
   probeAddressClaimed(address: string, o: CallOptions): Promise<AddressClaim> {
     return this.run('probeAddressClaimed', o, async (signal) => {
-      const r = await this.ps<{ claimed: boolean; byMac?: string }>('probeAddressClaimed', 'net.claimed', { address: checkIp(address) }, o, signal);
+      const r = await this.ps<{ claimed: boolean; byMac?: string }>(
+        'probeAddressClaimed',
+        'net.claimed',
+        { address: checkIp(address) },
+        o,
+        signal,
+      );
       return r.claimed ? { claimed: true, byMac: String(r.byMac) } : { claimed: false };
     });
   }
@@ -341,12 +480,18 @@ export class WindowsHostDriver implements HostDriver {
     return this.run('switchoverMirror', o, async (signal) => {
       const v = normalizeVolume(volume);
       const info = await this.mirrorInfo('switchoverMirror', v, o, signal);
-      if (info.role === 'none') throw new DriverError({ code: 'MirrorNotFound', message: `volume ${v}: is not mirrored on ${this.nodeName}` });
-      if (info.role === 'source') throw new DriverError({ code: 'MirrorWrongRole', message: `volume ${v}: ${this.nodeName} is already the source (svc 265)` });
+      if (info.role === 'none')
+        throw new DriverError({ code: 'MirrorNotFound', message: `volume ${v}: is not mirrored on ${this.nodeName}` });
+      if (info.role === 'source')
+        throw new DriverError({ code: 'MirrorWrongRole', message: `volume ${v}: ${this.nodeName} is already the source (svc 265)` });
       const state = info.targets[0]?.state ?? MirrorState.Invalid;
       // DataKeeper L11166: switchover only from Mirroring. `force` skips this check but never passes -f (unsafe, split brain).
       if (!force && state !== MirrorState.Mirroring) {
-        throw new DriverError({ code: 'MirrorNotMirroring', message: `volume ${v}: switchover to ${this.nodeName} refused: mirror state is ${state}, not Mirroring (1)`, detail: { state } });
+        throw new DriverError({
+          code: 'MirrorNotMirroring',
+          message: `volume ${v}: switchover to ${this.nodeName} refused: mirror state is ${state}, not Mirroring (1)`,
+          detail: { state },
+        });
       }
       await this.emcmd('switchoverMirror', 'SWITCHOVERVOLUME', [v], o, signal);
       for (;;) {
@@ -381,16 +526,29 @@ export class WindowsHostDriver implements HostDriver {
     return this.run(op, o, async (signal) => {
       const v = normalizeVolume(volume);
       const info = await this.mirrorInfo(op, v, o, signal);
-      if (info.role === 'none') throw new DriverError({ code: 'MirrorNotFound', message: `volume ${v}: is not mirrored on ${this.nodeName}` });
-      if (info.role !== 'source') throw new DriverError({ code: 'MirrorWrongRole', message: `${command} must run on the source; ${this.nodeName} is the target of ${v}:` });
+      if (info.role === 'none')
+        throw new DriverError({ code: 'MirrorNotFound', message: `volume ${v}: is not mirrored on ${this.nodeName}` });
+      if (info.role !== 'source')
+        throw new DriverError({
+          code: 'MirrorWrongRole',
+          message: `${command} must run on the source; ${this.nodeName} is the target of ${v}:`,
+        });
       await this.emcmd(op, command, [v], o, signal);
     });
   }
 
-  pauseMirror(volume: string, o: CallOptions): Promise<void> { return this.sourceCommand('pauseMirror', 'PAUSEMIRROR', volume, o); }
-  continueMirror(volume: string, o: CallOptions): Promise<void> { return this.sourceCommand('continueMirror', 'CONTINUEMIRROR', volume, o); }
-  breakMirror(volume: string, o: CallOptions): Promise<void> { return this.sourceCommand('breakMirror', 'BREAKMIRROR', volume, o); }
-  resyncMirror(volume: string, o: CallOptions): Promise<void> { return this.sourceCommand('resyncMirror', 'RESYNCMIRROR', volume, o); }
+  pauseMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.sourceCommand('pauseMirror', 'PAUSEMIRROR', volume, o);
+  }
+  continueMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.sourceCommand('continueMirror', 'CONTINUEMIRROR', volume, o);
+  }
+  breakMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.sourceCommand('breakMirror', 'BREAKMIRROR', volume, o);
+  }
+  resyncMirror(volume: string, o: CallOptions): Promise<void> {
+    return this.sourceCommand('resyncMirror', 'RESYNCMIRROR', volume, o);
+  }
 
   createMirror(req: CreateMirrorRequest, o: CallOptions): Promise<void> {
     return this.run('createMirror', o, async (signal) => {
@@ -398,9 +556,17 @@ export class WindowsHostDriver implements HostDriver {
       checkIp(req.sourceAddress, 'source address');
       checkIp(req.targetAddress, 'target address');
       const info = await this.mirrorInfo('createMirror', v, o, signal);
-      if (info.role !== 'none') throw new DriverError({ code: 'MirrorExists', message: `volume ${v}: on ${this.nodeName} is already a mirror ${info.role}` });
+      if (info.role !== 'none')
+        throw new DriverError({ code: 'MirrorExists', message: `volume ${v}: on ${this.nodeName} is already a mirror ${info.role}` });
       // EMCMD <source ip> CREATEMIRROR <vol> <target ip> <A|S> — no option 1 (skipping the full resync is unsafe, docs/spec/seed003-datakeeper.md §9 rule 10).
-      await this.emcmd('createMirror', 'CREATEMIRROR', [v, req.targetAddress, req.mode === 'Synchronous' ? 'S' : 'A'], o, signal, req.sourceAddress);
+      await this.emcmd(
+        'createMirror',
+        'CREATEMIRROR',
+        [v, req.targetAddress, req.mode === 'Synchronous' ? 'S' : 'A'],
+        o,
+        signal,
+        req.sourceAddress,
+      );
     });
   }
 
@@ -427,15 +593,29 @@ export class WindowsHostDriver implements HostDriver {
       checkPort(req.port);
       checkHostHeader(req.hostHeader);
       const path = checkHttpPath(req.path ?? '/');
-      const r = await this.ps<{ outcome: string; statusCode?: number; status?: string; message?: string }>('probeHttp', 'probe.http', {
-        uriHost: req.address.includes(':') ? `[${req.address}]` : req.address,
-        port: req.port, hostHeader: req.hostHeader, path, tls: Boolean(req.tls), waitMs: this.waitMs(o),
-      }, o, signal);
+      const r = await this.ps<{ outcome: string; statusCode?: number; status?: string; message?: string }>(
+        'probeHttp',
+        'probe.http',
+        {
+          uriHost: req.address.includes(':') ? `[${req.address}]` : req.address,
+          port: req.port,
+          hostHeader: req.hostHeader,
+          path,
+          tls: Boolean(req.tls),
+          waitMs: this.waitMs(o),
+        },
+        o,
+        signal,
+      );
       switch (r.outcome) {
-        case 'answer': return { alive: true, statusCode: Number(r.statusCode), detail: `HTTP ${r.statusCode}` };
-        case 'connectFailed': return { alive: false, kitCode: 9757, detail: `connect to ${req.address}:${req.port} failed (${r.status ?? ''})` };
-        case 'noAnswer': return { alive: false, kitCode: 9759, detail: `no HTTP answer from ${req.address}:${req.port} (${r.status ?? ''})` };
-        default: throw unexpected('probe.http', r.outcome);
+        case 'answer':
+          return { alive: true, statusCode: Number(r.statusCode), detail: `HTTP ${r.statusCode}` };
+        case 'connectFailed':
+          return { alive: false, kitCode: 9757, detail: `connect to ${req.address}:${req.port} failed (${r.status ?? ''})` };
+        case 'noAnswer':
+          return { alive: false, kitCode: 9759, detail: `no HTTP answer from ${req.address}:${req.port} (${r.status ?? ''})` };
+        default:
+          throw unexpected('probe.http', r.outcome);
       }
     });
   }
@@ -446,18 +626,36 @@ export class WindowsHostDriver implements HostDriver {
       checkPort(req.port);
       const user = checkNoLineBreaks(req.user ?? 'anonymous', 'FTP user');
       const password = checkNoLineBreaks(req.password ?? 'winha@', 'FTP password');
-      const r = await this.ps<{ lines: string[] | string | null }>('probeFtp', 'probe.ftp', {
-        address: req.address, port: req.port, user, password, waitMs: this.waitMs(o),
-      }, o, signal);
+      const r = await this.ps<{ lines: string[] | string | null }>(
+        'probeFtp',
+        'probe.ftp',
+        {
+          address: req.address,
+          port: req.port,
+          user,
+          password,
+          waitMs: this.waitMs(o),
+        },
+        o,
+        signal,
+      );
       const responseLines = asArray(r.lines).map(String);
       // Kit deep check: login succeeded iff a response line starts with "230 " (9760 otherwise).
-      return responseLines.some((l) => l.startsWith('230 ')) ? { alive: true, responseLines } : { alive: false, kitCode: 9760, responseLines };
+      return responseLines.some((l) => l.startsWith('230 '))
+        ? { alive: true, responseLines }
+        : { alive: false, kitCode: 9760, responseLines };
     });
   }
 
   probeTcp(req: TcpProbeRequest, o: CallOptions): Promise<TcpProbeResult> {
     return this.run('probeTcp', o, async (signal) => {
-      const r = await this.ps<{ alive: boolean }>('probeTcp', 'probe.tcp', { address: checkIp(req.address), port: checkPort(req.port), waitMs: this.waitMs(o) }, o, signal);
+      const r = await this.ps<{ alive: boolean }>(
+        'probeTcp',
+        'probe.tcp',
+        { address: checkIp(req.address), port: checkPort(req.port), waitMs: this.waitMs(o) },
+        o,
+        signal,
+      );
       return { alive: Boolean(r.alive) };
     });
   }
@@ -480,7 +678,8 @@ function unexpected(script: string, outcome: unknown): DriverError {
 }
 
 function checkService(name: string): ServiceName {
-  if (!SERVICE_NAMES.has(name)) throw new DriverError({ code: 'InvalidArgument', message: `service ${JSON.stringify(name)} is not one WinHA manages` });
+  if (!SERVICE_NAMES.has(name))
+    throw new DriverError({ code: 'InvalidArgument', message: `service ${JSON.stringify(name)} is not one WinHA manages` });
   return name as ServiceName;
 }
 
@@ -503,9 +702,11 @@ function serviceFailure(name: ServiceName, action: 'query' | 'start' | 'stop') {
 function toServiceStatus(raw: unknown): ServiceStatus {
   const r = raw as { name?: unknown; state?: unknown; startType?: unknown };
   const state = Number(r.state);
-  if (!Number.isInteger(state) || state < 1 || state > 7) throw new DriverError({ code: 'ParseError', message: `service state ${String(r.state)} is not a SERVICE_STATUS code 1–7` });
+  if (!Number.isInteger(state) || state < 1 || state > 7)
+    throw new DriverError({ code: 'ParseError', message: `service state ${String(r.state)} is not a SERVICE_STATUS code 1–7` });
   const startType = String(r.startType);
-  const startMode: ServiceStartMode = startType === 'Automatic' || startType === 'Auto' ? 'Auto' : startType === 'Disabled' ? 'Disabled' : 'Manual';
+  const startMode: ServiceStartMode =
+    startType === 'Automatic' || startType === 'Auto' ? 'Auto' : startType === 'Disabled' ? 'Disabled' : 'Manual';
   return { name: checkService(String(r.name).toUpperCase()), state: state as ServiceStateCode, startMode };
 }
 
@@ -534,7 +735,8 @@ function toSiteInfo(raw: RawSite): SiteInfo {
 
 function toAddressInfo(raw: Record<string, unknown>): IpAddressInfo {
   const state = String(raw.addressState);
-  if (!ADDRESS_STATES.has(state)) throw new DriverError({ code: 'ParseError', message: `AddressState ${state} is not a NetTCPIP address state` });
+  if (!ADDRESS_STATES.has(state))
+    throw new DriverError({ code: 'ParseError', message: `AddressState ${state} is not a NetTCPIP address state` });
   return {
     address: String(raw.address),
     prefixLength: Number(raw.prefixLength),

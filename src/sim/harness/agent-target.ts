@@ -43,7 +43,10 @@ import type { World } from '../world/world.js';
 
 /** A node's wall clock off by a skew; its monotonic time (lease judgments) is the host's. */
 class SkewedClock implements Clock {
-  constructor(private readonly base: Clock, private readonly skew: () => number) {}
+  constructor(
+    private readonly base: Clock,
+    private readonly skew: () => number,
+  ) {}
   now(): number {
     return this.base.now() + this.skew();
   }
@@ -116,7 +119,9 @@ export class AgentTarget implements ScenarioTarget {
   private logger(node: string): NodeAgentLogger {
     if (this.options.logger) return this.options.logger(node);
     const push = (level: string, o: Obj, msg: string) => {
-      this.logs.push(`${new Date(this.clock.now()).toISOString()} ${node} ${level}${msg}${typeof o['reason'] === 'string' && o['reason'] ? ` (${o['reason']})` : ''}`);
+      this.logs.push(
+        `${new Date(this.clock.now()).toISOString()} ${node} ${level}${msg}${typeof o['reason'] === 'string' && o['reason'] ? ` (${o['reason']})` : ''}`,
+      );
       if (this.logs.length > 400) this.logs.splice(0, this.logs.length - 400);
     };
     return { info: (o, m) => push('', o, m), warn: (o, m) => push('WARN ', o, m), error: (o, m) => push('ERROR ', o, m) };
@@ -126,7 +131,10 @@ export class AgentTarget implements ScenarioTarget {
     if (this.agents.has(node)) return;
     const clock = new SkewedClock(this.clock, () => this.skews.get(node) ?? 0);
     const n = ++this.starts;
-    const conn = new CuttableStore(this.admin.connect({ clock, random: new SeededRandom((this.seed + n * 0x2545f491) >>> 0) }), this.cut.has(node));
+    const conn = new CuttableStore(
+      this.admin.connect({ clock, random: new SeededRandom((this.seed + n * 0x2545f491) >>> 0) }),
+      this.cut.has(node),
+    );
     this.conns.set(node, conn);
     const hook = this.options.onWorldCall;
     // The agent's process dies with a crash or agentStop: a call it still had in flight (an await that resumes
@@ -140,7 +148,14 @@ export class AgentTarget implements ScenarioTarget {
         return this.api.call(r);
       },
     };
-    const agent = this.options.agentFactory({ node, store: conn, driver: createDriver({ world: api, node }, { clock }), clock, logger: this.logger(node), ...(this.options.workers ? { workers: this.options.workers } : {}) });
+    const agent = this.options.agentFactory({
+      node,
+      store: conn,
+      driver: createDriver({ world: api, node }, { clock }),
+      clock,
+      logger: this.logger(node),
+      ...(this.options.workers ? { workers: this.options.workers } : {}),
+    });
     this.agents.set(node, agent);
     agent.start();
   }
@@ -168,8 +183,16 @@ export class AgentTarget implements ScenarioTarget {
   async observe(): Promise<Observation> {
     const world = await callWorld(this.api, 'world.inspect', {});
     const clusters = (await this.admin.list('Cluster')).items;
-    const clusterMaintenance = new Set(clusters.filter((c) => (c.spec as { maintenance?: boolean }).maintenance === true || c.metadata.annotations?.['winha.io/maintenance'] === 'true').map((c) => c.metadata.namespace));
-    const groups = (await this.admin.list('FailoverGroup')).items.map((g) => groupObservation(g, clusterMaintenance.has(g.metadata.namespace)));
+    const clusterMaintenance = new Set(
+      clusters
+        .filter(
+          (c) => (c.spec as { maintenance?: boolean }).maintenance === true || c.metadata.annotations?.['winha.io/maintenance'] === 'true',
+        )
+        .map((c) => c.metadata.namespace),
+    );
+    const groups = (await this.admin.list('FailoverGroup')).items.map((g) =>
+      groupObservation(g, clusterMaintenance.has(g.metadata.namespace)),
+    );
     groups.sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)));
     return { at: this.clock.now(), world, groups };
   }
@@ -193,7 +216,11 @@ export class AgentTarget implements ScenarioTarget {
       type: x['type'] === 'Warning' ? 'Warning' : 'Normal',
       reason: typeof x['reason'] === 'string' ? x['reason'] : '',
       message: typeof x['message'] === 'string' ? x['message'] : '',
-      involvedObject: { kind: String(inv.kind ?? ''), name: String(inv.name ?? ''), ...(inv.namespace ? { namespace: inv.namespace } : {}) },
+      involvedObject: {
+        kind: String(inv.kind ?? ''),
+        name: String(inv.name ?? ''),
+        ...(inv.namespace ? { namespace: inv.namespace } : {}),
+      },
     };
     if (typeof x['code'] === 'number') o.code = x['code'];
     if (typeof x['node'] === 'string') o.node = x['node'];
@@ -256,13 +283,27 @@ export class AgentTarget implements ScenarioTarget {
     const namespace = g?.namespace ?? 'default';
     switch (a.action) {
       case 'switchover':
-        return result(await requestSwitchover(this.admin.objects, {
-          namespace, group: g!.name, to: a.to, force: a.force, id: `sim-request-${++this.requests}`, requestedAt: new Date(this.clock.now()).toISOString(),
-        }));
+        return result(
+          await requestSwitchover(this.admin.objects, {
+            namespace,
+            group: g!.name,
+            to: a.to,
+            force: a.force,
+            id: `sim-request-${++this.requests}`,
+            requestedAt: new Date(this.clock.now()).toISOString(),
+          }),
+        );
       case 'clear':
         return result(await clearGroup(this.admin.objects, { namespace, group: g!.name, ...(a.node ? { node: a.node } : {}) }));
       case 'maintenance':
-        return result(await setMaintenance(this.admin.objects, { namespace, enabled: a.enabled, ...(g ? { group: g.name } : {}), ...(a.node ? { node: a.node } : {}) }));
+        return result(
+          await setMaintenance(this.admin.objects, {
+            namespace,
+            enabled: a.enabled,
+            ...(g ? { group: g.name } : {}),
+            ...(a.node ? { node: a.node } : {}),
+          }),
+        );
       case 'setDesiredState': {
         // As in git: change the manifest, winha apply the set.
         for (const o of this.manifests) {
@@ -273,7 +314,10 @@ export class AgentTarget implements ScenarioTarget {
         }
         const outcomes = await apply(this.admin.objects, this.manifests);
         const changed = outcomes.filter((x) => x.action !== 'unchanged').map((x) => `${x.kind}/${x.name} ${x.action}`);
-        return { accepted: true, message: `applied desiredState ${a.state} for ${g!.name}${changed.length ? ` (${changed.join(', ')})` : ' (unchanged)'}` };
+        return {
+          accepted: true,
+          message: `applied desiredState ${a.state} for ${g!.name}${changed.length ? ` (${changed.join(', ')})` : ' (unchanged)'}`,
+        };
       }
     }
   }
@@ -296,7 +340,9 @@ function cmp(a: string, b: string): number {
 export function groupObservation(g: StoredObject, clusterMaintenance: boolean): GroupObservation {
   const spec = (g.spec ?? {}) as { desiredState?: string; maintenance?: boolean };
   const st = (g.status ?? {}) as {
-    activeNode?: string; epoch?: number; phase?: string;
+    activeNode?: string;
+    epoch?: number;
+    phase?: string;
     conditions?: { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; code?: number; message?: string }[];
     nodes?: { name: string; state: string }[];
   };

@@ -18,7 +18,10 @@ export class CuttableStore implements Store {
   readonly objects: ObjectStore;
   readonly leases: LeaseStore;
 
-  constructor(private readonly inner: Store, cut = false) {
+  constructor(
+    private readonly inner: Store,
+    cut = false,
+  ) {
     this.isCut = cut;
     const guard = <T>(fn: () => Promise<T>): Promise<T> => (this.isCut ? Promise.reject(unavailable()) : fn());
     const o = inner.objects;

@@ -110,7 +110,11 @@ export class ProcessGroup {
 
   /** The last lines of every child's log, for a failure message. */
   tails(lines = 8): string {
-    return this.children.map((c) => [c, this.tail(c, lines)] as const).filter(([, t]) => t).map(([c, t]) => `--- last lines of ${c.name} ---\n${t}\n`).join('');
+    return this.children
+      .map((c) => [c, this.tail(c, lines)] as const)
+      .filter(([, t]) => t)
+      .map(([c, t]) => `--- last lines of ${c.name} ---\n${t}\n`)
+      .join('');
   }
 }
 
@@ -120,7 +124,8 @@ export function doubleActives(i: WorldInspection, vips: ReadonlySet<string>): st
   const hostsBySite = new Map<string, string[]>();
   for (const [h, sites] of Object.entries(i.startedSites)) for (const s of sites) hostsBySite.set(s, [...(hostsBySite.get(s) ?? []), h]);
   for (const [s, hs] of hostsBySite) if (hs.length > 1) out.push(`site ${s} started on ${hs.join(' and ')}`);
-  for (const [a, hs] of Object.entries(i.addressHolders)) if (hs.length > 1 && vips.has(a)) out.push(`address ${a} held by ${hs.join(' and ')}`);
+  for (const [a, hs] of Object.entries(i.addressHolders))
+    if (hs.length > 1 && vips.has(a)) out.push(`address ${a} held by ${hs.join(' and ')}`);
   return out;
 }
 
@@ -142,7 +147,8 @@ export async function waitFor<T>(
     const v = await probe().catch(() => undefined);
     if (v !== undefined) return v;
     options.check?.();
-    if (clock.monotonic() - begin > timeoutMs) throw new WaitTimeout(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`);
+    if (clock.monotonic() - begin > timeoutMs)
+      throw new WaitTimeout(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`);
     await clock.sleep(options.everyMs ?? 200);
   }
 }
@@ -161,12 +167,17 @@ export async function startWorld(ps: ProcessGroup, o: WorldOptions): Promise<{ c
   const args = ['sim', 'world', '--listen', '127.0.0.1:0', ...o.manifests.flatMap((m) => ['-f', m]), '--seed', String(o.seed ?? 1)];
   if (o.switchoverUnreachable) args.push('--switchover-unreachable', o.switchoverUnreachable);
   const child = ps.start(o.name ?? 'world', args);
-  const address = await waitFor('the world server to listen', 15_000, async () => /listening on (\S+)/.exec(readFileSync(child.log, 'utf8'))?.[1], {
-    everyMs: 100,
-    check: () => {
-      if (!ps.alive(child)) throw new Error(`the world server exited (${child.proc.exitCode}): ${ps.tail(child)}`);
+  const address = await waitFor(
+    'the world server to listen',
+    15_000,
+    async () => /listening on (\S+)/.exec(readFileSync(child.log, 'utf8'))?.[1],
+    {
+      everyMs: 100,
+      check: () => {
+        if (!ps.alive(child)) throw new Error(`the world server exited (${child.proc.exitCode}): ${ps.tail(child)}`);
+      },
     },
-  });
+  );
   return { child, address };
 }
 

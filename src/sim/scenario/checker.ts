@@ -18,7 +18,7 @@ export const SCENARIO_RULES = {
   'scenario-step': 'A step is not exactly one known action, or its fields do not fit the action.',
   'scenario-fault': 'A fault has an unknown type or wrong fields.',
   'scenario-manifest-missing': 'A manifest path of the scenario cannot be read.',
-  'scenario-manifest-invalid': 'The scenario\'s manifests have validation errors.',
+  'scenario-manifest-invalid': "The scenario's manifests have validation errors.",
   'scenario-reference': 'A step names a group, node, mirror or volume the manifests do not declare.',
   'scenario-timing-unsafe': 'renewDeadline ≥ leaseDuration or retryPeriod ≥ renewDeadline.',
 } as const;
@@ -48,7 +48,7 @@ export function schemaIssues(validate: ValidateFunction, value: unknown): { path
   if (validate(value)) return [];
   const out: { path: Path; rule: ScenarioRule; message: string }[] = [];
   const seen = new Set<string>();
-  for (const e of (validate.errors ?? [])) {
+  for (const e of validate.errors ?? []) {
     const path = pointerToPath(e.instancePath);
     const where = displayPath(path);
     const p = e.params as Record<string, unknown>;
@@ -59,23 +59,40 @@ export function schemaIssues(validate: ValidateFunction, value: unknown): { path
         break;
       case 'additionalProperties': {
         const field = String(p['additionalProperty']);
-        const allowed = Object.keys(((e.parentSchema as { properties?: object }).properties) ?? {});
-        issue = { path: [...path, field], rule: 'scenario-schema', message: `unknown field ${field} in ${where}${suggestion(field, allowed)} (fields: ${allowed.join(', ')})` };
+        const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+        issue = {
+          path: [...path, field],
+          rule: 'scenario-schema',
+          message: `unknown field ${field} in ${where}${suggestion(field, allowed)} (fields: ${allowed.join(', ')})`,
+        };
         break;
       }
       case 'type':
         issue = { path, rule: 'scenario-schema', message: `${where} must be ${String(p['type'])}, not ${show(e.data)}` };
         break;
       case 'enum':
-        issue = { path, rule: 'scenario-schema', message: `${where} must be one of ${(p['allowedValues'] as unknown[]).join(', ')}; got ${show(e.data)}` };
+        issue = {
+          path,
+          rule: 'scenario-schema',
+          message: `${where} must be one of ${(p['allowedValues'] as unknown[]).join(', ')}; got ${show(e.data)}`,
+        };
         break;
       case 'const':
-        issue = { path, rule: path[0] === 'apiVersion' || path[0] === 'kind' ? 'scenario-kind' : 'scenario-schema', message: `${where} must be ${show(p['allowedValue'])}; got ${show(e.data)}` };
+        issue = {
+          path,
+          rule: path[0] === 'apiVersion' || path[0] === 'kind' ? 'scenario-kind' : 'scenario-schema',
+          message: `${where} must be ${show(p['allowedValue'])}; got ${show(e.data)}`,
+        };
         break;
       case 'pattern':
-        issue = p['pattern'] === DURATION_PATTERN
-          ? { path, rule: 'scenario-duration', message: `${where} ${show(e.data)} is no duration: write a number and a unit (ms, s, m, h), e.g. 30s or 500ms` }
-          : { path, rule: 'scenario-schema', message: `${where} ${show(e.data)} must match ${String(p['pattern'])}` };
+        issue =
+          p['pattern'] === DURATION_PATTERN
+            ? {
+                path,
+                rule: 'scenario-duration',
+                message: `${where} ${show(e.data)} is no duration: write a number and a unit (ms, s, m, h), e.g. 30s or 500ms`,
+              }
+            : { path, rule: 'scenario-schema', message: `${where} ${show(e.data)} must match ${String(p['pattern'])}` };
         break;
       default:
         issue = { path, rule: 'scenario-schema', message: `${where} ${e.message ?? 'is invalid'}` };
@@ -99,7 +116,16 @@ export class Checker {
 
   report(path: Path, rule: ScenarioRule, message: string): void {
     const pos = this.doc.locate(path);
-    this.problems.push({ file: this.doc.file, line: pos.line, column: pos.column, kind: 'Scenario', name: this.name, rule, severity: 'error', message });
+    this.problems.push({
+      file: this.doc.file,
+      line: pos.line,
+      column: pos.column,
+      kind: 'Scenario',
+      name: this.name,
+      rule,
+      severity: 'error',
+      message,
+    });
   }
 
   place(path: Path): { file: string; line: number; column: number } {

@@ -20,15 +20,27 @@ export function describeCondition(c: Condition): string {
         c.activeNode !== undefined ? `activeNode=${c.activeNode}` : '',
         c.ready !== undefined ? `ready=${c.ready}` : '',
         c.phase !== undefined ? `phase=${c.phase}` : '',
-        c.condition ? `condition ${c.condition.type}=${c.condition.status ?? 'True'}${c.condition.reason ? `/${c.condition.reason}` : ''}${c.condition.code ? `/${c.condition.code}` : ''}` : '',
-        c.nodeStates ? `nodeStates ${Object.entries(c.nodeStates).map(([n, s]) => `${n}:${s}`).join(',')}` : '',
+        c.condition
+          ? `condition ${c.condition.type}=${c.condition.status ?? 'True'}${c.condition.reason ? `/${c.condition.reason}` : ''}${c.condition.code ? `/${c.condition.code}` : ''}`
+          : '',
+        c.nodeStates
+          ? `nodeStates ${Object.entries(c.nodeStates)
+              .map(([n, s]) => `${n}:${s}`)
+              .join(',')}`
+          : '',
       ].filter(Boolean);
       return `group ${c.group} ${parts.join(' ')}`;
     }
-    case 'mirror': return `mirror ${c.mirror}${c.state ? ` state=${c.state}` : ''}${c.source ? ` source=${c.source}` : ''}`;
-    case 'event': return `${c.absent ? 'no event' : 'event'} ${Object.entries(c.match).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`;
-    case 'site': return `site ${c.site} ${c.state} on ${c.node}`;
-    case 'address': return `address ${c.address} held by [${c.holders.join(',')}]`;
+    case 'mirror':
+      return `mirror ${c.mirror}${c.state ? ` state=${c.state}` : ''}${c.source ? ` source=${c.source}` : ''}`;
+    case 'event':
+      return `${c.absent ? 'no event' : 'event'} ${Object.entries(c.match)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ')}`;
+    case 'site':
+      return `site ${c.site} ${c.state} on ${c.node}`;
+    case 'address':
+      return `address ${c.address} held by [${c.holders.join(',')}]`;
   }
 }
 
@@ -57,8 +69,14 @@ export function evaluate(t: Topology, c: Condition, o: Observation, events: read
     case 'group': {
       const g = findGroup(t, o, c.group);
       if (!g) return { holds: false, seen: `group ${c.group} has no status yet` };
-      const seen = `active=${g.activeNode ?? 'none'} ready=${g.ready} phase=${g.phase ?? '-'}` +
-        (g.conditions.length ? ` conditions=${g.conditions.filter((x) => x.status === 'True').map((x) => `${x.type}${x.reason ? `/${x.reason}` : ''}`).join(',')}` : '');
+      const seen =
+        `active=${g.activeNode ?? 'none'} ready=${g.ready} phase=${g.phase ?? '-'}` +
+        (g.conditions.length
+          ? ` conditions=${g.conditions
+              .filter((x) => x.status === 'True')
+              .map((x) => `${x.type}${x.reason ? `/${x.reason}` : ''}`)
+              .join(',')}`
+          : '');
       let holds = true;
       if (c.activeNode !== undefined && g.activeNode !== c.activeNode) holds = false;
       if (c.ready !== undefined && g.ready !== c.ready) holds = false;
@@ -66,7 +84,13 @@ export function evaluate(t: Topology, c: Condition, o: Observation, events: read
       if (c.condition) {
         const want = c.condition;
         const have = g.conditions.find((x) => x.type === want.type);
-        if (!have || have.status !== (want.status ?? 'True') || (want.reason !== undefined && have.reason !== want.reason) || (want.code !== undefined && have.code !== want.code)) holds = false;
+        if (
+          !have ||
+          have.status !== (want.status ?? 'True') ||
+          (want.reason !== undefined && have.reason !== want.reason) ||
+          (want.code !== undefined && have.code !== want.code)
+        )
+          holds = false;
       }
       if (c.nodeStates) {
         for (const [n, s] of Object.entries(c.nodeStates)) if (g.nodes.find((x) => x.name === n)?.state !== s) holds = false;
@@ -90,7 +114,12 @@ export function evaluate(t: Topology, c: Condition, o: Observation, events: read
       const matching = events.filter((e) => eventMatches(t, e, c.match));
       const holds = c.absent ? matching.length === 0 : matching.length > 0;
       const last = events[events.length - 1];
-      return { holds, seen: matching.length ? `${matching.length} matching, e.g. ${matching[0]!.reason}: ${matching[0]!.message}` : `${events.length} events, none matching${last ? `; last ${last.reason}` : ''}` };
+      return {
+        holds,
+        seen: matching.length
+          ? `${matching.length} matching, e.g. ${matching[0]!.reason}: ${matching[0]!.message}`
+          : `${events.length} events, none matching${last ? `; last ${last.reason}` : ''}`,
+      };
     }
     case 'site': {
       const started = (o.world.startedSites[c.node] ?? []).some((s) => s.toLowerCase() === c.site.toLowerCase());

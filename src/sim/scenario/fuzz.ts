@@ -79,22 +79,53 @@ interface Open {
 }
 
 function openAfter(atoms: readonly Atom[]): Open {
-  const o: Open = { crashed: new Set(), agentStopped: new Set(), storeCut: new Set(), replication: new Set(), skewed: new Set(), conflicts: new Set() };
+  const o: Open = {
+    crashed: new Set(),
+    agentStopped: new Set(),
+    storeCut: new Set(),
+    replication: new Set(),
+    skewed: new Set(),
+    conflicts: new Set(),
+  };
   for (const { fault: f } of atoms) {
     if (!f) continue;
     switch (f.type) {
-      case 'nodeCrash': o.crashed.add(f.node); break;
-      case 'nodeRestore': o.crashed.delete(f.node); break;
-      case 'agentStop': o.agentStopped.add(f.node); break;
-      case 'agentStart': o.agentStopped.delete(f.node); break;
-      case 'storePartition': o.storeCut.add(f.node); break;
-      case 'storeHeal': o.storeCut.delete(f.node); break;
-      case 'replicationPartition': o.replication.add(f.node); break;
-      case 'replicationHeal': o.replication.delete(f.node); break;
-      case 'clockSkew': if (f.offsetMs === 0) o.skewed.delete(f.node); else o.skewed.add(f.node); break;
-      case 'ipConflict': o.conflicts.add(f.address); break;
-      case 'ipConflictClear': o.conflicts.delete(f.address); break;
-      default: break;
+      case 'nodeCrash':
+        o.crashed.add(f.node);
+        break;
+      case 'nodeRestore':
+        o.crashed.delete(f.node);
+        break;
+      case 'agentStop':
+        o.agentStopped.add(f.node);
+        break;
+      case 'agentStart':
+        o.agentStopped.delete(f.node);
+        break;
+      case 'storePartition':
+        o.storeCut.add(f.node);
+        break;
+      case 'storeHeal':
+        o.storeCut.delete(f.node);
+        break;
+      case 'replicationPartition':
+        o.replication.add(f.node);
+        break;
+      case 'replicationHeal':
+        o.replication.delete(f.node);
+        break;
+      case 'clockSkew':
+        if (f.offsetMs === 0) o.skewed.delete(f.node);
+        else o.skewed.add(f.node);
+        break;
+      case 'ipConflict':
+        o.conflicts.add(f.address);
+        break;
+      case 'ipConflictClear':
+        o.conflicts.delete(f.address);
+        break;
+      default:
+        break;
     }
   }
   return o;
@@ -132,7 +163,11 @@ export function drawAtoms(t: Topology, random: Random, count: number): Atom[] {
       () => (o.storeCut.size ? { type: 'storeHeal', node: random.pick([...o.storeCut].sort()) } : undefined),
       () => ({ type: 'replicationPartition', node }),
       () => (o.replication.size ? { type: 'replicationHeal', node: random.pick([...o.replication].sort()) } : undefined),
-      () => ({ type: 'serviceStop', node, service: t.sites.some((s) => s.bindings.some((b) => b.protocol === 'ftp')) && random.next() < 0.3 ? 'FTPSVC' : 'W3SVC' }),
+      () => ({
+        type: 'serviceStop',
+        node,
+        service: t.sites.some((s) => s.bindings.some((b) => b.protocol === 'ftp')) && random.next() < 0.3 ? 'FTPSVC' : 'W3SVC',
+      }),
       () => (t.sites.length ? { type: 'siteStop', node, site: random.pick(t.sites).siteName } : undefined),
       () => ({ type: 'commandFail', node, times: random.int(1, 3) }),
       () => ({ type: 'clockSkew', node, offsetMs: random.int(-5, 5) * 1000 || 1000 }),
@@ -151,7 +186,12 @@ export function drawAtoms(t: Topology, random: Random, count: number): Atom[] {
   return atoms;
 }
 
-export function scheduleScenario(name: string, set: FuzzManifestSet, atoms: readonly Atom[], opts: { timing: LeaseTiming; seed: number; convergeWithinMs: number }): Scenario {
+export function scheduleScenario(
+  name: string,
+  set: FuzzManifestSet,
+  atoms: readonly Atom[],
+  opts: { timing: LeaseTiming; seed: number; convergeWithinMs: number },
+): Scenario {
   const steps: Step[] = [{ type: 'sleep', ms: 20_000, name: 'initial convergence' }];
   for (const a of atoms) {
     if (a.waitMs > 0) steps.push({ type: 'sleep', ms: a.waitMs });
@@ -168,8 +208,16 @@ export function scheduleScenario(name: string, set: FuzzManifestSet, atoms: read
     return copy;
   });
   return {
-    name, file: '', manifestPaths: [], manifestFiles: [...set.files], objects, timing: { ...opts.timing }, steps,
-    invariants: [...INVARIANT_NAMES], convergeWithinMs: opts.convergeWithinMs, seed: opts.seed,
+    name,
+    file: '',
+    manifestPaths: [],
+    manifestFiles: [...set.files],
+    objects,
+    timing: { ...opts.timing },
+    steps,
+    invariants: [...INVARIANT_NAMES],
+    convergeWithinMs: opts.convergeWithinMs,
+    seed: opts.seed,
   };
 }
 
@@ -205,7 +253,7 @@ export async function shrink(
   let chunk = Math.max(1, Math.floor(best.length / 2));
   while (chunk >= 1 && runs < budget) {
     let removed = false;
-    for (let start = 0; start < best.length && runs < budget; ) {
+    for (let start = 0; start < best.length && runs < budget;) {
       const candidate = [...best.slice(0, start), ...best.slice(start + chunk)];
       if (candidate.length < best.length && (await stillFails(candidate))) {
         best = candidate;

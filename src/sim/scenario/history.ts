@@ -30,25 +30,33 @@ const sorted = (xs: Iterable<string>) => [...xs].sort();
 
 function describeOperator(a: OperatorAction): string {
   switch (a.action) {
-    case 'switchover': return `winha switchover ${a.group} --to ${a.to}${a.force ? ' --force' : ''}`;
-    case 'clear': return `winha clear ${a.group}${a.node ? ` --node ${a.node}` : ''}`;
-    case 'maintenance': return `winha maintenance ${a.enabled ? 'on' : 'off'}${a.group ? ` --group ${a.group}` : ''}${a.node ? ` --node ${a.node}` : ''}`;
-    case 'setDesiredState': return `set ${a.group} desiredState ${a.state}`;
+    case 'switchover':
+      return `winha switchover ${a.group} --to ${a.to}${a.force ? ' --force' : ''}`;
+    case 'clear':
+      return `winha clear ${a.group}${a.node ? ` --node ${a.node}` : ''}`;
+    case 'maintenance':
+      return `winha maintenance ${a.enabled ? 'on' : 'off'}${a.group ? ` --group ${a.group}` : ''}${a.node ? ` --node ${a.node}` : ''}`;
+    case 'setDesiredState':
+      return `set ${a.group} desiredState ${a.state}`;
   }
 }
 
 function describeManual(a: ManualAction): string {
   const { action, node, ...rest } = a;
-  const args = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const args = Object.entries(rest)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
   return `by hand on ${node}: ${action}${args ? ` ${args}` : ''}`;
 }
 
 function groupLine(g: GroupObservation): string {
   const blocked = g.conditions.find((c) => c.type === 'PromotionBlocked' && c.status === 'True');
-  return `group ${g.namespace}/${g.name}: active=${g.activeNode ?? '-'} epoch=${g.epoch ?? '-'} ready=${g.ready} phase=${g.phase ?? '-'}` +
+  return (
+    `group ${g.namespace}/${g.name}: active=${g.activeNode ?? '-'} epoch=${g.epoch ?? '-'} ready=${g.ready} phase=${g.phase ?? '-'}` +
     (blocked ? ` PromotionBlocked(${blocked.reason ?? ''})` : '') +
     (g.maintenance ? ' maintenance' : '') +
-    (g.nodes.length ? ` nodes=${g.nodes.map((n) => `${n.name}:${n.state}`).join(',')}` : '');
+    (g.nodes.length ? ` nodes=${g.nodes.map((n) => `${n.name}:${n.state}`).join(',')}` : '')
+  );
 }
 
 /** The facts of an observation, one line each, in a fixed order. */
@@ -57,11 +65,17 @@ export function observationFacts(o: Observation): string[] {
   const lines: string[] = [];
   for (const h of sorted(Object.keys(w.hosts ?? {}))) {
     const f = w.hosts[h]!;
-    const flags = [f.up ? 'up' : 'DOWN', f.agentRunning ? '' : 'agent-stopped', f.storeReachable ? '' : 'store-cut', f.clockSkewMs ? `skew=${f.clockSkewMs}ms` : ''].filter(Boolean);
+    const flags = [
+      f.up ? 'up' : 'DOWN',
+      f.agentRunning ? '' : 'agent-stopped',
+      f.storeReachable ? '' : 'store-cut',
+      f.clockSkewMs ? `skew=${f.clockSkewMs}ms` : '',
+    ].filter(Boolean);
     lines.push(`host ${h}: ${flags.join(' ')}`);
   }
   for (const a of sorted(Object.keys(w.addressHolders))) lines.push(`address ${a}: ${[...w.addressHolders[a]!].sort().join(',')}`);
-  for (const h of sorted(Object.keys(w.startedSites))) if (w.startedSites[h]!.length) lines.push(`sites started on ${h}: ${[...w.startedSites[h]!].sort().join(',')}`);
+  for (const h of sorted(Object.keys(w.startedSites)))
+    if (w.startedSites[h]!.length) lines.push(`sites started on ${h}: ${[...w.startedSites[h]!].sort().join(',')}`);
   const byVolume = new Map<string, string[]>();
   for (const v of [...w.volumes].sort((a, b) => (a.volume + a.host < b.volume + b.host ? -1 : 1))) {
     if (v.role === 'none') continue;
@@ -84,12 +98,19 @@ export function observationFacts(o: Observation): string[] {
 export function entryLines(e: HistoryEntry, origin: number, prevFacts: readonly string[]): { lines: string[]; facts?: string[] } {
   const t = stamp(e.at, origin);
   switch (e.kind) {
-    case 'fault': return { lines: [`${t} fault ${describeFault(e.fault)}`] };
-    case 'operator': return { lines: [`${t} operator: ${describeOperator(e.action)} → ${e.accepted ? 'accepted' : 'refused'}: ${e.message}`] };
-    case 'manual': return { lines: [`${t} ${describeManual(e.action)} → ${e.accepted ? 'done' : 'failed'}: ${e.message}`] };
+    case 'fault':
+      return { lines: [`${t} fault ${describeFault(e.fault)}`] };
+    case 'operator':
+      return { lines: [`${t} operator: ${describeOperator(e.action)} → ${e.accepted ? 'accepted' : 'refused'}: ${e.message}`] };
+    case 'manual':
+      return { lines: [`${t} ${describeManual(e.action)} → ${e.accepted ? 'done' : 'failed'}: ${e.message}`] };
     case 'event': {
       const ev = e.event;
-      return { lines: [`${t} event ${ev.type} ${ev.reason}${ev.code ? ` (${ev.code})` : ''} ${ev.involvedObject.kind}/${ev.involvedObject.name}${ev.node ? ` on ${ev.node}` : ''}: ${ev.message}`] };
+      return {
+        lines: [
+          `${t} event ${ev.type} ${ev.reason}${ev.code ? ` (${ev.code})` : ''} ${ev.involvedObject.kind}/${ev.involvedObject.name}${ev.node ? ` on ${ev.node}` : ''}: ${ev.message}`,
+        ],
+      };
     }
     case 'observation': {
       const facts = observationFacts(e.observation);

@@ -75,19 +75,34 @@ export function serversOf(o: Observation, g: TopologyGroup): string[] {
 /** A fault that stays in force until its healing counterpart (for converges). */
 function lastingFaultKey(f: Fault): { open?: string; heal?: (key: string) => boolean } {
   switch (f.type) {
-    case 'nodeCrash': return { open: `node:${f.node}` };
-    case 'nodeRestore': return { heal: (k) => k === `node:${f.node}` };
-    case 'agentStop': return { open: `agent:${f.node}` };
-    case 'agentStart': return { heal: (k) => k === `agent:${f.node}` };
-    case 'storePartition': return { open: `store:${f.node}` };
-    case 'storeHeal': return { heal: (k) => k === `store:${f.node}` };
-    case 'replicationPartition': return { open: `repl:${[f.node, f.peer ?? '*'].sort().join('|')}` };
+    case 'nodeCrash':
+      return { open: `node:${f.node}` };
+    case 'nodeRestore':
+      return { heal: (k) => k === `node:${f.node}` };
+    case 'agentStop':
+      return { open: `agent:${f.node}` };
+    case 'agentStart':
+      return { heal: (k) => k === `agent:${f.node}` };
+    case 'storePartition':
+      return { open: `store:${f.node}` };
+    case 'storeHeal':
+      return { heal: (k) => k === `store:${f.node}` };
+    case 'replicationPartition':
+      return { open: `repl:${[f.node, f.peer ?? '*'].sort().join('|')}` };
     case 'replicationHeal':
-      return { heal: (k) => k.startsWith('repl:') && (f.peer === undefined ? k.slice(5).split('|').includes(f.node) : k === `repl:${[f.node, f.peer].sort().join('|')}`) };
-    case 'ipConflict': return { open: `ip:${f.address}` };
-    case 'ipConflictClear': return { heal: (k) => k === `ip:${f.address}` };
-    case 'clockSkew': return f.offsetMs === 0 ? { heal: (k) => k === `skew:${f.node}` } : { open: `skew:${f.node}` };
-    default: return {};
+      return {
+        heal: (k) =>
+          k.startsWith('repl:') &&
+          (f.peer === undefined ? k.slice(5).split('|').includes(f.node) : k === `repl:${[f.node, f.peer].sort().join('|')}`),
+      };
+    case 'ipConflict':
+      return { open: `ip:${f.address}` };
+    case 'ipConflictClear':
+      return { heal: (k) => k === `ip:${f.address}` };
+    case 'clockSkew':
+      return f.offsetMs === 0 ? { heal: (k) => k === `skew:${f.node}` } : { open: `skew:${f.node}` };
+    default:
+      return {};
   }
 }
 
@@ -141,10 +156,17 @@ export class InvariantChecker {
     if (this.ring.length > this.excerptLines) this.ring.splice(0, this.ring.length - this.excerptLines);
     const out: Omit<Violation, 'excerpt'>[] = [];
     switch (e.kind) {
-      case 'fault': this.onFault(e.fault, e.at); break;
-      case 'operator': this.onOperator(e); break;
-      case 'manual': this.onManual(e); break;
-      case 'event': break;
+      case 'fault':
+        this.onFault(e.fault, e.at);
+        break;
+      case 'operator':
+        this.onOperator(e);
+        break;
+      case 'manual':
+        this.onManual(e);
+        break;
+      case 'event':
+        break;
       case 'observation': {
         const o = e.observation;
         if (this.enabled.has('singleActive')) out.push(...this.singleActive(o));
@@ -188,7 +210,8 @@ export class InvariantChecker {
     if (a.action === 'switchoverMirror' && a.force) this.volume(a.volume).forced.add(a.node);
     // Drift made by hand (C5, C6) is not WinHA serving twice; it is excused until the node stops serving.
     for (const g of this.topology.groups) {
-      const mine = (a.action === 'startSite' && g.sites.some((s) => s.toLowerCase() === a.site.toLowerCase())) ||
+      const mine =
+        (a.action === 'startSite' && g.sites.some((s) => s.toLowerCase() === a.site.toLowerCase())) ||
         (a.action === 'addAddress' && g.addresses.includes(a.address));
       if (mine) this.excused.add(`${g.namespace}/${g.name}|${a.node}`);
     }
@@ -257,7 +280,9 @@ export class InvariantChecker {
           st.forced.delete(v.host);
           continue;
         }
-        const request = [...(o.world.switchoverRequests ?? [])].reverse().find((r) => r.host === v.host && r.volume === letter && r.at <= o.at);
+        const request = [...(o.world.switchoverRequests ?? [])]
+          .reverse()
+          .find((r) => r.host === v.host && r.volume === letter && r.at <= o.at);
         const snap = request ? [...st.snapshots].reverse().find((s) => s.at <= request.at) : st.snapshots[st.snapshots.length - 1];
         if (snap?.eligible.has(v.host)) continue;
         const was = snap?.asOf.get(v.host);
@@ -266,7 +291,8 @@ export class InvariantChecker {
           at: o.at,
           node: v.host,
           volume: letter,
-          message: `${v.host} became source of ${letter}: without --force, but ${request ? `when it asked (${stamp(request.at, this.opts.origin).trim()})` : 'when the last source epoch ended'} it was ${before}` +
+          message:
+            `${v.host} became source of ${letter}: without --force, but ${request ? `when it asked (${stamp(request.at, this.opts.origin).trim()})` : 'when the last source epoch ended'} it was ${before}` +
             `${was !== undefined ? ` in state ${mirrorStateName(was)} (${was})` : ''}; only the source or a Mirroring target may be promoted (design §4, mirror gate)`,
         });
       }
@@ -282,7 +308,10 @@ export class InvariantChecker {
         }
         for (const v of views) if (v.role === 'target') asOf.set(v.host, live.length === 1 ? live[0]!.state : v.state);
         const last = st.snapshots[st.snapshots.length - 1];
-        const same = last && last.eligible.size === eligible.size && [...eligible].every((h) => last.eligible.has(h)) &&
+        const same =
+          last &&
+          last.eligible.size === eligible.size &&
+          [...eligible].every((h) => last.eligible.has(h)) &&
           [...asOf].every(([h, s]) => last.asOf.get(h) === s);
         if (!same) st.snapshots.push({ at: o.at, eligible, asOf });
       }
@@ -315,7 +344,8 @@ export class InvariantChecker {
       const id = `${g.namespace}/${g.name}`;
       if (g.desiredState !== 'InService' || g.maintenance || g.ready || this.reportedNotReady.has(id)) continue;
       // Waiting for an operator is the designed outcome of an unsafe situation (design §4), asserted by expect steps.
-      const awaitingOperator = g.conditions.some((c) => c.type === 'PromotionBlocked' && c.status === 'True') || g.phase === 'Failed' || g.phase === 'Blocked';
+      const awaitingOperator =
+        g.conditions.some((c) => c.type === 'PromotionBlocked' && c.status === 'True') || g.phase === 'Failed' || g.phase === 'Blocked';
       if (awaitingOperator) continue;
       this.reportedNotReady.add(id);
       out.push({

@@ -26,7 +26,10 @@ export async function performManualAction(world: WorldApi, a: ManualAction): Pro
         await callWorld(world, 'service.stop', { host: a.node, name: a.service });
         return { accepted: true, message: `stopped ${a.service} on ${a.node} by hand` };
       case 'addAddress':
-        await callWorld(world, 'net.add', { host: a.node, vip: { address: a.address, prefixLength: a.prefixLength, interfaceAlias: a.interface } });
+        await callWorld(world, 'net.add', {
+          host: a.node,
+          vip: { address: a.address, prefixLength: a.prefixLength, interfaceAlias: a.interface },
+        });
         return { accepted: true, message: `added ${a.address}/${a.prefixLength} on ${a.node} (${a.interface}) by hand` };
       case 'removeAddress':
         await callWorld(world, 'net.remove', { host: a.node, address: a.address });

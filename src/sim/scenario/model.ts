@@ -13,7 +13,14 @@ export type InvariantName = (typeof INVARIANT_NAMES)[number];
 /** DataKeeper mirror states by name (spec/seed003-datakeeper.md §4.1). */
 export const MIRROR_STATE_NAMES = ['None', 'Mirroring', 'Resync', 'Broken', 'Paused', 'ResyncPending'] as const;
 export type MirrorStateName = (typeof MIRROR_STATE_NAMES)[number];
-export const MIRROR_STATE_CODE: Record<MirrorStateName, number> = { None: 0, Mirroring: 1, Resync: 2, Broken: 3, Paused: 4, ResyncPending: 5 };
+export const MIRROR_STATE_CODE: Record<MirrorStateName, number> = {
+  None: 0,
+  Mirroring: 1,
+  Resync: 2,
+  Broken: 3,
+  Paused: 4,
+  ResyncPending: 5,
+};
 
 export interface LeaseTiming {
   leaseDurationSeconds: number;

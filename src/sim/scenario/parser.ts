@@ -11,7 +11,15 @@ import { decodeUtf8, isMapping, parseText, type SourceDocument } from '../../val
 import { InputError, readInputs } from '../../validate/sources.js';
 import { validateDocuments, validateInputs } from '../../validate/validate.js';
 import { parseDuration } from './duration.js';
-import { DEFAULT_CONVERGE_WITHIN_MS, INVARIANT_NAMES, type InvariantName, type LeaseTiming, type Scenario, type Step, type WorldTimingOption } from './model.js';
+import {
+  DEFAULT_CONVERGE_WITHIN_MS,
+  INVARIANT_NAMES,
+  type InvariantName,
+  type LeaseTiming,
+  type Scenario,
+  type Step,
+  type WorldTimingOption,
+} from './model.js';
 import { SCENARIO_SCHEMA } from './schema.js';
 import { DEFAULT_LEASE_TIMING, topologyOf } from '../world/topology.js';
 import { Checker, schemaIssues, validatorFor } from './checker.js';
@@ -36,7 +44,20 @@ export async function parseScenarioFile(path: string, opts: ScenarioParseOptions
     bytes = await readFile(path);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    return { problems: [{ file: path, line: 1, column: 1, kind: 'Scenario', name: '', rule: 'scenario-read', severity: 'error', message: `cannot read the scenario: ${why}` }] };
+    return {
+      problems: [
+        {
+          file: path,
+          line: 1,
+          column: 1,
+          kind: 'Scenario',
+          name: '',
+          rule: 'scenario-read',
+          severity: 'error',
+          message: `cannot read the scenario: ${why}`,
+        },
+      ],
+    };
   }
   const decoded = decodeUtf8(path, bytes);
   if (decoded.problem) return { problems: [decoded.problem] };
@@ -46,20 +67,47 @@ export async function parseScenarioFile(path: string, opts: ScenarioParseOptions
 }
 
 /** Check a scenario given as text; manifests are resolved against baseDir. */
-export async function parseScenarioText(file: string, text: string, opts: ScenarioParseOptions & { baseDir: string }): Promise<ScenarioParseResult> {
+export async function parseScenarioText(
+  file: string,
+  text: string,
+  opts: ScenarioParseOptions & { baseDir: string },
+): Promise<ScenarioParseResult> {
   const parsed = parseText(file, text);
   if (parsed.problems.length > 0) return { problems: parsed.problems };
   const docs = parsed.documents;
   const first = docs[0];
   if (!first) {
-    return { problems: [{ file, line: 1, column: 1, kind: 'Scenario', name: '', rule: 'scenario-kind', severity: 'error', message: 'the file is empty: a scenario file holds one Scenario document' }] };
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          kind: 'Scenario',
+          name: '',
+          rule: 'scenario-kind',
+          severity: 'error',
+          message: 'the file is empty: a scenario file holds one Scenario document',
+        },
+      ],
+    };
   }
   const value = first.value;
-  const name = isMapping(value) && isMapping(value['metadata']) && typeof value['metadata']['name'] === 'string' ? value['metadata']['name'] : '';
+  const name =
+    isMapping(value) && isMapping(value['metadata']) && typeof value['metadata']['name'] === 'string' ? value['metadata']['name'] : '';
   const c = new Checker(first, name);
   for (const extra of docs.slice(1)) {
     const pos = extra.locate([]);
-    c.problems.push({ file, line: pos.line, column: pos.column, kind: 'Scenario', name, rule: 'scenario-kind', severity: 'error', message: 'a scenario file holds exactly one document; put other scenarios in their own files' });
+    c.problems.push({
+      file,
+      line: pos.line,
+      column: pos.column,
+      kind: 'Scenario',
+      name,
+      rule: 'scenario-kind',
+      severity: 'error',
+      message: 'a scenario file holds exactly one document; put other scenarios in their own files',
+    });
   }
   if (!isMapping(value)) {
     c.report([], 'scenario-kind', 'the document is not a mapping: expected apiVersion: winha.io/v1alpha1, kind: Scenario');
@@ -107,7 +155,11 @@ async function loadObjects(
   const manifests = spec['manifests'] as string[] | undefined;
   const inline = spec['objects'] as Record<string, unknown>[] | undefined;
   if ((manifests === undefined) === (inline === undefined)) {
-    c.report(['spec'], 'scenario-schema', 'spec needs either manifests (paths relative to this file) or objects (inline manifests), not both');
+    c.report(
+      ['spec'],
+      'scenario-schema',
+      'spec needs either manifests (paths relative to this file) or objects (inline manifests), not both',
+    );
     return undefined;
   }
   if (inline) {
@@ -142,7 +194,11 @@ async function loadObjects(
   const errors = report.problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) {
     c.problems.push(...errors);
-    c.report(['spec', 'manifests'], 'scenario-manifest-invalid', `the manifests have ${errors.length} error${errors.length === 1 ? '' : 's'} (listed with their places)`);
+    c.report(
+      ['spec', 'manifests'],
+      'scenario-manifest-invalid',
+      `the manifests have ${errors.length} error${errors.length === 1 ? '' : 's'} (listed with their places)`,
+    );
     return undefined;
   }
   if (!report.objects.some((o) => o.obj['kind'] === 'Cluster')) {
@@ -158,9 +214,17 @@ function readTiming(c: Checker, spec: Record<string, unknown>): LeaseTiming | un
   const timing: LeaseTiming = { ...DEFAULT_LEASE_TIMING, ...t };
   // design §4: self-fencing must come before the lease can expire, and renewals before the deadline.
   if (timing.renewDeadlineSeconds >= timing.leaseDurationSeconds) {
-    c.report(['spec', 'timing'], 'scenario-timing-unsafe', `renewDeadlineSeconds ${timing.renewDeadlineSeconds} must be less than leaseDurationSeconds ${timing.leaseDurationSeconds}: a holder must fence itself before a standby may take over`);
+    c.report(
+      ['spec', 'timing'],
+      'scenario-timing-unsafe',
+      `renewDeadlineSeconds ${timing.renewDeadlineSeconds} must be less than leaseDurationSeconds ${timing.leaseDurationSeconds}: a holder must fence itself before a standby may take over`,
+    );
   } else if (timing.retryPeriodSeconds >= timing.renewDeadlineSeconds) {
-    c.report(['spec', 'timing'], 'scenario-timing-unsafe', `retryPeriodSeconds ${timing.retryPeriodSeconds} must be less than renewDeadlineSeconds ${timing.renewDeadlineSeconds}`);
+    c.report(
+      ['spec', 'timing'],
+      'scenario-timing-unsafe',
+      `retryPeriodSeconds ${timing.retryPeriodSeconds} must be less than renewDeadlineSeconds ${timing.renewDeadlineSeconds}`,
+    );
   }
   return timing;
 }
@@ -185,7 +249,7 @@ export function readWorldTiming(spec: Record<string, unknown>): WorldTimingOptio
 function applyTiming(o: Record<string, unknown>, timing: LeaseTiming | undefined): Record<string, unknown> {
   const copy = structuredClone(o);
   if (!timing || copy['kind'] !== 'Cluster') return copy;
-  const spec = (isMapping(copy['spec']) ? copy['spec'] : {});
+  const spec = isMapping(copy['spec']) ? copy['spec'] : {};
   spec['timing'] = { ...(isMapping(spec['timing']) ? spec['timing'] : {}), ...timing };
   copy['spec'] = spec;
   return copy;

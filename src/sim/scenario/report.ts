@@ -10,10 +10,14 @@ const MARK = { passed: '✔', failed: '✘', skipped: '-' } as const;
 
 export function formatReportText(r: ScenarioReport, opts: { traceLines?: number } = {}): string {
   const out: string[] = [];
-  out.push(`Scenario ${r.scenario}${r.file ? ` (${r.file})` : ''}, seed ${r.seed}: ${r.passed ? 'PASSED' : 'FAILED'} in ${showSeconds(r.durationMs)} of virtual time`);
+  out.push(
+    `Scenario ${r.scenario}${r.file ? ` (${r.file})` : ''}, seed ${r.seed}: ${r.passed ? 'PASSED' : 'FAILED'} in ${showSeconds(r.durationMs)} of virtual time`,
+  );
   for (const s of r.steps) {
     const time = s.status === 'skipped' ? '' : ` [${showSeconds(s.startedAt)} → ${showSeconds(s.endedAt)}]`;
-    out.push(`  ${MARK[s.status]} ${String(s.index).padStart(2)} ${s.description}${time}${s.message ? ` — ${s.message}` : ''}${s.place && s.status === 'failed' ? `  (${s.place})` : ''}`);
+    out.push(
+      `  ${MARK[s.status]} ${String(s.index).padStart(2)} ${s.description}${time}${s.message ? ` — ${s.message}` : ''}${s.place && s.status === 'failed' ? `  (${s.place})` : ''}`,
+    );
   }
   if (r.measurements.length) {
     out.push('Measured:');
@@ -29,7 +33,9 @@ export function formatReportText(r: ScenarioReport, opts: { traceLines?: number 
   const passed = r.steps.filter((s) => s.status === 'passed').length;
   const failed = r.steps.filter((s) => s.status === 'failed').length;
   const skipped = r.steps.filter((s) => s.status === 'skipped').length;
-  out.push(`${passed} passed, ${failed} failed, ${skipped} skipped; ${r.violations.length} invariant violation${r.violations.length === 1 ? '' : 's'}`);
+  out.push(
+    `${passed} passed, ${failed} failed, ${skipped} skipped; ${r.violations.length} invariant violation${r.violations.length === 1 ? '' : 's'}`,
+  );
   if (opts.traceLines && r.trace.length) {
     out.push(`Trace (last ${Math.min(opts.traceLines, r.trace.length)} of ${r.trace.length} lines):`);
     for (const l of r.trace.slice(-opts.traceLines)) out.push(`  ${l}`);

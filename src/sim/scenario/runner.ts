@@ -84,7 +84,11 @@ class Run {
     readonly opts: Required<Omit<RunOptions, 'keepHistory'>> & { keepHistory: boolean },
   ) {
     this.topology = topologyOf(scenario.objects);
-    this.checker = new InvariantChecker(this.topology, { invariants: scenario.invariants, convergeWithinMs: scenario.convergeWithinMs, origin });
+    this.checker = new InvariantChecker(this.topology, {
+      invariants: scenario.invariants,
+      convergeWithinMs: scenario.convergeWithinMs,
+      origin,
+    });
   }
 
   rel(at = this.target.now()): number {
@@ -128,12 +132,18 @@ class Run {
 
 function describeStep(s: Step): string {
   switch (s.type) {
-    case 'waitFor': return `waitFor ${describeCondition(s.condition)} within ${formatDuration(s.withinMs)}`;
-    case 'expect': return `expect ${describeCondition(s.condition)}${s.forMs ? ` for ${formatDuration(s.forMs)}` : ''}`;
-    case 'fault': return `fault ${describeFault(s.fault)}`;
-    case 'sleep': return `sleep ${formatDuration(s.ms)}`;
-    case 'operator': return `${describeOperator(s.operator)}${s.outcome !== 'accepted' ? ` (expect ${s.outcome})` : ''}`;
-    case 'manual': return `${describeManual(s.manual)}${s.outcome !== 'accepted' ? ` (expect ${s.outcome})` : ''}`;
+    case 'waitFor':
+      return `waitFor ${describeCondition(s.condition)} within ${formatDuration(s.withinMs)}`;
+    case 'expect':
+      return `expect ${describeCondition(s.condition)}${s.forMs ? ` for ${formatDuration(s.forMs)}` : ''}`;
+    case 'fault':
+      return `fault ${describeFault(s.fault)}`;
+    case 'sleep':
+      return `sleep ${formatDuration(s.ms)}`;
+    case 'operator':
+      return `${describeOperator(s.operator)}${s.outcome !== 'accepted' ? ` (expect ${s.outcome})` : ''}`;
+    case 'manual':
+      return `${describeManual(s.manual)}${s.outcome !== 'accepted' ? ` (expect ${s.outcome})` : ''}`;
   }
 }
 
@@ -153,7 +163,8 @@ async function performStep(run: Run, s: Step, index: number, measurements: Measu
           return { ok: true, message: `after ${(waited / 1000).toFixed(3)}s` };
         }
         if (waited >= s.withinMs) return { ok: false, message: `not within ${formatDuration(s.withinMs)}: ${v.seen}` };
-        if (!run.budgetLeft()) return { ok: false, message: `the run exceeded its virtual time budget (${formatDuration(run.opts.maxVirtualMs)})` };
+        if (!run.budgetLeft())
+          return { ok: false, message: `the run exceeded its virtual time budget (${formatDuration(run.opts.maxVirtualMs)})` };
         await run.tick(Math.min(run.opts.tickMs, s.withinMs - waited));
       }
     }
@@ -211,8 +222,15 @@ async function settle(run: Run): Promise<void> {
   if (!run.scenario.invariants.includes('converges')) return;
   for (;;) {
     if (run.checker.openFaults().length > 0 || run.checker.inMaintenance()) return;
-    const pending = run.last.groups.some((g) => g.desiredState === 'InService' && !g.maintenance && !g.ready &&
-      !g.conditions.some((c) => c.type === 'PromotionBlocked' && c.status === 'True') && g.phase !== 'Failed' && g.phase !== 'Blocked');
+    const pending = run.last.groups.some(
+      (g) =>
+        g.desiredState === 'InService' &&
+        !g.maintenance &&
+        !g.ready &&
+        !g.conditions.some((c) => c.type === 'PromotionBlocked' && c.status === 'True') &&
+        g.phase !== 'Failed' &&
+        g.phase !== 'Blocked',
+    );
     if (!pending) return;
     if (run.target.now() - run.checker.lastDisturbanceAt() > run.scenario.convergeWithinMs || !run.budgetLeft()) return;
     await run.tick();
@@ -220,9 +238,22 @@ async function settle(run: Run): Promise<void> {
 }
 
 export async function runScenario(scenario: Scenario, target: ScenarioTarget, options: RunOptions): Promise<ScenarioReport> {
-  const opts = { tickMs: options.tickMs ?? DEFAULT_TICK_MS, maxVirtualMs: options.maxVirtualMs ?? 6 * 3_600_000, seed: options.seed, keepHistory: options.keepHistory ?? false };
+  const opts = {
+    tickMs: options.tickMs ?? DEFAULT_TICK_MS,
+    maxVirtualMs: options.maxVirtualMs ?? 6 * 3_600_000,
+    seed: options.seed,
+    keepHistory: options.keepHistory ?? false,
+  };
   const steps: StepResult[] = scenario.steps.map((s, i) => {
-    const r: StepResult = { index: i + 1, type: s.type, description: describeStep(s), status: 'skipped', startedAt: 0, endedAt: 0, message: '' };
+    const r: StepResult = {
+      index: i + 1,
+      type: s.type,
+      description: describeStep(s),
+      status: 'skipped',
+      startedAt: 0,
+      endedAt: 0,
+      message: '',
+    };
     if (s.place) r.place = `${s.place.file}:${s.place.line}:${s.place.column}`;
     return r;
   });
@@ -231,7 +262,9 @@ export async function runScenario(scenario: Scenario, target: ScenarioTarget, op
   try {
     await target.start({ objects: scenario.objects, seed: options.seed, ...(scenario.world ? { world: scenario.world } : {}) });
     run = new Run(scenario, target, target.now(), opts);
-    run.note(`scenario ${scenario.name} seed ${options.seed}: ${scenario.steps.length} steps, invariants ${scenario.invariants.join(', ') || 'none'}`);
+    run.note(
+      `scenario ${scenario.name} seed ${options.seed}: ${scenario.steps.length} steps, invariants ${scenario.invariants.join(', ') || 'none'}`,
+    );
     await run.observe();
     for (const [i, s] of scenario.steps.entries()) {
       const r = steps[i]!;

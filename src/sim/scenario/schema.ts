@@ -16,7 +16,9 @@ const closed = { additionalProperties: false } as const;
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 253, description });
 const Duration = (description: string) => Type.String({ pattern: DURATION_PATTERN, description });
 const Enum = (values: readonly string[], description: string) => Type.Unsafe<string>({ type: 'string', enum: [...values], description });
-const Outcome = Type.Optional(Enum(['accepted', 'refused', 'any'], 'What the step expects of the command: accepted (default), refused, or any.'));
+const Outcome = Type.Optional(
+  Enum(['accepted', 'refused', 'any'], 'What the step expects of the command: accepted (default), refused, or any.'),
+);
 
 const EventMatch = Type.Object(
   {
@@ -34,7 +36,9 @@ const ConditionFields = {
   group: Type.Optional(Name('A FailoverGroup (name or namespace/name).')),
   activeNode: Type.Optional(Name('The node the group status names as active.')),
   ready: Type.Optional(Type.Boolean({ description: 'Whether the group is Ready.' })),
-  phase: Type.Optional(Type.String({ description: 'Group phase: Pending, Activating, InService, Deactivating, OutOfService, Failed, Blocked.' })),
+  phase: Type.Optional(
+    Type.String({ description: 'Group phase: Pending, Activating, InService, Deactivating, OutOfService, Failed, Blocked.' }),
+  ),
   condition: Type.Optional(
     Type.Object(
       {
@@ -52,7 +56,9 @@ const ConditionFields = {
     }),
   ),
   mirror: Type.Optional(Name('A Mirror (name or namespace/name).')),
-  state: Type.Optional(Type.String({ description: 'Mirror state (Mirroring, Resync, Paused, Broken, ResyncPending, None) or site state (Started, Stopped).' })),
+  state: Type.Optional(
+    Type.String({ description: 'Mirror state (Mirroring, Resync, Paused, Broken, ResyncPending, None) or site state (Started, Stopped).' }),
+  ),
   source: Type.Optional(Name('The node that must be the mirror source.')),
   event: Type.Optional(EventMatch),
   noEvent: Type.Optional(EventMatch),
@@ -75,20 +81,37 @@ export const SUBJECT_FIELDS: Record<(typeof CONDITION_SUBJECTS)[number], readonl
   address: ['address', 'holders'],
 };
 
-export const MANUAL_ACTIONS = ['startSite', 'stopSite', 'startService', 'stopService', 'addAddress', 'removeAddress', 'switchoverMirror'] as const;
+export const MANUAL_ACTIONS = [
+  'startSite',
+  'stopSite',
+  'startService',
+  'stopService',
+  'addAddress',
+  'removeAddress',
+  'switchoverMirror',
+] as const;
 
 /** Schema of each step action (the value under the action's key). */
 export const STEP_SCHEMAS: Record<string, TSchema> = {
-  waitFor: Type.Object({ ...ConditionFields, within: Duration('Fail the step if the condition does not hold within this long.') }, {
-    ...closed,
-    required: ['within'],
-    description: 'Advance time until the condition holds.',
-  }),
-  expect: Type.Object({ ...ConditionFields, for: Type.Optional(Duration('The condition must hold continuously this long.')) }, {
-    ...closed,
-    description: 'Assert a condition now (or for a while).',
-  }),
-  fault: Type.Object({ type: Type.String({ description: 'Fault type (design §5).' }) }, { required: ['type'], description: 'Inject a fault.' }),
+  waitFor: Type.Object(
+    { ...ConditionFields, within: Duration('Fail the step if the condition does not hold within this long.') },
+    {
+      ...closed,
+      required: ['within'],
+      description: 'Advance time until the condition holds.',
+    },
+  ),
+  expect: Type.Object(
+    { ...ConditionFields, for: Type.Optional(Duration('The condition must hold continuously this long.')) },
+    {
+      ...closed,
+      description: 'Assert a condition now (or for a while).',
+    },
+  ),
+  fault: Type.Object(
+    { type: Type.String({ description: 'Fault type (design §5).' }) },
+    { required: ['type'], description: 'Inject a fault.' },
+  ),
   write: Type.Object(
     {
       node: Name('Node the client writes on.'),
@@ -100,7 +123,12 @@ export const STEP_SCHEMAS: Record<string, TSchema> = {
   ),
   sleep: Duration('Let time pass.'),
   switchover: Type.Object(
-    { group: Name('Group.'), to: Name('Target node.'), force: Type.Optional(Type.Boolean({ description: 'winha switchover --force.' })), outcome: Outcome },
+    {
+      group: Name('Group.'),
+      to: Name('Target node.'),
+      force: Type.Optional(Type.Boolean({ description: 'winha switchover --force.' })),
+      outcome: Outcome,
+    },
     { ...closed, required: ['group', 'to'], description: 'winha switchover GROUP --to NODE [--force].' },
   ),
   clear: Type.Object(
@@ -108,12 +136,17 @@ export const STEP_SCHEMAS: Record<string, TSchema> = {
     { ...closed, required: ['group'], description: 'winha clear: lift failure bans.' },
   ),
   maintenance: Type.Object(
-    { enabled: Type.Boolean({ description: 'on (true) or off (false).' }), group: Type.Optional(Name('Group.')), node: Type.Optional(Name('Node.')), outcome: Outcome },
+    {
+      enabled: Type.Boolean({ description: 'on (true) or off (false).' }),
+      group: Type.Optional(Name('Group.')),
+      node: Type.Optional(Name('Node.')),
+      outcome: Outcome,
+    },
     { ...closed, required: ['enabled'], description: 'winha maintenance on|off [--group G | --node N] (neither: the whole cluster).' },
   ),
   desiredState: Type.Object(
     { group: Name('Group.'), state: Enum(['InService', 'OutOfService'], 'Desired state.'), outcome: Outcome },
-    { ...closed, required: ['group', 'state'], description: 'Change a group\'s desiredState and apply.' },
+    { ...closed, required: ['group', 'state'], description: "Change a group's desiredState and apply." },
   ),
   manual: Type.Object(
     {
@@ -123,7 +156,7 @@ export const STEP_SCHEMAS: Record<string, TSchema> = {
       service: Type.Optional(Enum(['W3SVC', 'WAS', 'FTPSVC', 'SMTPSVC'], 'Service (startService, stopService).')),
       address: Type.Optional(Type.String({ description: 'Address (addAddress, removeAddress).' })),
       prefixLength: Type.Optional(Type.Integer({ minimum: 1, maximum: 128, description: 'Prefix length (addAddress; default 24).' })),
-      interface: Type.Optional(Type.String({ description: 'Interface alias (addAddress; default the VIP\'s).' })),
+      interface: Type.Optional(Type.String({ description: "Interface alias (addAddress; default the VIP's)." })),
       volume: Type.Optional(Type.String({ pattern: '^[A-Za-z]:?$', description: 'Drive letter (switchoverMirror).' })),
       force: Type.Optional(Type.Boolean({ description: 'switchoverMirror even when not Mirroring.' })),
       outcome: Outcome,
@@ -145,12 +178,18 @@ const Timing = Type.Object(
 
 const WorldTiming = Type.Object(
   {
-    switchoverUnreachable: Type.Optional(Duration("DataKeeper's switchover when the source does not answer: the target tries to reach it first (default 35s; 30–40 s on real DataKeeper).")),
+    switchoverUnreachable: Type.Optional(
+      Duration(
+        "DataKeeper's switchover when the source does not answer: the target tries to reach it first (default 35s; 30–40 s on real DataKeeper).",
+      ),
+    ),
     switchover: Type.Optional(Duration("DataKeeper's switchover when the source answers (default 1s).")),
     serviceStart: Type.Optional(Duration('A Windows service from StartPending to Running (default 1500ms).')),
     serviceStop: Type.Optional(Duration('A Windows service from StopPending to Stopped (default 800ms).')),
     addressDetection: Type.Optional(Duration('Duplicate address detection: a new address stays Tentative this long (default 1s).')),
-    resyncBlocksPerSecond: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'DataKeeper resync speed in 64 KB blocks per second (default 2048).' })),
+    resyncBlocksPerSecond: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'DataKeeper resync speed in 64 KB blocks per second (default 2048).' }),
+    ),
   },
   { ...closed, description: 'Timing of the simulated hosts: what Windows, IIS and DataKeeper take, not what WinHA chooses.' },
 );
@@ -170,14 +209,23 @@ export const SCENARIO_SCHEMA = Type.Object(
     ),
     spec: Type.Object(
       {
-        manifests: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Manifest files or directories, relative to the scenario file.' })),
-        objects: Type.Optional(Type.Array(Type.Object({}, { description: 'A WinHA object.' }), { minItems: 1, description: 'Inline manifests.' })),
+        manifests: Type.Optional(
+          Type.Array(Type.String({ minLength: 1 }), {
+            minItems: 1,
+            description: 'Manifest files or directories, relative to the scenario file.',
+          }),
+        ),
+        objects: Type.Optional(
+          Type.Array(Type.Object({}, { description: 'A WinHA object.' }), { minItems: 1, description: 'Inline manifests.' }),
+        ),
         timing: Type.Optional(Timing),
         world: Type.Optional(WorldTiming),
         seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Default seed (--seed wins).' })),
         convergeWithin: Type.Optional(Duration('Bound of the converges invariant (default 120s).')),
         steps: Type.Array(Type.Object({}, { description: 'One action.' }), { minItems: 1, description: 'What happens, in order.' }),
-        invariants: Type.Optional(Type.Array(Enum(INVARIANT_NAMES, 'Invariant.'), { description: 'Invariants checked after every step and event.' })),
+        invariants: Type.Optional(
+          Type.Array(Enum(INVARIANT_NAMES, 'Invariant.'), { description: 'Invariants checked after every step and event.' }),
+        ),
       },
       { ...closed, required: ['steps'], description: 'The scenario.' },
     ),

@@ -28,11 +28,18 @@ export function readStep(c: Checker, t: Topology, raw: unknown, at: Path): Step 
   }
   const keys = Object.keys(raw).filter((k) => k !== 'name');
   const unknown = keys.filter((k) => !STEP_ACTIONS.includes(k));
-  for (const k of unknown) c.report([...at, k], 'scenario-step', `unknown step action ${k}${suggestion(k, STEP_ACTIONS)} (actions: ${STEP_ACTIONS.join(', ')})`);
+  for (const k of unknown)
+    c.report([...at, k], 'scenario-step', `unknown step action ${k}${suggestion(k, STEP_ACTIONS)} (actions: ${STEP_ACTIONS.join(', ')})`);
   const actions = keys.filter((k) => STEP_ACTIONS.includes(k));
   if (unknown.length > 0) return undefined;
   if (actions.length !== 1) {
-    c.report(at, 'scenario-step', actions.length === 0 ? `the step has no action (${STEP_ACTIONS.join(', ')})` : `one action per step; this one has ${actions.join(', ')}: split it into ${actions.length} steps`);
+    c.report(
+      at,
+      'scenario-step',
+      actions.length === 0
+        ? `the step has no action (${STEP_ACTIONS.join(', ')})`
+        : `one action per step; this one has ${actions.join(', ')}: split it into ${actions.length} steps`,
+    );
     return undefined;
   }
   if ('name' in raw && typeof raw['name'] !== 'string') {
@@ -50,12 +57,26 @@ export function readStep(c: Checker, t: Topology, raw: unknown, at: Path): Step 
   const b = body as Record<string, unknown>;
   const group = (path: Path, ref: string) => {
     const g = resolveRef(t.groups, ref);
-    if (!g) c.report(path, 'scenario-reference', unknownRef('group', ref, t.groups.map((x) => x.name)));
+    if (!g)
+      c.report(
+        path,
+        'scenario-reference',
+        unknownRef(
+          'group',
+          ref,
+          t.groups.map((x) => x.name),
+        ),
+      );
     return g;
   };
   const nodeOf = (path: Path, name: string, members?: readonly string[]) => {
     const all = members ?? t.nodes.map((n) => n.name);
-    if (!all.includes(name)) c.report(path, 'scenario-reference', `node ${name} is not ${members ? 'a node of the group' : 'declared by any Cluster'} (nodes: ${all.join(', ')})`);
+    if (!all.includes(name))
+      c.report(
+        path,
+        'scenario-reference',
+        `node ${name} is not ${members ? 'a node of the group' : 'declared by any Cluster'} (nodes: ${all.join(', ')})`,
+      );
   };
   const outcome = (): 'accepted' | 'refused' | 'any' => (b['outcome'] as 'accepted' | 'refused' | 'any' | undefined) ?? 'accepted';
   switch (action) {
@@ -80,13 +101,28 @@ export function readStep(c: Checker, t: Topology, raw: unknown, at: Path): Step 
       return { ...base, type: 'sleep', ms: parseDuration(body as string)! };
     case 'switchover': {
       const g = group([...bodyAt, 'group'], b['group'] as string);
-      if (g) nodeOf([...bodyAt, 'to'], b['to'] as string, g.nodes.map((n) => n.name));
+      if (g)
+        nodeOf(
+          [...bodyAt, 'to'],
+          b['to'] as string,
+          g.nodes.map((n) => n.name),
+        );
       if (c.problems.length > before) return undefined;
-      return { ...base, type: 'operator', operator: { action: 'switchover', group: b['group'] as string, to: b['to'] as string, force: b['force'] === true }, outcome: outcome() };
+      return {
+        ...base,
+        type: 'operator',
+        operator: { action: 'switchover', group: b['group'] as string, to: b['to'] as string, force: b['force'] === true },
+        outcome: outcome(),
+      };
     }
     case 'clear': {
       const g = group([...bodyAt, 'group'], b['group'] as string);
-      if (g && typeof b['node'] === 'string') nodeOf([...bodyAt, 'node'], b['node'], g.nodes.map((n) => n.name));
+      if (g && typeof b['node'] === 'string')
+        nodeOf(
+          [...bodyAt, 'node'],
+          b['node'],
+          g.nodes.map((n) => n.name),
+        );
       if (c.problems.length > before) return undefined;
       const op: OperatorAction = { action: 'clear', group: b['group'] as string };
       if (typeof b['node'] === 'string') op.node = b['node'];
@@ -104,7 +140,12 @@ export function readStep(c: Checker, t: Topology, raw: unknown, at: Path): Step 
     case 'desiredState': {
       group([...bodyAt, 'group'], b['group'] as string);
       if (c.problems.length > before) return undefined;
-      return { ...base, type: 'operator', operator: { action: 'setDesiredState', group: b['group'] as string, state: b['state'] as 'InService' | 'OutOfService' }, outcome: outcome() };
+      return {
+        ...base,
+        type: 'operator',
+        operator: { action: 'setDesiredState', group: b['group'] as string, state: b['state'] as 'InService' | 'OutOfService' },
+        outcome: outcome(),
+      };
     }
     case 'manual': {
       const manual = readManual(c, t, b, bodyAt);
@@ -121,62 +162,113 @@ function unknownRef(what: string, ref: string, known: string[]): string {
 function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: Path): Condition | undefined {
   const subjects = CONDITION_SUBJECTS.filter((s) => s in b);
   if (subjects.length !== 1) {
-    c.report(at, 'scenario-step', subjects.length === 0
-      ? `say what to check: one of ${CONDITION_SUBJECTS.join(', ')}`
-      : `one subject per condition; this one has ${subjects.join(' and ')}: split it into ${subjects.length} steps`);
+    c.report(
+      at,
+      'scenario-step',
+      subjects.length === 0
+        ? `say what to check: one of ${CONDITION_SUBJECTS.join(', ')}`
+        : `one subject per condition; this one has ${subjects.join(' and ')}: split it into ${subjects.length} steps`,
+    );
     return undefined;
   }
   const subject = subjects[0]!;
   const allowed = new Set([...SUBJECT_FIELDS[subject], 'within', 'for']);
   for (const k of Object.keys(b)) {
-    if (!allowed.has(k)) c.report([...at, k], 'scenario-step', `${k} does not apply to a ${subject} condition (its fields: ${SUBJECT_FIELDS[subject].join(', ')})`);
+    if (!allowed.has(k))
+      c.report(
+        [...at, k],
+        'scenario-step',
+        `${k} does not apply to a ${subject} condition (its fields: ${SUBJECT_FIELDS[subject].join(', ')})`,
+      );
   }
   const eventMatch = (m: Record<string, unknown>, path: Path): EventMatch => {
-    if (typeof m['group'] === 'string' && !resolveRef(t.groups, m['group'])) c.report([...path, 'group'], 'scenario-reference', unknownRef('group', m['group'], t.groups.map((g) => g.name)));
+    if (typeof m['group'] === 'string' && !resolveRef(t.groups, m['group']))
+      c.report(
+        [...path, 'group'],
+        'scenario-reference',
+        unknownRef(
+          'group',
+          m['group'],
+          t.groups.map((g) => g.name),
+        ),
+      );
     return { ...m };
   };
   switch (subject) {
     case 'group': {
       const g = resolveRef(t.groups, b['group'] as string);
       if (!g) {
-        c.report([...at, 'group'], 'scenario-reference', unknownRef('group', b['group'] as string, t.groups.map((x) => x.name)));
+        c.report(
+          [...at, 'group'],
+          'scenario-reference',
+          unknownRef(
+            'group',
+            b['group'] as string,
+            t.groups.map((x) => x.name),
+          ),
+        );
         return undefined;
       }
       const members = g.nodes.map((n) => n.name);
       const cond: Extract<Condition, { kind: 'group' }> = { kind: 'group', group: b['group'] as string };
       if (typeof b['activeNode'] === 'string') {
-        if (!members.includes(b['activeNode'])) c.report([...at, 'activeNode'], 'scenario-reference', `node ${b['activeNode']} is not a node of group ${g.name} (nodes: ${members.join(', ')})`);
+        if (!members.includes(b['activeNode']))
+          c.report(
+            [...at, 'activeNode'],
+            'scenario-reference',
+            `node ${b['activeNode']} is not a node of group ${g.name} (nodes: ${members.join(', ')})`,
+          );
         cond.activeNode = b['activeNode'];
       }
       if (typeof b['ready'] === 'boolean') cond.ready = b['ready'];
       if (typeof b['phase'] === 'string') cond.phase = b['phase'];
       if (isMapping(b['condition'])) cond.condition = { ...(b['condition'] as NonNullable<typeof cond.condition>) };
       if (isMapping(b['nodeStates'])) {
-        for (const n of Object.keys(b['nodeStates'])) if (!members.includes(n)) c.report([...at, 'nodeStates', n], 'scenario-reference', `node ${n} is not a node of group ${g.name}`);
+        for (const n of Object.keys(b['nodeStates']))
+          if (!members.includes(n)) c.report([...at, 'nodeStates', n], 'scenario-reference', `node ${n} is not a node of group ${g.name}`);
         cond.nodeStates = { ...(b['nodeStates'] as Record<string, string>) };
       }
-      if (Object.keys(cond).length === 2) c.report(at, 'scenario-step', `say what to check about group ${cond.group}: activeNode, ready, phase, condition or nodeStates`);
+      if (Object.keys(cond).length === 2)
+        c.report(at, 'scenario-step', `say what to check about group ${cond.group}: activeNode, ready, phase, condition or nodeStates`);
       return cond;
     }
     case 'mirror': {
       const m = resolveRef(t.mirrors, b['mirror'] as string);
       if (!m) {
-        c.report([...at, 'mirror'], 'scenario-reference', unknownRef('mirror', b['mirror'] as string, t.mirrors.map((x) => x.name)));
+        c.report(
+          [...at, 'mirror'],
+          'scenario-reference',
+          unknownRef(
+            'mirror',
+            b['mirror'] as string,
+            t.mirrors.map((x) => x.name),
+          ),
+        );
         return undefined;
       }
       const cond: Extract<Condition, { kind: 'mirror' }> = { kind: 'mirror', mirror: b['mirror'] as string };
       if (typeof b['state'] === 'string') {
         if (!(MIRROR_STATE_NAMES as readonly string[]).includes(b['state'])) {
-          c.report([...at, 'state'], 'scenario-schema', `mirror state must be one of ${MIRROR_STATE_NAMES.join(', ')}; got ${JSON.stringify(b['state'])}`);
+          c.report(
+            [...at, 'state'],
+            'scenario-schema',
+            `mirror state must be one of ${MIRROR_STATE_NAMES.join(', ')}; got ${JSON.stringify(b['state'])}`,
+          );
         }
         cond.state = b['state'] as MirrorStateName;
       }
       if (typeof b['source'] === 'string') {
         const eps = m.endpoints.map((e) => e.node);
-        if (!eps.includes(b['source'])) c.report([...at, 'source'], 'scenario-reference', `node ${b['source']} is no endpoint of mirror ${m.name} (endpoints: ${eps.join(', ')})`);
+        if (!eps.includes(b['source']))
+          c.report(
+            [...at, 'source'],
+            'scenario-reference',
+            `node ${b['source']} is no endpoint of mirror ${m.name} (endpoints: ${eps.join(', ')})`,
+          );
         cond.source = b['source'];
       }
-      if (cond.state === undefined && cond.source === undefined) c.report(at, 'scenario-step', `say what to check about mirror ${cond.mirror}: state or source`);
+      if (cond.state === undefined && cond.source === undefined)
+        c.report(at, 'scenario-step', `say what to check about mirror ${cond.mirror}: state or source`);
       return cond;
     }
     case 'event':
@@ -185,9 +277,14 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
     case 'site': {
       const state = b['state'];
       if (typeof b['node'] !== 'string') c.report(at, 'scenario-step', 'a site condition needs node (where to look)');
-      else if (!t.nodes.some((n) => n.name === b['node'])) c.report([...at, 'node'], 'scenario-reference', `node ${b['node']} is not declared by any Cluster`);
+      else if (!t.nodes.some((n) => n.name === b['node']))
+        c.report([...at, 'node'], 'scenario-reference', `node ${b['node']} is not declared by any Cluster`);
       if (state !== 'Started' && state !== 'Stopped') {
-        c.report(state === undefined ? at : [...at, 'state'], 'scenario-schema', `a site condition needs state: Started or Stopped${state === undefined ? '' : `; got ${JSON.stringify(state)}`}`);
+        c.report(
+          state === undefined ? at : [...at, 'state'],
+          'scenario-schema',
+          `a site condition needs state: Started or Stopped${state === undefined ? '' : `; got ${JSON.stringify(state)}`}`,
+        );
         return undefined;
       }
       return { kind: 'site', site: b['site'] as string, node: String(b['node']), state };
@@ -199,7 +296,8 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
       }
       const holders = b['holders'] as string[];
       holders.forEach((h, i) => {
-        if (!h.startsWith('foreign:') && !t.nodes.some((n) => n.name === h)) c.report([...at, 'holders', i], 'scenario-reference', `node ${h} is not declared by any Cluster`);
+        if (!h.startsWith('foreign:') && !t.nodes.some((n) => n.name === h))
+          c.report([...at, 'holders', i], 'scenario-reference', `node ${h} is not declared by any Cluster`);
       });
       return { kind: 'address', address: b['address'] as string, holders: [...holders] };
     }
@@ -210,11 +308,17 @@ function checkFaultRefs(c: Checker, t: Topology, f: Fault, at: Path): void {
   const nodes = t.nodes.map((n) => n.name);
   for (const field of ['node', 'peer'] as const) {
     const v = (f as Record<string, unknown>)[field];
-    if (typeof v === 'string' && !nodes.includes(v)) c.report([...at, field], 'scenario-reference', `node ${v} is not declared by any Cluster (nodes: ${nodes.join(', ')})`);
+    if (typeof v === 'string' && !nodes.includes(v))
+      c.report([...at, field], 'scenario-reference', `node ${v} is not declared by any Cluster (nodes: ${nodes.join(', ')})`);
   }
   if (f.type === 'write') {
     const hasVolume = t.mirrors.some((m) => m.volume === f.volume && m.endpoints.some((e) => e.node === f.node));
-    if (!hasVolume) c.report([...at, 'volume'], 'scenario-reference', `node ${f.node} has no mirrored volume ${f.volume}: (volumes come from the Mirrors' endpoints)`);
+    if (!hasVolume)
+      c.report(
+        [...at, 'volume'],
+        'scenario-reference',
+        `node ${f.node} has no mirrored volume ${f.volume}: (volumes come from the Mirrors' endpoints)`,
+      );
   }
   void nodesOfFault;
 }
@@ -248,7 +352,13 @@ function readManual(c: Checker, t: Topology, b: Record<string, unknown>, at: Pat
         c.report(at, 'scenario-step', `manual addAddress of ${address} (no VirtualIP of the manifests) needs interface`);
         return undefined;
       }
-      return { action, node, address, prefixLength: typeof b['prefixLength'] === 'number' ? b['prefixLength'] : vip?.prefixLength ?? 24, interface: iface };
+      return {
+        action,
+        node,
+        address,
+        prefixLength: typeof b['prefixLength'] === 'number' ? b['prefixLength'] : (vip?.prefixLength ?? 24),
+        interface: iface,
+      };
     }
     case 'switchoverMirror':
       return need('volume', action) ? { action, node, volume: driveLetter(b['volume'] as string), force: b['force'] === true } : undefined;

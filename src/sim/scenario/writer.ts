@@ -20,9 +20,12 @@ function conditionYaml(c: Condition): Record<string, unknown> {
       const { kind: _k, ...rest } = c;
       return rest;
     }
-    case 'event': return c.absent ? { noEvent: c.match } : { event: c.match };
-    case 'site': return { site: c.site, node: c.node, state: c.state };
-    case 'address': return { address: c.address, holders: c.holders };
+    case 'event':
+      return c.absent ? { noEvent: c.match } : { event: c.match };
+    case 'site':
+      return { site: c.site, node: c.node, state: c.state };
+    case 'address':
+      return { address: c.address, holders: c.holders };
   }
 }
 
@@ -31,8 +34,12 @@ export function stepYaml(s: Step): Record<string, unknown> {
   if (s.name) out['name'] = s.name;
   const outcome = (o: Record<string, unknown>, v: string) => (v === 'accepted' ? o : { ...o, outcome: v });
   switch (s.type) {
-    case 'waitFor': out['waitFor'] = { ...conditionYaml(s.condition), within: formatDuration(s.withinMs) }; break;
-    case 'expect': out['expect'] = s.forMs ? { ...conditionYaml(s.condition), for: formatDuration(s.forMs) } : conditionYaml(s.condition); break;
+    case 'waitFor':
+      out['waitFor'] = { ...conditionYaml(s.condition), within: formatDuration(s.withinMs) };
+      break;
+    case 'expect':
+      out['expect'] = s.forMs ? { ...conditionYaml(s.condition), for: formatDuration(s.forMs) } : conditionYaml(s.condition);
+      break;
     case 'fault': {
       if (s.fault.type === 'write') {
         const { type: _t, ...rest } = s.fault;
@@ -40,14 +47,18 @@ export function stepYaml(s: Step): Record<string, unknown> {
       } else out['fault'] = { ...s.fault };
       break;
     }
-    case 'sleep': out['sleep'] = formatDuration(s.ms); break;
+    case 'sleep':
+      out['sleep'] = formatDuration(s.ms);
+      break;
     case 'operator': {
       const { action, ...rest } = s.operator;
       if (action === 'setDesiredState') out['desiredState'] = outcome(rest, s.outcome);
       else out[action] = outcome(rest, s.outcome);
       break;
     }
-    case 'manual': out['manual'] = outcome({ ...s.manual }, s.outcome); break;
+    case 'manual':
+      out['manual'] = outcome({ ...s.manual }, s.outcome);
+      break;
   }
   return out;
 }
@@ -77,6 +88,11 @@ export function scenarioYaml(s: Scenario, path: string, comment = ''): string {
   spec['steps'] = s.steps.map(stepYaml);
   spec['invariants'] = s.invariants;
   const doc = { apiVersion: API_VERSION, kind: 'Scenario', metadata: { name: s.name }, spec };
-  const header = comment ? `${comment.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n')}\n` : '';
+  const header = comment
+    ? `${comment
+        .split('\n')
+        .map((l) => `# ${l}`.trimEnd())
+        .join('\n')}\n`
+    : '';
   return `${header}${stringify(doc, { lineWidth: 0, flowCollectionPadding: false })}`;
 }

@@ -74,19 +74,33 @@ export class DataKeeper extends MirrorEngine {
       throw new DriverError({ code: 'InvalidArgument', message: `no other host owns replication address ${req.targetAddress}` });
     }
     if (!this.linkUp(host, targetHost)) {
-      throw new DriverError({ code: 'MirrorPeerUnreachable', transient: true, message: `cannot reach ${targetHost} (${req.targetAddress}) to create the mirror` });
+      throw new DriverError({
+        code: 'MirrorPeerUnreachable',
+        transient: true,
+        message: `cannot reach ${targetHost} (${req.targetAddress}) to create the mirror`,
+      });
     }
     const tgt = this.view(targetHost, req.volume);
     if (tgt.role !== 'none') {
       throw new DriverError({ code: 'MirrorExists', message: `volume ${req.volume}: on ${targetHost} is already a mirror ${tgt.role}` });
     }
     Object.assign(src, {
-      role: 'source', peer: targetHost, sourceAddress: req.sourceAddress, targetAddress: req.targetAddress,
-      mode: req.mode, userRequested: false, locked: false,
+      role: 'source',
+      peer: targetHost,
+      sourceAddress: req.sourceAddress,
+      targetAddress: req.targetAddress,
+      mode: req.mode,
+      userRequested: false,
+      locked: false,
     });
     Object.assign(tgt, {
-      role: 'target', peer: host, sourceAddress: req.sourceAddress, targetAddress: req.targetAddress,
-      mode: req.mode, userRequested: false, locked: true,
+      role: 'target',
+      peer: host,
+      sourceAddress: req.sourceAddress,
+      targetAddress: req.targetAddress,
+      mode: req.mode,
+      userRequested: false,
+      locked: true,
     });
     tgt.targetWrites.clear();
     this.startResync(src, 'full');
@@ -98,7 +112,10 @@ export class DataKeeper extends MirrorEngine {
     const v = this.view(host, letter);
     if (v.role === 'none') return;
     if (v.role === 'target' && v.peer && this.d.isUp(v.peer) && this.view(v.peer, letter).role === 'source') {
-      throw new DriverError({ code: 'MirrorWrongRole', message: `volume ${letter}: ${host} is the target and its source ${v.peer} is up; delete from the source` });
+      throw new DriverError({
+        code: 'MirrorWrongRole',
+        message: `volume ${letter}: ${host} is the target and its source ${v.peer} is up; delete from the source`,
+      });
     }
     const peer = v.peer ? this.findView(v.peer, letter) : undefined;
     if (peer && v.peer && this.linkUp(host, v.peer) && peer.peer === host) clearMirror(peer);
@@ -118,14 +135,25 @@ export class DataKeeper extends MirrorEngine {
   continue(host: string, letter: string): void {
     const v = this.requireSource(host, letter, 'CONTINUEMIRROR');
     if (!v.peer || !this.linkUp(host, v.peer)) {
-      throw new DriverError({ code: 'MirrorPeerUnreachable', transient: true, message: `volume ${letter}: target ${v.peer ?? '?'} is unreachable` });
+      throw new DriverError({
+        code: 'MirrorPeerUnreachable',
+        transient: true,
+        message: `volume ${letter}: target ${v.peer ?? '?'} is unreachable`,
+      });
     }
     const peer = this.view(v.peer, letter);
     if (peer.preparedDivergence) {
       // Split-brain recovery: the loser ran PREPARETOBECOMETARGET; it becomes our target.
       for (const b of peer.preparedDivergence) v.dirty.add(b);
       delete peer.preparedDivergence;
-      Object.assign(peer, { role: 'target', peer: host, sourceAddress: v.sourceAddress, targetAddress: v.targetAddress, mode: v.mode, locked: true });
+      Object.assign(peer, {
+        role: 'target',
+        peer: host,
+        sourceAddress: v.sourceAddress,
+        targetAddress: v.targetAddress,
+        mode: v.mode,
+        locked: true,
+      });
       this.clearSplitBrain(letter);
     }
     if (v.state === MirrorState.Broken || peer.rebootedWhileUnlocked) {
@@ -151,7 +179,11 @@ export class DataKeeper extends MirrorEngine {
   resync(host: string, letter: string): void {
     const v = this.requireSource(host, letter, 'RESYNCMIRROR');
     if (!v.peer || !this.linkUp(host, v.peer)) {
-      throw new DriverError({ code: 'MirrorPeerUnreachable', transient: true, message: `volume ${letter}: target ${v.peer ?? '?'} is unreachable` });
+      throw new DriverError({
+        code: 'MirrorPeerUnreachable',
+        transient: true,
+        message: `volume ${letter}: target ${v.peer ?? '?'} is unreachable`,
+      });
     }
     v.userRequested = false;
     this.startResync(v, 'full');
@@ -161,7 +193,11 @@ export class DataKeeper extends MirrorEngine {
   lock(host: string, letter: string): void {
     const v = this.view(host, letter);
     if (this.d.volumeInUse(host, letter)) {
-      throw new DriverError({ code: 'VolumeBusy', transient: true, message: `volume ${letter}: on ${host} has open handles; LOCKVOLUME needs exclusive access` });
+      throw new DriverError({
+        code: 'VolumeBusy',
+        transient: true,
+        message: `volume ${letter}: on ${host} has open handles; LOCKVOLUME needs exclusive access`,
+      });
     }
     v.locked = true;
   }
@@ -277,9 +313,7 @@ export class DataKeeper extends MirrorEngine {
   lostAcknowledgedWrites(host: string, letter: string): number[] {
     const v = this.findView(host, letter);
     if (!v) return [];
-    return this.ledger
-      .filter((e) => e.volume === letter && e.onTargetAtAck && (v.blocks.get(e.block) ?? 0) < e.id)
-      .map((e) => e.id);
+    return this.ledger.filter((e) => e.volume === letter && e.onTargetAtAck && (v.blocks.get(e.block) ?? 0) < e.id).map((e) => e.id);
   }
 
   // ───────────── host events ─────────────
@@ -311,7 +345,14 @@ export class DataKeeper extends MirrorEngine {
         }
         for (const b of v.dirty) peer.dirty.add(b);
         // The roles swapped while it was down: so did the addresses (the peer's view is the current one).
-        Object.assign(v, { role: 'target', locked: true, userRequested: false, state: peer.state, sourceAddress: peer.sourceAddress, targetAddress: peer.targetAddress });
+        Object.assign(v, {
+          role: 'target',
+          locked: true,
+          userRequested: false,
+          state: peer.state,
+          sourceAddress: peer.sourceAddress,
+          targetAddress: peer.targetAddress,
+        });
         v.dirty = new Set();
         delete v.resync;
       } else if (v.state === MirrorState.Mirroring || v.state === MirrorState.Resync || v.state === MirrorState.ResyncPending) {

@@ -35,7 +35,7 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
   bindingSteal: { node: node(), site: req('string', 'IIS site whose first binding another site takes') },
   siteHang: {
     node: node(),
-    site: req('string', 'IIS site whose worker hangs: IIS says Started, nothing answers (the deep check\'s 9757)'),
+    site: req('string', "IIS site whose worker hangs: IIS says Started, nothing answers (the deep check's 9757)"),
     persistent: opt('boolean', 'the hang survives a site restart (default: a restart clears it)'),
   },
   ipConflict: { address: req('address', 'the address a foreign host claims'), claimantMac: opt('string', 'MAC of the foreign host') },
@@ -69,7 +69,9 @@ function fieldProblem(name: string, spec: FaultFieldSpec, v: unknown): string | 
   switch (spec.type) {
     case 'node':
     case 'string':
-      return typeof v === 'string' && v.length > 0 && v.length <= 256 ? undefined : `${name} must be a non-empty string (${spec.description})`;
+      return typeof v === 'string' && v.length > 0 && v.length <= 256
+        ? undefined
+        : `${name} must be a non-empty string (${spec.description})`;
     case 'address':
       return typeof v === 'string' && /^[0-9A-Fa-f:.]{2,45}$/.test(v) ? undefined : `${name} must be an IP address`;
     case 'service':
@@ -81,7 +83,9 @@ function fieldProblem(name: string, spec: FaultFieldSpec, v: unknown): string | 
     case 'volume':
       return typeof v === 'string' && /^[A-Za-z]:?$/.test(v) ? undefined : `${name} must be a drive letter such as "E" or "E:"`;
     case 'count':
-      return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1_000_000 ? undefined : `${name} must be an integer from 1 to 1000000`;
+      return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1_000_000
+        ? undefined
+        : `${name} must be an integer from 1 to 1000000`;
     case 'integer':
       return Number.isInteger(v) && Math.abs(v as number) <= 1e12 ? undefined : `${name} must be an integer`;
     case 'boolean':
@@ -120,7 +124,7 @@ export function parseFault(value: unknown): { fault: Fault; issues?: undefined }
   if (issues.length > 0) return { issues };
   const fault: Record<string, unknown> = { type };
   for (const name of Object.keys(fields)) if (o[name] !== undefined) fault[name] = o[name];
-  if (typeof fault['volume'] === 'string') fault['volume'] = (fault['volume']).slice(0, 1).toUpperCase();
+  if (typeof fault['volume'] === 'string') fault['volume'] = fault['volume'].slice(0, 1).toUpperCase();
   return { fault: fault as Fault };
 }
 

@@ -71,7 +71,11 @@ export class IisHost {
     startModes: Partial<Record<ServiceName, ServiceStartMode>> = {},
   ) {
     const modes: Record<ServiceName, ServiceStartMode> = {
-      WAS: 'Auto', W3SVC: 'Auto', FTPSVC: 'Manual', SMTPSVC: 'Manual', ...startModes,
+      WAS: 'Auto',
+      W3SVC: 'Auto',
+      FTPSVC: 'Manual',
+      SMTPSVC: 'Manual',
+      ...startModes,
     };
     for (const name of Object.keys(modes) as ServiceName[]) {
       this.services.set(name, { name, state: ServiceState.Stopped, startMode: modes[name] });
@@ -118,7 +122,9 @@ export class IisHost {
     if (s.state === ServiceState.Running || s.state === ServiceState.StartPending) return this.serviceStatus(name);
     if (s.state === ServiceState.StopPending) {
       throw new DriverError({
-        code: 'ServiceStartFailed', transient: true, kitCode: 9409,
+        code: 'ServiceStartFailed',
+        transient: true,
+        kitCode: 9409,
         message: `service ${name} cannot be started while it is stopping (state 3)`,
       });
     }
@@ -245,7 +251,11 @@ export class IisHost {
   startSite(name: string): SiteInfo {
     const site = this.getSite(name);
     if (!site) {
-      throw new DriverError({ code: 'SiteNotFound', kitCode: 9414, message: `IIS site ${name} not found in the IIS configuration on ${this.hostName}` });
+      throw new DriverError({
+        code: 'SiteNotFound',
+        kitCode: 9414,
+        message: `IIS site ${name} not found in the IIS configuration on ${this.hostName}`,
+      });
     }
     if (site.started) return this.siteInfo(site);
     const svc = siteServiceOf(site.bindings);

@@ -91,9 +91,19 @@ export class MirrorEngine {
 
   addVolume(host: string, letter: string, totalBlocks: number, usedBlocks: number): void {
     this.views.set(key(host, letter), {
-      host, letter, totalBlocks, usedBlocks: Math.min(usedBlocks, totalBlocks),
-      role: 'none', state: MirrorState.None, userRequested: false, locked: false,
-      blocks: new Map(), dirty: new Set(), queue: [], targetWrites: new Set(), rebootedWhileUnlocked: false,
+      host,
+      letter,
+      totalBlocks,
+      usedBlocks: Math.min(usedBlocks, totalBlocks),
+      role: 'none',
+      state: MirrorState.None,
+      userRequested: false,
+      locked: false,
+      blocks: new Map(),
+      dirty: new Set(),
+      queue: [],
+      targetWrites: new Set(),
+      rebootedWhileUnlocked: false,
     });
   }
 

@@ -82,7 +82,14 @@ export class Segment {
     if (this.find(holder, address)) return;
     this.recordConflictIfShared(address, holder);
     this.holdings.push({
-      holder, mac, address, prefixLength: 32, interfaceAlias: 'foreign', skipAsSource: false, virtual: true, state: 'Preferred',
+      holder,
+      mac,
+      address,
+      prefixLength: 32,
+      interfaceAlias: 'foreign',
+      skipAsSource: false,
+      virtual: true,
+      state: 'Preferred',
     });
   }
 

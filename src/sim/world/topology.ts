@@ -158,7 +158,14 @@ export function topologyOf(objects: readonly Obj[]): Topology {
         const dflt = str(s['interface'], 'Ethernet');
         const interfaceOf: Record<string, string> = {};
         for (const ov of list(s['nodeInterfaces'])) interfaceOf[str(ov['node'])] = str(ov['interface'], dflt);
-        vips.push({ namespace, name, group: str(s['group']), address: str(s['address']), prefixLength: num(s['prefixLength'], 24), interfaceOf: { '*': dflt, ...interfaceOf } });
+        vips.push({
+          namespace,
+          name,
+          group: str(s['group']),
+          address: str(s['address']),
+          prefixLength: num(s['prefixLength'], 24),
+          interfaceOf: { '*': dflt, ...interfaceOf },
+        });
         break;
       }
       case 'IISSite':
@@ -183,10 +190,13 @@ export function topologyOf(objects: readonly Obj[]): Topology {
     }
   }
   for (const g of groups) {
-    const mine = <T extends { namespace: string; group: string }>(xs: T[]) => xs.filter((x) => x.namespace === g.namespace && x.group === g.name);
+    const mine = <T extends { namespace: string; group: string }>(xs: T[]) =>
+      xs.filter((x) => x.namespace === g.namespace && x.group === g.name);
     g.addresses = mine(vips).map((v) => v.address);
     g.sites = mine(sites).map((s) => s.siteName);
-    g.volumes = mine(mirrors).map((m) => m.volume).filter((v) => v !== '');
+    g.volumes = mine(mirrors)
+      .map((m) => m.volume)
+      .filter((v) => v !== '');
   }
   return { nodes: [...nodes.values()], groups, mirrors, vips, sites, timing: timing ?? { ...DEFAULT_LEASE_TIMING } };
 }

@@ -76,7 +76,9 @@ export function worldConfigOf(topology: Topology, opts: WorldBuildOptions = {}):
     }
     const sites = topology.sites
       .filter((s) => s.management === 'Adopted')
-      .filter((s) => topology.groups.some((g) => g.namespace === s.namespace && g.name === s.group && g.nodes.some((n) => n.name === node.name)))
+      .filter((s) =>
+        topology.groups.some((g) => g.namespace === s.namespace && g.name === s.group && g.nodes.some((n) => n.name === node.name)),
+      )
       .map((s) => ({
         name: s.siteName,
         bindings: s.bindings.map((b): SiteBinding => ({
@@ -97,6 +99,11 @@ export function worldConfigOf(topology: Topology, opts: WorldBuildOptions = {}):
 }
 
 /** A world built from manifest objects. */
-export function worldFromManifests(objects: readonly Record<string, unknown>[], clock: Clock, random: Random, opts: WorldBuildOptions = {}): World {
+export function worldFromManifests(
+  objects: readonly Record<string, unknown>[],
+  clock: Clock,
+  random: Random,
+  opts: WorldBuildOptions = {},
+): World {
   return new World(clock, random, worldConfigOf(topologyOf(objects), opts));
 }

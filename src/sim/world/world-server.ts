@@ -61,7 +61,10 @@ export function checkRequest(body: unknown): { request: WorldRequest } | { refus
 
 function send(res: ServerResponse, status: number, body: WorldResponse, close = false): void {
   const text = JSON.stringify(body);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  };
   if (close) headers['connection'] = 'close';
   res.writeHead(status, headers);
   res.end(text);
@@ -116,7 +119,8 @@ async function handleHttp(world: WorldHandler, hosts: readonly string[], req: In
 export function startWorldServer(world: WorldHandler, address: WorldAddress, hosts: readonly string[]): Promise<RunningWorldServer> {
   const server: Server = createServer((req, res) => {
     handleHttp(world, hosts, req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'CommandFailed', message: `world server error: ${(e as Error).message}` } });
+      if (!res.headersSent)
+        send(res, 500, { ok: false, error: { code: 'CommandFailed', message: `world server error: ${(e as Error).message}` } });
       else res.destroy();
     });
   });

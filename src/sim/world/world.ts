@@ -119,11 +119,24 @@ export class World implements WorldHandler {
     const iis = new IisHost(hc.name, this.clock, this.random, this.timing, (ip) => this.addressUsable(hc.name, ip), hc.serviceStartModes);
     for (const def of hc.sites ?? []) iis.ensureSite(def);
     this.hosts.set(hc.name, {
-      config: hc, iis, up: hc.poweredOn ?? true, agentRunning: true, storeReachable: true, clockSkewMs: 0, failures: [],
+      config: hc,
+      iis,
+      up: hc.poweredOn ?? true,
+      agentRunning: true,
+      storeReachable: true,
+      clockSkewMs: 0,
+      failures: [],
     });
     for (const nic of hc.interfaces) {
       for (const a of nic.addresses) {
-        this.segment.addConfigured({ holder: hc.name, mac: nic.mac, address: a.address, prefixLength: a.prefixLength, interfaceAlias: nic.alias, skipAsSource: false });
+        this.segment.addConfigured({
+          holder: hc.name,
+          mac: nic.mac,
+          address: a.address,
+          prefixLength: a.prefixLength,
+          interfaceAlias: nic.alias,
+          skipAsSource: false,
+        });
       }
     }
     for (const v of hc.volumes ?? []) this.dk.addVolume(hc.name, normalizeVolume(v.letter), v.totalBlocks ?? 16_384, v.usedBlocks ?? 4_096);
@@ -142,44 +155,103 @@ export class World implements WorldHandler {
 
   private dispatch(r: WorldRequest): unknown {
     switch (r.op) {
-      case 'host.begin': return this.begin(r.args);
+      case 'host.begin':
+        return this.begin(r.args);
       case 'host.status': {
         const h = this.host(r.args.host);
-        return { up: h.up, agentRunning: h.agentRunning, storeReachable: h.storeReachable, clockSkewMs: h.clockSkewMs, wallClockMs: this.clock.now() + h.clockSkewMs };
+        return {
+          up: h.up,
+          agentRunning: h.agentRunning,
+          storeReachable: h.storeReachable,
+          clockSkewMs: h.clockSkewMs,
+          wallClockMs: this.clock.now() + h.clockSkewMs,
+        };
       }
-      case 'service.query': return this.live(r.args.host).iis.serviceStatus(r.args.name);
-      case 'service.start': return this.live(r.args.host).iis.startService(r.args.name);
-      case 'service.stop': return this.live(r.args.host).iis.stopService(r.args.name);
-      case 'site.list': return this.live(r.args.host).iis.listSites();
-      case 'site.ensure': return this.live(r.args.host).iis.ensureSite(r.args.def);
-      case 'site.start': return this.live(r.args.host).iis.startSite(r.args.name);
-      case 'site.stop': return this.live(r.args.host).iis.stopSite(r.args.name) ?? null;
-      case 'site.setAutoStart': return this.live(r.args.host).iis.setServerAutoStart(r.args.name, r.args.value);
+      case 'service.query':
+        return this.live(r.args.host).iis.serviceStatus(r.args.name);
+      case 'service.start':
+        return this.live(r.args.host).iis.startService(r.args.name);
+      case 'service.stop':
+        return this.live(r.args.host).iis.stopService(r.args.name);
+      case 'site.list':
+        return this.live(r.args.host).iis.listSites();
+      case 'site.ensure':
+        return this.live(r.args.host).iis.ensureSite(r.args.def);
+      case 'site.start':
+        return this.live(r.args.host).iis.startSite(r.args.name);
+      case 'site.stop':
+        return this.live(r.args.host).iis.stopSite(r.args.name) ?? null;
+      case 'site.setAutoStart':
+        return this.live(r.args.host).iis.setServerAutoStart(r.args.name, r.args.value);
       case 'net.interfaces':
         return this.live(r.args.host).config.interfaces.map((n, i) => ({ alias: n.alias, index: i + 1, status: 'Up', macAddress: n.mac }));
-      case 'net.addresses': this.live(r.args.host); return this.addresses(r.args.host);
-      case 'net.add': return this.addVip(r.args.host, r.args.vip);
-      case 'net.remove': this.live(r.args.host); this.segment.remove(r.args.host, r.args.address); return null;
-      case 'net.claimed': return this.claimed(r.args.host, r.args.address);
-      case 'mirror.info': this.live(r.args.host); return this.dk.info(r.args.host, normalizeVolume(r.args.volume));
-      case 'mirror.switchover': this.live(r.args.host); this.dk.switchover(r.args.host, normalizeVolume(r.args.volume), r.args.force); return null;
-      case 'mirror.lock': this.live(r.args.host); this.dk.lock(r.args.host, normalizeVolume(r.args.volume)); return null;
-      case 'mirror.unlock': this.live(r.args.host); this.dk.unlock(r.args.host, normalizeVolume(r.args.volume)); return null;
-      case 'mirror.pause': this.live(r.args.host); this.dk.pause(r.args.host, normalizeVolume(r.args.volume)); return null;
-      case 'mirror.continue': this.live(r.args.host); this.dk.continue(r.args.host, normalizeVolume(r.args.volume)); return null;
-      case 'mirror.break': this.live(r.args.host); this.dk.break(r.args.host, normalizeVolume(r.args.volume)); return null;
-      case 'mirror.resync': this.live(r.args.host); this.dk.resync(r.args.host, normalizeVolume(r.args.volume)); return null;
+      case 'net.addresses':
+        this.live(r.args.host);
+        return this.addresses(r.args.host);
+      case 'net.add':
+        return this.addVip(r.args.host, r.args.vip);
+      case 'net.remove':
+        this.live(r.args.host);
+        this.segment.remove(r.args.host, r.args.address);
+        return null;
+      case 'net.claimed':
+        return this.claimed(r.args.host, r.args.address);
+      case 'mirror.info':
+        this.live(r.args.host);
+        return this.dk.info(r.args.host, normalizeVolume(r.args.volume));
+      case 'mirror.switchover':
+        this.live(r.args.host);
+        this.dk.switchover(r.args.host, normalizeVolume(r.args.volume), r.args.force);
+        return null;
+      case 'mirror.lock':
+        this.live(r.args.host);
+        this.dk.lock(r.args.host, normalizeVolume(r.args.volume));
+        return null;
+      case 'mirror.unlock':
+        this.live(r.args.host);
+        this.dk.unlock(r.args.host, normalizeVolume(r.args.volume));
+        return null;
+      case 'mirror.pause':
+        this.live(r.args.host);
+        this.dk.pause(r.args.host, normalizeVolume(r.args.volume));
+        return null;
+      case 'mirror.continue':
+        this.live(r.args.host);
+        this.dk.continue(r.args.host, normalizeVolume(r.args.volume));
+        return null;
+      case 'mirror.break':
+        this.live(r.args.host);
+        this.dk.break(r.args.host, normalizeVolume(r.args.volume));
+        return null;
+      case 'mirror.resync':
+        this.live(r.args.host);
+        this.dk.resync(r.args.host, normalizeVolume(r.args.volume));
+        return null;
       case 'mirror.create':
         this.live(r.args.host);
         this.dk.create(r.args.host, { ...r.args.create, volume: normalizeVolume(r.args.create.volume) });
         return null;
-      case 'mirror.delete': this.live(r.args.host); this.dk.delete(r.args.host, normalizeVolume(r.args.volume)); return null;
-      case 'mirror.prepareTarget': this.live(r.args.host); this.dk.prepareToBecomeTarget(r.args.host, normalizeVolume(r.args.volume)); return null;
-      case 'probe.http': this.live(r.args.host); return this.probeHttp(r.args.probe);
-      case 'probe.ftp': this.live(r.args.host); return this.probeFtp(r.args.probe);
-      case 'probe.tcp': this.live(r.args.host); return this.probeTcp(r.args.probe);
-      case 'world.fault': return this.inject(r.args.fault);
-      case 'world.inspect': return this.inspect();
+      case 'mirror.delete':
+        this.live(r.args.host);
+        this.dk.delete(r.args.host, normalizeVolume(r.args.volume));
+        return null;
+      case 'mirror.prepareTarget':
+        this.live(r.args.host);
+        this.dk.prepareToBecomeTarget(r.args.host, normalizeVolume(r.args.volume));
+        return null;
+      case 'probe.http':
+        this.live(r.args.host);
+        return this.probeHttp(r.args.probe);
+      case 'probe.ftp':
+        this.live(r.args.host);
+        return this.probeFtp(r.args.probe);
+      case 'probe.tcp':
+        this.live(r.args.host);
+        return this.probeTcp(r.args.probe);
+      case 'world.fault':
+        return this.inject(r.args.fault);
+      case 'world.inspect':
+        return this.inspect();
     }
   }
 
@@ -223,27 +295,51 @@ export class World implements WorldHandler {
         this.dk.hostBooted(f.node);
         return {};
       }
-      case 'agentStop': this.host(f.node).agentRunning = false; return {};
-      case 'agentStart': this.host(f.node).agentRunning = true; return {};
-      case 'storePartition': this.host(f.node).storeReachable = false; return {};
-      case 'storeHeal': this.host(f.node).storeReachable = true; return {};
+      case 'agentStop':
+        this.host(f.node).agentRunning = false;
+        return {};
+      case 'agentStart':
+        this.host(f.node).agentRunning = true;
+        return {};
+      case 'storePartition':
+        this.host(f.node).storeReachable = false;
+        return {};
+      case 'storeHeal':
+        this.host(f.node).storeReachable = true;
+        return {};
       case 'replicationPartition':
         this.partitions.add(pairKey(f.node, f.peer));
         this.dk.evaluateLinks();
         return {};
       case 'replicationHeal':
-        if (f.peer === undefined) for (const p of [...this.partitions]) { if (p.split('|').includes(f.node)) this.partitions.delete(p); }
+        if (f.peer === undefined)
+          for (const p of [...this.partitions]) {
+            if (p.split('|').includes(f.node)) this.partitions.delete(p);
+          }
         else this.partitions.delete(pairKey(f.node, f.peer));
         this.dk.evaluateLinks();
         return {};
-      case 'serviceStop': this.host(f.node).iis.killService(f.service); return {};
-      case 'siteStop': this.host(f.node).iis.stopSite(f.site); return {};
-      case 'siteDelete': this.host(f.node).iis.deleteSite(f.site); return {};
-      case 'siteHang': this.host(f.node).iis.hangSite(f.site, f.persistent ?? false); return {};
-      case 'bindingSteal': this.stealBinding(f.node, f.site); return {};
-      case 'ipConflict': this.segment.claimForeign(f.address, f.claimantMac ?? '02-00-5E-10-00-01'); return {};
+      case 'serviceStop':
+        this.host(f.node).iis.killService(f.service);
+        return {};
+      case 'siteStop':
+        this.host(f.node).iis.stopSite(f.site);
+        return {};
+      case 'siteDelete':
+        this.host(f.node).iis.deleteSite(f.site);
+        return {};
+      case 'siteHang':
+        this.host(f.node).iis.hangSite(f.site, f.persistent ?? false);
+        return {};
+      case 'bindingSteal':
+        this.stealBinding(f.node, f.site);
+        return {};
+      case 'ipConflict':
+        this.segment.claimForeign(f.address, f.claimantMac ?? '02-00-5E-10-00-01');
+        return {};
       case 'ipConflictClear':
-        for (const h of this.segment.othersHolding(f.address, '')) if (h.holder.startsWith('foreign:')) this.segment.remove(h.holder, f.address);
+        for (const h of this.segment.othersHolding(f.address, ''))
+          if (h.holder.startsWith('foreign:')) this.segment.remove(h.holder, f.address);
         return {};
       case 'commandFail': {
         const entry: HostRecord['failures'][number] = { remaining: f.times };
@@ -251,8 +347,11 @@ export class World implements WorldHandler {
         this.host(f.node).failures.push(entry);
         return {};
       }
-      case 'clockSkew': this.host(f.node).clockSkewMs = f.offsetMs; return {};
-      case 'write': return { writes: this.dk.write(f.node, normalizeVolume(f.volume), f.count ?? 1, f.block) };
+      case 'clockSkew':
+        this.host(f.node).clockSkewMs = f.offsetMs;
+        return {};
+      case 'write':
+        return { writes: this.dk.write(f.node, normalizeVolume(f.volume), f.count ?? 1, f.block) };
     }
   }
 
@@ -300,9 +399,21 @@ export class World implements WorldHandler {
       lostAcknowledgedWrites: lost,
       addressHolders: holders,
       startedSites,
-      volumes: views.map((v) => ({ host: v.host, volume: v.letter, role: v.role, state: v.state, locked: v.locked, dirtyBlocks: v.dirty.size })),
+      volumes: views.map((v) => ({
+        host: v.host,
+        volume: v.letter,
+        role: v.role,
+        state: v.state,
+        locked: v.locked,
+        dirtyBlocks: v.dirty.size,
+      })),
       switchoverRequests: this.dk.switchoverRequests.map((r) => ({ ...r })),
-      hosts: Object.fromEntries([...this.hosts].map(([name, h]) => [name, { up: h.up, agentRunning: h.agentRunning, storeReachable: h.storeReachable, clockSkewMs: h.clockSkewMs }])),
+      hosts: Object.fromEntries(
+        [...this.hosts].map(([name, h]) => [
+          name,
+          { up: h.up, agentRunning: h.agentRunning, storeReachable: h.storeReachable, clockSkewMs: h.clockSkewMs },
+        ]),
+      ),
     };
   }
 
@@ -319,12 +430,20 @@ export class World implements WorldHandler {
     const existing = this.segment.find(host, vip.address);
     if (existing) {
       if (existing.prefixLength !== vip.prefixLength || existing.interfaceAlias !== nic.alias) {
-        throw new DriverError({ code: 'AddressInUse', message: `${vip.address} is already on ${host} (${existing.interfaceAlias}/${existing.prefixLength})` });
+        throw new DriverError({
+          code: 'AddressInUse',
+          message: `${vip.address} is already on ${host} (${existing.interfaceAlias}/${existing.prefixLength})`,
+        });
       }
       return this.segment.toInfo(existing);
     }
     const holding = this.segment.addVirtual({
-      holder: host, mac: nic.mac, address: vip.address, prefixLength: vip.prefixLength, interfaceAlias: nic.alias, skipAsSource: true,
+      holder: host,
+      mac: nic.mac,
+      address: vip.address,
+      prefixLength: vip.prefixLength,
+      interfaceAlias: nic.alias,
+      skipAsSource: true,
     });
     return this.segment.toInfo(holding);
   }
@@ -346,13 +465,22 @@ export class World implements WorldHandler {
   private probeHttp(p: WorldOps['probe.http']['req']['probe']): HttpProbeResult {
     const who = this.answerer(p.address);
     const protocol = p.tls ? 'https' : 'http';
-    const listening = who?.host?.iis.answeringSites().filter((s) =>
-      s.bindings.some((b) => b.protocol === protocol && b.port === p.port && (b.address === p.address || b.address === '*')),
-    ) ?? [];
+    const listening =
+      who?.host?.iis
+        .answeringSites()
+        .filter((s) =>
+          s.bindings.some((b) => b.protocol === protocol && b.port === p.port && (b.address === p.address || b.address === '*')),
+        ) ?? [];
     if (listening.length === 0) {
-      return { alive: false, kitCode: 9757, detail: `connect to ${p.address}:${p.port} failed (${who ? 'connection refused' : 'no host answers'})` };
+      return {
+        alive: false,
+        kitCode: 9757,
+        detail: `connect to ${p.address}:${p.port} failed (${who ? 'connection refused' : 'no host answers'})`,
+      };
     }
-    const match = listening.some((s) => s.bindings.some((b) => b.port === p.port && (b.hostHeader === '' || b.hostHeader.toLowerCase() === p.hostHeader.toLowerCase())));
+    const match = listening.some((s) =>
+      s.bindings.some((b) => b.port === p.port && (b.hostHeader === '' || b.hostHeader.toLowerCase() === p.hostHeader.toLowerCase())),
+    );
     // HTTP.sys answers 400 (Invalid Hostname) when no binding matches the Host header: still an HTTP answer.
     const statusCode = match ? 200 : 400;
     return { alive: true, statusCode, detail: `HTTP ${statusCode}` };
@@ -360,9 +488,9 @@ export class World implements WorldHandler {
 
   private probeFtp(p: WorldOps['probe.ftp']['req']['probe']): FtpProbeResult {
     const who = this.answerer(p.address);
-    const site = who?.host?.iis.startedSites().find((s) =>
-      s.bindings.some((b) => b.protocol === 'ftp' && b.port === p.port && (b.address === p.address || b.address === '*')),
-    );
+    const site = who?.host?.iis
+      .startedSites()
+      .find((s) => s.bindings.some((b) => b.protocol === 'ftp' && b.port === p.port && (b.address === p.address || b.address === '*')));
     if (!site) return { alive: false, kitCode: 9760, responseLines: [] };
     const user = p.user ?? 'anonymous';
     return {
@@ -376,7 +504,9 @@ export class World implements WorldHandler {
     if (!who?.host) return { alive: false };
     const holding = this.segment.find(who.host.config.name, p.address);
     if (holding && !holding.virtual && (who.host.config.listeningPorts ?? DEFAULT_PORTS).includes(p.port)) return { alive: true };
-    const alive = who.host.iis.startedSites().some((s) => s.bindings.some((b) => b.port === p.port && (b.address === p.address || b.address === '*')));
+    const alive = who.host.iis
+      .startedSites()
+      .some((s) => s.bindings.some((b) => b.port === p.port && (b.address === p.address || b.address === '*')));
     return { alive };
   }
 

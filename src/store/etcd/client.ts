@@ -12,7 +12,15 @@
  * - Per member (when there are several), a circuit breaker sets a member that
  *   just failed aside for 0.5 s, so the pool moves to another one at once.
  */
-import { Etcd3, isRecoverableError, type IRangeRequest, type IRangeResponse, type ITxnRequest, type ITxnResponse, type WatchBuilder } from 'etcd3';
+import {
+  Etcd3,
+  isRecoverableError,
+  type IRangeRequest,
+  type IRangeResponse,
+  type ITxnRequest,
+  type ITxnResponse,
+  type WatchBuilder,
+} from 'etcd3';
 // cockatiel beside p-retry: etcd3's faultHandling takes cockatiel policies (a per-member circuit breaker), which p-retry has not.
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, noop } from 'cockatiel';
 import type { Clock } from '../../lib/clock.js';
@@ -48,7 +56,13 @@ export class EtcdClient {
           }
         : {}),
       ...(config.auth
-        ? { auth: { username: config.auth.username, password: config.auth.password, callOptions: () => this.callOptions(config.requestTimeoutMs) } }
+        ? {
+            auth: {
+              username: config.auth.username,
+              password: config.auth.password,
+              callOptions: () => this.callOptions(config.requestTimeoutMs),
+            },
+          }
         : {}),
       dialTimeout: config.requestTimeoutMs,
       faultHandling: {
@@ -150,7 +164,8 @@ export class EtcdClient {
     const msg = oneLine(e instanceof Error ? e.message : String(e));
     if (/required revision has been compacted/.test(msg)) return new GoneError(`${what}: etcd has compacted that revision away`);
     if (this.closed) return new UnavailableError(`${what}: the connection to ${this.where} is closed`);
-    if (ambiguous) return new AmbiguousWriteError(`${what}: ${this.where} did not confirm the write (${msg}); it may or may not have been applied`);
+    if (ambiguous)
+      return new AmbiguousWriteError(`${what}: ${this.where} did not confirm the write (${msg}); it may or may not have been applied`);
     if (isTransient(e)) return new UnavailableError(`${what}: ${this.where} is unreachable (${msg})`);
     return new UnavailableError(`${what}: ${this.where} refused the request (${msg})`);
   }

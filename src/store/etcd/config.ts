@@ -66,7 +66,10 @@ export function parseEtcdUrl(url: string): EtcdTarget {
   const hostPart = slash < 0 ? rest : rest.slice(0, slash);
   let prefix = slash < 0 ? DEFAULT_ETCD_PREFIX : rest.slice(slash).replace(/\/+$/, '');
   if (prefix === '') prefix = DEFAULT_ETCD_PREFIX;
-  const endpoints = hostPart.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const endpoints = hostPart
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
   if (endpoints.length === 0) throw new InvalidError(`store URL ${url}: no endpoint (example: etcd://127.0.0.1:2379)`);
   for (const e of endpoints) {
     const hp = HOST_PORT.exec(e);

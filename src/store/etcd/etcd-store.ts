@@ -120,7 +120,6 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
 
   // ---- writes
 
-
   async batch(ops: BatchOp[]): Promise<BatchResult[]> {
     this.check();
     const results: BatchResult[] = [];
@@ -141,7 +140,6 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
     }
     return results;
   }
-
 
   /** One operation: read, apply the object rules, compare-and-swap; again if someone wrote in between. */
   private async apply(op: BatchOp): Promise<StoredObject> {
@@ -181,10 +179,16 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
           break;
       }
       const value = next ? encodeObject(next) : null;
-      const write: IRequestOp = value ? { request_put: { key: Buffer.from(key), value } } : { request_delete_range: { key: Buffer.from(key) } };
+      const write: IRequestOp = value
+        ? { request_put: { key: Buffer.from(key), value } }
+        : { request_delete_range: { key: Buffer.from(key) } };
       try {
         const res = await this.client.txn(
-          { compare: [unchanged(key, kv)], success: [write, { request_put: { key: Buffer.from(this.keys.head), value: EMPTY } }], failure: [] },
+          {
+            compare: [unchanged(key, kv)],
+            success: [write, { request_put: { key: Buffer.from(this.keys.head), value: EMPTY } }],
+            failure: [],
+          },
           what,
         );
         if (!res.succeeded) continue;

@@ -210,7 +210,6 @@ export class EtcdWatch extends QueuedWatch {
     this.progressWaiters = [];
     this.source.detach(this);
   }
-
 }
 
 function stubMeta(n: ObjectName): StoredObject['metadata'] {

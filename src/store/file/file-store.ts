@@ -394,4 +394,3 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
       });
   }
 }
-

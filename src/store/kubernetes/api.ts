@@ -5,14 +5,7 @@
  */
 import { GROUP, VERSION } from '../../api/group.js';
 import { KINDS } from '../../api/kinds.js';
-import {
-  AlreadyExistsError,
-  ConflictError,
-  GoneError,
-  InvalidError,
-  NotFoundError,
-  UnavailableError,
-} from '../errors.js';
+import { AlreadyExistsError, ConflictError, GoneError, InvalidError, NotFoundError, UnavailableError } from '../errors.js';
 import type { ObjectMeta, StoredObject } from '../types.js';
 
 export interface Resource {
@@ -127,7 +120,9 @@ export function httpCode(e: unknown): number | undefined {
 export function toStoreError(e: unknown, what: string): Error {
   const { code, status } = statusOf(e);
   const timedOut = e instanceof Error && e.name === 'TimeoutError';
-  const detail = timedOut ? 'no answer within the request timeout' : oneLine(status?.message ?? (e instanceof Error && code === undefined ? e.message : `HTTP ${code ?? '?'}`));
+  const detail = timedOut
+    ? 'no answer within the request timeout'
+    : oneLine(status?.message ?? (e instanceof Error && code === undefined ? e.message : `HTTP ${code ?? '?'}`));
   const msg = `${what}: ${detail}`;
   switch (code) {
     case 404:

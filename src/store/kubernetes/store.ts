@@ -122,7 +122,8 @@ export function parseKubernetesUrl(url: string): KubernetesTarget {
     if (k !== 'namespace') throw new InvalidError(`store URL ${url}: unknown parameter "${k}" (only namespace)`);
   }
   const ns = params.get('namespace') ?? undefined;
-  if (ns !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new InvalidError(`store URL ${url}: invalid namespace "${ns}"`);
+  if (ns !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns))
+    throw new InvalidError(`store URL ${url}: invalid namespace "${ns}"`);
   return { context: ctx === '' ? undefined : ctx, namespace: ns };
 }
 
@@ -185,7 +186,14 @@ export class KubernetesObjectStore implements ObjectStore {
   constructor(
     private readonly kc: KubeConfig,
     private readonly defaultNamespace: string,
-    private readonly deps: { clock: Clock; ioClock: Clock; random: Random; inactivityMs: number; requestTimeoutMs: number; closed: () => boolean },
+    private readonly deps: {
+      clock: Clock;
+      ioClock: Clock;
+      random: Random;
+      inactivityMs: number;
+      requestTimeoutMs: number;
+      closed: () => boolean;
+    },
   ) {
     this.api = apiClient(kc, CustomObjectsApi, deps.requestTimeoutMs);
   }
@@ -252,7 +260,12 @@ export class KubernetesObjectStore implements ObjectStore {
         resource: r,
         namespace: options.namespace,
         labelSelector,
-        list: (at) => this.listAt(kind, { ...(options.namespace ? { namespace: options.namespace } : {}), ...(labelSelector ? { labelSelector } : {}) }, at),
+        list: (at) =>
+          this.listAt(
+            kind,
+            { ...(options.namespace ? { namespace: options.namespace } : {}), ...(labelSelector ? { labelSelector } : {}) },
+            at,
+          ),
         clock: this.deps.clock,
         ioClock: this.deps.ioClock,
         random: this.deps.random,
@@ -303,7 +316,9 @@ export class KubernetesObjectStore implements ObjectStore {
       const body = requestBody({ ...input, metadata: { ...input.metadata, resourceVersion: rv } }, namespace, status);
       body.apiVersion = `${r.group}/${r.version}`;
       body.kind = r.kind;
-      const call = status ? this.api.replaceNamespacedCustomObjectStatus.bind(this.api) : this.api.replaceNamespacedCustomObject.bind(this.api);
+      const call = status
+        ? this.api.replaceNamespacedCustomObjectStatus.bind(this.api)
+        : this.api.replaceNamespacedCustomObject.bind(this.api);
       return toStored((await call({ ...ref, body } as never)) as KubeObject, r.kind);
     };
     if (input.metadata.resourceVersion) {
@@ -341,9 +356,12 @@ export class KubernetesObjectStore implements ObjectStore {
     const given = options.preconditions ?? {};
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(kind, namespace, name);
-      if (given.uid && given.uid !== cur.metadata.uid) throw new ConflictError(`${what}: uid precondition ${given.uid} does not match ${cur.metadata.uid}`);
+      if (given.uid && given.uid !== cur.metadata.uid)
+        throw new ConflictError(`${what}: uid precondition ${given.uid} does not match ${cur.metadata.uid}`);
       if (given.resourceVersion && given.resourceVersion !== cur.metadata.resourceVersion) {
-        throw new ConflictError(`${what}: resourceVersion precondition ${given.resourceVersion} does not match ${cur.metadata.resourceVersion}`);
+        throw new ConflictError(
+          `${what}: resourceVersion precondition ${given.resourceVersion} does not match ${cur.metadata.resourceVersion}`,
+        );
       }
       const preconditions = { resourceVersion: cur.metadata.resourceVersion, uid: cur.metadata.uid };
       try {
@@ -428,9 +446,10 @@ export class KubernetesObjectStore implements ObjectStore {
       : patch;
     const headers = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     try {
-      const res: unknown = options.subresource === 'status'
-        ? await this.api.patchNamespacedCustomObjectStatus({ ...ref, body } as never, headers)
-        : await this.api.patchNamespacedCustomObject({ ...ref, body } as never, headers);
+      const res: unknown =
+        options.subresource === 'status'
+          ? await this.api.patchNamespacedCustomObjectStatus({ ...ref, body } as never, headers)
+          : await this.api.patchNamespacedCustomObject({ ...ref, body } as never, headers);
       return toStored(res as KubeObject, r.kind);
     } catch (e) {
       throw toStoreError(e, what);
@@ -534,7 +553,8 @@ export class KubernetesLeaseBackend implements LeaseBackend {
     } catch (e) {
       const err = toStoreError(e, `lease ${next.name}`);
       // Someone else created, changed or deleted it first: we lost the race.
-      if (isStoreError(err, 'AlreadyExists') || isStoreError(err, 'NotFound')) throw new ConflictError(`lease ${next.name}: ${err.message}`);
+      if (isStoreError(err, 'AlreadyExists') || isStoreError(err, 'NotFound'))
+        throw new ConflictError(`lease ${next.name}: ${err.message}`);
       throw err;
     }
   }

@@ -46,7 +46,9 @@ function plural(n: number, word: string): string {
 
 /** One problem, one line: a message quoting user text (a kind with a newline) must not break the layout. */
 function oneLine(s: string): string {
-  return s.replace(/\r\n|\r|\n/g, '\\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s
+    .replace(/\r\n|\r|\n/g, '\\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function formatText(r: ValidationReport, opts: FormatOptions = {}): string {
@@ -75,14 +77,16 @@ export function formatText(r: ValidationReport, opts: FormatOptions = {}): strin
 }
 
 function xml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    // XML 1.0 cannot carry most control characters, even escaped.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
+  return (
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // XML 1.0 cannot carry most control characters, even escaped.
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+  );
 }
 
 /** For attribute values: a parser would turn literal newlines and tabs into spaces (attribute-value normalisation). */
@@ -132,7 +136,9 @@ export function formatJunit(r: ValidationReport): string {
         body.push(`      <failure message="${xmlAttr(message)}" type="${xmlAttr(type)}">${xml(text)}</failure>`);
       }
       if (warns.length) {
-        body.push(`      <system-out>${xml(warns.map((w) => `warning ${w.file}:${w.line}:${w.column} ${w.rule} ${w.message}`).join('\n'))}</system-out>`);
+        body.push(
+          `      <system-out>${xml(warns.map((w) => `warning ${w.file}:${w.line}:${w.column} ${w.rule} ${w.message}`).join('\n'))}</system-out>`,
+        );
       }
       body.push('    </testcase>');
     }

@@ -26,7 +26,11 @@ export function canonicalAddress(a: string): string {
 
 function canonicalize(a: string): string {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a);
-  if (v4) return v4.slice(1).map((o) => String(Number(o))).join('.');
+  if (v4)
+    return v4
+      .slice(1)
+      .map((o) => String(Number(o)))
+      .join('.');
   if (a.includes(':')) {
     const [head, tail] = a.toLowerCase().split('::') as [string, string | undefined];
     const h = head ? head.split(':') : [];
@@ -97,10 +101,20 @@ export const virtualIpRules: Rule = (ctx) => {
     const group = resolveGroup(ctx, v);
     const isV4 = !spec.address.includes(':');
     if (isV4 && spec.prefixLength > 32) {
-      ctx.report(v, ['spec', 'prefixLength'], 'schema', `prefixLength ${spec.prefixLength} is too long for the IPv4 address ${spec.address} (at most 32)`);
+      ctx.report(
+        v,
+        ['spec', 'prefixLength'],
+        'schema',
+        `prefixLength ${spec.prefixLength} is too long for the IPv4 address ${spec.address} (at most 32)`,
+      );
     }
     if (spec.provider?.type === 'azureLoadBalancer' && spec.provider.probePort === undefined) {
-      ctx.report(v, ['spec', 'provider'], 'schema', 'provider azureLoadBalancer needs probePort: the port the load balancer probes on the active node');
+      ctx.report(
+        v,
+        ['spec', 'provider'],
+        'schema',
+        'provider azureLoadBalancer needs probePort: the port the load balancer probes on the active node',
+      );
     }
     const others = (vipByAddress.get(`${v.namespace}/${canonicalAddress(spec.address)}`) ?? []).filter((o) => o !== v);
     if (others.length > 0) {
@@ -114,7 +128,12 @@ export const virtualIpRules: Rule = (ctx) => {
     const members = clusterNodes(group && group.valid ? clusterOfGroup(ctx, group, false) : undefined);
     (spec.nodeInterfaces ?? []).forEach((ni, i) => {
       if (members && !members.has(ni.node)) {
-        ctx.report(v, ['spec', 'nodeInterfaces', i, 'node'], 'node-not-in-cluster', `node ${ni.node} is not a node of the cluster (nodes: ${[...members].join(', ')})`);
+        ctx.report(
+          v,
+          ['spec', 'nodeInterfaces', i, 'node'],
+          'node-not-in-cluster',
+          `node ${ni.node} is not a node of the cluster (nodes: ${[...members].join(', ')})`,
+        );
       }
     });
   }
@@ -127,7 +146,12 @@ export const mirrorRules: Rule = (ctx) => {
     const letter = driveLetter(spec.volume) ?? spec.volume.toUpperCase();
     const group = resolveGroup(ctx, m);
     if (letter === 'C') {
-      ctx.report(m, ['spec', 'volume'], 'mirror-system-volume', 'C: is the system volume; DataKeeper cannot mirror it: put the data on its own volume');
+      ctx.report(
+        m,
+        ['spec', 'volume'],
+        'mirror-system-volume',
+        'C: is the system volume; DataKeeper cannot mirror it: put the data on its own volume',
+      );
     }
     const k = `${m.namespace}/${letter}`;
     const prev = letters.get(k);
@@ -136,17 +160,28 @@ export const mirrorRules: Rule = (ctx) => {
         [m, prev],
         [prev, m],
       ] as const) {
-        ctx.report(a, ['spec', 'volume'], 'duplicate-mirror-volume', `volume ${letter}: is also mirrored by Mirror ${b.name} (${ctx.placeOf(b, ['spec', 'volume'])})`);
+        ctx.report(
+          a,
+          ['spec', 'volume'],
+          'duplicate-mirror-volume',
+          `volume ${letter}: is also mirrored by Mirror ${b.name} (${ctx.placeOf(b, ['spec', 'volume'])})`,
+        );
       }
     } else letters.set(k, m);
 
     const members = clusterNodes(group && group.valid ? clusterOfGroup(ctx, group, false) : undefined);
     const seen = new Set<string>();
     spec.endpoints.forEach((ep, i) => {
-      if (seen.has(ep.node)) ctx.report(m, ['spec', 'endpoints', i, 'node'], 'duplicate-node', `node ${ep.node} has two endpoints in Mirror ${m.name}`);
+      if (seen.has(ep.node))
+        ctx.report(m, ['spec', 'endpoints', i, 'node'], 'duplicate-node', `node ${ep.node} has two endpoints in Mirror ${m.name}`);
       seen.add(ep.node);
       if (members && !members.has(ep.node)) {
-        ctx.report(m, ['spec', 'endpoints', i, 'node'], 'node-not-in-cluster', `node ${ep.node} is not a node of the cluster (nodes: ${[...members].join(', ')})`);
+        ctx.report(
+          m,
+          ['spec', 'endpoints', i, 'node'],
+          'node-not-in-cluster',
+          `node ${ep.node} is not a node of the cluster (nodes: ${[...members].join(', ')})`,
+        );
       }
     });
     const nodes = groupNodes(group);
@@ -191,7 +226,12 @@ export const siteRules: Rule = (ctx) => {
         [s, sameName],
         [sameName, s],
       ] as const) {
-        ctx.report(a, ['spec', 'siteName'], 'duplicate-object', `IIS site name "${spec.siteName}" is also used by IISSite ${b.name} (${ctx.placeOf(b, ['spec', 'siteName'])}); IIS site names are unique per server`);
+        ctx.report(
+          a,
+          ['spec', 'siteName'],
+          'duplicate-object',
+          `IIS site name "${spec.siteName}" is also used by IISSite ${b.name} (${ctx.placeOf(b, ['spec', 'siteName'])}); IIS site names are unique per server`,
+        );
       }
     } else siteNames.set(nameKey, s);
 
@@ -200,10 +240,20 @@ export const siteRules: Rule = (ctx) => {
       // An unknown service is already a schema problem; only known ones constrain protocols.
       const allowed = PROTOCOLS_OF_SERVICE[service];
       if (allowed && !allowed.includes(b.protocol)) {
-        ctx.report(s, [...at, 'protocol'], 'binding-protocol-mismatch', `a ${service} site cannot have a ${b.protocol} binding (allowed: ${allowed.join(', ')})`);
+        ctx.report(
+          s,
+          [...at, 'protocol'],
+          'binding-protocol-mismatch',
+          `a ${service} site cannot have a ${b.protocol} binding (allowed: ${allowed.join(', ')})`,
+        );
       }
       if ((b.protocol === 'https' || b.protocol === 'ftps') && !b.certificateThumbprint) {
-        ctx.report(s, [...at], 'certificate-required', `${b.protocol} binding ${b.address}:${b.port} needs certificateThumbprint: the certificate every node must hold`);
+        ctx.report(
+          s,
+          [...at],
+          'certificate-required',
+          `${b.protocol} binding ${b.address}:${b.port} needs certificateThumbprint: the certificate every node must hold`,
+        );
       }
       const addr = b.address.trim();
       if (addr === '*' || addr === '' || addr === '0.0.0.0' || addr === '::') {
@@ -244,15 +294,26 @@ export const siteRules: Rule = (ctx) => {
 
     // Content must be on a mirror of the group (design §2 content-not-on-mirror).
     if (spec.physicalPath === undefined) {
-      if (service !== 'SMTP') ctx.report(s, ['spec'], 'schema', `missing required field "spec.physicalPath": a ${service} site needs its content path`);
+      if (service !== 'SMTP')
+        ctx.report(s, ['spec'], 'schema', `missing required field "spec.physicalPath": a ${service} site needs its content path`);
     } else {
       const p = spec.physicalPath;
       if (p.startsWith('\\\\') || p.startsWith('//')) {
-        ctx.report(s, ['spec', 'physicalPath'], 'content-not-on-mirror', `physicalPath ${p} is a UNC path; the content must be on a local mirrored volume of group ${spec.group}`);
+        ctx.report(
+          s,
+          ['spec', 'physicalPath'],
+          'content-not-on-mirror',
+          `physicalPath ${p} is a UNC path; the content must be on a local mirrored volume of group ${spec.group}`,
+        );
       } else {
         const letter = driveLetter(p);
         if (!letter || !/^[A-Za-z]:[\\/]/.test(p)) {
-          ctx.report(s, ['spec', 'physicalPath'], 'content-not-on-mirror', `physicalPath ${p} must be an absolute local path such as E:\\sites\\${spec.siteName}`);
+          ctx.report(
+            s,
+            ['spec', 'physicalPath'],
+            'content-not-on-mirror',
+            `physicalPath ${p} must be an absolute local path such as E:\\sites\\${spec.siteName}`,
+          );
         } else if (group && !res.mirrors.has(letter)) {
           const letters = [...res.mirrors.keys()].map((l) => `${l}:`);
           ctx.report(
@@ -265,7 +326,12 @@ export const siteRules: Rule = (ctx) => {
       }
     }
     if (spec.checks?.ftp?.login === 'credentials' && !spec.checks.ftp.credentialsSecretRef) {
-      ctx.report(s, ['spec', 'checks', 'ftp'], 'credentials-missing', 'FTP deep check with login: credentials needs credentialsSecretRef (the secret is referenced, never written here)');
+      ctx.report(
+        s,
+        ['spec', 'checks', 'ftp'],
+        'credentials-missing',
+        'FTP deep check with login: credentials needs credentialsSecretRef (the secret is referenced, never written here)',
+      );
     }
   }
   for (const refs of bindingKeys.values()) {

@@ -81,7 +81,12 @@ export const clusterRules: Rule = (ctx) => {
     spec.nodes.forEach((n, i) => {
       const first = seen.get(n.name);
       if (first !== undefined) {
-        ctx.report(c, ['spec', 'nodes', i, 'name'], 'duplicate-node', `node ${n.name} is listed twice in Cluster ${c.name} (also spec.nodes[${first}])`);
+        ctx.report(
+          c,
+          ['spec', 'nodes', i, 'name'],
+          'duplicate-node',
+          `node ${n.name} is listed twice in Cluster ${c.name} (also spec.nodes[${first}])`,
+        );
       } else seen.set(n.name, i);
     });
     // Design §4: a holder must fence itself (renewDeadline) before its lease can run out (leaseDuration),
@@ -122,7 +127,12 @@ export const groupRules: Rule = (ctx) => {
     spec.nodes.forEach((n, i) => {
       const dupName = names.get(n.name);
       if (dupName !== undefined) {
-        ctx.report(g, ['spec', 'nodes', i, 'name'], 'duplicate-node', `node ${n.name} is listed twice in FailoverGroup ${g.name} (also spec.nodes[${dupName}])`);
+        ctx.report(
+          g,
+          ['spec', 'nodes', i, 'name'],
+          'duplicate-node',
+          `node ${n.name} is listed twice in FailoverGroup ${g.name} (also spec.nodes[${dupName}])`,
+        );
       } else names.set(n.name, i);
       if (members && !members.has(n.name)) {
         ctx.report(
@@ -158,7 +168,13 @@ export const groupRules: Rule = (ctx) => {
       );
     }
     if (!groupsWithResources.has(`${g.namespace}/${g.name}`)) {
-      ctx.report(g, ['metadata', 'name'], 'group-without-resources', `FailoverGroup ${g.name} has no VirtualIP, Mirror or IISSite`, 'warning');
+      ctx.report(
+        g,
+        ['metadata', 'name'],
+        'group-without-resources',
+        `FailoverGroup ${g.name} has no VirtualIP, Mirror or IISSite`,
+        'warning',
+      );
     }
   }
 };

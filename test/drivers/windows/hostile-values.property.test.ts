@@ -14,13 +14,50 @@ import { ScriptedRunner, psValue, text } from '../scripted-runner.js';
 
 const o: CallOptions = { epoch: 1, timeoutMs: 30_000 };
 
-const FRAGMENTS = ["'", '"', '$(', ')', '`', ';', '\n', '\r\n', '|', '&', '$env:COMPUTERNAME', '%PATH%', '@(', '{', '}', '<#', '#>', '\\', 'é', '日本語', '\u200b', ' ', 'Stop-Computer', 'E:', 'a', '--%', '\u0000'];
+const FRAGMENTS = [
+  "'",
+  '"',
+  '$(',
+  ')',
+  '`',
+  ';',
+  '\n',
+  '\r\n',
+  '|',
+  '&',
+  '$env:COMPUTERNAME',
+  '%PATH%',
+  '@(',
+  '{',
+  '}',
+  '<#',
+  '#>',
+  '\\',
+  'é',
+  '日本語',
+  '\u200b',
+  ' ',
+  'Stop-Computer',
+  'E:',
+  'a',
+  '--%',
+  '\u0000',
+];
 const hostile = fc.oneof(
   fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 8 }).map((xs) => xs.join('')),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
 );
 
-const site = { id: 1, name: 'web1', state: 'Stopped', ftpState: null, bindings: [{ protocol: 'http', bindingInformation: '10.0.0.50:80:', certificateHash: '' }], physicalPath: 'E:\\x', applicationPool: 'p', serverAutoStart: false };
+const site = {
+  id: 1,
+  name: 'web1',
+  state: 'Stopped',
+  ftpState: null,
+  bindings: [{ protocol: 'http', bindingInformation: '10.0.0.50:80:', certificateHash: '' }],
+  physicalPath: 'E:\\x',
+  applicationPool: 'p',
+  serverAutoStart: false,
+};
 
 function harness() {
   const runner = new ScriptedRunner({
@@ -28,7 +65,12 @@ function harness() {
     'ps:site.list': [psValue([])],
     'ps:probe.ftp': [psValue({ lines: ['230 ok'] })],
     'ps:probe.http': [psValue({ outcome: 'answer', statusCode: 200 })],
-    'ps:net.add': [psValue({ outcome: 'present', address: { address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'x', addressState: 'Preferred', skipAsSource: true } })],
+    'ps:net.add': [
+      psValue({
+        outcome: 'present',
+        address: { address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'x', addressState: 'Preferred', skipAsSource: true },
+      }),
+    ],
     'emcmd:GETMIRRORVOLINFO': [text('')],
     'emcmd:CREATEMIRROR': [text('Status = 0')],
   });
@@ -38,7 +80,17 @@ function harness() {
 
 type Op = (d: HostDriver, h: string) => Promise<unknown>;
 const OPERATIONS: Record<string, Op> = {
-  ensureSite: (d, h) => d.ensureSite({ name: 'web1', bindings: [{ protocol: 'http', address: '10.0.0.50', port: 80, hostHeader: '' }], physicalPath: `E:\\${h}`, applicationPool: h, serverAutoStart: false }, o),
+  ensureSite: (d, h) =>
+    d.ensureSite(
+      {
+        name: 'web1',
+        bindings: [{ protocol: 'http', address: '10.0.0.50', port: 80, hostHeader: '' }],
+        physicalPath: `E:\\${h}`,
+        applicationPool: h,
+        serverAutoStart: false,
+      },
+      o,
+    ),
   probeFtpCredentials: (d, h) => d.probeFtp({ address: '10.0.0.50', port: 21, user: h, password: h }, o),
   addVirtualIpAlias: (d, h) => d.addVirtualIp({ address: '10.0.0.50', prefixLength: 24, interfaceAlias: h }, o),
   addVirtualIpAddress: (d, h) => d.addVirtualIp({ address: h, prefixLength: 24, interfaceAlias: 'Ethernet' }, o),
@@ -59,36 +111,42 @@ function stringsIn(v: unknown): string[] {
 
 for (const [name, op] of Object.entries(OPERATIONS)) {
   test(`hostile values given to ${name} never reach script text or argv`, async () => {
-    await fc.assert(fc.asyncProperty(hostile, async (h) => {
-      const { runner, driver } = harness();
-      let refused = false;
-      try {
-        await op(driver, h);
-      } catch (e) {
-        if (isDriverError(e, 'InvalidArgument')) refused = true;
-      }
-      if (refused) {
-        assert.equal(runner.calls.length, 0, 'a refused value runs nothing');
-        return;
-      }
-      for (const call of runner.calls) {
-        if (call.script) {
-          // The command line is the constant one for this script (base64 of constant text), whatever the value.
-          assert.deepEqual(call.args, powershellArgs(call.script));
-          // The stdin is pure ASCII JSON, and the value, if sent, comes back byte for byte.
-          assert.match(call.stdin, /^[\x20-\x7e]*$/);
-          JSON.parse(call.stdin);
-        } else {
-          // emcmd: only validated tokens (., a command, a letter, IP addresses).
-          for (const a of call.args) assert.match(a, /^(\.|[A-Z]+|[A-Z]|[0-9.]+|[0-9a-fA-F:]+|S|A)$/, `argv token ${JSON.stringify(a)}`);
-          assert.ok(!call.args.includes(h) || /^([A-Z]|[0-9.]+|[0-9a-fA-F:]+)$/.test(h));
+    await fc.assert(
+      fc.asyncProperty(hostile, async (h) => {
+        const { runner, driver } = harness();
+        let refused = false;
+        try {
+          await op(driver, h);
+        } catch (e) {
+          if (isDriverError(e, 'InvalidArgument')) refused = true;
         }
-      }
-      const sent = runner.calls.filter((c) => c.script).flatMap((c) => stringsIn(JSON.parse(c.stdin)));
-      const accepted = runner.calls.length > 0;
-      if (accepted && (name === 'ensureSite' || name === 'probeFtpCredentials' || name === 'addVirtualIpAlias')) {
-        assert.ok(sent.some((s) => s.includes(h)), `the value travels in the JSON payload: ${JSON.stringify(h)}`);
-      }
-    }), { numRuns: 150, seed: 4242 });
+        if (refused) {
+          assert.equal(runner.calls.length, 0, 'a refused value runs nothing');
+          return;
+        }
+        for (const call of runner.calls) {
+          if (call.script) {
+            // The command line is the constant one for this script (base64 of constant text), whatever the value.
+            assert.deepEqual(call.args, powershellArgs(call.script));
+            // The stdin is pure ASCII JSON, and the value, if sent, comes back byte for byte.
+            assert.match(call.stdin, /^[\x20-\x7e]*$/);
+            JSON.parse(call.stdin);
+          } else {
+            // emcmd: only validated tokens (., a command, a letter, IP addresses).
+            for (const a of call.args) assert.match(a, /^(\.|[A-Z]+|[A-Z]|[0-9.]+|[0-9a-fA-F:]+|S|A)$/, `argv token ${JSON.stringify(a)}`);
+            assert.ok(!call.args.includes(h) || /^([A-Z]|[0-9.]+|[0-9a-fA-F:]+)$/.test(h));
+          }
+        }
+        const sent = runner.calls.filter((c) => c.script).flatMap((c) => stringsIn(JSON.parse(c.stdin)));
+        const accepted = runner.calls.length > 0;
+        if (accepted && (name === 'ensureSite' || name === 'probeFtpCredentials' || name === 'addVirtualIpAlias')) {
+          assert.ok(
+            sent.some((s) => s.includes(h)),
+            `the value travels in the JSON payload: ${JSON.stringify(h)}`,
+          );
+        }
+      }),
+      { numRuns: 150, seed: 4242 },
+    );
   });
 }

@@ -32,7 +32,12 @@ export async function powershellSyntaxProblems(script: string): Promise<SyntaxPr
   const lines = script.split('\n');
   const walk = (n: Node) => {
     if (n.type === 'ERROR' || n.isMissing) {
-      problems.push({ kind: n.isMissing ? 'MISSING' : 'ERROR', line: n.startPosition.row + 1, column: n.startPosition.column, text: lines[n.startPosition.row] ?? '' });
+      problems.push({
+        kind: n.isMissing ? 'MISSING' : 'ERROR',
+        line: n.startPosition.row + 1,
+        column: n.startPosition.column,
+        text: lines[n.startPosition.row] ?? '',
+      });
     }
     for (const c of n.children) if (c) walk(c);
   };

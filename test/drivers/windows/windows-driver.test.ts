@@ -17,9 +17,14 @@ const make = (runner: CommandRunner, extra: Partial<ConstructorParameters<typeof
 const w3svc = { name: 'W3SVC', state: 4, startType: 'Automatic' };
 
 test('a transient failure (IIS config file locked) is retried with backoff and then succeeds', async () => {
-  const runner = new ScriptedRunner().on('ps:service.query',
-    psError('System.Runtime.InteropServices.COMException', 'The process cannot access the file because it is being used by another process. (0x80070020)'),
-    psValue(w3svc));
+  const runner = new ScriptedRunner().on(
+    'ps:service.query',
+    psError(
+      'System.Runtime.InteropServices.COMException',
+      'The process cannot access the file because it is being used by another process. (0x80070020)',
+    ),
+    psValue(w3svc),
+  );
   const { clock, driver } = make(runner);
   const s = await settle(clock, driver.queryService('W3SVC', o));
   assert.equal(s.state, 4);
@@ -55,7 +60,12 @@ test('a non-idempotent EMCMD mutation (SWITCHOVERVOLUME) is never retried', asyn
 
 test('switchover waits until GETMIRRORVOLINFO shows this node as source', async () => {
   const runner = new ScriptedRunner()
-    .on('emcmd:GETMIRRORVOLINFO', text('E: 2 node2 10.0.0.11 1\r\n'), text('E: 2 node2 10.0.0.11 1\r\n'), text('E: 1 node1 10.0.0.12 1\r\n'))
+    .on(
+      'emcmd:GETMIRRORVOLINFO',
+      text('E: 2 node2 10.0.0.11 1\r\n'),
+      text('E: 2 node2 10.0.0.11 1\r\n'),
+      text('E: 1 node1 10.0.0.12 1\r\n'),
+    )
     .on('emcmd:GETMIRRORTYPE', text('Target system 10.0.0.12, Type 1\r\n'))
     .on('emcmd:SWITCHOVERVOLUME', text(''));
   const { clock, driver } = make(runner);
@@ -64,12 +74,16 @@ test('switchover waits until GETMIRRORVOLINFO shows this node as source', async 
   assert.deepEqual(runner.calls.find((c) => c.key === 'emcmd:SWITCHOVERVOLUME')?.args, ['.', 'SWITCHOVERVOLUME', 'E']);
 });
 
-test('a command that hangs is killed at the caller\'s timeout and reported as Timeout', async () => {
+test("a command that hangs is killed at the caller's timeout and reported as Timeout", async () => {
   let aborted = false;
   const hanging: CommandRunner = {
-    run: (req: CommandRequest) => new Promise<CommandResult>((_, reject) => {
-      req.signal.addEventListener('abort', () => { aborted = true; reject(new Error('killed')); });
-    }),
+    run: (req: CommandRequest) =>
+      new Promise<CommandResult>((_, reject) => {
+        req.signal.addEventListener('abort', () => {
+          aborted = true;
+          reject(new Error('killed'));
+        });
+      }),
   };
   const { clock, driver } = make(hanging);
   const e = await settleError(clock, driver.listSites({ epoch: 1, timeoutMs: 2_000 }));
@@ -79,16 +93,27 @@ test('a command that hangs is killed at the caller\'s timeout and reported as Ti
 
 test('the audit log records every command with its epoch and never the FTP password', async () => {
   const lines: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   const runner = new ScriptedRunner().on('ps:probe.ftp', psValue({ lines: ['220 hi', '331 pw', '230 User logged in.'] }));
   const { clock, driver } = make(runner, { audit: new PinoAuditLog(sink) });
-  const r = await settle(clock, driver.probeFtp({ address: '10.0.0.50', port: 21, user: 'deploy', password: 'S3cret-Pa55' }, { epoch: 9, timeoutMs: 5_000 }));
+  const r = await settle(
+    clock,
+    driver.probeFtp({ address: '10.0.0.50', port: 21, user: 'deploy', password: 'S3cret-Pa55' }, { epoch: 9, timeoutMs: 5_000 }),
+  );
   assert.equal(r.alive, true);
   await new Promise((res) => setImmediate(res));
   const log = lines.join('');
   assert.doesNotMatch(log, /S3cret-Pa55/);
   const rec = JSON.parse(lines[0]!) as { operation: string; epoch: number; script: string; params: { password: string; user: string } };
-  assert.deepEqual([rec.operation, rec.epoch, rec.script, rec.params.password, rec.params.user], ['probeFtp', 9, 'probe.ftp', '[REDACTED]', 'deploy']);
+  assert.deepEqual(
+    [rec.operation, rec.epoch, rec.script, rec.params.password, rec.params.user],
+    ['probeFtp', 9, 'probe.ftp', '[REDACTED]', 'deploy'],
+  );
 });
 
 test('the FTP password travels on stdin, never on the command line', async () => {
@@ -102,8 +127,30 @@ test('the FTP password travels on stdin, never on the command line', async () =>
 
 test('Windows errors map to typed ones: unknown service, site still running after 10 checks (9556)', async () => {
   const runner = new ScriptedRunner()
-    .on('ps:service.query', psError('Microsoft.PowerShell.Commands.ServiceCommandException', "Cannot find any service with service name 'FTPSVC'.", 'NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand'))
-    .on('ps:site.stop', psValue({ outcome: 'checked', site: { id: 1, name: 'web1', state: 'Started', ftpState: null, bindings: [], physicalPath: 'E:\\w', applicationPool: 'p', serverAutoStart: false } }));
+    .on(
+      'ps:service.query',
+      psError(
+        'Microsoft.PowerShell.Commands.ServiceCommandException',
+        "Cannot find any service with service name 'FTPSVC'.",
+        'NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand',
+      ),
+    )
+    .on(
+      'ps:site.stop',
+      psValue({
+        outcome: 'checked',
+        site: {
+          id: 1,
+          name: 'web1',
+          state: 'Started',
+          ftpState: null,
+          bindings: [],
+          physicalPath: 'E:\\w',
+          applicationPool: 'p',
+          serverAutoStart: false,
+        },
+      }),
+    );
   const { clock, driver } = make(runner);
   const e = await settleError(clock, driver.queryService('FTPSVC', o));
   assert.ok(isDriverError(e, 'ServiceNotFound'), String(e));
@@ -111,10 +158,8 @@ test('Windows errors map to typed ones: unknown service, site still running afte
   assert.ok(isDriverError(s, 'SiteStopFailed') && s.kitCode === 9556, String(s));
 });
 
-test('output that is not the script\'s JSON is a clear error, not a crash', async () => {
-  const runner = new ScriptedRunner()
-    .on('ps:site.list', text('WARNING: something\r\n{not json\r\n'))
-    .on('ps:net.addresses', text('', 1));
+test("output that is not the script's JSON is a clear error, not a crash", async () => {
+  const runner = new ScriptedRunner().on('ps:site.list', text('WARNING: something\r\n{not json\r\n')).on('ps:net.addresses', text('', 1));
   const { clock, driver } = make(runner);
   const e = await settleError(clock, driver.listSites(o));
   assert.ok(isDriverError(e, 'ParseError') && /site\.list/.test(e.message), String(e));
@@ -130,6 +175,9 @@ test('EMCMD Status codes: a busy volume on LOCKVOLUME is VolumeBusy; CREATEMIRRO
   const { clock, driver } = make(runner, { retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 } });
   const e = await settleError(clock, driver.lockVolume('E', o));
   assert.ok(isDriverError(e, 'VolumeBusy'), String(e));
-  await settle(clock, driver.createMirror({ volume: 'e', sourceAddress: '10.0.0.11', targetAddress: '10.0.0.12', mode: 'Asynchronous' }, o));
+  await settle(
+    clock,
+    driver.createMirror({ volume: 'e', sourceAddress: '10.0.0.11', targetAddress: '10.0.0.12', mode: 'Asynchronous' }, o),
+  );
   assert.deepEqual(runner.calls.at(-1)?.args, ['10.0.0.11', 'CREATEMIRROR', 'E', '10.0.0.12', 'A']);
 });
