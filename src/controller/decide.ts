@@ -11,7 +11,7 @@
  * else holds it" (standby) → "nobody holds it" (elect the best candidate,
  * after the safety check).
  */
-import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView, VipLocal } from './decision-types.js';
+import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
 import {
   bannedUntil,
   blockingDeactivation,
@@ -21,8 +21,9 @@ import {
   membersByPriority,
   type Ineligibility,
 } from './candidacy.js';
-import { groupMirrorGate, isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
-import { isServing } from './status/serving.js';
+import { isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
+import { groupConditions } from './decide-conditions.js';
+import { deactivation, describeSteps, standbyDuties, vipAnswers } from './decide-steps.js';
 
 type Ev = Decision['events'][number];
 
@@ -61,7 +62,7 @@ class DecisionBuilder {
     if (input.leaseLostBySelf) {
       return this.result(
         'fencing',
-        this.deactivation(),
+        deactivation(this.input),
         `${self} could not renew the lease of ${g.name} within renewDeadline: taking it out of service before the lease expires (self-fencing)`,
         '',
         false,
@@ -102,7 +103,7 @@ class DecisionBuilder {
   }
 
   private outOfService(): Decision {
-    const actions: Action[] = [...this.deactivation()];
+    const actions: Action[] = [...deactivation(this.input)];
     if (this.holds()) actions.push({ type: 'releaseLease', epoch: this.input.lease.epoch, reason: 'OutOfService' });
     const sw = this.input.switchover;
     if (sw && this.holds())
@@ -245,7 +246,7 @@ class DecisionBuilder {
       const until = input.now + g.failureExpirySeconds * 1000;
       actions.push({ type: 'banSelf', until, code: code ?? 0, reason: why });
     }
-    actions.push(...this.deactivation(true));
+    actions.push(...deactivation(this.input, true));
     actions.push({ type: 'releaseLease', epoch: input.lease.epoch, reason: kind });
     const next = this.nextAfter(self, ban);
     const then = next ? `${next} takes over` : `no other node is eligible, so ${g.name} will be Failed (OSF)`;
@@ -262,7 +263,7 @@ class DecisionBuilder {
 
   private asStandbyOf(holder: string): Decision {
     const { input, g, self } = this;
-    const actions = this.standbyDuties();
+    const actions = standbyDuties(this.input);
     const sw = input.switchover;
     const waiting = sw && sw.to === self ? `; waiting for ${holder} to hand it over (switchover requested)` : '';
     return this.result(
@@ -284,7 +285,7 @@ class DecisionBuilder {
     if (blocker) {
       const msg = `taking ${g.name} out of service on ${blocker} failed; nobody may activate it until ${blocker}'s lease expires`;
       this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason: 'DeactivationFailed', message: msg, code: 9556 });
-      return this.result('standby', this.standbyDuties(), msg, '', this.isReporterWithoutHolder());
+      return this.result('standby', standbyDuties(this.input), msg, '', this.isReporterWithoutHolder());
     }
 
     // Who may take it? A switchover request names the node (force passes the gate and the ban).
@@ -320,7 +321,13 @@ class DecisionBuilder {
     if (!target) return this.noCandidate(refused);
 
     if (target !== self) {
-      return this.result('standby', this.standbyDuties(), `${self} waits: ${how}, not ${self}`, target, this.isReporterWithoutHolder());
+      return this.result(
+        'standby',
+        standbyDuties(this.input),
+        `${self} waits: ${how}, not ${self}`,
+        target,
+        this.isReporterWithoutHolder(),
+      );
     }
 
     const forced = !!sw && sw.force && sw.to === self;
@@ -418,13 +425,13 @@ class DecisionBuilder {
       const reason = gated.some((r) => r.gate === 'SplitBrain') ? 'SplitBrain' : 'MirrorNotInSync';
       const msg = `no node may take ${g.name}: ${list}; waiting for the mirror or for winha switchover ${g.name} --to NODE --force`;
       this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason, message: msg });
-      return this.result('standby', this.standbyDuties(), msg, '', this.isReporterWithoutHolder());
+      return this.result('standby', standbyDuties(this.input), msg, '', this.isReporterWithoutHolder());
     }
     const msg = `no node is eligible to run ${g.name}: ${list}`;
     this.extraConditions.push({ type: 'Failed', status: 'True', reason: 'NoEligibleNode', message: msg });
     return this.result(
       'standby',
-      this.standbyDuties(),
+      standbyDuties(this.input),
       msg,
       '',
       refused.length === 0 ? false : this.isReporterWithoutHolder() || self === this.firstAlive(),
@@ -488,34 +495,6 @@ class DecisionBuilder {
   }
 
   /**
-   * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
-   * `handOver`: the holder leaves, so a site missing from IIS still gets the kit's remove (it warns 9563 and succeeds, H3).
-   */
-  private deactivation(handOver = false): Action[] {
-    const epoch = this.input.lease.epoch;
-    const out: Action[] = [];
-    for (const s of this.input.local.sites)
-      if (s.started || (handOver && !s.exists))
-        out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
-    for (const v of this.input.local.vips)
-      if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'deactivate' });
-    return out;
-  }
-
-  /** Standby duties (docs/spec/seed-iis.md §14.5): site Stopped with serverAutoStart off, VIP absent; drift is undone. */
-  private standbyDuties(): Action[] {
-    const epoch = this.input.lease.epoch;
-    const out: Action[] = [];
-    for (const s of this.input.local.sites)
-      if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'standbyDrift' });
-    for (const v of this.input.local.vips)
-      if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'standbyDrift' });
-    for (const s of this.input.local.sites)
-      if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
-    return out;
-  }
-
-  /**
    * Split brain, resolved only by a forced switchover naming this node as the survivor (docs/spec/seed003-datakeeper.md
    * §9 rule 7, split-brain FAQ in docs/spec/seed003-dk-guide-troubleshooting.md §15: PREPARETOBECOMETARGET on the loser, then CONTINUEMIRROR on the winner). The survivor
    * waits while a loser still claims the source role, and continues the mirror once the loser has given it
@@ -567,7 +546,21 @@ class DecisionBuilder {
       const at = actions.findIndex((a) => a.type === 'releaseLease');
       actions = at < 0 ? [...actions, ...loser] : [...actions.slice(0, at), ...loser, ...actions.slice(at)];
     }
-    return { role, actions, reason, target, conditions: this.conditions(role, actions, target), reportsStatus, events: this.events };
+    return {
+      role,
+      actions,
+      reason,
+      target,
+      conditions: groupConditions(this.input, {
+        role,
+        actions,
+        target,
+        extra: this.extraConditions,
+        maintenance: this.maintenanceReason(),
+      }),
+      reportsStatus,
+      events: this.events,
+    };
   }
 
   private loserPreparation(): Action[] {
@@ -586,125 +579,10 @@ class DecisionBuilder {
     }
     return out;
   }
-
-  private conditions(role: Decision['role'], actions: Action[], target: string): DecisionCondition[] {
-    const { input, g } = this;
-    const out: DecisionCondition[] = [];
-    const has = (t: DecisionCondition['type']) => this.extraConditions.some((c) => c.type === t);
-    const maint = this.maintenanceReason();
-    out.push(
-      maint
-        ? { type: 'Maintenance', status: 'True', reason: 'Maintenance', message: maint }
-        : { type: 'Maintenance', status: 'False', reason: 'NotInMaintenance', message: 'checks and moves are enabled' },
-    );
-    if (g.desiredState === 'OutOfService') {
-      out.push({ type: 'Ready', status: 'False', reason: 'OutOfService', message: `${g.name} is desired OutOfService` });
-    } else if (isServing({ role, actions })) {
-      out.push({ type: 'Ready', status: 'True', reason: 'InService', message: `${g.name} is in service on ${input.self}` });
-    } else if (role === 'active' || role === 'candidate') {
-      out.push({
-        type: 'Ready',
-        status: 'False',
-        reason: 'Activating',
-        message: `${g.name} is being brought into service on ${input.self}`,
-      });
-    } else if (role === 'paused') {
-      out.push({ type: 'Ready', status: 'Unknown', reason: 'Maintenance', message: 'not checked during maintenance' });
-    } else {
-      out.push({
-        type: 'Ready',
-        status: 'False',
-        reason: target ? 'Moving' : 'NoActiveNode',
-        message: target ? `${g.name} is moving to ${target}` : `${g.name} is not in service on any node`,
-      });
-    }
-    // Mirrors: in sync when every target the source recorded is Mirroring.
-    const unsynced: string[] = [];
-    let split = false;
-    for (const m of input.mirrors) {
-      if (isSplitBrain(m)) split = true;
-      for (const n of g.nodes) {
-        if (n.name === m.source) continue;
-        const st = m.recordedBy === m.source ? m.targets[n.name] : undefined;
-        if (m.source !== undefined && st !== 1) unsynced.push(`${n.name}'s ${m.volume}: is ${mirrorStateName(st)}`);
-      }
-      if (m.source === undefined) unsynced.push(`${m.volume}: is not mirrored yet`);
-    }
-    if (input.mirrors.length > 0) {
-      out.push(
-        split
-          ? {
-              type: 'MirrorInSync',
-              status: 'False',
-              reason: 'SplitBrain',
-              message: 'split brain: more than one node is mirror source; an operator must choose with winha switchover --force',
-            }
-          : unsynced.length
-            ? { type: 'MirrorInSync', status: 'False', reason: 'MirrorNotInSync', message: unsynced.join('; ') }
-            : { type: 'MirrorInSync', status: 'True', reason: 'Mirroring', message: 'every target is Mirroring' },
-      );
-    }
-    const down = g.nodes.filter((n) => !isAlive(input, n.name)).map((n) => n.name);
-    const degraded = [...(down.length ? [`${down.join(', ')} down`] : []), ...(unsynced.length || split ? ['mirror not in sync'] : [])];
-    out.push(
-      degraded.length
-        ? { type: 'Degraded', status: 'True', reason: 'ReducedRedundancy', message: degraded.join('; ') }
-        : { type: 'Degraded', status: 'False', reason: 'FullRedundancy', message: 'every node is up and every mirror in sync' },
-    );
-    if (!has('PromotionBlocked')) {
-      const notPromotable = g.nodes
-        .filter((n) => n.name !== target && isAlive(input, n.name) && !groupMirrorGate(input.mirrors, n.name).ok)
-        .map((n) => n.name);
-      out.push(
-        split
-          ? { type: 'PromotionBlocked', status: 'True', reason: 'SplitBrain', message: 'split brain: nothing is promoted automatically' }
-          : notPromotable.length
-            ? {
-                type: 'PromotionBlocked',
-                status: 'False',
-                reason: 'StandbyNotPromotable',
-                message: `${notPromotable.join(', ')} may not be promoted now (mirror not Mirroring)`,
-              }
-            : { type: 'PromotionBlocked', status: 'False', reason: 'None', message: 'no promotion is blocked' },
-      );
-    }
-    if (!has('Failed')) out.push({ type: 'Failed', status: 'False', reason: 'None', message: 'no failure' });
-    out.push(...this.extraConditions);
-    const order = ['Ready', 'Degraded', 'MirrorInSync', 'PromotionBlocked', 'Failed', 'Maintenance'];
-    return out.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
-  }
 }
 
 function MIRROR_NAME(state: number | undefined): string {
   return mirrorStateName(state).replace(/ \(\d+\)$/, '');
 }
 
-function describeSteps(steps: Action[]): string {
-  return steps
-    .map((a) => {
-      switch (a.type) {
-        case 'promoteMirror':
-          return `make ${a.volume}: source${a.force ? ' (forced)' : ''}`;
-        case 'addVip':
-          return `add ${a.address}`;
-        case 'startSite':
-          return `start ${a.siteName}`;
-        case 'disableAutoStart':
-          return `turn serverAutoStart off for ${a.siteName}`;
-        case 'createMirror':
-          return `create the mirror of ${a.volume}:`;
-        case 'continueMirror':
-          return `continue the mirror of ${a.volume}:`;
-        default:
-          return a.type;
-      }
-    })
-    .join(', ');
-}
-
 export type { MirrorView };
-
-/** A VIP serves only once duplicate address detection is over and found no conflict (VipLocal.state). */
-function vipAnswers(v: VipLocal): boolean {
-  return v.present && (v.state === undefined || v.state === 'Preferred' || v.state === 'Deprecated');
-}
