@@ -43,7 +43,7 @@ import {
   type VirtualIpRequest,
 } from '../types.js';
 
-/** The kit re-checks a stopping site 10 times in all (spec/seed-iis.md §6.4 step 4, 9556). */
+/** The kit re-checks a stopping site 10 times in all (docs/spec/seed-iis.md §6.4 step 4, 9556). */
 const STOP_CHECKS = 10;
 
 export class SimHostDriver implements HostDriver {

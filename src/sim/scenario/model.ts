@@ -10,7 +10,7 @@ import type { ServiceName } from '../../drivers/types.js';
 export const INVARIANT_NAMES = ['singleActive', 'noUnsafePromotion', 'noLostWrites', 'converges'] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
 
-/** DataKeeper mirror states by name (spec/seed003-datakeeper.md §4.1). */
+/** DataKeeper mirror states by name (docs/spec/seed003-datakeeper.md §4.1). */
 export const MIRROR_STATE_NAMES = ['None', 'Mirroring', 'Resync', 'Broken', 'Paused', 'ResyncPending'] as const;
 export type MirrorStateName = (typeof MIRROR_STATE_NAMES)[number];
 export const MIRROR_STATE_CODE: Record<MirrorStateName, number> = {
@@ -34,7 +34,7 @@ export interface LeaseTiming {
  * (src/sim/world/world.ts DEFAULT_SIM_TIMING). Scenario key `spec.world`.
  */
 export interface WorldTimingOption {
-  /** DataKeeper: a switchover whose source does not answer (the target tries it first; 30–40 s, dk-guide §4.2). */
+  /** DataKeeper: a switchover whose source does not answer (the target tries it first; 30–40 s, docs/spec/seed003-dk-guide-troubleshooting.md §4.2). */
   switchoverUnreachableMs?: number;
   /** DataKeeper: a switchover whose source answers. */
   switchoverMs?: number;

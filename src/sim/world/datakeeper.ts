@@ -1,5 +1,5 @@
 /**
- * DataKeeper mirrors between simulated hosts (spec/seed003-datakeeper.md §2, §4, §9): the EMCMD-shaped
+ * DataKeeper mirrors between simulated hosts (docs/spec/seed003-datakeeper.md §2, §4, §9): the EMCMD-shaped
  * command surface (CREATEMIRROR, SWITCHOVERVOLUME, LOCKVOLUME, ...), client writes and the ledger the
  * noLostWrites invariant reads, and what a host crash or boot does to its mirrors. The volume views and
  * the replication engine they drive are in ./mirror-engine.ts.
@@ -339,7 +339,7 @@ export class DataKeeper extends MirrorEngine {
       }
       const peer = v.peer ? this.findView(v.peer, v.letter) : undefined;
       if (peer && v.peer && peer.role === 'source' && peer.peer === host && this.linkUp(host, v.peer)) {
-        // dk-guide §4.2: it detects that the other node became source while it was down.
+        // docs/spec/seed003-dk-guide-troubleshooting.md §4.2: it detects that the other node became source while it was down.
         for (const b of [...v.dirty, ...v.blocks.keys()].filter((b) => (peer.blocks.get(b) ?? 0) !== (v.blocks.get(b) ?? 0))) {
           peer.dirty.add(b);
         }

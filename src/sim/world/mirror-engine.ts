@@ -1,5 +1,5 @@
 /**
- * The DataKeeper mirror state machine (spec/seed003-datakeeper.md §2, §4, §9): each host's view of each
+ * The DataKeeper mirror state machine (docs/spec/seed003-datakeeper.md §2, §4, §9): each host's view of each
  * volume, and the replication engine that moves them between states on the clock — resync passes, the
  * async queue drain, pauses when a link drops, automatic reconnects, role swaps at switchover, split-brain
  * detection. The EMCMD-shaped commands, client writes and host events that drive it are in ./datakeeper.ts.
@@ -24,7 +24,7 @@ export interface MirrorTiming {
   asyncWritesPerSecond: number;
   /** A switchover when the source answers. */
   switchoverMs: number;
-  /** A switchover when the source does not answer: the target tries to reach it first (30–40 s, dk-guide §4.2). */
+  /** A switchover when the source does not answer: the target tries to reach it first (30–40 s, docs/spec/seed003-dk-guide-troubleshooting.md §4.2). */
   switchoverUnreachableMs: number;
 }
 
@@ -219,7 +219,7 @@ export class MirrorEngine {
       for (const b of v.blocks.keys()) v.dirty.add(b);
     } else if (v.peer) {
       const peer = this.views.get(key(v.peer, v.letter));
-      // Continue sends the source's changed blocks plus the blocks changed on the target (dk-guide §6).
+      // Continue sends the source's changed blocks plus the blocks changed on the target (docs/spec/seed003-dk-guide-troubleshooting.md §6).
       if (peer) for (const b of peer.targetWrites) v.dirty.add(b);
     }
     v.queue = [];
@@ -241,7 +241,7 @@ export class MirrorEngine {
     const old = oldSource ? this.views.get(key(oldSource, v.letter)) : undefined;
     const swapAddresses = { sourceAddress: v.targetAddress, targetAddress: v.sourceAddress };
     if (old && oldSource && this.linkUp(v.host, oldSource) && old.role === 'source') {
-      // Graceful: the old source flushes its queue, then the roles swap (dk-guide §4.1).
+      // Graceful: the old source flushes its queue, then the roles swap (docs/spec/seed003-dk-guide-troubleshooting.md §4.1).
       for (const w of old.queue) v.blocks.set(w.block, w.id);
       const pending = new Set([...old.dirty].filter((b) => (v.blocks.get(b) ?? 0) !== (old.blocks.get(b) ?? 0)));
       Object.assign(old, { role: 'target', locked: true, queue: [], dirty: new Set(), userRequested: false, ...swapAddresses });
@@ -254,7 +254,7 @@ export class MirrorEngine {
         this.syncPeerState(v);
       }
     } else {
-      // Source unreachable (dk-guide §4.2): become source, paused until the old source returns.
+      // Source unreachable (docs/spec/seed003-dk-guide-troubleshooting.md §4.2): become source, paused until the old source returns.
       Object.assign(v, { role: 'source', locked: false, userRequested: false, state: MirrorState.Paused, ...swapAddresses });
       v.dirty = new Set();
       delete v.resync;
