@@ -13,7 +13,7 @@
  */
 import { isStoreError } from '../store/errors.js';
 import type { ObjectStore, StoredObject } from '../store/types.js';
-import { ANNOTATIONS } from '../controller/requests.js';
+import { ANNOTATIONS } from '../api/annotations.js';
 import { updateStatusWith } from '../store/status-update.js';
 
 export interface OperateResult {

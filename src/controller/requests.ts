@@ -12,14 +12,11 @@
  * Bad values are ignored (never crash an agent): a malformed switchover
  * request is treated as absent.
  */
+import { ANNOTATIONS } from '../api/annotations.js';
 import type { Cluster, FailoverGroup } from '../api/types.js';
 import type { SwitchoverRequest } from './decision-types.js';
 
-export const ANNOTATIONS = {
-  switchover: 'winha.io/switchover',
-  maintenance: 'winha.io/maintenance',
-  maintenanceNodes: 'winha.io/maintenance-nodes',
-} as const;
+export { ANNOTATIONS };
 
 export function parseSwitchoverRequest(group: Pick<FailoverGroup, 'metadata'>): SwitchoverRequest | undefined {
   const raw = group.metadata.annotations?.[ANNOTATIONS.switchover];
