@@ -14,8 +14,16 @@ export const DEFAULT_HOST_HEADER = '';
 export const DEFAULT_SWITCHBACK = 'Intelligent' as const;
 /** WinHA's check defaults (design §4): quick 10 s, deep 60 s; LifeKeeper's own are 180/300 s. */
 export const DEFAULT_CHECKS = { quickCheckIntervalSeconds: 10, deepCheckIntervalSeconds: 60 };
-/** FailoverGroup failure policy (design §4): 3 local recoveries per 900 s, then a ban of 3600 s. */
-export const DEFAULT_FAILURE_POLICY = { restartLimit: 3, restartWindowSeconds: 900, failureExpirySeconds: 3600 };
+/** FailoverGroup failure policy (design §4): 3 local recoveries per 900 s, then a ban of 3600 s; transient errors retried 3 times from 1 s. */
+export const DEFAULT_FAILURE_POLICY = {
+  restartLimit: 3,
+  restartWindowSeconds: 900,
+  failureExpirySeconds: 3600,
+  transientRetryLimit: 3,
+  transientRetryDelaySeconds: 1,
+};
+/** The longest wait between two retries of a transient failure. */
+export const MAX_TRANSIENT_RETRY_DELAY_SECONDS = 60;
 /** IISSite: how long the IIS service may take to reach Running. */
 export const DEFAULT_SERVICE_START_TIMEOUT_SECONDS = 60;
 /** IISSite deep check: how long the HTTP or FTP probe may take. */

@@ -11,7 +11,8 @@
  * else holds it" (standby) → "nobody holds it" (elect the best candidate,
  * after the safety check).
  */
-import type { Action, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
+import { DEFAULT_FAILURE_POLICY, MAX_TRANSIENT_RETRY_DELAY_SECONDS } from '../api/defaults.js';
+import type { Action, ActivationFailure, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
 import {
   bannedUntil,
   blockingDeactivation,
@@ -127,9 +128,20 @@ class DecisionBuilder {
 
     // A failed bring-up or recovery: ban ourselves and hand the group on (IIS kit 9408; Pacemaker migration-threshold).
     const fatal = local.activationFailed ?? local.recoveryFailed;
-    if (fatal) {
+    const lastNode = !local.recoveryFailed && local.activationFailed?.transient && this.nextAfter(self, true) === undefined;
+    if (lastNode) {
+      // The last eligible node is never banned for a transient error: it keeps the group and retries on a schedule.
+      const wait = this.transientRetryWait(local.activationFailed!);
+      if (wait) return wait;
+    } else if (fatal) {
       const what = local.activationFailed ? 'bringing it into service' : 'local recovery';
-      return this.leave('releasing', `${what} on ${self} failed (${fatal.code}: ${fatal.message})`, fatal.code, true);
+      const leaving = this.leave('releasing', `${what} on ${self} failed (${fatal.code}: ${fatal.message})`, fatal.code, true);
+      // A switchover to this node that failed here is over: closed, never retried by itself (issue 13 item 2).
+      if (sw && sw.to === self) {
+        const message = `switchover of ${g.name} to ${self}${sw.force ? ' (forced)' : ''} failed: ${what} failed (${fatal.code}: ${fatal.message})`;
+        leaving.actions.unshift({ type: 'completeSwitchover', id: sw.id, outcome: 'Refused', message });
+      }
+      return leaving;
     }
     if (local.failure) {
       const f = local.failure;
@@ -204,6 +216,21 @@ class DecisionBuilder {
       });
     }
     return decision;
+  }
+
+  /** The wait before the last eligible node's next bring-up after a transient failure; undefined once it is over. */
+  private transientRetryWait(f: ActivationFailure): Decision | undefined {
+    const { input, g, self } = this;
+    const limit = g.transientRetryLimit ?? DEFAULT_FAILURE_POLICY.transientRetryLimit;
+    const firstMs = (g.transientRetryDelaySeconds ?? DEFAULT_FAILURE_POLICY.transientRetryDelaySeconds) * 1000;
+    // The schedule goes on from where the in-step retries stopped: doubling, at most 60 s apart.
+    const delayMs = Math.min(firstMs * 2 ** (limit + (f.attempts ?? 1) - 1), MAX_TRANSIENT_RETRY_DELAY_SECONDS * 1000);
+    const at = (f.at ?? input.now) + delayMs;
+    if (input.now >= at) return undefined;
+    const why = `bringing ${g.name} into service on ${self} failed with a transient error ${f.attempts ?? 1} time(s) in a row (${f.code}: ${f.message})`;
+    const msg = `${why}; ${self} is the last eligible node, so it keeps ${g.name} and tries again at ${clockTime(at)}`;
+    this.events.push({ type: 'Warning', reason: 'ActivationRetrying', message: msg, code: f.code });
+    return this.result('active', [{ type: 'awaitRetry', at, code: f.code }], msg, self, true);
   }
 
   /** Stay the active node: bring whatever is missing into service, in order. */

@@ -126,6 +126,8 @@ export function buildDecisionInput(f: InputFacts): DecisionInput {
       restartLimit: fp.restartLimit ?? DEFAULT_FAILURE_POLICY.restartLimit,
       restartWindowSeconds: fp.restartWindowSeconds ?? DEFAULT_FAILURE_POLICY.restartWindowSeconds,
       failureExpirySeconds: fp.failureExpirySeconds ?? DEFAULT_FAILURE_POLICY.failureExpirySeconds,
+      ...(fp.transientRetryLimit !== undefined ? { transientRetryLimit: fp.transientRetryLimit } : {}),
+      ...(fp.transientRetryDelaySeconds !== undefined ? { transientRetryDelaySeconds: fp.transientRetryDelaySeconds } : {}),
     },
     nodes,
     history,

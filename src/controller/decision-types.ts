@@ -34,6 +34,9 @@ export interface GroupSpecView {
   restartLimit: number;
   restartWindowSeconds: number;
   failureExpirySeconds: number;
+  /** Retries of a transient bring-up failure on this node, and the first delay (then doubled); defaults 3 and 1 s. */
+  transientRetryLimit?: number;
+  transientRetryDelaySeconds?: number;
 }
 
 export interface NodeView {
@@ -121,9 +124,19 @@ export interface LocalView {
   /** Local recovery just failed (9606/9607/9609). */
   recoveryFailed?: { code: number; message: string };
   /** Bringing the group in service here failed (9408 after 9414/9409/9420/9422/9706, or a mirror/VIP step). */
-  activationFailed?: { code: number; message: string };
+  activationFailed?: ActivationFailure;
   /** Taking it out of service here failed (9556/9557). */
   deactivationFailed?: { code: number; message: string };
+}
+
+export interface ActivationFailure {
+  code: number;
+  message: string;
+  /** The driver classed the error transient (and the in-step retries ran out): not a reason to ban the last node. */
+  transient?: boolean;
+  /** Consecutive bring-ups that ended in a transient failure, and when the last one did (epoch ms). */
+  attempts?: number;
+  at?: number;
 }
 
 export interface SafetyCheckResult {
@@ -183,6 +196,8 @@ export type Action =
   // failure policy
   | { type: 'recoverSite'; site: string; siteName: string; code: number; epoch: number }
   | { type: 'banSelf'; until: number; code: number; reason: string }
+  /** The last eligible node waits for the next retry of a transient bring-up failure (epoch ms). */
+  | { type: 'awaitRetry'; at: number; code: number }
   // split-brain resolution chosen by `winha switchover --force`
   | { type: 'prepareToBecomeTarget'; mirror: string; volume: string; epoch: number }
   | { type: 'continueMirror'; mirror: string; volume: string; epoch: number }

@@ -4,7 +4,9 @@
  * past renewDeadline); a failed step stops the rest. Each kind's steps are its reconciler's (src/reconcilers);
  * what happened comes back as a result (ok, when to reconcile again, what to remember), never as shared state.
  */
+import { DEFAULT_FAILURE_POLICY, MAX_TRANSIENT_RETRY_DELAY_SECONDS } from '../api/defaults.js';
 import type { FailoverGroup } from '../api/types.js';
+import { isDriverError } from '../drivers/types.js';
 import type { HostDriver } from '../drivers/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
@@ -13,7 +15,7 @@ import * as mirror from '../reconcilers/mirror.js';
 import * as vip from '../reconcilers/virtual-ip.js';
 import { KitFailure, type Note, type StepContext } from '../reconcilers/types.js';
 import type { GroupSnapshot } from './decision-input.js';
-import type { Action, ActionType, Decision, DecisionInput } from './decision-types.js';
+import type { Action, ActionType, ActivationFailure, Decision, DecisionInput } from './decision-types.js';
 import { emptyPatch, type MemoryPatch } from './group-memory.js';
 import type { GroupLease } from './lease/group-lease.js';
 import type { AgentLogger } from './logger.js';
@@ -60,6 +62,9 @@ export class StepError extends Error {
     super(String(cause));
   }
 }
+
+/** A failed step is tried again no sooner than this (a failing fence must not spin: issue 13 item 8). */
+export const FAILURE_RETRY_FLOOR_MS = 250;
 
 const ACTIVATING: ReadonlySet<ActionType> = new Set<ActionType>([
   'promoteMirror',
@@ -122,7 +127,7 @@ export class Executor {
         if (!may.ok && may.why === 'staleEpoch') {
           const held = lease.epoch === undefined ? 'no lease' : `epoch ${lease.epoch}`;
           await note(group, 'Warning', 'StaleEpochRefused', `refused ${a.type} with epoch ${epoch}: ${this.d.node} holds ${held}`);
-          return { ok: false, requeueAfterMs: 0, patch: run.patch };
+          return { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS, patch: run.patch };
         }
         // The store did not answer the renewer: the watchdog queued the group, whose next cycle fences.
         if (!may.ok) {
@@ -130,13 +135,12 @@ export class Executor {
             { group: req.key, action: a.type, epoch, renewDeadlineMs: req.timing.renewDeadlineMs },
             `${a.type} not begun: the lease was not renewed within renewDeadline`,
           );
-          return { ok: false, requeueAfterMs: 0, patch: run.patch };
+          return { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS, patch: run.patch };
         }
       }
       run.ctx = { ...run.ctx, epoch, o: lease.callOptions(epoch) };
       try {
-        const step = this.steps[a.type] as Step<ActionType>;
-        const stop = await step(a, run);
+        const stop = await this.withTransientRetries(a, run);
         if (stop) return { ...stop.stop, patch: run.patch };
       } catch (err) {
         const stop = await this.failed(a, err, run);
@@ -161,21 +165,57 @@ export class Executor {
   private async failed(a: Action, err: unknown, run: Run): Promise<Stop | undefined> {
     const { group } = run;
     const { note, epoch } = run.ctx;
+    const floor: Stop = { stop: { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS } };
     if (err instanceof KitFailure) {
-      run.patch.facts.activationFailed = { code: err.code, message: err.message };
+      run.patch.facts.activationFailed = this.activationFailure(run, err.code, err.message, err.transient);
       await note(group, 'Warning', err.reason, err.message, err.endCode ?? err.code, epoch);
-      return { stop: { ok: false, requeueAfterMs: 0 } };
+      return floor;
     }
     if (ACTIVATING.has(a.type)) {
-      run.patch.facts.activationFailed = { code: 9408, message: `${a.type} failed: ${String(err)}` };
+      run.patch.facts.activationFailed = this.activationFailure(run, 9408, `${a.type} failed: ${String(err)}`, isTransient(err));
       await note(group, 'Warning', 'ActivationFailed', `${a.type} on ${this.d.node} failed: ${String(err)}`, 9408, epoch);
-      return { stop: { ok: false, requeueAfterMs: 0 } };
+      return floor;
     }
     if (a.type === 'removeVip' || a.type === 'stopSite') {
       run.patch.facts.deactivationFailed = { code: 9556, message: String(err) };
-      return { stop: { ok: false, requeueAfterMs: 0 } };
+      return floor;
     }
     return undefined;
+  }
+
+  /** A failed bring-up to remember; transient ones count in a row, for the last eligible node's retry schedule. */
+  private activationFailure(run: Run, code: number, message: string, transient: boolean): ActivationFailure {
+    if (!transient) return { code, message };
+    const before = run.req.input.local.activationFailed;
+    const attempts = (before?.transient ? (before.attempts ?? 1) : 0) + 1;
+    return { code, message, transient: true, attempts, at: this.d.clock.now() };
+  }
+
+  /**
+   * Run one step; an activation step that fails with a transient driver error is tried again on this node after
+   * a backoff (the group's transientRetryDelaySeconds, doubled each time), up to transientRetryLimit times, each
+   * retry a Warning event. The lease is asked again before each retry: a lost term ends the bring-up.
+   */
+  private async withTransientRetries(a: Action, run: Run): Promise<Stop | void> {
+    const step = this.steps[a.type] as Step<ActionType>;
+    if (!ACTIVATING.has(a.type)) return step(a, run);
+    const fp = run.group.spec.failurePolicy ?? {};
+    const limit = fp.transientRetryLimit ?? DEFAULT_FAILURE_POLICY.transientRetryLimit;
+    const firstMs = (fp.transientRetryDelaySeconds ?? DEFAULT_FAILURE_POLICY.transientRetryDelaySeconds) * 1000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await step(a, run);
+      } catch (err) {
+        if (attempt >= limit || !(isTransient(err) || (err instanceof KitFailure && err.transient))) throw err;
+        const why = err instanceof Error ? err.message : String(err);
+        const msg = `${a.type} on ${this.d.node} failed with a transient error (${why}); retrying on ${this.d.node} with backoff, up to ${limit} times`;
+        await run.ctx.note(run.group, 'Warning', 'TransientFailure', msg, err instanceof KitFailure ? err.code : undefined, run.ctx.epoch);
+        await this.d.clock.sleep(
+          Math.max(FAILURE_RETRY_FLOOR_MS, Math.min(firstMs * 2 ** attempt, MAX_TRANSIENT_RETRY_DELAY_SECONDS * 1000)),
+        );
+        if (!run.req.lease.mayActivate(run.ctx.epoch).ok) return { stop: { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS } };
+      }
+    }
   }
 
   private async history(run: Run, f: Parameters<StatusWriter['ownHistory']>[1]): Promise<void> {
@@ -278,7 +318,7 @@ export class Executor {
         if (r.ok) return;
         run.patch.facts.deactivationFailed = { code: r.codes[0] ?? 9556, message: r.message };
         await this.history(run, (h) => ({ ...h, deactivationFailed: true }));
-        return { stop: { ok: false, requeueAfterMs: 0 } };
+        return { stop: { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS } };
       },
       removeVip: async (a, run) => {
         await vip.removeVip(run.ctx, find(run.req.snapshot.vips, a.vip), a.address, a.why === 'standbyDrift');
@@ -300,6 +340,10 @@ export class Executor {
         const msg = `${this.d.node} may not run ${run.group.metadata.name} until ${new Date(a.until).toISOString()} (winha clear lifts it): ${a.reason}`;
         await run.ctx.note(run.group, 'Warning', 'Banned', msg, a.code || undefined);
       },
+      awaitRetry: (a) => {
+        // The retry is the next bring-up, when this wait is over (decide() plans it then).
+        return Promise.resolve({ stop: { ok: false, requeueAfterMs: Math.max(FAILURE_RETRY_FLOOR_MS, a.at - this.d.clock.now()) } });
+      },
       prepareToBecomeTarget: async (a, run) => {
         await mirror.becomeTarget(run.ctx, find(run.req.snapshot.mirrors, a.mirror), a.volume);
       },
@@ -314,4 +358,8 @@ export class Executor {
       },
     };
   }
+}
+
+function isTransient(err: unknown): boolean {
+  return isDriverError(err) && err.transient;
 }

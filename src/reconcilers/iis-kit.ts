@@ -13,6 +13,8 @@ export interface KitOutcome {
   /** Codes in the order the kit logs them (e.g. [9422, 9408]). */
   codes: number[];
   message: string;
+  /** The failure came from a driver error classed transient (worth a retry on the same node). */
+  transient?: boolean;
   /** Warnings that are not failures (9563, 9773). */
   warning?: { code: number; message: string };
 }
@@ -34,7 +36,12 @@ function msg(e: unknown): string {
 /** restore (§6.3): 9414 → service start (9409) → 9420 → 9422 → start → verify 9706 → 9407 / 9408. */
 export async function restore(driver: HostDriver, site: IISSite, o: CallOptions, serviceTimeoutMs: number): Promise<KitOutcome> {
   const name = site.spec.siteName;
-  const failed = (code: number, m: string): KitOutcome => ({ ok: false, codes: [code, 9408], message: m });
+  const failed = (code: number, m: string, e?: unknown): KitOutcome => ({
+    ok: false,
+    codes: [code, 9408],
+    message: m,
+    ...(isDriverError(e) && e.transient ? { transient: true } : {}),
+  });
   try {
     if (!(await findSite(driver, name, { ...o, kitOperation: 'restore' })))
       return failed(9414, `IIS site ${name} not found in the current IIS metadata on ${driver.nodeName}`);
@@ -44,7 +51,7 @@ export async function restore(driver: HostDriver, site: IISSite, o: CallOptions,
       try {
         await driver.startService(svc, { ...o, timeoutMs: serviceTimeoutMs, kitOperation: 'restore' });
       } catch (e) {
-        return failed(9409, `IIS service ${svc} could not be started: ${msg(e)}`);
+        return failed(9409, `IIS service ${svc} could not be started: ${msg(e)}`, e);
       }
     }
     await driver.startSite(name, { ...o, kitOperation: 'restore' });
@@ -59,7 +66,7 @@ export async function restore(driver: HostDriver, site: IISSite, o: CallOptions,
             : e.code === 'SiteStartFailed' || e.code === 'BindingAddressMissing'
               ? 9706
               : (e.kitCode ?? 9706);
-      return failed(code, e.message);
+      return failed(code, e.message, e);
     }
     return failed(9706, msg(e));
   }

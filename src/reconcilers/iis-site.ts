@@ -103,7 +103,13 @@ export async function startSite(ctx: StepContext, s: IISSite): Promise<void> {
   const r = await restore(ctx.driver, s, ctx.o, serviceStartTimeoutMs(s));
   if (!r.ok) {
     await ctx.note(s, 'Warning', 'RestoreFailed', r.message, r.codes[0], ctx.epoch);
-    throw new KitFailure(r.codes[0] ?? 9408, `${r.message}; Restore resource ${s.spec.siteName} End: Failed.`, 'RestoreFailed', 9408);
+    throw new KitFailure(
+      r.codes[0] ?? 9408,
+      `${r.message}; Restore resource ${s.spec.siteName} End: Failed.`,
+      'RestoreFailed',
+      9408,
+      r.transient,
+    );
   }
   await ctx.note(s, 'Normal', 'RestoreSucceeded', `${r.message} on ${ctx.node}`, 9407, ctx.epoch);
 }

@@ -35,6 +35,8 @@ export class KitFailure extends Error {
     message: string,
     readonly reason: string,
     readonly endCode?: number,
+    /** Caused by a driver error classed transient. */
+    readonly transient = false,
   ) {
     super(message);
   }

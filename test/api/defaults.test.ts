@@ -24,6 +24,8 @@ test('default constants agree with the schema', () => {
     restartLimit: defaultAt(FailoverGroupSpec, 'failurePolicy', 'restartLimit'),
     restartWindowSeconds: defaultAt(FailoverGroupSpec, 'failurePolicy', 'restartWindowSeconds'),
     failureExpirySeconds: defaultAt(FailoverGroupSpec, 'failurePolicy', 'failureExpirySeconds'),
+    transientRetryLimit: defaultAt(FailoverGroupSpec, 'failurePolicy', 'transientRetryLimit'),
+    transientRetryDelaySeconds: defaultAt(FailoverGroupSpec, 'failurePolicy', 'transientRetryDelaySeconds'),
   });
   assert.equal(D.DEFAULT_SERVICE_START_TIMEOUT_SECONDS, defaultAt(IISSiteSpec, 'serviceStartTimeoutSeconds'));
   assert.equal(D.DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS, defaultAt(IISSiteSpec, 'checks', 'http', 'timeoutSeconds'));

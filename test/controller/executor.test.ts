@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { FailoverGroup, IISSite, VirtualIP } from '../../src/api/types.js';
 import { withDefaults } from '../../src/api/with-defaults.js';
 import type { Action, Decision, DecisionInput } from '../../src/controller/decision-types.js';
-import { Executor } from '../../src/controller/executor.js';
+import { Executor, FAILURE_RETRY_FLOOR_MS } from '../../src/controller/executor.js';
 import { GroupLease } from '../../src/controller/lease/group-lease.js';
 import { silentLogger } from '../../src/controller/logger.js';
 import { AgentMetrics } from '../../src/controller/metrics.js';
@@ -174,7 +174,7 @@ describe('executor', () => {
       events.map((e) => e.reason),
       ['StaleEpochRefused'],
     );
-    assert.equal(r.requeueAfterMs, 0, 'the group is reconciled again at once, on a fresh view');
+    assert.equal(r.requeueAfterMs, FAILURE_RETRY_FLOOR_MS, 'the group is reconciled again soon, on a fresh view, but not in a tight loop');
   });
 
   it('a failed step stops the rest, and the failure comes back as a fact with its kit code', async () => {

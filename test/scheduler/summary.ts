@@ -108,7 +108,10 @@ function localLines(i: DecisionInput): string[] {
     out.push(`  failed ${f.check} check ${f.code} on site ${f.siteName}, local recovery ${onOff(f.localRecovery)}: ${f.message}`);
   }
   if (l.recoveryFailed) out.push(`  local recovery failed ${l.recoveryFailed.code}: ${l.recoveryFailed.message}`);
-  if (l.activationFailed) out.push(`  bringing into service failed ${l.activationFailed.code}: ${l.activationFailed.message}`);
+  if (l.activationFailed) {
+    const t = l.activationFailed.transient ? ` (transient, ${l.activationFailed.attempts ?? 1} in a row)` : '';
+    out.push(`  bringing into service failed ${l.activationFailed.code}${t}: ${l.activationFailed.message}`);
+  }
   if (l.deactivationFailed) out.push(`  taking out of service failed ${l.deactivationFailed.code}: ${l.deactivationFailed.message}`);
   return out;
 }
@@ -142,6 +145,8 @@ export function actionLine(a: Action, now: number): string {
       return `recoverSite ${a.siteName} after ${a.code} (epoch ${a.epoch})`;
     case 'banSelf':
       return `banSelf for ${duration(a.until - now)} (until ${clock(a.until)}) after ${a.code}: ${a.reason}`;
+    case 'awaitRetry':
+      return `awaitRetry of the bring-up (${a.code}) in ${duration(a.at - now)} (at ${clock(a.at)})`;
     case 'prepareToBecomeTarget':
       return `prepareToBecomeTarget ${a.mirror} on ${a.volume}: (epoch ${a.epoch})`;
     case 'continueMirror':

@@ -99,10 +99,10 @@ describe('-o json: the contract other tools read', () => {
 
   test('line and column are 1-based: they point at the offending text', () => {
     const out = JSON.parse(format(report, 'json')) as { problems: Problem[] };
-    const at = (p: Problem) =>
-      TEXT_OF.get(p.file)!
-        .split('\n')
-        [p.line - 1]!.slice(p.column - 1);
+    const at = (p: Problem) => {
+      const lines = TEXT_OF.get(p.file)!.split('\n');
+      return lines[p.line - 1]!.slice(p.column - 1);
+    };
     const site = out.problems.find((p) => p.rule === 'invalid-site-name')!;
     assert.ok(at(site).startsWith('"Web Site_1"'), at(site));
     assert.deepEqual([site.kind, site.name], ['IISSite', 'website1']);

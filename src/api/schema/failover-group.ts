@@ -66,6 +66,19 @@ export const FailoverGroupSpec = Obj(
               default: 3600,
             }),
           ),
+          transientRetryLimit: Type.Optional(
+            Int(
+              'Retries of a bring-up step that failed with a transient error, on the same node, before it counts as a failure (the last eligible node keeps retrying on a longer schedule instead of being banned).',
+              { minimum: 0, maximum: 20, default: 3 },
+            ),
+          ),
+          transientRetryDelaySeconds: Type.Optional(
+            Int('Delay before the first such retry; each further retry waits twice as long (at most 60 s).', {
+              minimum: 1,
+              maximum: 60,
+              default: 1,
+            }),
+          ),
         },
         "Local recovery and ban policy (as Pacemaker's migration-threshold and failure-timeout).",
       ),

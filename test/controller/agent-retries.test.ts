@@ -1,0 +1,33 @@
+/**
+ * Issue 13 item 8: every retry has a floor delay. A holder cut from the store fences, and its stop keeps failing:
+ * it must keep trying (the site must come down) but not spin (thousands of attempts in one virtual millisecond).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cond, harness } from './agent-harness.js';
+
+const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
+
+describe('retries have a floor delay', () => {
+  it('a fence whose site stop keeps failing retries a few times a second, not in a hot loop', { timeout: 60_000 }, async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await h.until(
+        async () => (await h.group()).status?.['activeNode'] === 'node1' && cond(await h.group(), 'Ready')?.['status'] === 'True',
+      );
+      await h.fault({ type: 'commandFail', node: 'node1', operation: 'stopSite', times: 1_000_000 });
+      h.cutStore('node1', true);
+      const from = h.clock.now();
+      await h.clock.advance(10_000);
+      const stops = h.world.trace.filter((e) => e.host === 'node1' && e.operation === 'stopSite' && e.at >= from);
+      assert.ok(stops.length > 0, 'the fence tried to stop the site');
+      const perInstant = new Map<number, number>();
+      for (const e of stops) perInstant.set(e.at, (perInstant.get(e.at) ?? 0) + 1);
+      // The kit re-checks a stopping site 10 times per stop; more than that at one instant is a retry without delay.
+      assert.ok(Math.max(...perInstant.values()) <= 10, `${Math.max(...perInstant.values())} stop attempts at one instant`);
+      assert.ok(stops.length <= 10 * 50, `${stops.length} stop attempts in 10 s`);
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
