@@ -109,7 +109,7 @@ export async function clearGroup(store: ObjectStore, o: { namespace: string; gro
     ...st,
     nodes: (st.nodes ?? []).map((n) => {
       if (o.node && n['name'] !== o.node) return n;
-      const { bannedUntil: _b, failures: _f, restarts: _r, ...rest } = n;
+      const { bannedUntil: _b, banCode: _c, banReason: _w, failures: _f, restarts: _r, ...rest } = n;
       return rest;
     }),
   }));

@@ -12,6 +12,8 @@ export interface Ineligibility {
   why: string;
   /** Set when the mirror gate is the (only) obstacle. */
   gate?: 'MirrorNotInSync' | 'SplitBrain';
+  /** The kit code of the failure behind it (a ban), for the condition that reports it. */
+  code?: number;
 }
 
 export function membersByPriority(input: DecisionInput): { name: string; priority: number }[] {
@@ -33,8 +35,15 @@ export function ineligibility(input: DecisionInput, node: string, forced: boolea
   if (!isAlive(input, node)) return { node, why: `${node} is down (its node lease expired)` };
   if (input.nodes[node]?.maintenance) return { node, why: `${node} is in maintenance` };
   const ban = bannedUntil(input, node);
-  if (ban !== undefined && !forced)
-    return { node, why: `${node} is banned until ${clockTime(ban)} after a failure (winha clear lifts it)` };
+  if (ban !== undefined && !forced) {
+    const h = input.history[node];
+    const cause = h?.banCode !== undefined ? ` (${h.banCode})` : '';
+    return {
+      node,
+      why: `${node} is banned until ${clockTime(ban)} after a failure${cause} (winha clear lifts it)`,
+      ...(h?.banCode ? { code: h.banCode } : {}),
+    };
+  }
   if (!forced) {
     const gate = groupMirrorGate(input.mirrors, node);
     if (!gate.ok) return { node, why: gate.message, gate: gate.reason };

@@ -3,7 +3,7 @@
  * Failed, Maintenance, each with a reason and a message, plus those the decision raised itself (`extra`).
  */
 import type { Action, Decision, DecisionCondition, DecisionInput } from './decision-types.js';
-import { isAlive } from './candidacy.js';
+import { ineligibility, isAlive } from './candidacy.js';
 import { groupMirrorGate, isSplitBrain, mirrorStateName } from './mirror-gate.js';
 import { isServing } from './status/serving.js';
 
@@ -77,6 +77,15 @@ export function groupConditions(input: DecisionInput, d: ConditionFacts): Decisi
   }
   const down = g.nodes.filter((n) => !isAlive(input, n.name)).map((n) => n.name);
   const degraded = [...(down.length ? [`${down.join(', ')} down`] : []), ...(unsynced.length || split ? ['mirror not in sync'] : [])];
+  // No redundancy either when every other live node is out of the running (banned, in maintenance).
+  const serving = target || (input.lease.expired ? '' : input.lease.holder);
+  const others = g.nodes.filter((n) => n.name !== serving);
+  const blocked = others
+    .map((n) => ineligibility(input, n.name, false))
+    .filter((r) => r !== undefined && !r.gate && isAlive(input, r.node));
+  if (serving && others.length > 0 && others.every((n) => ineligibility(input, n.name, false) !== undefined) && blocked.length > 0) {
+    degraded.push(`no other node could take over from ${serving}: ${blocked.map((r) => r!.why).join('; ')}`);
+  }
   out.push(
     degraded.length
       ? { type: 'Degraded', status: 'True', reason: 'ReducedRedundancy', message: degraded.join('; ') }

@@ -455,7 +455,15 @@ class DecisionBuilder {
       return this.result('standby', standbyDuties(this.input), msg, '', this.isReporterWithoutHolder());
     }
     const msg = `no node is eligible to run ${g.name}: ${list}`;
-    this.extraConditions.push({ type: 'Failed', status: 'True', reason: 'NoEligibleNode', message: msg });
+    // The condition carries the cause's kit code (the first ban's), not only the events (issue 13 item 6).
+    const code = refused.find((r) => r.code !== undefined)?.code;
+    this.extraConditions.push({
+      type: 'Failed',
+      status: 'True',
+      reason: 'NoEligibleNode',
+      message: msg,
+      ...(code !== undefined ? { code } : {}),
+    });
     return this.result(
       'standby',
       standbyDuties(this.input),

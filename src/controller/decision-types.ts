@@ -50,6 +50,9 @@ export interface NodeView {
 export interface NodeHistory {
   /** Epoch ms; the node may not run the group before. */
   bannedUntil?: number;
+  /** The kit code and the words of the failure that banned it (for the conditions that report the ban). */
+  banCode?: number;
+  banReason?: string;
   /** Epoch ms of local recoveries (counted within restartWindowSeconds). */
   restarts?: number[];
   /** Its last deactivation failed (9556/9557): nobody else may activate while it is alive. */

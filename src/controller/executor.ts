@@ -336,7 +336,7 @@ export class Executor {
         }
       },
       banSelf: async (a, run) => {
-        await this.history(run, (h) => ({ ...h, bannedUntil: a.until }));
+        await this.history(run, (h) => ({ ...h, bannedUntil: a.until, ...(a.code ? { banCode: a.code } : {}), banReason: a.reason }));
         const msg = `${this.d.node} may not run ${run.group.metadata.name} until ${new Date(a.until).toISOString()} (winha clear lifts it): ${a.reason}`;
         await run.ctx.note(run.group, 'Warning', 'Banned', msg, a.code || undefined);
       },

@@ -108,6 +108,8 @@ export const FailoverGroupStatus = OpenObj(
             name: Str('Node name.'),
             state: LkState,
             bannedUntil: Type.Optional(Str('The node may not run the group before this time (RFC 3339).')),
+            banCode: Type.Optional(Int('The kit code of the failure that banned the node (e.g. 9422).')),
+            banReason: Type.Optional(Str('What failed, in words, when the node was banned.', { maxLength: 1024 })),
             failures: Type.Optional(Int('Failures counted in the current restart window.')),
             restarts: Type.Optional(
               Type.Array(Type.String(), {

@@ -12,6 +12,8 @@ export function parseNodeHistory(e: NodeEntry | undefined): NodeHistory {
   const h: NodeHistory = {};
   if (!e) return h;
   if (e.bannedUntil) h.bannedUntil = Date.parse(e.bannedUntil);
+  if (typeof e['banCode'] === 'number' && e['banCode'] > 0) h.banCode = e['banCode'];
+  if (typeof e['banReason'] === 'string') h.banReason = e['banReason'];
   if (Array.isArray(e['restarts'])) h.restarts = e['restarts'].map((x) => Date.parse(x)).filter((x) => Number.isFinite(x));
   if (e['deactivationFailed'] === true) h.deactivationFailed = true;
   return h;
@@ -27,6 +29,8 @@ export function parseHistories(status: FailoverGroup['status'] | undefined): Rec
 export function nodeHistoryEntry(node: string, state: string, h: NodeHistory): { name: string } & Record<string, unknown> {
   const entry: { name: string } & Record<string, unknown> = { name: node, state };
   if (h.bannedUntil !== undefined) entry['bannedUntil'] = iso(h.bannedUntil);
+  if (h.banCode !== undefined) entry['banCode'] = h.banCode;
+  if (h.banReason !== undefined) entry['banReason'] = h.banReason.slice(0, 1024);
   if (h.restarts?.length) {
     entry['restarts'] = h.restarts.map(iso);
     entry['failures'] = h.restarts.length;
