@@ -35,3 +35,10 @@ export function withOwnership(st: Status, node: string, own: Ownership, ready: R
   next['conditions'] = [...mergeConditions(old, [ready], nowIso), ...others];
   return next;
 }
+
+/** The entry of a node that cannot speak: its last report stays, its state becomes Unknown (it may have changed). */
+export function withUnknownNode(st: Status, node: string, field: 'state' | 'addressState'): Status {
+  const last = (st['nodes'] as ({ name: string } & Record<string, unknown>)[] | undefined)?.find((e) => e.name === node);
+  if (!last) return st;
+  return withNodeEntry(st, { ...last, [field]: 'Unknown' });
+}

@@ -68,6 +68,15 @@ export function groupStatus(
   ) as GroupStatus['nodes'];
   let tookOver = false;
   if (decision.reportsStatus && (holds || input.lease.holder === '' || input.lease.expired)) {
+    // A member that cannot speak (node lease expired, cut from the store) is UNKNOWN, never its last own word.
+    for (const n of input.group.nodes) {
+      if (n.name === node || input.nodes[n.name]?.alive !== false) continue;
+      const last = next.nodes?.find((e) => e.name === n.name);
+      next.nodes = upsertByName(
+        next.nodes as { name: string }[] | undefined,
+        { ...(last ?? {}), name: n.name, state: 'UNKNOWN' } as { name: string },
+      ) as GroupStatus['nodes'];
+    }
     const generation = obj.metadata.generation;
     if (generation !== undefined) next.observedGeneration = generation;
     if (holds) {

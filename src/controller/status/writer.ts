@@ -10,7 +10,7 @@ import { isStoreError } from '../../store/errors.js';
 import { updateStatusWith, upsertByName } from '../../store/status-update.js';
 import type { Store } from '../../store/types.js';
 import { mirrorStatus, type MirrorLocal } from '../../reconcilers/mirror.js';
-import type { Ownership } from '../../reconcilers/resource-status.js';
+import { withUnknownNode, type Ownership } from '../../reconcilers/resource-status.js';
 import { siteStatus } from '../../reconcilers/iis-site.js';
 import { virtualIpStatus } from '../../reconcilers/virtual-ip.js';
 import type { GroupSnapshot } from '../decision-input.js';
@@ -138,6 +138,9 @@ export class StatusWriter {
         ? { kind: 'reporterWithoutHolder' }
         : { kind: 'other' };
     const nowIso = iso(this.clock.now());
+    // The reporting node also marks the members that cannot speak (their own entries would say what they last saw).
+    const silent =
+      own.kind === 'other' ? [] : input.group.nodes.map((n) => n.name).filter((n) => n !== this.node && input.nodes[n]?.alive === false);
     try {
       for (const s of snap.sites) {
         const observed = host.sites.get(s.spec.siteName.toLowerCase());
