@@ -57,6 +57,7 @@ export class Agent {
   private readonly queue: WorkQueue;
   private readonly liveness: NodeLiveness;
   private readonly groups: GroupReconciler;
+  private readonly events: EventRecorder;
   private tick: Timer | undefined;
   private running = false;
 
@@ -67,9 +68,9 @@ export class Agent {
     this.log = o.logger ?? silentLogger;
     this.metrics = o.metrics ?? new AgentMetrics();
     const health: StoreHealth = { failing: false };
-    const events = new EventRecorder(o.store.objects, o.node, o.clock, (e) =>
+    const events = (this.events = new EventRecorder(o.store.objects, o.node, o.clock, (e) =>
       this.log.info({ event: e.reason, code: e.code, object: `${e.involved.kind}/${e.involved.name}` }, e.message),
-    );
+    ));
     const record: Note = (obj, type, reason, message, code, epoch) =>
       events.record({
         involved: { kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace ?? 'default' },
@@ -122,6 +123,7 @@ export class Agent {
     this.running = false;
     this.tick?.cancel();
     this.groups.stop();
+    this.events.stop();
     this.queue.stop();
     for (const i of this.informers.values()) i.stop();
   }
@@ -175,7 +177,9 @@ export class Agent {
   private async beat(): Promise<void> {
     const mine = this.cached<Cluster>('Cluster').find((c) => c.spec?.nodes?.some((n) => n.name === this.node));
     const t = timingOf(mine);
-    await this.liveness.renewOwn(t);
+    // The store answered the heartbeat: what the event outbox holds from while it did not goes now (a quiet node
+    // would otherwise keep it until its next event).
+    if (await this.liveness.renewOwn(t)) void this.events.flushOutbox();
     if (mine) await this.liveness.writeClusterNodes(mine);
     for (const g of this.myGroups()) this.queue.add(g);
     this.metrics.queueDepth.set(this.queue.depth);

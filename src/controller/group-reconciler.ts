@@ -48,6 +48,15 @@ export interface GroupReconcilerDeps {
   running: () => boolean;
 }
 
+/** A self-fence not reported yet (issue 13 item 5): when, under which epoch, what it stopped, when it served again. */
+interface FenceRecord {
+  at: number;
+  epoch: number | undefined;
+  sites: string[];
+  addresses: string[];
+  servedAgainAt?: number;
+}
+
 /** One group's parts on this node. */
 interface GroupState {
   lease: GroupLease;
@@ -56,6 +65,8 @@ interface GroupState {
 
 export class GroupReconciler {
   private readonly groups = new Map<string, GroupState>();
+  /** Self-fences to report once the store answers again (kept here, not in the store: it is what failed). */
+  private readonly fences = new Map<string, FenceRecord>();
   private readonly executor: Executor;
   private readonly driver: HostDriver;
   /** Decisions by group key, for tests and /readyz. */
@@ -188,6 +199,8 @@ export class GroupReconciler {
       mem.served = true;
       await this.checks(key, snap, mem, mono, false, after);
     }
+    if (decision.role === 'fencing') this.noteFence(key, decision, lease.epoch);
+    else if (storeOk) await this.reportFence(key, snap, decision, ok, l?.holder ?? '', t.renewDeadlineMs, lease);
 
     // ── status: never begun past renewDeadline (a write begun then would wait out the store's request timeout)
     // A node that does not hold the group writes at most once per retryPeriod: two standbys that disagree for a
@@ -205,6 +218,53 @@ export class GroupReconciler {
     }
     this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
+  }
+
+  /** Remember a self-fence (the first of an unreported run of fencing cycles keeps its time; what each stopped adds up). */
+  private noteFence(key: string, decision: Decision, epoch: number | undefined): void {
+    const f = this.fences.get(key) ?? { at: this.d.clock.now(), epoch, sites: [], addresses: [] };
+    delete f.servedAgainAt;
+    for (const a of decision.actions) {
+      if (a.type === 'stopSite' && !f.sites.includes(a.siteName)) f.sites.push(a.siteName);
+      if (a.type === 'removeVip' && !f.addresses.includes(a.address)) f.addresses.push(a.address);
+    }
+    this.fences.set(key, f);
+  }
+
+  /**
+   * The store answers again after a self-fence: say so in a Warning (it may have been out of service for long with
+   * nothing in the store to tell why). A node taking the lease again waits for the outcome, to say how long it was out.
+   */
+  private async reportFence(
+    key: string,
+    snap: GroupSnapshot,
+    decision: Decision,
+    ok: boolean,
+    holder: string,
+    renewDeadlineMs: number,
+    lease: GroupLease,
+  ): Promise<void> {
+    const f = this.fences.get(key);
+    if (!f) return;
+    const now = this.d.clock.now();
+    if (decision.role === 'active' && ok) f.servedAgainAt ??= now;
+    else if (decision.role === 'candidate' && ok) return;
+    this.fences.delete(key);
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const node = this.d.node;
+    const what = [
+      ...(f.sites.length ? [`stopped site ${f.sites.join(', ')}`] : []),
+      ...(f.addresses.length ? [`removed address ${f.addresses.join(', ')}`] : []),
+    ];
+    const out =
+      f.servedAgainAt !== undefined
+        ? `out of service for ${((f.servedAgainAt - f.at) / 1000).toFixed(1)} s (served again at ${iso(f.servedAgainAt)})`
+        : `still out of service (the store answered again at ${iso(now)}; ${holder && holder !== node ? `${holder} holds the group now` : 'no lease held here'})`;
+    const message =
+      `${node} fenced itself at ${iso(f.at)}: the lease of ${snap.group.metadata.name}` +
+      `${f.epoch !== undefined ? ` (epoch ${f.epoch})` : ''} was not renewed within renewDeadline (${renewDeadlineMs / 1000} s); ` +
+      `${what.length ? what.join(' and ') : 'nothing was running here'}; ${out}`;
+    await lease.beforeDeadline(() => this.d.record(snap.group, 'Warning', 'Fenced', message, undefined, f.epoch), 0).catch(() => undefined);
   }
 
   private stateOf(key: string, snap: GroupSnapshot | undefined): GroupState {

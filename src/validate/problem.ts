@@ -71,6 +71,11 @@ export const RULES: readonly RuleInfo[] = [
   },
   { id: 'single-node-group', severity: 'warning', summary: 'A group can run on one node only: it is not protected.' },
   { id: 'group-without-resources', severity: 'warning', summary: 'A group has no VirtualIP, Mirror or IISSite.' },
+  {
+    id: 'automatic-switchback-with-mirror',
+    severity: 'warning',
+    summary: 'A group with a Mirror has switchback: Automatic, which LifeKeeper does not support with replicated data.',
+  },
   { id: 'credentials-missing', severity: 'error', summary: 'An FTP deep check with login: credentials names no credentialsSecretRef.' },
 ];
 

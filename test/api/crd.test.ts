@@ -168,6 +168,14 @@ describe('CRDs', () => {
   });
 });
 
+/**
+ * Warnings an example carries on purpose. active-active.yaml's blog group has switchback: Automatic with a Mirror,
+ * a combination LifeKeeper does not support (docs/spec/seed003-core.md §9); the fuzz sets and the findings under
+ * test/scenarios/findings replay that file as it is, so it keeps the combination (and the warning) until the group
+ * owner changes it.
+ */
+const EXPECTED_WARNINGS: Record<string, string[]> = { 'active-active.yaml': ['automatic-switchback-with-mirror'] };
+
 describe('examples', () => {
   const files = readdirSync(EXAMPLES_DIR)
     .filter((f) => /\.ya?ml$/.test(f))
@@ -180,9 +188,12 @@ describe('examples', () => {
   for (const f of files) {
     const content = readFileSync(join(EXAMPLES_DIR, f));
 
-    test(`${f} validates with no problem at all`, () => {
+    test(`${f} validates with no problem at all (but the warnings it carries on purpose)`, () => {
       const r = validateInputs([{ name: f, content }]);
-      assert.deepEqual(r.problems, []);
+      assert.deepEqual(
+        r.problems.map((p) => `${p.severity} ${p.rule}`),
+        (EXPECTED_WARNINGS[f] ?? []).map((rule) => `warning ${rule}`),
+      );
       assert.equal(r.valid, true);
       assert.ok(r.objects.length >= 4, `only ${r.objects.length} objects`);
       assert.equal(r.skipped, 0);
@@ -207,7 +218,10 @@ describe('examples', () => {
         assert.ok(['Intelligent', 'Automatic'].includes(String((g['spec'] as Record<string, unknown>)['switchback'])));
       const text = defaulted.map((d) => JSON.stringify(d)).join('\n---\n');
       const again = validateInputs([{ name: `${f} (defaulted)`, content: text }]);
-      assert.deepEqual(again.problems, []);
+      assert.deepEqual(
+        again.problems.map((p) => p.rule),
+        EXPECTED_WARNINGS[f] ?? [],
+      );
       assert.equal(again.objects.length, r.objects.length);
     });
   }

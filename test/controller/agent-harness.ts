@@ -73,6 +73,8 @@ class CuttableStore implements Store {
   holdWatch = false;
   /** Status writes of these kinds fail (a store that refuses one kind of write for a while). */
   failStatusOf = new Set<string>();
+  /** Every call answers, but only after this long (an agent starved of CPU: the answer is right and comes late). */
+  slowMs = 0;
   readonly objects: ObjectStore;
   readonly leases: LeaseStore;
   constructor(
@@ -80,6 +82,7 @@ class CuttableStore implements Store {
     clock: VirtualClock,
   ) {
     const guard = <T>(fn: () => Promise<T>): Promise<T> => {
+      if (!this.cut && this.slowMs > 0) return clock.sleep(this.slowMs).then(fn);
       if (!this.cut) return fn();
       if (this.cut === 'silent') {
         return new Promise<T>((_, reject) =>
@@ -267,6 +270,10 @@ export async function harness(o: HarnessOptions = {}) {
     if (fail) conns.get(node)!.failStatusOf.add(kind);
     else conns.get(node)!.failStatusOf.delete(kind);
   };
+  /** Every store call of `node` answers after `ms` (0: at once again). */
+  const slowStore = (node: string, ms: number) => {
+    conns.get(node)!.slowMs = ms;
+  };
   const cutStore = (node: string, cut: boolean | 'silent', hangMs = 0) => {
     conns.get(node)!.cut = cut;
     conns.get(node)!.hangMs = hangMs;
@@ -326,6 +333,7 @@ export async function harness(o: HarnessOptions = {}) {
     serving,
     stopAll,
     cutStore,
+    slowStore,
     holdWatch,
     failStatusWrites,
     logs,

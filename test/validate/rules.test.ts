@@ -237,6 +237,26 @@ describe('topology rules', () => {
     assert.equal(p!.severity, 'warning');
     assert.equal(r.report.valid, true);
   });
+  test('automatic-switchback-with-mirror: a warning at spec.switchback (LifeKeeper: replicated data does not support automatic switchback)', () => {
+    const objs = base();
+    find(objs, 'FailoverGroup', 'web').spec.switchback = 'Automatic';
+    const r = run(objs);
+    const [p] = expectOnly(r, 'automatic-switchback-with-mirror', 1);
+    assert.equal(p!.severity, 'warning');
+    assert.equal(p!.kind, 'FailoverGroup');
+    assert.equal(p!.name, 'web');
+    assert.match(p!.message, /Mirror web-data/);
+    pointsAt(r, p!, 'switchback: Automatic');
+    assert.equal(r.report.valid, true, 'a warning, not an error');
+    // Intelligent with a mirror, or Automatic without one, is fine.
+    find(objs, 'FailoverGroup', 'web').spec.switchback = 'Intelligent';
+    expectOnly(run(objs), 'automatic-switchback-with-mirror', 0);
+    const noMirror = base().filter((o) => o.kind !== 'Mirror');
+    find(noMirror, 'FailoverGroup', 'web').spec.switchback = 'Automatic';
+    find(noMirror, 'IISSite', 'website1').spec.physicalPath = 'C:\\inetpub\\website1';
+    const r2 = run(noMirror);
+    expectOnly(r2, 'automatic-switchback-with-mirror', 0);
+  });
 });
 
 describe('resource rules', () => {

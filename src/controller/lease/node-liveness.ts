@@ -38,14 +38,16 @@ export class NodeLiveness {
     this.startedAt = this.clock.monotonic();
   }
 
-  /** The heartbeat: renew this node's lease. */
-  async renewOwn(t: Timing): Promise<void> {
+  /** The heartbeat: renew this node's lease; true when the store answered. */
+  async renewOwn(t: Timing): Promise<boolean> {
     try {
       await this.store.leases.acquire(nodeLeaseName(this.node), this.node, leaseSeconds(t));
       this.health.failing = false;
+      return true;
     } catch (err) {
       this.health.failing = true;
       this.log.warn({ err: String(err) }, 'cannot renew the node lease');
+      return false;
     }
   }
 

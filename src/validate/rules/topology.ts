@@ -115,8 +115,13 @@ export const clusterRules: Rule = (ctx) => {
 
 export const groupRules: Rule = (ctx) => {
   const groupsWithResources = new Set<string>();
+  const mirrorsOf = new Map<string, string[]>();
   for (const e of ctx.entries) {
     if (e.kind === 'VirtualIP' || e.kind === 'Mirror' || e.kind === 'IISSite') groupsWithResources.add(`${e.namespace}/${groupOf(e)}`);
+    if (e.kind === 'Mirror') {
+      const key = `${e.namespace}/${groupOf(e)}`;
+      mirrorsOf.set(key, [...(mirrorsOf.get(key) ?? []), e.name]);
+    }
   }
   for (const g of ctx.valid('FailoverGroup')) {
     const spec = specOf<FailoverGroupSpec>(g);
@@ -173,6 +178,18 @@ export const groupRules: Rule = (ctx) => {
         ['metadata', 'name'],
         'group-without-resources',
         `FailoverGroup ${g.name} has no VirtualIP, Mirror or IISSite`,
+        'warning',
+      );
+    }
+    // docs/spec/seed003-core.md §9 (manual 6.2.4): "Replicated data does not support automatic switchback." (LifeKeeper forces
+    // INTELLIGENT for hierarchies with DataKeeper volumes: moving back would promote a target that may be behind.)
+    const mirrors = mirrorsOf.get(`${g.namespace}/${g.name}`);
+    if (spec.switchback === 'Automatic' && mirrors) {
+      ctx.report(
+        g,
+        ['spec', 'switchback'],
+        'automatic-switchback-with-mirror',
+        `FailoverGroup ${g.name} has switchback: Automatic but replicates data (Mirror ${mirrors.join(', ')}); LifeKeeper does not support automatic switchback with replicated data: use Intelligent and move the group back with winha switchover when the mirror is in sync`,
         'warning',
       );
     }
