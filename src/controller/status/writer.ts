@@ -146,14 +146,17 @@ export class StatusWriter {
         const observed = host.sites.get(s.spec.siteName.toLowerCase());
         const ns = s.metadata.namespace ?? 'default';
         await updateStatusWith<Record<string, unknown>>(this.store.objects, 'IISSite', ns, s.metadata.name, (st) =>
-          siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso),
+          silent.reduce((acc, n) => withUnknownNode(acc, n, 'state'), siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso)),
         );
       }
       for (const v of snap.vips) {
         const observed = host.addrs.find((a) => a.address === v.spec.address);
         const ns = v.metadata.namespace ?? 'default';
         await updateStatusWith<Record<string, unknown>>(this.store.objects, 'VirtualIP', ns, v.metadata.name, (st) =>
-          virtualIpStatus(st, this.node, v.spec.address, observed, own, nowIso),
+          silent.reduce(
+            (acc, n) => withUnknownNode(acc, n, 'addressState'),
+            virtualIpStatus(st, this.node, v.spec.address, observed, own, nowIso),
+          ),
         );
       }
     } catch (err) {

@@ -1,10 +1,10 @@
 /**
- * Issue 13 item 8: every retry has a floor delay. A holder cut from the store fences, and its stop keeps failing:
+ * Issue 13 item 4: resource status does not speak for a node that cannot. Item 8: every retry has a floor delay. A holder cut from the store fences, and its stop keeps failing:
  * it must keep trying (the site must come down) but not spin (thousands of attempts in one virtual millisecond).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cond, harness } from './agent-harness.js';
+import { cond, harness, mirroring, ready } from './agent-harness.js';
 
 const FAST = { leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 };
 
@@ -26,6 +26,33 @@ describe('retries have a floor delay', () => {
       // The kit re-checks a stopping site 10 times per stop; more than that at one instant is a retry without delay.
       assert.ok(Math.max(...perInstant.values()) <= 10, `${Math.max(...perInstant.values())} stop attempts at one instant`);
       assert.ok(stops.length <= 10 * 50, `${stops.length} stop attempts in 10 s`);
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
+
+describe('status of silent nodes', () => {
+  it('a crashed node is Unknown in the site and address status, not its last report', async () => {
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(3000);
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      await h.until(
+        async () => (await h.group()).status?.['activeNode'] === 'node2' && cond(await h.group(), 'Ready')?.['status'] === 'True',
+      );
+      await h.until(async () => {
+        const site = (await h.admin.get('IISSite', 'default', 'website1')) as { status?: { nodes?: { name: string; state?: string }[] } };
+        const vip = (await h.admin.get('VirtualIP', 'default', 'web-vip')) as {
+          status?: { nodes?: { name: string; addressState?: string }[] };
+        };
+        return (
+          site.status?.nodes?.find((n) => n.name === 'node1')?.state === 'Unknown' &&
+          vip.status?.nodes?.find((n) => n.name === 'node1')?.addressState === 'Unknown'
+        );
+      }, 10_000);
     } finally {
       await h.stopAll();
     }
