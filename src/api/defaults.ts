@@ -12,6 +12,8 @@ export const DEFAULT_TIMING = {
 export const DEFAULT_SITE_SERVICE = 'Web' as const;
 export const DEFAULT_HOST_HEADER = '';
 export const DEFAULT_SWITCHBACK = 'Intelligent' as const;
+/** Automatic switchback waits until the preferred node has been up this long without a break. */
+export const DEFAULT_SWITCHBACK_DELAY_SECONDS = 60;
 /** WinHA's check defaults (design §4): quick 10 s, deep 60 s; LifeKeeper's own are 180/300 s. */
 export const DEFAULT_CHECKS = { quickCheckIntervalSeconds: 10, deepCheckIntervalSeconds: 60 };
 /** FailoverGroup failure policy (design §4): 3 local recoveries per 900 s, then a ban of 3600 s; transient errors retried 3 times from 1 s. */

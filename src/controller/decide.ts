@@ -11,7 +11,7 @@
  * else holds it" (standby) → "nobody holds it" (elect the best candidate,
  * after the safety check).
  */
-import { DEFAULT_FAILURE_POLICY, MAX_TRANSIENT_RETRY_DELAY_SECONDS } from '../api/defaults.js';
+import { DEFAULT_FAILURE_POLICY, DEFAULT_SWITCHBACK_DELAY_SECONDS, MAX_TRANSIENT_RETRY_DELAY_SECONDS } from '../api/defaults.js';
 import type { Action, ActivationFailure, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
 import {
   bannedUntil,
@@ -190,7 +190,10 @@ class DecisionBuilder {
     // Automatic switchback: hand back to a better-priority node once its mirrors are Mirroring again (docs/spec/seed003-core.md §9 rule 3: never to a worse one).
     if (g.switchback === 'Automatic' && !local.deactivationFailed) {
       const mine = g.nodes.find((n) => n.name === self)!.priority;
-      const better = membersByPriority(input).find((n) => n.priority < mine && !ineligibility(input, n.name, false));
+      // Damping (issue 13 item 9): a node that keeps crashing and returning does not pull the group back each time.
+      const settled = (n: string) =>
+        (input.nodes[n]?.aliveForMs ?? Infinity) >= (g.switchbackDelaySeconds ?? DEFAULT_SWITCHBACK_DELAY_SECONDS) * 1000;
+      const better = membersByPriority(input).find((n) => n.priority < mine && !ineligibility(input, n.name, false) && settled(n.name));
       if (better) {
         return this.leave(
           'releasing',

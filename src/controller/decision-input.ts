@@ -59,6 +59,8 @@ export interface InputFacts {
   snapshot: GroupSnapshot;
   lease: LeaseFacts;
   alive: Record<string, boolean>;
+  /** How long each live member has been up without a break, by this node's observation (for switchback damping). */
+  aliveForMs?: Record<string, number>;
   host: HostFacts;
   remembered: RememberedFacts;
 }
@@ -83,7 +85,10 @@ export function buildDecisionInput(f: InputFacts): DecisionInput {
   const { group, cluster, mirrors } = f.snapshot;
   const maintNodes = nodesInMaintenance(cluster);
   const nodes: DecisionInput['nodes'] = {};
-  for (const n of group.spec.nodes.map((x) => x.name)) nodes[n] = { alive: f.alive[n] ?? false, maintenance: maintNodes.has(n) };
+  for (const n of group.spec.nodes.map((x) => x.name)) {
+    const aliveFor = f.aliveForMs?.[n];
+    nodes[n] = { alive: f.alive[n] ?? false, maintenance: maintNodes.has(n), ...(aliveFor !== undefined ? { aliveForMs: aliveFor } : {}) };
+  }
   const { lease } = f.lease;
   const expired = !lease || lease.holder === '' || f.lease.remainingMs === 0;
   const leaseView: DecisionInput['lease'] = lease
@@ -128,6 +133,7 @@ export function buildDecisionInput(f: InputFacts): DecisionInput {
       failureExpirySeconds: fp.failureExpirySeconds ?? DEFAULT_FAILURE_POLICY.failureExpirySeconds,
       ...(fp.transientRetryLimit !== undefined ? { transientRetryLimit: fp.transientRetryLimit } : {}),
       ...(fp.transientRetryDelaySeconds !== undefined ? { transientRetryDelaySeconds: fp.transientRetryDelaySeconds } : {}),
+      ...(group.spec.switchbackDelaySeconds !== undefined ? { switchbackDelaySeconds: group.spec.switchbackDelaySeconds } : {}),
     },
     nodes,
     history,

@@ -37,6 +37,8 @@ export interface GroupSpecView {
   /** Retries of a transient bring-up failure on this node, and the first delay (then doubled); defaults 3 and 1 s. */
   transientRetryLimit?: number;
   transientRetryDelaySeconds?: number;
+  /** Automatic switchback waits until the preferred node has been up this long (default 60 s). */
+  switchbackDelaySeconds?: number;
 }
 
 export interface NodeView {
@@ -44,6 +46,8 @@ export interface NodeView {
   alive: boolean;
   /** Node maintenance (Cluster spec or `winha maintenance on --node`). */
   maintenance: boolean;
+  /** How long it has been alive without a break, by our own observation (absent: not measured). */
+  aliveForMs?: number;
 }
 
 /** What the group status remembers about one node (written by that node's agent; cleared by `winha clear`). */

@@ -162,6 +162,7 @@ export class GroupReconciler {
       snapshot: snap,
       lease: { lease: l, remainingMs, lostBySelf },
       alive: live.alive,
+      aliveForMs: live.aliveForMs,
       host: host.facts,
       remembered: { ...mem.facts, ...(overlay ? { ownHistory: overlay } : {}) },
     });

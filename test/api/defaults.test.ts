@@ -20,6 +20,7 @@ test('default constants agree with the schema', () => {
   assert.equal(D.DEFAULT_SITE_SERVICE, defaultAt(IISSiteSpec, 'service'));
   assert.equal(D.DEFAULT_HOST_HEADER, defaultAt(SiteBinding, 'hostHeader'));
   assert.equal(D.DEFAULT_SWITCHBACK, defaultAt(FailoverGroupSpec, 'switchback'));
+  assert.equal(D.DEFAULT_SWITCHBACK_DELAY_SECONDS, defaultAt(FailoverGroupSpec, 'switchbackDelaySeconds'));
   assert.deepEqual(D.DEFAULT_FAILURE_POLICY, {
     restartLimit: defaultAt(FailoverGroupSpec, 'failurePolicy', 'restartLimit'),
     restartWindowSeconds: defaultAt(FailoverGroupSpec, 'failurePolicy', 'restartWindowSeconds'),

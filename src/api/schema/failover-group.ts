@@ -39,6 +39,12 @@ export const FailoverGroupSpec = Obj(
         default: 'Intelligent',
       }),
     ),
+    switchbackDelaySeconds: Type.Optional(
+      Int(
+        'Automatic switchback only: how long the preferred node must have been up without a break before the group moves back to it (damps a node that keeps crashing and returning).',
+        { minimum: 0, maximum: 86400, default: 60 },
+      ),
+    ),
     autoFailover: Type.Optional(Bool('Whether a failure moves the group automatically to the next node.', { default: true })),
     desiredState: Type.Optional(
       StringEnum(['InService', 'OutOfService'] as const, {

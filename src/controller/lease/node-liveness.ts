@@ -15,6 +15,8 @@ export interface Liveness {
   alive: Record<string, boolean>;
   /** What is left of each live peer's node lease (ms). */
   leftMs: Map<string, number>;
+  /** How long each live member has been alive without a break, as this agent observed it (ms). */
+  aliveForMs: Record<string, number>;
   /** The store did not answer before the held group lease's renewDeadline. */
   cut: boolean;
 }
@@ -25,6 +27,8 @@ export function nodeLeaseName(node: string): string {
 
 export class NodeLiveness {
   private startedAt = 0;
+  /** When each peer was first seen alive in its current streak (monotonic); dropped when seen dead. */
+  private readonly aliveSince = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -57,7 +61,7 @@ export class NodeLiveness {
    * lease duration), so two agents starting together do not both campaign.
    */
   async members(members: string[], lease: GroupLease, t: Timing, storeOk: boolean, cycleStart: number): Promise<Liveness> {
-    const out: Liveness = { alive: {}, leftMs: new Map(), cut: false };
+    const out: Liveness = { alive: {}, leftMs: new Map(), aliveForMs: {}, cut: false };
     for (const n of members) {
       let alive = n === this.node;
       if (!alive && storeOk && !out.cut) {
@@ -72,6 +76,13 @@ export class NodeLiveness {
         }
       }
       out.alive[n] = alive;
+      const now = this.clock.monotonic();
+      if (n === this.node) out.aliveForMs[n] = now - this.startedAt;
+      else if (!alive) this.aliveSince.delete(n);
+      else {
+        if (!this.aliveSince.has(n)) this.aliveSince.set(n, now);
+        out.aliveForMs[n] = now - this.aliveSince.get(n)!;
+      }
     }
     return out;
   }
