@@ -58,3 +58,47 @@ describe('status of silent nodes', () => {
     }
   });
 });
+
+describe('no false split brain', () => {
+  it('an active cut from the store that fenced and comes back raises no SplitBrain warning', async () => {
+    const h = await harness({ timing: FAST });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(700);
+      h.cutStore('node1', true);
+      await ready(h, 'node2');
+      await h.run(5000);
+      h.cutStore('node1', false);
+      await h.run(15_000);
+      const split = (await h.events()).filter((e) => e['reason'] === 'SplitBrain');
+      assert.deepEqual(
+        split.map((e) => `${String(e['node'])}: ${String(e['message'])}`),
+        [],
+      );
+      assert.deepEqual(await h.serving(), ['node2']);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('a crashed active that returns raises no SplitBrain warning', async () => {
+    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 500 } });
+    try {
+      await ready(h, 'node1');
+      await mirroring(h);
+      await h.run(3000);
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      await ready(h, 'node2', 60_000);
+      await h.fault({ type: 'nodeRestore', node: 'node1' });
+      await h.run(15_000);
+      const split = (await h.events()).filter((e) => e['reason'] === 'SplitBrain');
+      assert.deepEqual(
+        split.map((e) => `${String(e['node'])}: ${String(e['message'])}`),
+        [],
+      );
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
