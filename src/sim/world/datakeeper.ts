@@ -19,6 +19,24 @@ export interface LedgerEntry {
   onTargetAtAck: boolean;
 }
 
+/** LifeKeeper's error when a volume cannot be locked to switch it over (docs: seed003-lcdi-ops.md §9.4). */
+export const VOLUME_IN_USE_ERROR = 12035;
+
+/**
+ * The source cannot lock the volume to switch it over: a process holds handles on it (seed003-lcdi-ops.md §9.4;
+ * driver event 149, "open handles found while locking", seed003-dk-guide-troubleshooting.md). Not transient:
+ * retrying does not help until someone frees the volume.
+ */
+export function volumeInUseError(letter: string, sourceHost: string): DriverError {
+  return new DriverError({
+    code: 'VolumeBusy',
+    message:
+      `*ERROR* [No. ${VOLUME_IN_USE_ERROR}] Unable to lock volume ${letter}: on ${sourceHost} machine at this time as it may be in use ` +
+      'by some application. Please free this volume and try again.',
+    detail: { error: VOLUME_IN_USE_ERROR, command: 'SWITCHOVERVOLUME', volume: letter, source: sourceHost },
+  });
+}
+
 export class DataKeeper extends MirrorEngine {
   /** Switchovers under way, by host:volume, each with its own token (a crash cancels them). */
   private pendingSwitchovers = new Map<string, object>();
@@ -214,7 +232,10 @@ export class DataKeeper extends MirrorEngine {
   /**
    * SWITCHOVERVOLUME on `host` (a target): it becomes source. Only from
    * Mirroring unless forced (L11166). Completes after switchoverMs, or after
-   * switchoverUnreachableMs when the source does not answer.
+   * switchoverUnreachableMs when the source does not answer. A source that
+   * answers must lock the volume to give up its role: with open handles on it
+   * (a started site whose physicalPath is on the volume) the switchover fails
+   * with LifeKeeper's error 12035, forced or not (volumeInUseError).
    */
   switchover(host: string, letter: string, force: boolean): void {
     const v = this.view(host, letter);
@@ -232,11 +253,12 @@ export class DataKeeper extends MirrorEngine {
     }
     const k = key(host, letter);
     if (this.pendingSwitchovers.has(k)) return;
+    const oldSource = v.peer;
+    const reachable = oldSource !== undefined && this.linkUp(host, oldSource);
+    if (reachable && this.d.volumeInUse(oldSource, letter)) throw volumeInUseError(letter, oldSource);
     const token = {};
     this.pendingSwitchovers.set(k, token);
     this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force });
-    const oldSource = v.peer;
-    const reachable = oldSource !== undefined && this.linkUp(host, oldSource);
     const delay = reachable ? this.d.timing.switchoverMs : this.d.timing.switchoverUnreachableMs;
     this.d.clock.setTimer(delay, () => {
       // A crash of the requesting host in the meantime cancelled it (the request died with its process),
