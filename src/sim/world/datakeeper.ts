@@ -40,6 +40,8 @@ export function volumeInUseError(letter: string, sourceHost: string): DriverErro
 export class DataKeeper extends MirrorEngine {
   /** Switchovers under way, by host:volume, each with its own token (a crash cancels them). */
   private pendingSwitchovers = new Map<string, object>();
+  /** Switchovers that failed (after the time they took), by host:volume, until the next request there. */
+  private switchoverFailures = new Map<string, DriverError>();
   private writeSeq = 0;
   readonly ledger: LedgerEntry[] = [];
   /** Accepted SWITCHOVERVOLUME requests, in order: when a promotion was asked for (the invariant checker judges it then). */
@@ -234,8 +236,10 @@ export class DataKeeper extends MirrorEngine {
    * Mirroring unless forced (L11166). Completes after switchoverMs, or after
    * switchoverUnreachableMs when the source does not answer. A source that
    * answers must lock the volume to give up its role: with open handles on it
-   * (a started site whose physicalPath is on the volume) the switchover fails
-   * with LifeKeeper's error 12035, forced or not (volumeInUseError).
+   * then (a started site whose physicalPath is on the volume) the switchover
+   * fails after switchoverMs with LifeKeeper's error 12035, forced or not
+   * (volumeInUseError; read it with switchoverFailure). A source that does not
+   * answer cannot refuse: the unreachable-source path applies.
    */
   switchover(host: string, letter: string, force: boolean): void {
     const v = this.view(host, letter);
@@ -255,9 +259,9 @@ export class DataKeeper extends MirrorEngine {
     if (this.pendingSwitchovers.has(k)) return;
     const oldSource = v.peer;
     const reachable = oldSource !== undefined && this.linkUp(host, oldSource);
-    if (reachable && this.d.volumeInUse(oldSource, letter)) throw volumeInUseError(letter, oldSource);
     const token = {};
     this.pendingSwitchovers.set(k, token);
+    this.switchoverFailures.delete(k);
     this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force });
     const delay = reachable ? this.d.timing.switchoverMs : this.d.timing.switchoverUnreachableMs;
     this.d.clock.setTimer(delay, () => {
@@ -266,8 +270,20 @@ export class DataKeeper extends MirrorEngine {
       if (this.pendingSwitchovers.get(k) !== token) return;
       this.pendingSwitchovers.delete(k);
       if (!this.d.isUp(host) || v.role !== 'target') return;
+      // The source, if it answers, must lock the volume to give up its role (it fails with open handles).
+      if (oldSource !== undefined && this.linkUp(host, oldSource) && this.view(oldSource, letter).role === 'source') {
+        if (this.d.volumeInUse(oldSource, letter)) {
+          this.switchoverFailures.set(k, volumeInUseError(letter, oldSource));
+          return;
+        }
+      }
       this.completeSwitchover(v, oldSource);
     });
+  }
+
+  /** Why the last SWITCHOVERVOLUME on `host` failed, if it did and none was asked for since. */
+  switchoverFailure(host: string, letter: string): DriverError | undefined {
+    return this.switchoverFailures.get(key(host, letter));
   }
 
   /** PREPARETOBECOMETARGET (split-brain loser): delete the local mirror, lock; remember what we changed. */

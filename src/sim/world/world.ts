@@ -206,6 +206,9 @@ export class World implements WorldHandler {
         this.live(r.args.host);
         this.dk.switchover(r.args.host, normalizeVolume(r.args.volume), r.args.force);
         return null;
+      case 'mirror.switchoverFailure':
+        this.live(r.args.host);
+        return this.dk.switchoverFailure(r.args.host, normalizeVolume(r.args.volume))?.toData() ?? null;
       case 'mirror.lock':
         this.live(r.args.host);
         this.dk.lock(r.args.host, normalizeVolume(r.args.volume));
