@@ -229,18 +229,19 @@ Exit codes:
   sim
     .command('fault')
     .description(
-      'Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, siteHang, bindingSteal, ipConflict, ipConflictClear, commandFail, clockSkew, write.',
+      'Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, siteHang, siteStuck, bindingSteal, ipConflict, ipConflictClear, commandFail, commandHeal, clockSkew, write.',
     )
     .argument('<type>', 'fault type')
     .requiredOption('--world <addr>', 'the world server, e.g. 127.0.0.1:7000')
     .option('--node <name>', 'the node the fault hits')
     .option('--peer <name>', 'other end (replicationPartition/Heal)')
     .option('--service <name>', 'W3SVC, WAS, FTPSVC, SMTPSVC (serviceStop)')
-    .option('--site <name>', 'IIS site (siteStop, siteDelete, siteHang, bindingSteal)')
+    .option('--site <name>', 'IIS site (siteStop, siteDelete, siteHang, siteStuck, bindingSteal)')
+    .option('--checks <n>', 'stop checks that still see the site Started (siteStuck; default 10)')
     .option('--address <ip>', 'address (ipConflict, ipConflictClear)')
     .option('--mac <mac>', 'MAC of the foreign claimant (ipConflict)')
     .option('--times <n>', 'how many operations fail (commandFail)')
-    .option('--operation <op>', 'only this driver operation fails (commandFail)')
+    .option('--operation <op>', 'only this driver operation fails (commandFail) or is healed (commandHeal)')
     .option('--offset-ms <ms>', 'wall-clock offset (clockSkew; 0 heals)')
     .option('--volume <letter>', 'drive letter (write)')
     .option('--count <n>', 'number of writes (write)')

@@ -42,7 +42,10 @@ export type DriverErrorCode =
   | 'MirrorWrongRole'
   /** The mirror peer cannot be reached for an operation that needs it. */
   | 'MirrorPeerUnreachable'
-  /** LOCKVOLUME failed because a process holds a handle, or unlock refused during resync (driver 165). */
+  /**
+   * LOCKVOLUME failed because a process holds a handle, a switchover whose source cannot lock the volume (LifeKeeper
+   * 12035, detail.error), or unlock refused during resync (driver 165).
+   */
   | 'VolumeBusy'
   /** Output from a command could not be understood. */
   | 'ParseError'

@@ -260,8 +260,10 @@ export class FakeTarget implements ScenarioTarget {
         ],
         nodes: s.g.nodes.map((n) => ({ name: n.name, state: n.name === a ? (ready ? 'ISP' : 'OSU') : 'OSU' })),
         epoch: s.epoch,
+        lease: { holder: a ?? '', epoch: s.epoch },
       };
-      if (s.blocked) o.conditions.push({ type: 'PromotionBlocked', status: 'True', reason: s.blocked });
+      if (s.blocked)
+        o.conditions.push({ type: 'PromotionBlocked', status: 'True', reason: s.blocked, message: `promotion blocked: ${s.blocked}` });
       if (a) o.activeNode = a;
       return o;
     });

@@ -81,3 +81,64 @@ test('same seed, same trace: two runs of a story end in identical worlds; anothe
   const c = await story(43);
   assert.notDeepEqual(a.written, c.written);
 });
+
+/** node1 serving web1 (files on E:) on the VIP. */
+async function serving(w: ReturnType<typeof twoNodeWorld>) {
+  await w.clock.advance(5_000);
+  await settle(w.clock, w.node1.ensureSite(webSite(), o()));
+  await settle(w.clock, w.node1.addVirtualIp({ address: VIP, prefixLength: 24, interfaceAlias: 'Ethernet' }, o()));
+  await settle(w.clock, w.node1.startSite('web1', o()));
+}
+
+test('siteStuck: the site stays Started through the kit’s 10 stop checks (9556), then stops; fewer checks and the stop succeeds', async () => {
+  const w = twoNodeWorld();
+  await serving(w);
+  await w.fault({ type: 'siteStuck', node: 'node1', site: 'web1' });
+  const err = await settleError(w.clock, w.node1.stopSite('web1', o()));
+  assert.ok(isDriverError(err, 'SiteStopFailed') && err.kitCode === 9556, String(err));
+  assert.equal((await settle(w.clock, w.node1.listSites(o())))[0]!.state, 'Stopped', 'the stop completes after the 10th check');
+
+  await settle(w.clock, w.node1.startSite('web1', o()));
+  await w.fault({ type: 'siteStuck', node: 'node1', site: 'web1', checks: 3 });
+  assert.equal((await settle(w.clock, w.node1.stopSite('web1', o())))?.state, 'Stopped');
+  assert.deepEqual((await w.inspect()).startedSites['node1'], []);
+});
+
+test('commandHeal cancels the pending commandFail failures (of one operation, or all)', async () => {
+  const w = twoNodeWorld();
+  await w.fault({ type: 'commandFail', node: 'node1', times: 5, operation: 'listSites' });
+  await w.fault({ type: 'commandFail', node: 'node1', times: 5, operation: 'listAddresses' });
+  await w.fault({ type: 'commandHeal', node: 'node1', operation: 'listSites' });
+  assert.deepEqual(await settle(w.clock, w.node1.listSites(o())), []);
+  assert.ok(isDriverError(await settleError(w.clock, w.node1.listAddresses(o())), 'CommandFailed'));
+  await w.fault({ type: 'commandHeal', node: 'node1' });
+  assert.ok(Array.isArray(await settle(w.clock, w.node1.listAddresses(o()))));
+});
+
+test('open handles: a switchover whose answering source has a started site on the volume fails with 12035; down, it does not', async () => {
+  const w = twoNodeWorld();
+  await settle(w.clock, w.node1.createMirror({ volume: 'E', sourceAddress: NODE1_IP, targetAddress: NODE2_IP, mode: 'Synchronous' }, o()));
+  await w.clock.advance(5_000);
+  await serving(w);
+  const err = await settleError(w.clock, w.node2.switchoverMirror('E', true, o()));
+  assert.ok(isDriverError(err, 'VolumeBusy') && !err.transient, String(err));
+  assert.match(err.message, /\[No\. 12035\] Unable to lock volume E: on node1/);
+  assert.equal(err.detail?.['error'], 12035);
+  const views = (await w.inspect()).volumes.map((v) => `${v.host}:${v.role}`).sort();
+  assert.deepEqual(views, ['node1:source', 'node2:target'], 'the volume stays with the running site');
+
+  // Stopped site: no handles, the switchover goes through.
+  await settle(w.clock, w.node1.stopSite('web1', o()));
+  assert.equal((await settle(w.clock, w.node2.switchoverMirror('E', false, o()))).role, 'source');
+});
+
+test('open handles do not matter when the source is down: the unreachable-source path applies', async () => {
+  const w = twoNodeWorld();
+  await settle(w.clock, w.node1.createMirror({ volume: 'E', sourceAddress: NODE1_IP, targetAddress: NODE2_IP, mode: 'Synchronous' }, o()));
+  await w.clock.advance(5_000);
+  await serving(w);
+  await w.fault({ type: 'nodeCrash', node: 'node1' });
+  const t0 = w.clock.now();
+  assert.equal((await settle(w.clock, w.node2.switchoverMirror('E', true, o()))).role, 'source');
+  assert.ok(w.clock.now() - t0 >= 30_000, 'after trying to reach the source');
+});

@@ -404,3 +404,35 @@ test('checkHistory is pure: the same history gives the same violations', () => {
   const h = [healthy(0), obs(1, { vip: ['node1', 'node2'] }), fault(2, { type: 'nodeCrash', node: 'node1' })];
   assert.deepEqual(checkHistory(topology, h, opts), checkHistory(topology, h, opts));
 });
+
+test("a group condition's message (substring, regex) and code", async () => {
+  const { evaluate } = await import('../../src/sim/scenario/conditions.js');
+  const { topologyOf } = await import('../../src/sim/world/topology.js');
+  const t = topologyOf([]);
+  // A topology that declares the group (the condition names it).
+  const obs = {
+    at: 0,
+    world: { addressHolders: {}, startedSites: {}, volumes: [], hosts: {} },
+    groups: [
+      {
+        namespace: 'default',
+        name: 'web',
+        desiredState: 'InService' as const,
+        maintenance: false,
+        ready: false,
+        nodes: [],
+        conditions: [
+          { type: 'Failed', status: 'True' as const, reason: 'NoEligibleNode', code: 9422, message: 'binding *:80 is taken by site other' },
+        ],
+      },
+    ],
+  } as unknown as Parameters<typeof evaluate>[2];
+  const t2 = { ...t, groups: [{ namespace: 'default', name: 'web', nodes: [] }] } as unknown as typeof t;
+  const h = (condition: Record<string, unknown>) =>
+    evaluate(t2, { kind: 'group', group: 'web', condition: { type: 'Failed', ...condition } }, obs, []);
+  assert.equal(h({ code: 9422, messageContains: 'TAKEN BY' }).holds, true);
+  assert.equal(h({ messageMatches: '^binding \\*:80 is taken' }).holds, true);
+  assert.equal(h({ messageMatches: 'free' }).holds, false);
+  assert.equal(h({ code: 9408 }).holds, false);
+  assert.match(h({ code: 9408 }).seen, /Failed: code=9422 message="binding \*:80 is taken by site other"/);
+});

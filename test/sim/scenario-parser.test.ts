@@ -221,3 +221,67 @@ test('winha sim check / run: exit 2 and the place for a bad scenario; a good one
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('new scenario fields: siteStuck, commandHeal, event since/min/max, lease, condition message; bad input at file:line:column', async () => {
+  const head = 'apiVersion: winha.io/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  manifests: [fixtures/web.yaml]\n  steps:\n';
+  const good = await parseScenarioText(
+    't.yaml',
+    head +
+      [
+        '    - name: stuck',
+        '      fault: {type: siteStuck, node: node1, site: website1, checks: 12}',
+        '    - fault: {type: commandHeal, node: node1, operation: startSite}',
+        '    - expect: {event: {reason: Failover, since: stuck, min: 0, max: 1}}',
+        "    - expect: {group: web, lease: {holder: node2, maxEpoch: 3}, condition: {type: Failed, code: 9556, messageContains: stop, messageMatches: '^Unable'}}",
+        '',
+      ].join('\n'),
+    { baseDir: SCENARIOS, cwd: ROOT },
+  );
+  assert.deepEqual(good.problems, []);
+  const s = good.scenario!.steps;
+  assert.deepEqual(s[0], {
+    name: 'stuck',
+    place: s[0]!.place,
+    type: 'fault',
+    fault: { type: 'siteStuck', node: 'node1', site: 'website1', checks: 12 },
+  });
+  const third = s[2]!;
+  assert.deepEqual(third.type === 'expect' ? third.condition : undefined, {
+    kind: 'event',
+    match: { reason: 'Failover' },
+    absent: false,
+    since: 'stuck',
+    min: 0,
+    max: 1,
+  });
+
+  const bad = await parseScenarioText(
+    't.yaml',
+    head +
+      [
+        '    - fault: {type: siteStuck, node: node1, site: website1, checks: 0}',
+        '    - name: later',
+        '      expect: {event: {reason: Failover, since: nosuch}}',
+        '    - expect: {noEvent: {reason: Failover, max: 1}}',
+        '    - expect: {event: {reason: Failover, min: 3, max: 1}}',
+        "    - expect: {group: web, lease: {holder: node9}, condition: {type: Failed, messageMatches: '('}}",
+        '    - expect: {event: {reason: Failover, since: later2}}',
+        '',
+      ].join('\n'),
+    { baseDir: SCENARIOS, cwd: ROOT },
+  );
+  const at = (p: Problem) => `${p.line}:${p.column} ${p.message}`;
+  const msgs = bad.problems.map(at);
+  const has = (re: RegExp) =>
+    assert.ok(
+      msgs.some((m) => re.test(m)),
+      `${re} in\n${msgs.join('\n')}`,
+    );
+  has(/^7:\d+ checks must be an integer from 1/);
+  has(/^9:\d+ since names no earlier step: nosuch/);
+  has(/^10:\d+ max does not apply to noEvent/);
+  has(/^11:\d+ min 3 is more than max 1/);
+  has(/^12:\d+ node node9 is not a node of group web/);
+  has(/^12:\d+ not a regular expression/);
+  has(/^13:\d+ since names no earlier step: later2; did you mean "later"\?/);
+});

@@ -34,7 +34,7 @@ test('M1 on the fake target: every step passes, failover measured from the fault
   const failover = r.measurements.find((m) => m.label.startsWith('fault nodeCrash node=node1 → group web activeNode=node2'));
   assert.ok(failover, JSON.stringify(r.measurements));
   assert.ok(failover.ms >= 4000, 'not before the lease (4 s) expired');
-  assert.ok(r.trace.some((l) => l.includes('fault nodeCrash node=node1')));
+  assert.ok(r.trace.some((l) => l.kind === 'fault' && l.text.includes('fault nodeCrash node=node1')));
 });
 
 test('same seed, byte-identical report and trace; the trace holds no wall-clock time', async () => {
@@ -63,7 +63,15 @@ test("singleActive catches a controller that leaves the old active's site runnin
   const s = await scenario('e7-switchover.yaml');
   const good = await run(s);
   assert.equal(good.passed, true, formatReportText(good, { traceLines: 30 }));
-  const r = await run(s, { keepOldSite: true });
+  // A site left running on E: would keep DataKeeper from switching the volume (12035): the world refuses, no two actives.
+  // With the site's files off the mirrored volume nothing stops the buggy controller, and the checker must catch it.
+  const offVolume = {
+    ...s,
+    objects: s.objects.map((o) =>
+      o['kind'] === 'IISSite' ? { ...o, spec: { ...(o['spec'] as Record<string, unknown>), physicalPath: 'C:\\inetpub\\website1' } } : o,
+    ),
+  };
+  const r = await run(offVolume, { keepOldSite: true });
   const v = r.violations.find((x) => x.invariant === 'singleActive');
   assert.ok(v, formatReportText(r));
   assert.match(v.message, /group default\/web is served by 2 nodes at once/);
@@ -127,4 +135,51 @@ test('no scenario hangs: the virtual time budget ends a run', async () => {
   const r = await runScenario(s, new FakeTarget(), { seed: 1, maxVirtualMs: 60_000, tickMs: 1000 });
   assert.equal(r.steps[0]!.status, 'failed');
   assert.match(r.steps[0]!.message, /virtual time budget/);
+});
+
+test('event counts since a named step, lease holder/epoch, step names in text and JSON, structured trace', async () => {
+  const steps = [
+    '    - waitFor: {group: web, activeNode: node1, ready: true, within: 60s}',
+    '    - expect: {group: web, lease: {holder: node1, epoch: 1}}',
+    '    - name: crash',
+    '      fault: {type: nodeCrash, node: node1}',
+    '    - waitFor: {group: web, activeNode: node2, ready: true, within: 60s}',
+    '    - expect: {event: {reason: Failover, since: crash, min: 1, max: 1}}',
+    '    - expect: {event: {reason: Activated, since: crash, max: 0}}',
+    '    - expect: {event: {reason: Activated}}',
+    '    - name: lease moved once',
+    '      expect: {group: web, lease: {holder: node2, epoch: 2, maxEpoch: 2}}',
+    '',
+  ].join('\n');
+  const r = await run(await inline(steps));
+  assert.equal(r.passed, true, formatReportText(r, { traceLines: 30 }));
+  assert.equal(r.steps[2]!.name, 'crash');
+  const text = formatReportText(r);
+  assert.match(text, /✔ {2}3 crash: fault nodeCrash node=node1/);
+  assert.match(text, /✔ {2}5 expect event reason=Failover min=1 max=1 since step crash/);
+  assert.match(text, /✔ {2}8 lease moved once: expect group web lease holder=node2 epoch=2 epoch<=2/);
+  const json = JSON.parse(formatReportJson([r])) as { scenarios: { steps: { name?: string }[]; trace: Record<string, unknown>[] }[] };
+  assert.equal(json.scenarios[0]!.steps[2]!.name, 'crash');
+  const trace = json.scenarios[0]!.trace;
+  assert.ok(trace.every((e) => typeof e['at'] === 'number' && typeof e['kind'] === 'string' && typeof e['text'] === 'string'));
+  assert.ok(trace.some((e) => e['kind'] === 'fault' && (e['fault'] as { type: string }).type === 'nodeCrash'));
+  assert.ok(trace.some((e) => e['kind'] === 'event' && e['reason'] === 'Failover' && e['node'] === 'node2'));
+  assert.ok(trace.some((e) => e['kind'] === 'step' && e['name'] === 'crash' && e['status'] === 'passed'));
+
+  const bad = await run(
+    await inline(
+      [
+        '    - waitFor: {group: web, activeNode: node1, ready: true, within: 60s}',
+        '    - name: crash',
+        '      fault: {type: nodeCrash, node: node1}',
+        '    - waitFor: {group: web, activeNode: node2, ready: true, within: 60s}',
+        '    - expect: {event: {reason: Failover, since: crash, max: 0}}',
+        '',
+      ].join('\n'),
+    ),
+  );
+  assert.equal(bad.passed, false);
+  assert.match(bad.steps[3]!.message, /^1 matching since step crash, e\.g\. Failover/);
+  const wrongLease = await run(await inline('    - waitFor: {group: web, lease: {holder: node2}, within: 3s}\n'));
+  assert.match(wrongLease.steps[0]!.message, /lease=node1\/epoch 1/);
 });

@@ -159,8 +159,9 @@ const FLAG_FIELDS: Record<string, string> = {
   volume: 'volume',
   count: 'count',
   block: 'block',
+  checks: 'checks',
 };
-const INTEGER_FIELDS = new Set(['times', 'offsetMs', 'count', 'block']);
+const INTEGER_FIELDS = new Set(['times', 'offsetMs', 'count', 'block', 'checks']);
 
 export function faultFromFlags(type: string, flags: FaultFlags): ReturnType<typeof parseFault> {
   const raw: Record<string, unknown> = { type };

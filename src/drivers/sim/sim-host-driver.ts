@@ -216,9 +216,14 @@ export class SimHostDriver implements HostDriver {
     return this.run('switchoverMirror', o, async (signal) => {
       const v = normalizeVolume(volume);
       await this.w('mirror.switchover', { volume: v, force });
+      // EMCMD returns when the switchover is done or has failed (e.g. the source could not lock the volume: 12035).
       return this.until(
         signal,
-        () => this.w('mirror.info', { volume: v }),
+        async () => {
+          const failure = await this.w('mirror.switchoverFailure', { volume: v });
+          if (failure) throw DriverError.fromData(failure);
+          return this.w('mirror.info', { volume: v });
+        },
         (i) => i.role === 'source',
       );
     });

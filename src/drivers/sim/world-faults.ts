@@ -24,6 +24,11 @@ export type Fault =
   | { type: 'siteDelete'; node: string; site: string }
   /** The site's worker hangs: IIS reports it Started, HTTP gets no answer. A site restart cures it unless `persistent`. */
   | { type: 'siteHang'; node: string; site: string; persistent?: boolean }
+  /**
+   * The site's worker ignores stop requests: after a stop request IIS keeps reporting it Started for the
+   * next `checks` state reads (default 10, the IIS kit's count, so its remove fails with 9556), then it stops.
+   */
+  | { type: 'siteStuck'; node: string; site: string; checks?: number }
   /** Another site on the host takes the site's first binding (the victim is stopped, the thief started). */
   | { type: 'bindingSteal'; node: string; site: string }
   /** A machine outside the cluster claims the address on the segment. */
@@ -31,6 +36,8 @@ export type Fault =
   | { type: 'ipConflictClear'; address: string }
   /** The next `times` driver operations on the node fail (only `operation` if given). */
   | { type: 'commandFail'; node: string; times: number; operation?: HostDriverOperation }
+  /** Cancel the commandFail failures still pending on the node (only those of `operation` if given). */
+  | { type: 'commandHeal'; node: string; operation?: HostDriverOperation }
   /** The node's wall clock is off by offsetMs (host.status reports it; monotonic time is unaffected). */
   | { type: 'clockSkew'; node: string; offsetMs: number }
   /** Client writes to a volume on the node (random blocks unless `block`). */

@@ -86,6 +86,8 @@ export interface WorldOps {
   'net.claimed': { req: { host: string; address: string }; res: AddressClaim };
   'mirror.info': { req: { host: string; volume: string }; res: MirrorVolumeInfo };
   'mirror.switchover': { req: { host: string; volume: string; force: boolean }; res: null };
+  /** Why the host's last switchover of the volume failed (e.g. the source could not lock it: 12035), if it did. */
+  'mirror.switchoverFailure': { req: { host: string; volume: string }; res: DriverErrorData | null };
   'mirror.lock': { req: { host: string; volume: string }; res: null };
   'mirror.unlock': { req: { host: string; volume: string }; res: null };
   'mirror.pause': { req: { host: string; volume: string }; res: null };
@@ -123,6 +125,7 @@ export const WORLD_OPS = [
   'net.claimed',
   'mirror.info',
   'mirror.switchover',
+  'mirror.switchoverFailure',
   'mirror.lock',
   'mirror.unlock',
   'mirror.pause',

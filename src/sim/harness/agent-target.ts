@@ -194,6 +194,10 @@ export class AgentTarget implements ScenarioTarget {
       groupObservation(g, clusterMaintenance.has(g.metadata.namespace)),
     );
     groups.sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)));
+    for (const g of groups) {
+      const lease = await this.admin.readLease(groupLeaseName(g.namespace, g.name));
+      if (lease) g.lease = { holder: lease.holder, epoch: lease.epoch };
+    }
     return { at: this.clock.now(), world, groups };
   }
 
@@ -331,6 +335,11 @@ export class AgentTarget implements ScenarioTarget {
     await this.advance(0);
     await this.admin?.close();
   }
+}
+
+/** The store name of a group's lease: the agent's naming (src/controller/lease/group-lease.ts), which this layer may not import. */
+function groupLeaseName(ns: string, name: string): string {
+  return `group.${ns}.${name}`;
 }
 
 function cmp(a: string, b: string): number {

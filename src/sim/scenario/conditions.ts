@@ -21,7 +21,12 @@ export function describeCondition(c: Condition): string {
         c.ready !== undefined ? `ready=${c.ready}` : '',
         c.phase !== undefined ? `phase=${c.phase}` : '',
         c.condition
-          ? `condition ${c.condition.type}=${c.condition.status ?? 'True'}${c.condition.reason ? `/${c.condition.reason}` : ''}${c.condition.code ? `/${c.condition.code}` : ''}`
+          ? `condition ${c.condition.type}=${c.condition.status ?? 'True'}${c.condition.reason ? `/${c.condition.reason}` : ''}${c.condition.code ? `/${c.condition.code}` : ''}` +
+            (c.condition.messageContains !== undefined ? ` message~${JSON.stringify(c.condition.messageContains)}` : '') +
+            (c.condition.messageMatches !== undefined ? ` message=~/${c.condition.messageMatches}/` : '')
+          : '',
+        c.lease
+          ? `lease${c.lease.holder !== undefined ? ` holder=${c.lease.holder || '(released)'}` : ''}${c.lease.epoch !== undefined ? ` epoch=${c.lease.epoch}` : ''}${c.lease.maxEpoch !== undefined ? ` epoch<=${c.lease.maxEpoch}` : ''}`
           : '',
         c.nodeStates
           ? `nodeStates ${Object.entries(c.nodeStates)
@@ -34,9 +39,14 @@ export function describeCondition(c: Condition): string {
     case 'mirror':
       return `mirror ${c.mirror}${c.state ? ` state=${c.state}` : ''}${c.source ? ` source=${c.source}` : ''}`;
     case 'event':
-      return `${c.absent ? 'no event' : 'event'} ${Object.entries(c.match)
-        .map(([k, v]) => `${k}=${String(v)}`)
-        .join(' ')}`;
+      return (
+        `${c.absent ? 'no event' : 'event'} ${Object.entries(c.match)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ')}` +
+        (c.min !== undefined ? ` min=${c.min}` : '') +
+        (c.max !== undefined ? ` max=${c.max}` : '') +
+        (c.since !== undefined ? ` since step ${c.since}` : '')
+      );
     case 'site':
       return `site ${c.site} ${c.state} on ${c.node}`;
     case 'address':
@@ -64,7 +74,10 @@ export function eventMatches(t: Topology, e: EventObservation, m: EventMatch): b
   return true;
 }
 
-export function evaluate(t: Topology, c: Condition, o: Observation, events: readonly EventObservation[]): Verdict {
+/** When a named step started (virtual ms, the target's clock), for `since`; undefined before it started. */
+export type StepStart = (name: string) => number | undefined;
+
+export function evaluate(t: Topology, c: Condition, o: Observation, events: readonly EventObservation[], stepStart?: StepStart): Verdict {
   switch (c.kind) {
     case 'group': {
       const g = findGroup(t, o, c.group);
@@ -88,14 +101,35 @@ export function evaluate(t: Topology, c: Condition, o: Observation, events: read
           !have ||
           have.status !== (want.status ?? 'True') ||
           (want.reason !== undefined && have.reason !== want.reason) ||
-          (want.code !== undefined && have.code !== want.code)
+          (want.code !== undefined && have.code !== want.code) ||
+          (want.messageContains !== undefined && !(have.message ?? '').toLowerCase().includes(want.messageContains.toLowerCase())) ||
+          (want.messageMatches !== undefined && !new RegExp(want.messageMatches).test(have.message ?? ''))
         )
           holds = false;
+      }
+      let leaseSeen = '';
+      if (c.lease) {
+        const l = g.lease;
+        leaseSeen = ` lease=${l ? `${l.holder || '(released)'}/epoch ${l.epoch}` : 'none'}`;
+        if (c.lease.holder !== undefined && (l?.holder ?? '') !== c.lease.holder) holds = false;
+        if (c.lease.epoch !== undefined && l?.epoch !== c.lease.epoch) holds = false;
+        if (c.lease.maxEpoch !== undefined && (l?.epoch ?? 0) > c.lease.maxEpoch) holds = false;
+      }
+      let conditionSeen = '';
+      const wantC = c.condition;
+      if (wantC && (wantC.messageContains !== undefined || wantC.messageMatches !== undefined || wantC.code !== undefined)) {
+        const have = g.conditions.find((x) => x.type === wantC.type);
+        conditionSeen = have
+          ? ` ${have.type}: code=${have.code ?? '-'} message=${JSON.stringify(have.message ?? '')}`
+          : ` no ${wantC.type} condition`;
       }
       if (c.nodeStates) {
         for (const [n, s] of Object.entries(c.nodeStates)) if (g.nodes.find((x) => x.name === n)?.state !== s) holds = false;
       }
-      return { holds, seen: `${seen}${c.nodeStates ? ` nodes=${g.nodes.map((n) => `${n.name}:${n.state}`).join(',')}` : ''}` };
+      return {
+        holds,
+        seen: `${seen}${c.nodeStates ? ` nodes=${g.nodes.map((n) => `${n.name}:${n.state}`).join(',')}` : ''}${leaseSeen}${conditionSeen}`,
+      };
     }
     case 'mirror': {
       const m = resolveRef(t.mirrors, c.mirror);
@@ -111,14 +145,22 @@ export function evaluate(t: Topology, c: Condition, o: Observation, events: read
       return { holds, seen };
     }
     case 'event': {
-      const matching = events.filter((e) => eventMatches(t, e, c.match));
-      const holds = c.absent ? matching.length === 0 : matching.length > 0;
-      const last = events[events.length - 1];
+      let pool = events;
+      if (c.since !== undefined) {
+        const from = stepStart?.(c.since);
+        pool = from === undefined ? [] : events.filter((e) => e.at >= from);
+      }
+      const matching = pool.filter((e) => eventMatches(t, e, c.match));
+      const min = c.absent ? 0 : (c.min ?? (c.max === undefined ? 1 : 0));
+      const max = c.absent ? 0 : c.max;
+      const holds = matching.length >= min && (max === undefined || matching.length <= max);
+      const last = pool[pool.length - 1];
+      const scope = c.since !== undefined ? ` since step ${c.since}` : '';
       return {
         holds,
         seen: matching.length
-          ? `${matching.length} matching, e.g. ${matching[0]!.reason}: ${matching[0]!.message}`
-          : `${events.length} events, none matching${last ? `; last ${last.reason}` : ''}`,
+          ? `${matching.length} matching${scope}, e.g. ${matching[0]!.reason}: ${matching[0]!.message}`
+          : `${pool.length} events${scope}, none matching${last ? `; last ${last.reason}` : ''}`,
       };
     }
     case 'site': {

@@ -92,39 +92,106 @@ export function observationFacts(o: Observation): string[] {
 }
 
 /**
- * Trace lines of one entry. Observations print only what changed since the
- * previous observation (`prevFacts`), so a quiet cluster prints nothing.
+ * One trace entry: what `-o json` prints (objects), and, through traceLine, the text trace.
+ * `at` is virtual ms since the run's start.
  */
-export function entryLines(e: HistoryEntry, origin: number, prevFacts: readonly string[]): { lines: string[]; facts?: string[] } {
-  const t = stamp(e.at, origin);
+export type TraceEntry = { at: number; text: string } & (
+  | { kind: 'run' }
+  | { kind: 'step'; step: number; name?: string; status?: 'started' | 'passed' | 'failed' }
+  | { kind: 'fault'; fault: Fault }
+  | { kind: 'operator'; action: OperatorAction; accepted: boolean; message: string }
+  | { kind: 'manual'; action: ManualAction; accepted: boolean; message: string }
+  | {
+      kind: 'event';
+      type: 'Normal' | 'Warning';
+      reason: string;
+      code?: number;
+      object: string;
+      node?: string;
+      message: string;
+    }
+  /** A fact of the observation that changed (`subject: value`), or a subject gone (`gone: true`). */
+  | { kind: 'fact'; subject: string; gone?: true }
+  | { kind: 'violation'; invariant: string; message: string }
+);
+
+/** `[  12.500s] text`: one line of the text trace. */
+export function traceLine(e: TraceEntry): string {
+  return `${stamp(e.at, 0)} ${e.text}`;
+}
+
+/**
+ * Trace entries of one history entry. Observations give only what changed since the
+ * previous observation (`prevFacts`), so a quiet cluster gives nothing.
+ */
+export function entryTrace(e: HistoryEntry, origin: number, prevFacts: readonly string[]): { entries: TraceEntry[]; facts?: string[] } {
+  const at = e.at - origin;
   switch (e.kind) {
     case 'fault':
-      return { lines: [`${t} fault ${describeFault(e.fault)}`] };
+      return { entries: [{ at, kind: 'fault', text: `fault ${describeFault(e.fault)}`, fault: e.fault }] };
     case 'operator':
-      return { lines: [`${t} operator: ${describeOperator(e.action)} → ${e.accepted ? 'accepted' : 'refused'}: ${e.message}`] };
-    case 'manual':
-      return { lines: [`${t} ${describeManual(e.action)} → ${e.accepted ? 'done' : 'failed'}: ${e.message}`] };
-    case 'event': {
-      const ev = e.event;
       return {
-        lines: [
-          `${t} event ${ev.type} ${ev.reason}${ev.code ? ` (${ev.code})` : ''} ${ev.involvedObject.kind}/${ev.involvedObject.name}${ev.node ? ` on ${ev.node}` : ''}: ${ev.message}`,
+        entries: [
+          {
+            at,
+            kind: 'operator',
+            text: `operator: ${describeOperator(e.action)} → ${e.accepted ? 'accepted' : 'refused'}: ${e.message}`,
+            action: e.action,
+            accepted: e.accepted,
+            message: e.message,
+          },
         ],
       };
+    case 'manual':
+      return {
+        entries: [
+          {
+            at,
+            kind: 'manual',
+            text: `${describeManual(e.action)} → ${e.accepted ? 'done' : 'failed'}: ${e.message}`,
+            action: e.action,
+            accepted: e.accepted,
+            message: e.message,
+          },
+        ],
+      };
+    case 'event': {
+      const ev = e.event;
+      const object = `${ev.involvedObject.kind}/${ev.involvedObject.name}`;
+      const entry: TraceEntry = {
+        at,
+        kind: 'event',
+        text: `event ${ev.type} ${ev.reason}${ev.code ? ` (${ev.code})` : ''} ${object}${ev.node ? ` on ${ev.node}` : ''}: ${ev.message}`,
+        type: ev.type,
+        reason: ev.reason,
+        object,
+        message: ev.message,
+      };
+      if (ev.code !== undefined) entry.code = ev.code;
+      if (ev.node !== undefined) entry.node = ev.node;
+      return { entries: [entry] };
     }
     case 'observation': {
       const facts = observationFacts(e.observation);
       const before = new Set(prevFacts);
       const now = new Set(facts);
-      const lines: string[] = [];
+      const entries: TraceEntry[] = [];
       // A fact that disappeared with no replacement of the same subject is printed as gone.
       const subject = (f: string) => f.slice(0, f.indexOf(':'));
       const subjectsNow = new Set(facts.map(subject));
-      for (const f of prevFacts) if (!now.has(f) && !subjectsNow.has(subject(f))) lines.push(`${t} ${subject(f)}: (gone)`);
-      for (const f of facts) if (!before.has(f)) lines.push(`${t} ${f}`);
-      return { lines, facts };
+      for (const f of prevFacts)
+        if (!now.has(f) && !subjectsNow.has(subject(f)))
+          entries.push({ at, kind: 'fact', subject: subject(f), gone: true, text: `${subject(f)}: (gone)` });
+      for (const f of facts) if (!before.has(f)) entries.push({ at, kind: 'fact', subject: subject(f), text: f });
+      return { entries, facts };
     }
   }
+}
+
+/** Text trace lines of one entry (see entryTrace). */
+export function entryLines(e: HistoryEntry, origin: number, prevFacts: readonly string[]): { lines: string[]; facts?: string[] } {
+  const { entries, facts } = entryTrace(e, origin, prevFacts);
+  return facts ? { lines: entries.map(traceLine), facts } : { lines: entries.map(traceLine) };
 }
 
 export { describeOperator, describeManual };

@@ -67,12 +67,32 @@ export type Condition =
       activeNode?: string;
       ready?: boolean;
       phase?: string;
-      condition?: { type: string; status?: 'True' | 'False' | 'Unknown'; reason?: string; code?: number };
+      condition?: {
+        type: string;
+        status?: 'True' | 'False' | 'Unknown';
+        reason?: string;
+        code?: number;
+        /** Case-insensitive substring of the condition's message. */
+        messageContains?: string;
+        /** JavaScript regular expression the message must match (checked when the scenario is read). */
+        messageMatches?: string;
+      };
+      /** The group's lease in the store: who holds it ('' = released) and its epoch (the fencing token). */
+      lease?: { holder?: string; epoch?: number; maxEpoch?: number };
       /** LifeKeeper state per node: ISP, ISU, OSU, OSF, UNKNOWN. */
       nodeStates?: Record<string, string>;
     }
   | { kind: 'mirror'; mirror: string; state?: MirrorStateName; source?: string }
-  | { kind: 'event'; match: EventMatch; absent: boolean }
+  | {
+      kind: 'event';
+      match: EventMatch;
+      absent: boolean;
+      /** Only events written since this step (by `name:`) started. */
+      since?: string;
+      /** How many matching event writes (creations and updates) there must be; default at least one (none for noEvent). */
+      min?: number;
+      max?: number;
+    }
   | { kind: 'site'; site: string; node: string; state: 'Started' | 'Stopped' }
   | { kind: 'address'; address: string; holders: string[] };
 

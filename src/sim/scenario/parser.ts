@@ -124,8 +124,10 @@ export async function parseScenarioText(
   const objects = loaded.objects.map((o) => applyTiming(o, timing));
   const topology = topologyOf(objects);
   const steps: Step[] = [];
+  const earlier: string[] = [];
   (spec['steps'] as unknown[]).forEach((raw, i) => {
-    const step = readStep(c, topology, raw, ['spec', 'steps', i]);
+    const step = readStep(c, topology, raw, ['spec', 'steps', i], earlier);
+    if (isMapping(raw) && typeof raw['name'] === 'string') earlier.push(raw['name']);
     if (step) steps.push(step);
   });
   if (c.problems.length > 0) return { problems: c.problems };

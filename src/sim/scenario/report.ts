@@ -1,9 +1,11 @@
 /**
  * Scenario reports for people (text) and tools (JSON, a contract: keys
- * scenario, file, seed, passed, steps[], measurements[], violations[],
- * durationMs, trace[]).
+ * scenario, file, seed, passed, steps[] (with `name` when the step has one),
+ * measurements[], violations[], durationMs, trace[] (objects: at, kind, text
+ * and the kind's fields; see TraceEntry in ./history.ts)).
  */
 import { showSeconds } from './duration.js';
+import { traceLine } from './history.js';
 import type { ScenarioReport } from './runner.js';
 
 const MARK = { passed: '✔', failed: '✘', skipped: '-' } as const;
@@ -16,7 +18,7 @@ export function formatReportText(r: ScenarioReport, opts: { traceLines?: number 
   for (const s of r.steps) {
     const time = s.status === 'skipped' ? '' : ` [${showSeconds(s.startedAt)} → ${showSeconds(s.endedAt)}]`;
     out.push(
-      `  ${MARK[s.status]} ${String(s.index).padStart(2)} ${s.description}${time}${s.message ? ` — ${s.message}` : ''}${s.place && s.status === 'failed' ? `  (${s.place})` : ''}`,
+      `  ${MARK[s.status]} ${String(s.index).padStart(2)} ${s.name !== undefined ? `${s.name}: ` : ''}${s.description}${time}${s.message ? ` — ${s.message}` : ''}${s.place && s.status === 'failed' ? `  (${s.place})` : ''}`,
     );
   }
   if (r.measurements.length) {
@@ -38,7 +40,7 @@ export function formatReportText(r: ScenarioReport, opts: { traceLines?: number 
   );
   if (opts.traceLines && r.trace.length) {
     out.push(`Trace (last ${Math.min(opts.traceLines, r.trace.length)} of ${r.trace.length} lines):`);
-    for (const l of r.trace.slice(-opts.traceLines)) out.push(`  ${l}`);
+    for (const l of r.trace.slice(-opts.traceLines)) out.push(`  ${traceLine(l)}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -11,7 +11,7 @@
 import { describeCondition, evaluate } from './conditions.js';
 import { formatDuration } from './duration.js';
 import { describeFault } from '../world/fault-spec.js';
-import { describeManual, describeOperator, entryLines, stamp, type HistoryEntry } from './history.js';
+import { describeManual, describeOperator, entryTrace, type HistoryEntry, type TraceEntry } from './history.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import type { Scenario, Step } from './model.js';
 import type { EventObservation, Observation, ScenarioTarget } from './target.js';
@@ -32,6 +32,8 @@ export type StepStatus = 'passed' | 'failed' | 'skipped';
 export interface StepResult {
   index: number;
   type: Step['type'];
+  /** The step's `name:`, if it has one. */
+  name?: string;
   description: string;
   /** file:line:column of the step, when it came from a file. */
   place?: string;
@@ -59,7 +61,8 @@ export interface ScenarioReport {
   violations: Violation[];
   /** Virtual ms the run took. */
   durationMs: number;
-  trace: string[];
+  /** What happened, in order: objects with `at` (virtual ms since the start), `kind` and `text` (formatReportText prints the text). */
+  trace: TraceEntry[];
   history?: HistoryEntry[];
 }
 
@@ -68,7 +71,9 @@ const DEFAULT_TICK_MS = 100;
 class Run {
   readonly topology: Topology;
   readonly checker: InvariantChecker;
-  readonly trace: string[] = [];
+  readonly trace: TraceEntry[] = [];
+  /** When each named step started (the target's clock), for event conditions' `since`. */
+  readonly stepStarts = new Map<string, number>();
   readonly history: HistoryEntry[] = [];
   readonly violations: Violation[] = [];
   private traceFacts: string[] = [];
@@ -95,18 +100,25 @@ class Run {
     return at - this.origin;
   }
 
-  note(line: string): void {
-    this.trace.push(`${stamp(this.target.now(), this.origin)} ${line}`);
+  note(text: string, step?: { step: number; name?: string; status?: 'started' | 'passed' | 'failed' }): void {
+    const at = this.rel();
+    this.trace.push(step ? { at, kind: 'step', text, ...step } : { at, kind: 'run', text });
   }
 
   record(e: HistoryEntry): void {
     if (this.opts.keepHistory) this.history.push(e);
-    const { lines, facts } = entryLines(e, this.origin, this.traceFacts);
+    const { entries, facts } = entryTrace(e, this.origin, this.traceFacts);
     if (facts) this.traceFacts = facts;
-    this.trace.push(...lines);
+    this.trace.push(...entries);
     for (const v of this.checker.push(e)) {
       this.violations.push(v);
-      this.trace.push(`${stamp(v.at, 0)} VIOLATION ${v.invariant}: ${v.message}`);
+      this.trace.push({
+        at: v.at,
+        kind: 'violation',
+        invariant: v.invariant,
+        message: v.message,
+        text: `VIOLATION ${v.invariant}: ${v.message}`,
+      });
     }
   }
 
@@ -118,6 +130,8 @@ class Run {
     this.last = await this.target.observe();
     this.record({ kind: 'observation', at: this.last.at, observation: this.last });
   }
+
+  readonly stepStart = (name: string): number | undefined => this.stepStarts.get(name);
 
   budgetLeft(): boolean {
     return this.rel() < this.opts.maxVirtualMs;
@@ -152,7 +166,7 @@ async function performStep(run: Run, s: Step, index: number, measurements: Measu
   switch (s.type) {
     case 'waitFor': {
       for (;;) {
-        const v = evaluate(run.topology, s.condition, run.last, run.events);
+        const v = evaluate(run.topology, s.condition, run.last, run.events, run.stepStart);
         const waited = run.target.now() - start;
         if (v.holds) {
           const label = describeCondition(s.condition);
@@ -170,7 +184,7 @@ async function performStep(run: Run, s: Step, index: number, measurements: Measu
     }
     case 'expect': {
       for (;;) {
-        const v = evaluate(run.topology, s.condition, run.last, run.events);
+        const v = evaluate(run.topology, s.condition, run.last, run.events, run.stepStart);
         if (!v.holds) {
           const after = run.target.now() - start;
           return { ok: false, message: s.forMs && after > 0 ? `stopped holding after ${(after / 1000).toFixed(3)}s: ${v.seen}` : v.seen };
@@ -249,6 +263,7 @@ export async function runScenario(scenario: Scenario, target: ScenarioTarget, op
       index: i + 1,
       type: s.type,
       description: describeStep(s),
+      ...(s.name !== undefined ? { name: s.name } : {}),
       status: 'skipped',
       startedAt: 0,
       endedAt: 0,
@@ -269,7 +284,10 @@ export async function runScenario(scenario: Scenario, target: ScenarioTarget, op
     for (const [i, s] of scenario.steps.entries()) {
       const r = steps[i]!;
       r.startedAt = run.rel();
-      run.note(`step ${r.index}: ${r.description}`);
+      if (s.name !== undefined) run.stepStarts.set(s.name, run.target.now());
+      const label = `step ${r.index}${s.name !== undefined ? ` (${s.name})` : ''}`;
+      const stepRef = { step: r.index, ...(s.name !== undefined ? { name: s.name } : {}) };
+      run.note(`${label}: ${r.description}`, { ...stepRef, status: 'started' });
       let outcome: { ok: boolean; message: string };
       try {
         outcome = await performStep(run, s, r.index, measurements);
@@ -279,7 +297,7 @@ export async function runScenario(scenario: Scenario, target: ScenarioTarget, op
       r.endedAt = run.rel();
       r.status = outcome.ok ? 'passed' : 'failed';
       r.message = outcome.message;
-      run.note(`step ${r.index} ${r.status}${outcome.message ? `: ${outcome.message}` : ''}`);
+      run.note(`${label} ${r.status}${outcome.message ? `: ${outcome.message}` : ''}`, { ...stepRef, status: r.status });
       if (!outcome.ok) break;
     }
     if (steps.every((s) => s.status === 'passed')) {

@@ -28,8 +28,11 @@ const EventMatch = Type.Object(
     code: Type.Optional(Type.Integer({ description: 'LifeKeeper / IIS-kit code, e.g. 9407.' })),
     type: Type.Optional(Enum(['Normal', 'Warning'], 'Event type.')),
     messageContains: Type.Optional(Type.String({ description: 'Case-insensitive substring of the message.' })),
+    since: Type.Optional(Name('Only events written since the step of this name started (an earlier step).')),
+    min: Type.Optional(Type.Integer({ minimum: 0, description: 'At least this many matching event writes (event only; default 1).' })),
+    max: Type.Optional(Type.Integer({ minimum: 0, description: 'At most this many matching event writes (event only).' })),
   },
-  { ...closed, description: 'Which events match.' },
+  { ...closed, description: 'Which events match; since, min and max count event writes (creations and updates).' },
 );
 
 const ConditionFields = {
@@ -46,6 +49,10 @@ const ConditionFields = {
         status: Type.Optional(Enum(['True', 'False', 'Unknown'], 'Condition status (quote it in YAML: "True").')),
         reason: Type.Optional(Type.String({ description: 'Condition reason, e.g. MirrorNotInSync.' })),
         code: Type.Optional(Type.Integer({ description: 'Code behind the condition.' })),
+        messageContains: Type.Optional(Type.String({ description: "Case-insensitive substring of the condition's message." })),
+        messageMatches: Type.Optional(
+          Type.String({ minLength: 1, description: 'JavaScript regular expression the condition message must match.' }),
+        ),
       },
       { ...closed, required: ['type'], description: 'A status condition of the group.' },
     ),
@@ -54,6 +61,16 @@ const ConditionFields = {
     Type.Record(Type.String({ pattern: DNS_LABEL }), Enum(['ISP', 'ISU', 'OSU', 'OSF', 'UNKNOWN'], 'LifeKeeper state.'), {
       description: 'Per-node LifeKeeper state of the group.',
     }),
+  ),
+  lease: Type.Optional(
+    Type.Object(
+      {
+        holder: Type.Optional(Type.String({ maxLength: 253, description: 'Node holding the group lease ("" when released).' })),
+        epoch: Type.Optional(Type.Integer({ minimum: 0, description: 'The lease epoch (fencing token), exactly.' })),
+        maxEpoch: Type.Optional(Type.Integer({ minimum: 0, description: 'The lease epoch is at most this (no takeover loop).' })),
+      },
+      { ...closed, description: "The group's lease in the store." },
+    ),
   ),
   mirror: Type.Optional(Name('A Mirror (name or namespace/name).')),
   state: Type.Optional(
@@ -73,7 +90,7 @@ export const CONDITION_SUBJECTS = ['group', 'mirror', 'event', 'noEvent', 'site'
 
 /** Which fields belong to which subject. */
 export const SUBJECT_FIELDS: Record<(typeof CONDITION_SUBJECTS)[number], readonly string[]> = {
-  group: ['group', 'activeNode', 'ready', 'phase', 'condition', 'nodeStates'],
+  group: ['group', 'activeNode', 'ready', 'phase', 'condition', 'nodeStates', 'lease'],
   mirror: ['mirror', 'state', 'source'],
   event: ['event'],
   noEvent: ['noEvent'],

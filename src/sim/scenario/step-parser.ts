@@ -21,7 +21,8 @@ import { CONDITION_SUBJECTS, STEP_ACTIONS, STEP_SCHEMAS, SUBJECT_FIELDS } from '
 import { driveLetter, resolveRef, vipInterface, type Topology } from '../world/topology.js';
 import { schemaIssues, validatorFor, type Checker } from './checker.js';
 
-export function readStep(c: Checker, t: Topology, raw: unknown, at: Path): Step | undefined {
+/** `earlier`: the names of the steps before this one (what an event condition's `since` may name). */
+export function readStep(c: Checker, t: Topology, raw: unknown, at: Path, earlier: readonly string[] = []): Step | undefined {
   if (!isMapping(raw)) {
     c.report(at, 'scenario-step', `a step is a mapping with one action (${STEP_ACTIONS.join(', ')})`);
     return undefined;
@@ -82,7 +83,7 @@ export function readStep(c: Checker, t: Topology, raw: unknown, at: Path): Step 
   switch (action) {
     case 'waitFor':
     case 'expect': {
-      const condition = readCondition(c, t, b, bodyAt);
+      const condition = readCondition(c, t, b, bodyAt, earlier);
       if (!condition || c.problems.length > before) return undefined;
       if (action === 'waitFor') return { ...base, type: 'waitFor', condition, withinMs: parseDuration(b['within'] as string)! };
       return { ...base, type: 'expect', condition, forMs: typeof b['for'] === 'string' ? parseDuration(b['for'])! : 0 };
@@ -159,7 +160,7 @@ function unknownRef(what: string, ref: string, known: string[]): string {
   return `${what} ${ref} is not declared by the scenario's manifests${suggestion(ref, known)}${known.length ? ` (${what}s: ${[...new Set(known)].join(', ')})` : ''}; with several namespaces write namespace/name`;
 }
 
-function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: Path): Condition | undefined {
+function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: Path, earlier: readonly string[]): Condition | undefined {
   const subjects = CONDITION_SUBJECTS.filter((s) => s in b);
   if (subjects.length !== 1) {
     c.report(
@@ -192,7 +193,8 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
           t.groups.map((g) => g.name),
         ),
       );
-    return { ...m };
+    const { since: _s, min: _min, max: _max, ...match } = m;
+    return match;
   };
   switch (subject) {
     case 'group': {
@@ -222,14 +224,42 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
       }
       if (typeof b['ready'] === 'boolean') cond.ready = b['ready'];
       if (typeof b['phase'] === 'string') cond.phase = b['phase'];
-      if (isMapping(b['condition'])) cond.condition = { ...(b['condition'] as NonNullable<typeof cond.condition>) };
+      if (isMapping(b['condition'])) {
+        cond.condition = { ...(b['condition'] as NonNullable<typeof cond.condition>) };
+        const re = cond.condition.messageMatches;
+        if (re !== undefined) {
+          try {
+            new RegExp(re);
+          } catch (e) {
+            c.report([...at, 'condition', 'messageMatches'], 'scenario-schema', `not a regular expression: ${(e as Error).message}`);
+          }
+        }
+      }
+      if (isMapping(b['lease'])) {
+        const lease = { ...(b['lease'] as NonNullable<typeof cond.lease>) };
+        if (lease.holder !== undefined && lease.holder !== '' && !members.includes(lease.holder))
+          c.report(
+            [...at, 'lease', 'holder'],
+            'scenario-reference',
+            `node ${lease.holder} is not a node of group ${g.name} (nodes: ${members.join(', ')}; "" for a released lease)`,
+          );
+        if (lease.epoch !== undefined && lease.maxEpoch !== undefined && lease.epoch > lease.maxEpoch)
+          c.report([...at, 'lease', 'epoch'], 'scenario-step', `epoch ${lease.epoch} can never hold with maxEpoch ${lease.maxEpoch}`);
+        if (Object.keys(lease).length === 0)
+          c.report([...at, 'lease'], 'scenario-step', 'say what to check about the lease: holder, epoch or maxEpoch');
+        cond.lease = lease;
+      }
       if (isMapping(b['nodeStates'])) {
         for (const n of Object.keys(b['nodeStates']))
           if (!members.includes(n)) c.report([...at, 'nodeStates', n], 'scenario-reference', `node ${n} is not a node of group ${g.name}`);
         cond.nodeStates = { ...(b['nodeStates'] as Record<string, string>) };
       }
       if (Object.keys(cond).length === 2)
-        c.report(at, 'scenario-step', `say what to check about group ${cond.group}: activeNode, ready, phase, condition or nodeStates`);
+        c.report(
+          at,
+          'scenario-step',
+          `say what to check about group ${cond.group}: activeNode, ready, phase, condition, nodeStates or lease`,
+        );
       return cond;
     }
     case 'mirror': {
@@ -272,8 +302,36 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
       return cond;
     }
     case 'event':
-    case 'noEvent':
-      return { kind: 'event', match: eventMatch(b[subject] as Record<string, unknown>, [...at, subject]), absent: subject === 'noEvent' };
+    case 'noEvent': {
+      const m = b[subject] as Record<string, unknown>;
+      const cond: Extract<Condition, { kind: 'event' }> = {
+        kind: 'event',
+        match: eventMatch(m, [...at, subject]),
+        absent: subject === 'noEvent',
+      };
+      if (typeof m['since'] === 'string') {
+        const since = m['since'];
+        const count = earlier.filter((n) => n === since).length;
+        if (count !== 1)
+          c.report(
+            [...at, subject, 'since'],
+            'scenario-reference',
+            count === 0
+              ? `since names no earlier step: ${since}${suggestion(since, [...earlier])}${earlier.length ? ` (earlier steps: ${[...new Set(earlier)].join(', ')})` : ' (give a step a name: first)'}`
+              : `since: ${count} earlier steps are named ${since}; give them distinct names`,
+          );
+        cond.since = since;
+      }
+      for (const k of ['min', 'max'] as const) {
+        if (typeof m[k] !== 'number') continue;
+        if (subject === 'noEvent')
+          c.report([...at, subject, k], 'scenario-step', `${k} does not apply to noEvent (it means max: 0); use event with min/max`);
+        cond[k] = m[k];
+      }
+      if (cond.min !== undefined && cond.max !== undefined && cond.min > cond.max)
+        c.report([...at, subject, 'min'], 'scenario-step', `min ${cond.min} is more than max ${cond.max}`);
+      return cond;
+    }
     case 'site': {
       const state = b['state'];
       if (typeof b['node'] !== 'string') c.report(at, 'scenario-step', 'a site condition needs node (where to look)');

@@ -42,6 +42,8 @@ export interface GroupObservation {
   conditions: { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; code?: number; message?: string }[];
   /** Per-node LifeKeeper state (ISP, ISU, OSU, OSF, UNKNOWN). */
   nodes: { name: string; state: string }[];
+  /** The group's lease record in the store, if one was ever written ('' holder: released). */
+  lease?: { holder: string; epoch: number };
 }
 
 /** An Event the agents wrote. */

@@ -19,9 +19,29 @@ export interface LedgerEntry {
   onTargetAtAck: boolean;
 }
 
+/** LifeKeeper's error when a volume cannot be locked to switch it over (docs: seed003-lcdi-ops.md §9.4). */
+export const VOLUME_IN_USE_ERROR = 12035;
+
+/**
+ * The source cannot lock the volume to switch it over: a process holds handles on it (seed003-lcdi-ops.md §9.4;
+ * driver event 149, "open handles found while locking", seed003-dk-guide-troubleshooting.md). Not transient:
+ * retrying does not help until someone frees the volume.
+ */
+export function volumeInUseError(letter: string, sourceHost: string): DriverError {
+  return new DriverError({
+    code: 'VolumeBusy',
+    message:
+      `*ERROR* [No. ${VOLUME_IN_USE_ERROR}] Unable to lock volume ${letter}: on ${sourceHost} machine at this time as it may be in use ` +
+      'by some application. Please free this volume and try again.',
+    detail: { error: VOLUME_IN_USE_ERROR, command: 'SWITCHOVERVOLUME', volume: letter, source: sourceHost },
+  });
+}
+
 export class DataKeeper extends MirrorEngine {
   /** Switchovers under way, by host:volume, each with its own token (a crash cancels them). */
   private pendingSwitchovers = new Map<string, object>();
+  /** Switchovers that failed (after the time they took), by host:volume, until the next request there. */
+  private switchoverFailures = new Map<string, DriverError>();
   private writeSeq = 0;
   readonly ledger: LedgerEntry[] = [];
   /** Accepted SWITCHOVERVOLUME requests, in order: when a promotion was asked for (the invariant checker judges it then). */
@@ -214,7 +234,12 @@ export class DataKeeper extends MirrorEngine {
   /**
    * SWITCHOVERVOLUME on `host` (a target): it becomes source. Only from
    * Mirroring unless forced (L11166). Completes after switchoverMs, or after
-   * switchoverUnreachableMs when the source does not answer.
+   * switchoverUnreachableMs when the source does not answer. A source that
+   * answers must lock the volume to give up its role: with open handles on it
+   * then (a started site whose physicalPath is on the volume) the switchover
+   * fails after switchoverMs with LifeKeeper's error 12035, forced or not
+   * (volumeInUseError; read it with switchoverFailure). A source that does not
+   * answer cannot refuse: the unreachable-source path applies.
    */
   switchover(host: string, letter: string, force: boolean): void {
     const v = this.view(host, letter);
@@ -232,11 +257,12 @@ export class DataKeeper extends MirrorEngine {
     }
     const k = key(host, letter);
     if (this.pendingSwitchovers.has(k)) return;
-    const token = {};
-    this.pendingSwitchovers.set(k, token);
-    this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force });
     const oldSource = v.peer;
     const reachable = oldSource !== undefined && this.linkUp(host, oldSource);
+    const token = {};
+    this.pendingSwitchovers.set(k, token);
+    this.switchoverFailures.delete(k);
+    this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force });
     const delay = reachable ? this.d.timing.switchoverMs : this.d.timing.switchoverUnreachableMs;
     this.d.clock.setTimer(delay, () => {
       // A crash of the requesting host in the meantime cancelled it (the request died with its process),
@@ -244,8 +270,20 @@ export class DataKeeper extends MirrorEngine {
       if (this.pendingSwitchovers.get(k) !== token) return;
       this.pendingSwitchovers.delete(k);
       if (!this.d.isUp(host) || v.role !== 'target') return;
+      // The source, if it answers, must lock the volume to give up its role (it fails with open handles).
+      if (oldSource !== undefined && this.linkUp(host, oldSource) && this.view(oldSource, letter).role === 'source') {
+        if (this.d.volumeInUse(oldSource, letter)) {
+          this.switchoverFailures.set(k, volumeInUseError(letter, oldSource));
+          return;
+        }
+      }
       this.completeSwitchover(v, oldSource);
     });
+  }
+
+  /** Why the last SWITCHOVERVOLUME on `host` failed, if it did and none was asked for since. */
+  switchoverFailure(host: string, letter: string): DriverError | undefined {
+    return this.switchoverFailures.get(key(host, letter));
   }
 
   /** PREPARETOBECOMETARGET (split-brain loser): delete the local mirror, lock; remember what we changed. */

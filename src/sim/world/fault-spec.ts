@@ -38,12 +38,21 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
     site: req('string', "IIS site whose worker hangs: IIS says Started, nothing answers (the deep check's 9757)"),
     persistent: opt('boolean', 'the hang survives a site restart (default: a restart clears it)'),
   },
+  siteStuck: {
+    node: node(),
+    site: req('string', 'IIS site whose worker ignores stop requests'),
+    checks: opt('count', 'state reads after a stop request that still see it Started (default 10: the kit gives up with 9556)'),
+  },
   ipConflict: { address: req('address', 'the address a foreign host claims'), claimantMac: opt('string', 'MAC of the foreign host') },
   ipConflictClear: { address: req('address', 'the address the foreign host releases') },
   commandFail: {
     node: node(),
     times: req('count', 'how many driver operations fail'),
     operation: opt('operation', 'only this HostDriver operation fails'),
+  },
+  commandHeal: {
+    node: node(),
+    operation: opt('operation', 'cancel only the failures of this HostDriver operation (default: all of the node)'),
   },
   clockSkew: { node: node(), offsetMs: req('integer', 'wall-clock offset in milliseconds (0 heals)') },
   write: {

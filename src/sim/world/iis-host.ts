@@ -49,6 +49,10 @@ export interface SimSite {
   started: boolean;
   /** Its worker hangs: IIS says Started but nothing answers (siteHang fault). Cleared by a stop unless persistent. */
   hung?: 'untilRestart' | 'persistent';
+  /** siteStuck fault: a stop request leaves it Started for this many more state reads (the kit's stop checks). */
+  stuckChecks?: number;
+  /** A stop was asked for while stuck: it completes once stuckChecks reads have seen it Started. */
+  stopPending?: boolean;
 }
 
 /** WAS must run for W3SVC and FTPSVC (they are hosted by it). */
@@ -96,7 +100,7 @@ export class IisHost {
       delete s.timer;
       s.state = ServiceState.Stopped;
     }
-    for (const site of this.sites.values()) site.started = false;
+    for (const site of this.sites.values()) this.processEnded(site);
   }
 
   // ───────────── services ─────────────
@@ -173,8 +177,18 @@ export class IisHost {
 
   // ───────────── sites ─────────────
 
+  /**
+   * Every read counts as one stop check of a stuck site with a stop pending: it reads Started for its
+   * remaining checks, and the stop completes right after the last of them (siteStuck fault).
+   */
   listSites(): SiteInfo[] {
-    return [...this.sites.values()].sort((a, b) => a.id - b.id).map((s) => this.siteInfo(s));
+    const out = [...this.sites.values()].sort((a, b) => a.id - b.id).map((s) => this.siteInfo(s));
+    for (const site of this.sites.values()) {
+      if (!site.stopPending) continue;
+      site.stuckChecks = Math.max(0, (site.stuckChecks ?? 0) - 1);
+      if (site.stuckChecks === 0) this.completeStop(site);
+    }
+    return out;
   }
 
   getSite(name: string): SimSite | undefined {
@@ -289,12 +303,49 @@ export class IisHost {
     return this.siteInfo(site);
   }
 
+  /** Stop a site at once (faults, a dying service). */
   stopSite(name: string): SiteInfo | undefined {
     const site = this.getSite(name);
     if (!site) return undefined;
-    site.started = false;
-    if (site.hung === 'untilRestart') delete site.hung;
+    this.completeStop(site);
     return this.siteInfo(site);
+  }
+
+  /**
+   * Stop-WebSite as an administrator or the kit asks it: a stuck site (siteStuck fault) stays Started
+   * through its remaining stop checks; any other site stops at once.
+   */
+  requestStop(name: string): SiteInfo | undefined {
+    const site = this.getSite(name);
+    if (!site) return undefined;
+    if (site.stuckChecks !== undefined && site.stuckChecks > 0 && this.siteState(site) === 'Started') {
+      if (!site.stopPending) this.eventLog.push(`site ${site.name} does not stop (its worker is stuck)`);
+      site.stopPending = true;
+      return this.siteInfo(site);
+    }
+    return this.stopSite(name);
+  }
+
+  /** siteStuck fault: the next stop request leaves the site Started through `checks` state reads. */
+  stickSite(name: string, checks: number): void {
+    const site = this.getSite(name);
+    if (!site) return;
+    site.stuckChecks = checks;
+    delete site.stopPending;
+  }
+
+  /** Its worker process ended (service killed or stopped, host crash): stopped, no stop left pending. */
+  private processEnded(site: SimSite): void {
+    site.started = false;
+    delete site.stopPending;
+    delete site.stuckChecks;
+  }
+
+  private completeStop(site: SimSite): void {
+    site.started = false;
+    delete site.stopPending;
+    delete site.stuckChecks;
+    if (site.hung === 'untilRestart') delete site.hung;
   }
 
   /** The site's application stops answering while IIS keeps reporting it Started. */
@@ -339,7 +390,7 @@ export class IisHost {
   }
 
   private stopSitesOf(service: ServiceName): void {
-    for (const site of this.sites.values()) if (siteServiceOf(site.bindings) === service) site.started = false;
+    for (const site of this.sites.values()) if (siteServiceOf(site.bindings) === service) this.processEnded(site);
   }
 
   private duration(base: number): number {

@@ -84,6 +84,9 @@ export interface TraceEntry {
 
 const DEFAULT_PORTS = [135, 445, 3389, 5985];
 
+/** siteStuck without `checks`: as many as the IIS kit makes before it gives up with 9556 (docs/spec/seed-iis.md). */
+export const SITE_STUCK_DEFAULT_CHECKS = 10;
+
 export class World implements WorldHandler {
   readonly timing: SimTiming;
   private hosts = new Map<string, HostRecord>();
@@ -180,7 +183,7 @@ export class World implements WorldHandler {
       case 'site.start':
         return this.live(r.args.host).iis.startSite(r.args.name);
       case 'site.stop':
-        return this.live(r.args.host).iis.stopSite(r.args.name) ?? null;
+        return this.live(r.args.host).iis.requestStop(r.args.name) ?? null;
       case 'site.setAutoStart':
         return this.live(r.args.host).iis.setServerAutoStart(r.args.name, r.args.value);
       case 'net.interfaces':
@@ -203,6 +206,9 @@ export class World implements WorldHandler {
         this.live(r.args.host);
         this.dk.switchover(r.args.host, normalizeVolume(r.args.volume), r.args.force);
         return null;
+      case 'mirror.switchoverFailure':
+        this.live(r.args.host);
+        return this.dk.switchoverFailure(r.args.host, normalizeVolume(r.args.volume))?.toData() ?? null;
       case 'mirror.lock':
         this.live(r.args.host);
         this.dk.lock(r.args.host, normalizeVolume(r.args.volume));
@@ -331,6 +337,9 @@ export class World implements WorldHandler {
       case 'siteHang':
         this.host(f.node).iis.hangSite(f.site, f.persistent ?? false);
         return {};
+      case 'siteStuck':
+        this.host(f.node).iis.stickSite(f.site, f.checks ?? SITE_STUCK_DEFAULT_CHECKS);
+        return {};
       case 'bindingSteal':
         this.stealBinding(f.node, f.site);
         return {};
@@ -345,6 +354,11 @@ export class World implements WorldHandler {
         const entry: HostRecord['failures'][number] = { remaining: f.times };
         if (f.operation) entry.operation = f.operation;
         this.host(f.node).failures.push(entry);
+        return {};
+      }
+      case 'commandHeal': {
+        const h = this.host(f.node);
+        h.failures = f.operation === undefined ? [] : h.failures.filter((x) => x.operation !== f.operation);
         return {};
       }
       case 'clockSkew':
