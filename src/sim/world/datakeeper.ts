@@ -19,11 +19,11 @@ export interface LedgerEntry {
   onTargetAtAck: boolean;
 }
 
-/** LifeKeeper's error when a volume cannot be locked to switch it over (docs: seed003-lcdi-ops.md §9.4). */
+/** LifeKeeper's error when a volume cannot be locked to switch it over (docs/spec/seed003-lcdi-ops.md §9.4). */
 export const VOLUME_IN_USE_ERROR = 12035;
 
 /**
- * The source cannot lock the volume to switch it over: a process holds handles on it (seed003-lcdi-ops.md §9.4;
+ * The source cannot lock the volume to switch it over: a process holds handles on it (docs/spec/seed003-lcdi-ops.md §9.4;
  * driver event 149, "open handles found while locking", seed003-dk-guide-troubleshooting.md). Not transient:
  * retrying does not help until someone frees the volume.
  */
