@@ -62,6 +62,10 @@ interface WorldSketch {
   active?: string;
   blocked?: boolean;
   requests?: WorldInspection['switchoverRequests'];
+  /** The group's phase (Failed is what converges excuses and available does not). */
+  phase?: string;
+  /** Nodes banned from the group until this many seconds from T0. */
+  bannedUntilSec?: Record<string, number>;
 }
 
 function obs(atSec: number, w: WorldSketch): HistoryEntry {
@@ -90,9 +94,10 @@ function obs(atSec: number, w: WorldSketch): HistoryEntry {
     maintenance: false,
     ready: w.ready ?? true,
     conditions: w.blocked ? [{ type: 'PromotionBlocked', status: 'True', reason: 'MirrorNotInSync' }] : [],
-    nodes: [],
+    nodes: Object.entries(w.bannedUntilSec ?? {}).map(([name, sec]) => ({ name, state: 'OSF', bannedUntil: T0 + sec * 1000 })),
   };
   if (w.active) group.activeNode = w.active;
+  if (w.phase) group.phase = w.phase;
   const observation: Observation = { at: world.now, world, groups: [group] };
   return { kind: 'observation', at: world.now, observation };
 }
@@ -435,4 +440,55 @@ test("a group condition's message (substring, regex) and code", async () => {
   assert.equal(h({ messageMatches: 'free' }).holds, false);
   assert.equal(h({ code: 9408 }).holds, false);
   assert.match(h({ code: 9408 }).seen, /Failed: code=9422 message="binding \*:80 is taken by site other"/);
+});
+
+test('available: a Failed group with a healthy, unbanned member after the faults healed is a violation; converges excuses it', () => {
+  const failed = (at: number, extra: Partial<WorldSketch> = {}) => obs(at, { ready: false, phase: 'Failed', ...extra });
+  const both = { ...opts, invariants: ['converges' as const, 'available' as const] };
+  const history = [
+    healthy(0),
+    fault(1, { type: 'nodeCrash', node: 'node1' }),
+    fault(2, { type: 'nodeRestore', node: 'node1' }),
+    failed(10),
+    failed(40),
+  ];
+  const v = checkHistory(topology, history, both);
+  assert.deepEqual(
+    v.map((x) => x.invariant),
+    ['available'],
+  );
+  assert.match(v[0]!.message, /node1, node2 could serve it/);
+  // Every member banned (a hard failure on each): nobody could serve it, so Failed is the truthful outcome.
+  const banned = { bannedUntilSec: { node1: 3600, node2: 3600 } };
+  assert.deepEqual(
+    checkHistory(
+      topology,
+      [healthy(0), fault(1, { type: 'nodeCrash', node: 'node1' }), fault(2, { type: 'nodeRestore', node: 'node1' }), failed(40, banned)],
+      both,
+    ),
+    [],
+  );
+  // Waiting for an operator on purpose (a blocked promotion) is excused.
+  assert.deepEqual(
+    checkHistory(
+      topology,
+      [
+        healthy(0),
+        fault(1, { type: 'nodeCrash', node: 'node1' }),
+        fault(2, { type: 'nodeRestore', node: 'node1' }),
+        failed(40, { blocked: true }),
+      ],
+      both,
+    ),
+    [],
+  );
+  // Within the bound, no verdict yet.
+  assert.deepEqual(
+    checkHistory(
+      topology,
+      [healthy(0), fault(1, { type: 'nodeCrash', node: 'node1' }), fault(2, { type: 'nodeRestore', node: 'node1' }), failed(20)],
+      both,
+    ),
+    [],
+  );
 });

@@ -353,7 +353,7 @@ export function groupObservation(g: StoredObject, clusterMaintenance: boolean): 
     epoch?: number;
     phase?: string;
     conditions?: { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; code?: number; message?: string }[];
-    nodes?: { name: string; state: string }[];
+    nodes?: { name: string; state: string; bannedUntil?: string }[];
   };
   const conditions = (st.conditions ?? []).map((c) => {
     const o: GroupObservation['conditions'][number] = { type: c.type, status: c.status };
@@ -369,7 +369,10 @@ export function groupObservation(g: StoredObject, clusterMaintenance: boolean): 
     maintenance: spec.maintenance === true || g.metadata.annotations?.['winha.io/maintenance'] === 'true' || clusterMaintenance,
     ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
     conditions,
-    nodes: (st.nodes ?? []).map((n) => ({ name: n.name, state: n.state })),
+    nodes: (st.nodes ?? []).map((n) => {
+      const until = n.bannedUntil ? Date.parse(n.bannedUntil) : NaN;
+      return { name: n.name, state: n.state, ...(Number.isFinite(until) ? { bannedUntil: until } : {}) };
+    }),
   };
   if (st.activeNode) o.activeNode = st.activeNode;
   if (st.epoch !== undefined) o.epoch = st.epoch;

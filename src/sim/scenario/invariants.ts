@@ -11,6 +11,10 @@
  *                     the next source (the world's write ledger).
  *  converges          once every fault has healed, every InService group is Ready
  *                     within a bound.
+ *  available          the same bound, without excusing a Failed group: once every fault has healed, an
+ *                     InService group with a member that is up, runs its agent, reaches the store and is
+ *                     neither banned nor in maintenance is Ready (only a blocked promotion, which waits for
+ *                     an operator on purpose, is excused).
  *
  * `checkHistory` is a pure function of the history; `InvariantChecker` is the
  * same fold, one entry at a time, for the engine. Every violation carries the
@@ -122,6 +126,7 @@ export class InvariantChecker {
   private readonly lasting = new Set<string>();
   private lastDisturbance: number;
   private readonly reportedNotReady = new Set<string>();
+  private readonly reportedUnavailable = new Set<string>();
   private maintenanceOn = 0;
 
   constructor(
@@ -173,6 +178,7 @@ export class InvariantChecker {
         if (this.enabled.has('noUnsafePromotion')) out.push(...this.noUnsafePromotion(o));
         if (this.enabled.has('noLostWrites')) out.push(...this.noLostWrites(o));
         if (this.enabled.has('converges')) out.push(...this.converges(o));
+        if (this.enabled.has('available')) out.push(...this.available(o));
         break;
       }
     }
@@ -185,6 +191,7 @@ export class InvariantChecker {
     if (f.type === 'write') return; // client traffic, not a disturbance
     this.lastDisturbance = at;
     this.reportedNotReady.clear();
+    this.reportedUnavailable.clear();
     const { open, heal } = lastingFaultKey(f);
     if (open) this.lasting.add(open);
     if (heal) for (const k of [...this.lasting]) if (heal(k)) this.lasting.delete(k);
@@ -193,6 +200,7 @@ export class InvariantChecker {
   private onOperator(e: Extract<HistoryEntry, { kind: 'operator' }>): void {
     this.lastDisturbance = e.at;
     this.reportedNotReady.clear();
+    this.reportedUnavailable.clear();
     const a = e.action;
     if (a.action === 'maintenance' && !a.group) this.maintenanceOn += a.enabled ? 1 : -1;
     if (a.action === 'switchover' && a.force && e.accepted) {
@@ -205,6 +213,7 @@ export class InvariantChecker {
   private onManual(e: Extract<HistoryEntry, { kind: 'manual' }>): void {
     this.lastDisturbance = e.at;
     this.reportedNotReady.clear();
+    this.reportedUnavailable.clear();
     const a = e.action;
     if (!e.accepted) return;
     if (a.action === 'switchoverMirror' && a.force) this.volume(a.volume).forced.add(a.node);
@@ -336,6 +345,28 @@ export class InvariantChecker {
     return out;
   }
 
+  private available(o: Observation): Omit<Violation, 'excerpt'>[] {
+    if (this.lasting.size > 0 || this.maintenanceOn > 0) return [];
+    if (o.at - this.lastDisturbance < this.opts.convergeWithinMs) return [];
+    const out: Omit<Violation, 'excerpt'>[] = [];
+    for (const g of o.groups) {
+      const id = `${g.namespace}/${g.name}`;
+      if (g.desiredState !== 'InService' || g.maintenance || g.ready || this.reportedUnavailable.has(id)) continue;
+      if (g.conditions.some((c) => c.type === 'PromotionBlocked' && c.status === 'True')) continue;
+      const topo = this.topology.groups.find((t) => t.namespace === g.namespace && t.name === g.name);
+      const healthy = topo ? healthyMembers(topo, g, o) : [];
+      if (healthy.length === 0) continue;
+      this.reportedUnavailable.add(id);
+      out.push({
+        invariant: 'available',
+        at: o.at,
+        group: id,
+        message: `group ${id} is not Ready ${((o.at - this.lastDisturbance) / 1000).toFixed(3)}s after the last disturbance with every fault healed, although ${healthy.join(', ')} could serve it (bound ${this.opts.convergeWithinMs / 1000}s); active=${g.activeNode ?? 'none'} phase=${g.phase ?? '-'}`,
+      });
+    }
+    return out;
+  }
+
   private converges(o: Observation): Omit<Violation, 'excerpt'>[] {
     if (this.lasting.size > 0 || this.maintenanceOn > 0) return [];
     if (o.at - this.lastDisturbance < this.opts.convergeWithinMs) return [];
@@ -357,6 +388,17 @@ export class InvariantChecker {
     }
     return out;
   }
+}
+
+/** A member that could serve `g` now: up, agent running, store reachable, not banned (maintenance is the group's). */
+function healthyMembers(topo: TopologyGroup, g: Observation['groups'][number], o: Observation): string[] {
+  return topo.nodes
+    .map((n) => n.name)
+    .filter((n) => {
+      const h = o.world.hosts[n];
+      const ban = g.nodes.find((x) => x.name === n)?.bannedUntil;
+      return !!h && h.up && h.agentRunning && h.storeReachable && !(ban !== undefined && ban > o.at);
+    });
 }
 
 /** All violations of a whole history (pure: the same history gives the same answer). */

@@ -7,7 +7,7 @@
 import type { Fault } from '../../drivers/sim/world-faults.js';
 import type { ServiceName } from '../../drivers/types.js';
 
-export const INVARIANT_NAMES = ['singleActive', 'noUnsafePromotion', 'noLostWrites', 'converges'] as const;
+export const INVARIANT_NAMES = ['singleActive', 'noUnsafePromotion', 'noLostWrites', 'converges', 'available'] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
 
 /** DataKeeper mirror states by name (docs/spec/seed003-datakeeper.md §4.1). */

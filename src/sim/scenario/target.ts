@@ -40,8 +40,8 @@ export interface GroupObservation {
   /** Condition Ready is True. */
   ready: boolean;
   conditions: { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; code?: number; message?: string }[];
-  /** Per-node LifeKeeper state (ISP, ISU, OSU, OSF, UNKNOWN). */
-  nodes: { name: string; state: string }[];
+  /** Per-node LifeKeeper state (ISP, ISU, OSU, OSF, UNKNOWN), and a ban's end (virtual epoch ms). */
+  nodes: { name: string; state: string; bannedUntil?: number }[];
   /** The group's lease record in the store, if one was ever written ('' holder: released). */
   lease?: { holder: string; epoch: number };
 }
