@@ -123,20 +123,8 @@ export class Executor {
     for (const a of decision.actions) {
       const epoch = 'epoch' in a ? a.epoch : req.input.lease.epoch;
       if (ACTIVATING.has(a.type)) {
-        const may = lease.mayActivate(epoch);
-        if (!may.ok && may.why === 'staleEpoch') {
-          const held = lease.epoch === undefined ? 'no lease' : `epoch ${lease.epoch}`;
-          await note(group, 'Warning', 'StaleEpochRefused', `refused ${a.type} with epoch ${epoch}: ${this.d.node} holds ${held}`);
-          return { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS, patch: run.patch };
-        }
-        // The store did not answer the renewer: the watchdog queued the group, whose next cycle fences.
-        if (!may.ok) {
-          this.d.log.warn(
-            { group: req.key, action: a.type, epoch, renewDeadlineMs: req.timing.renewDeadlineMs },
-            `${a.type} not begun: the lease was not renewed within renewDeadline`,
-          );
-          return { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS, patch: run.patch };
-        }
+        const refused = await this.unlicensed(a, run, epoch);
+        if (refused) return { ...refused.stop, patch: run.patch };
       }
       run.ctx = { ...run.ctx, epoch, o: lease.callOptions(epoch) };
       try {
@@ -159,6 +147,28 @@ export class Executor {
       run.requeue ||
       decision.actions.some((a) => a.type === 'acquireLease' || a.type === 'releaseLease' || a.type === 'completeSwitchover');
     return { ok: true, ...(again ? { requeueAfterMs: 0 } : {}), patch: run.patch };
+  }
+
+  /**
+   * E6: an activation only under the lease epoch held now (a lease lost during a long call, seen by the background
+   * renewer, stops the bring-up at the next step), and never past renewDeadline without a renewal (the watchdog has
+   * queued the group, whose next cycle fences).
+   */
+  private async unlicensed(a: Action, run: Run, epoch: number): Promise<Stop | undefined> {
+    const { lease } = run.req;
+    const may = lease.mayActivate(epoch);
+    if (may.ok) return undefined;
+    if (may.why === 'staleEpoch') {
+      const held = lease.epoch === undefined ? 'no lease' : `epoch ${lease.epoch}`;
+      await run.ctx.note(run.group, 'Warning', 'StaleEpochRefused', `refused ${a.type} with epoch ${epoch}: ${this.d.node} holds ${held}`);
+    } else {
+      const renewDeadlineMs = run.req.timing.renewDeadlineMs;
+      this.d.log.warn(
+        { group: run.req.key, action: a.type, epoch, renewDeadlineMs },
+        `${a.type} not begun: the lease was not renewed within renewDeadline`,
+      );
+    }
+    return { stop: { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS } };
   }
 
   /** A step threw: a kit failure or a failed activation stops the bring-up; a failed deactivation blocks others. */
@@ -213,7 +223,8 @@ export class Executor {
         await this.d.clock.sleep(
           Math.max(FAILURE_RETRY_FLOOR_MS, Math.min(firstMs * 2 ** attempt, MAX_TRANSIENT_RETRY_DELAY_SECONDS * 1000)),
         );
-        if (!run.req.lease.mayActivate(run.ctx.epoch).ok) return { stop: { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS } };
+        const refused = await this.unlicensed(a, run, run.ctx.epoch);
+        if (refused) return refused;
       }
     }
   }

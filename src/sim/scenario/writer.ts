@@ -20,8 +20,16 @@ function conditionYaml(c: Condition): Record<string, unknown> {
       const { kind: _k, ...rest } = c;
       return rest;
     }
-    case 'event':
-      return c.absent ? { noEvent: c.match } : { event: c.match };
+    case 'event': {
+      // The count and the window are written inside the match, as the parser reads them.
+      const match = {
+        ...c.match,
+        ...(c.since !== undefined ? { since: c.since } : {}),
+        ...(c.min !== undefined ? { min: c.min } : {}),
+        ...(c.max !== undefined ? { max: c.max } : {}),
+      };
+      return c.absent ? { noEvent: match } : { event: match };
+    }
     case 'site':
       return { site: c.site, node: c.node, state: c.state };
     case 'address':
