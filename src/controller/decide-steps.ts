@@ -1,5 +1,6 @@
-/** The decision's action lists that do not depend on the election: taking a group out of service and standby duties. */
-import type { Action, DecisionInput, VipLocal } from './decision-types.js';
+/** The decision's action lists: bringing a group into service, taking it out, and standby duties. */
+import type { Action, DecisionCondition, DecisionInput, VipLocal } from './decision-types.js';
+import { mirrorGate } from './mirror-gate.js';
 
 /**
  * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
@@ -54,4 +55,39 @@ export function describeSteps(steps: Action[]): string {
 /** A VIP serves only once duplicate address detection is over and found no conflict (VipLocal.state). */
 export function vipAnswers(v: VipLocal): boolean {
   return v.present && (v.state === undefined || v.state === 'Preferred' || v.state === 'Deprecated');
+}
+
+/** Activation in dependency order: mirror source → VIP → site (design §4 Ordering), only what is missing. */
+export function activation(input: DecisionInput, epoch: number, forced: boolean, raised: DecisionCondition[]): Action[] {
+  const { local } = input;
+  const self = input.self;
+  const g = input.group;
+  const out: Action[] = [];
+  for (const m of input.mirrors) {
+    if (m.local?.role !== 'target') continue;
+    const gate = mirrorGate(m, self);
+    if (!gate.ok && !forced) {
+      // Even the lease holder never promotes through the gate (its copy may be stale since it
+      // took the lease): nothing after the mirror may start either, so activation stops here.
+      raised.push({
+        type: 'PromotionBlocked',
+        status: 'True',
+        reason: gate.reason,
+        message: `${gate.message}; ${g.name} waits on ${self} for \`winha switchover ${g.name} --to ${self} --force\``,
+      });
+      return [];
+    }
+    out.push({ type: 'promoteMirror', mirror: m.name, volume: m.volume, force: forced && !gate.ok, epoch });
+  }
+  for (const v of local.vips) if (!vipAnswers(v)) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
+  for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });
+  for (const s of local.sites)
+    if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
+  for (const m of input.mirrors) {
+    // A volume never mirrored yet: the active node creates the mirror after the site runs (not in the critical path).
+    if (m.local?.role === 'none' && (m.source === undefined || m.source === self) && m.claimedSources.length === 0) {
+      out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch });
+    }
+  }
+  return out;
 }

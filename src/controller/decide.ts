@@ -22,9 +22,9 @@ import {
   membersByPriority,
   type Ineligibility,
 } from './candidacy.js';
-import { isSplitBrain, mirrorGate, mirrorStateName } from './mirror-gate.js';
+import { isSplitBrain, mirrorStateName } from './mirror-gate.js';
 import { groupConditions } from './decide-conditions.js';
-import { deactivation, describeSteps, standbyDuties, vipAnswers } from './decide-steps.js';
+import { activation, deactivation, describeSteps, standbyDuties } from './decide-steps.js';
 
 type Ev = Decision['events'][number];
 
@@ -241,7 +241,7 @@ class DecisionBuilder {
     const { input, g, self } = this;
     const epoch = input.lease.epoch;
     const forced = input.switchover?.to === self && input.switchover.force;
-    const steps = this.activation(epoch, forced);
+    const steps = activation(this.input, epoch, forced, this.extraConditions);
     const actions = [...prefix, ...steps];
     const text =
       reason ||
@@ -402,7 +402,7 @@ class DecisionBuilder {
     const actions: Action[] = [
       { type: 'acquireLease', expectedEpoch, reason: kind },
       ...resolution.actions,
-      ...this.activation(expectedEpoch, forced),
+      ...activation(this.input, expectedEpoch, forced, this.extraConditions),
     ];
     // A split brain is resolved only once the losers are targets again: the request stays until then.
     if (sw && sw.to === self && resolution.actions.length === 0 && resolution.waitingFor.length === 0)
@@ -497,39 +497,6 @@ class DecisionBuilder {
     const why = ineligibility(this.input, to, force);
     if (!why) return undefined;
     return why.gate ? `${why.why}; use --force to accept losing data` : why.why;
-  }
-
-  /** Activation in dependency order: mirror source → VIP → site (design §4 Ordering), only what is missing. */
-  private activation(epoch: number, forced: boolean): Action[] {
-    const { local } = this.input;
-    const out: Action[] = [];
-    for (const m of this.input.mirrors) {
-      if (m.local?.role !== 'target') continue;
-      const gate = mirrorGate(m, this.self);
-      if (!gate.ok && !forced) {
-        // Even the lease holder never promotes through the gate (its copy may be stale since it
-        // took the lease): nothing after the mirror may start either, so activation stops here.
-        this.extraConditions.push({
-          type: 'PromotionBlocked',
-          status: 'True',
-          reason: gate.reason,
-          message: `${gate.message}; ${this.g.name} waits on ${this.self} for \`winha switchover ${this.g.name} --to ${this.self} --force\``,
-        });
-        return [];
-      }
-      out.push({ type: 'promoteMirror', mirror: m.name, volume: m.volume, force: forced && !gate.ok, epoch });
-    }
-    for (const v of local.vips) if (!vipAnswers(v)) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
-    for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });
-    for (const s of local.sites)
-      if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
-    for (const m of this.input.mirrors) {
-      // A volume never mirrored yet: the active node creates the mirror after the site runs (not in the critical path).
-      if (m.local?.role === 'none' && (m.source === undefined || m.source === this.self) && m.claimedSources.length === 0) {
-        out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch });
-      }
-    }
-    return out;
   }
 
   /**

@@ -4,6 +4,7 @@
  * file gives the same steps (a test proves it).
  */
 import { dirname, relative, sep } from 'node:path';
+// yaml beside js-yaml: the fuzzer's reproductions keep flow maps compact ({type: nodeCrash}) as people write them.
 import { stringify } from 'yaml';
 import { API_VERSION } from '../../api/group.js';
 import { formatDuration } from './duration.js';
