@@ -4,12 +4,11 @@
  * file gives the same steps (a test proves it).
  */
 import { dirname, relative, sep } from 'node:path';
-// yaml beside js-yaml: the fuzzer's reproductions keep flow maps compact ({type: nodeCrash}) as people write them.
-import { stringify } from 'yaml';
 import { API_VERSION } from '../../api/group.js';
 import { formatDuration } from './duration.js';
 import type { Condition, Scenario, Step } from './model.js';
 import { DEFAULT_CONVERGE_WITHIN_MS } from './model.js';
+import { toYaml } from '../../lib/yaml.js';
 
 function conditionYaml(c: Condition): Record<string, unknown> {
   switch (c.kind) {
@@ -103,5 +102,5 @@ export function scenarioYaml(s: Scenario, path: string, comment = ''): string {
         .map((l) => `# ${l}`.trimEnd())
         .join('\n')}\n`
     : '';
-  return `${header}${stringify(doc, { lineWidth: 0, flowCollectionPadding: false })}`;
+  return `${header}${toYaml(doc)}`;
 }
