@@ -178,7 +178,11 @@ describe('E8: a holder keeps its lease through a long host call (virtual time, l
   it('node2 loses its lease during the switchover (cut from the store; node1 back and elected): the call cannot be stopped, but once it returns node2 brings nothing up', async () => {
     // The site's files are off the mirrored volume here, so node1, back and serving, holds no handles on E: and the
     // switchover completes (with handles open DataKeeper refuses it, 12035: scenario m9); the E6 check is what stops node2.
-    const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 35_000 }, site: { physicalPath: 'C:\\inetpub\\website1' } });
+    const h = await harness({
+      timing: FAST,
+      worldTiming: { switchoverUnreachableMs: 35_000 },
+      site: { physicalPath: 'C:\\inetpub\\website1' },
+    });
     try {
       await crashUntilSwitchover(h);
       const switchoverAt = h.clock.now();
