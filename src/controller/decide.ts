@@ -374,7 +374,13 @@ class DecisionBuilder {
         );
       }
       if (sc.serving) {
-        const msg = `${previous}'s lease of ${g.name} expired but ${previous} still serves it (${sc.detail}); not taking over until it stops or an operator forces`;
+        // No --force hint: forcing now would fail (its site holds the mirrored volume open: DataKeeper 12035; its
+        // address answers: duplicate, 9408) — what helps is stopping what still serves there (issue 13 item 4).
+        const holdsVolume = input.mirrors.some((m) => m.source === previous);
+        const why = holdsVolume
+          ? `a switchover now would fail while its site holds ${input.mirrors.map((m) => `${m.volume}:`).join(', ')} open`
+          : `its address still answers`;
+        const msg = `${previous}'s lease of ${g.name} expired but ${previous} still serves it (${sc.detail}); not taking over until it stops serving (stop its sites or its host; ${why})`;
         this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason: 'PreviousActiveStillServing', message: msg });
         this.events.push({ type: 'Warning', reason: 'PreviousActiveStillServing', message: msg });
         // It serves past its lease: nobody records its mirrors meanwhile, so their recorded state stops counting.
