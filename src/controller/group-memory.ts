@@ -5,6 +5,7 @@
  */
 import type { RememberedFacts } from './decision-input.js';
 import type { NodeHistory } from './decision-types.js';
+import type { FenceRecord } from './status/fence-report.js';
 import type { Takeover } from './status/group-status.js';
 
 export interface GroupMemory {
@@ -19,6 +20,8 @@ export interface GroupMemory {
   lastReason?: string;
   /** When this node last wrote the group's status (monotonic): a non-holder writes at most once per retryPeriod. */
   lastStatusWrite?: number;
+  /** A self-fence to report once the store answers again (kept here, not in the store: it is what failed). */
+  fence?: FenceRecord;
 }
 
 export function newGroupMemory(): GroupMemory {

@@ -25,6 +25,7 @@ import type { AgentLogger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import { isServing } from './status/serving.js';
 import type { HostReport, StatusWriter } from './status/writer.js';
+import { fenceMessage, noteFence } from './status/fence-report.js';
 import { timingOf } from './timing.js';
 
 /** What a reconcile asks of the queue (controller-runtime's Result): come back after this many ms, or at the next beat. */
@@ -48,15 +49,6 @@ export interface GroupReconcilerDeps {
   running: () => boolean;
 }
 
-/** A self-fence not reported yet (issue 13 item 5): when, under which epoch, what it stopped, when it served again. */
-interface FenceRecord {
-  at: number;
-  epoch: number | undefined;
-  sites: string[];
-  addresses: string[];
-  servedAgainAt?: number;
-}
-
 /** One group's parts on this node. */
 interface GroupState {
   lease: GroupLease;
@@ -65,8 +57,6 @@ interface GroupState {
 
 export class GroupReconciler {
   private readonly groups = new Map<string, GroupState>();
-  /** Self-fences to report once the store answers again (kept here, not in the store: it is what failed). */
-  private readonly fences = new Map<string, FenceRecord>();
   private readonly executor: Executor;
   private readonly driver: HostDriver;
   /** Decisions by group key, for tests and /readyz. */
@@ -84,11 +74,6 @@ export class GroupReconciler {
       writer: d.writer,
       record: d.record,
     });
-  }
-
-  /** The group's lease as this node holds it (created on first use). */
-  leaseOf(key: string): GroupLease {
-    return this.stateOf(key, undefined).lease;
   }
 
   stop(): void {
@@ -137,7 +122,7 @@ export class GroupReconciler {
     const paused = m.cluster || m.group || m.node;
     // A site that served and is now down is a failed check (its code counts against the restart limit), not a start.
     if (mem.served && lease.holds && !mem.facts.failure && !paused && host.facts.sites.some((s) => !s.started)) {
-      await this.checks(key, snap, mem, mono, true, after);
+      await this.checks(lease, snap, mem, mono, true, after);
     }
     if (!lease.holds) mem.served = false;
     if (!m.group) {
@@ -198,10 +183,10 @@ export class GroupReconciler {
     }
     if (isServing(decision) && !paused && ok) {
       mem.served = true;
-      await this.checks(key, snap, mem, mono, false, after);
+      await this.checks(lease, snap, mem, mono, false, after);
     }
-    if (decision.role === 'fencing') this.noteFence(key, decision, lease.epoch);
-    else if (storeOk) await this.reportFence(key, snap, decision, ok, l?.holder ?? '', t.renewDeadlineMs, lease);
+    if (decision.role === 'fencing') mem.fence = noteFence(mem.fence, decision, lease.epoch, this.d.clock.now());
+    else if (storeOk) await this.reportFence(mem, snap, decision, ok, l?.holder ?? '', t.renewDeadlineMs, lease);
 
     // ── status: never begun past renewDeadline (a write begun then would wait out the store's request timeout)
     // A node that does not hold the group writes at most once per retryPeriod: two standbys that disagree for a
@@ -222,22 +207,12 @@ export class GroupReconciler {
   }
 
   /** Remember a self-fence (the first of an unreported run of fencing cycles keeps its time; what each stopped adds up). */
-  private noteFence(key: string, decision: Decision, epoch: number | undefined): void {
-    const f = this.fences.get(key) ?? { at: this.d.clock.now(), epoch, sites: [], addresses: [] };
-    delete f.servedAgainAt;
-    for (const a of decision.actions) {
-      if (a.type === 'stopSite' && !f.sites.includes(a.siteName)) f.sites.push(a.siteName);
-      if (a.type === 'removeVip' && !f.addresses.includes(a.address)) f.addresses.push(a.address);
-    }
-    this.fences.set(key, f);
-  }
-
   /**
    * The store answers again after a self-fence: say so in a Warning (it may have been out of service for long with
    * nothing in the store to tell why). A node taking the lease again waits for the outcome, to say how long it was out.
    */
   private async reportFence(
-    key: string,
+    mem: GroupMemory,
     snap: GroupSnapshot,
     decision: Decision,
     ok: boolean,
@@ -245,30 +220,17 @@ export class GroupReconciler {
     renewDeadlineMs: number,
     lease: GroupLease,
   ): Promise<void> {
-    const f = this.fences.get(key);
+    const f = mem.fence;
     if (!f) return;
     const now = this.d.clock.now();
     if (decision.role === 'active' && ok) f.servedAgainAt ??= now;
     else if (decision.role === 'candidate' && ok) return;
-    this.fences.delete(key);
-    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const node = this.d.node;
-    const what = [
-      ...(f.sites.length ? [`stopped site ${f.sites.join(', ')}`] : []),
-      ...(f.addresses.length ? [`removed address ${f.addresses.join(', ')}`] : []),
-    ];
-    const out =
-      f.servedAgainAt !== undefined
-        ? `out of service for ${((f.servedAgainAt - f.at) / 1000).toFixed(1)} s (served again at ${iso(f.servedAgainAt)})`
-        : `still out of service (the store answered again at ${iso(now)}; ${holder && holder !== node ? `${holder} holds the group now` : 'no lease held here'})`;
-    const message =
-      `${node} fenced itself at ${iso(f.at)}: the lease of ${snap.group.metadata.name}` +
-      `${f.epoch !== undefined ? ` (epoch ${f.epoch})` : ''} was not renewed within renewDeadline (${renewDeadlineMs / 1000} s); ` +
-      `${what.length ? what.join(' and ') : 'nothing was running here'}; ${out}`;
+    delete mem.fence;
+    const message = fenceMessage(f, { node: this.d.node, group: snap.group.metadata.name, holder, renewDeadlineMs, now });
     await lease.beforeDeadline(() => this.d.record(snap.group, 'Warning', 'Fenced', message, undefined, f.epoch), 0).catch(() => undefined);
   }
 
-  private stateOf(key: string, snap: GroupSnapshot | undefined): GroupState {
+  private stateOf(key: string, snap: GroupSnapshot): GroupState {
     let g = this.groups.get(key);
     if (!g) {
       const [ns, name] = key.split('/') as [string, string];
@@ -281,21 +243,20 @@ export class GroupReconciler {
         wake: () => this.d.wake(key),
         running: this.d.running,
       };
-      g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap?.cluster)), mem: newGroupMemory() };
+      g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap.cluster)), mem: newGroupMemory() };
       this.groups.set(key, g);
     }
     return g;
   }
 
   private async checks(
-    key: string,
+    lease: GroupLease,
     snap: GroupSnapshot,
     mem: GroupMemory,
     mono: number,
     now: boolean,
     after: (ms: number) => void,
   ): Promise<void> {
-    const lease = this.leaseOf(key);
     const deps = { driver: this.driver, node: this.d.node, metrics: this.d.metrics, writer: this.d.writer, note: this.d.record };
     const failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, lease.callOptions(undefined, 0, 30_000), now);
     if (failure) {
