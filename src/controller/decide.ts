@@ -11,7 +11,8 @@
  * else holds it" (standby) → "nobody holds it" (elect the best candidate,
  * after the safety check).
  */
-import { DEFAULT_FAILURE_POLICY, DEFAULT_SWITCHBACK_DELAY_SECONDS, MAX_TRANSIENT_RETRY_DELAY_SECONDS } from '../api/defaults.js';
+import { DEFAULT_SWITCHBACK_DELAY_SECONDS } from '../api/defaults.js';
+import { transientRetryDelayMs, transientRetryPolicy } from './transient-retry.js';
 import type { Action, ActivationFailure, Decision, DecisionCondition, DecisionInput, MirrorView } from './decision-types.js';
 import {
   bannedUntil,
@@ -224,10 +225,9 @@ class DecisionBuilder {
   /** The wait before the last eligible node's next bring-up after a transient failure; undefined once it is over. */
   private transientRetryWait(f: ActivationFailure): Decision | undefined {
     const { input, g, self } = this;
-    const limit = g.transientRetryLimit ?? DEFAULT_FAILURE_POLICY.transientRetryLimit;
-    const firstMs = (g.transientRetryDelaySeconds ?? DEFAULT_FAILURE_POLICY.transientRetryDelaySeconds) * 1000;
-    // The schedule goes on from where the in-step retries stopped: doubling, at most 60 s apart.
-    const delayMs = Math.min(firstMs * 2 ** (limit + (f.attempts ?? 1) - 1), MAX_TRANSIENT_RETRY_DELAY_SECONDS * 1000);
+    // The schedule goes on from where the in-step retries stopped.
+    const policy = transientRetryPolicy(g);
+    const delayMs = transientRetryDelayMs(policy, policy.limit + (f.attempts ?? 1) - 1);
     const at = (f.at ?? input.now) + delayMs;
     if (input.now >= at) return undefined;
     const why = `bringing ${g.name} into service on ${self} failed with a transient error ${f.attempts ?? 1} time(s) in a row (${f.code}: ${f.message})`;

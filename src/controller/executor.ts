@@ -4,7 +4,6 @@
  * past renewDeadline); a failed step stops the rest. Each kind's steps are its reconciler's (src/reconcilers);
  * what happened comes back as a result (ok, when to reconcile again, what to remember), never as shared state.
  */
-import { DEFAULT_FAILURE_POLICY, MAX_TRANSIENT_RETRY_DELAY_SECONDS } from '../api/defaults.js';
 import type { FailoverGroup } from '../api/types.js';
 import { isDriverError } from '../drivers/types.js';
 import type { HostDriver } from '../drivers/types.js';
@@ -22,6 +21,7 @@ import type { AgentLogger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { StatusWriter } from './status/writer.js';
 import type { Timing } from './timing.js';
+import { transientRetryDelayMs, transientRetryPolicy } from './transient-retry.js';
 
 export interface ExecutorDeps {
   node: string;
@@ -209,9 +209,8 @@ export class Executor {
   private async withTransientRetries(a: Action, run: Run): Promise<Stop | void> {
     const step = this.steps[a.type] as Step<ActionType>;
     if (!ACTIVATING.has(a.type)) return step(a, run);
-    const fp = run.group.spec.failurePolicy ?? {};
-    const limit = fp.transientRetryLimit ?? DEFAULT_FAILURE_POLICY.transientRetryLimit;
-    const firstMs = (fp.transientRetryDelaySeconds ?? DEFAULT_FAILURE_POLICY.transientRetryDelaySeconds) * 1000;
+    const policy = transientRetryPolicy(run.group.spec.failurePolicy);
+    const limit = policy.limit;
     for (let attempt = 0; ; attempt++) {
       try {
         return await step(a, run);
@@ -220,9 +219,7 @@ export class Executor {
         const why = err instanceof Error ? err.message : String(err);
         const msg = `${a.type} on ${this.d.node} failed with a transient error (${why}); retrying on ${this.d.node} with backoff, up to ${limit} times`;
         await run.ctx.note(run.group, 'Warning', 'TransientFailure', msg, err instanceof KitFailure ? err.code : undefined, run.ctx.epoch);
-        await this.d.clock.sleep(
-          Math.max(FAILURE_RETRY_FLOOR_MS, Math.min(firstMs * 2 ** attempt, MAX_TRANSIENT_RETRY_DELAY_SECONDS * 1000)),
-        );
+        await this.d.clock.sleep(Math.max(FAILURE_RETRY_FLOOR_MS, transientRetryDelayMs(policy, attempt)));
         const refused = await this.unlicensed(a, run, run.ctx.epoch);
         if (refused) return refused;
       }
