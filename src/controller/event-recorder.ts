@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { Clock, Timer } from '../lib/clock.js';
 import { isStoreError } from '../store/errors.js';
 import type { ObjectStore, StoredObject } from '../store/types.js';
+import { iso } from './status/time.js';
 
 export interface EventInput {
   involved: { kind: string; name: string; namespace: string };
@@ -120,7 +121,7 @@ export class EventRecorder {
       .digest('hex')
       .slice(0, 12);
     const name = `${e.involved.name}.${digest}`.slice(0, 253);
-    const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = iso(this.clock.now());
     return { key: `${e.involved.namespace}/${name}`, name, e, count: 1, first: now, last: now };
   }
 

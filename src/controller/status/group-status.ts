@@ -51,6 +51,11 @@ export function groupPhase(d: Decision, input: DecisionInput, holds: boolean): s
   return 'Pending';
 }
 
+/** The members other than `self` that cannot speak (node lease expired, cut from the store): shown UNKNOWN. */
+export function silentMembers(input: DecisionInput, self: string): string[] {
+  return input.group.nodes.map((n) => n.name).filter((n) => n !== self && input.nodes[n]?.alive === false);
+}
+
 /** The next status, and whether it consumed the takeover (lastFailover written). */
 export function groupStatus(
   st: GroupStatus,
@@ -69,12 +74,11 @@ export function groupStatus(
   let tookOver = false;
   if (decision.reportsStatus && (holds || input.lease.holder === '' || input.lease.expired)) {
     // A member that cannot speak (node lease expired, cut from the store) is UNKNOWN, never its last own word.
-    for (const n of input.group.nodes) {
-      if (n.name === node || input.nodes[n.name]?.alive !== false) continue;
-      const last = next.nodes?.find((e) => e.name === n.name);
+    for (const n of silentMembers(input, node)) {
+      const last = next.nodes?.find((e) => e.name === n);
       next.nodes = upsertByName(
         next.nodes as { name: string }[] | undefined,
-        { ...(last ?? {}), name: n.name, state: 'UNKNOWN' } as { name: string },
+        { ...(last ?? {}), name: n, state: 'UNKNOWN' } as { name: string },
       ) as GroupStatus['nodes'];
     }
     const generation = obj.metadata.generation;

@@ -17,7 +17,7 @@ import type { GroupSnapshot } from '../decision-input.js';
 import type { Decision, DecisionInput, NodeHistory } from '../decision-types.js';
 import type { AgentLogger } from '../logger.js';
 import { ANNOTATIONS, parseSwitchoverRequest } from '../requests.js';
-import { groupStatus, type Takeover } from './group-status.js';
+import { groupStatus, silentMembers, type Takeover } from './group-status.js';
 import { nodeHistoryEntry, parseNodeHistory } from './node-history.js';
 import { iso } from './time.js';
 
@@ -139,8 +139,7 @@ export class StatusWriter {
         : { kind: 'other' };
     const nowIso = iso(this.clock.now());
     // The reporting node also marks the members that cannot speak (their own entries would say what they last saw).
-    const silent =
-      own.kind === 'other' ? [] : input.group.nodes.map((n) => n.name).filter((n) => n !== this.node && input.nodes[n]?.alive === false);
+    const silent = own.kind === 'other' ? [] : silentMembers(input, this.node);
     try {
       for (const s of snap.sites) {
         const observed = host.sites.get(s.spec.siteName.toLowerCase());
