@@ -2,6 +2,7 @@
  * Typed driver failures. Call sites switch on `code` (stable, never reworded)
  * and, where the IIS Recovery Kit defines one, on `kitCode` (docs/spec/seed-iis.md §6.6).
  */
+import { mirrorStateOf } from '../api/mirror-states.js';
 
 export type DriverErrorCode =
   /** The operation did not finish within its timeoutMs. */
@@ -122,4 +123,18 @@ export class DriverError extends Error {
 
 export function isDriverError(e: unknown, code?: DriverErrorCode): e is DriverError {
   return e instanceof DriverError && (code === undefined || e.code === code);
+}
+
+/**
+ * Switchover refused or aborted because the mirror is not Mirroring (DataKeeper L11166; svc 187 during a resync).
+ * Transient: DataKeeper reconnects and resyncs a pause it did not ask for by itself, after which the same request succeeds.
+ */
+export function mirrorNotMirroring(volume: string, node: string, state: number): DriverError {
+  const name = mirrorStateOf(state) ?? 'Unknown';
+  return new DriverError({
+    code: 'MirrorNotMirroring',
+    transient: true,
+    message: `volume ${volume}: switchover to ${node} refused: mirror state is ${name} (${state}), not Mirroring (1)`,
+    detail: { state },
+  });
 }

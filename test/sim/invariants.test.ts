@@ -337,6 +337,32 @@ test('noUnsafePromotion: judged when the promotion was asked for, not when DataK
   assert.match(v[0]!.message, /when it asked \(\[\s*6\.500s\]\) it was target in state Resync \(2\)/);
 });
 
+test("noUnsafePromotion: a request the world recorded is judged by the source's state then, not by a later event of the same instant", () => {
+  // node2 asks at 5 s while node1 is the one source and Mirroring; a replication blip in the same instant pauses node1.
+  const asked = { host: 'node2', volume: 'E', at: T0 + 5000, force: false, sourceReachable: true, sourceState: 1, sources: 1 };
+  const paused: Vol[] = [
+    ['node1', 'source', 4],
+    ['node2', 'target', 1],
+  ];
+  const swapped: Vol[] = [
+    ['node1', 'target', 1],
+    ['node2', 'source', 1],
+  ];
+  const history = (request: typeof asked) => [
+    healthy(0),
+    obs(5, { volumes: paused, requests: [request] }),
+    obs(6, { volumes: swapped, requests: [request] }),
+  ];
+  const only = { ...opts, invariants: ['noUnsafePromotion' as const] };
+  assert.deepEqual(checkHistory(topology, history(asked), only), []);
+  // The same promotion asked while node1, cut off, had paused the mirror (it may have taken writes node2 lacks): unsafe.
+  const v = checkHistory(topology, history({ ...asked, sourceReachable: false, sourceState: 4 }), only);
+  assert.equal(v.length, 1);
+  assert.match(v[0]!.message, /when it asked \(\[\s*5\.000s\]\) it was target in state Paused \(4\)/);
+  // Two sources when asked (split brain): unsafe even if one said Mirroring.
+  assert.equal(checkHistory(topology, history({ ...asked, sources: 2 }), only).length, 1);
+});
+
 test('noLostWrites: reported once per lost write, naming the source', () => {
   const lost = [{ volume: 'E', host: 'node2', writeIds: [7, 9] }];
   const v = checkHistory(

@@ -61,8 +61,16 @@ export interface WorldInspection {
   /** Started sites per host. */
   startedSites: Record<string, string[]>;
   volumes: { host: string; volume: string; role: string; state: number; locked: boolean; dirtyBlocks: number }[];
-  /** Accepted mirror switchover requests (SWITCHOVERVOLUME), oldest first. */
-  switchoverRequests: { host: string; volume: string; at: number; force: boolean }[];
+  /** Accepted SWITCHOVERVOLUME requests, oldest first; a synthetic history without the truth fields is judged by its snapshots. */
+  switchoverRequests: {
+    host: string;
+    volume: string;
+    at: number;
+    force: boolean;
+    sourceReachable?: boolean;
+    sourceState?: number;
+    sources?: number;
+  }[];
   /** Power and agent-layer flags per host (the invariant checker needs to know which sources are alive). */
   hosts: Record<string, { up: boolean; agentRunning: boolean; storeReachable: boolean; clockSkewMs: number }>;
 }

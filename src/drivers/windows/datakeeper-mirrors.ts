@@ -3,7 +3,7 @@
  * checks (docs/spec/seed003-datakeeper.md §7), so these do them: role and
  * state are read before every mirror command.
  */
-import { DriverError } from '../errors.js';
+import { DriverError, mirrorNotMirroring } from '../errors.js';
 import { checkIp } from '../input-validation.js';
 import {
   MirrorState,
@@ -62,11 +62,7 @@ export function switchoverMirror(ctx: WindowsDriverContext, volume: string, forc
     const state = info.targets[0]?.state ?? MirrorState.Invalid;
     // DataKeeper L11166: switchover only from Mirroring. `force` skips this check but never passes -f (unsafe, split brain).
     if (!force && state !== MirrorState.Mirroring) {
-      throw new DriverError({
-        code: 'MirrorNotMirroring',
-        message: `volume ${v}: switchover to ${ctx.nodeName} refused: mirror state is ${state}, not Mirroring (1)`,
-        detail: { state },
-      });
+      throw mirrorNotMirroring(v, ctx.nodeName, state);
     }
     await ctx.emcmd('switchoverMirror', 'SWITCHOVERVOLUME', [v], o, signal);
     for (;;) {

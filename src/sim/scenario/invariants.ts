@@ -271,10 +271,11 @@ export class InvariantChecker {
 
   /**
    * The mirror gate, judged when the promotion was asked for: the world
-   * records every accepted SWITCHOVERVOLUME, and a request made while the
-   * target was eligible stays safe even if the old source came back meanwhile
-   * (DataKeeper then switches over gracefully). Without a recorded request
-   * (synthetic histories) the promotion is judged by the latest snapshot.
+   * records every accepted SWITCHOVERVOLUME with the old source's own state
+   * then, and a request made while it was the one source and Mirroring stays
+   * safe even if the mirror paused later (DataKeeper then aborts or switches
+   * over gracefully). Without those facts (synthetic histories) the request is
+   * judged by the snapshot of its instant, or the latest one without a request.
    */
   private noUnsafePromotion(o: Observation): Omit<Violation, 'excerpt'>[] {
     const out: Omit<Violation, 'excerpt'>[] = [];
@@ -292,9 +293,16 @@ export class InvariantChecker {
         const request = [...(o.world.switchoverRequests ?? [])]
           .reverse()
           .find((r) => r.host === v.host && r.volume === letter && r.at <= o.at);
-        const snap = request ? [...st.snapshots].reverse().find((s) => s.at <= request.at) : st.snapshots[st.snapshots.length - 1];
-        if (snap?.eligible.has(v.host)) continue;
-        const was = snap?.asOf.get(v.host);
+        let was: number | undefined;
+        if (request?.sourceReachable !== undefined) {
+          // The world recorded the mirror as it was at the request: no later event of the same instant can blur it.
+          if (request.sourceState === MIRRORING && (request.sources ?? 1) <= 1) continue;
+          was = request.sourceState;
+        } else {
+          const snap = request ? [...st.snapshots].reverse().find((s) => s.at <= request.at) : st.snapshots[st.snapshots.length - 1];
+          if (snap?.eligible.has(v.host)) continue;
+          was = snap?.asOf.get(v.host);
+        }
         out.push({
           invariant: 'noUnsafePromotion',
           at: o.at,

@@ -4,7 +4,7 @@
  * noLostWrites invariant reads, and what a host crash or boot does to its mirrors. The volume views and
  * the replication engine they drive are in ./mirror-engine.ts.
  */
-import { DriverError } from '../../drivers/errors.js';
+import { DriverError, mirrorNotMirroring } from '../../drivers/errors.js';
 import { MirrorState, type CreateMirrorRequest, type MirrorVolumeInfo, type ResyncProgress } from '../../drivers/types.js';
 import type { WriteOutcome } from '../../drivers/sim/world-faults.js';
 import { MirrorEngine, clearMirror, key, type VolumeView } from './mirror-engine.js';
@@ -37,6 +37,20 @@ export function volumeInUseError(letter: string, sourceHost: string): DriverErro
   });
 }
 
+/** An accepted SWITCHOVERVOLUME and the mirror as it truly was then (the checker judges the request by it, not by a later instant). */
+export interface SwitchoverRequestRecord {
+  host: string;
+  volume: string;
+  at: number;
+  force: boolean;
+  /** Whether the old source answered over the replication link when asked. */
+  sourceReachable: boolean;
+  /** The old source's own state of the mirror then (frozen at its crash if it is down). */
+  sourceState?: number;
+  /** How many hosts held the source role of the volume then (more than one: split brain). */
+  sources: number;
+}
+
 export class DataKeeper extends MirrorEngine {
   /** Switchovers under way, by host:volume, each with its own token (a crash cancels them). */
   private pendingSwitchovers = new Map<string, object>();
@@ -45,7 +59,7 @@ export class DataKeeper extends MirrorEngine {
   private writeSeq = 0;
   readonly ledger: LedgerEntry[] = [];
   /** Accepted SWITCHOVERVOLUME requests, in order: when a promotion was asked for (the invariant checker judges it then). */
-  readonly switchoverRequests: { host: string; volume: string; at: number; force: boolean }[] = [];
+  readonly switchoverRequests: SwitchoverRequestRecord[] = [];
 
   // ───────────── observation ─────────────
 
@@ -248,21 +262,20 @@ export class DataKeeper extends MirrorEngine {
       if (this.pendingSwitchovers.has(key(host, letter))) return;
       throw new DriverError({ code: 'MirrorWrongRole', message: `volume ${letter}: ${host} is already the source (svc 265)` });
     }
-    if (!force && v.state !== MirrorState.Mirroring) {
-      throw new DriverError({
-        code: 'MirrorNotMirroring',
-        message: `volume ${letter}: switchover to ${host} refused: mirror state is ${v.state}, not Mirroring (1)`,
-        detail: { state: v.state },
-      });
-    }
     const k = key(host, letter);
     if (this.pendingSwitchovers.has(k)) return;
     const oldSource = v.peer;
     const reachable = oldSource !== undefined && this.linkUp(host, oldSource);
+    const old = oldSource !== undefined ? this.views.get(key(oldSource, letter)) : undefined;
+    // A source that answers knows the true state (its view may have paused since the target last heard); one that does not leaves the target's own.
+    const state = reachable && old?.role === 'source' ? old.state : v.state;
+    if (!force && state !== MirrorState.Mirroring) throw mirrorNotMirroring(letter, host, state);
     const token = {};
     this.pendingSwitchovers.set(k, token);
     this.switchoverFailures.delete(k);
-    this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force });
+    const sources = [...this.views.values()].filter((x) => x.letter === letter && x.role === 'source').length;
+    const sourceState = old?.role === 'source' ? old.state : undefined;
+    this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force, sourceReachable: reachable, sourceState, sources });
     const delay = reachable ? this.d.timing.switchoverMs : this.d.timing.switchoverUnreachableMs;
     this.d.clock.setTimer(delay, () => {
       // A crash of the requesting host in the meantime cancelled it (the request died with its process),
@@ -274,6 +287,12 @@ export class DataKeeper extends MirrorEngine {
       if (oldSource !== undefined && this.linkUp(host, oldSource) && this.view(oldSource, letter).role === 'source') {
         if (this.d.volumeInUse(oldSource, letter)) {
           this.switchoverFailures.set(k, volumeInUseError(letter, oldSource));
+          return;
+        }
+        // The mirror left Mirroring meanwhile (a link blip, a resync): aborted, the volume stays online on the source (svc 187, 291).
+        const now = this.view(oldSource, letter).state;
+        if (!force && now !== MirrorState.Mirroring) {
+          this.switchoverFailures.set(k, mirrorNotMirroring(letter, host, now));
           return;
         }
       }

@@ -83,7 +83,7 @@ export interface DataKeeperDeps {
 
 /** Volume views and the replication engine; DataKeeper (./datakeeper.ts) adds the commands that drive them. */
 export class MirrorEngine {
-  private readonly views = new Map<string, VolumeView>();
+  protected readonly views = new Map<string, VolumeView>();
   private tickTimer: Timer | undefined;
   readonly splitBrains: SplitBrainRecord[] = [];
 
