@@ -5,13 +5,13 @@
  * gate; lower priority numbers rank first.
  */
 import type { DecisionInput } from './decision-types.js';
-import { groupMirrorGate } from './mirror-gate.js';
+import { groupMirrorGate, type GateRefusal } from './mirror-gate.js';
 
 export interface Ineligibility {
   node: string;
   why: string;
   /** Set when the mirror gate is the (only) obstacle. */
-  gate?: 'MirrorNotInSync' | 'SplitBrain';
+  gate?: GateRefusal;
   /** The kit code of the failure behind it (a ban), for the condition that reports it. */
   code?: number;
 }
@@ -62,4 +62,19 @@ export function blockingDeactivation(input: DecisionInput): string | undefined {
 /** HH:MM:SS UTC, for reason sentences. */
 export function clockTime(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
+}
+
+/**
+ * With no live holder, the one node that writes the group status: the best-ranked live member not in maintenance
+ * and not banned (a node that banned itself may be one whose host does not answer it, and then decides nothing),
+ * else the best-ranked live one.
+ */
+export function reporterWithoutHolder(input: DecisionInput): string | undefined {
+  const live = membersByPriority(input).filter((n) => isAlive(input, n.name) && !input.nodes[n.name]?.maintenance);
+  return (live.find((n) => bannedUntil(input, n.name) === undefined) ?? live[0])?.name;
+}
+
+/** The best-ranked live member not in maintenance. */
+export function firstAlive(input: DecisionInput): string | undefined {
+  return membersByPriority(input).find((n) => isAlive(input, n.name) && !input.nodes[n.name]?.maintenance)?.name;
 }

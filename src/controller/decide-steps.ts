@@ -1,6 +1,6 @@
 /** The decision's action lists: bringing a group into service, taking it out, and standby duties. */
-import type { Action, DecisionCondition, DecisionInput, VipLocal } from './decision-types.js';
-import { mirrorGate } from './mirror-gate.js';
+import type { Action, Decision, DecisionCondition, DecisionInput, VipLocal } from './decision-types.js';
+import { isSplitBrain, mirrorGate } from './mirror-gate.js';
 
 /**
  * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
@@ -87,6 +87,24 @@ export function activation(input: DecisionInput, epoch: number, forced: boolean,
     // A volume never mirrored yet: the active node creates the mirror after the site runs (not in the critical path).
     if (m.local?.role === 'none' && (m.source === undefined || m.source === self) && m.claimedSources.length === 0) {
       out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch });
+    }
+  }
+  return out;
+}
+
+/** Split-brain resolution on a loser (a forced switchover chose another node): give up the source role, said loudly. */
+export function loserPreparation(input: DecisionInput, self: string, events: Decision['events']): Action[] {
+  const sw = input.switchover;
+  if (!sw || !sw.force || sw.to === self) return [];
+  const out: Action[] = [];
+  for (const m of input.mirrors) {
+    if (isSplitBrain(m) && m.claimedSources.includes(sw.to) && m.local?.role === 'source') {
+      events.push({
+        type: 'Warning',
+        reason: 'SplitBrainResolved',
+        message: `operator chose ${sw.to} as source of ${m.volume}: on ${self}; ${self}'s changes to ${m.volume}: since the split are discarded`,
+      });
+      out.push({ type: 'prepareToBecomeTarget', mirror: m.name, volume: m.volume, epoch: input.lease.epoch });
     }
   }
   return out;

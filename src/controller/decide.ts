@@ -21,11 +21,14 @@ import {
   ineligibility,
   isAlive,
   membersByPriority,
+  firstAlive,
+  reporterWithoutHolder,
   type Ineligibility,
 } from './candidacy.js';
 import { isSplitBrain, mirrorStateName } from './mirror-gate.js';
+import { gateBlock } from './gate-block.js';
 import { groupConditions } from './decide-conditions.js';
-import { activation, deactivation, describeSteps, standbyDuties } from './decide-steps.js';
+import { activation, deactivation, describeSteps, loserPreparation, standbyDuties } from './decide-steps.js';
 
 type Ev = Decision['events'][number];
 
@@ -458,10 +461,12 @@ class DecisionBuilder {
       }
     }
     if (gated.length > 0) {
-      const reason = gated.some((r) => r.gate === 'SplitBrain') ? 'SplitBrain' : 'MirrorNotInSync';
-      const msg = `no node may take ${g.name}: ${list}; waiting for the mirror or for winha switchover ${g.name} --to NODE --force`;
+      const reporter = this.isReporterWithoutHolder();
+      const gates = gated.map((r) => r.gate!);
+      const { reason, probe, lead } = gateBlock(this.input, gates, reporter);
+      const msg = `${lead}no node may take ${g.name}: ${list}; waiting for the mirror or for winha switchover ${g.name} --to NODE --force`;
       this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason, message: msg });
-      return this.result('standby', standbyDuties(this.input), msg, '', this.isReporterWithoutHolder());
+      return this.result('standby', [...probe, ...standbyDuties(this.input)], msg, '', reporter);
     }
     const msg = `no node is eligible to run ${g.name}: ${list}`;
     // The condition carries the cause's kit code (the first ban's), not only the events (issue 13 item 6).
@@ -478,7 +483,7 @@ class DecisionBuilder {
       standbyDuties(this.input),
       msg,
       '',
-      refused.length === 0 ? false : this.isReporterWithoutHolder() || self === this.firstAlive(),
+      refused.length === 0 ? false : this.isReporterWithoutHolder() || self === firstAlive(this.input),
     );
   }
 
@@ -539,20 +544,16 @@ class DecisionBuilder {
     return undefined;
   }
 
-  private firstAlive(): string | undefined {
-    return membersByPriority(this.input).find((n) => isAlive(this.input, n.name) && !this.input.nodes[n.name]?.maintenance)?.name;
-  }
-
-  /** With no live holder, the best-ranked live member reports the group status (so one node writes it). */
+  /** With no live holder, one node writes the group status (see reporterWithoutHolder). */
   private isReporterWithoutHolder(): boolean {
-    return this.firstAlive() === this.self;
+    return reporterWithoutHolder(this.input) === this.self;
   }
 
   // ───────────── result ─────────────
 
   private result(role: Decision['role'], actions: Action[], reason: string, target: string, reportsStatus: boolean): Decision {
     // Split-brain resolution on a loser (forced switchover to another node): give up the source role after the sites stopped.
-    const loser = this.loserPreparation();
+    const loser = loserPreparation(this.input, this.self, this.events);
     if (loser.length) {
       const at = actions.findIndex((a) => a.type === 'releaseLease');
       actions = at < 0 ? [...actions, ...loser] : [...actions.slice(0, at), ...loser, ...actions.slice(at)];
@@ -572,23 +573,6 @@ class DecisionBuilder {
       reportsStatus,
       events: this.events,
     };
-  }
-
-  private loserPreparation(): Action[] {
-    const sw = this.input.switchover;
-    if (!sw || !sw.force || sw.to === this.self) return [];
-    const out: Action[] = [];
-    for (const m of this.input.mirrors) {
-      if (isSplitBrain(m) && m.claimedSources.includes(sw.to) && m.local?.role === 'source') {
-        this.events.push({
-          type: 'Warning',
-          reason: 'SplitBrainResolved',
-          message: `operator chose ${sw.to} as source of ${m.volume}: on ${this.self}; ${this.self}'s changes to ${m.volume}: since the split are discarded`,
-        });
-        out.push({ type: 'prepareToBecomeTarget', mirror: m.name, volume: m.volume, epoch: this.input.lease.epoch });
-      }
-    }
-    return out;
   }
 }
 

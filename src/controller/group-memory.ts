@@ -20,6 +20,8 @@ export interface GroupMemory {
   lastReason?: string;
   /** When this node last wrote the group's status (monotonic): a non-holder writes at most once per retryPeriod. */
   lastStatusWrite?: number;
+  /** Since when (monotonic) this holder's host has not answered its observation; gone with the first answer. */
+  unobservedSince?: number;
   /** A self-fence to report once the store answers again (kept here, not in the store: it is what failed). */
   fence?: FenceRecord;
 }

@@ -8,6 +8,7 @@
 import type { HostDriver } from '../drivers/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
+import { DEFAULT_FAILURE_POLICY } from '../api/defaults.js';
 import { observeMirror, volumeLetter, type MirrorLocal } from '../reconcilers/mirror.js';
 import { observeSite, renderSite } from '../reconcilers/iis-site.js';
 import { observeVip } from '../reconcilers/virtual-ip.js';
@@ -15,7 +16,7 @@ import type { Note } from '../reconcilers/types.js';
 import { decide } from './decide.js';
 import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts } from './decision-input.js';
 import type { Decision } from './decision-types.js';
-import { Executor, StepError } from './executor.js';
+import { Executor, FAILURE_RETRY_FLOOR_MS, StepError } from './executor.js';
 import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
 import { runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
@@ -26,7 +27,7 @@ import type { AgentMetrics } from './metrics.js';
 import { isServing } from './status/serving.js';
 import type { HostReport, StatusWriter } from './status/writer.js';
 import { fenceMessage, noteFence } from './status/fence-report.js';
-import { timingOf } from './timing.js';
+import { timingOf, type Timing } from './timing.js';
 
 /** What a reconcile asks of the queue (controller-runtime's Result): come back after this many ms, or at the next beat. */
 export interface ReconcileResult {
@@ -109,7 +110,8 @@ export class GroupReconciler {
     const live = await this.d.liveness.members(members, lease, t, reading.storeOk, mono);
     const storeOk = reading.storeOk && !live.cut;
     const lostBySelf = deadlinePassed || live.cut;
-    const l = reading.lease;
+    // A lease given up (host unobservable) is not ours though the record still names us: decide as a standby would.
+    const l = reading.lease && lease.gaveUp(reading.lease) ? { ...reading.lease, holder: '' } : reading.lease;
     const remainingMs = l ? this.d.store.leases.remainingMs(l) : 0;
     if (l && l.holder !== '' && remainingMs > 0 && l.holder !== this.d.node)
       lease.armExpiryWake(Math.max(remainingMs, live.leftMs.get(l.holder) ?? 0));
@@ -117,7 +119,8 @@ export class GroupReconciler {
 
     // ── this host
     const host = await this.observeHost(snap, lease.callOptions(undefined, observedEpoch), t.retryMs / 2);
-    if (!host) return {}; // host unreachable: nothing safe to decide
+    if (!host) return this.unobservable(snap, mem, lease, t, mono);
+    delete mem.unobservedSince;
     const m = maintenanceOf(snap, this.d.node);
     const paused = m.cluster || m.group || m.node;
     // A site that served and is now down is a failed check (its code counts against the restart limit), not a start.
@@ -263,6 +266,31 @@ export class GroupReconciler {
       mem.facts.failure = failure;
       after(0);
     }
+  }
+
+  /**
+   * The host does not answer its own agent: nothing safe to decide. A holder that stays blind for renewDeadline
+   * treats it as a failed check (issue 13 item 4): it bans itself and stops renewing, so the lease runs out and the
+   * next node's safety check probes whether this host still serves (it cannot take its resources down itself).
+   */
+  private async unobservable(snap: GroupSnapshot, mem: GroupMemory, lease: GroupLease, t: Timing, mono: number): Promise<ReconcileResult> {
+    if (!lease.holds) return {};
+    mem.unobservedSince ??= mono;
+    const blindMs = mono - mem.unobservedSince;
+    if (blindMs < t.renewDeadlineMs)
+      return { requeueAfterMs: Math.max(FAILURE_RETRY_FLOOR_MS, Math.min(t.retryMs, t.renewDeadlineMs - blindMs + 1)) };
+    const { group } = snap;
+    const why = `${this.d.node} could not observe its own host for ${Math.round(blindMs / 100) / 10} s (renewDeadline ${t.renewDeadlineMs / 1000} s)`;
+    const until =
+      this.d.clock.now() + (group.spec.failurePolicy?.failureExpirySeconds ?? DEFAULT_FAILURE_POLICY.failureExpirySeconds) * 1000;
+    const message = `${why}: it stops renewing the lease of ${group.metadata.name} (epoch ${lease.epoch}) so that another node can take over once it expires, after probing whether ${this.d.node} still serves`;
+    await lease.abandon();
+    delete mem.unobservedSince;
+    mem.served = false;
+    await this.d.record(group, 'Warning', 'HostUnobservable', message).catch(() => undefined);
+    const written = await this.d.writer.ownHistory(group, (h) => ({ ...h, bannedUntil: until, banReason: why })).catch(() => undefined);
+    if (written) mem.ownHistory = written;
+    return {};
   }
 
   /** This group's part of the host, from the observation all groups share (at most `maxAgeMs` old). */

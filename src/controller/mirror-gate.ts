@@ -13,7 +13,10 @@ export function mirrorStateName(state: number | undefined): string {
   return `${mirrorStateOf(state) ?? 'Unknown'} (${state})`;
 }
 
-export type GateResult = { ok: true } | { ok: false; reason: 'MirrorNotInSync' | 'SplitBrain'; message: string };
+/** Why the gate refuses: SourceUnsupervised when the recorded source served on past its lease with nobody recording. */
+export type GateRefusal = 'MirrorNotInSync' | 'SplitBrain' | 'SourceUnsupervised';
+
+export type GateResult = { ok: true } | { ok: false; reason: GateRefusal; message: string };
 
 export function isSplitBrain(m: MirrorView): boolean {
   return new Set(m.claimedSources).size > 1;
@@ -39,7 +42,7 @@ export function mirrorGate(m: MirrorView, node: string): GateResult {
   if (m.unsupervisedBy !== undefined && m.unsupervisedBy === m.source) {
     return {
       ok: false,
-      reason: 'MirrorNotInSync',
+      reason: 'SourceUnsupervised',
       message: `${m.source} went on serving after its lease expired, with no agent recording ${m.volume}:, so the state of ${node}'s copy is unknown until ${m.source}'s agent records it again (or winha switchover --force)`,
     };
   }

@@ -52,6 +52,8 @@ export class GroupLease {
   private expiryWake: Timer | undefined;
   private expiryWakeAt: number | undefined;
   private renewer: { stop(): Promise<unknown> } | undefined;
+  /** An epoch given up without a release (abandon): never renewed again, though the record still names this node. */
+  private abandoned: number | undefined;
   private t: Timing;
 
   constructor(
@@ -119,6 +121,7 @@ export class GroupLease {
   async acquire(expectedEpoch: number): Promise<{ won: boolean; lease: LeaseRecord }> {
     const r = await this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t));
     if (!r.acquired || r.lease.epoch !== expectedEpoch) return { won: false, lease: r.lease };
+    this.abandoned = undefined;
     this.held = r.lease.epoch;
     this.lastRenewOk = this.d.clock.monotonic();
     this.armWatchdog(this.lastRenewOk);
@@ -130,6 +133,22 @@ export class GroupLease {
     await this.renewer?.stop();
     if (this.held !== undefined) await this.d.leases.release(this.name, this.d.node, this.held);
     this.held = undefined;
+  }
+
+  /**
+   * Stop renewing without releasing: the lease runs out, so whoever takes it next first runs the safety check (a
+   * host its own agent cannot see may still serve; a release would tell the others it stopped).
+   */
+  async abandon(): Promise<void> {
+    await this.renewer?.stop();
+    this.watchdog?.cancel();
+    this.abandoned = this.held;
+    this.held = undefined;
+  }
+
+  /** Whether `l` is the lease this node gave up (abandon): still its name on the record, no longer its licence. */
+  gaveUp(l: LeaseRecord | null): boolean {
+    return l !== null && l.holder === this.d.node && l.epoch === this.abandoned;
   }
 
   /**
@@ -266,7 +285,7 @@ export class GroupLease {
 
   private async readAndRenew(): Promise<Answer> {
     const lease = await this.d.leases.get(this.name);
-    if (lease && lease.holder === this.d.node) {
+    if (lease && lease.holder === this.d.node && lease.epoch !== this.abandoned) {
       const r = await this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t));
       if (r.acquired && r.lease.epoch === lease.epoch) return { lease: r.lease, renewed: true };
     }
