@@ -458,7 +458,7 @@ class DecisionBuilder {
       }
     }
     if (gated.length > 0) {
-      const reason = gated.some((r) => r.gate === 'SplitBrain') ? 'SplitBrain' : 'MirrorNotInSync';
+      const reason = (['SplitBrain', 'MirrorNotInSync'] as const).find((x) => gated.some((r) => r.gate === x)) ?? 'AsyncFailoverRefused';
       const msg = `no node may take ${g.name}: ${list}; waiting for the mirror or for winha switchover ${g.name} --to NODE --force`;
       this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason, message: msg });
       return this.result('standby', standbyDuties(this.input), msg, '', this.isReporterWithoutHolder());

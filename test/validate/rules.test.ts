@@ -259,6 +259,28 @@ describe('topology rules', () => {
   });
 });
 
+describe('async failover policy', () => {
+  test('async-failover-on-sync-mirror: a warning at spec.asyncFailover of a Synchronous mirror (the policy is inert there)', () => {
+    const objs = base();
+    find(objs, 'Mirror', 'web-data').spec.asyncFailover = 'Refuse';
+    const r = run(objs);
+    const [p] = expectOnly(r, 'async-failover-on-sync-mirror', 1);
+    assert.equal(p!.severity, 'warning');
+    assert.equal(p!.kind, 'Mirror');
+    assert.match(p!.message, /Synchronous/);
+    pointsAt(r, p!, 'asyncFailover: Refuse');
+    assert.equal(r.report.valid, true, 'a warning, not an error');
+    find(objs, 'Mirror', 'web-data').spec.mode = 'Asynchronous';
+    expectOnly(run(objs), 'async-failover-on-sync-mirror', 0);
+  });
+  test('asyncFailover takes only Allow or Refuse', () => {
+    const objs = base();
+    find(objs, 'Mirror', 'web-data').spec.mode = 'Asynchronous';
+    find(objs, 'Mirror', 'web-data').spec.asyncFailover = 'Maybe';
+    assert.equal(run(objs).report.valid, false);
+  });
+});
+
 describe('resource rules', () => {
   test('V1 binding-conflict: two sites with the same protocol IP:port:host, reported at both places', () => {
     const objs = base();

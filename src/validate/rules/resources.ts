@@ -168,6 +168,16 @@ export const mirrorRules: Rule = (ctx) => {
         );
       }
     } else letters.set(k, m);
+    if (spec.asyncFailover !== undefined && (spec.mode ?? 'Synchronous') === 'Synchronous') {
+      // Inert, not unsafe: a synchronous mirror loses no acknowledged write on failover, so the policy never applies.
+      ctx.report(
+        m,
+        ['spec', 'asyncFailover'],
+        'async-failover-on-sync-mirror',
+        `asyncFailover: ${spec.asyncFailover} has no effect: Mirror ${m.name} is Synchronous (no queued writes to lose); remove it, or set mode: Asynchronous`,
+        'warning',
+      );
+    }
 
     const members = clusterNodes(group && group.valid ? clusterOfGroup(ctx, group, false) : undefined);
     const seen = new Set<string>();
