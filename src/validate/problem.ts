@@ -79,7 +79,7 @@ export const RULES: readonly RuleInfo[] = [
   {
     id: 'async-failover-on-sync-mirror',
     severity: 'warning',
-    summary: 'A Mirror sets asyncFailover but is Synchronous: the policy applies to asynchronous mirrors only.',
+    summary: 'A Synchronous Mirror sets asyncFailover: Refuse, which applies to asynchronous mirrors only.',
   },
   { id: 'credentials-missing', severity: 'error', summary: 'An FTP deep check with login: credentials names no credentialsSecretRef.' },
 ];

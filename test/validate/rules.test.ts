@@ -270,6 +270,10 @@ describe('async failover policy', () => {
     assert.match(p!.message, /Synchronous/);
     pointsAt(r, p!, 'asyncFailover: Refuse');
     assert.equal(r.report.valid, true, 'a warning, not an error');
+    // Allow is the default an API server fills in everywhere: no warning; nor on an asynchronous mirror.
+    find(objs, 'Mirror', 'web-data').spec.asyncFailover = 'Allow';
+    expectOnly(run(objs), 'async-failover-on-sync-mirror', 0);
+    find(objs, 'Mirror', 'web-data').spec.asyncFailover = 'Refuse';
     find(objs, 'Mirror', 'web-data').spec.mode = 'Asynchronous';
     expectOnly(run(objs), 'async-failover-on-sync-mirror', 0);
   });
