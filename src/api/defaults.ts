@@ -12,6 +12,9 @@ export const DEFAULT_TIMING = {
 export const DEFAULT_SITE_SERVICE = 'Web' as const;
 export const DEFAULT_HOST_HEADER = '';
 export const DEFAULT_SWITCHBACK = 'Intelligent' as const;
+/** Mirror mode, and the async failover policy: LifeKeeper fails asynchronous mirrors over too (the queued tail is the accepted RPO). */
+export const DEFAULT_MIRROR_MODE = 'Synchronous' as const;
+export const DEFAULT_ASYNC_FAILOVER = 'Allow' as const;
 /** Automatic switchback waits until the preferred node has been up this long without a break. */
 export const DEFAULT_SWITCHBACK_DELAY_SECONDS = 60;
 /** WinHA's check defaults (design §4): quick 10 s, deep 60 s; LifeKeeper's own are 180/300 s. */

@@ -6,12 +6,13 @@
  */
 import type { DecisionInput } from './decision-types.js';
 import { groupMirrorGate, type GateRefusal } from './mirror-gate.js';
+import { asyncFailoverGate } from './async-failover.js';
 
 export interface Ineligibility {
   node: string;
   why: string;
   /** Set when the mirror gate is the (only) obstacle. */
-  gate?: GateRefusal;
+  gate?: GateRefusal | 'AsyncFailoverRefused';
   /** The kit code of the failure behind it (a ban), for the condition that reports it. */
   code?: number;
 }
@@ -47,6 +48,8 @@ export function ineligibility(input: DecisionInput, node: string, forced: boolea
   if (!forced) {
     const gate = groupMirrorGate(input.mirrors, node);
     if (!gate.ok) return { node, why: gate.message, gate: gate.reason };
+    const refusal = asyncFailoverGate(input, node);
+    if (refusal) return { node, why: refusal.message, gate: refusal.reason };
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 /** The decision's action lists: bringing a group into service, taking it out, and standby duties. */
 import type { Action, Decision, DecisionCondition, DecisionInput, VipLocal } from './decision-types.js';
 import { isSplitBrain, mirrorGate } from './mirror-gate.js';
+import { asyncFailoverGate, asyncRisk } from './async-failover.js';
 
 /**
  * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
@@ -66,18 +67,28 @@ export function activation(input: DecisionInput, epoch: number, forced: boolean,
   for (const m of input.mirrors) {
     if (m.local?.role !== 'target') continue;
     const gate = mirrorGate(m, self);
-    if (!gate.ok && !forced) {
+    const refusal = gate.ok ? asyncFailoverGate({ ...input, mirrors: [m] }, self) : undefined;
+    if ((!gate.ok || refusal) && !forced) {
       // Even the lease holder never promotes through the gate (its copy may be stale since it
       // took the lease): nothing after the mirror may start either, so activation stops here.
+      const why = gate.ok ? refusal! : gate;
       raised.push({
         type: 'PromotionBlocked',
         status: 'True',
-        reason: gate.reason,
-        message: `${gate.message}; ${g.name} waits on ${self} for \`winha switchover ${g.name} --to ${self} --force\``,
+        reason: why.reason,
+        message: `${why.message}; ${g.name} waits on ${self} for \`winha switchover ${g.name} --to ${self} --force\``,
       });
       return [];
     }
-    out.push({ type: 'promoteMirror', mirror: m.name, volume: m.volume, force: forced && !gate.ok, epoch });
+    const risk = asyncRisk(input, m, self);
+    out.push({
+      type: 'promoteMirror',
+      mirror: m.name,
+      volume: m.volume,
+      force: forced && !gate.ok,
+      epoch,
+      ...(risk ? { asyncRisk: forced ? { ...risk, forced: true } : risk } : {}),
+    });
   }
   for (const v of local.vips) if (!vipAnswers(v)) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
   for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });

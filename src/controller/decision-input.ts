@@ -4,7 +4,7 @@
  * remembers between cycles (failures not yet acted on, the last safety probe, its own history just written).
  * Golden cases: test/controller/decision-input/.
  */
-import { DEFAULT_FAILURE_POLICY, DEFAULT_SWITCHBACK } from '../api/defaults.js';
+import { DEFAULT_ASYNC_FAILOVER, DEFAULT_FAILURE_POLICY, DEFAULT_MIRROR_MODE, DEFAULT_SWITCHBACK } from '../api/defaults.js';
 import type { Cluster, FailoverGroup, IISSite, Mirror, VirtualIP } from '../api/types.js';
 import type { LeaseRecord } from '../store/types.js';
 import type { MirrorLocal } from '../reconcilers/mirror.js';
@@ -159,7 +159,7 @@ export function mirrorViews(
   alive: (node: string) => boolean,
 ): MirrorView[] {
   return mirrors.map((m) => {
-    const st = (m.status ?? {}) as NonNullable<Mirror['status']> & { targets?: { name: string; state: number }[]; recordedBy?: string };
+    const st: NonNullable<Mirror['status']> = m.status ?? {};
     const reports = (st.nodes ?? []).filter((n) => n.name !== node && alive(n.name));
     const claimed = new Set(reports.filter((n) => n.role === 'Source').map((n) => n.name));
     const prepared =
@@ -183,6 +183,12 @@ export function mirrorViews(
     if (st.unsupervisedBy) v.unsupervisedBy = st.unsupervisedBy;
     if (mine) v.local = { role: mine.role, state: mine.state };
     if (prepared.length > 0) v.preparedTargets = prepared;
+    if ((mine?.mode ?? m.spec.mode ?? DEFAULT_MIRROR_MODE) === 'Asynchronous') {
+      v.mode = 'Asynchronous';
+      v.asyncFailover = m.spec.asyncFailover ?? DEFAULT_ASYNC_FAILOVER;
+      const queued = (st.targets ?? []).filter((x) => x.queuedWrites !== undefined).map((x) => [x.name, x.queuedWrites!]);
+      if (queued.length > 0) v.queuedWrites = Object.fromEntries(queued) as Record<string, number>;
+    }
     return v;
   });
 }

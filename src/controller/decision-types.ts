@@ -9,6 +9,7 @@
  * plain JSON so golden tests (test/scheduler/) can pin them.
  */
 import type { AddressState } from '../drivers/types.js';
+import type { AsyncRisk } from './async-failover.js';
 
 export type Role =
   /** Holds the group lease and serves (or is bringing the group into service). */
@@ -97,6 +98,12 @@ export interface MirrorView {
    * that source records the mirror again.
    */
   unsupervisedBy?: string;
+  /** Set when the mirror is asynchronous (DataKeeper's report on this node, else the spec); absent: synchronous. */
+  mode?: 'Asynchronous';
+  /** Asynchronous mirrors: whether a target is promoted automatically over a lost source (absent: Allow). */
+  asyncFailover?: 'Allow' | 'Refuse';
+  /** Asynchronous mirrors: writes queued on the source for each target, as `recordedBy` last recorded them. */
+  queuedWrites?: Record<string, number>;
 }
 
 export interface SiteLocal {
@@ -192,7 +199,8 @@ export type Action =
   | { type: 'markUnsupervised'; mirrors: string[]; node: string }
   // activation, in this order (design §4): mirror source → VIP → site
   | { type: 'createMirror'; mirror: string; volume: string; epoch: number }
-  | { type: 'promoteMirror'; mirror: string; volume: string; force: boolean; epoch: number }
+  /** `asyncRisk`: an asynchronous target whose source is lost (the step warns that queued writes may be lost). */
+  | { type: 'promoteMirror'; mirror: string; volume: string; force: boolean; epoch: number; asyncRisk?: AsyncRisk }
   | { type: 'addVip'; vip: string; address: string; epoch: number }
   | { type: 'startSite'; site: string; siteName: string; epoch: number }
   // deactivation, reverse order: site → VIP

@@ -13,6 +13,7 @@ import * as site from '../reconcilers/iis-site.js';
 import * as mirror from '../reconcilers/mirror.js';
 import * as vip from '../reconcilers/virtual-ip.js';
 import { KitFailure, type Note, type StepContext } from '../reconcilers/types.js';
+import { asyncPromotionMessage } from './async-failover.js';
 import type { GroupSnapshot } from './decision-input.js';
 import type { Action, ActionType, ActivationFailure, Decision, DecisionInput } from './decision-types.js';
 import { emptyPatch, type MemoryPatch } from './group-memory.js';
@@ -300,7 +301,8 @@ export class Executor {
         await this.d.driver.switchoverMirror(a.volume, a.force, run.ctx.o);
         const stop = await this.sourceOnRecord(run, [m]);
         if (stop) return stop;
-        await mirror.notePromoted(run.ctx, m, a.volume, a.force);
+        const warning = a.asyncRisk ? asyncPromotionMessage(this.d.node, a.volume, a.asyncRisk) : undefined;
+        await mirror.notePromoted(run.ctx, m, a.volume, a.force, warning);
       },
       createMirror: async (a, run) => {
         const m = find(run.req.snapshot.mirrors, a.mirror);

@@ -1,22 +1,25 @@
 /**
- * What a group says when the mirror gate refused every candidate (issue 13 item 4): split brain first; a source that
- * served on past its lease unrecorded is PreviousActiveStillServing while a fresh safety probe finds it serving, and
- * the one reporting node keeps that probe fresh (else the reason would outlive the fact); otherwise MirrorNotInSync.
+ * What a group says when the mirror gate refused every candidate: split brain first, then a copy not in sync; a source
+ * that served on past its lease unrecorded is PreviousActiveStillServing while a fresh safety probe finds it serving
+ * (the one reporting node keeps that probe fresh, else the reason would outlive the fact; issue 13 item 4), else
+ * MirrorNotInSync; what is left is an asynchronous mirror whose policy refuses automatic failover.
  */
 import type { Action, DecisionInput } from './decision-types.js';
 import type { GateRefusal } from './mirror-gate.js';
 
-export type BlockedReason = 'SplitBrain' | 'MirrorNotInSync' | 'PreviousActiveStillServing';
+export type BlockedReason = 'SplitBrain' | 'MirrorNotInSync' | 'PreviousActiveStillServing' | 'AsyncFailoverRefused';
 
 export function gateBlock(
   input: DecisionInput,
-  gates: readonly GateRefusal[],
+  gates: readonly (GateRefusal | 'AsyncFailoverRefused')[],
   reporter: boolean,
 ): { reason: BlockedReason; probe: Action[]; lead: string } {
-  if (gates.includes('SplitBrain')) return { reason: 'SplitBrain', probe: [], lead: '' };
+  const none = { probe: [], lead: '' };
+  if (gates.includes('SplitBrain')) return { reason: 'SplitBrain', ...none };
+  if (gates.length === 0 || gates.includes('MirrorNotInSync')) return { reason: 'MirrorNotInSync', ...none };
+  if (!gates.includes('SourceUnsupervised')) return { reason: 'AsyncFailoverRefused', ...none };
   const previous = input.lease.holder;
-  if (gates.length === 0 || !gates.every((g) => g === 'SourceUnsupervised') || previous === '')
-    return { reason: 'MirrorNotInSync', probe: [], lead: '' };
+  if (previous === '') return { reason: 'MirrorNotInSync', ...none };
   const sc = input.safetyCheck?.epoch === input.lease.epoch ? input.safetyCheck : undefined;
   const fresh = sc !== undefined && input.now - sc.at < input.safetyCheckMaxAgeMs;
   const probe: Action[] = !fresh && reporter ? [{ type: 'safetyCheck', previous, epoch: input.lease.epoch }] : [];

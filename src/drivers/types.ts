@@ -166,6 +166,12 @@ export interface MirrorTargetInfo {
   state: MirrorStateCode;
   mode?: MirrorMode;
   resync?: ResyncProgress;
+  /**
+   * Asynchronous source only: writes queued for this target, not yet on it (what a source failure loses, §2.5).
+   * Absent when unknown: the Windows driver leaves it out (the "Queue Current Length" counter, §2.8, has no
+   * documented instance name to tie it to a volume and target).
+   */
+  queuedWrites?: number;
 }
 
 export interface MirrorVolumeInfo {

@@ -15,7 +15,9 @@ export interface MirrorLocal {
   role: 'source' | 'target' | 'none';
   /** The first target's state (DataKeeper's numbers: 1 Mirroring, 2 Resyncing, 3 Broken …). */
   state: number;
-  targets: { address: string; state: number }[];
+  targets: { address: string; state: number; queuedWrites?: number }[];
+  /** The mode DataKeeper reports (GETMIRRORTYPE), when it does. */
+  mode?: 'Synchronous' | 'Asynchronous';
 }
 
 /** Drive letter without the colon, upper case. */
@@ -24,11 +26,18 @@ export function volumeLetter(v: string): string {
 }
 
 export function observeMirror(info: MirrorVolumeInfo): MirrorLocal {
-  return {
+  const l: MirrorLocal = {
     role: info.role,
     state: info.targets[0]?.state ?? 0,
-    targets: info.targets.map((x) => ({ address: x.targetAddress, state: x.state })),
+    targets: info.targets.map((x) => ({
+      address: x.targetAddress,
+      state: x.state,
+      ...(x.queuedWrites !== undefined ? { queuedWrites: x.queuedWrites } : {}),
+    })),
   };
+  const mode = info.targets[0]?.mode;
+  if (mode) l.mode = mode;
+  return l;
 }
 
 /** Create the mirror from this node to the first live other endpoint (full resync); false when none is live yet. */
@@ -61,7 +70,10 @@ export async function createMirror(
   }
 }
 
-export async function notePromoted(ctx: StepContext, m: Mirror, volume: string, force: boolean): Promise<void> {
+/** `asyncWarning`: the promoted copy is an asynchronous target whose source is lost (the decision's words for it). */
+export async function notePromoted(ctx: StepContext, m: Mirror, volume: string, force: boolean, asyncWarning?: string): Promise<void> {
+  // Loud on purpose: such a copy may lack the writes that were queued on the source (issue 13 item 7).
+  if (asyncWarning) await ctx.note(m, 'Warning', 'AsyncPromotion', asyncWarning, undefined, ctx.epoch);
   if (force) {
     const why = `by operator force although its mirror was not Mirroring: data written on the old source since may be lost`;
     await ctx.note(m, 'Warning', 'ForcedPromotion', `${ctx.node} became source of ${volume}: ${why}`, undefined, ctx.epoch);
@@ -129,7 +141,11 @@ export function mirrorStatus(
   if (l.role === 'source' && (holdsEpoch !== undefined || st['source'] === node)) {
     const targets = m.spec.endpoints
       .filter((e) => e.node !== node)
-      .map((e) => ({ name: e.node, state: l.targets.find((x) => x.address === e.address)?.state ?? 0 }));
+      .map((e) => {
+        const t = l.targets.find((x) => x.address === e.address);
+        // The queue as of this record: what a target promoted after this source is lost may miss (issue 13 item 7).
+        return { name: e.node, state: t?.state ?? 0, ...(t?.queuedWrites !== undefined ? { queuedWrites: t.queuedWrites } : {}) };
+      });
     next['targets'] = targets;
     next['recordedBy'] = node;
     delete next['unsupervisedBy']; // its agent records again: the record is current

@@ -76,6 +76,11 @@ export const RULES: readonly RuleInfo[] = [
     severity: 'warning',
     summary: 'A group with a Mirror has switchback: Automatic, which LifeKeeper does not support with replicated data.',
   },
+  {
+    id: 'async-failover-on-sync-mirror',
+    severity: 'warning',
+    summary: 'A Synchronous Mirror sets asyncFailover: Refuse, which applies to asynchronous mirrors only.',
+  },
   { id: 'credentials-missing', severity: 'error', summary: 'An FTP deep check with login: credentials names no credentialsSecretRef.' },
 ];
 

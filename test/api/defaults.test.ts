@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as D from '../../src/api/defaults.js';
-import { ClusterSpec, FailoverGroupSpec, IISSiteSpec, SiteBinding, ObjectMeta } from '../../src/api/schema.js';
+import { ClusterSpec, FailoverGroupSpec, IISSiteSpec, MirrorSpec, SiteBinding, ObjectMeta } from '../../src/api/schema.js';
 
 function defaultAt(schema: unknown, ...path: string[]): unknown {
   let node = schema as { properties?: Record<string, unknown>; default?: unknown } | undefined;
@@ -20,6 +20,8 @@ test('default constants agree with the schema', () => {
   assert.equal(D.DEFAULT_SITE_SERVICE, defaultAt(IISSiteSpec, 'service'));
   assert.equal(D.DEFAULT_HOST_HEADER, defaultAt(SiteBinding, 'hostHeader'));
   assert.equal(D.DEFAULT_SWITCHBACK, defaultAt(FailoverGroupSpec, 'switchback'));
+  assert.equal(D.DEFAULT_MIRROR_MODE, defaultAt(MirrorSpec, 'mode'));
+  assert.equal(D.DEFAULT_ASYNC_FAILOVER, defaultAt(MirrorSpec, 'asyncFailover'));
   assert.equal(D.DEFAULT_SWITCHBACK_DELAY_SECONDS, defaultAt(FailoverGroupSpec, 'switchbackDelaySeconds'));
   assert.deepEqual(D.DEFAULT_FAILURE_POLICY, {
     restartLimit: defaultAt(FailoverGroupSpec, 'failurePolicy', 'restartLimit'),

@@ -676,6 +676,85 @@ add(
   },
 );
 
+// ── M11/M12: asynchronous mirrors (issue 13 item 7)
+/** The mirror is asynchronous; node1, its source, recorded `queued` writes for node2 (undefined: not recorded). */
+function asyncMirror(queued?: number, policy?: 'Allow' | 'Refuse') {
+  return (i: DecisionInput) => {
+    const m = i.mirrors[0]!;
+    m.mode = 'Asynchronous';
+    m.asyncFailover = policy ?? 'Allow';
+    if (queued !== undefined) m.queuedWrites = { node2: queued };
+  };
+}
+add(
+  'm11-async-crash-allow-warns',
+  ['M11'],
+  'async mirror, node1 crashed with 900 writes recorded as queued, Allow: node2 takes over; the promotion carries the risk',
+  'node2',
+  node1Crashed,
+  asyncMirror(900),
+);
+add(
+  'm11-async-crash-queue-unknown',
+  ['M11'],
+  'async mirror, node1 crashed, no queue recorded (a Windows source): node2 takes over; the risk says no number',
+  'node2',
+  node1Crashed,
+  asyncMirror(),
+);
+add(
+  'm12-async-crash-refused',
+  ['M12'],
+  'async mirror, node1 crashed, asyncFailover Refuse: PromotionBlocked AsyncFailoverRefused, nobody takes the lease',
+  'node2',
+  node1Crashed,
+  asyncMirror(900, 'Refuse'),
+);
+add(
+  'm12-async-refused-force-promotes',
+  ['M12'],
+  'Refuse, winha switchover --to node2 --force: node2 is promoted, the risk marked forced',
+  'node2',
+  node1Crashed,
+  asyncMirror(900, 'Refuse'),
+  (i) => {
+    i.switchover = { id: 'r1', to: 'node2', force: true };
+  },
+);
+add(
+  'm12-async-refused-unforced-request-refused',
+  ['M12'],
+  'Refuse, winha switchover --to node2 without --force after the crash: refused, says --force',
+  'node2',
+  node1Crashed,
+  asyncMirror(900, 'Refuse'),
+  (i) => {
+    i.switchover = { id: 'r1', to: 'node2', force: false };
+  },
+);
+add(
+  'm12-async-refused-graceful-switchover',
+  ['M12'],
+  'Refuse, node1 alive released the lease for a switchover to node2: DataKeeper flushes the queue, node2 is promoted, no risk',
+  'node2',
+  asyncMirror(900, 'Refuse'),
+  (i) => {
+    i.lease = { holder: '', epoch: 1, expired: true };
+    i.switchover = { id: 'r1', to: 'node2', force: false };
+  },
+);
+add(
+  'm12-async-refused-holder-waits',
+  ['M12'],
+  'Refuse, node2 already holds the lease but its copy is still a target and node1 is down: activation stops at the mirror',
+  'node2',
+  node1Crashed,
+  asyncMirror(900, 'Refuse'),
+  (i) => {
+    i.lease = { holder: 'node2', epoch: 2, expired: false };
+  },
+);
+
 // ── E: election, partitions, timing
 add(
   'e1-holder-lost-lease-fences',

@@ -87,6 +87,12 @@ function mirrorLines(m: MirrorView): string[] {
   out.push(`    nodes reporting role source: ${list(m.claimedSources)}`);
   if (m.preparedTargets?.length) out.push(`    gave up the source role, waiting for continue: ${list(m.preparedTargets)}`);
   if (m.unsupervisedBy !== undefined) out.push(`    ${m.unsupervisedBy} served it unsupervised (recorded target states do not count)`);
+  if (m.mode === 'Asynchronous') {
+    const queued = Object.entries(m.queuedWrites ?? {}).map(([n, q]) => `${n} ${q}`);
+    out.push(
+      `    asynchronous, asyncFailover ${m.asyncFailover ?? 'Allow'}; writes queued as recorded: ${queued.length ? list(queued) : 'unknown'}`,
+    );
+  }
   out.push(`    here: ${m.local === undefined ? 'not observed' : `role ${m.local.role}, ${mirrorStateName(m.local.state)}`}`);
   return out;
 }
@@ -130,7 +136,7 @@ export function actionLine(a: Action, now: number): string {
     case 'createMirror':
       return `createMirror ${a.mirror} on ${a.volume}: (epoch ${a.epoch})`;
     case 'promoteMirror':
-      return `promoteMirror ${a.mirror} on ${a.volume}:${a.force ? ' FORCED' : ''} (epoch ${a.epoch})`;
+      return `promoteMirror ${a.mirror} on ${a.volume}:${a.force ? ' FORCED' : ''} (epoch ${a.epoch})${a.asyncRisk ? `, async over lost source ${a.asyncRisk.source}: ${a.asyncRisk.queuedWrites ?? 'unknown'} queued${a.asyncRisk.forced ? ', by operator force' : ''}` : ''}`;
     case 'addVip':
       return `addVip ${a.vip} ${a.address} (epoch ${a.epoch})`;
     case 'startSite':

@@ -259,6 +259,32 @@ describe('topology rules', () => {
   });
 });
 
+describe('async failover policy', () => {
+  test('async-failover-on-sync-mirror: a warning at spec.asyncFailover of a Synchronous mirror (the policy is inert there)', () => {
+    const objs = base();
+    find(objs, 'Mirror', 'web-data').spec.asyncFailover = 'Refuse';
+    const r = run(objs);
+    const [p] = expectOnly(r, 'async-failover-on-sync-mirror', 1);
+    assert.equal(p!.severity, 'warning');
+    assert.equal(p!.kind, 'Mirror');
+    assert.match(p!.message, /Synchronous/);
+    pointsAt(r, p!, 'asyncFailover: Refuse');
+    assert.equal(r.report.valid, true, 'a warning, not an error');
+    // Allow is the default an API server fills in everywhere: no warning; nor on an asynchronous mirror.
+    find(objs, 'Mirror', 'web-data').spec.asyncFailover = 'Allow';
+    expectOnly(run(objs), 'async-failover-on-sync-mirror', 0);
+    find(objs, 'Mirror', 'web-data').spec.asyncFailover = 'Refuse';
+    find(objs, 'Mirror', 'web-data').spec.mode = 'Asynchronous';
+    expectOnly(run(objs), 'async-failover-on-sync-mirror', 0);
+  });
+  test('asyncFailover takes only Allow or Refuse', () => {
+    const objs = base();
+    find(objs, 'Mirror', 'web-data').spec.mode = 'Asynchronous';
+    find(objs, 'Mirror', 'web-data').spec.asyncFailover = 'Maybe';
+    assert.equal(run(objs).report.valid, false);
+  });
+});
+
 describe('resource rules', () => {
   test('V1 binding-conflict: two sites with the same protocol IP:port:host, reported at both places', () => {
     const objs = base();

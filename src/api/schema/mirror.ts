@@ -31,6 +31,13 @@ export const MirrorSpec = Obj(
         default: 'Synchronous',
       }),
     ),
+    asyncFailover: Type.Optional(
+      StringEnum(['Allow', 'Refuse'] as const, {
+        description:
+          "Asynchronous mirrors only: whether a target may be promoted automatically after its source is lost, although writes still queued on the source are then lost (docs/spec/seed003-datakeeper.md §2.5). Allow (LifeKeeper's behaviour) promotes it with a Warning event saying how many writes may be lost; Refuse blocks the promotion (PromotionBlocked AsyncFailoverRefused) until `winha switchover --force`. A switchover with the source reachable flushes the queue first and is allowed either way.",
+        default: 'Allow',
+      }),
+    ),
     compressionLevel: Type.Optional(
       Int('DataKeeper compression, 0 (none) to 9 (smallest packets); 3–5 balance CPU and bandwidth.', {
         minimum: 0,
@@ -78,6 +85,11 @@ export const MirrorStatus = OpenObj(
           {
             name: Str('Target node.'),
             state: Int('Mirror state of this target as the source sees it (1 = Mirroring).', { minimum: -1, maximum: 5 }),
+            queuedWrites: Type.Optional(
+              Int('Asynchronous mirrors: writes queued on the source for this target when the source last recorded it (absent: unknown).', {
+                minimum: 0,
+              }),
+            ),
           },
           'One target as the source recorded it.',
           { required: ['name', 'state'] },

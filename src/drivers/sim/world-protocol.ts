@@ -56,6 +56,8 @@ export interface WorldInspection {
   splitBrains: SplitBrainRecord[];
   /** Acknowledged synchronous writes missing on the volume's current source(s). */
   lostAcknowledgedWrites: { volume: string; host: string; writeIds: number[] }[];
+  /** Writes acknowledged from an asynchronous mirror's queue, missing on the volume's current source(s) (absent: none). */
+  lostAsyncWrites?: { volume: string; host: string; writeIds: number[] }[];
   /** Hosts serving each address right now (up, Preferred). */
   addressHolders: Record<string, string[]>;
   /** Started sites per host. */

@@ -22,7 +22,10 @@ export function getMirrorInfo(ctx: WindowsDriverContext, volume: string, o: Call
   return ctx.run('getMirrorInfo', o, (signal) => mirrorInfo(ctx, 'getMirrorInfo', normalizeVolume(volume), o, signal));
 }
 
-/** GETMIRRORVOLINFO (+ GETMIRRORTYPE, + GETRESYNCSTATUS while resyncing on the source). */
+/**
+ * GETMIRRORVOLINFO (+ GETMIRRORTYPE, + GETRESYNCSTATUS while resyncing on the source). No queuedWrites: no
+ * documented EMCMD prints the async queue, and the perf counter's instance names are not documented (§2.8).
+ */
 async function mirrorInfo(
   ctx: WindowsDriverContext,
   op: HostDriverOperation,

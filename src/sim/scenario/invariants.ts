@@ -8,7 +8,9 @@
  *                     epoch ended, it was the source or a target of a Mirroring
  *                     mirror — or an operator forced it (design §4, mirror gate).
  *  noLostWrites       every write a synchronous mirror's source acknowledged is on
- *                     the next source (the world's write ledger).
+ *                     the next source (the world's write ledger); an asynchronous
+ *                     mirror's queued writes may be lost (counted apart, ./async-loss.ts)
+ *                     unless its asyncFailover is Refuse and nobody forced.
  *  converges          once every fault has healed, every InService group is Ready
  *                     within a bound.
  *  available          the same bound, without excusing a Failed group: once every fault has healed, an
@@ -25,6 +27,7 @@ import type { Fault } from '../../drivers/sim/world-faults.js';
 import { MIRROR_STATE_CODE, type InvariantName } from './model.js';
 import type { Observation } from './target.js';
 import { resolveRef, type Topology, type TopologyGroup } from '../world/topology.js';
+import { AsyncLossAccount } from './async-loss.js';
 
 export interface Violation {
   invariant: InvariantName;
@@ -122,6 +125,8 @@ export class InvariantChecker {
   private readonly volumes = new Map<string, VolumeState>();
   // noLostWrites
   private readonly reportedLost = new Set<string>();
+  /** Writes lost on asynchronous mirrors: reported apart, a noLostWrites violation only against a Refuse policy. */
+  readonly asyncLoss: AsyncLossAccount;
   // converges
   private readonly lasting = new Set<string>();
   private lastDisturbance: number;
@@ -136,6 +141,7 @@ export class InvariantChecker {
     this.enabled = new Set(opts.invariants);
     this.excerptLines = opts.excerptLines ?? 16;
     this.lastDisturbance = opts.origin;
+    this.asyncLoss = new AsyncLossAccount(topology, opts.origin);
   }
 
   /** Faults still in force (a crash not yet restored, a partition not yet healed, …). */
@@ -166,9 +172,11 @@ export class InvariantChecker {
         break;
       case 'operator':
         this.onOperator(e);
+        this.asyncLoss.onOperator(e);
         break;
       case 'manual':
         this.onManual(e);
+        this.asyncLoss.onManual(e);
         break;
       case 'event':
         break;
@@ -177,6 +185,8 @@ export class InvariantChecker {
         if (this.enabled.has('singleActive')) out.push(...this.singleActive(o));
         if (this.enabled.has('noUnsafePromotion')) out.push(...this.noUnsafePromotion(o));
         if (this.enabled.has('noLostWrites')) out.push(...this.noLostWrites(o));
+        const asyncLost = this.asyncLoss.observe(o);
+        if (this.enabled.has('noLostWrites')) out.push(...asyncLost);
         if (this.enabled.has('converges')) out.push(...this.converges(o));
         if (this.enabled.has('available')) out.push(...this.available(o));
         break;

@@ -1,12 +1,14 @@
 /**
  * Scenario reports for people (text) and tools (JSON, a contract: keys
  * scenario, file, seed, passed, steps[] (with `name` when the step has one),
- * measurements[], violations[], durationMs, trace[] (objects: at, kind, text
+ * measurements[], violations[], asyncLoss[] (writes lost on asynchronous mirrors: volume, host, at, writes,
+ * policy, forced), durationMs, trace[] (objects: at, kind, text
  * and the kind's fields; see TraceEntry in ./history.ts)).
  */
 import { showSeconds } from './duration.js';
 import { traceLine } from './history.js';
 import type { ScenarioReport } from './runner.js';
+import { asyncLossLines } from './async-loss.js';
 
 const MARK = { passed: '✔', failed: '✘', skipped: '-' } as const;
 
@@ -24,6 +26,10 @@ export function formatReportText(r: ScenarioReport, opts: { traceLines?: number 
   if (r.measurements.length) {
     out.push('Measured:');
     for (const m of r.measurements) out.push(`  ${m.label}: ${showSeconds(m.ms)}`);
+  }
+  if (r.asyncLoss.length) {
+    out.push(`Writes lost on asynchronous mirrors (${r.asyncLoss.reduce((n, e) => n + e.writes, 0)}):`);
+    out.push(...asyncLossLines(r.asyncLoss));
   }
   if (r.violations.length) {
     out.push(`Violations (${r.violations.length}):`);

@@ -13,6 +13,7 @@ import { formatDuration } from './duration.js';
 import { describeFault } from '../world/fault-spec.js';
 import { describeManual, describeOperator, entryTrace, type HistoryEntry, type TraceEntry } from './history.js';
 import { InvariantChecker, type Violation } from './invariants.js';
+import type { AsyncLossEntry } from './async-loss.js';
 import type { Scenario, Step } from './model.js';
 import type { EventObservation, Observation, ScenarioTarget } from './target.js';
 import { topologyOf, type Topology } from '../world/topology.js';
@@ -59,6 +60,8 @@ export interface ScenarioReport {
   steps: StepResult[];
   measurements: Measurement[];
   violations: Violation[];
+  /** Writes lost on asynchronous mirrors (their documented price, not a violation unless the policy refused it). */
+  asyncLoss: AsyncLossEntry[];
   /** Virtual ms the run took. */
   durationMs: number;
   /** What happened, in order: objects with `at` (virtual ms since the start), `kind` and `text` (formatReportText prints the text). */
@@ -324,6 +327,7 @@ export async function runScenario(scenario: Scenario, target: ScenarioTarget, op
     steps,
     measurements,
     violations: run?.violations ?? [],
+    asyncLoss: run?.checker.asyncLoss.report() ?? [],
     durationMs: run ? run.rel() : 0,
     trace: run?.trace ?? [],
   };

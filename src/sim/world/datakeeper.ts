@@ -17,6 +17,8 @@ export interface LedgerEntry {
   at: number;
   /** Acknowledged to the client only after the target had it (synchronous, Mirroring). */
   onTargetAtAck: boolean;
+  /** Acknowledged while waiting in an asynchronous mirror's queue (Mirroring): lost if the source fails first. */
+  queuedAtAck?: true;
 }
 
 /** LifeKeeper's error when a volume cannot be locked to switch it over (docs/spec/seed003-lcdi-ops.md §9.4). */
@@ -68,7 +70,8 @@ export class DataKeeper extends MirrorEngine {
     if (v.role === 'none') return { volume: letter, role: 'none', targets: [] };
     const target: MirrorVolumeInfo['targets'][number] = { targetAddress: v.targetAddress ?? '', state: v.state };
     if (v.mode) target.mode = v.mode;
-    // Resync statistics exist only on the source (perf counters, §10.3).
+    // Resync statistics and the queue exist only on the source (perf counters, §2.8, §10.3).
+    if (v.role === 'source' && v.mode === 'Asynchronous') target.queuedWrites = v.queue.length;
     if (v.role === 'source') {
       const progress = this.progress(v);
       if (progress) target.resync = progress;
@@ -334,6 +337,7 @@ export class DataKeeper extends MirrorEngine {
     if (v.locked) return { id, block, accepted: false, refusedBecause: 'VolumeLocked', onTarget: false };
     v.blocks.set(block, id);
     let onTarget = false;
+    let queued = false;
     if (v.role === 'target') {
       v.targetWrites.add(block);
     } else if (v.role === 'source' && v.peer) {
@@ -347,6 +351,7 @@ export class DataKeeper extends MirrorEngine {
           } else {
             v.dirty.add(block); // §2.5 async step 1: bitmap first
             v.queue.push({ id, block });
+            queued = true;
           }
           break;
         case MirrorState.Resync:
@@ -362,7 +367,15 @@ export class DataKeeper extends MirrorEngine {
           break; // Broken: not tracked; the next resync is full.
       }
     }
-    this.ledger.push({ id, host, volume: letter, block, at: this.d.clock.now(), onTargetAtAck: onTarget });
+    this.ledger.push({
+      id,
+      host,
+      volume: letter,
+      block,
+      at: this.d.clock.now(),
+      onTargetAtAck: onTarget,
+      ...(queued ? { queuedAtAck: true as const } : {}),
+    });
     return { id, block, accepted: true, onTarget };
   }
 
@@ -371,6 +384,13 @@ export class DataKeeper extends MirrorEngine {
     const v = this.findView(host, letter);
     if (!v) return [];
     return this.ledger.filter((e) => e.volume === letter && e.onTargetAtAck && (v.blocks.get(e.block) ?? 0) < e.id).map((e) => e.id);
+  }
+
+  /** Writes an asynchronous mirror acknowledged from its queue whose data is not on `host`'s copy (the async loss). */
+  lostQueuedWrites(host: string, letter: string): number[] {
+    const v = this.findView(host, letter);
+    if (!v) return [];
+    return this.ledger.filter((e) => e.volume === letter && e.queuedAtAck && (v.blocks.get(e.block) ?? 0) < e.id).map((e) => e.id);
   }
 
   // ───────────── host events ─────────────

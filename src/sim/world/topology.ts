@@ -36,6 +36,8 @@ export interface TopologyMirror {
   group: string;
   volume: string;
   mode: 'Synchronous' | 'Asynchronous';
+  /** Asynchronous mirrors: may a target be promoted automatically over a lost source (default Allow). */
+  asyncFailover: 'Allow' | 'Refuse';
   endpoints: { node: string; address: string }[];
 }
 
@@ -151,6 +153,7 @@ export function topologyOf(objects: readonly Obj[]): Topology {
           group: str(s['group']),
           volume: driveLetter(str(s['volume'])),
           mode: s['mode'] === 'Asynchronous' ? 'Asynchronous' : 'Synchronous',
+          asyncFailover: s['asyncFailover'] === 'Refuse' ? 'Refuse' : 'Allow',
           endpoints: list(s['endpoints']).map((e) => ({ node: str(e['node']), address: str(e['address']) })),
         });
         break;

@@ -401,16 +401,20 @@ export class World implements WorldHandler {
     for (const [name, h] of this.hosts) startedSites[name] = h.up ? h.iis.startedSites().map((s) => s.name) : [];
     const views = this.dk.allViews();
     const lost: WorldInspection['lostAcknowledgedWrites'] = [];
+    const lostAsync: WorldInspection['lostAsyncWrites'] = [];
     for (const v of views) {
       if (v.role !== 'source') continue;
       const ids = this.dk.lostAcknowledgedWrites(v.host, v.letter);
       if (ids.length > 0) lost.push({ volume: v.letter, host: v.host, writeIds: ids });
+      const queued = this.dk.lostQueuedWrites(v.host, v.letter);
+      if (queued.length > 0) lostAsync.push({ volume: v.letter, host: v.host, writeIds: queued });
     }
     return {
       now: this.clock.now(),
       addressConflicts: this.segment.conflicts.map((c) => ({ ...c, holders: [...c.holders] })),
       splitBrains: this.dk.splitBrains.map((s) => ({ ...s, sources: [...s.sources] })),
       lostAcknowledgedWrites: lost,
+      lostAsyncWrites: lostAsync,
       addressHolders: holders,
       startedSites,
       volumes: views.map((v) => ({

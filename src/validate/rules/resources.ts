@@ -4,7 +4,7 @@
  * its bindings name and on the mirror holding its physicalPath).
  */
 import type { IISSiteSpec, MirrorSpec, VirtualIPSpec, SiteBinding } from '../../api/types.js';
-import { DEFAULT_HOST_HEADER, DEFAULT_SITE_SERVICE } from '../../api/defaults.js';
+import { DEFAULT_HOST_HEADER, DEFAULT_MIRROR_MODE, DEFAULT_SITE_SERVICE } from '../../api/defaults.js';
 import type { Entry, Rule, RuleContext } from '../model.js';
 import { clusterNodes, clusterOfGroup, groupNodes, groupOf, resolveGroup } from './topology.js';
 
@@ -168,6 +168,17 @@ export const mirrorRules: Rule = (ctx) => {
         );
       }
     } else letters.set(k, m);
+    if (spec.asyncFailover === 'Refuse' && (spec.mode ?? DEFAULT_MIRROR_MODE) === 'Synchronous') {
+      // Inert, not unsafe: a synchronous mirror loses no acknowledged write, so nothing is refused. Allow is the
+      // default (filled in everywhere by an API server), so only Refuse says something the mirror will not do.
+      ctx.report(
+        m,
+        ['spec', 'asyncFailover'],
+        'async-failover-on-sync-mirror',
+        `asyncFailover: Refuse has no effect: Mirror ${m.name} is Synchronous (no queued writes to lose, so failover is never refused for them); remove it, or set mode: Asynchronous`,
+        'warning',
+      );
+    }
 
     const members = clusterNodes(group && group.valid ? clusterOfGroup(ctx, group, false) : undefined);
     const seen = new Set<string>();
