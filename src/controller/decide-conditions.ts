@@ -15,6 +15,8 @@ export interface ConditionFacts {
   extra: DecisionCondition[];
   /** Why checks and moves are paused, when they are. */
   maintenance: string | undefined;
+  /** The holder's bring-up stopped at the mirror gate. */
+  blocked?: true;
 }
 
 export function groupConditions(input: DecisionInput, d: ConditionFacts): DecisionCondition[] {
@@ -30,8 +32,11 @@ export function groupConditions(input: DecisionInput, d: ConditionFacts): Decisi
   );
   if (g.desiredState === 'OutOfService') {
     out.push({ type: 'Ready', status: 'False', reason: 'OutOfService', message: `${g.name} is desired OutOfService` });
-  } else if (isServing({ role, actions })) {
+  } else if (isServing({ role, actions, blocked: d.blocked })) {
     out.push({ type: 'Ready', status: 'True', reason: 'InService', message: `${g.name} is in service on ${input.self}` });
+  } else if (d.blocked) {
+    const message = `${input.self} holds ${g.name} but brings nothing into service: its copy of a mirror may not be promoted (PromotionBlocked says why)`;
+    out.push({ type: 'Ready', status: 'False', reason: 'PromotionBlocked', message });
   } else if (role === 'active' || role === 'candidate') {
     out.push({
       type: 'Ready',

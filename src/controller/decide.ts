@@ -42,6 +42,7 @@ class DecisionBuilder {
   private readonly self: string;
   private readonly events: Ev[] = [];
   private readonly extraConditions: DecisionCondition[] = [];
+  private blocked: true | undefined;
 
   constructor(private readonly input: DecisionInput) {
     this.g = input.group;
@@ -244,13 +245,18 @@ class DecisionBuilder {
     const { input, g, self } = this;
     const epoch = input.lease.epoch;
     const forced = input.switchover?.to === self && input.switchover.force;
+    const raised = this.extraConditions.length;
     const steps = activation(this.input, epoch, forced, this.extraConditions);
     const actions = [...prefix, ...steps];
+    // Activation stopped at the mirror gate: holding is not serving (issue 13 item 4, a status that says something untrue).
+    if (this.extraConditions.slice(raised).some((c) => c.type === 'PromotionBlocked')) this.blocked = true;
     const text =
       reason ||
-      (steps.length
-        ? `${self} holds ${g.name} (epoch ${epoch}) and brings it into service: ${describeSteps(steps)}`
-        : `${self} holds ${g.name} (epoch ${epoch}) and serves it`);
+      (this.blocked
+        ? `${self} holds ${g.name} (epoch ${epoch}) but may not promote its copy: ${this.extraConditions[raised]!.message}`
+        : steps.length
+          ? `${self} holds ${g.name} (epoch ${epoch}) and brings it into service: ${describeSteps(steps)}`
+          : `${self} holds ${g.name} (epoch ${epoch}) and serves it`);
     return this.result('active', actions, text, self, true);
   }
 
@@ -569,9 +575,11 @@ class DecisionBuilder {
         target,
         extra: this.extraConditions,
         maintenance: this.maintenanceReason(),
+        ...(this.blocked ? { blocked: this.blocked } : {}),
       }),
       reportsStatus,
       events: this.events,
+      ...(this.blocked ? { blocked: this.blocked } : {}),
     };
   }
 }

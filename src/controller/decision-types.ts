@@ -241,6 +241,8 @@ export interface Decision {
   conditions: DecisionCondition[];
   /** Whether this node writes the group's status for this decision (the holder, or with no holder the best-ranked live member). */
   reportsStatus: boolean;
+  /** The holder's bring-up stopped at the mirror gate: it holds the group and serves nothing. */
+  blocked?: true;
   /** Events the decision itself implies (refusals, blocked promotions), besides those from executing actions. */
   events: { type: 'Normal' | 'Warning'; reason: string; message: string; code?: number }[];
 }

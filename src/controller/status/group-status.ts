@@ -43,6 +43,7 @@ export function lifeKeeperState(f: Pick<GroupStatusFacts, 'node' | 'decision' | 
 export function groupPhase(d: Decision, input: DecisionInput, holds: boolean): string {
   if (input.group.desiredState === 'OutOfService') return 'OutOfService';
   if (holds && isServing(d)) return 'InService';
+  if (holds && d.blocked) return 'Blocked';
   if (d.role === 'candidate' || (holds && d.role === 'active')) return 'Activating';
   if (d.role === 'releasing' || d.role === 'fencing') return 'Deactivating';
   const isTrue = (type: string) => d.conditions.some((c) => c.type === type && c.status === 'True');
