@@ -288,7 +288,10 @@ export class GroupReconciler {
     delete mem.unobservedSince;
     mem.served = false;
     await this.d.record(group, 'Warning', 'HostUnobservable', message).catch(() => undefined);
-    const written = await this.d.writer.ownHistory(group, (h) => ({ ...h, bannedUntil: until, banReason: why })).catch(() => undefined);
+    // UNKNOWN: it cannot say what its host serves.
+    const written = await this.d.writer
+      .ownHistory(group, (h) => ({ ...h, bannedUntil: until, banReason: why }), 'UNKNOWN')
+      .catch(() => undefined);
     if (written) mem.ownHistory = written;
     return {};
   }

@@ -38,8 +38,12 @@ export class StatusWriter {
     private readonly log: AgentLogger,
   ) {}
 
-  /** Write this node's history through `f`; what was written (undefined when the store refused it). */
-  async ownHistory(group: FailoverGroup, f: (h: NodeHistory) => NodeHistory): Promise<{ rv: string; history: NodeHistory } | undefined> {
+  /** Write this node's history through `f` (and its state, if given); what was written (undefined when the store refused it). */
+  async ownHistory(
+    group: FailoverGroup,
+    f: (h: NodeHistory) => NodeHistory,
+    state?: 'UNKNOWN',
+  ): Promise<{ rv: string; history: NodeHistory } | undefined> {
     let written: NodeHistory | undefined;
     try {
       await updateStatusWith<GroupStatus>(
@@ -50,7 +54,7 @@ export class StatusWriter {
         (st) => {
           const cur = st.nodes?.find((n) => n.name === this.node);
           written = f(parseNodeHistory(cur));
-          const entry = nodeHistoryEntry(this.node, cur?.state ?? 'UNKNOWN', written);
+          const entry = nodeHistoryEntry(this.node, state ?? cur?.state ?? 'UNKNOWN', written);
           return { ...st, nodes: upsertByName(st.nodes as { name: string }[] | undefined, entry) as GroupStatus['nodes'] };
         },
       );
