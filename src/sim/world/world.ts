@@ -423,7 +423,8 @@ export class World implements WorldHandler {
         role: v.role,
         state: v.state,
         locked: v.locked,
-        dirtyBlocks: v.dirty.size,
+        dirtyBlocks: new Set([...v.pairs.values()].flatMap((p) => [...p.dirty])).size,
+        ...(v.role === 'source' ? { targets: [...v.pairs.values()].map((p) => ({ host: p.target, state: p.state })) } : {}),
       })),
       switchoverRequests: this.dk.switchoverRequests.map((r) => ({ ...r })),
       hosts: Object.fromEntries(
