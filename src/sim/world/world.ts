@@ -403,7 +403,8 @@ export class World implements WorldHandler {
     const lost: WorldInspection['lostAcknowledgedWrites'] = [];
     const lostAsync: WorldInspection['lostAsyncWrites'] = [];
     for (const v of views) {
-      if (v.role !== 'source') continue;
+      // A crashed source's frozen view is no current source: it is judged again if it comes back as one.
+      if (v.role !== 'source' || !this.hosts.get(v.host)?.up) continue;
       const ids = this.dk.lostAcknowledgedWrites(v.host, v.letter);
       if (ids.length > 0) lost.push({ volume: v.letter, host: v.host, writeIds: ids });
       const queued = this.dk.lostQueuedWrites(v.host, v.letter);
