@@ -13,3 +13,13 @@ export const MIRROR_STATES: Readonly<Record<string, string>> = {
 export function mirrorStateOf(code: number): string | undefined {
   return MIRROR_STATES[String(code)];
 }
+
+/** How far from Mirroring a state is: a source with several targets reports its worst one. */
+const DISTANCE: Readonly<Record<string, number>> = { '1': 0, '2': 1, '5': 2, '4': 3, '3': 4 };
+
+/** The worst of several targets' states (Mirroring only when every target is; 0 when there is none). */
+export function worstMirrorState(states: Iterable<number>): number {
+  let worst: number | undefined;
+  for (const s of states) if (worst === undefined || (DISTANCE[String(s)] ?? 5) > (DISTANCE[String(worst)] ?? 5)) worst = s;
+  return worst ?? 0;
+}

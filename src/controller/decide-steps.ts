@@ -2,6 +2,7 @@
 import type { Action, Decision, DecisionCondition, DecisionInput, VipLocal } from './decision-types.js';
 import { isSplitBrain, mirrorGate } from './mirror-gate.js';
 import { asyncFailoverGate, asyncRisk } from './async-failover.js';
+import { isAlive } from './candidacy.js';
 
 /**
  * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
@@ -94,10 +95,24 @@ export function activation(input: DecisionInput, epoch: number, forced: boolean,
   for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });
   for (const s of local.sites)
     if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
+  out.push(...mirrorCreation(input, epoch));
+  return out;
+}
+
+/**
+ * Mirrors to create, after the site runs (not in the critical path): a volume never mirrored yet gets a mirror to
+ * every live other endpoint; the source adds one to each endpoint that has none (one that was down, multi-target).
+ */
+function mirrorCreation(input: DecisionInput, epoch: number): Action[] {
+  const self = input.self;
+  const out: Action[] = [];
   for (const m of input.mirrors) {
-    // A volume never mirrored yet: the active node creates the mirror after the site runs (not in the critical path).
+    const endpoints = input.group.nodes.map((n) => n.name).filter((n) => n !== self && isAlive(input, n));
     if (m.local?.role === 'none' && (m.source === undefined || m.source === self) && m.claimedSources.length === 0) {
-      out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch });
+      if (endpoints.length > 0) out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch, targets: endpoints });
+    } else if (m.local?.role === 'source' && m.source === self && !isSplitBrain(m) && (m.unmirrored ?? []).length > 0) {
+      const targets = m.unmirrored!.filter((n) => endpoints.includes(n));
+      if (targets.length > 0) out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch, targets, add: true });
     }
   }
   return out;

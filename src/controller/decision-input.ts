@@ -183,6 +183,13 @@ export function mirrorViews(
     if (st.unsupervisedBy) v.unsupervisedBy = st.unsupervisedBy;
     if (mine) v.local = { role: mine.role, state: mine.state };
     if (prepared.length > 0) v.preparedTargets = prepared;
+    if (mine?.role === 'source') {
+      // Multi-target: a live endpoint that says it has no mirror role gets one from this source.
+      const mirrored = new Set(mine.targets.map((t) => m.spec.endpoints.find((e) => e.address === t.address)?.node));
+      const none = new Set(reports.filter((n) => n.role === 'None').map((n) => n.name));
+      const unmirrored = m.spec.endpoints.map((e) => e.node).filter((n) => n !== node && none.has(n) && !mirrored.has(n));
+      if (unmirrored.length > 0) v.unmirrored = unmirrored;
+    }
     if ((mine?.mode ?? m.spec.mode ?? DEFAULT_MIRROR_MODE) === 'Asynchronous') {
       v.mode = 'Asynchronous';
       v.asyncFailover = m.spec.asyncFailover ?? DEFAULT_ASYNC_FAILOVER;

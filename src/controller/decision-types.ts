@@ -92,6 +92,8 @@ export interface MirrorView {
   preparedTargets?: string[];
   /** This node's own view of the volume, when observed. */
   local?: { role: 'source' | 'target' | 'none'; state: number };
+  /** This node is source: live endpoints that report no mirror role and get none from it yet (a CREATEMIRROR each, multi-target). */
+  unmirrored?: string[];
   /**
    * A node seen serving the group after its lease had expired while it was the recorded source: it served with
    * no agent able to record the mirror (stopped, or cut from the store), so `targets` may be stale. Cleared when
@@ -198,7 +200,8 @@ export type Action =
   /** Record on these Mirrors that their source served unsupervised (MirrorView.unsupervisedBy). */
   | { type: 'markUnsupervised'; mirrors: string[]; node: string }
   // activation, in this order (design §4): mirror source → VIP → site
-  | { type: 'createMirror'; mirror: string; volume: string; epoch: number }
+  /** To each of `targets`; `add`: this node is source already and adds them (multi-target). */
+  | { type: 'createMirror'; mirror: string; volume: string; epoch: number; targets: string[]; add?: true }
   /** `asyncRisk`: an asynchronous target whose source is lost (the step warns that queued writes may be lost). */
   | { type: 'promoteMirror'; mirror: string; volume: string; force: boolean; epoch: number; asyncRisk?: AsyncRisk }
   | { type: 'addVip'; vip: string; address: string; epoch: number }

@@ -306,8 +306,9 @@ export class Executor {
       },
       createMirror: async (a, run) => {
         const m = find(run.req.snapshot.mirrors, a.mirror);
-        const alive = (n: string) => run.req.input.nodes[n]?.alive ?? false;
-        await mirror.createMirror(run.ctx, m, a.volume, alive, () => mirror.recordSource(this.d.store.objects, m, this.d.node, a.epoch));
+        // Adding targets keeps the source on record as it is (its epoch is when it became source).
+        const record = a.add ? async () => undefined : () => mirror.recordSource(this.d.store.objects, m, this.d.node, a.epoch);
+        await mirror.createMirror(run.ctx, m, a.volume, a.targets, record);
       },
       addVip: async (a, run) => {
         // Nothing serves on a mirror whose source role is not on record yet (see sourceOnRecord).

@@ -5,7 +5,7 @@
  */
 import type { Mirror } from '../api/types.js';
 import type { MirrorVolumeInfo } from '../drivers/types.js';
-import { mirrorStateOf } from '../api/mirror-states.js';
+import { mirrorStateOf, worstMirrorState } from '../api/mirror-states.js';
 import { updateStatusWith, upsertByName } from '../store/status-update.js';
 import type { ObjectStore } from '../store/types.js';
 import type { StepContext } from './types.js';
@@ -13,7 +13,7 @@ import type { StepContext } from './types.js';
 /** This node's view of one mirrored volume. */
 export interface MirrorLocal {
   role: 'source' | 'target' | 'none';
-  /** The first target's state (DataKeeper's numbers: 1 Mirroring, 2 Resyncing, 3 Broken …). */
+  /** A target: its mirror's state; a source: its worst target's (DataKeeper's numbers: 1 Mirroring, 2 Resyncing, 3 Broken …). */
   state: number;
   targets: { address: string; state: number; queuedWrites?: number }[];
   /** The mode DataKeeper reports (GETMIRRORTYPE), when it does. */
@@ -28,7 +28,7 @@ export function volumeLetter(v: string): string {
 export function observeMirror(info: MirrorVolumeInfo): MirrorLocal {
   const l: MirrorLocal = {
     role: info.role,
-    state: info.targets[0]?.state ?? 0,
+    state: worstMirrorState(info.targets.map((x) => x.state)),
     targets: info.targets.map((x) => ({
       address: x.targetAddress,
       state: x.state,
@@ -40,33 +40,40 @@ export function observeMirror(info: MirrorVolumeInfo): MirrorLocal {
   return l;
 }
 
-/** Create the mirror from this node to the first live other endpoint (full resync); false when none is live yet. */
+/**
+ * Create the mirror from this node to each of `targets` (node names; one CREATEMIRROR per target, a full resync each,
+ * docs/spec/seed003-datakeeper.md §7.1): the first makes this node source, the next add targets (multi-target,
+ * docs/spec/seed003-dk-guide-troubleshooting.md §2). `onCreated` runs after the first one that succeeds.
+ */
 export async function createMirror(
   ctx: StepContext,
   m: Mirror,
   volume: string,
-  alive: (node: string) => boolean,
+  targets: readonly string[],
   onCreated: () => Promise<void>,
 ): Promise<void> {
   const mine = m.spec.endpoints.find((e) => e.node === ctx.node);
-  const target = m.spec.endpoints.find((e) => e.node !== ctx.node && alive(e.node));
-  if (!mine || !target) return; // no live target yet: try again later
-  try {
-    await ctx.driver.createMirror(
-      { volume, sourceAddress: mine.address, targetAddress: target.address, mode: m.spec.mode ?? 'Synchronous' },
-      ctx.o,
-    );
-    await onCreated();
-    await ctx.note(
-      m,
-      'Normal',
-      'MirrorCreated',
-      `mirror of ${volume}: created from ${ctx.node} to ${target.node} (full resync)`,
-      undefined,
-      ctx.epoch,
-    );
-  } catch (err) {
-    await ctx.note(m, 'Warning', 'MirrorCreateFailed', `could not create the mirror of ${volume}: to ${target.node}: ${String(err)}`);
+  if (!mine) return;
+  let first = true;
+  for (const target of m.spec.endpoints.filter((e) => e.node !== ctx.node && targets.includes(e.node))) {
+    try {
+      await ctx.driver.createMirror(
+        { volume, sourceAddress: mine.address, targetAddress: target.address, mode: m.spec.mode ?? 'Synchronous' },
+        ctx.o,
+      );
+      if (first) await onCreated();
+      first = false;
+      await ctx.note(
+        m,
+        'Normal',
+        'MirrorCreated',
+        `mirror of ${volume}: created from ${ctx.node} to ${target.node} (full resync)`,
+        undefined,
+        ctx.epoch,
+      );
+    } catch (err) {
+      await ctx.note(m, 'Warning', 'MirrorCreateFailed', `could not create the mirror of ${volume}: to ${target.node}: ${String(err)}`);
+    }
   }
 }
 
@@ -151,7 +158,7 @@ export function mirrorStatus(
     delete next['unsupervisedBy']; // its agent records again: the record is current
     next['source'] = node;
     if (st['source'] !== node || st['sourceEpoch'] === undefined) next['sourceEpoch'] = holdsEpoch;
-    next['state'] = mirrorStateOf(targets[0]?.state ?? 0);
+    next['state'] = mirrorStateOf(worstMirrorState(targets.map((t) => t.state)));
   }
   return next;
 }

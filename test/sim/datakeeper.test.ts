@@ -62,7 +62,7 @@ test('asynchronous queue drains to the target while Mirroring', async () => {
   const r = await w.fault({ type: 'write', node: 'node1', volume: 'E', count: 10, block: 3 });
   await w.clock.advance(2_000);
   assert.equal(w.world.dk.view('node2', 'E').blocks.get(3), r.writes!.at(-1)!.id);
-  assert.equal(w.world.dk.view('node1', 'E').dirty.size, 0);
+  assert.equal(w.world.dk.pair('node1', 'node2', 'E')!.dirty.size, 0);
 });
 
 test('pause tracks writes in the intent log; continue is a partial resync of just those blocks', async () => {

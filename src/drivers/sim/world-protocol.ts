@@ -62,7 +62,16 @@ export interface WorldInspection {
   addressHolders: Record<string, string[]>;
   /** Started sites per host. */
   startedSites: Record<string, string[]>;
-  volumes: { host: string; volume: string; role: string; state: number; locked: boolean; dirtyBlocks: number }[];
+  /** `state`: a target's as it last heard it; a source's worst pair. `targets`: a source's pairs, each with its true state. */
+  volumes: {
+    host: string;
+    volume: string;
+    role: string;
+    state: number;
+    locked: boolean;
+    dirtyBlocks: number;
+    targets?: { host: string; state: number }[];
+  }[];
   /** Accepted SWITCHOVERVOLUME requests, oldest first; a synthetic history without the truth fields is judged by its snapshots. */
   switchoverRequests: {
     host: string;

@@ -122,8 +122,11 @@ export function createMirror(ctx: WindowsDriverContext, req: CreateMirrorRequest
     checkIp(req.sourceAddress, 'source address');
     checkIp(req.targetAddress, 'target address');
     const info = await mirrorInfo(ctx, 'createMirror', v, o, signal);
-    if (info.role !== 'none')
-      throw new DriverError({ code: 'MirrorExists', message: `volume ${v}: on ${ctx.nodeName} is already a mirror ${info.role}` });
+    // A source may add a target (multi-target: one CREATEMIRROR per target, docs/spec/seed003-dk-guide-troubleshooting.md §2); a target may not.
+    if (info.role === 'target')
+      throw new DriverError({ code: 'MirrorExists', message: `volume ${v}: on ${ctx.nodeName} is already a mirror target` });
+    if (info.targets.some((t) => t.targetAddress === req.targetAddress))
+      throw new DriverError({ code: 'MirrorExists', message: `volume ${v}: on ${ctx.nodeName} already mirrors to ${req.targetAddress}` });
     // EMCMD <source ip> CREATEMIRROR <vol> <target ip> <A|S> — no option 1 (skipping the full resync is unsafe, docs/spec/seed003-datakeeper.md §9 rule 10).
     await ctx.emcmd(
       'createMirror',

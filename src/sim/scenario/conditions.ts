@@ -37,7 +37,11 @@ export function describeCondition(c: Condition): string {
       return `group ${c.group} ${parts.join(' ')}`;
     }
     case 'mirror':
-      return `mirror ${c.mirror}${c.state ? ` state=${c.state}` : ''}${c.source ? ` source=${c.source}` : ''}`;
+      return `mirror ${c.mirror}${c.state ? ` state=${c.state}` : ''}${c.source ? ` source=${c.source}` : ''}${Object.entries(
+        c.targets ?? {},
+      )
+        .map(([n, s]) => ` ${n}=${s}`)
+        .join('')}`;
     case 'event':
       return (
         `${c.absent ? 'no event' : 'event'} ${Object.entries(c.match)
@@ -137,10 +141,18 @@ export function evaluate(t: Topology, c: Condition, o: Observation, events: read
       const endpoints = new Set(m.endpoints.map((e) => e.node));
       const views = o.world.volumes.filter((v) => v.volume === m.volume && endpoints.has(v.host));
       const sources = views.filter((v) => v.role === 'source' && o.world.hosts?.[v.host]?.up !== false);
-      const seen = views.length === 0 ? 'no volume' : views.map((v) => `${v.host}:${v.role}/${mirrorStateName(v.state)}`).join(' ');
+      const pairs = sources.length === 1 ? (sources[0]!.targets ?? []) : [];
+      const seen =
+        views.length === 0
+          ? 'no volume'
+          : views.map((v) => `${v.host}:${v.role}/${mirrorStateName(v.state)}`).join(' ') +
+            (pairs.length > 1 ? ` (${pairs.map((p) => `→${p.host} ${mirrorStateName(p.state)}`).join(', ')})` : '');
       const state = sources.length === 1 ? sources[0]!.state : MIRROR_STATE_CODE.None;
       let holds = true;
       if (c.state !== undefined && state !== MIRROR_STATE_CODE[c.state]) holds = false;
+      for (const [n, want] of Object.entries(c.targets ?? {})) {
+        if (pairs.find((p) => p.host === n)?.state !== MIRROR_STATE_CODE[want]) holds = false;
+      }
       if (c.source !== undefined && !(sources.length === 1 && sources[0]!.host === c.source)) holds = false;
       return { holds, seen };
     }

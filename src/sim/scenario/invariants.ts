@@ -330,10 +330,12 @@ export class InvariantChecker {
         st.hadSource = true;
         const eligible = new Set(live.map((v) => v.host));
         const asOf = new Map(views.map((v) => [v.host, v.state]));
-        if (live.length === 1 && live[0]!.state === MIRRORING) {
-          for (const v of views) if (v.role === 'target') eligible.add(v.host);
-        }
-        for (const v of views) if (v.role === 'target') asOf.set(v.host, live.length === 1 ? live[0]!.state : v.state);
+        // Each target as the one source's pair to it says (multi-target: each has its own), else as it last heard.
+        const pairState = (h: string, own: number) =>
+          live.length !== 1 ? own : (live[0]!.targets?.find((t) => t.host === h)?.state ?? live[0]!.state);
+        for (const v of views)
+          if (v.role === 'target' && live.length === 1 && pairState(v.host, v.state) === MIRRORING) eligible.add(v.host);
+        for (const v of views) if (v.role === 'target') asOf.set(v.host, pairState(v.host, v.state));
         const last = st.snapshots[st.snapshots.length - 1];
         const same =
           last &&

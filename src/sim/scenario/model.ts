@@ -82,7 +82,8 @@ export type Condition =
       /** LifeKeeper state per node: ISP, ISU, OSU, OSF, UNKNOWN. */
       nodeStates?: Record<string, string>;
     }
-  | { kind: 'mirror'; mirror: string; state?: MirrorStateName; source?: string }
+  /** `state`: the source's worst target; `targets`: per target node, the state of the source's mirror to it. */
+  | { kind: 'mirror'; mirror: string; state?: MirrorStateName; source?: string; targets?: Record<string, MirrorStateName> }
   | {
       kind: 'event';
       match: EventMatch;

@@ -77,6 +77,11 @@ const ConditionFields = {
     Type.String({ description: 'Mirror state (Mirroring, Resync, Paused, Broken, ResyncPending, None) or site state (Started, Stopped).' }),
   ),
   source: Type.Optional(Name('The node that must be the mirror source.')),
+  targets: Type.Optional(
+    Type.Record(Type.String({ pattern: DNS_LABEL }), Type.String({ description: 'Mirror state name.' }), {
+      description: "Per target node: the state of the one live source's mirror to it (multi-target).",
+    }),
+  ),
   event: Type.Optional(EventMatch),
   noEvent: Type.Optional(EventMatch),
   site: Type.Optional(Name('An IIS site name.')),
@@ -91,7 +96,7 @@ export const CONDITION_SUBJECTS = ['group', 'mirror', 'event', 'noEvent', 'site'
 /** Which fields belong to which subject. */
 export const SUBJECT_FIELDS: Record<(typeof CONDITION_SUBJECTS)[number], readonly string[]> = {
   group: ['group', 'activeNode', 'ready', 'phase', 'condition', 'nodeStates', 'lease'],
-  mirror: ['mirror', 'state', 'source'],
+  mirror: ['mirror', 'state', 'source', 'targets'],
   event: ['event'],
   noEvent: ['noEvent'],
   site: ['site', 'node', 'state'],

@@ -297,8 +297,26 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
           );
         cond.source = b['source'];
       }
-      if (cond.state === undefined && cond.source === undefined)
-        c.report(at, 'scenario-step', `say what to check about mirror ${cond.mirror}: state or source`);
+      if (b['targets'] && typeof b['targets'] === 'object') {
+        const eps = m.endpoints.map((e) => e.node);
+        for (const [n, st] of Object.entries(b['targets'] as Record<string, unknown>)) {
+          if (!eps.includes(n))
+            c.report(
+              [...at, 'targets', n],
+              'scenario-reference',
+              `node ${n} is no endpoint of mirror ${m.name} (endpoints: ${eps.join(', ')})`,
+            );
+          if (!(MIRROR_STATE_NAMES as readonly string[]).includes(st as string))
+            c.report(
+              [...at, 'targets', n],
+              'scenario-schema',
+              `mirror state must be one of ${MIRROR_STATE_NAMES.join(', ')}; got ${JSON.stringify(st)}`,
+            );
+        }
+        cond.targets = { ...(b['targets'] as Record<string, MirrorStateName>) };
+      }
+      if (cond.state === undefined && cond.source === undefined && cond.targets === undefined)
+        c.report(at, 'scenario-step', `say what to check about mirror ${cond.mirror}: state, source or targets`);
       return cond;
     }
     case 'event':

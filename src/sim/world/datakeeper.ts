@@ -5,9 +5,16 @@
  * the replication engine they drive are in ./mirror-engine.ts.
  */
 import { DriverError, mirrorNotMirroring } from '../../drivers/errors.js';
-import { MirrorState, type CreateMirrorRequest, type MirrorVolumeInfo, type ResyncProgress } from '../../drivers/types.js';
+import {
+  MirrorState,
+  type CreateMirrorRequest,
+  type MirrorTargetInfo,
+  type MirrorVolumeInfo,
+  type ResyncProgress,
+} from '../../drivers/types.js';
 import type { WriteOutcome } from '../../drivers/sim/world-faults.js';
-import { MirrorEngine, clearMirror, key, type VolumeView } from './mirror-engine.js';
+import { clearMirror, key, newPair, type MirrorPair, type VolumeView } from './mirror-engine.js';
+import { MirrorTransitions } from './mirror-transitions.js';
 
 export interface LedgerEntry {
   id: number;
@@ -15,7 +22,7 @@ export interface LedgerEntry {
   volume: string;
   block: number;
   at: number;
-  /** Acknowledged to the client only after the target had it (synchronous, Mirroring). */
+  /** Acknowledged to the client only after every Mirroring synchronous target had it (at least one did). */
   onTargetAtAck: boolean;
   /** Acknowledged while waiting in an asynchronous mirror's queue (Mirroring): lost if the source fails first. */
   queuedAtAck?: true;
@@ -47,13 +54,13 @@ export interface SwitchoverRequestRecord {
   force: boolean;
   /** Whether the old source answered over the replication link when asked. */
   sourceReachable: boolean;
-  /** The old source's own state of the mirror then (frozen at its crash if it is down). */
+  /** The old source's own state of its mirror to the requesting target then (frozen at its crash if it is down). */
   sourceState?: number;
   /** How many hosts held the source role of the volume then (more than one: split brain). */
   sources: number;
 }
 
-export class DataKeeper extends MirrorEngine {
+export class DataKeeper extends MirrorTransitions {
   /** Switchovers under way, by host:volume, each with its own token (a crash cancels them). */
   private pendingSwitchovers = new Map<string, object>();
   /** Switchovers that failed (after the time they took), by host:volume, until the next request there. */
@@ -65,34 +72,39 @@ export class DataKeeper extends MirrorEngine {
 
   // ───────────── observation ─────────────
 
+  /** GETMIRRORVOLINFO: a source reports every target (one line each), a target its own mirror. */
   info(host: string, letter: string): MirrorVolumeInfo {
     const v = this.view(host, letter);
     if (v.role === 'none') return { volume: letter, role: 'none', targets: [] };
-    const target: MirrorVolumeInfo['targets'][number] = { targetAddress: v.targetAddress ?? '', state: v.state };
-    if (v.mode) target.mode = v.mode;
-    // Resync statistics and the queue exist only on the source (perf counters, §2.8, §10.3).
-    if (v.role === 'source' && v.mode === 'Asynchronous') target.queuedWrites = v.queue.length;
-    if (v.role === 'source') {
-      const progress = this.progress(v);
-      if (progress) target.resync = progress;
+    if (v.role === 'target') {
+      const target: MirrorTargetInfo = { targetAddress: v.targetAddress ?? '', state: v.state };
+      if (v.mode) target.mode = v.mode;
+      const info: MirrorVolumeInfo = { volume: letter, role: 'target', targets: [target] };
+      if (v.peer) info.sourceSystem = v.peer;
+      return info;
     }
-    const info: MirrorVolumeInfo = { volume: letter, role: v.role, targets: [target] };
-    const sourceHost = v.role === 'source' ? v.host : v.peer;
-    if (sourceHost) info.sourceSystem = sourceHost;
-    return info;
+    // Resync statistics and the queue exist only on the source (perf counters, §2.8, §10.3).
+    const targets = [...v.pairs.values()].map((p) => {
+      const t: MirrorTargetInfo = { targetAddress: p.targetAddress, state: p.state, mode: p.mode };
+      if (p.mode === 'Asynchronous') t.queuedWrites = p.queue.length;
+      const progress = this.progress(v, p);
+      if (progress) t.resync = progress;
+      return t;
+    });
+    return { volume: letter, role: 'source', sourceSystem: host, targets };
   }
 
-  private progress(v: VolumeView): ResyncProgress | undefined {
-    if (v.resync && (v.state === MirrorState.Resync || v.state === MirrorState.ResyncPending)) {
-      const total = Math.max(1, v.resync.total);
+  private progress(v: VolumeView, p: MirrorPair): ResyncProgress | undefined {
+    if (p.resync && (p.state === MirrorState.Resync || p.state === MirrorState.ResyncPending)) {
+      const total = Math.max(1, p.resync.total);
       return {
-        phase: v.resync.pass === 0 && v.resync.currentBlock === 0 ? 1 : 2,
-        bitmapPass: v.resync.pass,
+        phase: p.resync.pass === 0 && p.resync.currentBlock === 0 ? 1 : 2,
+        bitmapPass: p.resync.pass,
         numberOfBlocks: v.totalBlocks,
-        dirtyBlocks: v.dirty.size,
-        currentBlock: v.resync.currentBlock,
-        newWrites: v.resync.newWrites,
-        fraction: Math.max(0, Math.min(1, 1 - v.dirty.size / total)),
+        dirtyBlocks: p.dirty.size,
+        currentBlock: p.resync.currentBlock,
+        newWrites: p.resync.newWrites,
+        fraction: Math.max(0, Math.min(1, 1 - p.dirty.size / total)),
       };
     }
     return undefined;
@@ -100,15 +112,18 @@ export class DataKeeper extends MirrorEngine {
 
   // ───────────── commands (EMCMD semantics) ─────────────
 
-  /** CREATEMIRROR: 0 → Resync (full, used blocks only). */
+  /** CREATEMIRROR: 0 → Resync (full, used blocks only). On a source, it adds a mirror to one more target (multi-target, §2). */
   create(host: string, req: CreateMirrorRequest): void {
     const src = this.view(host, req.volume);
-    if (src.role !== 'none') {
-      throw new DriverError({ code: 'MirrorExists', message: `volume ${req.volume}: on ${host} is already a mirror ${src.role}` });
+    if (src.role === 'target') {
+      throw new DriverError({ code: 'MirrorExists', message: `volume ${req.volume}: on ${host} is already a mirror target` });
     }
     const targetHost = this.d.hostOfAddress(req.targetAddress);
     if (!targetHost || targetHost === host) {
       throw new DriverError({ code: 'InvalidArgument', message: `no other host owns replication address ${req.targetAddress}` });
+    }
+    if (src.pairs.has(targetHost)) {
+      throw new DriverError({ code: 'MirrorExists', message: `volume ${req.volume}: on ${host} already mirrors to ${targetHost}` });
     }
     if (!this.linkUp(host, targetHost)) {
       throw new DriverError({
@@ -121,30 +136,17 @@ export class DataKeeper extends MirrorEngine {
     if (tgt.role !== 'none') {
       throw new DriverError({ code: 'MirrorExists', message: `volume ${req.volume}: on ${targetHost} is already a mirror ${tgt.role}` });
     }
-    Object.assign(src, {
-      role: 'source',
-      peer: targetHost,
-      sourceAddress: req.sourceAddress,
-      targetAddress: req.targetAddress,
-      mode: req.mode,
-      userRequested: false,
-      locked: false,
-    });
-    Object.assign(tgt, {
-      role: 'target',
-      peer: host,
-      sourceAddress: req.sourceAddress,
-      targetAddress: req.targetAddress,
-      mode: req.mode,
-      userRequested: false,
-      locked: true,
-    });
+    const p = newPair(host, targetHost, req.sourceAddress, req.targetAddress, req.mode);
+    src.pairs.set(targetHost, p);
+    Object.assign(src, { role: 'source', sourceAddress: req.sourceAddress, locked: false });
+    Object.assign(tgt, { role: 'target', peer: host, sourceAddress: req.sourceAddress, targetAddress: req.targetAddress, mode: req.mode });
+    tgt.locked = true;
     tgt.targetWrites.clear();
-    this.startResync(src, 'full');
+    this.startResync(src, p, 'full');
     this.kick();
   }
 
-  /** DELETEMIRROR: from the source, both sides; from a target, only when the source is down. */
+  /** DELETEMIRROR: from the source, every mirror of the volume; from a target, only when the source is down. */
   delete(host: string, letter: string): void {
     const v = this.view(host, letter);
     if (v.role === 'none') return;
@@ -154,76 +156,74 @@ export class DataKeeper extends MirrorEngine {
         message: `volume ${letter}: ${host} is the target and its source ${v.peer} is up; delete from the source`,
       });
     }
-    const peer = v.peer ? this.findView(v.peer, letter) : undefined;
-    if (peer && v.peer && this.linkUp(host, v.peer) && peer.peer === host) clearMirror(peer);
+    for (const p of v.pairs.values()) {
+      const t = this.attached(v, p);
+      if (t && this.linkUp(host, p.target)) clearMirror(t);
+    }
     clearMirror(v);
   }
 
+  /** PAUSEMIRROR: every mirror of the volume (no target address given). */
   pause(host: string, letter: string): void {
     const v = this.requireSource(host, letter, 'PAUSEMIRROR');
-    if (v.state === MirrorState.Broken || v.state === MirrorState.Paused) {
-      v.userRequested = true;
-      return;
+    for (const p of v.pairs.values()) {
+      if (p.state === MirrorState.Broken || p.state === MirrorState.Paused) p.userRequested = true;
+      else this.toPaused(v, p, true);
     }
-    this.toPaused(v, true);
   }
 
-  /** CONTINUEMIRROR: Paused → partial resync; Broken → full resync. Does not re-lock the target. */
+  /** CONTINUEMIRROR: Paused → partial resync; Broken → full resync, for every target it reaches. Does not re-lock a target. */
   continue(host: string, letter: string): void {
     const v = this.requireSource(host, letter, 'CONTINUEMIRROR');
-    if (!v.peer || !this.linkUp(host, v.peer)) {
-      throw new DriverError({
-        code: 'MirrorPeerUnreachable',
-        transient: true,
-        message: `volume ${letter}: target ${v.peer ?? '?'} is unreachable`,
-      });
+    const reachable = [...v.pairs.values()].filter((p) => this.linkUp(host, p.target));
+    if (reachable.length === 0) {
+      const who = [...v.pairs.keys()].join(', ') || '?';
+      throw new DriverError({ code: 'MirrorPeerUnreachable', transient: true, message: `volume ${letter}: target ${who} is unreachable` });
     }
-    const peer = this.view(v.peer, letter);
-    if (peer.preparedDivergence) {
-      // Split-brain recovery: the loser ran PREPARETOBECOMETARGET; it becomes our target.
-      for (const b of peer.preparedDivergence) v.dirty.add(b);
-      delete peer.preparedDivergence;
-      Object.assign(peer, {
-        role: 'target',
-        peer: host,
-        sourceAddress: v.sourceAddress,
-        targetAddress: v.targetAddress,
-        mode: v.mode,
-        locked: true,
-      });
-      this.clearSplitBrain(letter);
+    for (const p of v.pairs.values()) {
+      p.userRequested = false;
+      if (!reachable.includes(p)) continue;
+      const t = this.view(p.target, letter);
+      if (t.preparedDivergence) {
+        // Split-brain recovery: the loser ran PREPARETOBECOMETARGET; it becomes our target.
+        for (const b of t.preparedDivergence) p.dirty.add(b);
+        delete t.preparedDivergence;
+        Object.assign(t, { role: 'target', peer: host, sourceAddress: p.sourceAddress, targetAddress: p.targetAddress, mode: p.mode });
+        t.locked = true;
+        this.clearSplitBrain(letter);
+      }
+      if (t.role !== 'target' || (t.peer !== host && !this.adoptable(t, p))) continue;
+      if (t.peer !== host) this.adopt(v, p, t);
+      if (p.state === MirrorState.Broken || t.rebootedWhileUnlocked) this.startResync(v, p, 'full');
+      else if (p.state === MirrorState.Paused) this.startResync(v, p, 'partial');
     }
-    if (v.state === MirrorState.Broken || peer.rebootedWhileUnlocked) {
-      this.startResync(v, 'full');
-    } else if (v.state === MirrorState.Paused) {
-      this.startResync(v, 'partial');
-    }
-    v.userRequested = false;
     this.kick();
   }
 
   /** BREAKMIRROR: Broken; the next continue/resync is full. */
   break(host: string, letter: string): void {
     const v = this.requireSource(host, letter, 'BREAKMIRROR');
-    v.queue = [];
-    v.state = MirrorState.Broken;
-    v.userRequested = true;
-    delete v.resync;
-    this.syncPeerState(v);
+    for (const p of v.pairs.values()) {
+      p.queue = [];
+      p.state = MirrorState.Broken;
+      p.userRequested = true;
+      delete p.resync;
+      this.syncPeerState(v, p);
+    }
   }
 
-  /** RESYNCMIRROR: full resync from any state. */
+  /** RESYNCMIRROR: full resync from any state, to every target it reaches. */
   resync(host: string, letter: string): void {
     const v = this.requireSource(host, letter, 'RESYNCMIRROR');
-    if (!v.peer || !this.linkUp(host, v.peer)) {
-      throw new DriverError({
-        code: 'MirrorPeerUnreachable',
-        transient: true,
-        message: `volume ${letter}: target ${v.peer ?? '?'} is unreachable`,
-      });
+    const reachable = [...v.pairs.values()].filter((p) => this.attached(v, p) && this.linkUp(host, p.target));
+    if (reachable.length === 0) {
+      const who = [...v.pairs.keys()].join(', ') || '?';
+      throw new DriverError({ code: 'MirrorPeerUnreachable', transient: true, message: `volume ${letter}: target ${who} is unreachable` });
     }
-    v.userRequested = false;
-    this.startResync(v, 'full');
+    for (const p of reachable) {
+      p.userRequested = false;
+      this.startResync(v, p, 'full');
+    }
     this.kick();
   }
 
@@ -249,14 +249,13 @@ export class DataKeeper extends MirrorEngine {
   }
 
   /**
-   * SWITCHOVERVOLUME on `host` (a target): it becomes source. Only from
-   * Mirroring unless forced (L11166). Completes after switchoverMs, or after
-   * switchoverUnreachableMs when the source does not answer. A source that
-   * answers must lock the volume to give up its role: with open handles on it
-   * then (a started site whose physicalPath is on the volume) the switchover
-   * fails after switchoverMs with LifeKeeper's error 12035, forced or not
-   * (volumeInUseError; read it with switchoverFailure). A source that does not
-   * answer cannot refuse: the unreachable-source path applies.
+   * SWITCHOVERVOLUME on `host` (a target): it becomes source. Only when its own mirror is Mirroring unless forced
+   * (L11166; multi-target: A→B Mirroring and A→C Paused allows B, not C, docs/spec/seed003-dk-guide-troubleshooting.md
+   * §4.3). Completes after switchoverMs, or after switchoverUnreachableMs when the source does not answer. A source
+   * that answers must lock the volume to give up its role: with open handles on it then (a started site whose
+   * physicalPath is on the volume) the switchover fails after switchoverMs with LifeKeeper's error 12035, forced or
+   * not (volumeInUseError; read it with switchoverFailure). A source that does not answer cannot refuse: the
+   * unreachable-source path applies.
    */
   switchover(host: string, letter: string, force: boolean): void {
     const v = this.view(host, letter);
@@ -269,15 +268,15 @@ export class DataKeeper extends MirrorEngine {
     if (this.pendingSwitchovers.has(k)) return;
     const oldSource = v.peer;
     const reachable = oldSource !== undefined && this.linkUp(host, oldSource);
-    const old = oldSource !== undefined ? this.views.get(key(oldSource, letter)) : undefined;
-    // A source that answers knows the true state (its view may have paused since the target last heard); one that does not leaves the target's own.
-    const state = reachable && old?.role === 'source' ? old.state : v.state;
+    const mine = oldSource !== undefined ? this.pair(oldSource, host, letter) : undefined;
+    // A source that answers knows the true state of the pair to us (our view may have paused since we last heard); one that does not leaves our own.
+    const state = reachable && mine ? mine.state : v.state;
     if (!force && state !== MirrorState.Mirroring) throw mirrorNotMirroring(letter, host, state);
     const token = {};
     this.pendingSwitchovers.set(k, token);
     this.switchoverFailures.delete(k);
-    const sources = [...this.views.values()].filter((x) => x.letter === letter && x.role === 'source').length;
-    const sourceState = old?.role === 'source' ? old.state : undefined;
+    const sources = this.allViews().filter((x) => x.letter === letter && x.role === 'source').length;
+    const sourceState = mine?.state;
     this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force, sourceReachable: reachable, sourceState, sources });
     const delay = reachable ? this.d.timing.switchoverMs : this.d.timing.switchoverUnreachableMs;
     this.d.clock.setTimer(delay, () => {
@@ -292,8 +291,8 @@ export class DataKeeper extends MirrorEngine {
           this.switchoverFailures.set(k, volumeInUseError(letter, oldSource));
           return;
         }
-        // The mirror left Mirroring meanwhile (a link blip, a resync): aborted, the volume stays online on the source (svc 187, 291).
-        const now = this.view(oldSource, letter).state;
+        // Our pair left Mirroring meanwhile (a link blip, a resync): aborted, the volume stays online on the source (svc 187, 291).
+        const now = this.pair(oldSource, host, letter)?.state ?? MirrorState.None;
         if (!force && now !== MirrorState.Mirroring) {
           this.switchoverFailures.set(k, mirrorNotMirroring(letter, host, now));
           return;
@@ -308,15 +307,14 @@ export class DataKeeper extends MirrorEngine {
     return this.switchoverFailures.get(key(host, letter));
   }
 
-  /** PREPARETOBECOMETARGET (split-brain loser): delete the local mirror, lock; remember what we changed. */
+  /** PREPARETOBECOMETARGET (split-brain loser): delete the local mirrors, lock; remember what we changed. */
   prepareToBecomeTarget(host: string, letter: string): void {
     const v = this.view(host, letter);
-    const divergence = new Set([...v.dirty, ...v.queue.map((q) => q.block), ...v.targetWrites]);
-    const peer = v.peer;
+    const divergence = new Set(v.targetWrites);
+    for (const p of v.pairs.values()) for (const b of [...p.dirty, ...p.queue.map((q) => q.block)]) divergence.add(b);
     clearMirror(v);
     v.locked = true;
     v.preparedDivergence = divergence;
-    if (peer) v.peer = peer;
   }
 
   // ───────────── client writes ─────────────
@@ -338,30 +336,31 @@ export class DataKeeper extends MirrorEngine {
     v.blocks.set(block, id);
     let onTarget = false;
     let queued = false;
-    if (v.role === 'target') {
-      v.targetWrites.add(block);
-    } else if (v.role === 'source' && v.peer) {
-      if (v.state === MirrorState.Mirroring && !this.linkUp(host, v.peer)) this.toPaused(v, false);
-      switch (v.state) {
+    if (v.role === 'target') v.targetWrites.add(block);
+    for (const p of v.role === 'source' ? v.pairs.values() : []) {
+      const t = this.attached(v, p);
+      // §2.5 (a): a target that cannot take the write pauses its mirror; the caller's status is not affected.
+      if (p.state === MirrorState.Mirroring && (!t || !this.linkUp(host, p.target))) this.toPaused(v, p, false);
+      switch (p.state) {
         case MirrorState.Mirroring:
-          if (v.mode === 'Synchronous') {
-            // §2.5: completion returns only when both local and target writes complete.
-            this.view(v.peer, letter).blocks.set(block, id);
+          if (p.mode === 'Synchronous') {
+            // §2.5: completion returns only when the local write and every Mirroring target's write complete.
+            t!.blocks.set(block, id);
             onTarget = true;
           } else {
-            v.dirty.add(block); // §2.5 async step 1: bitmap first
-            v.queue.push({ id, block });
+            p.dirty.add(block); // §2.5 async step 1: bitmap first
+            p.queue.push({ id, block });
             queued = true;
           }
           break;
         case MirrorState.Resync:
         case MirrorState.ResyncPending:
           // §2.5: during resync all writes are treated as asynchronous.
-          v.dirty.add(block);
-          if (v.resync) v.resync.newWrites++;
+          p.dirty.add(block);
+          if (p.resync) p.resync.newWrites++;
           break;
         case MirrorState.Paused:
-          v.dirty.add(block);
+          p.dirty.add(block);
           break;
         default:
           break; // Broken: not tracked; the next resync is full.
@@ -395,50 +394,15 @@ export class DataKeeper extends MirrorEngine {
 
   // ───────────── host events ─────────────
 
-  /** Host crash: memory (async queue) lost; an unlocked target will need a full resync. */
+  /** Host crash: its pending switchovers die with it; memory (async queues) is lost. */
   hostCrashed(host: string): void {
-    for (const v of this.allViews()) {
-      if (v.host !== host) continue;
-      this.pendingSwitchovers.delete(key(host, v.letter));
-      v.queue = [];
-      if (v.role === 'target' && !v.locked) v.rebootedWhileUnlocked = true;
-    }
-    this.evaluateLinks();
+    for (const v of this.allViews()) if (v.host === host) this.pendingSwitchovers.delete(key(host, v.letter));
+    this.crashMirrors(host);
   }
 
   /** Host boot: targets are locked again; a source that lost its role meanwhile becomes a target. */
   hostBooted(host: string): void {
-    for (const v of this.allViews()) {
-      if (v.host !== host || v.role === 'none') continue;
-      if (v.role === 'target') {
-        v.locked = true;
-        continue;
-      }
-      const peer = v.peer ? this.findView(v.peer, v.letter) : undefined;
-      if (peer && v.peer && peer.role === 'source' && peer.peer === host && this.linkUp(host, v.peer)) {
-        // docs/spec/seed003-dk-guide-troubleshooting.md §4.2: it detects that the other node became source while it was down.
-        for (const b of [...v.dirty, ...v.blocks.keys()].filter((b) => (peer.blocks.get(b) ?? 0) !== (v.blocks.get(b) ?? 0))) {
-          peer.dirty.add(b);
-        }
-        for (const b of v.dirty) peer.dirty.add(b);
-        // The roles swapped while it was down: so did the addresses (the peer's view is the current one).
-        Object.assign(v, {
-          role: 'target',
-          locked: true,
-          userRequested: false,
-          state: peer.state,
-          sourceAddress: peer.sourceAddress,
-          targetAddress: peer.targetAddress,
-        });
-        v.dirty = new Set();
-        delete v.resync;
-      } else if (v.state === MirrorState.Mirroring || v.state === MirrorState.Resync || v.state === MirrorState.ResyncPending) {
-        // Source crash: partial resync from the intent log on recovery (§4.3).
-        this.startResync(v, 'partial');
-      }
-    }
-    this.evaluateLinks();
-    this.kick();
+    this.bootMirrors(host);
   }
 
   private requireSource(host: string, letter: string, command: string): VolumeView {

@@ -403,7 +403,8 @@ export class World implements WorldHandler {
     const lost: WorldInspection['lostAcknowledgedWrites'] = [];
     const lostAsync: WorldInspection['lostAsyncWrites'] = [];
     for (const v of views) {
-      if (v.role !== 'source') continue;
+      // A crashed source's frozen view is no current source: it is judged again if it comes back as one.
+      if (v.role !== 'source' || !this.hosts.get(v.host)?.up) continue;
       const ids = this.dk.lostAcknowledgedWrites(v.host, v.letter);
       if (ids.length > 0) lost.push({ volume: v.letter, host: v.host, writeIds: ids });
       const queued = this.dk.lostQueuedWrites(v.host, v.letter);
@@ -423,7 +424,8 @@ export class World implements WorldHandler {
         role: v.role,
         state: v.state,
         locked: v.locked,
-        dirtyBlocks: v.dirty.size,
+        dirtyBlocks: new Set([...v.pairs.values()].flatMap((p) => [...p.dirty])).size,
+        ...(v.role === 'source' ? { targets: [...v.pairs.values()].map((p) => ({ host: p.target, state: p.state })) } : {}),
       })),
       switchoverRequests: this.dk.switchoverRequests.map((r) => ({ ...r })),
       hosts: Object.fromEntries(

@@ -181,3 +181,13 @@ test('ISBREAKUSERREQUESTED, GETSOURCE/GETTARGETMIRROREDVOLUMES, GETSERVICEINFO a
     /announced 2/,
   );
 });
+
+test('GETMIRRORVOLINFO: a multi-target source with one target Paused and one Mirroring (reconstructed sample, see the README)', () => {
+  assert.deepEqual(
+    parseMirrorVolInfo(sample('GETMIRRORVOLINFO-multitarget-reconstructed.txt')).map((r) => [r.role, r.targetSystem, r.state]),
+    [
+      [1, '172.17.103.222', 4],
+      [1, '172.17.103.223', 1],
+    ],
+  );
+});

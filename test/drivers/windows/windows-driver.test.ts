@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { VirtualClock } from '../../../src/lib/clock.js';
 import { WindowsHostDriver } from '../../../src/drivers/windows/windows-host-driver.js';
@@ -180,4 +181,46 @@ test('EMCMD Status codes: a busy volume on LOCKVOLUME is VolumeBusy; CREATEMIRRO
     driver.createMirror({ volume: 'e', sourceAddress: '10.0.0.11', targetAddress: '10.0.0.12', mode: 'Asynchronous' }, o),
   );
   assert.deepEqual(runner.calls.at(-1)?.args, ['10.0.0.11', 'CREATEMIRROR', 'E', '10.0.0.12', 'A']);
+});
+
+test('CREATEMIRROR on a source adds a target (one CREATEMIRROR per target); a target it already has, or a target volume, is refused', async () => {
+  const multi = readFileSync(
+    new URL('../../../../test/drivers/windows/fixtures/emcmd/GETMIRRORVOLINFO-multitarget-reconstructed.txt', import.meta.url),
+    'utf8',
+  );
+  const runner = new ScriptedRunner()
+    .on(
+      'emcmd:GETMIRRORVOLINFO',
+      text('J: 1 SYS1.MYDOM.LOCAL 172.17.103.222 1\r\n'),
+      text(multi),
+      text('J: 2 SYS1.MYDOM.LOCAL 172.17.103.223 1\r\n'),
+    )
+    .on('emcmd:GETMIRRORTYPE', text('Target system 172.17.103.222, Type 1\r\n'), text(''))
+    .on('emcmd:CREATEMIRROR', text('Status = 0\r\n'));
+  const { clock, driver } = make(runner, { retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 } });
+  const req = { volume: 'J', sourceAddress: '172.17.103.221', targetAddress: '172.17.103.223', mode: 'Synchronous' } as const;
+  await settle(clock, driver.createMirror(req, o));
+  assert.deepEqual(runner.calls.at(-1)?.args, ['172.17.103.221', 'CREATEMIRROR', 'J', '172.17.103.223', 'S']);
+  const twice = await settleError(clock, driver.createMirror(req, o));
+  assert.ok(isDriverError(twice, 'MirrorExists') && /already mirrors to 172\.17\.103\.223/.test(twice.message), String(twice));
+  const onTarget = await settleError(clock, driver.createMirror(req, o));
+  assert.ok(isDriverError(onTarget, 'MirrorExists') && /target/.test(onTarget.message), String(onTarget));
+});
+
+test('GETMIRRORVOLINFO on a multi-target source: one target per line, each with its own state', async () => {
+  const multi = readFileSync(
+    new URL('../../../../test/drivers/windows/fixtures/emcmd/GETMIRRORVOLINFO-multitarget-reconstructed.txt', import.meta.url),
+    'utf8',
+  );
+  const runner = new ScriptedRunner().on('emcmd:GETMIRRORVOLINFO', text(multi)).on('emcmd:GETMIRRORTYPE', text(''));
+  const { clock, driver } = make(runner);
+  const info = await settle(clock, driver.getMirrorInfo('J', o));
+  assert.equal(info.role, 'source');
+  assert.deepEqual(
+    info.targets.map((t) => [t.targetAddress, t.state]),
+    [
+      ['172.17.103.222', 4],
+      ['172.17.103.223', 1],
+    ],
+  );
 });
