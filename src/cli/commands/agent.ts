@@ -5,7 +5,9 @@
  * Every flag is checked, and the listener bound, before the agent starts: a
  * mistake exits 2 with one line and never leaves an agent holding groups.
  */
+import path from 'node:path';
 import { pino } from 'pino';
+import { DirectorySecrets, defaultSecretsDir } from '../../reconcilers/secrets.js';
 import { SystemClock } from '../../lib/clock.js';
 import type { HostDriver } from '../../drivers/types.js';
 import { createDriver } from '../driver-factory.js';
@@ -19,6 +21,7 @@ export interface AgentFlags extends StoreFlags {
   driver?: string;
   listen?: string;
   workers?: string;
+  secretsDir?: string;
 }
 
 interface AgentSettings {
@@ -26,10 +29,11 @@ interface AgentSettings {
   driver: string;
   listen: ListenAddress | undefined;
   workers: number | undefined;
+  secretsDir: string;
 }
 
 /** All flags, checked before anything is opened, bound or started. */
-async function settingsOf(flags: AgentFlags): Promise<AgentSettings> {
+async function settingsOf(flags: AgentFlags, io: CliIO): Promise<AgentSettings> {
   if (!flags.node) throw new UsageError('--node: name this node: winha agent --node NAME');
   const driver = flags.driver ?? 'sim';
   if (driver.startsWith('sim://')) {
@@ -45,7 +49,10 @@ async function settingsOf(flags: AgentFlags): Promise<AgentSettings> {
   const workers = flags.workers === undefined ? undefined : Number(flags.workers);
   if (workers !== undefined && (!/^\d+$/.test(flags.workers!.trim()) || workers < 1 || workers > 256))
     throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
-  return { node: flags.node, driver, listen: flags.listen === undefined ? undefined : parseListen(flags.listen), workers };
+  if (flags.secretsDir !== undefined && flags.secretsDir.trim() === '') throw new UsageError('--secrets-dir: name a directory');
+  const listen = flags.listen === undefined ? undefined : parseListen(flags.listen);
+  const secretsDir = flags.secretsDir ? path.resolve(io.cwd, flags.secretsDir) : defaultSecretsDir(io.env, process.platform);
+  return { node: flags.node, driver, listen, workers, secretsDir };
 }
 
 async function hostDriver(s: AgentSettings, clock: SystemClock, store: Parameters<typeof createDriver>[3]): Promise<HostDriver> {
@@ -56,14 +63,22 @@ async function hostDriver(s: AgentSettings, clock: SystemClock, store: Parameter
 }
 
 export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
-  const s = await settingsOf(flags);
+  const s = await settingsOf(flags, io);
   const clock = new SystemClock();
   const logger = pino({ base: { node: s.node } });
   const store = await connect(flags, io);
   let server: AgentHttpServer | undefined;
   try {
     const driver = await hostDriver(s, clock, store);
-    const agent = realAgents({ node: s.node, store, driver, clock, logger, ...(s.workers ? { workers: s.workers } : {}) });
+    const agent = realAgents({
+      node: s.node,
+      store,
+      driver,
+      clock,
+      logger,
+      ...(s.workers ? { workers: s.workers } : {}),
+      secrets: new DirectorySecrets(s.secretsDir),
+    });
     if (s.listen) {
       agent.metrics.collectProcessMetrics();
       server = await serveAgentHttp(agent, s.listen);
