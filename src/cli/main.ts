@@ -162,8 +162,15 @@ Exit codes:
         'host driver: sim (a host in this process), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows',
         'sim',
       )
-      .option('--listen <addr>', 'serve /healthz, /readyz and /metrics on [HOST:]PORT')
-      .option('--workers <n>', 'groups reconciled at once (default 8)'),
+      .option(
+        '--listen <addr>',
+        'serve /healthz, /readyz and /metrics on [HOST:]PORT (PORT alone: 127.0.0.1; 0.0.0.0:PORT for every interface)',
+      )
+      .option('--workers <n>', 'groups reconciled at once (default 8)')
+      .option(
+        '--secrets-dir <dir>',
+        'secrets of FTP deep checks: DIR/NAME/username and DIR/NAME/password (default %ProgramData%\\winha\\secrets; /etc/winha/secrets off Windows)',
+      ),
   ).action(async (flags: FlagsOf<Cmd<typeof agentCmd>['runAgent']>) => setCode(await (await agentCmd()).runAgent(flags, io)));
 
   withStore(

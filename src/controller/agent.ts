@@ -17,6 +17,7 @@ import type { StoreHealth } from './lease/group-lease.js';
 import { NodeLiveness } from './lease/node-liveness.js';
 import { silentLogger, type AgentLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
+import type { SecretSource } from '../reconcilers/secrets.js';
 import type { Note } from '../reconcilers/types.js';
 import { StatusWriter } from './status/writer.js';
 import { timingOf } from './timing.js';
@@ -40,6 +41,8 @@ export interface AgentOptions {
    * 1 s for duplicate address detection, so with one worker N groups take about N seconds to come up or move.
    */
   workers?: number;
+  /** Where FTP deep checks read the credentials their credentialsSecretRef names (none: such checks stay incomplete). */
+  secrets?: SecretSource;
 }
 
 /** AgentOptions.workers' default (`winha agent --workers N` overrides it). */
@@ -94,6 +97,7 @@ export class Agent {
       health,
       wake: (key) => this.queue.add(key),
       running: () => this.running,
+      secrets: o.secrets,
     });
     const onError = (key: string, err: unknown, retryInMs: number) => {
       this.metrics.reconcileErrors.inc();

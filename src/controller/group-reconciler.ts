@@ -22,6 +22,7 @@ import { runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
 import { GroupLease, groupLeaseName, type StoreHealth } from './lease/group-lease.js';
 import type { NodeLiveness } from './lease/node-liveness.js';
+import type { SecretSource } from '../reconcilers/secrets.js';
 import type { AgentLogger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import { isServing } from './status/serving.js';
@@ -48,6 +49,7 @@ export interface GroupReconcilerDeps {
   /** Queue a group now (the lease's timers and late answers). */
   wake: (key: string) => void;
   running: () => boolean;
+  secrets?: SecretSource | undefined;
 }
 
 /** One group's parts on this node. */
@@ -260,7 +262,14 @@ export class GroupReconciler {
     now: boolean,
     after: (ms: number) => void,
   ): Promise<void> {
-    const deps = { driver: this.driver, node: this.d.node, metrics: this.d.metrics, writer: this.d.writer, note: this.d.record };
+    const deps = {
+      driver: this.driver,
+      node: this.d.node,
+      metrics: this.d.metrics,
+      writer: this.d.writer,
+      note: this.d.record,
+      secrets: this.d.secrets,
+    };
     const failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, lease.callOptions(undefined, 0, 30_000), now);
     if (failure) {
       mem.facts.failure = failure;

@@ -7,6 +7,7 @@ import { DEFAULT_CHECKS } from '../api/defaults.js';
 import type { Cluster, IISSite } from '../api/types.js';
 import type { CallOptions, HostDriver } from '../drivers/types.js';
 import { deepCheck, quickCheck } from '../reconcilers/iis-kit.js';
+import type { SecretSource } from '../reconcilers/secrets.js';
 import type { Note } from '../reconcilers/types.js';
 import type { LocalView } from './decision-types.js';
 import type { GroupMemory } from './group-memory.js';
@@ -19,6 +20,8 @@ export interface CheckDeps {
   metrics: AgentMetrics;
   writer: StatusWriter;
   note: Note;
+  /** Where an FTP deep check's credentialsSecretRef is read. */
+  secrets?: SecretSource | undefined;
 }
 
 /** Run the checks that are due (all quick ones at once when `now`); the failure found, if any. */
@@ -43,7 +46,7 @@ export async function runDueChecks(
   if (!deepDue && !quickDue) return undefined;
   let failure: LocalView['failure'];
   for (const s of sites) {
-    const r = deepDue ? await deepCheck(d.driver, s, o) : await quickCheck(d.driver, s, o);
+    const r = deepDue ? await deepCheck(d.driver, s, o, d.secrets) : await quickCheck(d.driver, s, o);
     d.metrics.checks.inc({ check: deepDue ? 'deep' : 'quick', result: r.ok ? (r.warning ? 'warning' : 'pass') : 'fail' });
     if (r.warning && r.warning.code === 9773) await d.note(s, 'Warning', 'DeepCheckIncomplete', r.warning.message, 9773);
     if (!r.ok) {

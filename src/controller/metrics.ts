@@ -3,7 +3,7 @@
  * controller-runtime's (docs/spec/anchors-k8s.md §1.1) under the winha_ prefix. Each agent
  * has its own registry, so several agents can run in one test process.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -38,4 +38,16 @@ export class AgentMetrics {
     labelNames: ['check', 'result'],
     registers: [this.registry],
   });
+
+  private processMetrics = false;
+
+  /**
+   * Process metrics of prom-client (nodejs_eventloop_lag_seconds, process_open_fds, heap, GC): a stalled loop or
+   * a descriptor leak delays lease renewal, so an operator must see them. Once per process: the agent command calls it.
+   */
+  collectProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+  }
 }

@@ -7,6 +7,7 @@
 import { DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS } from '../api/defaults.js';
 import type { IISSite } from '../api/types.js';
 import { isDriverError, ServiceState, type CallOptions, type HostDriver, type ServiceName, type SiteInfo } from '../drivers/types.js';
+import { SecretError, type Credentials, type SecretSource } from './secrets.js';
 
 export interface KitOutcome {
   ok: boolean;
@@ -156,7 +157,7 @@ export async function quickCheck(driver: HostDriver, site: IISSite, o: CallOptio
 }
 
 /** deepCheck (§6.2): quickCheck, then an HTTP/FTP answer on the binding's IP:port; a binding without IP only warns 9773. */
-export async function deepCheck(driver: HostDriver, site: IISSite, o: CallOptions): Promise<KitOutcome> {
+export async function deepCheck(driver: HostDriver, site: IISSite, o: CallOptions, secrets?: SecretSource): Promise<KitOutcome> {
   const q = await quickCheck(driver, site, o);
   if (!q.ok) return q;
   const service = site.spec.service ?? 'Web';
@@ -180,7 +181,22 @@ export async function deepCheck(driver: HostDriver, site: IISSite, o: CallOption
     timeoutMs: (site.spec.checks?.http?.timeoutSeconds ?? DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS) * 1000,
   };
   if (service === 'FTP') {
-    const r = await driver.probeFtp({ address: binding.address, port: binding.port }, opts);
+    const ftp = site.spec.checks?.ftp;
+    let login: Credentials | undefined;
+    if (ftp?.login === 'credentials') {
+      const ref = ftp.credentialsSecretRef ?? '';
+      try {
+        if (!secrets) throw new SecretError(`secret ${ref}: this agent has no secrets directory`);
+        login = await secrets.credentials(ref);
+      } catch (e) {
+        if (!(e instanceof SecretError)) throw e;
+        // Incomplete, not failed: every node would fail alike, and an anonymous login in its place proves nothing.
+        const message = `IIS site ${site.spec.siteName}: FTP deep check cannot log in: ${e.message}; deep check validation cannot be completed [${e.id}]`;
+        return { ok: true, codes: [], message: 'deep check skipped', warning: { code: 9773, message } };
+      }
+    }
+    const ftpOpts = { ...opts, timeoutMs: (ftp?.timeoutSeconds ?? DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS) * 1000 };
+    const r = await driver.probeFtp({ address: binding.address, port: binding.port, ...(login ?? {}) }, ftpOpts);
     return r.alive
       ? { ok: true, codes: [], message: 'FTP login succeeded' }
       : { ok: false, codes: [9760], message: `FTP login failed: ${r.responseLines.join(' / ')}` };

@@ -174,16 +174,10 @@ test('winha agent --driver sim converges node1 and serves /healthz /readyz /metr
       throw new Error(`${what} not reached; agent output:\n${out.slice(-3000)}`);
     };
     const addr = await deadline('listen address', async () => /serving \/healthz \/readyz \/metrics on ([\d.]+:\d+)/.exec(out)?.[1]);
-    const get = async (path: string, retry = true): Promise<{ status: number; body: string }> => {
-      try {
-        const r = await fetch(`http://${addr}${path}`);
-        return { status: r.status, body: await r.text() };
-      } catch (err) {
-        // A pooled keep-alive connection the server closed after its idle timeout (the CLI calls in between can take
-        // longer than that on a loaded machine) fails once; a fresh connection is what any HTTP client retries on.
-        if (!retry) throw err;
-        return get(path, false);
-      }
+    // No retry: the agent answers each request on its own connection, so a poll never meets a socket it closed.
+    const get = async (path: string): Promise<{ status: number; body: string }> => {
+      const r = await fetch(`http://${addr}${path}`);
+      return { status: r.status, body: await r.text() };
     };
     assert.deepEqual(await get('/healthz'), { status: 200, body: 'ok\n' });
     await deadline('/readyz 200', async () => ((await get('/readyz')).status === 200 ? true : undefined));

@@ -51,10 +51,16 @@ function winha(args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function post(path: string, body: string): Promise<{ status: number; body: string }> {
+/** One request on its own connection; a JSON POST unless the headers say otherwise. */
+function send(
+  method: string,
+  path: string,
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): Promise<{ status: number; body: string }> {
   const [host, port] = address.split(':');
   return new Promise((resolve, reject) => {
-    const r = request({ host, port: Number(port), path, method: 'POST', agent: false }, (res) => {
+    const r = request({ host, port: Number(port), path, method, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -63,6 +69,8 @@ function post(path: string, body: string): Promise<{ status: number; body: strin
     r.end(body);
   });
 }
+
+const post = (path: string, body: string) => send('POST', path, body);
 
 before(async () => {
   server = spawn(process.execPath, [BIN, 'sim', 'world', '--listen', '127.0.0.1:0', '--seed', '3', '-f', MANIFEST], {
@@ -189,6 +197,48 @@ test('bad requests get a 4xx answer with an id, and the server keeps serving', a
   const missing = await post('/v2/anything', '{}');
   assert.equal(missing.status, 404);
   assert.deepEqual(await remote2.listInterfaces(o).then((l) => l.length > 0), true, 'still serving');
+});
+
+test('cross-site requests are refused: a POST must be JSON, carry no Origin, and name a loopback Host', async () => {
+  const crash = JSON.stringify({ op: 'world.fault', args: { fault: { type: 'nodeCrash', node: 'node2' } } });
+  // A web page can send a "simple" cross-site POST (text/plain, no preflight): it must not reach the world.
+  const plain = await send('POST', '/v1/call', crash, { 'content-type': 'text/plain' });
+  assert.equal(plain.status, 415);
+  assert.match(plain.body, /world-bad-content-type/);
+  const none = await send('POST', '/v1/call', crash, {});
+  assert.equal(none.status, 415);
+  const fromPage = await send('POST', '/v1/call', crash, { 'content-type': 'application/json', origin: 'https://evil.example' });
+  assert.equal(fromPage.status, 403);
+  assert.match(fromPage.body, /world-cross-origin/);
+  // DNS rebinding: the page's own host name resolving to 127.0.0.1.
+  const rebound = await send('POST', '/v1/call', crash, {
+    'content-type': 'application/json',
+    host: `evil.example:${address.split(':')[1]}`,
+  });
+  assert.equal(rebound.status, 403);
+  assert.match(rebound.body, /world-bad-host/);
+  const health = await send('GET', '/v1/health', '', { host: 'evil.example' });
+  assert.equal(health.status, 403);
+  const i = winha(['sim', 'inspect', '--world', address, '-o', 'json']);
+  assert.equal((JSON.parse(i.out) as WorldInspection).hosts['node2']!.up, true, 'no refused request reached the world');
+  const ok = await send('POST', '/v1/call', JSON.stringify({ op: 'site.list', args: { host: 'node2' } }), {
+    'content-type': 'application/json; charset=utf-8',
+    host: address,
+  });
+  assert.equal(ok.status, 200);
+});
+
+test("the world's memory is bounded: a write fault's count is capped with a clear refusal", async () => {
+  const huge = await post(
+    '/v1/call',
+    JSON.stringify({ op: 'world.fault', args: { fault: { type: 'write', node: 'node2', volume: 'E', count: 1_000_000 } } }),
+  );
+  assert.equal(huge.status, 400);
+  assert.match(huge.body, /world-bad-fault/);
+  assert.match(huge.body, /count must be an integer from 1 to 10000/);
+  const cli = winha(['sim', 'fault', '--world', address, 'write', '--node', 'node2', '--volume', 'E', '--count', '10001']);
+  assert.equal(cli.code, 2);
+  assert.match(cli.err, /count must be an integer from 1 to 10000/);
 });
 
 test('loopback only: a non-loopback listen or world address is refused with an id', () => {

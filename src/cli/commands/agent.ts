@@ -2,12 +2,17 @@
  * `winha agent --node NAME --store URL --driver sim|windows [--listen ADDR]`:
  * runs the node agent until SIGINT/SIGTERM, with /healthz, /readyz and
  * /metrics on --listen, and pino JSON logs (one line per decision).
+ * Every flag is checked, and the listener bound, before the agent starts: a
+ * mistake exits 2 with one line and never leaves an agent holding groups.
  */
-import http from 'node:http';
+import path from 'node:path';
 import { pino } from 'pino';
+import { DirectorySecrets, defaultSecretsDir } from '../../reconcilers/secrets.js';
 import { SystemClock } from '../../lib/clock.js';
+import type { HostDriver } from '../../drivers/types.js';
 import { createDriver } from '../driver-factory.js';
 import { realAgents } from '../agent-factory.js';
+import { parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
 
@@ -16,64 +21,82 @@ export interface AgentFlags extends StoreFlags {
   driver?: string;
   listen?: string;
   workers?: string;
+  secretsDir?: string;
+}
+
+interface AgentSettings {
+  node: string;
+  driver: string;
+  listen: ListenAddress | undefined;
+  workers: number | undefined;
+  secretsDir: string;
+}
+
+/** All flags, checked before anything is opened, bound or started. */
+async function settingsOf(flags: AgentFlags, io: CliIO): Promise<AgentSettings> {
+  if (!flags.node) throw new UsageError('--node: name this node: winha agent --node NAME');
+  const driver = flags.driver ?? 'sim';
+  if (driver.startsWith('sim://')) {
+    const { parseSimDriverUrl, DriverSpecError } = await import('../../drivers/factory.js');
+    try {
+      parseSimDriverUrl(driver);
+    } catch (e) {
+      if (e instanceof DriverSpecError) throw new UsageError(`--driver: ${e.message} [${e.id}]`);
+      throw e;
+    }
+  } else if (driver !== 'sim' && driver !== 'windows')
+    throw new UsageError(`--driver: unknown driver ${JSON.stringify(driver)}: use sim, sim://HOST:PORT/NODE or windows`);
+  const workers = flags.workers === undefined ? undefined : Number(flags.workers);
+  if (workers !== undefined && (!/^\d+$/.test(flags.workers!.trim()) || workers < 1 || workers > 256))
+    throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
+  if (flags.secretsDir !== undefined && flags.secretsDir.trim() === '') throw new UsageError('--secrets-dir: name a directory');
+  const listen = flags.listen === undefined ? undefined : parseListen(flags.listen);
+  const secretsDir = flags.secretsDir ? path.resolve(io.cwd, flags.secretsDir) : defaultSecretsDir(io.env, process.platform);
+  return { node: flags.node, driver, listen, workers, secretsDir };
+}
+
+async function hostDriver(s: AgentSettings, clock: SystemClock, store: Parameters<typeof createDriver>[3]): Promise<HostDriver> {
+  if (!s.driver.startsWith('sim://')) return createDriver(s.driver, s.node, clock, store);
+  // A host of a world served by `winha sim world` (shared by agents in other processes).
+  const { createDriver: createHostDriver } = await import('../../drivers/factory.js');
+  return createHostDriver(s.driver, { clock, nodeName: s.node });
 }
 
 export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
-  if (!flags.node) throw new UsageError('name this node: winha agent --node NAME');
+  const s = await settingsOf(flags, io);
   const clock = new SystemClock();
-  const logger = pino({ base: { node: flags.node } });
+  const logger = pino({ base: { node: s.node } });
   const store = await connect(flags, io);
-  const spec = flags.driver ?? 'sim';
-  let driver;
-  if (spec.startsWith('sim://')) {
-    // A host of a world served by `winha sim world` (shared by agents in other processes).
-    const { createDriver: createHostDriver, DriverSpecError } = await import('../../drivers/factory.js');
-    try {
-      driver = createHostDriver(spec, { clock, nodeName: flags.node });
-    } catch (e) {
-      if (e instanceof DriverSpecError) throw new UsageError(`${e.message} [${e.id}]`);
-      throw e;
+  let server: AgentHttpServer | undefined;
+  try {
+    const driver = await hostDriver(s, clock, store);
+    const agent = realAgents({
+      node: s.node,
+      store,
+      driver,
+      clock,
+      logger,
+      ...(s.workers ? { workers: s.workers } : {}),
+      secrets: new DirectorySecrets(s.secretsDir),
+    });
+    if (s.listen) {
+      agent.metrics.collectProcessMetrics();
+      server = await serveAgentHttp(agent, s.listen);
+      // Port 0 picks a free port: log the address actually bound, so a supervisor (or a test) can find it.
+      logger.info({ listen: server.address }, `serving /healthz /readyz /metrics on ${server.address}`);
     }
-  } else if (spec === 'sim' || spec === 'windows') driver = await createDriver(spec, flags.node, clock, store);
-  else throw new UsageError(`unknown driver ${JSON.stringify(spec)}: use sim, sim://HOST:PORT/NODE or windows`);
-  const workers = flags.workers === undefined ? undefined : Number(flags.workers);
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 256))
-    throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
-  const agent = realAgents({ node: flags.node, store, driver, clock, logger, ...(workers ? { workers } : {}) });
-  agent.start();
-  let server: http.Server | undefined;
-  if (flags.listen) {
-    const [host, port] = flags.listen.includes(':')
-      ? [flags.listen.slice(0, flags.listen.lastIndexOf(':')) || '0.0.0.0', flags.listen.slice(flags.listen.lastIndexOf(':') + 1)]
-      : ['0.0.0.0', flags.listen];
-    server = http.createServer((req, res) => {
-      void (async () => {
-        if (req.url === '/healthz') return res.writeHead(200).end('ok\n');
-        if (req.url === '/readyz') return agent.ready ? res.writeHead(200).end('ready\n') : res.writeHead(503).end('cache not synced\n');
-        if (req.url === '/metrics') {
-          agent.metrics.queueDepth.set(agent.queueDepth);
-          return res.writeHead(200, { 'content-type': agent.metrics.registry.contentType }).end(await agent.metrics.registry.metrics());
-        }
-        res.writeHead(404).end();
-      })();
+    // Handlers first: a signal that comes while the agent starts still stops it.
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
     });
-    const srv = server;
-    // Port 0 picks a free port: log the address actually bound, so a supervisor (or a test) can find it.
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(Number(port), host, () => resolve());
-    });
-    const bound = srv.address();
-    const where = bound && typeof bound === 'object' ? `${bound.address}:${bound.port}` : flags.listen;
-    logger.info({ listen: where }, `serving /healthz /readyz /metrics on ${where}`);
+    agent.start();
+    logger.info({ store: store.url, driver: s.driver }, `agent for ${s.node} started`);
+    await stopped;
+    agent.stop();
+  } finally {
+    await server?.close();
+    await store.close();
   }
-  logger.info({ store: store.url, driver: flags.driver ?? 'sim' }, `agent for ${flags.node} started`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  agent.stop();
-  server?.close();
-  await store.close();
   return EXIT.OK;
 }

@@ -138,7 +138,7 @@ export const STEP_SCHEMAS: Record<string, TSchema> = {
     {
       node: Name('Node the client writes on.'),
       volume: Type.String({ pattern: '^[A-Za-z]:?$', description: 'Drive letter.' }),
-      count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Number of writes.' })),
+      count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Number of writes.' })),
       block: Type.Optional(Type.Integer({ minimum: 0, description: 'Block number.' })),
     },
     { ...closed, required: ['node', 'volume'], description: 'Client writes to a mirrored volume (the write fault).' },

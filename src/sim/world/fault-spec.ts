@@ -13,11 +13,21 @@ export interface FaultFieldSpec {
   type: FieldType;
   required: boolean;
   description: string;
+  /** Largest value of a count (default 1,000,000); each unit of some costs the world memory. */
+  max?: number;
 }
 
 const node = (description = 'the node (host) the fault hits'): FaultFieldSpec => ({ type: 'node', required: true, description });
-const opt = (type: FieldType, description: string): FaultFieldSpec => ({ type, required: false, description });
+const opt = (type: FieldType, description: string, max?: number): FaultFieldSpec => ({
+  type,
+  required: false,
+  description,
+  ...(max ? { max } : {}),
+});
 const req = (type: FieldType, description: string): FaultFieldSpec => ({ type, required: true, description });
+
+/** Writes of one write fault: each is answered with its outcome (1,000,000 took 850 MB). */
+export const MAX_WRITES = 10_000;
 
 /** Fields per fault type, besides `type`. */
 export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, FaultFieldSpec>>>> = {
@@ -58,7 +68,7 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
   write: {
     node: node('the node the client writes on'),
     volume: req('volume', 'drive letter, e.g. E'),
-    count: opt('count', 'number of writes (default 1)'),
+    count: opt('count', 'number of writes (default 1)', MAX_WRITES),
     block: opt('integer', 'block number (random when omitted)'),
   },
 };
@@ -91,10 +101,10 @@ function fieldProblem(name: string, spec: FaultFieldSpec, v: unknown): string | 
         : `${name} must be a HostDriver operation (${HOST_DRIVER_OPERATIONS.join(', ')})`;
     case 'volume':
       return typeof v === 'string' && /^[A-Za-z]:?$/.test(v) ? undefined : `${name} must be a drive letter such as "E" or "E:"`;
-    case 'count':
-      return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1_000_000
-        ? undefined
-        : `${name} must be an integer from 1 to 1000000`;
+    case 'count': {
+      const max = spec.max ?? 1_000_000;
+      return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max ? undefined : `${name} must be an integer from 1 to ${max}`;
+    }
     case 'integer':
       return Number.isInteger(v) && Math.abs(v as number) <= 1e12 ? undefined : `${name} must be an integer`;
     case 'boolean':

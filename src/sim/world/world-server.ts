@@ -14,8 +14,14 @@
  * the in-process LocalWorldApi returns them. Requests the server cannot read
  * get 4xx with the same body shape, code InvalidArgument and detail.id one of
  * world-bad-json, world-unknown-op, world-bad-fault, world-body-too-large,
- * world-not-found, world-bad-method. Every request is answered; nothing a
- * client sends can stop the server.
+ * world-not-found, world-bad-method, world-bad-content-type (415),
+ * world-cross-origin and world-bad-host (403). Every request is answered;
+ * nothing a client sends can stop the server.
+ *
+ * Loopback is not enough against a web page the operator has open: it can
+ * POST text/plain cross-site without a preflight, or rebind its own name to
+ * 127.0.0.1. So a POST must be application/json, a request with an Origin is
+ * refused, and the Host must be loopback.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,15 +87,41 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-async function handleHttp(world: WorldHandler, hosts: readonly string[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Why a browser could have sent this request, if it could. */
+function crossSite(req: IncomingMessage, port: number): WorldResponse | undefined {
+  if (req.headers.origin !== undefined)
+    return refuse('world-cross-origin', 'requests from web pages (with an Origin header) are refused; use winha sim or the remote driver');
+  const host = req.headers.host;
+  if (host === undefined) return undefined;
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host.toLowerCase());
+  if (!m || !LOOPBACK_HOSTS.has(m[1]!) || (m[2] !== undefined && Number(m[2]) !== port))
+    return refuse('world-bad-host', `Host ${JSON.stringify(host)} is not this loopback server; address it as 127.0.0.1:${port}`);
+  return undefined;
+}
+
+async function handleHttp(
+  world: WorldHandler,
+  hosts: readonly string[],
+  port: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
-  if (path !== '/v1/call' || req.method !== 'POST') req.resume(); // an unread body must not stall the connection
+  const refused = crossSite(req, port);
+  if (path !== '/v1/call' || req.method !== 'POST' || refused) req.resume(); // an unread body must not stall the connection
+  if (refused) return send(res, 403, refused);
   if (path === '/v1/health') {
     if (req.method !== 'GET') return send(res, 405, refuse('world-bad-method', 'use GET /v1/health'));
     return send(res, 200, { ok: true, value: { protocol: WORLD_PROTOCOL_VERSION, hosts } });
   }
   if (path !== '/v1/call') return send(res, 404, refuse('world-not-found', `no such endpoint ${path}; use POST /v1/call`));
   if (req.method !== 'POST') return send(res, 405, refuse('world-bad-method', 'use POST /v1/call'));
+  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+    req.resume();
+    return send(res, 415, refuse('world-bad-content-type', 'POST /v1/call needs Content-Type: application/json'));
+  }
   const raw = await readBody(req);
   if (raw === undefined) {
     // Answer, then drop the connection: the rest of the body is never read.
@@ -117,8 +149,9 @@ async function handleHttp(world: WorldHandler, hosts: readonly string[], req: In
 
 /** Listen on a loopback address (port 0: any free port). */
 export function startWorldServer(world: WorldHandler, address: WorldAddress, hosts: readonly string[]): Promise<RunningWorldServer> {
+  let port = address.port;
   const server: Server = createServer((req, res) => {
-    handleHttp(world, hosts, req, res).catch((e: unknown) => {
+    handleHttp(world, hosts, port, req, res).catch((e: unknown) => {
       if (!res.headersSent)
         send(res, 500, { ok: false, error: { code: 'CommandFailed', message: `world server error: ${(e as Error).message}` } });
       else res.destroy();
@@ -133,6 +166,7 @@ export function startWorldServer(world: WorldHandler, address: WorldAddress, hos
       server.off('error', reject);
       const a = server.address() as AddressInfo;
       const bound = { host: a.address, port: a.port };
+      port = a.port;
       resolve({
         address: bound,
         text: formatWorldAddress(bound),
