@@ -2,18 +2,21 @@
  * `winha apply` and `winha diff` as library functions over an ObjectStore.
  *
  * apply: create or three-way-merge each object (see merge.ts), writing only
- * objects that change, in one batch; a compare-and-swap conflict re-reads and
- * re-merges (bounded). With prune, objects that an earlier apply created, that
- * match the selector and that are no longer in the set are deleted.
+ * objects that change, with the prunes, in one guarded batch (all or nothing,
+ * validated against the snapshot it is guarded by); another writer in between
+ * means read, validate and merge again (bounded). With prune, objects that an
+ * earlier apply created, that match the selector and that are no longer in the
+ * set are deleted.
  */
 import { toYaml } from '../lib/yaml.js';
 import { createTwoFilesPatch } from 'diff';
 import { KINDS, kindInfo } from '../api/kinds.js';
 import { DEFAULT_NAMESPACE } from '../api/defaults.js';
 import { withDefaults } from '../api/with-defaults.js';
-import type { ObjectInput, ObjectStore, StoredObject } from '../store/types.js';
-import { isStoreError } from '../store/errors.js';
-import { appliedConfig, jsonEqual, lastApplied, mergeForApply } from './merge.js';
+import type { BatchOp, ObjectInput, ObjectStore, StoredObject } from '../store/types.js';
+import { InvalidError, describeObject, isStoreError } from '../store/errors.js';
+import { compileSelector } from '../store/selector.js';
+import { LAST_APPLIED_ANNOTATION, appliedConfig, jsonEqual, lastApplied, mergeForApply } from './merge.js';
 
 type JsonMap = Record<string, unknown>;
 
@@ -30,8 +33,14 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Label selector (`key=value,...`) of objects to prune; prune only with one. */
   prune?: string;
-  /** Re-read-and-merge attempts after a compare-and-swap conflict. */
+  /** Whole attempts (read, validate, merge, write) when other writers keep changing the store (default 10). */
   maxConflictRetries?: number;
+  /**
+   * Checks the set against the store's objects, read in the same snapshot the
+   * write is guarded by; returns undefined when valid, else what to report
+   * (apply then throws ApplyRejectedError with it and writes nothing).
+   */
+  validate?: (live: readonly StoredObject[]) => unknown;
 }
 
 /** The kinds people apply (Events are written by agents only). */
@@ -65,7 +74,7 @@ function withNamespace(o: JsonMap): JsonMap {
 /** Everything people apply, as stored now (to validate references and merge against). */
 export async function liveObjects(store: ObjectStore, kinds: readonly string[] = APPLIED_KINDS): Promise<StoredObject[]> {
   const out: StoredObject[] = [];
-  for (const kind of kinds) out.push(...(await store.list(kind)).items);
+  for (const kind of kinds) for (const o of (await store.list(kind)).items) out.push(o);
   return out;
 }
 
@@ -79,109 +88,113 @@ function comparable(o: JsonMap): JsonMap {
   return c;
 }
 
+/** The stored form (JSON, last-applied copy included) must fit one etcd request (1.5 MiB) with room for its key. */
+export const MAX_STORED_OBJECT_BYTES = 1_572_864 - 16 * 1024;
+/** Whole attempts (read, validate, merge, write) before apply gives up under other writers. */
+const MAX_ATTEMPTS = 10;
+
+/** Validation against the store refused the set: nothing was written. `detail` is what the validator returned. */
+export class ApplyRejectedError extends Error {
+  constructor(readonly detail: unknown) {
+    super('the manifests are invalid against the objects in the store; nothing was written');
+  }
+}
+
+type Pending = { id: ReturnType<typeof identity>; merged: JsonMap; live?: StoredObject };
+
+/**
+ * Read every applied kind (the snapshot validate and merge use), validate, then
+ * write all changes in one guarded batch: if any applied object changed since
+ * the snapshot, or any write fails, nothing is written and it starts again.
+ */
 export async function apply(store: ObjectStore, manifests: readonly JsonMap[], opts: ApplyOptions = {}): Promise<ApplyOutcome[]> {
   const objects = manifests.map(withNamespace);
-  const outcomes: ApplyOutcome[] = [];
-  const kinds = [...new Set(objects.map((o) => String(o['kind'])))];
-  const live = new Map<string, StoredObject>();
-  for (const o of await liveObjects(store, kinds))
-    live.set(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o);
-
-  type Pending = { id: ReturnType<typeof identity>; desired: JsonMap; merged: JsonMap; live?: StoredObject };
-  const pending: Pending[] = [];
-  for (const desired of objects) {
-    const id = identity(desired);
-    const current = live.get(idKey(id));
-    const merged = mergeForApply(desired, current);
-    if (current && jsonEqual(comparable(merged), comparable(current))) {
-      outcomes.push({ ...id, action: 'unchanged' });
-      continue;
+  // A bad selector fails here, before any read or write.
+  const prune = opts.prune !== undefined ? compileSelector(opts.prune) : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const { items, revision } = await snapshot(store);
+    if (opts.validate) {
+      const rejected = await opts.validate(items);
+      if (rejected !== undefined) throw new ApplyRejectedError(rejected);
     }
-    pending.push({ id, desired, merged, live: current });
-  }
-
-  if (!opts.dryRun && pending.length) {
-    const results = await store.batch(
-      pending.map((p) =>
-        p.live ? { op: 'update' as const, object: casInput(p.merged, p.live) } : { op: 'create' as const, object: p.merged as ObjectInput },
+    const live = new Map(items.map((o) => [idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o]));
+    // In manifest order, then the prunes.
+    const outcomes: ApplyOutcome[] = [];
+    const pending: Pending[] = [];
+    for (const desired of objects) {
+      const id = identity(desired);
+      const current = live.get(idKey(id));
+      const merged = mergeForApply(desired, current);
+      const same = current && jsonEqual(comparable(merged), comparable(current));
+      outcomes.push({ ...id, action: same ? 'unchanged' : current ? 'configured' : 'created' });
+      if (!same) pending.push({ id, merged, ...(current ? { live: current } : {}) });
+    }
+    for (const p of pending) checkStoredSize(p);
+    const pruned = prune ? toPrune(items, objects, prune) : [];
+    for (const o of pruned) outcomes.push({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, action: 'pruned' });
+    if (opts.dryRun || pending.length + pruned.length === 0) return outcomes;
+    const ops: BatchOp[] = [
+      { op: 'guard', kinds: [...APPLIED_KINDS], resourceVersion: revision },
+      ...pending.map((p): BatchOp =>
+        p.live ? { op: 'update', object: casInput(p.merged, p.live) } : { op: 'create', object: p.merged as ObjectInput },
       ),
-    );
-    for (let i = 0; i < pending.length; i++) {
-      const p = pending[i]!;
-      const r = results[i]!;
-      if (r.ok) {
-        outcomes.push({ ...p.id, action: p.live ? 'configured' : 'created' });
-        continue;
-      }
-      if (isStoreError(r.error, 'Conflict') || isStoreError(r.error, 'AlreadyExists') || isStoreError(r.error, 'NotFound')) {
-        outcomes.push({ ...p.id, action: await applyOneWithRetry(store, p.desired, opts.maxConflictRetries ?? 5) });
-        continue;
-      }
-      throw r.error;
-    }
-  } else {
-    for (const p of pending) outcomes.push({ ...p.id, action: p.live ? 'configured' : 'created' });
+      ...pruned.map((o): BatchOp => ({
+        op: 'delete',
+        kind: o.kind,
+        namespace: o.metadata.namespace,
+        name: o.metadata.name,
+        options: { preconditions: { resourceVersion: o.metadata.resourceVersion } },
+      })),
+    ];
+    const results = await store.batch(ops);
+    const failed = results.find((r) => !r.ok);
+    if (!failed || failed.ok) return outcomes;
+    const err = failed.error;
+    const retriable = isStoreError(err, 'Conflict') || isStoreError(err, 'AlreadyExists') || isStoreError(err, 'NotFound');
+    if (!retriable || attempt >= (opts.maxConflictRetries ?? MAX_ATTEMPTS)) throw err;
   }
+}
 
-  if (opts.prune !== undefined) outcomes.push(...(await prune(store, objects, opts.prune, !!opts.dryRun)));
-  return outcomes;
+/** Every applied kind, and a revision no later than any list's: the guard's "unchanged since". */
+async function snapshot(store: ObjectStore): Promise<{ items: StoredObject[]; revision: string }> {
+  const items: StoredObject[] = [];
+  let revision: string | undefined;
+  for (const kind of APPLIED_KINDS) {
+    const l = await store.list(kind);
+    revision ??= l.resourceVersion;
+    for (const o of l.items) items.push(o);
+  }
+  return { items, revision: revision ?? '0' };
+}
+
+function checkStoredSize(p: Pending): void {
+  const bytes = Buffer.byteLength(JSON.stringify(p.merged));
+  if (bytes <= MAX_STORED_OBJECT_BYTES) return;
+  throw new InvalidError(
+    `${describeObject(p.id.kind, p.id.namespace, p.id.name)}: stored it would be ${bytes} bytes (the manifest plus its ${LAST_APPLIED_ANNOTATION} copy), over the ${MAX_STORED_OBJECT_BYTES} bytes one etcd request carries; nothing was written`,
+  );
+}
+
+/** Objects an earlier apply created, matching the selector, in the set's namespaces, no longer in the set (kubectl's rule). */
+function toPrune(
+  items: readonly StoredObject[],
+  applied: readonly JsonMap[],
+  matches: (l: Record<string, string> | undefined) => boolean,
+): StoredObject[] {
+  const keep = new Set(applied.map((o) => idKey(identity(o))));
+  const namespaces = new Set(applied.map((o) => identity(o).namespace));
+  return items.filter(
+    (o) =>
+      namespaces.has(o.metadata.namespace) &&
+      matches(o.metadata.labels) &&
+      !!lastApplied(o) &&
+      !keep.has(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
+  );
 }
 
 function casInput(merged: JsonMap, live: StoredObject): ObjectInput {
   const meta = { ...((merged['metadata'] ?? {}) as JsonMap), resourceVersion: live.metadata.resourceVersion };
   return { ...merged, metadata: meta } as ObjectInput;
-}
-
-/** One object, re-reading and re-merging after each conflict (another writer got there first). */
-async function applyOneWithRetry(store: ObjectStore, desired: JsonMap, retries: number): Promise<ApplyAction> {
-  const id = identity(desired);
-  for (let attempt = 0; ; attempt++) {
-    let current: StoredObject | undefined;
-    try {
-      current = await store.get(id.kind, id.namespace, id.name);
-    } catch (err) {
-      if (!isStoreError(err, 'NotFound')) throw err;
-    }
-    const merged = mergeForApply(desired, current);
-    if (current && jsonEqual(comparable(merged), comparable(current))) return 'unchanged';
-    try {
-      if (current) {
-        await store.update(casInput(merged, current));
-        return 'configured';
-      }
-      await store.create(merged as ObjectInput);
-      return 'created';
-    } catch (err) {
-      const retriable = isStoreError(err, 'Conflict') || isStoreError(err, 'AlreadyExists') || isStoreError(err, 'NotFound');
-      if (!retriable || attempt >= retries) throw err;
-    }
-  }
-}
-
-async function prune(store: ObjectStore, applied: readonly JsonMap[], selector: string, dryRun: boolean): Promise<ApplyOutcome[]> {
-  const keep = new Set(applied.map((o) => idKey(identity(o))));
-  const namespaces = new Set(applied.map((o) => identity(o).namespace));
-  const out: ApplyOutcome[] = [];
-  for (const kind of APPLIED_KINDS) {
-    for (const ns of namespaces) {
-      const { items } = await store.list(kind, { namespace: ns, labelSelector: selector });
-      for (const o of items) {
-        const id = { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
-        // Only what apply created is apply's to delete (kubectl's rule).
-        if (keep.has(idKey(id)) || !lastApplied(o)) continue;
-        if (!dryRun) {
-          try {
-            await store.delete(id.kind, id.namespace, id.name, { preconditions: { resourceVersion: o.metadata.resourceVersion } });
-          } catch (err) {
-            if (isStoreError(err, 'NotFound')) continue;
-            throw err;
-          }
-        }
-        out.push({ ...id, action: 'pruned' });
-      }
-    }
-  }
-  return out;
 }
 
 export interface ObjectDiff {

@@ -11,7 +11,7 @@
  * id and time (the CLI a UUID and the wall clock, the simulation a counter and
  * virtual time).
  */
-import { isStoreError } from '../store/errors.js';
+import { ConflictError, isStoreError } from '../store/errors.js';
 import type { ObjectStore, StoredObject } from '../store/types.js';
 import { ANNOTATIONS } from '../api/annotations.js';
 import { updateStatusWith } from '../store/status-update.js';
@@ -36,26 +36,47 @@ function isResult(x: StoredObject | OperateResult): x is OperateResult {
   return 'ok' in x && 'message' in x && !('metadata' in x);
 }
 
-/** Set (or remove, with undefined) one annotation, re-reading on a compare-and-swap conflict. */
+/** Compare-and-swap attempts before an operator command gives up (another writer won each time). */
+export const MAX_ANNOTATION_ATTEMPTS = 5;
+
+/**
+ * Set (or remove, with undefined) one annotation, re-reading on a compare-and-swap conflict.
+ * Throws ConflictError when every attempt lost: the caller must not report success.
+ */
 export async function setAnnotation(
   store: ObjectStore,
   kind: string,
   ns: string,
   name: string,
   key: string,
-  value: string | undefined,
+  value: string | undefined | ((current: string | undefined) => string | undefined),
 ): Promise<void> {
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < MAX_ANNOTATION_ATTEMPTS; i++) {
     const cur = await store.get(kind, ns, name);
     const ann = { ...(cur.metadata.annotations ?? {}) };
-    if (value === undefined) delete ann[key];
-    else ann[key] = value;
+    const next = typeof value === 'function' ? value(ann[key]) : value;
+    if (next === undefined) delete ann[key];
+    else ann[key] = next;
     try {
       await store.update({ ...cur, metadata: { ...cur.metadata, annotations: ann } });
       return;
     } catch (err) {
       if (!isStoreError(err, 'Conflict')) throw err;
     }
+  }
+  throw new ConflictError(
+    `${kind} ${ns}/${name} changed under each of ${MAX_ANNOTATION_ATTEMPTS} attempts (another writer); nothing was written, run the command again`,
+  );
+}
+
+/** The failure to report when annotating lost every compare-and-swap; other errors go on up. */
+async function annotated(write: () => Promise<void>, what: string): Promise<OperateResult | undefined> {
+  try {
+    await write();
+    return undefined;
+  } catch (err) {
+    if (!isStoreError(err, 'Conflict')) throw err;
+    return { ok: false, message: `${what} not written: ${err.message}` };
   }
 }
 
@@ -94,7 +115,11 @@ export async function requestSwitchover(store: ObjectStore, o: SwitchoverOptions
     }
   }
   const request = { id: o.id, to: o.to, force: o.force, requestedAt: o.requestedAt };
-  await setAnnotation(store, 'FailoverGroup', o.namespace, o.group, ANNOTATIONS.switchover, JSON.stringify(request));
+  const failed = await annotated(
+    () => setAnnotation(store, 'FailoverGroup', o.namespace, o.group, ANNOTATIONS.switchover, JSON.stringify(request)),
+    `switchover of ${o.group} to ${o.to}`,
+  );
+  if (failed) return failed;
   return {
     ok: true,
     message: `switchover of ${o.group} to ${o.to}${o.force ? ' (forced: data may be lost)' : ''} requested; the agents act on it and remove the request when done (winha describe group ${o.group})`,
@@ -122,35 +147,47 @@ export async function setMaintenance(
   o: { namespace: string; enabled: boolean; group?: string; node?: string },
 ): Promise<OperateResult> {
   const mode = o.enabled ? 'on' : 'off';
-  if (o.group) {
-    const g = await getGroup(store, 'FailoverGroup', o.namespace, o.group);
+  const group = o.group;
+  if (group) {
+    const g = await getGroup(store, 'FailoverGroup', o.namespace, group);
     if (isResult(g)) return g;
-    await setAnnotation(store, 'FailoverGroup', o.namespace, o.group, ANNOTATIONS.maintenance, o.enabled ? 'true' : undefined);
+    const failed = await annotated(
+      () => setAnnotation(store, 'FailoverGroup', o.namespace, group, ANNOTATIONS.maintenance, o.enabled ? 'true' : undefined),
+      `maintenance ${mode} for group ${o.group}`,
+    );
+    if (failed) return failed;
     return { ok: true, message: `maintenance ${mode} for group ${o.group}` };
   }
   const clusters = (await store.list('Cluster', { namespace: o.namespace })).items;
   if (clusters.length === 0) return { ok: false, message: `no Cluster in namespace ${o.namespace}` };
+  const what = `maintenance ${mode} for ${o.node ? `node ${o.node}` : 'the cluster'}`;
   for (const c of clusters) {
-    if (o.node) {
-      const cur = new Set(
-        (c.metadata.annotations?.[ANNOTATIONS.maintenanceNodes] ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      );
-      if (o.enabled) cur.add(o.node);
-      else cur.delete(o.node);
-      await setAnnotation(
-        store,
-        'Cluster',
-        o.namespace,
-        c.metadata.name,
-        ANNOTATIONS.maintenanceNodes,
-        cur.size ? [...cur].sort().join(',') : undefined,
-      );
-    } else {
-      await setAnnotation(store, 'Cluster', o.namespace, c.metadata.name, ANNOTATIONS.maintenance, o.enabled ? 'true' : undefined);
-    }
+    const failed = await annotated(() => setClusterMaintenance(store, c, o), what);
+    if (failed) return failed;
   }
-  return { ok: true, message: `maintenance ${mode} for ${o.node ? `node ${o.node}` : 'the cluster'}` };
+  return { ok: true, message: what };
+}
+
+/** One cluster's maintenance annotation; a node list is recomputed from each re-read (no lost update). */
+async function setClusterMaintenance(
+  store: ObjectStore,
+  c: StoredObject,
+  o: { namespace: string; enabled: boolean; node?: string },
+): Promise<void> {
+  const node = o.node;
+  if (node === undefined) {
+    await setAnnotation(store, 'Cluster', o.namespace, c.metadata.name, ANNOTATIONS.maintenance, o.enabled ? 'true' : undefined);
+    return;
+  }
+  await setAnnotation(store, 'Cluster', o.namespace, c.metadata.name, ANNOTATIONS.maintenanceNodes, (current) => {
+    const nodes = new Set(
+      (current ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+    if (o.enabled) nodes.add(node);
+    else nodes.delete(node);
+    return nodes.size ? [...nodes].sort().join(',') : undefined;
+  });
 }

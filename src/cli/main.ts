@@ -3,9 +3,10 @@
  * 0 success (diff: no difference), 1 problems or differences found or the
  * operation failed, 2 usage or I/O error.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, UsageError, processIO, winhaVersion, type CliIO } from './io.js';
 import { isStoreError } from '../store/errors.js';
+import { compileSelector } from '../store/selector.js';
 
 // Commands are loaded when they run, so `winha validate` in CI does not load the store.
 const validateCmd = () => import('./commands/validate.js');
@@ -18,6 +19,17 @@ const demoCmd = () => import('./commands/demo.js');
 /** Argument N (the flags) of a command's run function: commander hands the flags over untyped. */
 type FlagsOf<F extends (...args: never[]) => unknown, N extends number = 0> = Parameters<F>[N];
 type Cmd<M extends () => Promise<unknown>> = Awaited<ReturnType<M>>;
+
+/** A -l value, parsed when the flags are: a bad selector is a usage error before anything runs. */
+function selectorFlag(value: string): string {
+  try {
+    compileSelector(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+const selectorOption = (what: string) => new Option('-l, --selector <selector>', what).argParser(selectorFlag);
 
 /** Collect repeated -f values. */
 function collect(value: string, previous: string[] = []): string[] {
@@ -88,7 +100,7 @@ Exit codes:
       .option('-R, --recursive', 'descend into directories')
       .option('--dry-run', 'show what would change, write nothing')
       .option('--prune', 'delete objects applied earlier, matching -l, that are no longer in the manifests')
-      .option('-l, --selector <selector>', 'label selector for --prune (key=value,...)')
+      .addOption(selectorOption('label selector for --prune (key=value,...)'))
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--no-color', 'never colour the output'),
   ).action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runApply']>) => setCode(await (await applyCmd()).runApply(flags, io)));
@@ -110,7 +122,7 @@ Exit codes:
       .argument('[names...]', 'object names')
       .option('-n, --namespace <ns>', 'namespace', 'default')
       .option('-A, --all-namespaces', 'every namespace')
-      .option('-l, --selector <selector>', 'label selector (key=value,...)')
+      .addOption(selectorOption('label selector (key=value,...)'))
       .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json']))
       .option('-w, --watch', 'keep printing changes'),
   ).action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runGet'], 1>) =>
@@ -284,7 +296,11 @@ Exit codes:
     .option('--seed <n>', 'first seed (run i uses seed+i)')
     .option('-f, --filename <path>', 'manifests (default manifests/examples; one set per file)', collect, [])
     .option('--out <dir>', 'where to write reproductions', '.')
-    .option('-o, --output <format>', 'text or json (a summary with the wall time, for benchmarks)', 'text')
+    .addOption(
+      new Option('-o, --output <format>', 'text or json (a summary with the wall time, for benchmarks)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimFuzz']>) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
 
   return program;

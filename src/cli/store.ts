@@ -55,3 +55,20 @@ export async function readManifestSet(
     throw err;
   }
 }
+
+/** Read -f paths once; validate them as one set against any context, as often as needed (apply re-validates). */
+export async function readManifestInputs(
+  paths: string[] | undefined,
+  recursive: boolean,
+  io: CliIO,
+): Promise<{ validate(context: readonly Record<string, unknown>[]): ValidationReport }> {
+  if (!paths || paths.length === 0) throw new UsageError('name the manifests with -f FILE|DIR|- (repeatable)');
+  let inputs;
+  try {
+    inputs = await readInputs(paths, recursive, io.cwd, io.stdin);
+  } catch (err) {
+    if (err instanceof InputError) throw new UsageError(err.message);
+    throw err;
+  }
+  return { validate: (context) => validateInputs(inputs, { context }) };
+}

@@ -173,6 +173,20 @@ export class Txn {
     return this.engine.revision + this.changes.length + 1;
   }
 
+  /** Whether an object of `kinds` changed after `revision` (true when that history is gone: assume it did). */
+  changedSince(kinds: ReadonlySet<string>, revision: number): boolean {
+    const changes = this.engine.changesSince(revision);
+    if (!changes) return true;
+    return changes.some((c) => c.resource === 'object' && kinds.has(c.object.kind));
+  }
+
+  /** Forget everything staged: an all-or-nothing batch failed. */
+  discard(): void {
+    this.changes.length = 0;
+    this.objects.clear();
+    this.leases.clear();
+  }
+
   getObject(kind: string, namespace: string, name: string): StoredObject | undefined {
     const k = `${kind}\u0000${nsName(namespace, name)}`;
     if (this.objects.has(k)) return this.objects.get(k) ?? undefined;

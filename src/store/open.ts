@@ -9,6 +9,7 @@
  *   etcd://H:P[,H:P...][/PREFIX]   an etcd v3 cluster (src/store/etcd; loaded only when used)
  *   kubernetes://[CONTEXT][?namespace=NS]   a Kubernetes API server (kubernetes/store.ts)
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidError } from './errors.js';
 import { FileStore, type FileStoreOptions } from './file/file-store.js';
@@ -35,7 +36,12 @@ export function resolveStoreUrl(url: string | undefined, env: Record<string, str
 
 /** The directory a file:// URL names. */
 export function fileUrlPath(url: string, cwd: string = process.cwd()): string {
-  let p = decodeURIComponent(url.slice('file://'.length));
+  let p: string;
+  try {
+    p = decodeURIComponent(url.slice('file://'.length));
+  } catch {
+    throw new InvalidError(`store URL ${url}: bad percent-encoding in the path (write % as %25)`);
+  }
   if (p === '') throw new InvalidError(`store URL ${url}: no directory given (example: file://./.winha)`);
   if (/^\/[A-Za-z]:[\\/]/.test(p)) p = p.slice(1); // file:///C:/dir
   if (/^[A-Za-z]:[\\/]/.test(p)) return p;
@@ -49,7 +55,7 @@ export async function openStore(url?: string, options: OpenStoreOptions = {}): P
     case 'memory':
       return openMemoryStore(u.slice('memory://'.length), options);
     case 'file':
-      return FileStore.open(fileUrlPath(u, options.cwd), options, u);
+      return openFileStore(u, options);
     case 'etcd': {
       // gRPC and etcd3 are loaded only for etcd:// (they would slow every other command's start).
       const { openEtcdStore } = await import('./etcd/etcd-store.js');
@@ -62,5 +68,25 @@ export async function openStore(url?: string, options: OpenStoreOptions = {}): P
     }
     default:
       throw new InvalidError(`store URL ${u}: unknown scheme (use file://DIR, memory://, etcd://host:port or kubernetes://)`);
+  }
+}
+
+/** A file:// store, with the operator's mistakes (a file, a device, no permission) as one-line InvalidErrors. */
+async function openFileStore(u: string, options: OpenStoreOptions): Promise<Store> {
+  const dir = fileUrlPath(u, options.cwd);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    st = undefined; // absent: the store creates it
+  }
+  if (st && !st.isDirectory()) throw new InvalidError(`store URL ${u}: ${dir} is not a directory`);
+  try {
+    return await FileStore.open(dir, options, u);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+      throw new InvalidError(`store URL ${u}: cannot use ${dir} as a store directory (${code}: ${(err as Error).message.split('\n')[0]})`);
+    throw err;
   }
 }

@@ -116,7 +116,15 @@ export type BatchOp =
   | { op: 'create'; object: ObjectInput }
   | { op: 'update'; object: ObjectInput }
   | { op: 'updateStatus'; object: ObjectInput }
-  | { op: 'delete'; kind: string; namespace: string; name: string; options?: DeleteOptions };
+  | { op: 'delete'; kind: string; namespace: string; name: string; options?: DeleteOptions }
+  /**
+   * First operation only. Makes the batch all or nothing, decided where the
+   * write is (file lock, etcd transaction): when an object of `kinds` changed
+   * after `resourceVersion` (a list's), or when any operation fails, nothing is
+   * written and every result is an error (Conflict for the guard). Its own
+   * result's object is a placeholder carrying the revision it held at.
+   */
+  | { op: 'guard'; kinds: string[]; resourceVersion: string };
 
 export type BatchResult = { ok: true; object: StoredObject } | { ok: false; error: Error };
 

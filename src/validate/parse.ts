@@ -27,6 +27,18 @@ function Y(): YamlLib {
 }
 import type { Problem } from './problem.js';
 import { jsonEqual } from '../lib/json.js';
+import { MAX_NESTING, nestingOverflow } from './nesting.js';
+
+/** 1-based line and column (in UTF-16 units) of a text offset. */
+function lineColumn(text: string, offset: number): Position {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+}
 
 export type Path = ReadonlyArray<string | number>;
 
@@ -314,6 +326,12 @@ function byteLengthAtMost(text: string, max: number): boolean {
 
 /** Parse a file's text into documents (see the module comment for the two paths). */
 export function parseText(file: string, text: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
+  const deep = nestingOverflow(text);
+  if (deep >= 0) {
+    const pos = lineColumn(text, deep);
+    const msg = `nesting deeper than ${MAX_NESTING} levels; no manifest needs that many (refused before parsing, which would exhaust the stack)`;
+    return { documents: [], problems: [problemAt(file, pos, 'nesting-too-deep', msg)] };
+  }
   if (byteLengthAtMost(text, limits.maxDocumentBytes) && !(text.includes('*') && ALIAS_TOKEN.test(text))) {
     let values: unknown[] | undefined;
     try {
@@ -347,7 +365,15 @@ function parseCarefully(file: string, text: string, limits: ParseLimits): Parsed
   try {
     docs = Y().parseAllDocuments(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
   } catch (err) {
-    problems.push(problemAt(file, { line: 1, column: 1 }, 'yaml-syntax', `cannot parse: ${(err as Error).message}`));
+    const deep = err instanceof RangeError;
+    problems.push(
+      problemAt(
+        file,
+        { line: 1, column: 1 },
+        deep ? 'nesting-too-deep' : 'yaml-syntax',
+        deep ? 'nesting too deep to parse' : `cannot parse: ${(err as Error).message}`,
+      ),
+    );
     return { documents, problems };
   }
   if (!Array.isArray(docs)) docs = [];

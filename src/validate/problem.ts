@@ -32,6 +32,7 @@ export const RULES: readonly RuleInfo[] = [
   { id: 'invalid-utf8', severity: 'error', summary: 'The file is not valid UTF-8.' },
   { id: 'yaml-syntax', severity: 'error', summary: 'The YAML or JSON text does not parse (includes tab indentation).' },
   { id: 'duplicate-key', severity: 'error', summary: 'A mapping has the same key twice.' },
+  { id: 'nesting-too-deep', severity: 'error', summary: 'Mappings and lists nest deeper than 100 levels; refused before parsing.' },
   { id: 'alias-limit', severity: 'error', summary: 'Too many YAML aliases (an alias bomb); refused without expanding.' },
   { id: 'document-too-large', severity: 'error', summary: 'A file or document is larger than the configured limit.' },
   { id: 'not-an-object', severity: 'error', summary: 'A document is not a mapping (a list, a string, a number).' },

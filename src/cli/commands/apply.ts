@@ -1,11 +1,12 @@
 /** `winha apply`, `winha diff`, `winha delete`: publish manifests to the store. */
 import pc from 'picocolors';
-import { apply, diff, liveObjects } from '../../apply/apply.js';
+import { ApplyRejectedError, apply, diff, liveObjects } from '../../apply/apply.js';
+import type { ValidationReport } from '../../validate/validate.js';
 import { kindInfo, resolveKind } from '../../api/kinds.js';
 import { formatText } from '../../validate/format/index.js';
 import { isStoreError } from '../../store/errors.js';
 import { EXIT, UsageError, wantsColor, type CliIO } from '../io.js';
-import { connect, readManifestSet, type StoreFlags } from '../store.js';
+import { connect, readManifestInputs, readManifestSet, type StoreFlags } from '../store.js';
 
 export interface ApplyFlags extends StoreFlags {
   filename?: string[];
@@ -26,21 +27,36 @@ export async function runApply(flags: ApplyFlags, io: CliIO): Promise<number> {
   if (flags.prune && !flags.selector) throw new UsageError('--prune needs -l key=value: only objects with those labels are pruned');
   if (flags.output && !['text', 'json'].includes(flags.output))
     throw new UsageError(`unknown output format "${flags.output}" (use text or json)`);
+  const set = await readManifestInputs(flags.filename, !!flags.recursive, io);
   const store = await connect(flags, io);
   try {
-    const context = await liveObjects(store.objects);
-    const report = await readManifestSet(flags.filename, !!flags.recursive, io, context);
-    if (!report.valid) {
+    const refused = (report: ValidationReport): number => {
       // V8: one invalid object and nothing is written.
       io.stderr.write(formatText(report, { color: wantsColor(io, flags.color) }));
       io.stderr.write('winha apply: nothing was written; fix the problems above and apply again\n');
       return EXIT.FAILED;
+    };
+    const first = set.validate(await liveObjects(store.objects));
+    if (!first.valid) return refused(first);
+    let outcomes;
+    try {
+      // Validated again inside apply, against the very snapshot its write is guarded by (issue 14 item 4).
+      outcomes = await apply(
+        store.objects,
+        first.objects.map((o) => o.obj),
+        {
+          dryRun: !!flags.dryRun,
+          ...(flags.prune ? { prune: flags.selector! } : {}),
+          validate: (live) => {
+            const r = set.validate(live);
+            return r.valid ? undefined : r;
+          },
+        },
+      );
+    } catch (err) {
+      if (err instanceof ApplyRejectedError) return refused(err.detail as ValidationReport);
+      throw err;
     }
-    const outcomes = await apply(
-      store.objects,
-      report.objects.map((o) => o.obj),
-      { dryRun: !!flags.dryRun, ...(flags.prune ? { prune: flags.selector! } : {}) },
-    );
     if (flags.output === 'json') {
       io.stdout.write(JSON.stringify({ dryRun: !!flags.dryRun, objects: outcomes }, null, 2) + '\n');
     } else {

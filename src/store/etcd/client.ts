@@ -26,6 +26,7 @@ import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, n
 import type { Clock } from '../../lib/clock.js';
 import { GoneError, StoreError, UnavailableError } from '../errors.js';
 import { describeEtcd, type EtcdConfig } from './config.js';
+import { sniForDnsNamesOnly } from './tls-servername.js';
 
 /** etcd3 re-opens a lost watch stream after this (constant, so no long timer is left pending at close). */
 const WATCH_RECONNECT = { duration: 500, next: () => WATCH_RECONNECT };
@@ -44,6 +45,7 @@ export class EtcdClient {
     private readonly ioClock: Clock,
   ) {
     this.where = describeEtcd(config);
+    if (config.tls) sniForDnsNamesOnly();
     const scheme = config.tls ? 'https' : 'http';
     this.etcd = new Etcd3({
       hosts: config.endpoints.map((e) => `${scheme}://${e}`),

@@ -12,6 +12,7 @@
  *   WINHA_ETCD_USERNAME, WINHA_ETCD_PASSWORD, WINHA_ETCD_PASSWORD_FILE
  *   WINHA_ETCD_REQUEST_TIMEOUT_MS                        deadline of one call (default 5000)
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidError } from '../errors.js';
 
@@ -80,11 +81,34 @@ export function parseEtcdUrl(url: string): EtcdTarget {
   return { endpoints, prefix };
 }
 
-function readPem(what: string, file: string): Buffer {
+function readPem(what: string, file: string, type: 'certificate' | 'key'): Buffer {
+  let pem: Buffer;
   try {
-    return readFileSync(file);
+    pem = readFileSync(file);
   } catch (e) {
     throw new InvalidError(`etcd ${what} file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  // Checked here: gRPC would throw OpenSSL's "no start line" from deep inside the first connection.
+  const problem = pemProblem(pem, type);
+  if (problem) throw new InvalidError(`etcd ${what} file ${file} is not a PEM ${type}: ${problem}`);
+  return pem;
+}
+
+/** Why `pem` is not a usable PEM certificate (bundle) or private key, or undefined. */
+function pemProblem(pem: Buffer, type: 'certificate' | 'key'): string | undefined {
+  const text = pem.toString('latin1');
+  try {
+    if (type === 'key') {
+      if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return 'no "-----BEGIN ... PRIVATE KEY-----" block';
+      createPrivateKey(pem);
+      return undefined;
+    }
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+    if (!blocks) return 'no "-----BEGIN CERTIFICATE-----" block';
+    for (const b of blocks) new X509Certificate(b);
+    return undefined;
+  } catch (e) {
+    return (e instanceof Error ? e.message : String(e)).split('\n')[0];
   }
 }
 
@@ -129,10 +153,10 @@ export function resolveEtcdConfig(
   };
   if (caFile || certFile) {
     if (!caFile) throw new InvalidError('etcd TLS needs the CA certificate that signed the servers (--etcd-cacert)');
-    config.tls = { ca: readPem('CA certificate', caFile) };
+    config.tls = { ca: readPem('CA certificate', caFile, 'certificate') };
     if (certFile && keyFile) {
-      config.tls.cert = readPem('client certificate', certFile);
-      config.tls.key = readPem('client key', keyFile);
+      config.tls.cert = readPem('client certificate', certFile, 'certificate');
+      config.tls.key = readPem('client key', keyFile, 'key');
     }
   }
   const username = nonEmpty(options.username) ?? nonEmpty(env['WINHA_ETCD_USERNAME']);

@@ -11,7 +11,8 @@
  *   A lost compare means someone wrote in between: read again and re-apply
  *   the rules (a caller's stale resourceVersion then becomes Conflict).
  * - A batch runs its operations one transaction each, in order, so each one
- *   succeeds or fails on its own and gets its own revision.
+ *   succeeds or fails on its own and gets its own revision; a batch opened by
+ *   a guard is one transaction, all or nothing (etcd-atomic.ts).
  * - A write whose answer was lost (timeout) may have committed: the next read
  *   recognises our own value (same bytes, new revision) and reports success
  *   instead of a false AlreadyExists/Conflict.
@@ -20,7 +21,9 @@
  */
 import { SystemClock, type Clock } from '../../lib/clock.js';
 import { uuid, type Random } from '../../lib/random.js';
-import { ConflictError, NotFoundError, UnavailableError, describeObject } from '../errors.js';
+import { ConflictError, InvalidError, NotFoundError, UnavailableError, describeObject } from '../errors.js';
+import { allFailed, guardConflict, guardHeld } from '../ops.js';
+import { atomicBatch, guardComparesOf } from './etcd-atomic.js';
 import { LeaseClient, type LeaseBackend } from '../lease-client.js';
 import { buildCreate, buildStatusUpdate, buildUpdate, checkDelete, identify } from '../objects.js';
 import { BatchWrites } from '../batch-writes.js';
@@ -122,6 +125,31 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
 
   async batch(ops: BatchOp[]): Promise<BatchResult[]> {
     this.check();
+    const first = ops[0];
+    if (first?.op === 'guard') return this.guarded(first, ops.slice(1));
+    return this.oneByOne(ops);
+  }
+
+  /** A guarded batch: one transaction when it fits (etcd-atomic.ts), else the guard checked first, then one by one. */
+  private async guarded(guard: Extract<BatchOp, { op: 'guard' }>, ops: BatchOp[]): Promise<BatchResult[]> {
+    const writes = ops.filter((o): o is Exclude<BatchOp, { op: 'guard' }> => o.op !== 'guard');
+    if (writes.length !== ops.length)
+      return allFailed(ops.length + 1, new InvalidError('a guard must be the first operation of its batch'));
+    const ctx = {
+      keys: this.keys,
+      client: this.client,
+      newUid: () => uuid(this.random),
+      nowMs: () => this.clock.now(),
+      wrote: (revision: number) => this.compactor.wrote(revision),
+    };
+    const atomic = await atomicBatch(ctx, guard, writes);
+    if (atomic) return atomic;
+    const held = await this.client.txn({ compare: guardComparesOf(this.keys, guard), success: [], failure: [] }, 'check guard');
+    if (!held.succeeded) return allFailed(ops.length + 1, guardConflict(guard));
+    return [{ ok: true, object: guardHeld(guard.resourceVersion) }, ...(await this.oneByOne(writes))];
+  }
+
+  private async oneByOne(ops: BatchOp[]): Promise<BatchResult[]> {
     const results: BatchResult[] = [];
     let down: UnavailableError | undefined;
     for (const op of ops) {
@@ -143,6 +171,7 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
 
   /** One operation: read, apply the object rules, compare-and-swap; again if someone wrote in between. */
   private async apply(op: BatchOp): Promise<StoredObject> {
+    if (op.op === 'guard') throw new InvalidError('a guard must be the first operation of its batch');
     const id = op.op === 'delete' ? { kind: op.kind, namespace: op.namespace, name: op.name } : identify(op.object);
     const key = this.keys.object(id.kind, id.namespace, id.name);
     const what = `${op.op} ${describeObject(id.kind, id.namespace, id.name)}`;
@@ -182,11 +211,13 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
       const write: IRequestOp = value
         ? { request_put: { key: Buffer.from(key), value } }
         : { request_delete_range: { key: Buffer.from(key) } };
+      // A delete also stamps its kind's marker, so guards see deletions (etcd-atomic.ts).
+      const marker: IRequestOp[] = value ? [] : [{ request_put: { key: Buffer.from(this.keys.deletedMarker(id.kind)), value: EMPTY } }];
       try {
         const res = await this.client.txn(
           {
             compare: [unchanged(key, kv)],
-            success: [write, { request_put: { key: Buffer.from(this.keys.head), value: EMPTY } }],
+            success: [write, { request_put: { key: Buffer.from(this.keys.head), value: EMPTY } }, ...marker],
             failure: [],
           },
           what,
@@ -263,7 +294,7 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
         what,
       );
       revision ??= String(res.header.revision);
-      kvs.push(...res.kvs);
+      for (const kv of res.kvs) kvs.push(kv);
       if (!res.more || res.kvs.length === 0) return { kvs, revision };
       from = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
     }

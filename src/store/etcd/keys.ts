@@ -4,6 +4,7 @@
  *   P/objects/<kind>/<namespace>/<name>   one object, JSON without metadata.resourceVersion
  *   P/objects/#head                       rewritten by every object write (same transaction)
  *   P/leases/<name>                       one lease record, JSON without revision
+ *   P/deleted/<kind>                      rewritten by every delete of that kind (guards compare it)
  *
  * Path segments are encodeURIComponent'd, which never leaves a raw '#', so the
  * head key cannot collide with a kind. The head key's mod_revision is the
@@ -37,6 +38,11 @@ export class KeyLayout {
   /** Every object of a kind, or of a kind in one namespace. */
   kindPrefix(kind: string, namespace?: string): string {
     return namespace === undefined ? `${this.objects}${enc(kind)}/` : `${this.objects}${enc(kind)}/${enc(namespace)}/`;
+  }
+
+  /** Its mod_revision is the kind's last deletion: a range compare cannot see keys that are gone. */
+  deletedMarker(kind: string): string {
+    return `${this.prefix}/deleted/${enc(kind)}`;
   }
 
   lease(name: string): string {

@@ -38,6 +38,7 @@ import {
 import { SystemClock, type Clock } from '../../lib/clock.js';
 import { SeededRandom, freshSeed, type Random } from '../../lib/random.js';
 import { ConflictError, InvalidError, UnavailableError, describeObject, isStoreError } from '../errors.js';
+import { guardByListing, guardMisplaced } from '../ops.js';
 import { LeaseClient, type LeaseBackend } from '../lease-client.js';
 import { DEFAULT_NAMESPACE, identify } from '../objects.js';
 import { compileSelector } from '../selector.js';
@@ -408,9 +409,11 @@ export class KubernetesObjectStore implements ObjectStore {
   }
 
   async batch(ops: BatchOp[]): Promise<BatchResult[]> {
+    if (ops[0]?.op === 'guard') return guardByListing(this, ops[0], ops.slice(1));
     const out: BatchResult[] = [];
     for (const op of ops) {
       try {
+        if (op.op === 'guard') throw guardMisplaced();
         const object =
           op.op === 'create'
             ? await this.create(op.object)
