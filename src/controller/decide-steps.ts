@@ -2,7 +2,7 @@
 import type { Action, Decision, DecisionCondition, DecisionInput, VipLocal } from './decision-types.js';
 import { isSplitBrain, mirrorGate } from './mirror-gate.js';
 import { asyncFailoverGate, asyncRisk } from './async-failover.js';
-import { isAlive } from './candidacy.js';
+import { isAlive, membersByPriority } from './candidacy.js';
 
 /**
  * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
@@ -107,11 +107,14 @@ function mirrorCreation(input: DecisionInput, epoch: number): Action[] {
   const self = input.self;
   const out: Action[] = [];
   for (const m of input.mirrors) {
-    const endpoints = input.group.nodes.map((n) => n.name).filter((n) => n !== self && isAlive(input, n));
+    // In priority order, so the decision does not depend on the order the manifest lists the nodes in.
+    const endpoints = membersByPriority(input)
+      .map((n) => n.name)
+      .filter((n) => n !== self && isAlive(input, n));
     if (m.local?.role === 'none' && (m.source === undefined || m.source === self) && m.claimedSources.length === 0) {
       if (endpoints.length > 0) out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch, targets: endpoints });
     } else if (m.local?.role === 'source' && m.source === self && !isSplitBrain(m) && (m.unmirrored ?? []).length > 0) {
-      const targets = m.unmirrored!.filter((n) => endpoints.includes(n));
+      const targets = endpoints.filter((n) => m.unmirrored!.includes(n));
       if (targets.length > 0) out.push({ type: 'createMirror', mirror: m.name, volume: m.volume, epoch, targets, add: true });
     }
   }
