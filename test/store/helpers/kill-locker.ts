@@ -11,6 +11,17 @@ import path from 'node:path';
 import { SystemClock } from '../../../src/lib/clock.js';
 import { DirLock, pidAlive } from '../../../src/store/file/lock.js';
 
+/** Alive and not a zombie (a killed child not yet reaped still answers kill(pid, 0), though the kernel has closed its files). */
+function running(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
 function enter(marker: string): void {
   for (;;) {
     try {
@@ -27,7 +38,7 @@ function enter(marker: string): void {
     } catch {
       /* gone meanwhile */
     }
-    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) process.stdout.write(`VIOLATION ${pid}\n`);
+    if (Number.isInteger(pid) && pid > 0 && running(pid)) process.stdout.write(`VIOLATION ${pid}\n`);
     try {
       unlinkSync(marker);
     } catch {
