@@ -26,7 +26,7 @@
  * which only trigger "read the journal from the last revision seen" — so an
  * event is never missed nor delivered twice, whatever the notifications do.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { SystemClock, type Clock, type Timer } from '../../lib/clock.js';
@@ -76,7 +76,7 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
   private serial: Promise<unknown> = Promise.resolve();
   private readonly knownDirs = new Set<string>();
   private nextCompactionAt = 0;
-  private notifier: { watcher: FSWatcher; timer: Timer | undefined } | undefined;
+  private notifier: { watcher: FSWatcher | undefined; timer: Timer | undefined } | undefined;
   private kicking = false;
   private kickAgain = false;
   private dirState: DirState = 'missing';
@@ -406,6 +406,14 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
   }
 
   private startNotifier(): void {
+    this.notifier = { watcher: undefined, timer: undefined };
+    this.watchJournal();
+    this.armPoll();
+  }
+
+  /** chokidar on journal/, once it exists (a store not yet written has none; the poll covers until then). */
+  private watchJournal(): void {
+    if (!this.notifier || this.notifier.watcher || !existsSync(this.layout.journal)) return;
     const watcher = chokidarWatch(this.layout.journal, {
       ignoreInitial: true,
       depth: 0,
@@ -415,13 +423,13 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     watcher.on('change', () => this.kick());
     watcher.on('ready', () => this.kick()); // anything written before the watcher was ready
     watcher.on('error', () => undefined); // the poll covers a broken watcher
-    this.notifier = { watcher, timer: undefined };
-    this.armPoll();
+    this.notifier.watcher = watcher;
   }
 
   private armPoll(): void {
     if (!this.notifier) return;
     this.notifier.timer = this.ioClock.setTimer(this.pollIntervalMs, () => {
+      this.watchJournal();
       this.kick();
       this.armPoll();
     });
@@ -432,7 +440,7 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     this.notifier = undefined;
     if (!n) return;
     n.timer?.cancel();
-    await n.watcher.close();
+    await n.watcher?.close();
   }
 
   /** Coalesced "read the journal now". */

@@ -51,6 +51,8 @@ export async function inspectDir(root: string): Promise<DirState> {
     throw e;
   }
   if (!entries.includes('FORMAT')) {
+    // A FORMAT being written by the first writer (FORMAT.<pid>.<n>.tmp) is ours too.
+    entries = entries.filter((e) => !/^FORMAT\..*\.tmp$/.test(e));
     if (entries.length === 0) return 'empty';
     const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
     throw new InvalidError(
