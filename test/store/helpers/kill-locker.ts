@@ -1,50 +1,51 @@
 /**
  * Child process for the kill -9 test of the lock alone: takes the file
- * store's lock in a loop and, inside, creates a marker with its pid (O_EXCL).
- * A marker left by a dead process is debris; one whose pid is alive means two
- * live processes were inside at once: it prints VIOLATION. Prints "ok" per entry.
+ * store's lock in a loop; inside, creates a marker holding its pid (O_EXCL),
+ * stays a few ms, then checks the marker is still its own. A marker found on
+ * entry is a killed holder's: it is replaced. Finding another pid on the way
+ * out means a second process entered while this one was provably still inside:
+ * it prints VIOLATION (judging others' liveness by pid would count processes
+ * that are already exiting). Prints "ok" per entry.
  *
  *   node kill-locker.js DIR
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { SystemClock } from '../../../src/lib/clock.js';
-import { DirLock, pidAlive } from '../../../src/store/file/lock.js';
+import { DirLock } from '../../../src/store/file/lock.js';
 
-/** Alive and not a zombie (a killed child not yet reaped still answers kill(pid, 0), though the kernel has closed its files). */
-function running(pid: number): boolean {
-  if (!pidAlive(pid)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
+const mine = String(process.pid);
 
 function enter(marker: string): void {
   for (;;) {
     try {
       const fd = openSync(marker, 'wx');
-      writeSync(fd, String(process.pid));
+      writeSync(fd, mine);
       closeSync(fd);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let pid = NaN;
     try {
-      pid = Number(readFileSync(marker, 'utf8'));
-    } catch {
-      /* gone meanwhile */
-    }
-    if (Number.isInteger(pid) && pid > 0 && running(pid)) process.stdout.write(`VIOLATION ${pid}\n`);
-    try {
-      unlinkSync(marker);
+      unlinkSync(marker); // left by a killed holder (a live one reports itself on its way out)
     } catch {
       /* gone meanwhile */
     }
   }
+}
+
+function leave(marker: string): void {
+  let found = '';
+  try {
+    found = readFileSync(marker, 'utf8');
+  } catch {
+    /* removed by an intruder */
+  }
+  if (found !== mine) {
+    process.stdout.write(`VIOLATION ${found}\n`);
+    return;
+  }
+  unlinkSync(marker);
 }
 
 async function main(): Promise<void> {
@@ -56,11 +57,7 @@ async function main(): Promise<void> {
     await lock.acquire();
     enter(marker);
     await new Promise<void>((r) => setTimeout(r, Math.random() * 4)); // inside long enough for kills to land there
-    try {
-      unlinkSync(marker);
-    } catch {
-      /* another process inside removed it: it has already reported */
-    }
+    leave(marker);
     process.stdout.write('ok\n');
     await lock.release();
   }
