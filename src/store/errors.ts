@@ -6,8 +6,17 @@
 
 export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Unavailable' | 'Invalid';
 
+/** Finer stable reasons, for operators and scripts: why the store is Unavailable or Invalid. */
+export type StoreErrorReason = 'NoSpace' | 'PermissionDenied' | 'ReadOnly' | 'NotAStore' | 'Corrupt' | 'LockTimeout' | 'IO';
+
 export abstract class StoreError extends Error {
   abstract readonly code: StoreErrorCode;
+  readonly reason: StoreErrorReason | undefined;
+
+  constructor(message: string, options?: { reason?: StoreErrorReason; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = options?.reason;
+  }
 }
 
 /** The object or lease does not exist. */

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { VirtualClock } from '../../src/lib/clock.js';
+import { SystemClock, VirtualClock } from '../../src/lib/clock.js';
+import { DirLock } from '../../src/store/file/lock.js';
 import { FileStore, openStore, fileUrlPath, resolveStoreUrl, isStoreError } from '../../src/store/index.js';
 import { encodeSegment, Layout } from '../../src/store/file/layout.js';
 import { tempStoreDir } from './file-harness.js';
@@ -83,22 +84,27 @@ describe('file:// backend', () => {
     }),
   );
 
-  it('breaks a lock left by a dead process, but waits for a live one', T, () =>
+  it('ignores a lock file left by a dead process (the lock dies with its holder), but waits for a live holder', T, () =>
     withDir(async (dir) => {
       const store = await FileStore.open(dir);
+      await store.objects.create({ apiVersion: 'test/v1', kind: 'Counter', metadata: { name: 'z' }, spec: { count: 0 } });
       const layout = new Layout(dir);
       const dead = spawn(process.execPath, ['-e', '']);
       const deadPid = await new Promise<number>((r) => dead.on('exit', () => r(dead.pid!)));
       await fs.writeFile(layout.lock, JSON.stringify({ pid: deadPid, host: os.hostname(), token: 'stale' }));
       await store.objects.create({ apiVersion: 'test/v1', kind: 'Counter', metadata: { name: 'a' }, spec: { count: 0 } });
-      await assert.rejects(fs.stat(layout.lock), 'released after the write');
 
-      // A live holder (this process): a writer with a short timeout gives up with Unavailable.
-      await fs.writeFile(layout.lock, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'live' }));
-      const impatient = await FileStore.open(dir, { lockTimeoutMs: 50 }).catch((e: unknown) => e);
-      assert.ok(isStoreError(impatient, 'Unavailable'), String(impatient));
-      assert.match((impatient as Error).message, new RegExp(`pid ${process.pid}`));
-      await fs.unlink(layout.lock);
+      // A live holder: a writer with a short timeout gives up with Unavailable naming it.
+      const holder = new DirLock(layout.lock, new SystemClock());
+      await holder.acquire();
+      const impatient = await FileStore.open(dir, { lockTimeoutMs: 50 });
+      const e = await impatient.objects
+        .create({ apiVersion: 'test/v1', kind: 'Counter', metadata: { name: 'b' } })
+        .catch((err: unknown) => err);
+      assert.ok(isStoreError(e, 'Unavailable'), String(e));
+      assert.match((e as Error).message, new RegExp(`pid ${process.pid}`));
+      await holder.release();
+      await impatient.close();
       await store.close();
     }),
   );

@@ -4,8 +4,12 @@
  *
  * Each process keeps an Engine as a cache of the directory and brings it up to
  * date from the journal before every read and write (so reads are current).
+ * Reads never take the lock nor write anything (load.ts says why they are
+ * consistent); a directory is only initialized by the first write.
  * A write, under the directory lock:
- *   1. recover: finish applying any journal file a crashed writer left beyond HEAD;
+ *   0. initialize the directory if new; sweep crash debris; rewrite damaged files;
+ *   1. recover: finish applying any journal file a crashed writer left beyond HEAD
+ *      (an unreadable one is set aside as .bad, never blocking the store);
  *   2. catch up the cache from the journal;
  *   3. run the operations against the cache (CAS, generation rules...);
  *   4. write the journal file (temp + fsync + rename) — the commit point;
@@ -22,22 +26,23 @@
  * which only trigger "read the journal from the last revision seen" — so an
  * event is never missed nor delivered twice, whatever the notifications do.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { SystemClock, type Clock, type Timer } from '../../lib/clock.js';
 import { uuid, type Random } from '../../lib/random.js';
 import { Engine, type Change, type Txn } from '../engine.js';
-import { UnavailableError } from '../errors.js';
+import { isStoreError, UnavailableError } from '../errors.js';
 import { LeaseClient, type LeaseBackend } from '../lease-client.js';
 import { DEFAULT_HISTORY_LIMIT } from '../memory.js';
 import { runBatch, type OpContext } from '../ops.js';
-import type { BatchOp, BatchResult, LeaseRecord, ObjectStore, Store, StoredObject, Watch } from '../types.js';
+import type { BatchOp, BatchResult, LeaseRecord, ObjectStore, Store, Watch } from '../types.js';
 import { EngineStore } from '../engine-store.js';
-import { forEachLimit, readJson, readJsonSync, removeFile, syncDir, walkFiles, writeFileAtomic } from './fsutil.js';
-import { compactJournal, listJournal, readJournal, writeJournal } from './journal.js';
-import { FORMAT, Layout } from './layout.js';
-import { DirLock, sweepLockDebris } from './lock.js';
+import { asStoreError, DIR_MODE, forEachLimit, mkdirPrivate, removeFile, syncDir, walkFiles, writeFileAtomic } from './fsutil.js';
+import { compactJournal, listJournal, readJournal, writeJournal, type JournalFile } from './journal.js';
+import { assertFits, FORMAT, Layout } from './layout.js';
+import { changeFile, inspectDir, loadStore, readHead, type DirState, type FileKey } from './load.js';
+import { DirLock } from './lock.js';
 
 export interface FileStoreOptions {
   /** Domain time: timestamps, lease observation, bookmarks. Tests inject a VirtualClock. */
@@ -71,9 +76,14 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
   private serial: Promise<unknown> = Promise.resolve();
   private readonly knownDirs = new Set<string>();
   private nextCompactionAt = 0;
-  private notifier: { watcher: FSWatcher; timer: Timer | undefined } | undefined;
+  private notifier: { watcher: FSWatcher | undefined; timer: Timer | undefined } | undefined;
   private kicking = false;
   private kickAgain = false;
+  private dirState: DirState = 'missing';
+  /** Files the next write rewrites from memory (truncated, or at an old encoding's path). */
+  private readonly repairs = new Map<string, FileKey>();
+  /** Crash debris (.tmp, old lock files) was seen: the next write sweeps it. */
+  private debris = false;
 
   private constructor(
     readonly url: string,
@@ -105,20 +115,73 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     return s;
   }
 
+  /** Look, never write: a missing or empty directory is an empty store until the first write. */
   private async init(): Promise<void> {
+    await this.exclusive(async () => {
+      this.dirState = await inspectDir(this.layout.root);
+      if (this.dirState !== 'store') return;
+      await this.reload();
+      // Tidy up after a crash now if no writer is busy (a read must not wait for the lock, so only try).
+      const untidy = this.debris || this.repairs.size > 0 || (await readHead(this.layout)) !== this.engine.revision;
+      if (untidy && (await this.lock.tryAcquire().catch(() => false))) {
+        try {
+          await this.tidyLocked();
+        } catch {
+          // A read-only store stays readable: the next writer tidies.
+        } finally {
+          await this.lock.release();
+        }
+      }
+    });
+  }
+
+  /** Sweep debris, finish committed writes, rewrite damaged files. Caller holds the lock. */
+  private async tidyLocked(): Promise<void> {
+    if (this.debris) await this.sweepLocked();
+    const head = await this.recoverLocked();
+    if (head !== this.engine.revision) await this.catchUp();
+    if (this.repairs.size > 0) await this.repairLocked();
+  }
+
+  /** Before the first write: make the directory a store (re-checked under the lock: another process may have). */
+  private async prepareLocked(): Promise<void> {
     const L = this.layout;
-    await fs.mkdir(L.root, { recursive: true });
-    const format = await readJson<typeof FORMAT>(L.format).catch(() => null);
-    if (format && (format.format !== FORMAT.format || format.version !== FORMAT.version)) {
-      throw new UnavailableError(`${L.root} is not a WinHA file store of version ${FORMAT.version}`);
+    if (this.dirState !== 'store') {
+      this.dirState = await inspectDir(L.root);
+      if (this.dirState !== 'store') {
+        await fs.chmod(L.root, DIR_MODE);
+        await writeFileAtomic(L.format, JSON.stringify(FORMAT), this.durable);
+        this.dirState = 'store';
+      }
     }
-    await this.exclusive(() =>
-      this.withLock(async () => {
-        for (const d of [L.journal, L.objects, L.leases]) await fs.mkdir(d, { recursive: true });
-        if (!format) await writeFileAtomic(L.format, JSON.stringify(FORMAT), this.durable);
-        await this.reloadLocked();
-      }),
-    );
+    for (const d of [L.journal, L.objects, L.leases]) {
+      if (!this.knownDirs.has(d)) await mkdirPrivate(d);
+      this.knownDirs.add(d);
+    }
+  }
+
+  /** Remove temporary files (all written under the lock we hold, so all debris) and the old link lock's files. */
+  private async sweepLocked(): Promise<void> {
+    for (const file of await walkFiles(this.layout.root)) {
+      const base = path.basename(file);
+      if (base.endsWith('.tmp') || (path.dirname(file) === this.layout.root && /^lock(\..*\.(id|stale))?$/.test(base)))
+        await removeFile(file);
+    }
+    this.debris = false;
+  }
+
+  /** Rewrite files the last load found damaged or misplaced, from the (caught-up) cache. */
+  private async repairLocked(): Promise<void> {
+    for (const [file, key] of this.repairs) {
+      const proper = key.resource === 'lease' ? this.layout.leaseFile(key.name) : this.layout.objectFile(key.kind, key.namespace, key.name);
+      const cur = key.resource === 'lease' ? this.engine.getLease(key.name) : this.engine.getObject(key.kind, key.namespace, key.name);
+      if (cur) {
+        await mkdirPrivate(path.dirname(proper));
+        await writeFileAtomic(proper, JSON.stringify(cur), this.durable);
+      } else await removeFile(proper);
+      if (file !== proper) await removeFile(file);
+    }
+    this.repairs.clear();
   }
 
   // ---- ObjectStore ----
@@ -144,7 +207,7 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
   /** Bring the cache up to date with the directory. */
   sync(): Promise<void> {
     this.check();
-    return this.exclusive(() => this.catchUp(false));
+    return this.exclusive(() => this.catchUp());
   }
 
   attach(w: Watch): void {
@@ -169,9 +232,13 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
 
   // ---- internals ----
 
-  /** Serialize everything that touches the cache within this process. */
+  /** Serialize everything that touches the cache within this process; OS errors become one-line store errors. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.serial.then(fn, fn);
+    const guarded = (): Promise<T> =>
+      fn().catch((e: unknown) => {
+        throw asStoreError(e, this.layout.root, 'reading or writing the store');
+      });
+    const run = this.serial.then(guarded, guarded);
     this.serial = run.catch(() => undefined);
     return run;
   }
@@ -194,14 +261,15 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     this.check();
     return this.exclusive(async () => {
       if (speculate) {
-        await this.catchUp(false);
+        await this.catchUp();
         const trial = this.engine.begin();
         const result = fn(trial);
         if (trial.changes.length === 0) return result;
       }
+      if (this.dirState !== 'store') await mkdirPrivate(this.layout.root); // the lock is named after the directory
       return this.withLock(async () => {
-        const head = await this.recoverLocked();
-        if (head !== this.engine.revision) await this.catchUp(true);
+        await this.prepareLocked();
+        await this.tidyLocked();
         const txn = this.engine.begin();
         const result = fn(txn);
         if (txn.changes.length > 0) await this.persistLocked(txn.changes);
@@ -214,7 +282,14 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
   private async persistLocked(changes: Change[]): Promise<void> {
     const first = changes[0]!.revision;
     const last = changes[changes.length - 1]!.revision;
-    await writeJournal(this.layout, { first, last, changes }, this.durable);
+    for (const c of changes) assertFits(this.layout.root, changeFile(this.layout, c)); // before the commit point: a bad name commits nothing
+    try {
+      await writeJournal(this.layout, { first, last, changes }, this.durable);
+    } catch (e) {
+      const err = asStoreError(e, this.layout.root, `writing revision ${first}`);
+      if (isStoreError(err)) err.message += '; nothing was committed';
+      throw err;
+    }
     try {
       await this.applyToFiles(changes);
       await this.writeHead(last);
@@ -224,8 +299,10 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
       }
     } catch (e) {
       // The journal file is written, so the change is committed; the next writer re-applies it.
+      const err = asStoreError(e, this.layout.root, `applying revision ${first}-${last}`);
       throw new UnavailableError(
-        `file store ${this.layout.root}: revision ${first}-${last} is committed but applying it failed (${String(e)}); it will be completed by the next write`,
+        `${isStoreError(err) ? err.message : `file store ${this.layout.root}: applying revision ${first}-${last} failed (${String(e)})`}; the revision is committed and the next write completes it`,
+        { reason: isStoreError(err) ? err.reason : 'IO', cause: e },
       );
     }
   }
@@ -245,7 +322,7 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     const dirs = new Set([...finals.values()].map((f) => f.dir));
     for (const d of dirs) {
       if (!this.knownDirs.has(d)) {
-        await fs.mkdir(d, { recursive: true });
+        await mkdirPrivate(d);
         this.knownDirs.add(d);
       }
     }
@@ -256,34 +333,38 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     if (this.durable) await forEachLimit([...dirs], WRITE_PARALLELISM, syncDir);
   }
 
-  private async readHead(): Promise<number | undefined> {
-    try {
-      const h = await readJson<{ revision: number }>(this.layout.head);
-      return h && Number.isInteger(h.revision) ? h.revision : undefined;
-    } catch (e) {
-      if (e instanceof SyntaxError) return undefined;
-      throw e;
-    }
-  }
-
   /** HEAD is a hint (where re-application starts), so it is renamed into place but not fsynced. */
   private async writeHead(revision: number): Promise<void> {
     await writeFileAtomic(this.layout.head, JSON.stringify({ revision }), false);
   }
 
-  /** Finish any journal files beyond HEAD (a writer crashed after its commit point). Caller holds the lock. */
+  /**
+   * Finish any journal files beyond HEAD (a writer crashed after its commit point). Caller holds the lock.
+   * An unreadable one is renamed to .bad and skipped, so it can never stop the store.
+   */
   private async recoverLocked(): Promise<number> {
-    let head = await this.readHead();
+    let head = await readHead(this.layout);
     const headValid = head !== undefined;
-    if (head === undefined) {
-      // Lost HEAD (power loss): re-apply the whole retained journal; applying is idempotent.
-      const firsts = await listJournal(this.layout);
-      head = firsts.length > 0 ? firsts[0]! - 1 : 0;
-    }
+    const firsts = await listJournal(this.layout);
+    // Lost HEAD (power loss): re-apply the whole retained journal; applying is idempotent.
+    if (head === undefined) head = firsts.length > 0 ? firsts[0]! - 1 : 0;
     const start = head;
     for (;;) {
-      const j = await readJournal(this.layout, head + 1);
-      if (!j) break;
+      let j;
+      try {
+        j = await readJournal(this.layout, head + 1);
+      } catch (e) {
+        if (!isStoreError(e, 'Unavailable')) throw e;
+        const bad = this.layout.journalFile(head + 1);
+        await fs.rename(bad, `${bad}.bad`);
+        j = null;
+      }
+      if (!j) {
+        const after = firsts.find((f) => f > head! + 1); // a gap left by a bad file: continue after it
+        if (after === undefined) break;
+        head = after - 1;
+        continue;
+      }
       await this.applyToFiles(j.changes);
       head = j.last;
     }
@@ -295,57 +376,44 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
    * Apply journal files after the cache's revision. If the next file was
    * compacted away while we were not looking, reload everything.
    */
-  private async catchUp(locked: boolean): Promise<void> {
+  private async catchUp(): Promise<void> {
+    const read = (rev: number): Promise<JournalFile | null | 'bad'> =>
+      readJournal(this.layout, rev).catch((e: unknown) => (isStoreError(e, 'Unavailable') ? 'bad' : Promise.reject(e)));
     for (;;) {
       const next = this.engine.revision + 1;
-      let j = await readJournal(this.layout, next);
-      if (!j) {
-        const head = await this.readHead();
+      let j = await read(next);
+      if (j === null) {
+        const head = await readHead(this.layout);
         if (head === undefined || head < next) return;
-        j = await readJournal(this.layout, next); // written between our two reads?
-        if (!j) {
-          if (locked) await this.reloadLocked();
-          else await this.withLock(() => this.reloadLocked());
-          return;
-        }
+        j = await read(next); // written between our two reads?
+      }
+      // Compacted away, set aside as bad, or unreadable: load the whole directory again.
+      if (j === null || j === 'bad') {
+        await this.reload();
+        return;
       }
       this.engine.apply(j.changes);
     }
   }
 
-  /** Load the whole directory into the cache. Caller holds the lock. */
-  private async reloadLocked(): Promise<void> {
-    await this.recoverLocked();
-    const head = (await this.readHead()) ?? 0;
-    const objects: StoredObject[] = [];
-    const leases: LeaseRecord[] = [];
-    for (const [dir, into] of [
-      [this.layout.objects, objects],
-      [this.layout.leases, leases],
-    ] as const) {
-      for (const file of await walkFiles(dir)) {
-        if (file.endsWith('.tmp')) {
-          await removeFile(file); // debris of a crashed write (all writes happen under the lock we hold)
-          continue;
-        }
-        if (!file.endsWith('.json')) continue;
-        const v = readJsonSync<StoredObject & LeaseRecord>(file);
-        if (v) (into as unknown[]).push(v);
-      }
-    }
-    await sweepLockDebris(this.layout);
-    const history: Change[] = [];
-    const firsts = (await listJournal(this.layout)).filter((f) => f <= head);
-    for (const f of firsts) {
-      const j = await readJournal(this.layout, f);
-      if (j) history.push(...j.changes);
-    }
-    // The retained journal is contiguous up to head; anything before it is compacted.
-    const compactedRevision = firsts.length > 0 ? firsts[0]! - 1 : head;
-    this.engine.load({ revision: head, objects, leases, history, compactedRevision });
+  /** Load the whole directory into the cache (no lock: see load.ts). */
+  private async reload(): Promise<void> {
+    const loaded = await loadStore(this.layout);
+    this.repairs.clear();
+    for (const [f, k] of loaded.repairs) this.repairs.set(f, k);
+    this.debris ||= loaded.debris || loaded.badJournal.length > 0;
+    this.engine.load(loaded.snapshot);
   }
 
   private startNotifier(): void {
+    this.notifier = { watcher: undefined, timer: undefined };
+    this.watchJournal();
+    this.armPoll();
+  }
+
+  /** chokidar on journal/, once it exists (a store not yet written has none; the poll covers until then). */
+  private watchJournal(): void {
+    if (!this.notifier || this.notifier.watcher || !existsSync(this.layout.journal)) return;
     const watcher = chokidarWatch(this.layout.journal, {
       ignoreInitial: true,
       depth: 0,
@@ -355,13 +423,13 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     watcher.on('change', () => this.kick());
     watcher.on('ready', () => this.kick()); // anything written before the watcher was ready
     watcher.on('error', () => undefined); // the poll covers a broken watcher
-    this.notifier = { watcher, timer: undefined };
-    this.armPoll();
+    this.notifier.watcher = watcher;
   }
 
   private armPoll(): void {
     if (!this.notifier) return;
     this.notifier.timer = this.ioClock.setTimer(this.pollIntervalMs, () => {
+      this.watchJournal();
       this.kick();
       this.armPoll();
     });
@@ -372,7 +440,7 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     this.notifier = undefined;
     if (!n) return;
     n.timer?.cancel();
-    await n.watcher.close();
+    await n.watcher?.close();
   }
 
   /** Coalesced "read the journal now". */
@@ -383,7 +451,7 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
       return;
     }
     this.kicking = true;
-    this.exclusive(() => this.catchUp(false))
+    this.exclusive(() => this.catchUp())
       .catch(() => undefined)
       .finally(() => {
         this.kicking = false;

@@ -1,36 +1,63 @@
-import { readFileSync } from 'node:fs';
 /**
  * Durable file primitives for the file backend: write-to-temp + fsync + rename
  * (a reader or a crash sees the old content or the new, never half of it),
  * directory fsync (makes the rename itself durable on POSIX), tolerant reads.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { StoreError, UnavailableError, type StoreErrorReason } from '../errors.js';
+
 let tmpSeq = 0;
+
+const REASONS: Record<string, [StoreErrorReason, string]> = {
+  ENOSPC: ['NoSpace', 'the disk is full (ENOSPC)'],
+  EDQUOT: ['NoSpace', 'the disk quota is exhausted (EDQUOT)'],
+  EACCES: ['PermissionDenied', 'permission denied (EACCES)'],
+  EPERM: ['PermissionDenied', 'operation not permitted (EPERM)'],
+  EROFS: ['ReadOnly', 'the file system is read-only (EROFS)'],
+};
+
+/** An operating-system error as one clear store error with a stable reason; store errors pass through. */
+export function asStoreError(e: unknown, root: string, doing: string): unknown {
+  if (e instanceof StoreError || !isErrno(e, ...Object.keys(REASONS), 'EIO', 'EMFILE', 'ENFILE', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG'))
+    return e;
+  const code = (e as NodeJS.ErrnoException).code!;
+  const [reason, what] = REASONS[code] ?? ['IO', `${code}: ${(e as Error).message}`];
+  return new UnavailableError(`file store ${root}: ${doing} failed: ${what}`, { reason, cause: e });
+}
 
 export function isErrno(e: unknown, ...codes: string[]): boolean {
   return typeof e === 'object' && e !== null && codes.includes((e as NodeJS.ErrnoException).code ?? '');
 }
 
+/** Store files are private to the service account (issue 14: they were world-readable). */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
 /** Temporary files end in .tmp; they are only written under the store lock, so any left over is debris from a crash. */
 export function tempPathFor(target: string): string {
-  return `${target}.${process.pid}.${++tmpSeq}.tmp`;
+  return `${target}.${process.pid.toString(36)}.${(++tmpSeq).toString(36)}.tmp`;
 }
 
+export async function mkdirPrivate(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
+}
+
+/** Write temp + (fsync) + rename; on any failure (ENOSPC...) the temp file is removed and the target is untouched. */
 export async function writeFileAtomic(target: string, data: string, durable: boolean): Promise<void> {
   const tmp = tempPathFor(target);
-  const fh = await fs.open(tmp, 'w');
   try {
-    await fh.writeFile(data, 'utf8');
-    if (durable) await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await fs.open(tmp, 'w', FILE_MODE);
+    try {
+      await fh.writeFile(data, 'utf8');
+      if (durable) await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await fs.rename(tmp, target);
   } catch (e) {
-    await fs.rm(tmp, { force: true });
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw e;
   }
 }
