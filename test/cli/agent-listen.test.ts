@@ -11,20 +11,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runWinha } from '../support/cli.js';
 import { BIN, EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 
 let dir: string;
 let storeUrl: string;
 
-function winha(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--store', storeUrl], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
-    cwd: dir,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const winha = (args: string[]) => runWinha(args, { store: storeUrl, cwd: dir });
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'winha-listen-'));

@@ -9,21 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, EXAMPLES_DIR } from '../support/paths.js';
+import { runWinha } from '../support/cli.js';
+import { EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 
 let dir: string;
 const TWO_NODE = join(EXAMPLES_DIR, 'two-node-web.yaml');
 
-function winha(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
-    cwd: dir,
-    timeout: 30_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const winha = (args: string[]) => runWinha(args, { cwd: dir, timeout: 30_000 });
 
 /** One line, no stack trace. */
 function oneLine(err: string): void {

@@ -6,24 +6,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runWinha } from '../support/cli.js';
 import { BIN, EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 
 let dir: string;
 let storeUrl: string;
 
-function winha(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--store', storeUrl], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
-    cwd: dir,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const winha = (args: string[]) => runWinha(args, { store: storeUrl, cwd: dir });
 
 async function withStore<T>(f: (s: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
   const s = await openStore(storeUrl);

@@ -4,25 +4,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, EXAMPLES_DIR } from '../support/paths.js';
+import { runWinha } from '../support/cli.js';
+import { EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 
 let dir: string;
 let storeUrl: string;
 
-function winha(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--store', storeUrl], {
-    encoding: 'utf8',
-    input,
-    env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
-    cwd: dir,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const winha = (args: string[], input?: string) => runWinha(args, { store: storeUrl, cwd: dir, ...(input !== undefined ? { input } : {}) });
 
 const twoNode = () => readFileSync(join(EXAMPLES_DIR, 'two-node-web.yaml'), 'utf8');
 

@@ -6,10 +6,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { runWinha } from '../support/cli.js';
 import { BIN, EXAMPLES_DIR } from '../support/paths.js';
 import { SystemClock, VirtualClock } from '../../src/lib/clock.js';
 import { SeededRandom } from '../../src/lib/random.js';
@@ -46,10 +47,7 @@ function localWorld() {
   };
 }
 
-function winha(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const winha = (args: string[]) => runWinha(args);
 
 /** One request on its own connection; a JSON POST unless the headers say otherwise. */
 function send(

@@ -162,11 +162,11 @@ describe('file:// hardening (issue 14)', () => {
       const s = await FileStore.open(dir);
       await s.objects.create(obj('a'));
       const open = fsCallback.promises.open;
-      fsCallback.promises.open = (async (...args: Parameters<typeof open>) => {
+      fsCallback.promises.open = async (...args: Parameters<typeof open>) => {
         const fh = await open(...args);
         fh.writeFile = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
         return fh;
-      });
+      };
       let e: unknown;
       try {
         e = await s.objects.create(obj('b')).catch((err: unknown) => err);

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN } from '../support/paths.js';
+import { runWinha } from '../support/cli.js';
 import { validateInputs } from '../../src/validate/validate.js';
 import { RULE_BY_ID } from '../../src/validate/problem.js';
 
@@ -17,16 +17,7 @@ const V = 'apiVersion: winha.io/v1alpha1\n';
 const CLUSTER = V + 'kind: Cluster\nmetadata:\n  name: prod\nspec:\n  nodes:\n    - name: node1\n      address: 10.0.0.1\n';
 let dir: string;
 
-function winha(args: string[], timeout = 15_000) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-    cwd: dir,
-    timeout,
-    killSignal: 'SIGKILL',
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
-}
+const winha = (args: string[], timeout = 15_000) => runWinha(args, { cwd: dir, timeout });
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'winha-inputs-'));
