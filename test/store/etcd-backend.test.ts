@@ -4,6 +4,7 @@
  * or cut off, keep working with one member of three down, refuse to work
  * without a majority, and keep its watches gapless across outages.
  */
+import { TEST_CERT } from '../support/test-cert.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -110,7 +111,7 @@ describe('etcd URL and credentials', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'winha-etcd-tls-'));
     try {
       const ca = path.join(dir, 'ca.pem');
-      writeFileSync(ca, TEST_CA);
+      writeFileSync(ca, TEST_CERT);
       const c = resolveEtcdConfig('etcd://h:1', {}, { WINHA_ETCD_CACERT: ca });
       assert.ok(c.tls?.ca);
       assert.equal(describeEtcd(c), 'etcd h:1/winha, TLS');
@@ -121,20 +122,6 @@ describe('etcd URL and credentials', () => {
     }
   });
 });
-
-/** A self-signed certificate (no key needed: resolveEtcdConfig only checks that the PEM parses). */
-const TEST_CA = `-----BEGIN CERTIFICATE-----
-MIIBgDCCASegAwIBAgIUa6P75lPwRqVa7PkT0yxXp5O9ucQwCgYIKoZIzj0EAwIw
-FTETMBEGA1UEAwwKd2luaGEtdGVzdDAgFw0yNjEyMDUyMTM2MDBaGA8yMTI2MTEx
-MTIxMzYwMFowFTETMBEGA1UEAwwKd2luaGEtdGVzdDBZMBMGByqGSM49AgEGCCqG
-SM49AwEHA0IABDp+7XUNTiO3nhzvf0cqCi+asswV0ZAEUxCenua20tKGuwfH6Aov
-rsbiNqOsLFVHJTXRZlnvCJ+R4xSa0AhnhXKjUzBRMB0GA1UdDgQWBBRXhhhcYDw3
-q0t43Bu8gwV0vxJhrjAfBgNVHSMEGDAWgBRXhhhcYDw3q0t43Bu8gwV0vxJhrjAP
-BgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIFTzvsTGIEz8Z+LZgnSL
-CuyAaykPrQeI4NKkMhUATonsAiBO9YIulK54OMImHH45TTpjML30637D0wvJm8fx
-Jk1Rqg==
------END CERTIFICATE-----
-`;
 
 const missing = etcdUnavailableReason();
 

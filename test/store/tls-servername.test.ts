@@ -7,27 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type * as Tls from 'node:tls';
+import { TEST_CERT, TEST_KEY } from '../support/test-cert.js';
 import { dnsOnlyServername, sniForDnsNamesOnly } from '../../src/store/etcd/tls-servername.js';
 
 const tls = createRequire(import.meta.url)('node:tls') as typeof Tls;
-const CERT = `-----BEGIN CERTIFICATE-----
-MIIBgDCCASegAwIBAgIUa6P75lPwRqVa7PkT0yxXp5O9ucQwCgYIKoZIzj0EAwIw
-FTETMBEGA1UEAwwKd2luaGEtdGVzdDAgFw0yNjEyMDUyMTM2MDBaGA8yMTI2MTEx
-MTIxMzYwMFowFTETMBEGA1UEAwwKd2luaGEtdGVzdDBZMBMGByqGSM49AgEGCCqG
-SM49AwEHA0IABDp+7XUNTiO3nhzvf0cqCi+asswV0ZAEUxCenua20tKGuwfH6Aov
-rsbiNqOsLFVHJTXRZlnvCJ+R4xSa0AhnhXKjUzBRMB0GA1UdDgQWBBRXhhhcYDw3
-q0t43Bu8gwV0vxJhrjAfBgNVHSMEGDAWgBRXhhhcYDw3q0t43Bu8gwV0vxJhrjAP
-BgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIFTzvsTGIEz8Z+LZgnSL
-CuyAaykPrQeI4NKkMhUATonsAiBO9YIulK54OMImHH45TTpjML30637D0wvJm8fx
-Jk1Rqg==
------END CERTIFICATE-----
-`;
-const KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgj4SLC2+pNjAbOW/W
-PT97A9174kDdg3QsPKLAd6mWesOhRANCAAQ6fu11DU4jt54c739HKgovmrLMFdGQ
-BFMQnp7mttLShrsHx+gKL67G4jajrCxVRyU10WZZ7wifkeMUmtAIZ4Vy
------END PRIVATE KEY-----
-`;
 
 test('only DNS names are kept as servername', () => {
   assert.equal(dnsOnlyServername({ servername: 'etcd1.example.com' }).servername, 'etcd1.example.com');
@@ -40,16 +23,19 @@ test('connecting to an IP the way gRPC does emits no DEP0123 warning', async () 
   const warnings: string[] = [];
   const onWarning = (w: Error & { code?: string }) => warnings.push(`${w.code ?? ''} ${w.message}`);
   process.on('warning', onWarning);
-  const server = tls.createServer({ cert: CERT, key: KEY }, (s) => s.end());
+  const server = tls.createServer({ cert: TEST_CERT, key: TEST_KEY }, (s) => s.end());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   try {
     await new Promise<void>((resolve, reject) => {
       // What @grpc/grpc-js does: servername = the target host, here an IP.
-      const s = tls.connect({ host: '127.0.0.1', port, servername: '127.0.0.1', ca: CERT, checkServerIdentity: () => undefined }, () => {
-        s.end();
-        resolve();
-      });
+      const s = tls.connect(
+        { host: '127.0.0.1', port, servername: '127.0.0.1', ca: TEST_CERT, checkServerIdentity: () => undefined },
+        () => {
+          s.end();
+          resolve();
+        },
+      );
       s.on('error', reject);
     });
     await new Promise((r) => setImmediate(r));
