@@ -55,16 +55,22 @@ export interface AsyncRefusal {
   message: string;
 }
 
-/** Refuse: an automatic promotion of `node` over a lost asynchronous source waits for an operator's --force. */
+/** Refuse: an automatic promotion of `node`'s copy of `m` over a lost asynchronous source waits for --force. */
+export function asyncRefusal(input: DecisionInput, m: MirrorView, node: string): AsyncRefusal | undefined {
+  if ((m.asyncFailover ?? DEFAULT_ASYNC_FAILOVER) !== 'Refuse') return undefined;
+  const r = asyncRisk(input, m, node);
+  if (!r) return undefined;
+  return {
+    reason: 'AsyncFailoverRefused',
+    message: `${node}'s copy of ${m.volume}: is an asynchronous target and its source ${r.source} is lost: ${queuedText(r)} would be lost, and Mirror ${m.name} has asyncFailover: Refuse; winha switchover ${input.group.name} --to ${node} --force promotes it accepting that loss`,
+  };
+}
+
+/** The first of the group's mirrors whose policy refuses promoting `node` automatically. */
 export function asyncFailoverGate(input: DecisionInput, node: string): AsyncRefusal | undefined {
   for (const m of input.mirrors) {
-    if ((m.asyncFailover ?? DEFAULT_ASYNC_FAILOVER) !== 'Refuse') continue;
-    const r = asyncRisk(input, m, node);
-    if (!r) continue;
-    return {
-      reason: 'AsyncFailoverRefused',
-      message: `${node}'s copy of ${m.volume}: is an asynchronous target and its source ${r.source} is lost: ${queuedText(r)} would be lost, and Mirror ${m.name} has asyncFailover: Refuse; winha switchover ${input.group.name} --to ${node} --force promotes it accepting that loss`,
-    };
+    const r = asyncRefusal(input, m, node);
+    if (r) return r;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 /** The decision's action lists: bringing a group into service, taking it out, and standby duties. */
 import type { Action, Decision, DecisionCondition, DecisionInput, VipLocal } from './decision-types.js';
 import { isSplitBrain, mirrorGate } from './mirror-gate.js';
-import { asyncFailoverGate, asyncRisk } from './async-failover.js';
+import { asyncRefusal, asyncRisk } from './async-failover.js';
 import { isAlive, membersByPriority } from './candidacy.js';
 
 /**
@@ -68,7 +68,7 @@ export function activation(input: DecisionInput, epoch: number, forced: boolean,
   for (const m of input.mirrors) {
     if (m.local?.role !== 'target') continue;
     const gate = mirrorGate(m, self);
-    const refusal = gate.ok ? asyncFailoverGate({ ...input, mirrors: [m] }, self) : undefined;
+    const refusal = gate.ok ? asyncRefusal(input, m, self) : undefined;
     if ((!gate.ok || refusal) && !forced) {
       // Even the lease holder never promotes through the gate (its copy may be stale since it
       // took the lease): nothing after the mirror may start either, so activation stops here.
