@@ -3,6 +3,7 @@
  * simulated world, one VirtualClock. Store partitions are modelled by a store
  * wrapper that fails every call from a cut node.
  */
+import { webDataMirror } from '../support/objects.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { SeededRandom } from '../../src/lib/random.js';
 import { World, type SimHostConfig } from '../../src/sim/world/world.js';
@@ -179,12 +180,7 @@ export function manifests(o: HarnessOptions = {}): Record<string, unknown>[] {
     },
   ];
   if (o.mirror !== false && n === 2) {
-    objs.push({
-      apiVersion: 'winha.io/v1alpha1',
-      kind: 'Mirror',
-      metadata: { name: 'web-data', namespace: 'default' },
-      spec: { group: 'web', volume: 'E:', endpoints: names.map((x, i) => ({ node: x, address: `172.16.0.1${i + 1}` })) },
-    });
+    objs.push({ ...webDataMirror(n) });
   }
   return objs;
 }

@@ -1,4 +1,5 @@
 /** Asynchronous mirrors (issue 13 item 7): when a promotion may lose the source's queue, and what it says. */
+import { webDataMirror } from '../support/objects.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -7,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { asyncFailoverGate, asyncPromotionMessage, asyncRisk, sourceLost } from '../../src/controller/async-failover.js';
 import type { DecisionInput } from '../../src/controller/decision-types.js';
 import { mirrorStatus, observeMirror } from '../../src/reconcilers/mirror.js';
-import type { Mirror } from '../../src/api/types.js';
 import type { MirrorVolumeInfo } from '../../src/drivers/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,20 +72,7 @@ test('Refuse gates the automatic promotion and names --force; Allow and a live s
 });
 
 test('the source records the queue per target in the Mirror status; a synchronous or Windows source records none', () => {
-  const m = {
-    apiVersion: 'winha.io/v1alpha1',
-    kind: 'Mirror',
-    metadata: { name: 'web-data', namespace: 'default' },
-    spec: {
-      group: 'web',
-      volume: 'E:',
-      endpoints: [
-        { node: 'node1', address: '172.16.0.11' },
-        { node: 'node2', address: '172.16.0.12' },
-      ],
-      mode: 'Asynchronous',
-    },
-  } as Mirror;
+  const m = webDataMirror(2, { mode: 'Asynchronous' });
   const info: MirrorVolumeInfo = {
     volume: 'E',
     role: 'source',

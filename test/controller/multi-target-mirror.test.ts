@@ -3,6 +3,7 @@
  * own copy (docs/spec/seed003-dk-guide-troubleshooting.md §4.3: A→B Mirroring, A→C Paused: B yes, C no), and a live
  * endpoint with no mirror role is one the source still has to create a mirror to.
  */
+import { webDataMirror } from '../support/objects.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Mirror } from '../../src/api/types.js';
@@ -10,22 +11,7 @@ import { mirrorGate } from '../../src/controller/mirror-gate.js';
 import { mirrorViews } from '../../src/controller/decision-input.js';
 import { mirrorStatus, observeMirror } from '../../src/reconcilers/mirror.js';
 
-const mirror = (status: Mirror['status'] = {}): Mirror => ({
-  apiVersion: 'winha.io/v1alpha1',
-  kind: 'Mirror',
-  metadata: { name: 'web-data', namespace: 'default' },
-  spec: {
-    group: 'web',
-    volume: 'E:',
-    endpoints: [
-      { node: 'node1', address: '172.16.0.11' },
-      { node: 'node2', address: '172.16.0.12' },
-      { node: 'node3', address: '172.16.0.13' },
-    ],
-    mode: 'Synchronous',
-  },
-  status,
-});
+const mirror = (status: Mirror['status'] = {}): Mirror => webDataMirror(3, { mode: 'Synchronous' }, status);
 
 const local = observeMirror({
   volume: 'E',
