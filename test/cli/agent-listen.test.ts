@@ -6,12 +6,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWinha } from '../support/cli.js';
+import { runWinha, startWinha, type RunningWinha } from '../support/cli.js';
 import { BIN, EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 
@@ -28,35 +28,13 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Running {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
 /** Start `winha agent` (through sh when a descriptor limit is asked for). */
-function startAgent(listen: string, fdLimit?: number): Running {
-  const argv = [BIN, 'agent', '--node', 'node1', '--driver', 'sim', '--listen', listen, '--store', storeUrl];
-  const child =
-    fdLimit === undefined
-      ? spawn(process.execPath, argv, {
-          env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
-          cwd: dir,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        })
-      : spawn('sh', ['-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`, process.execPath, ...argv], {
-          env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
-          cwd: dir,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, out: () => out, exited };
+function startAgent(listen: string, fdLimit?: number): RunningWinha {
+  const args = ['agent', '--node', 'node1', '--driver', 'sim', '--listen', listen];
+  return startWinha(args, { store: storeUrl, cwd: dir, ...(fdLimit !== undefined ? { fdLimit } : {}) });
 }
 
-async function until<T>(what: string, r: Running, f: () => Promise<T | undefined> | T | undefined, tries = 600): Promise<T> {
+async function until<T>(what: string, r: RunningWinha, f: () => Promise<T | undefined> | T | undefined, tries = 600): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const v = await f();
     if (v !== undefined) return v;
@@ -65,10 +43,10 @@ async function until<T>(what: string, r: Running, f: () => Promise<T | undefined
   throw new Error(`${what} not reached; agent output:\n${r.out().slice(-3000)}`);
 }
 
-const boundAddress = (r: Running) =>
+const boundAddress = (r: RunningWinha) =>
   until('listen address', r, () => /serving \/healthz \/readyz \/metrics on ([\d.]+:\d+)/.exec(r.out())?.[1]);
 
-async function stop(r: Running): Promise<void> {
+async function stop(r: RunningWinha): Promise<void> {
   if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
   const code = await r.exited;
   assert.equal(code, 0, r.out().slice(-3000));

@@ -6,12 +6,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWinha } from '../support/cli.js';
-import { BIN, EXAMPLES_DIR } from '../support/paths.js';
+import { runWinha, startWinha } from '../support/cli.js';
+import { EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 
 let dir: string;
@@ -145,19 +144,8 @@ test('winha agent --driver sim converges node1 and serves /healthz /readyz /metr
       }
     }
   });
-  const child = spawn(
-    process.execPath,
-    [BIN, 'agent', '--node', 'node1', '--driver', 'sim', '--listen', '127.0.0.1:0', '--store', storeUrl],
-    {
-      env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const agent = startWinha(['agent', '--node', 'node1', '--driver', 'sim', '--listen', '127.0.0.1:0'], { store: storeUrl, cwd: dir });
+  const { child, exited } = agent;
   try {
     const deadline = async <T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> => {
       for (let waited = 0; waited < ms; waited += 100) {
@@ -165,9 +153,12 @@ test('winha agent --driver sim converges node1 and serves /healthz /readyz /metr
         if (v !== undefined) return v;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`${what} not reached; agent output:\n${out.slice(-3000)}`);
+      throw new Error(`${what} not reached; agent output:\n${agent.out().slice(-3000)}`);
     };
-    const addr = await deadline('listen address', async () => /serving \/healthz \/readyz \/metrics on ([\d.]+:\d+)/.exec(out)?.[1]);
+    const addr = await deadline(
+      'listen address',
+      async () => /serving \/healthz \/readyz \/metrics on ([\d.]+:\d+)/.exec(agent.out())?.[1],
+    );
     // No retry: the agent answers each request on its own connection, so a poll never meets a socket it closed.
     const get = async (path: string): Promise<{ status: number; body: string }> => {
       const r = await fetch(`http://${addr}${path}`);
@@ -199,7 +190,7 @@ test('winha agent --driver sim converges node1 and serves /healthz /readyz /metr
     for (const m of ['winha_workqueue_depth', 'winha_reconcile_total', 'winha_group_lease_held', 'winha_checks_total'])
       assert.match(metrics.body, new RegExp(`^# HELP ${m}`, 'm'));
     assert.match(metrics.body, /winha_group_lease_held\{group="default\/web"\} 1/);
-    assert.match(out, /"msg":"node1 takes over web/, 'one JSON log line per decision, with its reason');
+    assert.match(agent.out(), /"msg":"node1 takes over web/, 'one JSON log line per decision, with its reason');
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   } finally {

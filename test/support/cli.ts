@@ -1,5 +1,5 @@
 /** Run the winha CLI as a user would (a child process, colour off, no WINHA_STORE from the environment). */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { BIN } from './paths.js';
 
 export interface CliRun {
@@ -26,4 +26,30 @@ export function runWinha(args: string[], o: CliOptions = {}): CliRun {
     ...(o.timeout !== undefined ? { timeout: o.timeout, killSignal: 'SIGKILL' as const } : {}),
   });
   return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+}
+
+export interface RunningWinha {
+  child: ChildProcess;
+  /** stdout and stderr so far, interleaved. */
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Start a long-running winha command (e.g. `agent`); with `fdLimit`, under `ulimit -n` through sh. */
+export function startWinha(args: string[], o: CliOptions & { fdLimit?: number } = {}): RunningWinha {
+  const argv = [BIN, ...args, ...(o.store !== undefined ? ['--store', o.store] : [])];
+  const opts = {
+    env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '' },
+    ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+  };
+  const child =
+    o.fdLimit === undefined
+      ? spawn(process.execPath, argv, opts)
+      : spawn('sh', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, process.execPath, ...argv], opts);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, out: () => out, exited };
 }
