@@ -112,8 +112,7 @@ export class GroupReconciler {
     const live = await this.d.liveness.members(members, lease, t, reading.storeOk, mono);
     const storeOk = reading.storeOk && !live.cut;
     const lostBySelf = deadlinePassed || live.cut;
-    // A lease given up (host unobservable) is not ours though the record still names us: decide as a standby would.
-    const l = reading.lease && lease.gaveUp(reading.lease) ? { ...reading.lease, holder: '' } : reading.lease;
+    const l = reading.lease;
     const remainingMs = l ? this.d.store.leases.remainingMs(l) : 0;
     if (l && l.holder !== '' && remainingMs > 0 && l.holder !== this.d.node)
       lease.armExpiryWake(Math.max(remainingMs, live.leftMs.get(l.holder) ?? 0));

@@ -81,7 +81,8 @@ export class GroupLease {
   /**
    * The cycle's read (and renewal when ours). A holder must fence on time even when the store does not answer (a
    * cut network answers nothing until the store client's deadline): the call may take only what is left of
-   * renewDeadline, as client-go renews under a renewDeadline context. An answer that comes later still counts.
+   * renewDeadline, as client-go renews under a renewDeadline context. An answer that comes later still counts. A
+   * lease this node gave up reads as free (decide as a standby would).
    */
   async read(): Promise<LeaseReading> {
     const { seq, startedAt, call } = this.begin();
@@ -114,7 +115,7 @@ export class GroupLease {
       this.d.log.warn({ lease: this.name, err: String(answer.err) }, 'cannot read or renew the group lease');
       return { lease: null, storeOk: false };
     }
-    return { lease: this.settle(seq, startedAt, answer, false), storeOk: true };
+    return { lease: this.asSeen(this.settle(seq, startedAt, answer, false)), storeOk: true };
   }
 
   /** Take the lease at `expectedEpoch`; false when another node won the race (or the epoch moved on). */
@@ -146,9 +147,9 @@ export class GroupLease {
     this.held = undefined;
   }
 
-  /** Whether `l` is the lease this node gave up (abandon): still its name on the record, no longer its licence. */
-  gaveUp(l: LeaseRecord | null): boolean {
-    return l !== null && l.holder === this.d.node && l.epoch === this.abandoned;
+  /** A lease this node gave up (abandon) still names it on the record but is no longer its licence: seen as free. */
+  private asSeen(l: LeaseRecord | null): LeaseRecord | null {
+    return l !== null && l.holder === this.d.node && l.epoch === this.abandoned ? { ...l, holder: '' } : l;
   }
 
   /**
