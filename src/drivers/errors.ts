@@ -51,7 +51,11 @@ export type DriverErrorCode =
   /** Output from a command could not be understood. */
   | 'ParseError'
   /** A command ran and reported failure (non-zero status, PowerShell exception, injected fault). */
-  | 'CommandFailed';
+  | 'CommandFailed'
+  /** The long-lived PowerShell host is not running (starting, crashed, restarting after a deadline kill). */
+  | 'HostUnavailable'
+  /** The PowerShell host's request queue is full (back-pressure: the caller retries later). */
+  | 'HostBusy';
 
 /** Numeric codes of the LifeKeeper IIS Recovery Kit (docs/spec/seed-iis.md §6.6). */
 export type IisKitCode =

@@ -11,6 +11,8 @@ import { RemoteWorldApi } from './sim/remote-world.js';
 import { WorldAddressError, parseWorldAddress } from './sim/world-address.js';
 import { SimHostDriver } from './sim/sim-host-driver.js';
 import { ChildProcessRunner } from './windows/command-runner.js';
+import { PowerShellHost } from './windows/ps-host/process-host.js';
+import { hostCommand, spawnHost } from './windows/ps-host/spawn.js';
 import { WindowsHostDriver } from './windows/windows-host-driver.js';
 import type { HostDriver } from './types.js';
 
@@ -72,7 +74,9 @@ export function createDriver(spec: DriverSpec, deps: DriverDeps): HostDriver {
   }
   if (spec === 'windows') {
     if (!deps.nodeName) throw new DriverSpecError('driver-node-missing', 'the windows driver needs the node name (--node)');
-    return new WindowsHostDriver({ nodeName: deps.nodeName, runner: new ChildProcessRunner(), clock: deps.clock });
+    const host = new PowerShellHost({ spawn: spawnHost(hostCommand(process.env)), clock: deps.clock });
+    host.warmUp();
+    return new WindowsHostDriver({ nodeName: deps.nodeName, host, runner: new ChildProcessRunner(), clock: deps.clock });
   }
   throw new DriverSpecError('driver-spec-invalid', `unknown driver ${JSON.stringify(spec)}: use windows or sim://HOST:PORT/NODE`);
 }

@@ -8,7 +8,8 @@ import { RECORDINGS } from './windows-recordings.js';
 
 async function situation(s: Situation): Promise<ContractNode> {
   const clock = new VirtualClock();
-  const driver = new WindowsHostDriver({ nodeName: 'node1', runner: new ScriptedRunner(RECORDINGS[s]), clock });
+  const runner = new ScriptedRunner(RECORDINGS[s]);
+  const driver = new WindowsHostDriver({ nodeName: 'node1', host: runner, runner, clock });
   return { driver, settle: (p) => settle(clock, p) };
 }
 

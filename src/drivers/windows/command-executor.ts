@@ -1,47 +1,48 @@
 /**
- * Runs one command for a driver operation: through the injected runner,
- * under the operation's deadline signal, retrying transient failures with
- * bounded backoff, and writing one audit record per attempt.
+ * Runs one command for a driver operation (a request to the PowerShell host, or
+ * an emcmd.exe process): under the operation's deadline signal, retrying
+ * transient failures with bounded backoff, and writing one audit record per attempt.
  */
 import type { Clock } from '../../lib/clock.js';
 import { DriverError } from '../errors.js';
 import type { CallOptions, HostDriverOperation } from '../types.js';
 import type { AuditLog } from './audit-log.js';
-import type { CommandResult, CommandRunner } from './command-runner.js';
 import { retryTransient, type RetryPolicy } from './retry.js';
 
-export interface CommandSpec {
+export interface CommandSpec<R> {
   operation: HostDriverOperation;
+  /** For the audit log: the program (emcmd path, or the PowerShell host), its argv, the host operation's name. */
   program: string;
   args: readonly string[];
-  stdin: string;
-  /** For the audit log: the script's name and its (unredacted) parameters. */
   script?: string;
   params?: unknown;
   /** Safe to run again after a transient failure. */
   idempotent: boolean;
-  /** Turns a finished process into a value, or throws a DriverError (transient ones are retried). */
-  interpret: (r: CommandResult) => unknown;
+  /** Runs it once; rejects only when it could not run at all. */
+  invoke: (signal: AbortSignal) => Promise<R>;
+  /** Turns what it returned into a value, or throws a DriverError (transient ones are retried). */
+  interpret: (r: R) => unknown;
+  exitCode?: (r: R) => number;
 }
 
 export class CommandExecutor {
   constructor(
     private readonly nodeName: string,
-    private readonly runner: CommandRunner,
     private readonly clock: Clock,
     private readonly audit: AuditLog | undefined,
     private readonly retry: RetryPolicy,
   ) {}
 
-  async execute<T>(spec: CommandSpec, o: CallOptions, signal: AbortSignal): Promise<T> {
+  async execute<R, T>(spec: CommandSpec<R>, o: CallOptions, signal: AbortSignal): Promise<T> {
     const policy = spec.idempotent ? this.retry : { ...this.retry, retries: 0 };
     return retryTransient(this.clock, policy, signal, async (attempt) => {
       const started = this.clock.monotonic();
-      let result: CommandResult | undefined;
+      let result: { r: R } | undefined;
       try {
         try {
-          result = await this.runner.run({ file: spec.program, args: spec.args, stdin: spec.stdin, signal });
+          result = { r: await spec.invoke(signal) };
         } catch (e) {
+          if (e instanceof DriverError && !signal.aborted) throw e;
           if (signal.aborted)
             throw signal.reason instanceof DriverError
               ? signal.reason
@@ -52,7 +53,7 @@ export class CommandExecutor {
             message: `could not run ${spec.program}: ${(e as Error).message}`,
           });
         }
-        const value = spec.interpret(result) as T;
+        const value = spec.interpret(result.r) as T;
         this.record(spec, o, attempt, started, result, 'ok');
         return value;
       } catch (e) {
@@ -63,12 +64,12 @@ export class CommandExecutor {
     });
   }
 
-  private record(
-    spec: CommandSpec,
+  private record<R>(
+    spec: CommandSpec<R>,
     o: CallOptions,
     attempt: number,
     started: number,
-    r: CommandResult | undefined,
+    r: { r: R } | undefined,
     outcome: 'ok' | 'failed' | 'timeout',
     error?: string,
   ): void {
@@ -79,10 +80,9 @@ export class CommandExecutor {
       epoch: o.epoch,
       program: spec.program,
       ...(spec.script ? { script: spec.script } : {}),
-      // PowerShell's argv ends in the base64 of a constant script: log its name instead.
-      args: spec.script ? spec.args.slice(0, -1).concat(`<${spec.script}>`) : spec.args,
+      args: spec.args,
       params: spec.params,
-      ...(r ? { exitCode: r.exitCode } : {}),
+      ...(r && spec.exitCode ? { exitCode: spec.exitCode(r.r) } : {}),
       durationMs: this.clock.monotonic() - started,
       outcome,
       ...(error ? { error } : {}),

@@ -10,16 +10,39 @@ import { DriverError } from '../errors.js';
 import { withKitCode } from '../kit-codes.js';
 import type { CallOptions, HostDriverOperation } from '../types.js';
 import type { CommandExecutor } from './command-executor.js';
+import type { CommandRunner } from './command-runner.js';
 import { NON_IDEMPOTENT, interpretEmcmd, type EmcmdCommand } from './emcmd.js';
-import { decodeScriptOutput, powershellArgs, stdinJson, type PowerShellFailure } from './powershell.js';
-import type { ScriptName } from './powershell-scripts.js';
+import { decodeHostAnswer, type PowerShellFailure } from './powershell.js';
+import type { PsHost } from './ps-host/types.js';
+
+/** The operations of the PowerShell host (ps/lib/*.ps1) the driver calls. */
+export type HostOp =
+  | 'service.query'
+  | 'service.start'
+  | 'service.stop'
+  | 'site.list'
+  | 'site.get'
+  | 'site.ensure'
+  | 'site.start'
+  | 'site.stop'
+  | 'site.autostart'
+  | 'host.observe'
+  | 'net.interfaces'
+  | 'net.addresses'
+  | 'net.add'
+  | 'net.remove'
+  | 'net.claimed'
+  | 'probe.http'
+  | 'probe.ftp'
+  | 'probe.tcp';
 
 export class WindowsDriverContext {
   constructor(
     readonly nodeName: string,
     readonly clock: Clock,
     private readonly exec: CommandExecutor,
-    private readonly powershell: string,
+    private readonly host: PsHost,
+    private readonly runner: CommandRunner,
     private readonly emcmdPath: string,
     /** Re-check interval while waiting for a switchover to complete. */
     readonly pollMs: number,
@@ -35,25 +58,25 @@ export class WindowsDriverContext {
     });
   }
 
-  /** Run a constant script with `params` on stdin; returns its `value`. */
+  /** Ask the PowerShell host for operation `script` with `params` (as data); returns its value. */
   ps<T>(
     op: HostDriverOperation,
-    script: ScriptName,
+    script: HostOp,
     params: Record<string, unknown>,
     o: CallOptions,
     signal: AbortSignal,
     mapFailure: (f: PowerShellFailure) => DriverError | undefined = () => undefined,
   ): Promise<T> {
-    return this.exec.execute<T>(
+    return this.exec.execute(
       {
         operation: op,
-        program: this.powershell,
-        args: powershellArgs(script),
-        stdin: stdinJson(params),
+        program: 'powershell-host',
+        args: [],
         script,
         params,
         idempotent: true,
-        interpret: (r) => decodeScriptOutput(script, r, mapFailure),
+        invoke: (s) => this.host.call(script, params, { signal: s, timeoutMs: o.timeoutMs }),
+        interpret: (r) => decodeHostAnswer(script, r, mapFailure),
       },
       o,
       signal,
@@ -68,14 +91,16 @@ export class WindowsDriverContext {
     signal: AbortSignal,
     system = '.',
   ): Promise<string> {
-    return this.exec.execute<string>(
+    const argv = [system, command, ...args];
+    return this.exec.execute(
       {
         operation: op,
         program: this.emcmdPath,
-        args: [system, command, ...args],
-        stdin: '',
+        args: argv,
         idempotent: !NON_IDEMPOTENT.has(command),
+        invoke: (s) => this.runner.run({ file: this.emcmdPath, args: argv, stdin: '', signal: s }),
         interpret: (r) => interpretEmcmd(command, r),
+        exitCode: (r) => r.exitCode,
       },
       o,
       signal,

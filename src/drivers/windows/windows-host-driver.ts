@@ -1,6 +1,6 @@
 /**
- * HostDriver for a real Windows Server node: constant PowerShell scripts
- * (./powershell-scripts.ts) with JSON in and out, and emcmd.exe for
+ * HostDriver for a real Windows Server node: operations of the long-lived
+ * PowerShell host (ps/winha-host.ps1, ps/lib/*.ps1) with JSON in and out, and emcmd.exe for
  * DataKeeper. EMCMD does none of the GUI's sanity checks (docs/spec/seed003-datakeeper.md §7), so
  * this driver does them: role and state are read before every mirror command.
  *
@@ -33,6 +33,7 @@ import type {
 import type { AuditLog } from './audit-log.js';
 import { CommandExecutor } from './command-executor.js';
 import type { CommandRunner } from './command-runner.js';
+import type { PsHost } from './ps-host/types.js';
 import * as mirrors from './datakeeper-mirrors.js';
 import { WindowsDriverContext } from './driver-context.js';
 import { DEFAULT_EMCMD_PATH } from './emcmd.js';
@@ -44,11 +45,13 @@ import * as services from './services.js';
 
 export interface WindowsHostDriverOptions {
   nodeName: string;
+  /** The long-lived PowerShell host. */
+  host: PsHost;
+  /** Runs emcmd.exe. */
   runner: CommandRunner;
   clock: Clock;
   audit?: AuditLog;
   retry?: RetryPolicy;
-  powershellPath?: string;
   emcmdPath?: string;
   /** Re-check interval while waiting for a switchover to complete. */
   pollMs?: number;
@@ -63,8 +66,9 @@ export class WindowsHostDriver implements HostDriver {
     this.ctx = new WindowsDriverContext(
       opts.nodeName,
       opts.clock,
-      new CommandExecutor(opts.nodeName, opts.runner, opts.clock, opts.audit, opts.retry ?? DEFAULT_RETRY),
-      opts.powershellPath ?? 'powershell.exe',
+      new CommandExecutor(opts.nodeName, opts.clock, opts.audit, opts.retry ?? DEFAULT_RETRY),
+      opts.host,
+      opts.runner,
       opts.emcmdPath ?? DEFAULT_EMCMD_PATH,
       opts.pollMs ?? 1_000,
     );
