@@ -72,6 +72,7 @@ export interface ClusterOptions {
   logger?: AgentTargetOptions['logger'];
   onWorldCall?: AgentTargetOptions['onWorldCall'];
   workers?: number;
+  wrapDriver?: AgentTargetOptions['wrapDriver'];
 }
 
 export async function startCluster(groups: number, sitesPerGroup: number, opts: ClusterOptions = {}): Promise<AgentTarget> {
@@ -82,6 +83,7 @@ export async function startCluster(groups: number, sitesPerGroup: number, opts: 
     logger: opts.logger ?? silent,
     ...(opts.onWorldCall ? { onWorldCall: opts.onWorldCall } : {}),
     ...(opts.workers ? { workers: opts.workers } : {}),
+    ...(opts.wrapDriver ? { wrapDriver: opts.wrapDriver } : {}),
   });
   await t.start({ objects: manifests(groups, sitesPerGroup, opts.timing), seed: opts.seed ?? 1 });
   return t;

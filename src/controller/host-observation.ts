@@ -21,9 +21,11 @@
 import type { Clock } from '../lib/clock.js';
 import {
   HOST_DRIVER_OPERATIONS,
+  OPTIONAL_READS,
   type CallOptions,
   type HostDriver,
   type HostDriverOperation,
+  type HostView,
   type IpAddressInfo,
   type MirrorVolumeInfo,
   type SiteInfo,
@@ -40,6 +42,7 @@ const READS: ReadonlySet<HostDriverOperation> = new Set<HostDriverOperation>([
   'probeHttp',
   'probeFtp',
   'probeTcp',
+  ...OPTIONAL_READS,
 ]);
 
 interface Entry {
@@ -68,11 +71,19 @@ export class HostObservation {
 
   /** IIS sites by lower-case name. */
   sites(o: CallOptions, maxAgeMs: number): Promise<ReadonlyMap<string, SiteInfo>> {
-    return this.read('sites', maxAgeMs, async () => new Map((await this.raw.listSites(o)).map((s) => [s.name.toLowerCase(), s])));
+    const byName = (list: SiteInfo[]) => new Map(list.map((s) => [s.name.toLowerCase(), s]));
+    if (this.raw.observeHost) return this.view(o, maxAgeMs).then((v) => byName(v.sites));
+    return this.read('sites', maxAgeMs, async () => byName(await this.raw.listSites(o)));
   }
 
   addresses(o: CallOptions, maxAgeMs: number): Promise<readonly IpAddressInfo[]> {
+    if (this.raw.observeHost) return this.view(o, maxAgeMs).then((v) => v.addresses);
     return this.read('addresses', maxAgeMs, () => this.raw.listAddresses(o));
+  }
+
+  /** Sites and addresses in one request, for a driver that offers it. */
+  private view(o: CallOptions, maxAgeMs: number): Promise<HostView> {
+    return this.read('view', maxAgeMs, () => this.raw.observeHost!(o));
   }
 
   mirror(volume: string, o: CallOptions, maxAgeMs: number): Promise<MirrorVolumeInfo> {
@@ -110,7 +121,8 @@ export class HostObservation {
 /** `raw` with `onChange` called when each mutating operation begins and when it ends (success or failure). */
 function invalidating(raw: HostDriver, onChange: () => void): HostDriver {
   const d: Record<string, unknown> = { nodeName: raw.nodeName };
-  for (const op of HOST_DRIVER_OPERATIONS) {
+  for (const op of [...HOST_DRIVER_OPERATIONS, ...OPTIONAL_READS]) {
+    if (!raw[op]) continue;
     const call = (...args: unknown[]) => (raw[op] as (...a: unknown[]) => Promise<unknown>).apply(raw, args);
     d[op] = READS.has(op)
       ? call

@@ -124,6 +124,12 @@ export interface VirtualIpRequest {
   interfaceAlias: string;
 }
 
+/** What one observation of a host reads: its sites and its addresses. */
+export interface HostView {
+  sites: SiteInfo[];
+  addresses: IpAddressInfo[];
+}
+
 export interface AddressClaim {
   claimed: boolean;
   /** Link-layer address of the claimant, when known. */
@@ -252,6 +258,10 @@ export interface HostDriver {
 
   // IIS
   listSites(o: CallOptions): Promise<SiteInfo[]>;
+  /** Optional: one site by name without listing every site (a driver whose every request costs offers it). */
+  getSite?(name: string, o: CallOptions): Promise<SiteInfo | undefined>;
+  /** Optional: every site and every address in one request (one observation per cycle, not two). */
+  observeHost?(o: CallOptions): Promise<HostView>;
   /** Create or update a Managed site so it matches `def` exactly; never starts it. */
   ensureSite(def: SiteDefinition, o: CallOptions): Promise<EnsureSiteResult>;
   /** The kit's restore steps 1, 3–6: 9414, 9420, 9422, start, verify 9706. Does not start the service. */
@@ -294,6 +304,9 @@ export interface HostDriver {
 
 /** Names of the operations, e.g. for commandFail fault injection and audit records. */
 export type HostDriverOperation = Exclude<keyof HostDriver, 'nodeName'>;
+
+/** The optional operations (reads some drivers offer; callers fall back to the required ones). */
+export const OPTIONAL_READS: readonly HostDriverOperation[] = ['getSite', 'observeHost'];
 
 export const HOST_DRIVER_OPERATIONS: readonly HostDriverOperation[] = [
   'queryService',

@@ -27,6 +27,8 @@ export function serviceOf(site: IISSite): ServiceName {
 }
 
 export async function findSite(driver: HostDriver, siteName: string, o: CallOptions): Promise<SiteInfo | undefined> {
+  // A check reads only its own site when the driver can (issue 15: listing every site per check is what loads a node).
+  if (driver.getSite) return driver.getSite(siteName, o);
   return (await driver.listSites(o)).find((s) => s.name.toLowerCase() === siteName.toLowerCase());
 }
 

@@ -76,6 +76,39 @@ function setup() {
 const names = (m: ReadonlyMap<string, SiteInfo>) => [...m.keys()];
 
 describe('HostObservation', () => {
+  it('a driver that reads sites and addresses in one request (observeHost) is asked once per cycle, not twice', async () => {
+    const clock = new VirtualClock();
+    const fake = new FakeDriver(clock);
+    const site: SiteInfo = {
+      id: 1,
+      name: 'Web1',
+      state: 'Started',
+      bindings: [],
+      physicalPath: 'E:\\s',
+      serverAutoStart: false,
+      applicationPool: 's',
+    };
+    const addr = {
+      address: '10.0.0.50',
+      prefixLength: 24,
+      interfaceAlias: 'Ethernet',
+      addressState: 'Preferred' as const,
+      skipAsSource: true,
+    };
+    Object.assign(fake, {
+      observeHost: async () => {
+        fake.count('observeHost');
+        return { sites: [site], addresses: [addr] };
+      },
+    });
+    const obs = new HostObservation(fake as unknown as HostDriver, clock);
+    const [sites, addrs] = await Promise.all([obs.sites(O, 1000), obs.addresses(O, 1000)]);
+    assert.deepEqual(names(sites), ['web1']);
+    assert.deepEqual(addrs, [addr]);
+    assert.deepEqual([fake.n('observeHost'), fake.n('listSites'), fake.n('listAddresses')], [1, 0, 0]);
+    assert.equal(obs.reads, 1);
+  });
+
   it('single flight: reconciles asking together share one read of the host', async () => {
     const { clock, fake, obs } = setup();
     const a = obs.sites(O, 1000);

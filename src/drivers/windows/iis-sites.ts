@@ -19,7 +19,7 @@ const SITE_STATES: ReadonlySet<string> = new Set(['Started', 'Starting', 'Stoppe
 /** The kit re-checks a stopping site 10 times in all (docs/spec/seed-iis.md §6.4, 9556). */
 const STOP_CHECK_INTERVAL_MS = 500;
 
-interface RawSite {
+export interface RawSite {
   id: number;
   name: string;
   state: string;
@@ -40,6 +40,14 @@ export function listSites(ctx: WindowsDriverContext, o: CallOptions): Promise<Si
 async function sites(ctx: WindowsDriverContext, op: HostDriverOperation, o: CallOptions, signal: AbortSignal): Promise<SiteInfo[]> {
   const raw = await ctx.ps<RawSite[] | RawSite | null>(op, 'site.list', {}, o, signal);
   return asArray(raw).map(toSiteInfo);
+}
+
+export function getSite(ctx: WindowsDriverContext, name: string, o: CallOptions): Promise<SiteInfo | undefined> {
+  return ctx.run('getSite', o, async (signal) => {
+    checkSiteName(name);
+    const r = await ctx.ps<{ found: boolean; site?: RawSite }>('getSite', 'site.get', { name }, o, signal);
+    return r.found ? toSiteInfo(requireField(r.site, 'site.get', 'site')) : undefined;
+  });
 }
 
 export function ensureSite(ctx: WindowsDriverContext, def: SiteDefinition, o: CallOptions): Promise<EnsureSiteResult> {
@@ -183,7 +191,7 @@ function toSiteState(raw: unknown): SiteState {
   return SITE_STATES.has(s) ? (s as SiteState) : 'Unknown';
 }
 
-function toSiteInfo(raw: RawSite): SiteInfo {
+export function toSiteInfo(raw: RawSite): SiteInfo {
   const bindings = asArray(raw.bindings).flatMap((b) => {
     const x = fromBindingInformation(String(b.protocol), String(b.bindingInformation), String(b.certificateHash ?? ''));
     return x ? [x] : [];

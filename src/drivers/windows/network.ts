@@ -85,7 +85,7 @@ export function probeAddressClaimed(ctx: WindowsDriverContext, address: string, 
 
 // ───────────── decoding ─────────────
 
-function toAddressInfo(raw: Record<string, unknown>): IpAddressInfo {
+export function toAddressInfo(raw: Record<string, unknown>): IpAddressInfo {
   const state = String(raw.addressState);
   if (!ADDRESS_STATES.has(state))
     throw new DriverError({ code: 'ParseError', message: `AddressState ${state} is not a NetTCPIP address state` });

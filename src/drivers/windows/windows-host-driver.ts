@@ -18,6 +18,7 @@ import type {
   FtpProbeResult,
   HostDriver,
   HttpProbeRequest,
+  HostView,
   HttpProbeResult,
   IpAddressInfo,
   MirrorVolumeInfo,
@@ -35,7 +36,7 @@ import { CommandExecutor } from './command-executor.js';
 import type { CommandRunner } from './command-runner.js';
 import type { PsHost } from './ps-host/types.js';
 import * as mirrors from './datakeeper-mirrors.js';
-import { WindowsDriverContext } from './driver-context.js';
+import { WindowsDriverContext, asArray } from './driver-context.js';
 import { DEFAULT_EMCMD_PATH } from './emcmd.js';
 import * as iis from './iis-sites.js';
 import * as network from './network.js';
@@ -90,6 +91,19 @@ export class WindowsHostDriver implements HostDriver {
 
   listSites(o: CallOptions): Promise<SiteInfo[]> {
     return iis.listSites(this.ctx, o);
+  }
+  getSite(name: string, o: CallOptions): Promise<SiteInfo | undefined> {
+    return iis.getSite(this.ctx, name, o);
+  }
+  /** Sites and addresses in one request to the host (one observation per cycle). */
+  observeHost(o: CallOptions): Promise<HostView> {
+    return this.ctx.run('observeHost', o, async (signal) => {
+      const r = await this.ctx.ps<{ sites: unknown; addresses: unknown }>('observeHost', 'host.observe', {}, o, signal);
+      return {
+        sites: asArray(r.sites as iis.RawSite[] | iis.RawSite | null).map(iis.toSiteInfo),
+        addresses: asArray(r.addresses as Record<string, unknown>[] | Record<string, unknown> | null).map(network.toAddressInfo),
+      };
+    });
   }
   ensureSite(def: SiteDefinition, o: CallOptions): Promise<EnsureSiteResult> {
     return iis.ensureSite(this.ctx, def, o);

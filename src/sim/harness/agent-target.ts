@@ -26,6 +26,7 @@ import type { Clock, Timer } from '../../lib/clock.js';
 import { VirtualClock } from '../../lib/clock.js';
 import { SeededRandom } from '../../lib/random.js';
 import { createDriver } from '../../drivers/factory.js';
+import type { HostDriver } from '../../drivers/types.js';
 import { apply } from '../../apply/apply.js';
 import { clearGroup, requestSwitchover, setMaintenance, type OperateResult } from '../../apply/operate.js';
 import { openMemoryStore, type MemoryStore } from '../../store/memory.js';
@@ -74,6 +75,8 @@ export interface AgentTargetOptions {
   onWorldCall?: (node: string, request: WorldRequest) => void;
   /** Every agent's log lines, prefixed with the node (default: the last 400 are kept in `logs`). */
   logger?: (node: string) => NodeAgentLogger;
+  /** Wraps each node's driver (benchmarks count calls, or offer a Windows-like driver's optional reads). */
+  wrapDriver?: (node: string, driver: HostDriver) => HostDriver;
 }
 
 type Obj = Record<string, unknown>;
@@ -151,7 +154,7 @@ export class AgentTarget implements ScenarioTarget {
     const agent = this.options.agentFactory({
       node,
       store: conn,
-      driver: createDriver({ world: api, node }, { clock }),
+      driver: (this.options.wrapDriver ?? ((_n: string, d: HostDriver) => d))(node, createDriver({ world: api, node }, { clock })),
       clock,
       logger: this.logger(node),
       ...(this.options.workers ? { workers: this.options.workers } : {}),

@@ -219,3 +219,29 @@ test('GETMIRRORVOLINFO on a multi-target source: one target per line, each with 
     ],
   );
 });
+
+test('a check reads only its own site (site.get), and one observation reads sites and addresses in one request', async () => {
+  const web1 = {
+    id: 1,
+    name: 'web1',
+    state: 'Started',
+    ftpState: null,
+    bindings: [],
+    physicalPath: 'E:\\w',
+    applicationPool: 'p',
+    serverAutoStart: false,
+  };
+  const addr = { address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'Ethernet', addressState: 'Preferred', skipAsSource: true };
+  const runner = new ScriptedRunner()
+    .on('ps:site.get', psValue({ found: true, site: web1 }), psValue({ found: false }))
+    .on('ps:host.observe', psValue({ sites: [web1], addresses: [addr] }));
+  const { clock, driver } = make(runner);
+  assert.equal((await settle(clock, driver.getSite('web1', o)))?.state, 'Started');
+  assert.equal(await settle(clock, driver.getSite('gone', o)), undefined);
+  const view = await settle(clock, driver.observeHost(o));
+  assert.deepEqual([view.sites.map((s) => s.name), view.addresses.map((a) => a.address)], [['web1'], ['10.0.0.50']]);
+  assert.deepEqual(
+    runner.calls.map((c) => c.key),
+    ['ps:site.get', 'ps:site.get', 'ps:host.observe'],
+  );
+});
