@@ -43,43 +43,64 @@ export function parseStatus(text: string): number | undefined {
 
 export interface MirrorVolInfoLine {
   volume: string;
-  /** 1 source, 2 target. */
-  role: 1 | 2;
+  /** 1 source, 2 target; 0 (none, as events print it) only with state 0. */
+  role: 0 | 1 | 2;
   sourceSystem: string;
   targetSystem: string;
   state: MirrorStateCode;
+  /** Set when source and target were glued and could split more than one way: both fields hold the whole token. */
+  warning?: string;
+  /** The possible splits of a glued token, when more than one gives a usable address. */
+  candidates?: { sourceSystem: string; targetSystem: string }[];
 }
 
 /**
- * `F: 1 SYS1.MYDOM.LOCAL 172.17.103.222 1` — one line per target. The
- * manual's own sample lost a space (`CARDINAL10.1.1.133`); the tolerant form
- * splits a trailing IPv4 address off the source name. Empty output = no mirror.
+ * `F: 1 SYS1.MYDOM.LOCAL 172.17.103.222 1` — one line per target, five space-separated columns
+ * (seed003-datakeeper.md §7.2). The manual's own sample lost a space (`CARDINAL10.1.1.133`), see glued().
+ * Printing nothing is left to the caller: what a volume that is not mirrored prints is undocumented (§12).
  */
 export function parseMirrorVolInfo(text: string): MirrorVolInfoLine[] {
   const out: MirrorVolInfoLine[] = [];
   for (const line of lines(text)) {
     if (/^c:\\?>/i.test(line) || /^emcmd\b/i.test(line)) continue; // echoed prompt in transcripts
     const parts = line.split(/\s+/);
-    let fields: string[] | undefined;
-    if (parts.length === 5) fields = parts;
-    else if (parts.length === 4) {
-      const glued = /^(.*?[^\d.])((?:\d{1,3}\.){3}\d{1,3})$/.exec(parts[2]!);
-      if (glued) fields = [parts[0]!, parts[1]!, glued[1]!, glued[2]!, parts[3]!];
-    }
-    if (!fields) throw parseError('GETMIRRORVOLINFO', 'expected "<letter>: <role> <source> <target> <state>"', line);
-    const [vol, role, source, target, state] = fields as [string, string, string, string, string];
-    const v = /^([A-Za-z]):$/.exec(vol);
+    if (parts.length !== 5 && parts.length !== 4)
+      throw parseError('GETMIRRORVOLINFO', 'expected "<letter>: <role> <source> <target> <state>"', line);
+    const [vol, role, , , state] = parts.length === 5 ? parts : [parts[0]!, parts[1]!, '', '', parts[3]!];
+    const v = /^([A-Za-z]):$/.exec(vol!);
     if (!v) throw parseError('GETMIRRORVOLINFO', `volume ${vol} is not "<letter>:"`, line);
-    if (role !== '1' && role !== '2') throw parseError('GETMIRRORVOLINFO', `role ${role} is neither 1 (source) nor 2 (target)`, line);
-    out.push({
-      volume: v[1]!.toUpperCase(),
-      role: role === '1' ? 1 : 2,
-      sourceSystem: source,
-      targetSystem: target,
-      state: stateCode('GETMIRRORVOLINFO', state, line),
-    });
+    const s = stateCode('GETMIRRORVOLINFO', state!, line);
+    // Role 0 is "none" (the guide's "Mirror role 0"); it goes only with state 0, "No mirror" (§4.1).
+    if (role !== '1' && role !== '2' && !(role === '0' && s === 0))
+      throw parseError('GETMIRRORVOLINFO', `role ${role} is neither 1 (source) nor 2 (target)`, line);
+    const row = { volume: v[1]!.toUpperCase(), role: Number(role) as 0 | 1 | 2, state: s };
+    if (parts.length === 5) out.push({ ...row, sourceSystem: parts[2]!, targetSystem: parts[3]! });
+    else out.push({ ...row, ...glued(parts[2]!, line) });
   }
   return out;
+}
+
+/**
+ * `CARDINAL10.1.1.133`: only the first octet's digit count is unknown (a name may end in digits), so every split
+ * whose address is a usable unicast IPv4 address (first octet 1–223, no leading zeros) is a candidate. One
+ * candidate is the split; several are not guessed between: the whole token comes back with a warning.
+ */
+function glued(token: string, line: string): Pick<MirrorVolInfoLine, 'sourceSystem' | 'targetSystem' | 'warning' | 'candidates'> {
+  const m = /^(.*?[^\d.])(\d+)((?:\.\d{1,3}){3})$/.exec(token);
+  const octet = (o: string) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) <= 255;
+  const candidates: { sourceSystem: string; targetSystem: string }[] = [];
+  for (let n = 3; m && n >= 1; n--) {
+    const digits = m[2]!;
+    if (digits.length < n) continue;
+    const first = digits.slice(digits.length - n);
+    const rest = m[3]!.slice(1).split('.');
+    if (![first, ...rest].every(octet) || Number(first) < 1 || Number(first) > 223) continue;
+    candidates.push({ sourceSystem: m[1]! + digits.slice(0, digits.length - n), targetSystem: [first, ...rest].join('.') });
+  }
+  if (candidates.length === 0) throw parseError('GETMIRRORVOLINFO', 'expected "<letter>: <role> <source> <target> <state>"', line);
+  if (candidates.length === 1) return candidates[0]!;
+  const ways = candidates.map((c) => `${c.sourceSystem} + ${c.targetSystem}`).join(', ');
+  return { sourceSystem: token, targetSystem: token, candidates, warning: `source and target glued in ${token} are ambiguous (${ways})` };
 }
 
 // ───────────── GETMIRRORTYPE ─────────────

@@ -72,6 +72,8 @@ function harness() {
       }),
     ],
     'emcmd:GETMIRRORVOLINFO': [text('')],
+    'emcmd:GETSOURCEMIRROREDVOLUMES': [text('Status = 0')],
+    'emcmd:GETTARGETMIRROREDVOLUMES': [text('Returned 0 Target Volumes')],
     'emcmd:CREATEMIRROR': [text('Status = 0')],
   });
   const driver = new WindowsHostDriver({ nodeName: 'node1', runner, clock: new VirtualClock() });
