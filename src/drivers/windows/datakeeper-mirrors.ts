@@ -50,7 +50,7 @@ async function mirrorInfo(
     await confirmNotMirrored(ctx, op, v, o, signal);
     return { volume: v, role: 'none', targets: [] };
   }
-  // State 0 is "No mirror: volume not participating in a mirror" (seed003-datakeeper.md §4.1, the GETMIRRORVOLINFO list).
+  // State 0 is "No mirror (None): volume not participating in a mirror" (seed003-datakeeper.md §4.1 line 283, the GETMIRRORVOLINFO list).
   const rows = all.filter((r) => r.state !== 0);
   const first = rows[0];
   if (!first) return { volume: v, role: 'none', targets: [] };
@@ -96,8 +96,8 @@ function settleGlued(r: MirrorVolInfoLine, types: MirrorTypeLine[] | undefined):
 }
 
 /**
- * What GETMIRRORVOLINFO prints for a volume that is not mirrored is undocumented (seed003-datakeeper.md §12,
- * "Role code for a non-mirrored volume"), so printing nothing counts as "not mirrored" only when both documented
+ * What GETMIRRORVOLINFO prints for a volume that is not mirrored is undocumented (seed003-datakeeper.md §12 line 1119,
+ * "Role code for a non-mirrored volume in GETMIRRORVOLINFO"), so printing nothing counts as "not mirrored" only when both documented
  * listings (§7.2 GETSOURCEMIRROREDVOLUMES, GETTARGETMIRROREDVOLUMES) leave the volume out.
  */
 async function confirmNotMirrored(ctx: WindowsDriverContext, op: HostDriverOperation, v: string, o: CallOptions, signal: AbortSignal) {
