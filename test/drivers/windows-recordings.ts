@@ -68,7 +68,7 @@ export const RECORDINGS: Record<Situation, Recording> = {
   mirrorSource: {
     'emcmd:GETMIRRORVOLINFO': [text('E: 1 node1 10.0.0.12 1\r\n')],
     'emcmd:GETMIRRORTYPE': [text('Target system 10.0.0.12, Type 1\r\n')],
-    'emcmd:PAUSEMIRROR': [text('')],
+    'emcmd:PAUSEMIRROR': [text('Status = 0\r\n')],
   },
   mirrorTargetPaused: {
     'emcmd:GETMIRRORVOLINFO': [text('E: 2 node2 10.0.0.11 4\r\n')],
@@ -96,6 +96,9 @@ export const RECORDINGS: Record<Situation, Recording> = {
     ],
   },
   noMirror: {
+    // Printing nothing reads as "not mirrored" only when both volume listings leave E: out.
     'emcmd:GETMIRRORVOLINFO': [text('\r\n')],
+    'emcmd:GETSOURCEMIRROREDVOLUMES': [text('Status = 0\r\n')],
+    'emcmd:GETTARGETMIRROREDVOLUMES': [text('** Calling GetTargetMirroredVolumes **\r\nReturned 0 Target Volumes\r\n')],
   },
 };

@@ -16,7 +16,16 @@ import {
 } from '../types.js';
 import type { WindowsDriverContext } from './driver-context.js';
 import type { EmcmdCommand } from './emcmd.js';
-import { mirrorModeOf, parseMirrorType, parseMirrorVolInfo, parseResyncStatus } from './emcmd-parsers.js';
+import {
+  mirrorModeOf,
+  parseMirrorType,
+  parseMirrorVolInfo,
+  parseResyncStatus,
+  parseSourceMirroredVolumes,
+  parseTargetMirroredVolumes,
+  type MirrorTypeLine,
+  type MirrorVolInfoLine,
+} from './emcmd-parsers.js';
 
 export function getMirrorInfo(ctx: WindowsDriverContext, volume: string, o: CallOptions): Promise<MirrorVolumeInfo> {
   return ctx.run('getMirrorInfo', o, (signal) => mirrorInfo(ctx, 'getMirrorInfo', normalizeVolume(volume), o, signal));
@@ -25,6 +34,7 @@ export function getMirrorInfo(ctx: WindowsDriverContext, volume: string, o: Call
 /**
  * GETMIRRORVOLINFO (+ GETMIRRORTYPE, + GETRESYNCSTATUS while resyncing on the source). No queuedWrites: no
  * documented EMCMD prints the async queue, and the perf counter's instance names are not documented (§2.8).
+ * Mode and resync progress are best-effort: their failure leaves them out rather than hiding the mirror.
  */
 async function mirrorInfo(
   ctx: WindowsDriverContext,
@@ -33,26 +43,76 @@ async function mirrorInfo(
   o: CallOptions,
   signal: AbortSignal,
 ): Promise<MirrorVolumeInfo> {
-  const rows = parseMirrorVolInfo(await ctx.emcmd(op, 'GETMIRRORVOLINFO', [v], o, signal)).filter((r) => r.volume === v);
+  const all = parseMirrorVolInfo(await ctx.emcmd(op, 'GETMIRRORVOLINFO', [v], o, signal));
+  const other = all.find((r) => r.volume !== v);
+  if (other) throw new DriverError({ code: 'ParseError', message: `GETMIRRORVOLINFO ${v} printed a line for volume ${other.volume}:` });
+  if (all.length === 0) {
+    await confirmNotMirrored(ctx, op, v, o, signal);
+    return { volume: v, role: 'none', targets: [] };
+  }
+  // State 0 is "No mirror (None): volume not participating in a mirror" (seed003-datakeeper.md §4.1 line 283, the GETMIRRORVOLINFO list).
+  const rows = all.filter((r) => r.state !== 0);
   const first = rows[0];
   if (!first) return { volume: v, role: 'none', targets: [] };
   const role = first.role === 1 ? 'source' : 'target';
-  const types = parseMirrorType(await ctx.emcmd(op, 'GETMIRRORTYPE', [v], o, signal));
-  const targets: MirrorTargetInfo[] = rows.map((r) => {
+  const types = await bestEffort(signal, async () => parseMirrorType(await ctx.emcmd(op, 'GETMIRRORTYPE', [v], o, signal)));
+  const resolved = rows.map((r) => settleGlued(r, types));
+  const targets: MirrorTargetInfo[] = resolved.map((r) => {
     const t: MirrorTargetInfo = { targetAddress: r.targetSystem, state: r.state };
-    const type = types.find((x) => x.targetSystem === r.targetSystem);
+    const type = types?.find((x) => x.targetSystem === r.targetSystem);
     const mode = type ? mirrorModeOf(type.type) : undefined;
     if (mode) t.mode = mode;
     return t;
   });
   if (role === 'source' && targets.some((t) => t.state === MirrorState.Resync || t.state === MirrorState.ResyncPending)) {
-    const status = parseResyncStatus(await ctx.emcmd(op, 'GETRESYNCSTATUS', [v], o, signal));
+    const status = await bestEffort(signal, async () => parseResyncStatus(await ctx.emcmd(op, 'GETRESYNCSTATUS', [v], o, signal)));
     for (const t of targets) {
-      const s = status.targets.find((x) => x.targetSystem === t.targetAddress);
+      const s = status?.targets.find((x) => x.targetSystem === t.targetAddress);
       if (s && (t.state === MirrorState.Resync || t.state === MirrorState.ResyncPending)) t.resync = s.progress;
     }
   }
-  return { volume: v, role, sourceSystem: first.sourceSystem, targets };
+  return { volume: v, role, sourceSystem: resolved[0]!.sourceSystem, targets };
+}
+
+/** A failed or unreadable optional query is left out; a timeout or cancellation still ends the operation. */
+async function bestEffort<T>(signal: AbortSignal, f: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch (e) {
+    if (signal.aborted || !(e instanceof DriverError) || e.code === 'Timeout') throw e;
+    return undefined;
+  }
+}
+
+/** A glued, ambiguous `NAME1…IP` row: the split whose address GETMIRRORTYPE lists, else refused (a wrong target could duplicate a mirror). */
+function settleGlued(r: MirrorVolInfoLine, types: MirrorTypeLine[] | undefined): MirrorVolInfoLine {
+  if (!r.candidates) return r;
+  const known = r.candidates.filter((c) => types?.some((t) => t.targetSystem === c.targetSystem));
+  if (known.length === 1) return { ...r, ...known[0]!, candidates: undefined, warning: undefined };
+  throw new DriverError({
+    code: 'ParseError',
+    message: `GETMIRRORVOLINFO ${r.volume}: ${r.warning ?? r.sourceSystem}; GETMIRRORTYPE does not settle it`,
+  });
+}
+
+/**
+ * What GETMIRRORVOLINFO prints for a volume that is not mirrored is undocumented (seed003-datakeeper.md §12 line 1119,
+ * "Role code for a non-mirrored volume in GETMIRRORVOLINFO"), so printing nothing counts as "not mirrored" only when both documented
+ * listings (§7.2 GETSOURCEMIRROREDVOLUMES, GETTARGETMIRROREDVOLUMES) leave the volume out.
+ */
+async function confirmNotMirrored(ctx: WindowsDriverContext, op: HostDriverOperation, v: string, o: CallOptions, signal: AbortSignal) {
+  const source = parseSourceMirroredVolumes(await ctx.emcmd(op, 'GETSOURCEMIRROREDVOLUMES', [], o, signal));
+  const target = parseTargetMirroredVolumes(await ctx.emcmd(op, 'GETTARGETMIRROREDVOLUMES', [], o, signal));
+  const listedBy = source.volumes.some((x) => x.volume === v)
+    ? 'GETSOURCEMIRROREDVOLUMES'
+    : target.some((x) => x.volume === v)
+      ? 'GETTARGETMIRROREDVOLUMES'
+      : undefined;
+  if (listedBy)
+    throw new DriverError({
+      code: 'ParseError',
+      message: `volume ${v}: GETMIRRORVOLINFO printed nothing, but ${listedBy} lists it as mirrored; not reading it as "not mirrored"`,
+    });
 }
 
 export function switchoverMirror(ctx: WindowsDriverContext, volume: string, force: boolean, o: CallOptions): Promise<MirrorVolumeInfo> {

@@ -5,81 +5,74 @@
  * keys are matched case-insensitively with `^\s*(.+?)\s*[=:]\s*(.*)$`.
  * Garbage fails with a DriverError 'ParseError' that quotes the bad line.
  */
-import { DriverError } from '../errors.js';
 import type { MirrorMode, MirrorStateCode, ResyncProgress } from '../types.js';
+import { keyValue, lines, parseError, stateCode } from './emcmd-parse-helpers.js';
 
-function parseError(command: string, message: string, line?: string): DriverError {
-  const where = line === undefined ? '' : `: ${JSON.stringify(line.length > 120 ? `${line.slice(0, 120)}…` : line)}`;
-  return new DriverError({ code: 'ParseError', message: `${command} output not understood (${message})${where}` });
-}
-
-function lines(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
-}
-
-function stateCode(command: string, raw: string, line: string): MirrorStateCode {
-  const n = Number.parseInt(raw, 10);
-  if (!/^-?\d+$/.test(raw) || n < -1 || n > 5) throw parseError(command, `mirror state ${raw} is not in −1…5`, line);
-  return n as MirrorStateCode;
-}
-
-function keyValue(line: string): [string, string] | undefined {
-  const m = /^\s*(.+?)\s*[=:]\s*(.*)$/.exec(line);
-  return m ? [m[1]!.toLowerCase().replace(/\s+/g, ' '), m[2]!.trim()] : undefined;
-}
-
-// ───────────── Status = n ─────────────
-
-/** `Status = n` (0 success; otherwise a Windows error code). Undefined when the output has no status line. */
-export function parseStatus(text: string): number | undefined {
-  const m = /^\s*Status\s*=\s*(-?\d+)\s*$/im.exec(text);
-  return m ? Number.parseInt(m[1]!, 10) : undefined;
-}
+export { parseStatus } from './emcmd-parse-helpers.js';
+export { parseServiceInfo, parseSourceMirroredVolumes, parseTargetMirroredVolumes } from './emcmd-listings.js';
 
 // ───────────── GETMIRRORVOLINFO ─────────────
 
 export interface MirrorVolInfoLine {
   volume: string;
-  /** 1 source, 2 target. */
-  role: 1 | 2;
+  /** 1 source, 2 target; 0 (none, as events print it) only with state 0. */
+  role: 0 | 1 | 2;
   sourceSystem: string;
   targetSystem: string;
   state: MirrorStateCode;
+  /** Set when source and target were glued and could split more than one way: both fields hold the whole token. */
+  warning?: string;
+  /** The possible splits of a glued token, when more than one gives a usable address. */
+  candidates?: { sourceSystem: string; targetSystem: string }[];
 }
 
 /**
- * `F: 1 SYS1.MYDOM.LOCAL 172.17.103.222 1` — one line per target. The
- * manual's own sample lost a space (`CARDINAL10.1.1.133`); the tolerant form
- * splits a trailing IPv4 address off the source name. Empty output = no mirror.
+ * `F: 1 SYS1.MYDOM.LOCAL 172.17.103.222 1` — one line per target, five space-separated columns
+ * (seed003-datakeeper.md §7.2). The manual's own sample lost a space (`CARDINAL10.1.1.133`), see glued().
+ * Printing nothing is left to the caller: what a volume that is not mirrored prints is undocumented (§12).
  */
 export function parseMirrorVolInfo(text: string): MirrorVolInfoLine[] {
   const out: MirrorVolInfoLine[] = [];
   for (const line of lines(text)) {
     if (/^c:\\?>/i.test(line) || /^emcmd\b/i.test(line)) continue; // echoed prompt in transcripts
     const parts = line.split(/\s+/);
-    let fields: string[] | undefined;
-    if (parts.length === 5) fields = parts;
-    else if (parts.length === 4) {
-      const glued = /^(.*?[^\d.])((?:\d{1,3}\.){3}\d{1,3})$/.exec(parts[2]!);
-      if (glued) fields = [parts[0]!, parts[1]!, glued[1]!, glued[2]!, parts[3]!];
-    }
-    if (!fields) throw parseError('GETMIRRORVOLINFO', 'expected "<letter>: <role> <source> <target> <state>"', line);
-    const [vol, role, source, target, state] = fields as [string, string, string, string, string];
-    const v = /^([A-Za-z]):$/.exec(vol);
+    if (parts.length !== 5 && parts.length !== 4)
+      throw parseError('GETMIRRORVOLINFO', 'expected "<letter>: <role> <source> <target> <state>"', line);
+    const [vol, role, , , state] = parts.length === 5 ? parts : [parts[0]!, parts[1]!, '', '', parts[3]!];
+    const v = /^([A-Za-z]):$/.exec(vol!);
     if (!v) throw parseError('GETMIRRORVOLINFO', `volume ${vol} is not "<letter>:"`, line);
-    if (role !== '1' && role !== '2') throw parseError('GETMIRRORVOLINFO', `role ${role} is neither 1 (source) nor 2 (target)`, line);
-    out.push({
-      volume: v[1]!.toUpperCase(),
-      role: role === '1' ? 1 : 2,
-      sourceSystem: source,
-      targetSystem: target,
-      state: stateCode('GETMIRRORVOLINFO', state, line),
-    });
+    const s = stateCode('GETMIRRORVOLINFO', state!, line);
+    // Role 0 is "none" (the guide's "Mirror role 0"); it goes only with state 0, "No mirror" (§4.1).
+    if (role !== '1' && role !== '2' && !(role === '0' && s === 0))
+      throw parseError('GETMIRRORVOLINFO', `role ${role} is neither 1 (source) nor 2 (target)`, line);
+    const row = { volume: v[1]!.toUpperCase(), role: Number(role) as 0 | 1 | 2, state: s };
+    if (parts.length === 5) out.push({ ...row, sourceSystem: parts[2]!, targetSystem: parts[3]! });
+    else out.push({ ...row, ...glued(parts[2]!, line) });
   }
   return out;
+}
+
+/**
+ * `CARDINAL10.1.1.133`: only the first octet's digit count is unknown (a name may end in digits), so every split
+ * whose address is a usable unicast IPv4 address (first octet 1–223, no leading zeros) is a candidate. One
+ * candidate is the split; several are not guessed between: the whole token comes back with a warning.
+ */
+function glued(token: string, line: string): Pick<MirrorVolInfoLine, 'sourceSystem' | 'targetSystem' | 'warning' | 'candidates'> {
+  const m = /^(.*?[^\d.])(\d+)((?:\.\d{1,3}){3})$/.exec(token);
+  const octet = (o: string) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) <= 255;
+  const candidates: { sourceSystem: string; targetSystem: string }[] = [];
+  for (let n = 3; m && n >= 1; n--) {
+    const digits = m[2]!;
+    if (digits.length < n) continue;
+    const first = digits.slice(digits.length - n);
+    const rest = m[3]!.slice(1).split('.');
+    if (![first, ...rest].every(octet) || Number(first) < 1 || Number(first) > 223) continue;
+    candidates.push({ sourceSystem: m[1]! + digits.slice(0, digits.length - n), targetSystem: [first, ...rest].join('.') });
+  }
+  if (candidates.length === 0) throw parseError('GETMIRRORVOLINFO', 'expected "<letter>: <role> <source> <target> <state>"', line);
+  if (candidates.length === 1) return candidates[0]!;
+  const ways = candidates.map((c) => `${c.sourceSystem} + ${c.targetSystem}`).join(', ');
+  return { sourceSystem: token, targetSystem: token, candidates, warning: `source and target glued in ${token} are ambiguous (${ways})` };
 }
 
 // ───────────── GETMIRRORTYPE ─────────────
@@ -342,95 +335,4 @@ export function parseBreakUserRequested(text: string): { index: number; targetSy
     if (!m) throw parseError('ISBREAKUSERREQUESTED', 'expected "Target <n>, remote system <ip>: TRUE|FALSE"', line);
     return { index: Number.parseInt(m[1]!, 10), targetSystem: m[2]!, userRequested: m[3]!.toUpperCase() === 'TRUE' };
   });
-}
-
-// ───────────── GETSOURCEMIRROREDVOLUMES / GETTARGETMIRROREDVOLUMES ─────────────
-
-export function parseSourceMirroredVolumes(text: string): {
-  status: number;
-  volumes: { volume: string; label?: string; targets: { targetSystem: string; state: MirrorStateCode }[] }[];
-} {
-  const all = lines(text);
-  const status = parseStatus(text);
-  if (status === undefined) throw parseError('GETSOURCEMIRROREDVOLUMES', 'no "Status = n" line', all[0]);
-  const volumes: { volume: string; label?: string; targets: { targetSystem: string; state: MirrorStateCode }[] }[] = [];
-  let pendingTarget: string | undefined;
-  for (const line of all) {
-    if (/^Target\s+\d+$/i.test(line)) continue;
-    const kv = keyValue(line);
-    if (!kv) throw parseError('GETSOURCEMIRROREDVOLUMES', 'expected "<Key> = <value>"', line);
-    const [k, v] = kv;
-    const vol = volumes.at(-1);
-    if (k === 'source volume') {
-      const m = /^([A-Za-z]):?$/.exec(v);
-      if (!m) throw parseError('GETSOURCEMIRROREDVOLUMES', `volume ${v} is not a letter`, line);
-      volumes.push({ volume: m[1]!.toUpperCase(), targets: [] });
-    } else if (k === 'source label' && vol) vol.label = v;
-    else if (k === 'target system') pendingTarget = v;
-    else if (k === 'mirror state' && vol && pendingTarget) {
-      vol.targets.push({ targetSystem: pendingTarget, state: stateCode('GETSOURCEMIRROREDVOLUMES', String(Number.parseInt(v, 10)), line) });
-      pendingTarget = undefined;
-    }
-  }
-  return { status, volumes };
-}
-
-export function parseTargetMirroredVolumes(text: string): { volume: string; state: MirrorStateCode; source: string; target: string }[] {
-  const all = lines(text);
-  const count = all.map((l) => /^Returned\s+(\d+)\s+Target Volumes?$/i.exec(l)).find((m) => m);
-  if (!count) throw parseError('GETTARGETMIRROREDVOLUMES', 'no "Returned <n> Target Volumes" line', all[0]);
-  const out: { volume: string; state: MirrorStateCode; source: string; target: string }[] = [];
-  let cur: Partial<{ volume: string; state: MirrorStateCode; source: string; target: string }> | undefined;
-  const flush = () => {
-    if (cur?.volume && cur.state !== undefined && cur.source && cur.target)
-      out.push(cur as { volume: string; state: MirrorStateCode; source: string; target: string });
-  };
-  for (const line of all) {
-    if (/^\*\*|^Returned/i.test(line)) continue;
-    if (/^Target Volume \d+ information:?$/i.test(line)) {
-      flush();
-      cur = {};
-      continue;
-    }
-    const kv = keyValue(line);
-    if (!kv || !cur)
-      throw parseError('GETTARGETMIRROREDVOLUMES', 'expected "<Key> = <value>" inside a "Target Volume n information:" section', line);
-    const [k, v] = kv;
-    if (k === 'volume root') cur.volume = v.replace(/:$/, '').toUpperCase();
-    else if (k === 'volume state') cur.state = stateCode('GETTARGETMIRROREDVOLUMES', v, line);
-    else if (k === 'source') cur.source = v;
-    else if (k === 'target') cur.target = v;
-  }
-  flush();
-  if (out.length !== Number.parseInt(count[1]!, 10)) {
-    throw parseError('GETTARGETMIRROREDVOLUMES', `announced ${count[1]} volumes, found ${out.length}`);
-  }
-  return out;
-}
-
-// ───────────── GETSERVICEINFO ─────────────
-
-export function parseServiceInfo(text: string): {
-  description?: string;
-  serviceVersion?: string;
-  driverVersion?: string;
-  serviceStartTime?: string;
-} {
-  const out: { description?: string; serviceVersion?: string; driverVersion?: string; serviceStartTime?: string } = {};
-  let seen = 0;
-  for (const line of lines(text)) {
-    // "Service Description:= SIOS DataKeeper Service" — both separators appear in the manual.
-    const m = /^\s*(.+?)\s*[:=]+\s*=?\s*(.*)$/.exec(line);
-    if (!m) throw parseError('GETSERVICEINFO', 'expected "<Key> = <value>"', line);
-    const k = m[1]!.toLowerCase();
-    const v = m[2]!.trim();
-    seen++;
-    if (k === 'service description') out.description = v;
-    else if (k === 'service version') out.serviceVersion = v;
-    else if (k === 'driver version') out.driverVersion = v;
-    else if (k === 'service start time') out.serviceStartTime = v;
-  }
-  if (seen === 0 || out.serviceVersion === undefined)
-    throw parseError('GETSERVICEINFO', 'no "Service Version"', text.trim().split(/\r?\n/)[0]);
-  return out;
 }

@@ -4,6 +4,7 @@
  * volume letter, an IP address, `.`); the process is spawned without a shell.
  * Exit codes are undocumented: results come from stdout (`Status = n`).
  */
+import path from 'node:path';
 import { DriverError } from '../errors.js';
 import type { CommandResult } from './command-runner.js';
 import { parseStatus } from './emcmd-parsers.js';
@@ -22,6 +23,8 @@ export type EmcmdCommand =
   | 'GETJOBINFO'
   | 'GETJOBINFOFORVOL'
   | 'GETVOLUMEINFO'
+  | 'GETSOURCEMIRROREDVOLUMES'
+  | 'GETTARGETMIRROREDVOLUMES'
   | 'SWITCHOVERVOLUME'
   | 'LOCKVOLUME'
   | 'UNLOCKVOLUME'
@@ -43,10 +46,46 @@ export const NON_IDEMPOTENT: ReadonlySet<EmcmdCommand> = new Set([
   'PREPARETOBECOMETARGET',
 ]);
 
-/** Text output, or a typed failure when the output says the command failed. */
+/** Commands whose only documented success output is `Status = 0` (seed003-datakeeper.md §7, §7.2 end). */
+const STATUS_ONLY: ReadonlySet<EmcmdCommand> = new Set([
+  ...NON_IDEMPOTENT,
+  'LOCKVOLUME',
+  'UNLOCKVOLUME',
+  'PAUSEMIRROR',
+  'CONTINUEMIRROR',
+] as EmcmdCommand[]);
+
+/** First line of each query's documented sample output (seed003-datakeeper.md §7.2); the parsers check the rest. */
+const QUERY_SHAPE: Partial<Record<EmcmdCommand, RegExp>> = {
+  GETMIRRORVOLINFO: /^[A-Za-z]:\s+-?\d+\s+\S/,
+  GETMIRRORTYPE: /^Target system\s+\S+,\s*Type\s+-?\d+$/i,
+  GETRESYNCSTATUS: /^Resync Status for Volume\b/i,
+  GETVOLUMEINFO: /^-+\s*LEVEL\s+\d\s+INFO\s*-+$/i,
+  GETJOBINFO: /^ID\s*=\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  GETJOBINFOFORVOL: /^ID\s*=\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  GETSOURCEMIRROREDVOLUMES: /^Status\s*=\s*0$/i,
+  GETTARGETMIRROREDVOLUMES: /^(\*\* Calling GetTargetMirroredVolumes \*\*|Returned\s+\d+\s+Target Volumes?)$/i,
+};
+
+const STATUS_ZERO = /^Status\s*=\s*0$/i;
+
+/** Non-blank lines, without the `c:>EMCMD …` prompt lines the manual's transcripts echo. */
+function outputLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !/^c:\\?>/i.test(l) && !/^emcmd\b/i.test(l));
+}
+
+const quote = (line: string): string => JSON.stringify(line.trim().slice(0, 200));
+
+/**
+ * The output, when it is the documented success for `command`; otherwise a typed failure. Exit codes are
+ * undocumented, so stdout decides: anything but a documented shape ("Access is denied.", usage text, nothing)
+ * is a failure, never a success.
+ */
 export function interpretEmcmd(command: EmcmdCommand, r: CommandResult): string {
   const status = parseStatus(r.stdout);
-  const text = r.stdout.trim();
   if (status !== undefined && status !== 0) {
     const detail = { status, command };
     if (UNREACHABLE.has(status))
@@ -55,28 +94,47 @@ export function interpretEmcmd(command: EmcmdCommand, r: CommandResult): string 
       return fail('VolumeBusy', true, `${command} failed: the volume is in use (Status = ${status})`, detail);
     return fail('CommandFailed', false, `${command} failed with Status = ${status}`, detail);
   }
-  if (/^(Unable to|Error\b|Failed\b)/im.test(text)) {
-    return fail(
-      'CommandFailed',
-      false,
-      `${command}: ${text
-        .split(/\r?\n/)
-        .find((l) => /^(Unable to|Error|Failed)/i.test(l.trim()))
-        ?.trim()}`,
-      { command },
-    );
+  const body = outputLines(r.stdout);
+  if (body.length === 0) {
+    // The one undocumented shape let through: "not mirrored" (§12 gap); the caller confirms it with the volume listings.
+    if (command === 'GETMIRRORVOLINFO' && r.exitCode === 0) return r.stdout;
+    const err = r.stderr.trim().split(/\r?\n/)[0] ?? '';
+    return fail('CommandFailed', false, `${command} printed nothing (exit ${r.exitCode})${err ? `: ${quote(err)}` : ''}`, {
+      command,
+      exitCode: r.exitCode,
+    });
   }
-  if (status === undefined && r.exitCode !== 0 && text === '') {
-    return fail(
-      'CommandFailed',
-      true,
-      `${command} exited ${r.exitCode} without output${r.stderr ? `: ${r.stderr.trim().slice(0, 200)}` : ''}`,
-      { command },
-    );
+  const shape = QUERY_SHAPE[command];
+  const ok = STATUS_ONLY.has(command) ? body.length === 1 && STATUS_ZERO.test(body[0]!) : shape !== undefined && shape.test(body[0]!);
+  if (!ok) {
+    const first = body.find((l) => !STATUS_ZERO.test(l)) ?? body[0]!;
+    return fail('CommandFailed', false, `${command} failed (exit ${r.exitCode}): ${quote(first)}`, { command, exitCode: r.exitCode });
   }
   return r.stdout;
 }
 
 function fail(code: DriverError['code'], transient: boolean, message: string, detail: Record<string, string | number>): never {
   throw new DriverError({ code, transient, message, detail });
+}
+
+/** `C:\\…` or `\\\\server\\share\\…`: rooted and drive-qualified, so no working directory or drive can change it. */
+const ABSOLUTE_WINDOWS_PATH = /^(?:[A-Za-z]:\\|\\\\[^\\/]+\\[^\\/]+\\)[^<>|?*"]*$/;
+
+/** emcmd.exe to run: a configured path, else `%ExtMirrBase%\\emcmd.exe` (DataKeeper's install dir), else the default. */
+export function resolveEmcmdPath(env: NodeJS.ProcessEnv, configured?: string): string {
+  if (configured !== undefined) return absolute(configured, 'the configured emcmd path');
+  // Windows environment names are case-insensitive; a copied env object may spell it EXTMIRRBASE.
+  const key = Object.keys(env).find((k) => k.toLowerCase() === 'extmirrbase');
+  const base = (key === undefined ? '' : (env[key] ?? '')).trim().replace(/^"(.*)"$/, '$1');
+  if (base === '') return DEFAULT_EMCMD_PATH;
+  return path.win32.join(absolute(base, 'ExtMirrBase (DataKeeper install directory)'), 'emcmd.exe');
+}
+
+function absolute(p: string, what: string): string {
+  if (!ABSOLUTE_WINDOWS_PATH.test(p))
+    throw new DriverError({
+      code: 'InvalidArgument',
+      message: `${what} ${JSON.stringify(p)} is not an absolute Windows path (C:\\… or \\\\server\\share\\…)`,
+    });
+  return p;
 }

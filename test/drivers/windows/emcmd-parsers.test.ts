@@ -191,3 +191,41 @@ test('GETMIRRORVOLINFO: a multi-target source with one target Paused and one Mir
     ],
   );
 });
+
+test('GETMIRRORVOLINFO glued name+IP: split only when one split gives a usable address, else the whole token and a warning', () => {
+  // CARDINAL1 + 0.1.1.133 is no target address (0.0.0.0/8), so the manual's sample splits one way only.
+  assert.deepEqual(
+    parseMirrorVolInfo('F: 1 CARDINAL10.1.1.133 1').map((r) => [r.sourceSystem, r.targetSystem, r.warning]),
+    [['CARDINAL', '10.1.1.133', undefined]],
+  );
+  assert.deepEqual(
+    parseMirrorVolInfo('E: 1 NODEA100.0.0.2 1').map((r) => [r.sourceSystem, r.targetSystem]),
+    [['NODEA', '100.0.0.2']],
+  );
+  const [digit] = parseMirrorVolInfo(sample('GETMIRRORVOLINFO-glued-digit-name-reconstructed.txt'));
+  assert.equal(digit?.sourceSystem, 'NODE110.0.0.2');
+  assert.equal(digit?.targetSystem, 'NODE110.0.0.2');
+  assert.match(digit?.warning ?? '', /NODE110\.0\.0\.2.*ambiguous/);
+  assert.deepEqual(digit?.candidates, [
+    { sourceSystem: 'NODE', targetSystem: '110.0.0.2' },
+    { sourceSystem: 'NODE1', targetSystem: '10.0.0.2' },
+  ]);
+  const [fqdn] = parseMirrorVolInfo(sample('GETMIRRORVOLINFO-glued-fqdn-reconstructed.txt'));
+  assert.deepEqual(
+    fqdn?.candidates?.map((c) => c.targetSystem),
+    ['172.17.103.222', '72.17.103.222', '2.17.103.222'],
+  );
+  assertParseError(() => parseMirrorVolInfo('E: 1 NODE0.0.0.2 1'), /GETMIRRORVOLINFO/);
+});
+
+test('GETMIRRORVOLINFO state 0 ("No mirror", §4.1) parses, role 0 only with it', () => {
+  assert.deepEqual(
+    parseMirrorVolInfo(sample('GETMIRRORVOLINFO-state0-reconstructed.txt')).map((r) => [r.role, r.state]),
+    [[1, 0]],
+  );
+  assert.deepEqual(
+    parseMirrorVolInfo('E: 0 W16-1 172.31.39.191 0').map((r) => [r.role, r.state]),
+    [[0, 0]],
+  );
+  assertParseError(() => parseMirrorVolInfo('E: 0 W16-1 172.31.39.191 1'), /role 0/);
+});

@@ -71,6 +71,8 @@ function harness() {
       }),
     ],
     'emcmd:GETMIRRORVOLINFO': [text('')],
+    'emcmd:GETSOURCEMIRROREDVOLUMES': [text('Status = 0')],
+    'emcmd:GETTARGETMIRROREDVOLUMES': [text('Returned 0 Target Volumes')],
     'emcmd:CREATEMIRROR': [text('Status = 0')],
   });
   const driver = new WindowsHostDriver({ nodeName: 'node1', host: runner, runner, clock: new VirtualClock() });

@@ -69,7 +69,7 @@ test('switchover waits until GETMIRRORVOLINFO shows this node as source', async 
       text('E: 1 node1 10.0.0.12 1\r\n'),
     )
     .on('emcmd:GETMIRRORTYPE', text('Target system 10.0.0.12, Type 1\r\n'))
-    .on('emcmd:SWITCHOVERVOLUME', text(''));
+    .on('emcmd:SWITCHOVERVOLUME', text('Status = 0\r\n'));
   const { clock, driver } = make(runner);
   const info = await settle(clock, driver.switchoverMirror('E', false, o));
   assert.deepEqual([info.role, info.sourceSystem], ['source', 'node1']);
@@ -167,6 +167,8 @@ test('EMCMD Status codes: a busy volume on LOCKVOLUME is VolumeBusy; CREATEMIRRO
   const runner = new ScriptedRunner()
     .on('emcmd:LOCKVOLUME', text('Status = 32\r\n'))
     .on('emcmd:GETMIRRORVOLINFO', text(''))
+    .on('emcmd:GETSOURCEMIRROREDVOLUMES', text('Status = 0\r\n'))
+    .on('emcmd:GETTARGETMIRROREDVOLUMES', text('Returned 0 Target Volumes\r\n'))
     .on('emcmd:CREATEMIRROR', text('Status = 0\r\n'));
   const { clock, driver } = make(runner, { retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 } });
   const e = await settleError(clock, driver.lockVolume('E', o));
