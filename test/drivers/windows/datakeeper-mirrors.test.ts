@@ -12,7 +12,7 @@ const make = (runner: ScriptedRunner) => {
   const clock = new VirtualClock();
   return {
     clock,
-    driver: new WindowsHostDriver({ nodeName: 'node1', runner, clock, retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 } }),
+    driver: new WindowsHostDriver({ nodeName: 'node1', runner, host: runner, clock, retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 } }),
   };
 };
 const fixture = (name: string) => readFileSync(new URL(`../../../../test/drivers/windows/fixtures/emcmd/${name}`, import.meta.url), 'utf8');
