@@ -36,6 +36,7 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 import { FORMATS } from '../validate/format/index.js';
+import { registerNodeCommands } from './node-commands.js';
 
 export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   const program = new Command();
@@ -229,6 +230,8 @@ Exit codes:
     .option('--fast', "DataKeeper's unreachable-source switchover 2 s instead of the demo's 5 s (real DataKeeper: 30–40 s); for tests")
     .option('-f, --filename <path>', 'manifests of a two-node cluster (default manifests/examples/two-node-web.yaml)')
     .action(async (flags: FlagsOf<Cmd<typeof demoCmd>['runDemo']>) => setCode(await (await demoCmd()).runDemo(flags, io)));
+
+  registerNodeCommands(program, io, setCode, withStore);
 
   const sim = program
     .command('sim')
