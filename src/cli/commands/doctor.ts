@@ -10,7 +10,9 @@ import { SystemClock } from '../../lib/clock.js';
 import { runDoctor } from '../../drivers/doctor/checks.js';
 import { expectationsFromManifests } from '../../drivers/doctor/expectations.js';
 import { formatDoctor } from '../../drivers/doctor/format.js';
-import { gatherDoctorFacts, tcpConnectWith, windowsPowerShellPath } from '../../drivers/doctor/gather.js';
+import { gatherDoctorFacts, tcpConnectWith } from '../../drivers/doctor/gather.js';
+import { PowerShellHost } from '../../drivers/windows/ps-host/process-host.js';
+import { hostCommand, spawnHost, windowsPowerShellPath } from '../../drivers/windows/ps-host/spawn.js';
 import type { StoreFacts } from '../../drivers/doctor/types.js';
 import { resolveStoreUrl } from '../../store/index.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
@@ -57,11 +59,7 @@ export async function runDoctorCommand(flags: DoctorFlags, io: CliIO): Promise<n
           () => true,
           () => false,
         ),
-      // The long-lived host (ps/winha-host.ps1) is being written separately: until it lands, say so instead of guessing.
-      openPsHost: () =>
-        Promise.resolve({
-          unavailable: `this build has no PowerShell host to run ps/lib/doctor.ps1 (ps/winha-host.ps1 is not part of it yet); powershell.exe is at ${powershellPath}`,
-        }),
+      openPsHost: () => Promise.resolve(new PowerShellHost({ spawn: spawnHost(hostCommand(io.env)), clock, pingIntervalMs: 0 })),
       tcpConnect: tcpConnectWith(clock),
       store: storeFacts,
     },

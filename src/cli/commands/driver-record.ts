@@ -8,10 +8,11 @@ import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { SystemClock } from '../../lib/clock.js';
-import { windowsPowerShellPath } from '../../drivers/doctor/gather.js';
 import { ChildProcessRunner } from '../../drivers/windows/command-runner.js';
-import { DEFAULT_EMCMD_PATH } from '../../drivers/windows/emcmd.js';
-import { recordNode, runnerSource } from '../../drivers/windows/recorder.js';
+import { resolveEmcmdPath } from '../../drivers/windows/emcmd.js';
+import { PowerShellHost } from '../../drivers/windows/ps-host/process-host.js';
+import { hostCommand, spawnHost, windowsPowerShellPath } from '../../drivers/windows/ps-host/spawn.js';
+import { hostSource, recordNode } from '../../drivers/windows/recorder.js';
 import { directorySink, isEmptyDir } from '../../drivers/windows/recording-dir.js';
 import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
 
@@ -43,14 +44,16 @@ export async function runDriverRecordCommand(flags: DriverRecordFlags, io: CliIO
     io.stderr.write(`winha: driver record [not-windows]: not a Windows host (powershell.exe not found at ${powershell})\n`);
     return EXIT.FAILED;
   }
-  const emcmd = io.env['ExtMirrBase'] ? path.win32.join(io.env['ExtMirrBase'], 'emcmd.exe') : DEFAULT_EMCMD_PATH;
-  const manifest = await recordNode(runnerSource(new ChildProcessRunner(), powershell, emcmd), directorySink(out), {
+  const clock = new SystemClock();
+  const host = new PowerShellHost({ spawn: spawnHost(hostCommand(io.env)), clock, pingIntervalMs: 0 });
+  const source = hostSource(host, new ChildProcessRunner(), resolveEmcmdPath(io.env), timeoutMs);
+  const manifest = await recordNode(source, directorySink(out), {
     volumes,
     hostname: hostname(),
     winhaVersion: winhaVersion(),
-    clock: new SystemClock(),
+    clock,
     timeoutMs,
-  });
+  }).finally(() => host.close());
   io.stdout.write(`recorded ${manifest.files.length} call(s) into ${out}\n`);
   for (const f of manifest.failed) io.stdout.write(`  could not run: ${f} (the file says why)\n`);
   io.stdout.write("review the files (they name this node's sites, paths and addresses), then send the directory\n");

@@ -24,11 +24,6 @@ export interface DoctorGatherDeps {
   timeoutMs?: number;
 }
 
-/** `%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe`: the 5.1 the driver's scripts are written for. */
-export function windowsPowerShellPath(env: NodeJS.ProcessEnv): string {
-  return `${env['SystemRoot'] ?? env['SYSTEMROOT'] ?? 'C:\\Windows'}\\System32\\WindowsPowerShell\\v1.0\\powershell.exe`;
-}
-
 export async function gatherDoctorFacts(deps: DoctorGatherDeps, x: DoctorExpectations): Promise<DoctorFacts> {
   const timeoutMs = deps.timeoutMs ?? 3_000;
   const reachability = Promise.all(

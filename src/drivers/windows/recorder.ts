@@ -7,24 +7,27 @@
  */
 import type { Clock } from '../../lib/clock.js';
 import type { CommandResult, CommandRunner } from './command-runner.js';
+import type { HostOp } from './driver-context.js';
 import type { EmcmdCommand } from './emcmd.js';
-import { powershellArgs, stdinJson } from './powershell.js';
-import type { ScriptName } from './powershell-scripts.js';
+import type { HostAnswer, PsHost } from './ps-host/types.js';
+
+/** What one recorded call returned: the host's answer, or emcmd's process output. */
+export type RecordedResult = HostAnswer | CommandResult;
 
 export const RECORDING_FORMAT = 'winha-recording/1';
 
 /** One recorded call: the file `NNN-<key>.json`. `result` or `error` (the command could not be run at all). */
 export interface RecordedFile {
   format: typeof RECORDING_FORMAT;
-  /** The replay key, as test/drivers/scripted-runner.ts uses it: `ps:<script>` or `emcmd:<COMMAND>`. */
+  /** The replay key, as test/drivers/scripted-runner.ts uses it: `ps:<host operation>` or `emcmd:<COMMAND>`. */
   key: string;
   kind: 'ps' | 'emcmd';
-  /** The script name or the EMCMD command. */
+  /** The host operation or the EMCMD command. */
   op: string;
-  /** Script parameters (sent as JSON on stdin) or EMCMD arguments after the command. */
+  /** The operation's parameters (sent as JSON data) or EMCMD arguments after the command. */
   params: Record<string, unknown> | string[];
   durationMs: number;
-  result?: CommandResult;
+  result?: RecordedResult;
   error?: string;
 }
 
@@ -43,7 +46,7 @@ export interface RecordingManifest {
 
 /** Runs the commands: the real runner on a node, a scripted one in tests. */
 export interface RecordSource {
-  ps(script: ScriptName, params: Record<string, unknown>, signal: AbortSignal): Promise<CommandResult>;
+  ps(op: HostOp, params: Record<string, unknown>, signal: AbortSignal): Promise<HostAnswer>;
   emcmd(command: EmcmdCommand, args: string[], signal: AbortSignal): Promise<CommandResult>;
 }
 
@@ -52,10 +55,10 @@ export interface FixtureSink {
   write(name: string, content: string): Promise<void>;
 }
 
-/** The same command lines the driver runs (./driver-context.ts), through any CommandRunner. */
-export function runnerSource(runner: CommandRunner, powershellPath: string, emcmdPath: string): RecordSource {
+/** The same requests the driver makes (./driver-context.ts): operations of the PowerShell host, emcmd argv. */
+export function hostSource(host: PsHost, runner: CommandRunner, emcmdPath: string, timeoutMs: number): RecordSource {
   return {
-    ps: (script, params, signal) => runner.run({ file: powershellPath, args: powershellArgs(script), stdin: stdinJson(params), signal }),
+    ps: (op, params, signal) => host.call(op, params, { signal, timeoutMs }),
     emcmd: (command, args, signal) => runner.run({ file: emcmdPath, args: ['.', command, ...args], stdin: '', signal }),
   };
 }
@@ -69,7 +72,7 @@ export interface RecordOptions {
   timeoutMs: number;
 }
 
-const PS_CALLS: [ScriptName, Record<string, unknown>][] = [
+const PS_CALLS: [HostOp, Record<string, unknown>][] = [
   ['service.query', { name: 'W3SVC' }],
   ['service.query', { name: 'WAS' }],
   ['service.query', { name: 'FTPSVC' }],
@@ -84,7 +87,7 @@ export async function recordNode(source: RecordSource, sink: FixtureSink, opts: 
   const failed: string[] = [];
   const one = async (
     file: Omit<RecordedFile, 'durationMs' | 'result' | 'error' | 'format'>,
-    run: (s: AbortSignal) => Promise<CommandResult>,
+    run: (s: AbortSignal) => Promise<RecordedResult>,
   ) => {
     const ac = new AbortController();
     const timer = opts.clock.setTimer(opts.timeoutMs, () => ac.abort(new Error(`no answer within ${opts.timeoutMs} ms`)));
@@ -128,8 +131,8 @@ export async function recordNode(source: RecordSource, sink: FixtureSink, opts: 
 }
 
 /** Recorded outputs by replay key, in recording order (what ScriptedRunner takes); calls that could not run are left out. */
-export function replayRecording(files: readonly RecordedFile[]): Record<string, CommandResult[]> {
-  const out: Record<string, CommandResult[]> = {};
+export function replayRecording(files: readonly RecordedFile[]): Record<string, RecordedResult[]> {
+  const out: Record<string, RecordedResult[]> = {};
   for (const f of files) {
     const format: string = f.format;
     if (format !== RECORDING_FORMAT) throw new Error(`${f.key}: format ${JSON.stringify(format)}, expected ${RECORDING_FORMAT}`);

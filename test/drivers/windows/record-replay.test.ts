@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../../../src/lib/clock.js';
 import type { CommandResult } from '../../../src/drivers/windows/command-runner.js';
+import type { HostAnswer } from '../../../src/drivers/windows/ps-host/types.js';
 import { WindowsHostDriver } from '../../../src/drivers/windows/windows-host-driver.js';
 import { RECORDING_FORMAT, recordNode, replayRecording, type RecordSource } from '../../../src/drivers/windows/recorder.js';
 import { directorySink, readRecordingDir } from '../../../src/drivers/windows/recording-dir.js';
@@ -30,7 +31,7 @@ const site = {
 /** A node as a script: answers by command, and notes what it was asked. */
 function scriptedNode(): RecordSource & { asked: string[] } {
   const asked: string[] = [];
-  const ps: Record<string, (p: Record<string, unknown>) => CommandResult> = {
+  const ps: Record<string, (p: Record<string, unknown>) => HostAnswer> = {
     'service.query': (p) =>
       p['name'] === 'FTPSVC'
         ? psError(
@@ -85,7 +86,8 @@ test('a recording of a scripted node replays through the Windows driver to the s
     const { files } = await readRecordingDir(dir);
     assert.ok(files.every((f) => f.format === RECORDING_FORMAT));
     assert.deepEqual(files[3], { ...files[3], key: 'ps:site.list', kind: 'ps', op: 'site.list', params: {} });
-    const driver = new WindowsHostDriver({ nodeName: 'node1', runner: new ScriptedRunner(replayRecording(files)), clock });
+    const runner = new ScriptedRunner(replayRecording(files));
+    const driver = new WindowsHostDriver({ nodeName: 'node1', runner, host: runner, clock });
     const o = { epoch: 1, timeoutMs: 60_000 };
     const run = <T>(p: Promise<T>) => settle(clock, p);
     assert.deepEqual(await run(driver.queryService('W3SVC', o)), { name: 'W3SVC', state: 4, startMode: 'Auto' });
