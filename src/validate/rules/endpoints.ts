@@ -4,8 +4,8 @@
  * Only sites that may run on one node at one time are compared; "*" overlaps every address on its port.
  */
 import type { IISSiteSpec, SiteBinding } from '../../api/types.js';
+import { canonicalIp } from '../../lib/ip.js';
 import type { Entry, Rule, RuleContext } from '../model.js';
-import { canonicalAddress } from './resources.js';
 import { clusterOfGroup, groupNodes, groupOf } from './topology.js';
 
 interface Bound {
@@ -84,7 +84,7 @@ export const endpointRules: Rule = (ctx) => {
   for (const s of ctx.valid('IISSite')) {
     (s.obj['spec'] as IISSiteSpec).bindings.forEach((binding, index) => {
       const raw = binding.address.trim();
-      const addr = isWildcard(raw) ? '*' : canonicalAddress(raw);
+      const addr = isWildcard(raw) ? '*' : canonicalIp(raw);
       const k = `${s.namespace}|${binding.port}`;
       const list = byPort.get(k);
       const b = { site: s, index, binding, addr };
