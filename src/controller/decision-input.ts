@@ -7,6 +7,7 @@
 import { DEFAULT_ASYNC_FAILOVER, DEFAULT_FAILURE_POLICY, DEFAULT_MIRROR_MODE, DEFAULT_SWITCHBACK } from '../api/defaults.js';
 import type { Cluster, FailoverGroup, IISSite, Mirror, VirtualIP } from '../api/types.js';
 import type { LeaseRecord } from '../store/types.js';
+import { canonicalIp } from '../lib/ip.js';
 import type { MirrorLocal } from '../reconcilers/mirror.js';
 import { volumeLetter } from '../reconcilers/mirror.js';
 import type { DecisionInput, LocalView, MirrorView, NodeHistory, SafetyCheckResult } from './decision-types.js';
@@ -185,7 +186,9 @@ export function mirrorViews(
     if (prepared.length > 0) v.preparedTargets = prepared;
     if (mine?.role === 'source') {
       // Multi-target: a live endpoint that says it has no mirror role gets one from this source.
-      const mirrored = new Set(mine.targets.map((t) => m.spec.endpoints.find((e) => e.address === t.address)?.node));
+      const mirrored = new Set(
+        mine.targets.map((t) => m.spec.endpoints.find((e) => canonicalIp(e.address) === canonicalIp(t.address))?.node),
+      );
       const none = new Set(reports.filter((n) => n.role === 'None').map((n) => n.name));
       const unmirrored = m.spec.endpoints.map((e) => e.node).filter((n) => n !== node && none.has(n) && !mirrored.has(n));
       if (unmirrored.length > 0) v.unmirrored = unmirrored;

@@ -7,6 +7,7 @@
  */
 import type { HostDriver } from '../drivers/types.js';
 import type { Clock } from '../lib/clock.js';
+import { canonicalIp } from '../lib/ip.js';
 import type { Store } from '../store/types.js';
 import { DEFAULT_FAILURE_POLICY } from '../api/defaults.js';
 import { observeMirror, volumeLetter, type MirrorLocal } from '../reconcilers/mirror.js';
@@ -99,8 +100,10 @@ export class GroupReconciler {
     // Each kind has its own watch, so right after an apply a site can be in the cache before the VirtualIP its
     // bindings name: taking the group on that partial view starts the site without its address (9706) and bans
     // the node for an hour. Wait for the address (a holder serving already goes on as before).
-    const addresses = new Set(vips.map((v) => v.spec.address));
-    const unseen = sites.flatMap((x) => (x.spec.bindings ?? []).map((b) => b.address)).find((a) => a && a !== '*' && !addresses.has(a));
+    const addresses = new Set(vips.map((v) => canonicalIp(v.spec.address)));
+    const unseen = sites
+      .flatMap((x) => (x.spec.bindings ?? []).map((b) => b.address))
+      .find((a) => a && a !== '*' && !addresses.has(canonicalIp(a)));
     if (unseen !== undefined && !(lease.holds && mem.served)) {
       const why = `waiting for the VirtualIP ${unseen} that a site of ${group.metadata.name} binds to (not in this agent's cache yet)`;
       if (mem.lastReason !== why) this.d.log.info({ group: key }, why);

@@ -1,7 +1,7 @@
 /**
  * The kit's 9422 rule (docs/spec/seed-iis.md §7): a site may not start while
- * another *started* site uses the same protocol + IP:port:host, compared as
- * exact strings (host header case-insensitively).
+ * another *started* site uses the same protocol + IP:port:host, compared by
+ * bindingKey (canonical IP text, host header case-insensitively).
  */
 import { bindingKey, type SiteBinding } from './types.js';
 

@@ -7,6 +7,7 @@
  * `DriverError`s (./errors.ts).
  */
 
+import { canonicalIp } from '../lib/ip.js';
 import { DriverError } from './errors.js';
 
 export { DriverError, isDriverError } from './errors.js';
@@ -343,9 +344,9 @@ export function siteServiceOf(bindings: readonly SiteBinding[]): ServiceName {
   return bindings.some((b) => b.protocol === 'ftp') ? 'FTPSVC' : 'W3SVC';
 }
 
-/** The kit's binding identity: protocol + IP:port:host (docs/spec/seed-iis.md §7). */
+/** The kit's binding identity: protocol + IP:port:host (docs/spec/seed-iis.md §7); the IP in canonical text, as HTTP.sys reads it. */
 export function bindingKey(b: SiteBinding): string {
-  return `${b.protocol}/${b.address}:${b.port}:${b.hostHeader.toLowerCase()}`;
+  return `${b.protocol}/${canonicalIp(b.address)}:${b.port}:${b.hostHeader.toLowerCase()}`;
 }
 
 /** Volume letters are one character A–Z, no colon (EMCMD parses only the first character). */

@@ -4,6 +4,7 @@
  * every node reports its own role; the source records its targets, which the other nodes' mirror gates read.
  */
 import type { Mirror } from '../api/types.js';
+import { canonicalIp } from '../lib/ip.js';
 import type { MirrorVolumeInfo } from '../drivers/types.js';
 import { mirrorStateOf, worstMirrorState } from '../api/mirror-states.js';
 import { updateStatusWith, upsertByName } from '../store/status-update.js';
@@ -149,7 +150,7 @@ export function mirrorStatus(
     const targets = m.spec.endpoints
       .filter((e) => e.node !== node)
       .map((e) => {
-        const t = l.targets.find((x) => x.address === e.address);
+        const t = l.targets.find((x) => canonicalIp(x.address) === canonicalIp(e.address));
         // The queue as of this record: what a target promoted after this source is lost may miss (issue 13 item 7).
         return { name: e.node, state: t?.state ?? 0, ...(t?.queuedWrites !== undefined ? { queuedWrites: t.queuedWrites } : {}) };
       });

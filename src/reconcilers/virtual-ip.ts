@@ -4,6 +4,7 @@
  * safety check, docs/spec/seed003-core.md §4), and write its status.
  */
 import type { VirtualIP } from '../api/types.js';
+import { canonicalIp } from '../lib/ip.js';
 import type { CallOptions, HostDriver, IpAddressInfo } from '../drivers/types.js';
 import { KitFailure, type StepContext } from './types.js';
 import { withNodeEntry, withOwnership, type Ownership, type ReadyCondition, type Status } from './resource-status.js';
@@ -16,7 +17,9 @@ export interface ObservedVip {
 }
 
 export function observeVip(v: VirtualIP, addrs: readonly IpAddressInfo[]): ObservedVip {
-  const a = addrs.find((x) => x.address === v.spec.address);
+  // Drivers report canonical text; the manifest may spell the address otherwise (2001:DB8::1).
+  const address = canonicalIp(v.spec.address);
+  const a = addrs.find((x) => x.address === address);
   return { name: v.metadata.name, address: v.spec.address, present: !!a, ...(a ? { state: a.addressState } : {}) };
 }
 
@@ -55,7 +58,7 @@ export async function removeVip(ctx: StepContext, v: VirtualIP, address: string,
 /** Whether an address found on this node is also held elsewhere (DAD says Duplicate, or another MAC answers ARP). */
 async function isHeldElsewhere(driver: HostDriver, address: string, o: CallOptions): Promise<boolean> {
   try {
-    if ((await driver.listAddresses(o)).some((x) => x.address === address && x.addressState === 'Duplicate')) return true;
+    if ((await driver.listAddresses(o)).some((x) => x.address === canonicalIp(address) && x.addressState === 'Duplicate')) return true;
     return (await driver.probeAddressClaimed(address, { ...o, timeoutMs: 3000 })).claimed;
   } catch {
     return false;

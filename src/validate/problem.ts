@@ -51,6 +51,12 @@ export const RULES: readonly RuleInfo[] = [
     severity: 'error',
     summary: "Two bindings share protocol, IP, port and host header (the IIS kit's 9422, caught before it happens).",
   },
+  {
+    id: 'endpoint-conflict',
+    severity: 'error',
+    summary:
+      'http and https share one IP:port (HTTP.sys configures TLS per endpoint), or an ftp/smtp binding shares an IP:port an http/https binding claims; "*" overlaps every address.',
+  },
   { id: 'binding-address-not-virtual', severity: 'error', summary: 'A binding IP is not a VirtualIP of the site\'s group (or is "*").' },
   {
     id: 'binding-protocol-mismatch',

@@ -13,9 +13,18 @@ import { checkSchema } from './schema-check.js';
 import { key, makeProblem, positionOf, type Entry, type Rule, type RuleContext } from './model.js';
 import { clusterRules, duplicateObjects, groupRules } from './rules/topology.js';
 import { mirrorRules, siteRules, virtualIpRules } from './rules/resources.js';
+import { endpointRules } from './rules/endpoints.js';
 
 /** Cross-object rules, in the order they run. */
-export const CROSS_OBJECT_RULES: readonly Rule[] = [duplicateObjects, clusterRules, groupRules, virtualIpRules, mirrorRules, siteRules];
+export const CROSS_OBJECT_RULES: readonly Rule[] = [
+  duplicateObjects,
+  clusterRules,
+  groupRules,
+  virtualIpRules,
+  mirrorRules,
+  siteRules,
+  endpointRules,
+];
 
 export interface InputFile {
   /** Name shown in problems (a path relative to where the user ran the command, or "-" / "<stdin>"). */

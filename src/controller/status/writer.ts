@@ -6,6 +6,7 @@
 import type { FailoverGroup, IISSite } from '../../api/types.js';
 import type { IpAddressInfo, SiteInfo } from '../../drivers/types.js';
 import type { Clock } from '../../lib/clock.js';
+import { canonicalIp } from '../../lib/ip.js';
 import { isStoreError } from '../../store/errors.js';
 import { updateStatusWith, upsertByName } from '../../store/status-update.js';
 import type { Store } from '../../store/types.js';
@@ -153,7 +154,7 @@ export class StatusWriter {
         );
       }
       for (const v of snap.vips) {
-        const observed = host.addrs.find((a) => a.address === v.spec.address);
+        const observed = host.addrs.find((a) => a.address === canonicalIp(v.spec.address));
         const ns = v.metadata.namespace ?? 'default';
         await updateStatusWith<Record<string, unknown>>(this.store.objects, 'VirtualIP', ns, v.metadata.name, (st) =>
           silent.reduce(

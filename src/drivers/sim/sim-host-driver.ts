@@ -4,6 +4,7 @@
  * way the Windows driver waits on Windows (Start-Service, DAD, switchover).
  */
 import type { Clock } from '../../lib/clock.js';
+import { canonicalIp } from '../../lib/ip.js';
 import { callWorld, type WorldApi, type WorldOp, type WorldOps } from './world-protocol.js';
 import { withDeadline } from '../deadline.js';
 import { DriverError } from '../errors.js';
@@ -168,7 +169,12 @@ export class SimHostDriver implements HostDriver {
   }
 
   listAddresses(o: CallOptions): Promise<IpAddressInfo[]> {
-    return this.run('listAddresses', o, () => this.w('net.addresses', {}));
+    return this.run('listAddresses', o, () => this.addresses());
+  }
+
+  /** The world keeps addresses as they were added; report them as a host does, in canonical text. */
+  private async addresses(): Promise<IpAddressInfo[]> {
+    return (await this.w('net.addresses', {})).map((a) => ({ ...a, address: canonicalIp(a.address) }));
   }
 
   addVirtualIp(req: VirtualIpRequest, o: CallOptions): Promise<IpAddressInfo> {
@@ -177,15 +183,16 @@ export class SimHostDriver implements HostDriver {
       checkPrefixLength(req.address, req.prefixLength);
       checkNoLineBreaks(req.interfaceAlias, 'interfaceAlias');
       await this.w('net.add', { vip: req });
+      const address = canonicalIp(req.address);
       const all = await this.until(
         signal,
-        () => this.w('net.addresses', {}),
+        () => this.addresses(),
         (list) => {
-          const a = list.find((x) => x.address === req.address);
+          const a = list.find((x) => x.address === address);
           return a === undefined || a.addressState !== 'Tentative';
         },
       );
-      const a = all.find((x) => x.address === req.address);
+      const a = all.find((x) => x.address === address);
       if (!a)
         throw new DriverError({
           code: 'CommandFailed',

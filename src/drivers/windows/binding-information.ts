@@ -2,6 +2,7 @@
  * IIS bindingInformation "IP:Port:HostHeader" ↔ the driver's SiteBinding.
  * IPv6 addresses are bracketed; an empty or `*` IP means all unassigned.
  */
+import { canonicalIp } from '../../lib/ip.js';
 import { DriverError } from '../errors.js';
 import type { SiteBinding } from '../types.js';
 
@@ -16,7 +17,7 @@ export function fromBindingInformation(protocol: string, info: string, certifica
   const m = /^(\[[^\]]+\]|[^:]*):(\d+):(.*)$/.exec(info);
   if (!m) throw new DriverError({ code: 'ParseError', message: `binding information ${JSON.stringify(info)} is not IP:Port:Host` });
   const rawIp = m[1]!;
-  const ip = rawIp === '' || rawIp === '*' ? '*' : rawIp.replace(/^\[|\]$/g, '');
+  const ip = rawIp === '' || rawIp === '*' ? '*' : canonicalIp(rawIp.replace(/^\[|\]$/g, ''));
   const b: SiteBinding = { protocol: p, address: ip, port: Number.parseInt(m[2]!, 10), hostHeader: m[3]! };
   if (certificateHash) b.certificateThumbprint = certificateHash.toUpperCase();
   return b;

@@ -1,4 +1,5 @@
 /** Interfaces, addresses and virtual IPs through the net.* scripts. */
+import { canonicalIp } from '../../lib/ip.js';
 import { DriverError } from '../errors.js';
 import { checkIp, checkNoLineBreaks, checkPrefixLength } from '../input-validation.js';
 import type { AddressClaim, AddressState, CallOptions, IpAddressInfo, NetInterface, VirtualIpRequest } from '../types.js';
@@ -90,7 +91,7 @@ export function toAddressInfo(raw: Record<string, unknown>): IpAddressInfo {
   if (!ADDRESS_STATES.has(state))
     throw new DriverError({ code: 'ParseError', message: `AddressState ${state} is not a NetTCPIP address state` });
   return {
-    address: String(raw.address),
+    address: canonicalIp(String(raw.address)),
     prefixLength: Number(raw.prefixLength),
     interfaceAlias: String(raw.interfaceAlias),
     addressState: state as AddressState,

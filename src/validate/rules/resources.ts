@@ -6,39 +6,11 @@
 import type { IISSiteSpec, MirrorSpec, VirtualIPSpec, SiteBinding } from '../../api/types.js';
 import { DEFAULT_HOST_HEADER, DEFAULT_MIRROR_MODE, DEFAULT_SITE_SERVICE } from '../../api/defaults.js';
 import type { Entry, Rule, RuleContext } from '../model.js';
+import { canonicalIp } from '../../lib/ip.js';
 import { clusterNodes, clusterOfGroup, groupNodes, groupOf, resolveGroup } from './topology.js';
 
 function specOf<T>(e: Entry): T {
   return e.obj['spec'] as T;
-}
-
-/** Canonical text of an address, so 10.0.0.050 and 10.0.0.50, or ::1 spellings, compare equal. */
-const canonicalCache = new Map<string, string>();
-
-export function canonicalAddress(a: string): string {
-  let c = canonicalCache.get(a);
-  if (c === undefined) {
-    c = canonicalize(a);
-    if (canonicalCache.size < 100_000) canonicalCache.set(a, c);
-  }
-  return c;
-}
-
-function canonicalize(a: string): string {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a);
-  if (v4)
-    return v4
-      .slice(1)
-      .map((o) => String(Number(o)))
-      .join('.');
-  if (a.includes(':')) {
-    const [head, tail] = a.toLowerCase().split('::') as [string, string | undefined];
-    const h = head ? head.split(':') : [];
-    const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-    const fill = tail !== undefined ? Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0') : [];
-    return [...h, ...fill, ...t].map((g) => g.replace(/^0+(?=.)/, '')).join(':');
-  }
-  return a.toLowerCase();
 }
 
 /** Drive letter ("E") of a drive-letter volume or path, or undefined. */
@@ -79,7 +51,7 @@ function buildResourceIndex(ctx: RuleContext): ResourceIndex {
   };
   for (const v of ctx.valid('VirtualIP')) {
     const spec = specOf<VirtualIPSpec>(v);
-    const addr = canonicalAddress(spec.address);
+    const addr = canonicalIp(spec.address);
     slot(v.namespace, spec.group).vips.set(addr, v);
     const k = `${v.namespace}/${addr}`;
     const list = vipByAddress.get(k);
@@ -116,7 +88,7 @@ export const virtualIpRules: Rule = (ctx) => {
         'provider azureLoadBalancer needs probePort: the port the load balancer probes on the active node',
       );
     }
-    const others = (vipByAddress.get(`${v.namespace}/${canonicalAddress(spec.address)}`) ?? []).filter((o) => o !== v);
+    const others = (vipByAddress.get(`${v.namespace}/${canonicalIp(spec.address)}`) ?? []).filter((o) => o !== v);
     if (others.length > 0) {
       ctx.report(
         v,
@@ -275,7 +247,7 @@ export const siteRules: Rule = (ctx) => {
           `binding address "${b.address}" listens on every address of the node; name a VirtualIP of group ${spec.group} (the IIS kit refuses "*")`,
         );
       } else {
-        const canon = canonicalAddress(addr);
+        const canon = canonicalIp(addr);
         if (!res.vips.has(canon)) {
           const elsewhere = (vipByAddress.get(`${s.namespace}/${canon}`) ?? [])[0];
           if (elsewhere) {
