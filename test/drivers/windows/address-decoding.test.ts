@@ -17,7 +17,7 @@ test('listAddresses decodes every address to its canonical text', async () => {
   });
   const runner = new ScriptedRunner().on('ps:net.addresses', psValue([row('2001:DB8:0:0::1'), row('10.0.0.50')]));
   const clock = new VirtualClock();
-  const driver = new WindowsHostDriver({ nodeName: 'node1', runner, clock });
+  const driver = new WindowsHostDriver({ nodeName: 'node1', runner, host: runner, clock });
   const list = await settle(clock, driver.listAddresses({ epoch: 1, timeoutMs: 30_000 }));
   assert.deepEqual(
     list.map((a) => a.address),
