@@ -115,6 +115,12 @@ export function startSite(ctx: WindowsDriverContext, name: string, o: CallOption
         message: `IIS site ${name} not found in the IIS configuration on ${ctx.nodeName}`,
       });
     if (site.state === 'Started') return site;
+    // Its bindings (so its service and the conflict check) are unknown: starting it blind could take another's port.
+    if (site.error !== undefined)
+      throw new DriverError({
+        code: 'SiteStartFailed',
+        message: `Unable to start IIS Site "${site.name}" on system ${ctx.nodeName}: IIS could not describe it (${site.error})`,
+      });
     const conflict = findBindingConflict(
       site,
       all.filter((s) => s.state === 'Started'),

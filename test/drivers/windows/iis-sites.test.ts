@@ -48,6 +48,14 @@ test('a site the host could not convert is listed as Unknown with its error; the
   assert.deepEqual([bad.id, bad.bindings, bad.physicalPath, bad.applicationPool], [0, [], '', '']);
 });
 
+test('a site the host could not read is not started blind (its service and bindings are unknown)', async () => {
+  const runner = new ScriptedRunner().on('ps:site.list', psValue([{ name: 'odd', error: 'Unrecognized element ftpServer' }]));
+  const { clock, driver } = make(runner);
+  const e = await settleError(clock, driver.startSite('odd', { ...o, kitOperation: 'restore' }));
+  assert.ok(isDriverError(e, 'SiteStartFailed') && e.kitCode === 9706 && /could not describe/.test(e.message), String(e));
+  assert.ok(!runner.calls.some((c) => c.key === 'ps:site.start'));
+});
+
 test('an FTP site whose FTP state could not be read is Unknown, and stopping it is not taken as stopped', async () => {
   const ftp = site('ftp1', 'Unknown', 'ftp', '10.0.0.50:21:', { ftpState: 'Unknown' });
   const runner = new ScriptedRunner().on('ps:site.list', psValue([ftp])).on('ps:site.stop', psValue({ outcome: 'checked', site: ftp }));
