@@ -53,8 +53,8 @@ export function checkHttpPath(path: string): string {
 }
 
 export function checkBinding(b: SiteBinding): SiteBinding {
-  if (b.protocol !== 'http' && b.protocol !== 'https' && b.protocol !== 'ftp')
-    throw invalid(`binding protocol ${String(b.protocol)} is not http, https or ftp`);
+  if (b.protocol !== 'http' && b.protocol !== 'https' && b.protocol !== 'ftp' && b.protocol !== 'smtp')
+    throw invalid(`binding protocol ${String(b.protocol)} is not http, https, ftp or smtp`);
   if (b.address !== '*') checkIp(b.address, 'binding address');
   checkPort(b.port);
   checkHostHeader(b.hostHeader);

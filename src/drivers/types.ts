@@ -56,7 +56,7 @@ export interface ServiceStatus {
 // ───────────────────────────── IIS ─────────────────────────────
 
 export type SiteState = 'Started' | 'Starting' | 'Stopped' | 'Stopping' | 'Unknown';
-export type BindingProtocol = 'http' | 'https' | 'ftp';
+export type BindingProtocol = 'http' | 'https' | 'ftp' | 'smtp';
 
 export interface SiteBinding {
   protocol: BindingProtocol;
@@ -65,7 +65,7 @@ export interface SiteBinding {
   port: number;
   /** '' when the binding has no host header. */
   hostHeader: string;
-  /** https only; uppercase hex. */
+  /** https, or ftp made FTPS (the certificate of ftpServer.security.ssl); uppercase hex. */
   certificateThumbprint?: string;
 }
 
@@ -81,6 +81,8 @@ export interface SiteInfo {
   physicalPath: string;
   serverAutoStart: boolean;
   applicationPool: string;
+  /** Why the host could not read this site; its state is then Unknown, never Stopped. */
+  error?: string;
 }
 
 /** What a Managed IISSite declares; applied identically on every node. */
@@ -90,6 +92,8 @@ export interface SiteDefinition {
   physicalPath: string;
   applicationPool: string;
   serverAutoStart: boolean;
+  /** FTP sites: how the deep check logs in (docs/spec/seed-iis.md §9), so a created site accepts that login. */
+  ftpLogin?: 'anonymous' | 'credentials';
 }
 
 export interface EnsureSiteResult {
@@ -339,8 +343,9 @@ export const HOST_DRIVER_OPERATIONS: readonly HostDriverOperation[] = [
   'probeTcp',
 ];
 
-/** Which service serves a site: FTP if it has an ftp binding, else W3SVC. */
+/** Which service serves a site: SMTP if it has an smtp binding, FTP if an ftp one, else W3SVC. */
 export function siteServiceOf(bindings: readonly SiteBinding[]): ServiceName {
+  if (bindings.some((b) => b.protocol === 'smtp')) return 'SMTPSVC';
   return bindings.some((b) => b.protocol === 'ftp') ? 'FTPSVC' : 'W3SVC';
 }
 

@@ -39,7 +39,7 @@ export function siteDefinition(site: IISSite): SiteDefinition {
   return {
     name: s.siteName,
     bindings: s.bindings.map((b): SiteBinding => ({
-      protocol: b.protocol === 'https' ? 'https' : b.protocol === 'ftp' || b.protocol === 'ftps' ? 'ftp' : 'http',
+      protocol: b.protocol === 'ftps' ? 'ftp' : b.protocol,
       address: b.address,
       port: b.port,
       hostHeader: b.hostHeader ?? '',
@@ -48,6 +48,7 @@ export function siteDefinition(site: IISSite): SiteDefinition {
     physicalPath: s.physicalPath ?? `C:\\inetpub\\${s.siteName}`,
     applicationPool: s.applicationPool ?? s.siteName,
     serverAutoStart: false,
+    ...(s.bindings.some((b) => b.protocol === 'ftp' || b.protocol === 'ftps') ? { ftpLogin: s.checks?.ftp?.login ?? 'anonymous' } : {}),
   };
 }
 

@@ -53,6 +53,8 @@ export const RECORDINGS: Record<Situation, Recording> = {
   noSites: {
     'ps:site.list': [psValue([])],
     'ps:site.stop': [psValue({ outcome: 'notFound' })],
+    // Not an IIS site, so the driver asks the SMTP metabase next (ps/lib/smtp.ps1): no such virtual server either.
+    'ps:smtp.stop': [psValue({ outcome: 'notFound' })],
     'ps:probe.http': [psValue({ outcome: 'connectFailed', status: 'ConnectFailure', message: 'Unable to connect to the remote server' })],
     'ps:probe.ftp': [psValue({ lines: ['ERROR No connection could be made because the target machine actively refused it 10.0.0.50:21'] })],
   },

@@ -13,7 +13,7 @@ export function toBindingInformation(b: SiteBinding): string {
 
 export function fromBindingInformation(protocol: string, info: string, certificateHash = ''): SiteBinding | undefined {
   const p = protocol.toLowerCase();
-  if (p !== 'http' && p !== 'https' && p !== 'ftp') return undefined; // net.tcp etc.: not ours to manage
+  if (p !== 'http' && p !== 'https' && p !== 'ftp' && p !== 'smtp') return undefined; // net.tcp etc.: not ours to manage
   const m = /^(\[[^\]]+\]|[^:]*):(\d+):(.*)$/.exec(info);
   if (!m) throw new DriverError({ code: 'ParseError', message: `binding information ${JSON.stringify(info)} is not IP:Port:Host` });
   const rawIp = m[1]!;

@@ -13,7 +13,7 @@ test('the grammar check catches a broken script (control: an unterminated string
 });
 
 test('the package ships the host and its operation files', () => {
-  for (const f of ['winha-host.ps1', 'lib/common.ps1', 'lib/iis.ps1', 'lib/net.ps1', 'lib/probe.ps1', 'lib/service.ps1'])
+  for (const f of ['winha-host.ps1', 'lib/common.ps1', 'lib/iis.ps1', 'lib/net.ps1', 'lib/probe.ps1', 'lib/service.ps1', 'lib/smtp.ps1'])
     assert.ok(FILES.includes(f.replace('/', join('a', 'b').slice(1, -1))), `ps/${f} is missing`);
 });
 

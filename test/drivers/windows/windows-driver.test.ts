@@ -18,12 +18,12 @@ const make = (runner: CommandRunner & PsHost, extra: Partial<ConstructorParamete
 };
 const w3svc = { name: 'W3SVC', state: 4, startType: 'Automatic' };
 
-test('a transient failure (IIS config file locked) is retried with backoff and then succeeds', async () => {
+test('a transient failure (applicationHost.config changed by another writer) is retried with backoff and then succeeds', async () => {
   const runner = new ScriptedRunner().on(
     'ps:service.query',
     psError(
-      'System.Runtime.InteropServices.COMException',
-      'The process cannot access the file because it is being used by another process. (0x80070020)',
+      'System.IO.FileLoadException',
+      'Filename: \\\\?\\C:\\Windows\\system32\\inetsrv\\config\\applicationHost.config\r\nError: Cannot commit configuration changes because the file has changed on disk',
     ),
     psValue(w3svc),
   );
