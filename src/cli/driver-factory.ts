@@ -7,13 +7,20 @@
 import type { Clock } from '../lib/clock.js';
 import { SeededRandom, freshSeed } from '../lib/random.js';
 import type { HostDriver } from '../drivers/types.js';
+import type { WindowsDriverSettings } from '../drivers/factory.js';
 import type { Store } from '../store/types.js';
 
 const MANIFEST_KINDS = ['Cluster', 'FailoverGroup', 'VirtualIP', 'Mirror', 'IISSite'] as const;
 
-export async function createDriver(kind: string, node: string, clock: Clock, store: Store): Promise<HostDriver> {
+export async function createDriver(
+  kind: string,
+  node: string,
+  clock: Clock,
+  store: Store,
+  windows: WindowsDriverSettings = {},
+): Promise<HostDriver> {
   const { createDriver: createHostDriver } = await import('../drivers/factory.js');
-  if (kind !== 'sim') return createHostDriver(kind, { clock, nodeName: node });
+  if (kind !== 'sim') return createHostDriver(kind, { clock, nodeName: node, windows });
   const { worldFromManifests } = await import('../sim/world/world-from-manifests.js');
   const { LocalWorldApi } = await import('../drivers/sim/world-protocol.js');
   const objects: Record<string, unknown>[] = [];

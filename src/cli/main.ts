@@ -183,7 +183,12 @@ Exit codes:
       .option(
         '--secrets-dir <dir>',
         'secrets of FTP deep checks: DIR/NAME/username and DIR/NAME/password (default %ProgramData%\\winha\\secrets; /etc/winha/secrets off Windows)',
-      ),
+      )
+      .option(
+        '--powershell-path <path>',
+        'windows driver: Windows PowerShell 5.1 (default %SystemRoot%\\System32\\WindowsPowerShell\\v1.0\\powershell.exe)',
+      )
+      .option('--emcmd-path <path>', 'windows driver: DataKeeper emcmd.exe (default %ExtMirrBase%\\emcmd.exe)'),
   ).action(async (flags: FlagsOf<Cmd<typeof agentCmd>['runAgent']>) => setCode(await (await agentCmd()).runAgent(flags, io)));
 
   withStore(

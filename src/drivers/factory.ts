@@ -11,7 +11,9 @@ import { RemoteWorldApi } from './sim/remote-world.js';
 import { WorldAddressError, parseWorldAddress } from './sim/world-address.js';
 import { SimHostDriver } from './sim/sim-host-driver.js';
 import { ChildProcessRunner } from './windows/command-runner.js';
-import { PowerShellHost } from './windows/ps-host/process-host.js';
+import type { AuditLog } from './windows/audit-log.js';
+import { resolveEmcmdPath } from './windows/emcmd.js';
+import { PowerShellHost, type HostLog } from './windows/ps-host/process-host.js';
 import { hostCommand, spawnHost } from './windows/ps-host/spawn.js';
 import { WindowsHostDriver } from './windows/windows-host-driver.js';
 import type { HostDriver } from './types.js';
@@ -22,6 +24,18 @@ export interface DriverDeps {
   clock: Clock;
   /** The node name, for the Windows driver (the sim driver takes it from the spec). */
   nodeName?: string;
+  /** The Windows driver's settings (absolute paths; defaults: %SystemRoot%'s PowerShell 5.1, %ExtMirrBase%\emcmd.exe). */
+  windows?: WindowsDriverSettings;
+}
+
+export interface WindowsDriverSettings {
+  powershellPath?: string;
+  emcmdPath?: string;
+  /** Where every command the driver runs is recorded (the agent's log). */
+  audit?: AuditLog;
+  /** The PowerShell host's own events (start, crash, deadline kill, stderr). */
+  log?: HostLog;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A driver spec that cannot be used; `id` is stable. */
@@ -74,9 +88,22 @@ export function createDriver(spec: DriverSpec, deps: DriverDeps): HostDriver {
   }
   if (spec === 'windows') {
     if (!deps.nodeName) throw new DriverSpecError('driver-node-missing', 'the windows driver needs the node name (--node)');
-    const host = new PowerShellHost({ spawn: spawnHost(hostCommand(process.env)), clock: deps.clock });
+    const w = deps.windows ?? {};
+    const env = w.env ?? process.env;
+    const host = new PowerShellHost({
+      spawn: spawnHost(hostCommand(env, w.powershellPath)),
+      clock: deps.clock,
+      ...(w.log ? { log: w.log } : {}),
+    });
     host.warmUp();
-    return new WindowsHostDriver({ nodeName: deps.nodeName, host, runner: new ChildProcessRunner(), clock: deps.clock });
+    return new WindowsHostDriver({
+      nodeName: deps.nodeName,
+      host,
+      runner: new ChildProcessRunner(),
+      clock: deps.clock,
+      emcmdPath: resolveEmcmdPath(env, w.emcmdPath),
+      ...(w.audit ? { audit: w.audit } : {}),
+    });
   }
   throw new DriverSpecError('driver-spec-invalid', `unknown driver ${JSON.stringify(spec)}: use windows or sim://HOST:PORT/NODE`);
 }

@@ -267,6 +267,8 @@ export interface HostDriver {
   getSite?(name: string, o: CallOptions): Promise<SiteInfo | undefined>;
   /** Optional: every site and every address in one request (one observation per cycle, not two). */
   observeHost?(o: CallOptions): Promise<HostView>;
+  /** Optional: release what the driver holds (the Windows driver's PowerShell host) when the agent stops. */
+  close?(): Promise<void>;
   /** Create or update a Managed site so it matches `def` exactly; never starts it. */
   ensureSite(def: SiteDefinition, o: CallOptions): Promise<EnsureSiteResult>;
   /** The kit's restore steps 1, 3–6: 9414, 9420, 9422, start, verify 9706. Does not start the service. */

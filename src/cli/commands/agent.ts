@@ -6,7 +6,8 @@
  * mistake exits 2 with one line and never leaves an agent holding groups.
  */
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import { PinoAuditLog } from '../../drivers/windows/audit-log.js';
 import { DirectorySecrets, defaultSecretsDir } from '../../reconcilers/secrets.js';
 import { SystemClock } from '../../lib/clock.js';
 import type { HostDriver } from '../../drivers/types.js';
@@ -22,6 +23,8 @@ export interface AgentFlags extends StoreFlags {
   listen?: string;
   workers?: string;
   secretsDir?: string;
+  powershellPath?: string;
+  emcmdPath?: string;
 }
 
 interface AgentSettings {
@@ -30,6 +33,8 @@ interface AgentSettings {
   listen: ListenAddress | undefined;
   workers: number | undefined;
   secretsDir: string;
+  powershellPath: string | undefined;
+  emcmdPath: string | undefined;
 }
 
 /** All flags, checked before anything is opened, bound or started. */
@@ -52,11 +57,30 @@ async function settingsOf(flags: AgentFlags, io: CliIO): Promise<AgentSettings> 
   if (flags.secretsDir !== undefined && flags.secretsDir.trim() === '') throw new UsageError('--secrets-dir: name a directory');
   const listen = flags.listen === undefined ? undefined : parseListen(flags.listen);
   const secretsDir = flags.secretsDir ? path.resolve(io.cwd, flags.secretsDir) : defaultSecretsDir(io.env, process.platform);
-  return { node: flags.node, driver, listen, workers, secretsDir };
+  for (const [flag, v] of [
+    ['--powershell-path', flags.powershellPath],
+    ['--emcmd-path', flags.emcmdPath],
+  ] as const) {
+    if (v !== undefined && !path.win32.isAbsolute(v) && !path.isAbsolute(v))
+      throw new UsageError(`${flag} ${JSON.stringify(v)}: give an absolute path (a bare name could run a planted program)`);
+  }
+  return { node: flags.node, driver, listen, workers, secretsDir, powershellPath: flags.powershellPath, emcmdPath: flags.emcmdPath };
 }
 
-async function hostDriver(s: AgentSettings, clock: SystemClock, store: Parameters<typeof createDriver>[3]): Promise<HostDriver> {
-  if (!s.driver.startsWith('sim://')) return createDriver(s.driver, s.node, clock, store);
+async function hostDriver(
+  s: AgentSettings,
+  clock: SystemClock,
+  store: Parameters<typeof createDriver>[3],
+  logger: Logger,
+): Promise<HostDriver> {
+  // Every command the Windows driver runs goes to the agent's log (audit), and so do its PowerShell host's events.
+  const windows = {
+    ...(s.powershellPath ? { powershellPath: s.powershellPath } : {}),
+    ...(s.emcmdPath ? { emcmdPath: s.emcmdPath } : {}),
+    audit: new PinoAuditLog(undefined, logger.child({ component: 'driver-audit' })),
+    log: logger.child({ component: 'powershell-host' }),
+  };
+  if (!s.driver.startsWith('sim://')) return createDriver(s.driver, s.node, clock, store, windows);
   // A host of a world served by `winha sim world` (shared by agents in other processes).
   const { createDriver: createHostDriver } = await import('../../drivers/factory.js');
   return createHostDriver(s.driver, { clock, nodeName: s.node });
@@ -69,7 +93,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   const store = await connect(flags, io);
   let server: AgentHttpServer | undefined;
   try {
-    const driver = await hostDriver(s, clock, store);
+    const driver = await hostDriver(s, clock, store, logger);
     const agent = realAgents({
       node: s.node,
       store,
@@ -94,6 +118,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     logger.info({ store: store.url, driver: s.driver }, `agent for ${s.node} started`);
     await stopped;
     agent.stop();
+    await driver.close?.();
   } finally {
     await server?.close();
     await store.close();

@@ -61,9 +61,11 @@ export interface WindowsHostDriverOptions {
 export class WindowsHostDriver implements HostDriver {
   readonly nodeName: string;
   private readonly ctx: WindowsDriverContext;
+  private readonly host: PsHost;
 
   constructor(opts: WindowsHostDriverOptions) {
     this.nodeName = opts.nodeName;
+    this.host = opts.host;
     this.ctx = new WindowsDriverContext(
       opts.nodeName,
       opts.clock,
@@ -73,6 +75,11 @@ export class WindowsHostDriver implements HostDriver {
       opts.emcmdPath ?? DEFAULT_EMCMD_PATH,
       opts.pollMs ?? 1_000,
     );
+  }
+
+  /** Stop the PowerShell host (the agent is stopping). */
+  close(): Promise<void> {
+    return this.host.close();
   }
 
   // ───────────── services ─────────────

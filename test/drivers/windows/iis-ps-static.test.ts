@@ -76,5 +76,6 @@ test('smtp.ps1 serves SMTP virtual servers from the IIS 6 metabase through ADSI 
   for (const name of ['smtp.list', 'smtp.start', 'smtp.stop', 'smtp.autostart']) op('smtp.ps1', name);
   for (const s of ['ServerState', 'ServerComment', 'ServerBindings', "Invoke('Start')", "Invoke('Stop')"])
     assert.ok(text.includes(s), `smtp.ps1 does not use ${s}`);
-  assert.match(op('iis.ps1', 'site.list'), /Get-WinhaSmtpSites/);
+  assert.match(op('iis.ps1', 'site.list'), /Get-WinhaSmtpServerList/);
+  assert.match(op('iis.ps1', 'site.get'), /Get-WinhaSmtpServerList/, 'a check of an SMTP site finds it too');
 });
