@@ -155,13 +155,19 @@ export interface ActivationFailure {
   at?: number;
 }
 
+/**
+ * What the safety probe proved: `serving` (an address still answers; wins over any failed probe), `silent` (every
+ * address was probed and none answers), `unknown` (a probe failed or timed out and none answered: blocks promotion).
+ */
+export type SafetyCheckOutcome = 'serving' | 'silent' | 'unknown';
+
 export interface SafetyCheckResult {
   /** The lease epoch whose holder was probed. */
   epoch: number;
   /** Epoch ms of the probe. */
   at: number;
-  /** The previous active still answers on a VIP/binding. */
-  serving: boolean;
+  outcome: SafetyCheckOutcome;
+  /** Names the address (and, for unknown, the error of each address that could not be probed). */
   detail: string;
 }
 
