@@ -121,7 +121,7 @@ class DecisionBuilder {
         message: `${this.g.name} is OutOfService; switchover refused`,
       });
     const reason = actions.length
-      ? `${this.g.name} is desired OutOfService: ${this.self} stops its sites and releases its addresses (mirrors keep replicating)`
+      ? `${this.g.name} is desired OutOfService: ${this.self} releases its addresses and stops its sites (mirrors keep replicating)`
       : `${this.g.name} is desired OutOfService: nothing runs on ${this.self}`;
     return this.result(this.holds() ? 'releasing' : 'standby', actions, reason, '', this.holds() || this.isReporterWithoutHolder());
   }

@@ -212,9 +212,9 @@ export type Action =
   | { type: 'promoteMirror'; mirror: string; volume: string; force: boolean; epoch: number; asyncRisk?: AsyncRisk }
   | { type: 'addVip'; vip: string; address: string; epoch: number }
   | { type: 'startSite'; site: string; siteName: string; epoch: number }
-  // deactivation, reverse order: site → VIP
-  | { type: 'stopSite'; site: string; siteName: string; epoch: number; why: 'deactivate' | 'standbyDrift' }
+  // deactivation: VIP → site (clients stop reaching this node first; issue 15)
   | { type: 'removeVip'; vip: string; address: string; epoch: number; why: 'deactivate' | 'standbyDrift' }
+  | { type: 'stopSite'; site: string; siteName: string; epoch: number; why: 'deactivate' | 'standbyDrift' }
   // standby duty
   | { type: 'disableAutoStart'; site: string; siteName: string; epoch: number }
   // failure policy

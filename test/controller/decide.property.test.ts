@@ -188,7 +188,8 @@ describe('decide() properties', () => {
           [...seen].sort((a, b) => a - b),
           types.join(','),
         );
-        const stopOrder = ['stopSite', 'removeVip'];
+        // A fence takes the addresses down first, then the sites (issue 15): clients stop reaching this node at once.
+        const stopOrder = ['removeVip', 'stopSite'];
         const stops = types.filter((t) => stopOrder.includes(t)).map((t) => stopOrder.indexOf(t));
         assert.deepEqual(
           stops,
