@@ -33,3 +33,5 @@ export const MAX_TRANSIENT_RETRY_DELAY_SECONDS = 60;
 export const DEFAULT_SERVICE_START_TIMEOUT_SECONDS = 60;
 /** IISSite deep check: how long the HTTP or FTP probe may take. */
 export const DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS = 10;
+/** Cluster safety check: how long each probe of the previous active's address may take (its own budget). */
+export const DEFAULT_SAFETY_PROBE_TIMEOUT_SECONDS = 3;

@@ -5,27 +5,31 @@ import { asyncRefusal, asyncRisk } from './async-failover.js';
 import { isAlive, membersByPriority } from './candidacy.js';
 
 /**
- * Deactivation in reverse order: sites, then VIPs (the mirror stays source until a new node takes it over).
+ * Deactivation (a fence, a hand-over, OutOfService): VIPs first, then sites (issue 15). Removing an address is one
+ * quick call and clients stop reaching this node at once; a site stop may take up to 10 checks, and a fence must
+ * not let it outrun the few seconds between renewDeadline and lease expiry with the address still up (nor may a
+ * site stuck in stopping keep it up). The mirror stays source until a new node takes it over, and that node's
+ * promotion locks the volume only once the sites here have stopped (the lease is released after them).
  * `handOver`: the holder leaves, so a site missing from IIS still gets the kit's remove (it warns 9563 and succeeds, H3).
  */
 export function deactivation(input: DecisionInput, handOver = false): Action[] {
   const epoch = input.lease.epoch;
   const out: Action[] = [];
-  for (const s of input.local.sites)
-    if (s.started || (handOver && !s.exists)) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
   for (const v of input.local.vips)
     if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'deactivate' });
+  for (const s of input.local.sites)
+    if (s.started || (handOver && !s.exists)) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'deactivate' });
   return out;
 }
 
-/** Standby duties (docs/spec/seed-iis.md §14.5): site Stopped with serverAutoStart off, VIP absent; drift is undone. */
+/** Standby duties (docs/spec/seed-iis.md §14.5): VIP absent, site Stopped with serverAutoStart off; drift is undone (VIP first, as a fence). */
 export function standbyDuties(input: DecisionInput): Action[] {
   const epoch = input.lease.epoch;
   const out: Action[] = [];
-  for (const s of input.local.sites)
-    if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'standbyDrift' });
   for (const v of input.local.vips)
     if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'standbyDrift' });
+  for (const s of input.local.sites)
+    if (s.started) out.push({ type: 'stopSite', site: s.name, siteName: s.siteName, epoch, why: 'standbyDrift' });
   for (const s of input.local.sites)
     if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
   return out;

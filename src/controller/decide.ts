@@ -27,6 +27,7 @@ import {
 } from './candidacy.js';
 import { isSplitBrain, mirrorStateName } from './mirror-gate.js';
 import { gateBlock } from './gate-block.js';
+import { safetyVerdict } from './safety-check.js';
 import { groupConditions } from './decide-conditions.js';
 import { activation, deactivation, describeSteps, loserPreparation, standbyDuties } from './decide-steps.js';
 
@@ -120,7 +121,7 @@ class DecisionBuilder {
         message: `${this.g.name} is OutOfService; switchover refused`,
       });
     const reason = actions.length
-      ? `${this.g.name} is desired OutOfService: ${this.self} stops its sites and releases its addresses (mirrors keep replicating)`
+      ? `${this.g.name} is desired OutOfService: ${this.self} releases its addresses and stops its sites (mirrors keep replicating)`
       : `${this.g.name} is desired OutOfService: nothing runs on ${this.self}`;
     return this.result(this.holds() ? 'releasing' : 'standby', actions, reason, '', this.holds() || this.isReporterWithoutHolder());
   }
@@ -371,37 +372,12 @@ class DecisionBuilder {
 
     const forced = !!sw && sw.force && sw.to === self;
     // LifeKeeper's safety check (docs/spec/seed003-core.md §4): an expired lease proves the agent silent, not the host stopped.
-    if (previous !== '' && previous !== self && lease.expired && input.safetyCheckEnabled && !forced) {
-      const sc = input.safetyCheck;
-      if (!sc || sc.epoch !== lease.epoch || input.now - sc.at > input.safetyCheckMaxAgeMs) {
-        return this.result(
-          'candidate',
-          [{ type: 'safetyCheck', previous, epoch: lease.epoch }],
-          `${self} is the best candidate for ${g.name}: probing whether ${previous} still serves before taking over`,
-          self,
-          true,
-        );
-      }
-      if (sc.serving) {
-        // No --force hint: forcing now would fail (its site holds the mirrored volume open: DataKeeper 12035; its
-        // address answers: duplicate, 9408) — what helps is stopping what still serves there (issue 13 item 4).
-        const holdsVolume = input.mirrors.some((m) => m.source === previous);
-        const why = holdsVolume
-          ? `a switchover now would fail while its site holds ${input.mirrors.map((m) => `${m.volume}:`).join(', ')} open`
-          : `its address still answers`;
-        const msg = `${previous}'s lease of ${g.name} expired but ${previous} still serves it (${sc.detail}); not taking over until it stops serving (stop its sites or its host; ${why})`;
-        this.extraConditions.push({ type: 'PromotionBlocked', status: 'True', reason: 'PreviousActiveStillServing', message: msg });
-        this.events.push({ type: 'Warning', reason: 'PreviousActiveStillServing', message: msg });
-        // It serves past its lease: nobody records its mirrors meanwhile, so their recorded state stops counting.
-        const unrecorded = input.mirrors.filter((m) => m.source === previous && m.unsupervisedBy !== previous).map((m) => m.name);
-        return this.result(
-          'standby',
-          unrecorded.length ? [{ type: 'markUnsupervised', mirrors: unrecorded, node: previous }] : [],
-          msg,
-          previous,
-          true,
-        );
-      }
+    const safety = safetyVerdict(input, previous, forced);
+    if (safety.kind === 'probe') return this.result('candidate', safety.actions, safety.reason, self, true);
+    if (safety.kind === 'blocked') {
+      this.extraConditions.push(safety.condition);
+      if (safety.event) this.events.push(safety.event);
+      return this.result('standby', safety.actions, safety.reason, safety.target, true);
     }
 
     const expectedEpoch = previous === self ? lease.epoch : lease.epoch + 1;

@@ -155,13 +155,19 @@ export interface ActivationFailure {
   at?: number;
 }
 
+/**
+ * What the safety probe proved: `serving` (an address still answers; wins over any failed probe), `silent` (every
+ * address was probed and none answers), `unknown` (a probe failed or timed out and none answered: blocks promotion).
+ */
+export type SafetyCheckOutcome = 'serving' | 'silent' | 'unknown';
+
 export interface SafetyCheckResult {
   /** The lease epoch whose holder was probed. */
   epoch: number;
   /** Epoch ms of the probe. */
   at: number;
-  /** The previous active still answers on a VIP/binding. */
-  serving: boolean;
+  outcome: SafetyCheckOutcome;
+  /** Names the address (and, for unknown, the error of each address that could not be probed). */
   detail: string;
 }
 
@@ -206,9 +212,9 @@ export type Action =
   | { type: 'promoteMirror'; mirror: string; volume: string; force: boolean; epoch: number; asyncRisk?: AsyncRisk }
   | { type: 'addVip'; vip: string; address: string; epoch: number }
   | { type: 'startSite'; site: string; siteName: string; epoch: number }
-  // deactivation, reverse order: site → VIP
-  | { type: 'stopSite'; site: string; siteName: string; epoch: number; why: 'deactivate' | 'standbyDrift' }
+  // deactivation: VIP → site (clients stop reaching this node first; issue 15)
   | { type: 'removeVip'; vip: string; address: string; epoch: number; why: 'deactivate' | 'standbyDrift' }
+  | { type: 'stopSite'; site: string; siteName: string; epoch: number; why: 'deactivate' | 'standbyDrift' }
   // standby duty
   | { type: 'disableAutoStart'; site: string; siteName: string; epoch: number }
   // failure policy

@@ -4,6 +4,7 @@
  * past renewDeadline); a failed step stops the rest. Each kind's steps are its reconciler's (src/reconcilers);
  * what happened comes back as a result (ok, when to reconcile again, what to remember), never as shared state.
  */
+import { DEFAULT_SAFETY_PROBE_TIMEOUT_SECONDS } from '../api/defaults.js';
 import type { FailoverGroup } from '../api/types.js';
 import { isDriverError } from '../drivers/types.js';
 import type { HostDriver } from '../drivers/types.js';
@@ -282,7 +283,9 @@ export class Executor {
         await run.ctx.note(run.group, 'Normal', 'Released', run.req.decision.reason);
       },
       safetyCheck: async (a, run) => {
-        const r = await vip.probePreviousActive(this.d.driver, run.req.snapshot.vips, a.previous, run.ctx.o);
+        // Its own budget, not the operation's: a probe that cannot answer in time is unknown (issue 15 item 2).
+        const seconds = run.req.snapshot.cluster?.spec?.safetyCheck?.probeTimeoutSeconds ?? DEFAULT_SAFETY_PROBE_TIMEOUT_SECONDS;
+        const r = await vip.probePreviousActive(this.d.driver, run.req.snapshot.vips, a.previous, run.ctx.o, seconds * 1000);
         run.patch.facts.safetyCheck = { epoch: run.req.input.lease.epoch, at: this.d.clock.now(), ...r };
         run.requeue = true;
       },

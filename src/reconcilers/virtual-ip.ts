@@ -65,23 +65,31 @@ async function isHeldElsewhere(driver: HostDriver, address: string, o: CallOptio
   }
 }
 
-/** The safety check (docs/spec/seed003-core.md §4): does the previous active still answer on one of the group's addresses? */
+/**
+ * The safety check (docs/spec/seed003-core.md §4): does the previous active still answer on one of the group's
+ * addresses? Each probe has its own budget (`timeoutMs`, Cluster spec.safetyCheck.probeTimeoutSeconds). Serving
+ * anywhere wins; otherwise a probe that failed makes the answer unknown, never silent (issue 15 item 2).
+ */
 export async function probePreviousActive(
   driver: HostDriver,
   vips: VirtualIP[],
   previous: string,
   o: CallOptions,
-): Promise<{ serving: boolean; detail: string }> {
+  timeoutMs: number,
+): Promise<{ outcome: 'serving' | 'silent' | 'unknown'; detail: string }> {
+  const failed: string[] = [];
   for (const v of vips) {
+    const address = v.spec.address;
     try {
-      const c = await driver.probeAddressClaimed(v.spec.address, { ...o, timeoutMs: 3000 });
-      if (c.claimed) return { serving: true, detail: `${v.spec.address} still answers${c.byMac ? ` from ${c.byMac}` : ''}` };
-    } catch {
-      // a failed probe proves nothing either way; treat as silent
+      const c = await driver.probeAddressClaimed(address, { ...o, timeoutMs });
+      if (c.claimed) return { outcome: 'serving', detail: `${address} still answers${c.byMac ? ` from ${c.byMac}` : ''}` };
+    } catch (err) {
+      failed.push(`could not probe ${address} (${err instanceof Error ? err.message : String(err)})`);
     }
   }
+  if (failed.length > 0) return { outcome: 'unknown', detail: `${failed.join('; ')}: cannot tell whether ${previous} still serves` };
   return {
-    serving: false,
+    outcome: 'silent',
     detail: `nothing answers on ${vips.map((v) => v.spec.address).join(', ') || 'the group addresses'} for ${previous}`,
   };
 }

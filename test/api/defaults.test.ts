@@ -32,4 +32,5 @@ test('default constants agree with the schema', () => {
   });
   assert.equal(D.DEFAULT_SERVICE_START_TIMEOUT_SECONDS, defaultAt(IISSiteSpec, 'serviceStartTimeoutSeconds'));
   assert.equal(D.DEFAULT_DEEP_CHECK_TIMEOUT_SECONDS, defaultAt(IISSiteSpec, 'checks', 'http', 'timeoutSeconds'));
+  assert.equal(D.DEFAULT_SAFETY_PROBE_TIMEOUT_SECONDS, defaultAt(ClusterSpec, 'safetyCheck', 'probeTimeoutSeconds'));
 });

@@ -28,7 +28,7 @@ const viewArb = fc.record({
   targetStates: fc.array(fc.constantFrom(-1, 0, 1, 2, 3, 4, 5), { minLength: 3, maxLength: 3 }),
   splitBrain: fc.boolean(),
   request: fc.option(fc.record({ to: fc.constantFrom('node1', 'node2', 'node3'), force: fc.boolean() }), { nil: undefined }),
-  safetyServing: fc.option(fc.boolean(), { nil: undefined }),
+  safetyOutcome: fc.option(fc.constantFrom('serving' as const, 'silent' as const, 'unknown' as const), { nil: undefined }),
   failureCode: fc.option(fc.constantFrom(9704, 9705, 9707, 9757), { nil: undefined }),
   restarts: fc.integer({ min: 0, max: 4 }),
   activeNode: fc.constantFrom(undefined, 'node1', 'node2', 'node3'),
@@ -104,7 +104,7 @@ function inputFor(v: View, self: string): DecisionInput {
   };
   if (v.activeNode && names.includes(v.activeNode)) i.activeNode = v.activeNode;
   if (v.request) i.switchover = { id: 'r', to: v.request.to, force: v.request.force };
-  if (v.safetyServing !== undefined && holder) i.safetyCheck = { epoch: i.lease.epoch, at: NOW, serving: v.safetyServing, detail: 'probe' };
+  if (v.safetyOutcome !== undefined && holder) i.safetyCheck = { epoch: i.lease.epoch, at: NOW, outcome: v.safetyOutcome, detail: 'probe' };
   return i;
 }
 
@@ -158,6 +158,21 @@ describe('decide() properties', () => {
     );
   });
 
+  it('no takeover from an expired holder without a fresh silent probe, unless forced (nothing fails open)', () => {
+    fc.assert(
+      fc.property(viewArb, fc.constantFrom('node1', 'node2', 'node3'), (v, self) => {
+        const input = inputFor(v, self);
+        const { holder, expired } = input.lease;
+        if (holder === '' || holder === self || !expired) return;
+        const d = decide(input);
+        if (!d.actions.some((a) => a.type === 'acquireLease')) return;
+        const forced = input.switchover?.to === self && input.switchover.force;
+        assert.ok(forced || input.safetyCheck?.outcome === 'silent', `${self} took over on ${input.safetyCheck?.outcome ?? 'no probe'}`);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
   it('stop before start, and activation in dependency order (mirror → VIP → site)', () => {
     fc.assert(
       fc.property(viewArb, fc.constantFrom('node1', 'node2', 'node3'), (v, self) => {
@@ -173,7 +188,8 @@ describe('decide() properties', () => {
           [...seen].sort((a, b) => a - b),
           types.join(','),
         );
-        const stopOrder = ['stopSite', 'removeVip'];
+        // A fence takes the addresses down first, then the sites (issue 15): clients stop reaching this node at once.
+        const stopOrder = ['removeVip', 'stopSite'];
         const stops = types.filter((t) => stopOrder.includes(t)).map((t) => stopOrder.indexOf(t));
         assert.deepEqual(
           stops,

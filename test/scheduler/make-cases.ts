@@ -77,7 +77,7 @@ function base(self = 'node1'): DecisionInput {
 function node1Crashed(i: DecisionInput): void {
   i.nodes['node1']!.alive = false;
   i.lease = { holder: 'node1', epoch: 1, expired: true, expiredAt: NOW - 2000 };
-  i.safetyCheck = { epoch: 1, at: NOW - 500, serving: false, detail: 'nothing answers on 10.0.0.50' };
+  i.safetyCheck = { epoch: 1, at: NOW - 500, outcome: 'silent', detail: 'nothing answers on 10.0.0.50' };
 }
 function fresh(i: DecisionInput): void {
   i.lease = { holder: '', epoch: 0, expired: true };
@@ -192,7 +192,7 @@ add('c4-three-node2-down-node3-takes', ['C4'], 'then node2 crashes too: node3 ta
   i.local = idleLocal();
   i.lease = { holder: 'node2', epoch: 2, expired: true, expiredAt: NOW - 1000 };
   i.activeNode = 'node2';
-  i.safetyCheck = { epoch: 2, at: NOW - 100, serving: false, detail: 'nothing answers on 10.0.0.50' };
+  i.safetyCheck = { epoch: 2, at: NOW - 100, outcome: 'silent', detail: 'nothing answers on 10.0.0.50' };
 });
 add(
   'c4-three-probe-first',
@@ -834,12 +834,48 @@ add(
   node1Crashed,
   (i) => {
     i.nodes['node1']!.alive = true;
-    i.safetyCheck = { epoch: 1, at: NOW - 100, serving: true, detail: '10.0.0.50 answers from 00-15-5D-00-00-01' };
+    i.safetyCheck = { epoch: 1, at: NOW - 100, outcome: 'serving', detail: '10.0.0.50 answers from 00-15-5D-00-00-01' };
   },
 );
 add('safety-stale-result-reprobed', ['E1'], 'a safety-check result older than the retry period is repeated', 'node2', node1Crashed, (i) => {
-  i.safetyCheck = { epoch: 1, at: NOW - 10_000, serving: false, detail: 'nothing answers' };
+  i.safetyCheck = { epoch: 1, at: NOW - 10_000, outcome: 'silent', detail: 'nothing answers' };
 });
+const PROBE_FAILED = 'could not probe 10.0.0.50 (DriverError: Timeout after 3000 ms): cannot tell whether node1 still serves';
+add(
+  'safety-probe-failed-blocks',
+  ['E1'],
+  'the probe of node1 timed out (unknown): PromotionBlocked SafetyCheckFailed, no takeover, re-probe after the retry period',
+  'node2',
+  node1Crashed,
+  (i) => {
+    i.safetyCheck = { epoch: 1, at: NOW - 100, outcome: 'unknown', detail: PROBE_FAILED };
+  },
+);
+add(
+  'safety-probe-failed-reprobed',
+  ['E1'],
+  'an unknown probe older than the retry period is repeated; the block stands until it answers (one retry, not a ban)',
+  'node2',
+  node1Crashed,
+  (i) => {
+    i.safetyCheck = { epoch: 1, at: NOW - 10_000, outcome: 'unknown', detail: PROBE_FAILED };
+  },
+);
+add('safety-probe-failed-forced', ['E1'], 'an unknown probe does not stop `winha switchover --force`', 'node2', node1Crashed, (i) => {
+  i.safetyCheck = { epoch: 1, at: NOW - 100, outcome: 'unknown', detail: PROBE_FAILED };
+  i.switchover = { id: 'r9', to: 'node2', force: true };
+});
+add(
+  'safety-probe-failed-gate-closed',
+  ['E1', 'M8'],
+  'node1 served past its lease unrecorded (gate closed); the last probe failed: SafetyCheckFailed, not MirrorNotInSync',
+  'node2',
+  node1Crashed,
+  (i) => {
+    i.mirrors = [mirror({ unsupervisedBy: 'node1', local: { role: 'target', state: 1 } })];
+    i.safetyCheck = { epoch: 1, at: NOW - 100, outcome: 'unknown', detail: PROBE_FAILED };
+  },
+);
 add('safety-disabled', ['E1'], 'safety check disabled in the Cluster: take over without probing', 'node2', node1Crashed, (i) => {
   i.safetyCheckEnabled = false;
   delete i.safetyCheck;

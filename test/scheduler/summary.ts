@@ -46,6 +46,7 @@ function ban(until: number, now: number): string {
 }
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
+const SAFETY_WORDS = { serving: 'STILL SERVES', silent: 'does not serve', unknown: 'COULD NOT BE PROBED' } as const;
 const list = (xs: string[]): string => (xs.length === 0 ? 'none' : xs.join(', '));
 
 function nodeLines(i: DecisionInput): string[] {
@@ -183,9 +184,7 @@ export function renderSummary(name: string, file: CaseFile, d: Decision): string
   out.push(`Recorded active node: ${i.activeNode ?? 'none'}`);
   if (i.safetyCheck) {
     const s = i.safetyCheck;
-    out.push(
-      `Safety check of epoch ${s.epoch}, ${when(s.at, i.now)}: previous active ${s.serving ? 'STILL SERVES' : 'does not serve'} (${s.detail})`,
-    );
+    out.push(`Safety check of epoch ${s.epoch}, ${when(s.at, i.now)}: previous active ${SAFETY_WORDS[s.outcome]} (${s.detail})`);
   } else {
     out.push('Safety check: no result');
   }

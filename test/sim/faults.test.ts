@@ -16,6 +16,16 @@ test('commandFail makes exactly the next N operations fail (transient), then the
   assert.deepEqual(await settle(clock, node1.listSites(o())), []);
 });
 
+test('commandFail with hang: the operation answers nothing and runs into its own deadline (a Timeout), then behaves', async () => {
+  const { clock, node2, fault } = twoNodeWorld();
+  await fault({ type: 'commandFail', node: 'node2', times: 1, operation: 'probeAddressClaimed', hang: true });
+  const start = clock.now();
+  const err = await settleError(clock, node2.probeAddressClaimed(VIP, { epoch: 1, timeoutMs: 3000 }));
+  assert.ok(isDriverError(err, 'Timeout') && err.transient, String(err));
+  assert.equal(clock.now() - start, 3000, 'it waits exactly its budget');
+  assert.equal((await settle(clock, node2.probeAddressClaimed(VIP, o()))).claimed, false);
+});
+
 test('agentStop/agentStart, storePartition and clockSkew are flags the agent layer reads from host.status', async () => {
   const { clock, api, fault } = twoNodeWorld();
   await fault({ type: 'agentStop', node: 'node2' });

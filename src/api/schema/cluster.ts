@@ -87,7 +87,12 @@ export const ClusterSpec = Obj(
               default: true,
             }),
           ),
-          probeTimeoutSeconds: Type.Optional(Int('Timeout of each safety probe.', { minimum: 1, maximum: 60, default: 3 })),
+          probeTimeoutSeconds: Type.Optional(
+            Int(
+              'Timeout of each safety probe (per address), independent of the operation timeout. A probe that errors or times out is unknown and blocks the takeover (PromotionBlocked/SafetyCheckFailed) until a later probe answers.',
+              { minimum: 1, maximum: 30, default: 3 },
+            ),
+          ),
         },
         'LifeKeeper safety check (docs/spec/seed003-core.md §4): an expired lease proves the agent is silent, not that the host stopped serving.',
       ),

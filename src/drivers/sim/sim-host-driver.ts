@@ -44,6 +44,9 @@ import {
   type VirtualIpRequest,
 } from '../types.js';
 
+/** How long an injected hang lasts: longer than any call's deadline. */
+const HANG_MS = 24 * 3600_000;
+
 /** The kit re-checks a stopping site 10 times in all (docs/spec/seed-iis.md §6.4 step 4, 9556). */
 const STOP_CHECKS = 10;
 
@@ -61,7 +64,9 @@ export class SimHostDriver implements HostDriver {
   private run<T>(op: HostDriverOperation, o: CallOptions, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return withDeadline(this.clock, o, `${op} on ${this.nodeName}`, async (signal) => {
       try {
-        await callWorld(this.api, 'host.begin', { host: this.nodeName, operation: op, epoch: o.epoch });
+        const begun = await callWorld(this.api, 'host.begin', { host: this.nodeName, operation: op, epoch: o.epoch });
+        // An injected hang answers nothing: the deadline (or the caller) ends the call.
+        if (begun?.hang) await this.clock.sleep(HANG_MS, signal);
         return await body(signal);
       } catch (e) {
         throw withKitCode(e, o);

@@ -34,8 +34,11 @@ export type Fault =
   /** A machine outside the cluster claims the address on the segment. */
   | { type: 'ipConflict'; address: string; claimantMac?: string }
   | { type: 'ipConflictClear'; address: string }
-  /** The next `times` driver operations on the node fail (only `operation` if given). */
-  | { type: 'commandFail'; node: string; times: number; operation?: HostDriverOperation }
+  /**
+   * The next `times` driver operations on the node fail (only `operation` if given); with `hang` they do not answer
+   * and run into their deadline instead (DriverError Timeout), as a wedged WMI or ARP call does.
+   */
+  | { type: 'commandFail'; node: string; times: number; operation?: HostDriverOperation; hang?: boolean }
   /** Cancel the commandFail failures still pending on the node (only those of `operation` if given). */
   | { type: 'commandHeal'; node: string; operation?: HostDriverOperation }
   /** The node's wall clock is off by offsetMs (host.status reports it; monotonic time is unaffected). */

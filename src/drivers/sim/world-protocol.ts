@@ -88,7 +88,8 @@ export interface WorldInspection {
 
 /** One entry per operation: request args and response value. */
 export interface WorldOps {
-  'host.begin': { req: { host: string; operation: HostDriverOperation; epoch: number }; res: null };
+  /** `hang`: an injected hang (commandFail hang): the call runs into its deadline. */
+  'host.begin': { req: { host: string; operation: HostDriverOperation; epoch: number }; res: { hang: true } | null };
   'host.status': { req: { host: string }; res: HostStatus };
   'service.query': { req: { host: string; name: ServiceName }; res: ServiceStatus };
   'service.start': { req: { host: string; name: ServiceName }; res: ServiceStatus };

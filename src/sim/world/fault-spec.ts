@@ -59,6 +59,7 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
     node: node(),
     times: req('count', 'how many driver operations fail'),
     operation: opt('operation', 'only this HostDriver operation fails'),
+    hang: opt('boolean', 'the operations hang until their deadline (a Timeout) instead of failing at once'),
   },
   commandHeal: {
     node: node(),

@@ -71,7 +71,7 @@ interface HostRecord {
   agentRunning: boolean;
   storeReachable: boolean;
   clockSkewMs: number;
-  failures: { operation?: HostDriverOperation; remaining: number }[];
+  failures: { operation?: HostDriverOperation; remaining: number; hang?: true }[];
 }
 
 export interface TraceEntry {
@@ -79,7 +79,7 @@ export interface TraceEntry {
   host: string;
   operation: HostDriverOperation;
   epoch: number;
-  outcome: 'ok' | 'injectedFailure' | 'hostDown';
+  outcome: 'ok' | 'injectedFailure' | 'injectedHang' | 'hostDown';
 }
 
 const DEFAULT_PORTS = [135, 445, 3389, 5985];
@@ -262,7 +262,7 @@ export class World implements WorldHandler {
   }
 
   /** Every driver operation starts here: host up? injected failure? Records the caller's epoch. */
-  private begin(a: WorldOps['host.begin']['req']): null {
+  private begin(a: WorldOps['host.begin']['req']): { hang: true } | null {
     const h = this.host(a.host);
     const entry: TraceEntry = { at: this.clock.now(), host: a.host, operation: a.operation, epoch: a.epoch, outcome: 'ok' };
     this.trace.push(entry);
@@ -274,6 +274,10 @@ export class World implements WorldHandler {
     if (f) {
       f.remaining--;
       h.failures = h.failures.filter((x) => x.remaining > 0);
+      if (f.hang) {
+        entry.outcome = 'injectedHang';
+        return { hang: true };
+      }
       entry.outcome = 'injectedFailure';
       throw new DriverError({ code: 'CommandFailed', transient: true, message: `injected failure of ${a.operation} on ${a.host}` });
     }
@@ -353,6 +357,7 @@ export class World implements WorldHandler {
       case 'commandFail': {
         const entry: HostRecord['failures'][number] = { remaining: f.times };
         if (f.operation) entry.operation = f.operation;
+        if (f.hang) entry.hang = true;
         this.host(f.node).failures.push(entry);
         return {};
       }
