@@ -121,3 +121,32 @@ test('refuses a missing interface and a mirrored volume', async () => {
   const report = await s.drive(runDriverTest(s.driver, opts({ volume: 'S' }), s.clock));
   assert.equal(report.refused?.id, 'volume-mirrored');
 });
+
+test('a driver that offers the optional reads (getSite, observeHost) has them exercised too, and a wrong answer there fails the run', async () => {
+  const s = await simNode({ node: 'n1', volumes: [], peerAddress: '10.99.0.12', failOperations: [] });
+  const inner = s.driver;
+  let lie = false;
+  const offering = Object.assign(Object.create(inner) as typeof inner, {
+    getSite: async (name: string, co: typeof o) => {
+      const site = (await inner.listSites(co)).find((x) => x.name === name);
+      return lie && site ? { ...site, state: 'Stopped' as const } : site;
+    },
+    observeHost: async (co: typeof o) => ({ sites: await inner.listSites(co), addresses: await inner.listAddresses(co) }),
+  });
+  const good = await s.drive(runDriverTest(offering, opts(), s.clock));
+  assert.equal(good.ok, true, JSON.stringify(good.steps.filter((x) => x.outcome !== 'ok')));
+  assert.deepEqual(
+    good.steps.filter((x) => x.operation === 'getSite' || x.operation === 'observeHost').map((x) => [x.operation, x.outcome]),
+    [
+      ['getSite', 'ok'],
+      ['observeHost', 'ok'],
+    ],
+  );
+  lie = true;
+  const bad = await s.drive(runDriverTest(offering, opts(), s.clock));
+  assert.equal(bad.ok, false);
+  assert.deepEqual(
+    bad.steps.filter((x) => x.operation === 'getSite').map((x) => [x.outcome, x.code]),
+    [['failed', 'UnexpectedResult']],
+  );
+});

@@ -195,6 +195,39 @@ export async function runDriverTest(driver: HostDriver, opts: DriverTestOptions,
         return `state ${s.state}`;
       },
     );
+    // The reads the agent makes most on a driver that offers them (a check's own site, one observation per cycle).
+    const getSite = driver.getSite?.bind(driver);
+    if (getSite)
+      await step(
+        'test',
+        'getSite',
+        `getSite(${def.name})`,
+        () => getSite(def.name, o),
+        (s) => {
+          expect(s?.state === 'Started', `getSite says ${s ? s.state : 'not found'}`);
+          return `state ${s!.state}`;
+        },
+      );
+    const observeHost = driver.observeHost?.bind(driver);
+    if (observeHost)
+      await step(
+        'test',
+        'observeHost',
+        'observeHost()',
+        () => observeHost(o),
+        (v) => {
+          expect(
+            v.sites.some((x) => x.name === def.name && x.state === 'Started'),
+            `observeHost does not show ${def.name} Started`,
+          );
+          expect(
+            v.addresses.some((a) => a.address === opts.address),
+            `observeHost does not show ${opts.address}`,
+          );
+          return `${v.sites.length} site(s), ${v.addresses.length} address(es)`;
+        },
+      );
+    else notes.push('this driver offers no getSite/observeHost: the agent lists every site instead');
     await step(
       'test',
       'probeHttp',
