@@ -184,4 +184,16 @@ describe('PowerShellHost against the stand-in host', () => {
     await assert.rejects(left, (e) => isDriverError(e, 'HostUnavailable') && /closed/.test(e.message));
     await clock.advance(60_000);
   });
+
+  it('an idle host is pinged on schedule (the health ping), and a busy one is not', async () => {
+    const { host, call, clock } = harness({}, { pingIntervalMs: 30_000 });
+    await call('test.echo');
+    await clock.advance(29_999);
+    assert.equal(host.stats.served, 1);
+    await clock.advance(1);
+    await until(() => host.stats.served === 2, 'the ping');
+    await clock.advance(30_000);
+    await until(() => host.stats.served === 3, 'the next ping');
+    await host.close();
+  });
 });
