@@ -1,31 +1,70 @@
 <# probe.ps1: HTTP, FTP and TCP liveness probes (the kit's deep checks, docs/spec/seed-iis.md section 9). #>
 
+# An accept-any-certificate callback compiled once (Add-Type, one csc.exe run when the host starts): a PowerShell
+# scriptblock as a .NET callback can run on a thread with no runspace and crash the long-lived host.
+$WinhaProbeTypeError = $null
+try {
+  if (-not ('Winha.AnyCertificate' -as [type])) {
+    Add-Type -TypeDefinition @'
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Winha {
+  public static class AnyCertificate {
+    // The deep check asks "does the site answer", not "is its certificate trusted" (self-signed is common).
+    public static readonly RemoteCertificateValidationCallback Callback =
+      delegate(object sender, X509Certificate certificate, X509Chain chain, SslPolicyErrors errors) { return true; };
+  }
+}
+'@
+  }
+} catch {
+  $WinhaProbeTypeError = [string]$_.Exception.Message
+}
+
 # pollsite equivalent: any HTTP answer (even 4xx/5xx, read from the WebException) is alive; a failed connect is
-# 9757, no answer 9759. HttpWebRequest.Host carries the Host header (Invoke-WebRequest refuses it in 5.1).
+# 9757, no answer 9759. HttpWebRequest.Host carries the Host header (Invoke-WebRequest refuses it in 5.1). No proxy:
+# a proxy's 502 would hide a dead site. Certificates are accepted per request, never process-wide.
 $WinhaOps['probe.http'] = {
   param($p)
   $scheme = 'http'
-  if ($p.tls) { $scheme = 'https'; [System.Net.ServicePointManager]::ServerCertificateValidationCallback = { $true } }
+  if ($p.tls) {
+    if ($null -ne $WinhaProbeTypeError) { throw ('the certificate callback did not compile: ' + $WinhaProbeTypeError) }
+    $scheme = 'https'
+    # 5.1 on .NET 4.x may not offer TLS 1.2 by default; add it (and 1.3 where the enum has it) to what is enabled.
+    $modern = [System.Net.SecurityProtocolType]::Tls12
+    if ([enum]::IsDefined([System.Net.SecurityProtocolType], 'Tls13')) { $modern = $modern -bor [System.Net.SecurityProtocolType]'Tls13' }
+    [System.Net.ServicePointManager]::SecurityProtocol = [System.Net.ServicePointManager]::SecurityProtocol -bor $modern
+  }
   $req = [System.Net.HttpWebRequest]::Create($scheme + '://' + $p.uriHost + ':' + $p.port + $p.path)
   $req.Method = 'GET'
   $req.AllowAutoRedirect = $false
+  $req.Proxy = $null
+  $req.KeepAlive = $false
   $req.Timeout = [int]$p.waitMs
   $req.ReadWriteTimeout = [int]$p.waitMs
+  if ($p.tls) { $req.ServerCertificateValidationCallback = [Winha.AnyCertificate]::Callback }
   if ($p.hostHeader) { $req.Host = $p.hostHeader }
+  $resp = $null
   try {
     $resp = $req.GetResponse()
-    $result = @{ outcome = 'answer'; statusCode = [int]$resp.StatusCode }
-    $resp.Close()
-    return $result
-  } catch [System.Net.WebException] {
+    return @{ outcome = 'answer'; statusCode = [int]$resp.StatusCode }
+  } catch {
+    # A .NET method's exception may arrive wrapped (MethodInvocationException): look for the WebException inside.
     $e = $_.Exception
-    if ($null -ne $e.Response) {
-      return @{ outcome = 'answer'; statusCode = [int]$e.Response.StatusCode }
+    while ($null -ne $e -and $e -isnot [System.Net.WebException]) { $e = $e.InnerException }
+    if ($null -eq $e) { throw }
+    $resp = $e.Response
+    if ($null -ne $resp) {
+      return @{ outcome = 'answer'; statusCode = [int]$resp.StatusCode }
     } elseif ([string]$e.Status -eq 'ConnectFailure' -or [string]$e.Status -eq 'NameResolutionFailure' -or [string]$e.Status -eq 'ConnectionClosed') {
       return @{ outcome = 'connectFailed'; status = [string]$e.Status; message = [string]$e.Message }
     } else {
       return @{ outcome = 'noAnswer'; status = [string]$e.Status; message = [string]$e.Message }
     }
+  } finally {
+    # A long-lived host must not leak connections: close the answer or the error page.
+    if ($null -ne $resp) { $resp.Close() }
   }
 }
 

@@ -60,10 +60,19 @@ export const RECORDINGS: Record<Situation, Recording> = {
   },
   vipClaimedElsewhere: {
     'ps:net.claimed': [psValue({ claimed: true, byMac: 'AA-BB-CC-00-00-01' })],
+    'ps:net.interfaces': [psValue([{ alias: 'Ethernet', index: 6, status: 'Up', macAddress: '00-15-5D-00-00-06' }])],
     'ps:net.add': [
       psValue({
         outcome: 'present',
-        address: { address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'Ethernet', addressState: 'Duplicate', skipAsSource: true },
+        interfaceIndex: 6,
+        address: {
+          address: '10.0.0.50',
+          prefixLength: 24,
+          interfaceAlias: 'Ethernet',
+          addressState: 'Duplicate',
+          skipAsSource: true,
+          interfaceIndex: 6,
+        },
       }),
     ],
   },

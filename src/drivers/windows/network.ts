@@ -5,6 +5,8 @@ import { checkIp, checkNoLineBreaks, checkPrefixLength } from '../input-validati
 import type { AddressClaim, AddressState, CallOptions, IpAddressInfo, NetInterface, VirtualIpRequest } from '../types.js';
 import { asArray, requireField, unexpected, type WindowsDriverContext } from './driver-context.js';
 
+/** AA-BB-CC-DD-EE-FF (6 bytes; longer link-layer addresses too). */
+const MAC = /^[0-9A-F]{2}(-[0-9A-F]{2}){5,}$/i;
 const ADDRESS_STATES: ReadonlySet<string> = new Set(['Preferred', 'Tentative', 'Duplicate', 'Deprecated', 'Invalid']);
 
 export function listInterfaces(ctx: WindowsDriverContext, o: CallOptions): Promise<NetInterface[]> {
@@ -31,13 +33,18 @@ export function addVirtualIp(ctx: WindowsDriverContext, req: VirtualIpRequest, o
     checkIp(req.address);
     checkPrefixLength(req.address, req.prefixLength);
     checkNoLineBreaks(req.interfaceAlias, 'interfaceAlias');
+    // The adapter is chosen here by exact alias: on the host, -Name/-InterfaceAlias would read '*' or '[..]' as a pattern.
+    const nics = await listInterfaces(ctx, o);
+    const nic = exactAlias(nics, req.interfaceAlias);
+    if (!nic) throw new DriverError({ code: 'InterfaceNotFound', message: `no interface "${req.interfaceAlias}" on ${ctx.nodeName}` });
     const r = await ctx.ps<{ outcome: string; address?: Record<string, unknown>; interfaceAlias?: string; prefixLength?: number }>(
       'addVirtualIp',
       'net.add',
       {
         address: req.address,
         prefixLength: req.prefixLength,
-        interfaceAlias: req.interfaceAlias,
+        interfaceIndex: nic.index,
+        interfaceAlias: nic.alias,
         waitMs: ctx.waitMs(o),
       },
       o,
@@ -57,8 +64,15 @@ export function addVirtualIp(ctx: WindowsDriverContext, req: VirtualIpRequest, o
           transient: true,
           message: `${req.address} vanished while waiting for duplicate address detection`,
         });
-      case 'present':
-        return toAddressInfo(requireField(r.address, 'net.add', 'address'));
+      case 'present': {
+        const info = toAddressInfo(requireField(r.address, 'net.add', 'address'));
+        if (!sameAlias(info.interfaceAlias, nic.alias))
+          throw new DriverError({
+            code: 'CommandFailed',
+            message: `net.add put ${req.address} on "${info.interfaceAlias}", not on "${nic.alias}" (index ${nic.index})`,
+          });
+        return info;
+      }
       default:
         throw unexpected('net.add', r.outcome);
     }
@@ -73,14 +87,8 @@ export function removeVirtualIp(ctx: WindowsDriverContext, address: string, o: C
 
 export function probeAddressClaimed(ctx: WindowsDriverContext, address: string, o: CallOptions): Promise<AddressClaim> {
   return ctx.run('probeAddressClaimed', o, async (signal) => {
-    const r = await ctx.ps<{ claimed: boolean; byMac?: string }>(
-      'probeAddressClaimed',
-      'net.claimed',
-      { address: checkIp(address) },
-      o,
-      signal,
-    );
-    return r.claimed ? { claimed: true, byMac: String(r.byMac) } : { claimed: false };
+    const r = await ctx.ps<unknown>('probeAddressClaimed', 'net.claimed', { address: checkIp(address) }, o, signal);
+    return toClaim(r);
   });
 }
 
@@ -97,4 +105,27 @@ export function toAddressInfo(raw: Record<string, unknown>): IpAddressInfo {
     addressState: state as AddressState,
     skipAsSource: Boolean(raw.skipAsSource),
   };
+}
+
+/** Anything but a well-formed answer is an error: a probe that cannot say "silent" must not read as silent. */
+function toClaim(raw: unknown): AddressClaim {
+  const r = (raw ?? {}) as { claimed?: unknown; byMac?: unknown };
+  if (r.claimed === false) return { claimed: false };
+  if (r.claimed !== true) throw new DriverError({ code: 'ParseError', message: `net.claimed answered ${JSON.stringify(raw)}` });
+  if (typeof r.byMac !== 'string' || !MAC.test(r.byMac))
+    throw new DriverError({ code: 'ParseError', message: `net.claimed byMac ${JSON.stringify(r.byMac)} is not a link-layer address` });
+  return { claimed: true, byMac: r.byMac.toUpperCase() };
+}
+
+/** Windows aliases are unique regardless of case; an exact match wins over a case-insensitive one. */
+function exactAlias(nics: NetInterface[], alias: string): NetInterface | undefined {
+  return nics.find((n) => n.alias === alias) ?? onlyOne(nics.filter((n) => sameAlias(n.alias, alias)));
+}
+
+function onlyOne<T>(xs: T[]): T | undefined {
+  return xs.length === 1 ? xs[0] : undefined;
+}
+
+function sameAlias(a: string, b: string): boolean {
+  return a.toUpperCase() === b.toUpperCase();
 }

@@ -58,8 +58,15 @@ const site = {
   serverAutoStart: false,
 };
 
-function harness() {
+/** `h` is also an adapter's alias, so a hostile alias the driver accepts reaches net.add (as data). */
+function harness(h: string) {
   const runner = new ScriptedRunner({
+    'ps:net.interfaces': [
+      psValue([
+        { alias: 'Ethernet', index: 6, status: 'Up', macAddress: '00-15-5D-00-00-06' },
+        { alias: h, index: 7, status: 'Up', macAddress: '00-15-5D-00-00-07' },
+      ]),
+    ],
     'ps:site.ensure': [psValue({ created: true, changed: [], site })],
     'ps:site.list': [psValue([])],
     'ps:probe.ftp': [psValue({ lines: ['230 ok'] })],
@@ -67,7 +74,7 @@ function harness() {
     'ps:net.add': [
       psValue({
         outcome: 'present',
-        address: { address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'x', addressState: 'Preferred', skipAsSource: true },
+        address: { address: '10.0.0.50', prefixLength: 24, interfaceAlias: h, addressState: 'Preferred', skipAsSource: true },
       }),
     ],
     'emcmd:GETMIRRORVOLINFO': [text('')],
@@ -114,7 +121,7 @@ for (const [name, op] of Object.entries(OPERATIONS)) {
   test(`hostile values given to ${name} never reach script text or argv`, async () => {
     await fc.assert(
       fc.asyncProperty(hostile, async (h) => {
-        const { runner, driver } = harness();
+        const { runner, driver } = harness(h);
         let refused = false;
         try {
           await op(driver, h);

@@ -7,7 +7,8 @@ import { Language, Parser, type Node } from 'web-tree-sitter';
 
 let parser: Parser | undefined;
 
-async function load(): Promise<Parser> {
+/** The loaded parser (shared with the static checks in powershell-ast.ts). */
+export async function load(): Promise<Parser> {
   if (parser) return parser;
   await Parser.init();
   const require = createRequire(import.meta.url);
