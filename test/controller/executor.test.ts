@@ -13,7 +13,7 @@ import { GroupLease } from '../../src/controller/lease/group-lease.js';
 import { silentLogger } from '../../src/controller/logger.js';
 import { AgentMetrics } from '../../src/controller/metrics.js';
 import { StatusWriter } from '../../src/controller/status/writer.js';
-import type { HostDriver } from '../../src/drivers/types.js';
+import { HOST_DRIVER_OPERATIONS, type HostDriver } from '../../src/drivers/types.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { openMemoryStore } from '../../src/store/memory.js';
 import type { Involved } from '../../src/reconcilers/types.js';
@@ -41,14 +41,17 @@ function recordingHost(calls: string[], o: { duplicate?: boolean } = {}): HostDr
     startSite: { name: 'website1', state: 'Started' },
     addVirtualIp: { address: VIP, prefixLength: 24, interfaceAlias: 'Ethernet', addressState: o.duplicate ? 'Duplicate' : 'Preferred' },
   };
+  // The required operations only: like the simulated driver, it offers no optional reads (getSite, observeHost).
   return new Proxy({ nodeName: 'node1' } as HostDriver, {
     get: (target, op: string) =>
       op === 'nodeName'
         ? target.nodeName
-        : (..._args: unknown[]) => {
-            calls.push(op);
-            return Promise.resolve(answers[op]);
-          },
+        : (HOST_DRIVER_OPERATIONS as readonly string[]).includes(op)
+          ? (..._args: unknown[]) => {
+              calls.push(op);
+              return Promise.resolve(answers[op]);
+            }
+          : undefined,
   });
 }
 
