@@ -36,7 +36,12 @@ function windowsChecks(facts: DoctorFacts, x: DoctorExpectations): CheckResult[]
       ['iis', 'IIS (Web-Server, W3SVC, WAS)'],
       ['iis-modules', 'IISAdministration and WebAdministration modules'],
       ...(x.needsFtp ? ([['ftp', 'FTP server (Web-Ftp-Server, FTPSVC)']] as [string, string][]) : []),
-      ...(x.needsSmtp ? ([['smtp', 'SMTP server (SMTP-Server, SMTPSVC)']] as [string, string][]) : []),
+      ...(x.needsSmtp
+        ? ([
+            ['smtp', 'SMTP server (SMTP-Server, SMTPSVC)'],
+            ['smtp-metabase', SMTP_METABASE],
+          ] as [string, string][])
+        : []),
       ['datakeeper-installed', 'DataKeeper installed'],
       ['datakeeper-service', 'DataKeeper service ExtMirrSvc running'],
       ...x.interfaces.map((a) => [`interface:${a}`, `interface ${a}`] as [string, string]),
@@ -59,7 +64,7 @@ function windowsChecks(facts: DoctorFacts, x: DoctorExpectations): CheckResult[]
     iisCheck(w),
     modulesCheck(w),
     ...(x.needsFtp ? [featureCheck(w, 'ftp', 'FTP server (Web-Ftp-Server, FTPSVC)', 'Web-Ftp-Server', 'FTPSVC')] : []),
-    ...(x.needsSmtp ? [featureCheck(w, 'smtp', 'SMTP server (SMTP-Server, SMTPSVC)', 'SMTP-Server', 'SMTPSVC')] : []),
+    ...(x.needsSmtp ? [featureCheck(w, 'smtp', 'SMTP server (SMTP-Server, SMTPSVC)', 'SMTP-Server', 'SMTPSVC'), metabaseCheck(w)] : []),
     ...dataKeeperChecks(w, x),
     ...x.interfaces.map((alias) => interfaceCheck(w, alias)),
     ...firewallChecks(w, x),
@@ -97,6 +102,17 @@ function modulesCheck(w: WindowsFacts): CheckResult {
     ? 'Install-WindowsFeature Web-Scripting-Tools (Windows Server 2016+); on 2012 R2: Install-Module IISAdministration'
     : 'Install-WindowsFeature Web-Scripting-Tools';
   return fail('iis-modules', title, `missing: ${missing.join(', ')}`, fix);
+}
+
+const SMTP_METABASE = 'IIS 6 Metabase Compatibility (Web-Metabase), for SMTP virtual servers';
+
+/** SMTP virtual servers live in the IIS 6 metabase: the driver reads and starts them through ADSI, which needs it. */
+function metabaseCheck(w: WindowsFacts): CheckResult {
+  const installed = w.features['Web-Metabase'];
+  if (installed === true) return pass('smtp-metabase', SMTP_METABASE, 'installed');
+  const detail = installed === false ? 'not installed' : 'unknown (Get-WindowsFeature is not available)';
+  const check = installed === false ? fail : warn;
+  return check('smtp-metabase', SMTP_METABASE, detail, 'Install-WindowsFeature Web-Metabase');
 }
 
 function featureCheck(w: WindowsFacts, id: string, title: string, feature: string, service: string): CheckResult {

@@ -13,7 +13,7 @@ export interface DoctorFactsParams {
 }
 
 export const DOCTOR_FACTS_PARAMS: DoctorFactsParams = {
-  features: ['Web-Server', 'Web-Scripting-Tools', 'Web-Ftp-Server', 'SMTP-Server'],
+  features: ['Web-Server', 'Web-Scripting-Tools', 'Web-Ftp-Server', 'SMTP-Server', 'Web-Metabase'],
   services: ['W3SVC', 'WAS', 'FTPSVC', 'SMTPSVC', 'ExtMirrSvc'],
 };
 

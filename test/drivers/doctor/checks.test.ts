@@ -156,3 +156,16 @@ test("doctor.facts answers are decoded strictly: PowerShell's one-element arrays
   assert.equal(decodeWindowsFacts(raw).services['SMTPSVC'], undefined);
   assert.throws(() => decodeWindowsFacts({ ...w, psVersion: 5 }), /psVersion is not a string/);
 });
+
+test('a node whose groups serve SMTP needs the SMTP server and IIS 6 Metabase Compatibility (the driver reaches SMTP virtual servers through ADSI)', () => {
+  const w = healthyWindows();
+  w.features['SMTP-Server'] = true;
+  w.services['SMTPSVC'] = { state: 'Running', startType: 'Automatic' };
+  w.features['Web-Metabase'] = false;
+  const missing = byId(runDoctor(facts(w), expectations({ needsSmtp: true })), 'smtp-metabase');
+  assert.equal(missing.status, 'fail');
+  assert.match(missing.fix ?? '', /Install-WindowsFeature Web-Metabase/);
+  w.features['Web-Metabase'] = true;
+  assert.equal(byId(runDoctor(facts(w), expectations({ needsSmtp: true })), 'smtp-metabase').status, 'pass');
+  assert.ok(!runDoctor(facts(w), expectations()).some((r) => r.id === 'smtp-metabase'), 'not checked when no site uses SMTP');
+});
