@@ -17,6 +17,16 @@ const make = (runner: CommandRunner & PsHost, extra: Partial<ConstructorParamete
   return { clock, driver: new WindowsHostDriver({ nodeName: 'node1', runner, host: runner, clock, ...extra }) };
 };
 const w3svc = { name: 'W3SVC', state: 4, startType: 'Automatic' };
+const startedWeb1 = {
+  id: 1,
+  name: 'web1',
+  state: 'Started',
+  ftpState: null,
+  bindings: [],
+  physicalPath: 'E:\\w',
+  applicationPool: 'p',
+  serverAutoStart: false,
+};
 
 test('a transient failure (applicationHost.config changed by another writer) is retried with backoff and then succeeds', async () => {
   const runner = new ScriptedRunner().on(
@@ -144,16 +154,7 @@ test('Windows errors map to typed ones: unknown service, site still running afte
       'ps:site.stop',
       psValue({
         outcome: 'checked',
-        site: {
-          id: 1,
-          name: 'web1',
-          state: 'Started',
-          ftpState: null,
-          bindings: [],
-          physicalPath: 'E:\\w',
-          applicationPool: 'p',
-          serverAutoStart: false,
-        },
+        site: startedWeb1,
       }),
     );
   const { clock, driver } = make(runner);
@@ -223,16 +224,7 @@ test('GETMIRRORVOLINFO on a multi-target source: one target per line, each with 
 });
 
 test('a check reads only its own site (site.get), and one observation reads sites and addresses in one request', async () => {
-  const web1 = {
-    id: 1,
-    name: 'web1',
-    state: 'Started',
-    ftpState: null,
-    bindings: [],
-    physicalPath: 'E:\\w',
-    applicationPool: 'p',
-    serverAutoStart: false,
-  };
+  const web1 = startedWeb1;
   const addr = { address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'Ethernet', addressState: 'Preferred', skipAsSource: true };
   const runner = new ScriptedRunner()
     .on('ps:site.get', psValue({ found: true, site: web1 }), psValue({ found: false }))
