@@ -49,7 +49,7 @@ export async function readManifestSet(
   if (!paths || paths.length === 0) throw new UsageError('name the manifests with -f FILE|DIR|- (repeatable)');
   try {
     const inputs = await readInputs(paths, recursive, io.cwd, io.stdin);
-    return validateInputs(inputs, { context });
+    return validateInputs(inputs, { context, target: 'store' });
   } catch (err) {
     if (err instanceof InputError) throw new UsageError(err.message);
     throw err;
@@ -70,5 +70,5 @@ export async function readManifestInputs(
     if (err instanceof InputError) throw new UsageError(err.message);
     throw err;
   }
-  return { validate: (context) => validateInputs(inputs, { context }) };
+  return { validate: (context) => validateInputs(inputs, { context, target: 'store' }) };
 }

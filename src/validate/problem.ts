@@ -38,6 +38,12 @@ export const RULES: readonly RuleInfo[] = [
   { id: 'not-an-object', severity: 'error', summary: 'A document is not a mapping (a list, a string, a number).' },
   { id: 'unknown-kind', severity: 'error', summary: 'apiVersion is of group winha.io but the version or kind is unknown.' },
   { id: 'schema', severity: 'error', summary: 'A field is missing, unknown, of the wrong type or out of its allowed values.' },
+  {
+    id: 'inline-secret',
+    severity: 'error',
+    summary: 'An AgentConfig holds a secret itself (a password, token or PEM block) instead of naming the file that holds it.',
+  },
+  { id: 'not-applyable', severity: 'error', summary: "An AgentConfig (a node agent's configuration file) is given to apply or diff." },
   // cross-object rules (design §2)
   { id: 'duplicate-object', severity: 'error', summary: 'Two documents declare the same kind, namespace and name.' },
   { id: 'dangling-reference', severity: 'error', summary: 'A group, cluster or other object is named but not declared.' },

@@ -223,9 +223,14 @@ export function checkSchema(kind: KindName, value: unknown): SchemaIssue[] {
     return [{ path: [], rule: 'schema', message: `document cannot be checked: ${(err as Error).message}`, structural: true }];
   }
   if (ok) return [];
+  return issuesOf(validate.errors ?? []);
+}
+
+/** ajv's errors as issues a person can act on, without repeats. */
+export function issuesOf(errors: readonly ErrorObject[]): SchemaIssue[] {
   const seen = new Set<string>();
   const issues: SchemaIssue[] = [];
-  for (const e of validate.errors ?? []) {
+  for (const e of errors) {
     const issue: SchemaIssue = { ...translate(e), structural: STRUCTURAL_KEYWORDS.has(e.keyword) };
     const key = `${issue.path.join('/')}|${issue.rule}|${issue.message}`;
     if (seen.has(key)) continue;

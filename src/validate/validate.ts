@@ -14,6 +14,7 @@ import { key, makeProblem, positionOf, type Entry, type Rule, type RuleContext }
 import { clusterRules, duplicateObjects, groupRules } from './rules/topology.js';
 import { mirrorRules, siteRules, virtualIpRules } from './rules/resources.js';
 import { endpointRules } from './rules/endpoints.js';
+import { AGENT_CONFIG_KIND, checkAgentConfig, problemAt } from './agent-config.js';
 
 /** Cross-object rules, in the order they run. */
 export const CROSS_OBJECT_RULES: readonly Rule[] = [
@@ -36,6 +37,8 @@ export interface ValidateOptions {
   limits?: ParseLimits;
   /** Objects that already exist (e.g. in the store) and may be referenced; they are not reported on. */
   context?: readonly Record<string, unknown>[];
+  /** 'store': the set is about to be applied, so documents that are no store objects (AgentConfig) are errors. */
+  target?: 'store';
 }
 
 export interface ValidationReport {
@@ -71,7 +74,16 @@ function expandLists(docs: SourceDocument[]): SourceDocument[] {
   return out;
 }
 
-function classify(docs: SourceDocument[], problems: Problem[]): Classified {
+function agentConfigNotApplyable(doc: SourceDocument): Problem {
+  return problemAt(
+    doc,
+    ['kind'],
+    'not-applyable',
+    'AgentConfig is the configuration file of one node agent (winha agent --config FILE), not an object of the cluster: it is never applied to the store; leave it out of the manifests',
+  );
+}
+
+function classify(docs: SourceDocument[], problems: Problem[], target: ValidateOptions['target']): Classified {
   const entries: Entry[] = [];
   let documents = 0;
   let skipped = 0;
@@ -99,6 +111,12 @@ function classify(docs: SourceDocument[], problems: Problem[]): Classified {
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
     if (group !== GROUP) {
       skipped++;
+      continue;
+    }
+    if (apiVersion === API_VERSION && kind === AGENT_CONFIG_KIND) {
+      // The agent's own configuration file: same schema as `winha agent --config`; never an object of the store.
+      for (const p of checkAgentConfig(doc)) problems.push(p);
+      if (target === 'store') problems.push(agentConfigNotApplyable(doc));
       continue;
     }
     const info = kindInfo(kind);
@@ -134,7 +152,7 @@ export function validateDocuments(
   initialProblems: Problem[] = [],
 ): Omit<ValidationReport, 'files'> {
   const problems: Problem[] = [...initialProblems];
-  const { entries, documents, skipped } = classify(docs, problems);
+  const { entries, documents, skipped } = classify(docs, problems, opts.target);
   const contextEntries: Entry[] = [];
   const inInput = opts.context?.length ? new Set(entries.map((e) => key(e.kind, e.namespace, e.name))) : undefined;
   for (const o of opts.context ?? []) {
