@@ -169,11 +169,11 @@ Exit codes:
     program
       .command('agent')
       .description('Run the node agent: elect, activate, check and recover the groups of this node.')
-      .requiredOption('--node <name>', "this node's name, as in the Cluster")
+      .option('--config <file>', 'agent configuration file (kind: AgentConfig); flags override it, it overrides the environment')
+      .option('--node <name>', "this node's name, as in the Cluster (or spec.node of --config)")
       .option(
         '--driver <kind>',
-        'host driver: sim (a host in this process), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows',
-        'sim',
+        'host driver: sim (a host in this process; the default), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows',
       )
       .option(
         '--listen <addr>',

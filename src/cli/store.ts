@@ -14,6 +14,8 @@ export interface StoreFlags {
   etcdUser?: string;
   etcdPasswordFile?: string;
   etcdRequestTimeout?: string;
+  /** kubernetes://: the kubeconfig file (from an agent config file; no flag: $KUBECONFIG otherwise). */
+  kubeconfig?: string;
 }
 
 export async function connect(flags: StoreFlags, io: CliIO): Promise<Store> {
@@ -25,7 +27,8 @@ export async function connect(flags: StoreFlags, io: CliIO): Promise<Store> {
   if (flags.etcdPasswordFile) etcd.passwordFile = path.resolve(io.cwd, flags.etcdPasswordFile);
   if (flags.etcdRequestTimeout !== undefined) etcd.requestTimeoutMs = parseTimeoutMs(flags.etcdRequestTimeout, '--etcd-request-timeout');
   try {
-    return await openStore(flags.store, { env: io.env, cwd: io.cwd, etcd });
+    const kube = flags.kubeconfig ? { kubeconfig: path.resolve(io.cwd, flags.kubeconfig) } : {};
+    return await openStore(flags.store, { env: io.env, cwd: io.cwd, etcd, ...kube });
   } catch (err) {
     if (isStoreError(err, 'Invalid')) throw new UsageError(err.message);
     throw err;

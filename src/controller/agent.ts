@@ -9,7 +9,7 @@ import type { Clock, Timer } from '../lib/clock.js';
 import type { Store, StoredObject } from '../store/types.js';
 import type { Decision } from './decision-types.js';
 import type { GroupSnapshot } from './decision-input.js';
-import { EventRecorder } from './event-recorder.js';
+import { EventRecorder, type EventInput } from './event-recorder.js';
 import { GroupReconciler, type ReconcileResult } from './group-reconciler.js';
 import { HostObservation } from './host-observation.js';
 import { Informer } from './informer.js';
@@ -43,6 +43,8 @@ export interface AgentOptions {
   workers?: number;
   /** Where FTP deep checks read the credentials their credentialsSecretRef names (none: such checks stay incomplete). */
   secrets?: SecretSource;
+  /** Sees every event as it is recorded (the Windows Event Log forwarder of `winha agent`). */
+  onEvent?: (e: EventInput) => void;
 }
 
 /** AgentOptions.workers' default (`winha agent --workers N` overrides it). */
@@ -71,9 +73,10 @@ export class Agent {
     this.log = o.logger ?? silentLogger;
     this.metrics = o.metrics ?? new AgentMetrics();
     const health: StoreHealth = { failing: false };
-    const events = (this.events = new EventRecorder(o.store.objects, o.node, o.clock, (e) =>
-      this.log.info({ event: e.reason, code: e.code, object: `${e.involved.kind}/${e.involved.name}` }, e.message),
-    ));
+    const events = (this.events = new EventRecorder(o.store.objects, o.node, o.clock, (e) => {
+      this.log.info({ event: e.reason, code: e.code, object: `${e.involved.kind}/${e.involved.name}` }, e.message);
+      o.onEvent?.(e);
+    }));
     const record: Note = (obj, type, reason, message, code, epoch) =>
       events.record({
         involved: { kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace ?? 'default' },
@@ -130,6 +133,21 @@ export class Agent {
     this.events.stop();
     this.queue.stop();
     for (const i of this.informers.values()) i.stop();
+  }
+
+  /**
+   * A graceful stop (`winha agent` on SIGINT/SIGTERM): take no new work, let the reconcile in flight finish while
+   * leases are still renewed (at most timeoutMs), then stop(). Nothing is released and nothing is taken out of
+   * service: the others take over only after the leases expire and their safety check. True when it drained in time.
+   */
+  async shutdown(timeoutMs: number): Promise<boolean> {
+    this.queue.stop();
+    let timer: Timer | undefined;
+    const late = new Promise<false>((resolve) => (timer = this.clock.setTimer(timeoutMs, () => resolve(false))));
+    const drained = await Promise.race([this.queue.idle().then(() => true as const), late]);
+    timer?.cancel();
+    this.stop();
+    return drained;
   }
 
   get ready(): boolean {

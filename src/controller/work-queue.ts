@@ -30,6 +30,7 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly delayed = new Map<string, Timer>();
   private active = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   private stopped = false;
   private readonly base: number;
   private readonly max: number;
@@ -82,6 +83,12 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
+  /** Resolves when no handler runs (after stop(): the ones in flight have finished). */
+  idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   stop(): void {
     this.stopped = true;
     for (const t of this.delayed.values()) t.cancel();
@@ -121,6 +128,7 @@ export class WorkQueue {
       }
     } finally {
       this.active--;
+      if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 }

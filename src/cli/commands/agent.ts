@@ -1,12 +1,13 @@
 /**
- * `winha agent --node NAME --store URL --driver sim|windows [--listen ADDR]`:
- * runs the node agent until SIGINT/SIGTERM, with /healthz, /readyz and
- * /metrics on --listen, and pino JSON logs (one line per decision).
- * Every flag is checked, and the listener bound, before the agent starts: a
- * mistake exits 2 with one line and never leaves an agent holding groups.
+ * `winha agent [--config FILE] --node NAME --store URL --driver sim|windows [--listen ADDR]`: runs the node agent
+ * until SIGINT, SIGTERM, SIGHUP (or SIGBREAK on Windows), with /healthz, /readyz and /metrics on --listen, and pino
+ * JSON logs (one line per decision) on standard output or rotated files. Settings: flag > config file > environment
+ * > default. Every setting is checked, and the listener bound, before the agent starts: a mistake exits 2 and
+ * never leaves an agent holding groups. A stop finishes the action in flight and keeps leases and resources as they
+ * are (LifeKeeper's stop without taking resources out of service); a hand-over is `winha switchover` first.
  */
 import path from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { PinoAuditLog } from '../../drivers/windows/audit-log.js';
 import { DirectorySecrets, defaultSecretsDir } from '../../reconcilers/secrets.js';
 import { SystemClock } from '../../lib/clock.js';
@@ -15,17 +16,12 @@ import { createDriver } from '../driver-factory.js';
 import { realAgents } from '../agent-factory.js';
 import { parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
-import { connect, type StoreFlags } from '../store.js';
+import { connect } from '../store.js';
+import { applyAgentConfig, type AgentFlags } from '../agent-config/load.js';
+import { agentLogger } from '../agent-config/logging.js';
+import { EventCreateSink, EventLogForwarder, NoEventLog } from '../agent-config/event-log.js';
 
-export interface AgentFlags extends StoreFlags {
-  node?: string;
-  driver?: string;
-  listen?: string;
-  workers?: string;
-  secretsDir?: string;
-  powershellPath?: string;
-  emcmdPath?: string;
-}
+export type { AgentFlags } from '../agent-config/load.js';
 
 interface AgentSettings {
   node: string;
@@ -39,7 +35,7 @@ interface AgentSettings {
 
 /** All flags, checked before anything is opened, bound or started. */
 async function settingsOf(flags: AgentFlags, io: CliIO): Promise<AgentSettings> {
-  if (!flags.node) throw new UsageError('--node: name this node: winha agent --node NAME');
+  if (!flags.node) throw new UsageError('--node: name this node: winha agent --node NAME (or spec.node in --config FILE)');
   const driver = flags.driver ?? 'sim';
   if (driver.startsWith('sim://')) {
     const { parseSimDriverUrl, DriverSpecError } = await import('../../drivers/factory.js');
@@ -86,42 +82,82 @@ async function hostDriver(
   return createHostDriver(s.driver, { clock, nodeName: s.node });
 }
 
+/** The signals that stop the agent: Ctrl+C (WinSW's stop), TERM, a closed console (HUP), Ctrl+Break (Windows only). */
+function stopSignals(platform: string): NodeJS.Signals[] {
+  return platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
+}
+
+/** The Event Log forwarder when log.eventLog is on (a no-op sink off Windows, which says so once). */
+function eventLogOf(on: boolean, node: string, clock: SystemClock, io: CliIO, logger: Logger): EventLogForwarder | undefined {
+  if (!on) return undefined;
+  const sink =
+    process.platform === 'win32'
+      ? new EventCreateSink(io.env, (err) => logger.warn({ err }, 'cannot write to the Windows Event Log'))
+      : new NoEventLog((msg) => logger.info({}, msg));
+  return new EventLogForwarder(sink, node, clock);
+}
+
 export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
-  const s = await settingsOf(flags, io);
+  const run = await applyAgentConfig(flags, io);
+  const s = await settingsOf(run.flags, io);
   const clock = new SystemClock();
-  const logger = pino({ base: { node: s.node } });
-  const store = await connect(flags, io);
+  const log = await agentLogger(run.log, s.node);
+  const logger = log.logger;
+  const eventLog = eventLogOf(run.log.eventLog, s.node, clock, io, logger);
   let server: AgentHttpServer | undefined;
+  let driver: HostDriver | undefined;
+  // Handlers first: a signal that comes while the agent starts still stops it; a second one while stopping is only noted.
+  let signalled: (sig: NodeJS.Signals) => void = () => undefined;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) return logger.warn({ signal: sig }, 'already stopping: the action in flight is finishing');
+    stopping = true;
+    signalled(sig);
+  };
+  const signals = stopSignals(process.platform);
+  for (const sig of signals) process.on(sig, onSignal);
   try {
-    const driver = await hostDriver(s, clock, store, logger);
-    const agent = realAgents({
-      node: s.node,
-      store,
-      driver,
-      clock,
-      logger,
-      ...(s.workers ? { workers: s.workers } : {}),
-      secrets: new DirectorySecrets(s.secretsDir),
-    });
-    if (s.listen) {
-      agent.metrics.collectProcessMetrics();
-      server = await serveAgentHttp(agent, s.listen);
-      // Port 0 picks a free port: log the address actually bound, so a supervisor (or a test) can find it.
-      logger.info({ listen: server.address }, `serving /healthz /readyz /metrics on ${server.address}`);
+    const store = await connect(run.flags, io);
+    try {
+      driver = await hostDriver(s, clock, store, logger);
+      const agent = realAgents({
+        node: s.node,
+        store,
+        driver,
+        clock,
+        logger,
+        ...(s.workers ? { workers: s.workers } : {}),
+        secrets: new DirectorySecrets(s.secretsDir),
+        ...(eventLog ? { onEvent: (e) => eventLog.onEvent(e) } : {}),
+      });
+      if (s.listen) {
+        agent.metrics.collectProcessMetrics();
+        server = await serveAgentHttp(agent, s.listen);
+        // Port 0 picks a free port: log the address actually bound, so a supervisor (or a test) can find it.
+        logger.info({ listen: server.address }, `serving /healthz /readyz /metrics on ${server.address}`);
+      }
+      agent.start();
+      logger.info({ store: store.url, driver: s.driver, config: flags.config }, `agent for ${s.node} started`);
+      eventLog?.agent('AgentStarted', `WinHA agent for ${s.node} started (store ${store.url})`);
+      const signal = await stopped;
+      logger.info({ signal, stopTimeoutMs: run.stopTimeoutMs }, `stopping on ${signal}: finishing the action in flight; leases are kept`);
+      const drained = await agent.shutdown(run.stopTimeoutMs);
+      if (!drained) logger.warn({ stopTimeoutMs: run.stopTimeoutMs }, 'the action in flight did not finish within the stop timeout');
+      await driver.close?.();
+      driver = undefined;
+      await server?.close();
+      server = undefined;
+      logger.info({ signal, drained }, `agent for ${s.node} stopped; its groups stay where they are until their leases expire`);
+      eventLog?.agent('AgentStopped', `WinHA agent for ${s.node} stopped (${signal}); leases kept, resources left in service`);
+    } finally {
+      await driver?.close?.();
+      await server?.close();
+      await store.close();
     }
-    // Handlers first: a signal that comes while the agent starts still stops it.
-    const stopped = new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    agent.start();
-    logger.info({ store: store.url, driver: s.driver }, `agent for ${s.node} started`);
-    await stopped;
-    agent.stop();
-    await driver.close?.();
   } finally {
-    await server?.close();
-    await store.close();
+    for (const sig of signals) process.off(sig, onSignal);
+    await log.close();
   }
   return EXIT.OK;
 }
