@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,3 +81,22 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     }
   });
 }
+
+test('with log.file the JSON lines go to DIR/agent.N.log (none on stdout), flushed up to the stopped line', async () => {
+  writeFileSync(
+    join(dir, 'agent-files.yaml'),
+    'apiVersion: winha.io/v1alpha1\nkind: AgentConfig\nspec:\n  node: node1\n  store: {url: file://./store}\n  log: {file: {directory: logs, maxSizeMB: 1, maxFiles: 2}}\n',
+  );
+  const r = startWinha(['agent', '--config', 'agent-files.yaml'], { cwd: dir });
+  const logFile = join(dir, 'logs', 'agent.1.log');
+  const text = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  try {
+    await until('web held by node1 in the log file', r, () => (/node1 holds web/.test(text()) ? true : undefined));
+    r.child.kill('SIGINT');
+    assert.equal(await r.exited, 0, r.out());
+    assert.match(text(), /agent for node1 stopped/);
+    assert.equal(r.out(), '', 'nothing on standard output or error');
+  } finally {
+    if (r.child.exitCode === null) r.child.kill('SIGKILL');
+  }
+});
