@@ -17,6 +17,7 @@ export function registerServiceCommands(program: Command, io: CliIO, setCode: (c
     .option('--node <name>', 'node name to set (empty: unchanged)')
     .option('--store <url>', 'store URL to set (empty: unchanged)')
     .option('--example <file>', 'copied when the configuration does not exist yet')
+    .option('--service-settings', 'also set the failure actions and delayed start of winha-agent (sc.exe)')
     .option('--start', 'start the service if node and store are set')
     .action(async (flags: FlagsOf<Cmd<typeof serviceCmd>['runServiceConfigure']>) =>
       setCode(await (await serviceCmd()).runServiceConfigure(flags, io)),

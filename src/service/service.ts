@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_AGENT_CONFIG, SERVICE_ID, WRAPPER_EXE, WRAPPER_XML, scDelayedStartArgs, winswXml } from './winsw-config.js';
+import { DEFAULT_AGENT_CONFIG, SERVICE_ID, WRAPPER_EXE, WRAPPER_XML, scDelayedStartArgs, scFailureArgs, winswXml } from './winsw-config.js';
 
 export type ServiceAction = 'install' | 'uninstall' | 'status';
 export const SERVICE_ACTIONS: readonly ServiceAction[] = ['install', 'uninstall', 'status'];
@@ -67,10 +67,9 @@ export function planService(action: ServiceAction, flags: ServiceFlags, host: Pi
   const xmlPath = win32.join(dir, WRAPPER_XML);
   const config = flags.config ?? DEFAULT_AGENT_CONFIG;
   const xml = winswXml({ config });
-  const sc = win32.join(host.env['SystemRoot'] ?? 'C:\\Windows', 'System32', 'sc.exe');
   const steps: ServicePlan['steps'] = [{ exe: wrapper, args: [action], optional: false }];
   // WinSW 1.17 sets the failure actions from the XML but has no delayed start: sc.exe does it.
-  if (action === 'install') steps.push({ exe: sc, args: scDelayedStartArgs(), optional: true });
+  if (action === 'install') steps.push({ exe: scExe(host), args: scDelayedStartArgs(), optional: true });
   return { dir, wrapper, xmlPath, xml, steps };
 }
 
@@ -99,18 +98,41 @@ export function runServiceAction(action: ServiceAction, flags: ServiceFlags, hos
     host.writeFile(plan.xmlPath, plan.xml);
     out.push(`wrote ${plan.xmlPath}`);
   }
-  for (const step of plan.steps) {
+  if (runSteps(plan.steps, host, out, err) !== 0) return { code: 1, out, err };
+  if (action === 'install') out.push(`service ${SERVICE_ID} installed; start it with: sc start ${SERVICE_ID}`);
+  return { code: 0, out, err };
+}
+
+const scExe = (host: Pick<ServiceHost, 'env'>): string => win32.join(host.env['SystemRoot'] ?? 'C:\\Windows', 'System32', 'sc.exe');
+
+/** The SCM settings the MSI's ServiceInstall cannot express: failure actions and delayed start (sc.exe). */
+export function serviceSettingsSteps(host: Pick<ServiceHost, 'env'>): ServicePlan['steps'] {
+  return [
+    { exe: scExe(host), args: scFailureArgs(), optional: false },
+    { exe: scExe(host), args: scDelayedStartArgs(), optional: false },
+  ];
+}
+
+/** Run steps in order; a failed step that is not optional ends the run with code 1. */
+export function runSteps(steps: ServicePlan['steps'], host: ServiceHost, out: string[], err: string[]): number {
+  for (const step of steps) {
     const r = host.run(step.exe, step.args);
     if (r.stdout.trim()) out.push(r.stdout.trim());
     if (r.stderr.trim()) err.push(r.stderr.trim());
     if (r.error || r.status !== 0) {
       err.push(`${step.exe} ${step.args.join(' ')} failed: ${r.error?.message ?? `exit ${r.status}`}`);
-      if (!step.optional) return { code: 1, out, err };
+      if (!step.optional) return 1;
     }
   }
-  if (action === 'install') out.push(`service ${SERVICE_ID} installed; start it with: sc start ${SERVICE_ID}`);
-  return { code: 0, out, err };
+  return 0;
 }
+
+/** `sc start winha-agent`; optional: a service that fails to start is retried by its failure actions. */
+export const startStep = (host: Pick<ServiceHost, 'env'>): ServicePlan['steps'][number] => ({
+  exe: scExe(host),
+  args: ['start', SERVICE_ID],
+  optional: true,
+});
 
 /** The install directory layout the MSI and `service install` share, for messages and tests. */
 export const LAYOUT = { node: 'node.exe', app: join('app', 'bin', 'winha.js'), wrapper: WRAPPER_EXE, xml: WRAPPER_XML } as const;
