@@ -68,7 +68,7 @@ function productionModules(appDir: string): void {
     mkdirSync(cached, { recursive: true });
     copyFileSync(join(ROOT, 'package.json'), join(cached, 'package.json'));
     copyFileSync(join(ROOT, 'package-lock.json'), join(cached, 'package-lock.json'));
-    run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], cached);
+    run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], cached);
   }
   cpSync(join(cached, 'node_modules'), join(appDir, 'node_modules'), { recursive: true });
 }

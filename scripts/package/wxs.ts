@@ -35,7 +35,7 @@ const FIXED_IDS: Record<string, string> = {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The package code: one per distinct package, derived from the version and the file list. */
-export const packageCode = (version: string, files: string[]): string => uuidV5(`package:${version}:${files.join('\n')}`);
+export const packageCode = (version: string, files: string[]): string => uuidV5(`package:${version}:${[...files].sort().join('\n')}`);
 
 export interface WxsInput {
   version: string;

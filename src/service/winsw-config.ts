@@ -36,11 +36,12 @@ export interface WinswOptions {
   logPath?: string;
 }
 
-const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Element text only (no attribute takes input): &, < and > suffice. */
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** One Windows command-line argument, quoted when needed (CommandLineToArgvW rules, no trailing backslash issue). */
+/** One Windows command-line argument, quoted as CommandLineToArgvW reads it; %VARS% too, as they may expand to spaces. */
 export function quoteArg(arg: string): string {
-  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
+  if (arg !== '' && !/[\s"%]/.test(arg)) return arg;
   return `"${arg.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`;
 }
 
