@@ -123,6 +123,10 @@ function main(): void {
   run('wixl', ['-a', 'x64', '-o', `${base}.msi`, `${base}.wxs`], stageDir);
   const seq = `UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = ${CONFIGURE_SEQUENCE} WHERE \`Action\` = 'WinhaConfigure'`;
   run('msibuild', [`${base}.msi`, '-q', seq], OUT);
+  // NODE and STORE reach the elevated install script whoever runs msiexec: secure properties (wixl lists only its own).
+  const secure =
+    "UPDATE `Property` SET `Value` = 'WIX_DOWNGRADE_DETECTED;WIX_UPGRADE_DETECTED;NODE;STORE' WHERE `Property` = 'SecureCustomProperties'";
+  run('msibuild', [`${base}.msi`, '-q', secure], OUT);
   // wixl draws a random package code; a derived one keeps the build reproducible (libmsi still stamps the save time).
   const subject = 'WinHA agent for Windows Server (node.exe, the app, the WinSW service wrapper)';
   run('msibuild', [`${base}.msi`, '-s', subject, 'WinHA', 'x64;1033', `{${packageCode(version, files)}}`], OUT);

@@ -66,6 +66,11 @@ function main(): number {
   check('UpgradeCode', props.get('UpgradeCode') === `{${UPGRADE_CODE}}`, props.get('UpgradeCode'));
   check('ProductVersion', props.get('ProductVersion') === version, props.get('ProductVersion'));
   check('Manufacturer WinHA', props.get('Manufacturer') === 'WinHA');
+  check(
+    'NODE and STORE are secure properties',
+    /(^|;)NODE;STORE$/.test(props.get('SecureCustomProperties') ?? ''),
+    props.get('SecureCustomProperties'),
+  );
 
   const seq = new Map(msiTable(msi, 'InstallExecuteSequence').map((r) => [r[0], Number(r[2])]));
   const at = (a: string) => seq.get(a) ?? NaN;
