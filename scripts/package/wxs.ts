@@ -1,0 +1,140 @@
+/**
+ * The WiX source of the MSI, generated from the staged install tree (wixl has no heat): one component per
+ * file, every identifier and GUID derived from the file's path so two builds of one tree give the same text.
+ */
+import { createHash } from 'node:crypto';
+import { SERVICE_DESCRIPTION, SERVICE_ID, SERVICE_NAME, WRAPPER_EXE } from '../../src/service/winsw-config.js';
+
+/** Never change: Windows Installer finds the installed WinHA by it to upgrade in place. */
+export const UPGRADE_CODE = '6B1C3E52-5F0A-4E7C-9A43-2D8E1F7B0C19';
+/** Between StartServices (5900) and RegisterUser (6000): files and service exist, still in the transaction. */
+export const CONFIGURE_SEQUENCE = 5950;
+/** Namespace of the name-based (v5) GUIDs of this package. */
+const GUID_NAMESPACE = '3f1d5a0e-8c2b-4b7e-a1d4-6e9c0f2b7a55';
+
+/** RFC 4122 version-5 UUID of `name` in this package's namespace, upper case as WiX writes GUIDs. */
+export function uuidV5(name: string, namespace = GUID_NAMESPACE): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex').toUpperCase();
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+/** An MSI identifier (letters, digits, _ and ., at most 72) for a path: a short hash, stable across builds. */
+const ident = (prefix: string, path: string): string => `${prefix}_${createHash('sha1').update(path).digest('hex').slice(0, 24)}`;
+
+/** Files whose rows the package test and the service refer to by a fixed identifier. */
+const FIXED_IDS: Record<string, string> = {
+  'node.exe': 'NodeExe',
+  [WRAPPER_EXE]: 'WrapperExe',
+  'app/bin/winha.js': 'WinhaJs',
+};
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The package code: one per distinct package, derived from the version and the file list. */
+export const packageCode = (version: string, files: string[]): string => uuidV5(`package:${version}:${[...files].sort().join('\n')}`);
+
+export interface WxsInput {
+  version: string;
+  /** Paths relative to the install directory, '/'-separated. */
+  files: string[];
+}
+
+interface DirNode {
+  dirs: Map<string, DirNode>;
+  files: string[];
+}
+
+function tree(files: string[]): DirNode {
+  const root: DirNode = { dirs: new Map(), files: [] };
+  for (const f of [...files].sort()) {
+    const parts = f.split('/');
+    let node = root;
+    for (const p of parts.slice(0, -1)) {
+      let next = node.dirs.get(p);
+      if (!next) node.dirs.set(p, (next = { dirs: new Map(), files: [] }));
+      node = next;
+    }
+    node.files.push(f);
+  }
+  return root;
+}
+
+export function generateWxs(input: WxsInput): string {
+  const out: string[] = [];
+  const componentIds: string[] = [];
+  const emit = (node: DirNode, path: string, indent: string): void => {
+    for (const f of node.files) {
+      const cid = ident('c', f);
+      componentIds.push(cid);
+      const name = f.slice(f.lastIndexOf('/') + 1);
+      const fid = FIXED_IDS[f] ?? ident('f', f);
+      out.push(`${indent}<Component Id="${cid}" Guid="${uuidV5(`component:${f}`)}" Win64="yes">`);
+      out.push(`${indent}  <File Id="${fid}" Name="${esc(name)}" Source="${esc(f)}" KeyPath="yes"/>`);
+      if (f === WRAPPER_EXE) {
+        out.push(
+          `${indent}  <ServiceInstall Id="WinhaAgentService" Name="${SERVICE_ID}" DisplayName="${esc(SERVICE_NAME)}" Description="${esc(SERVICE_DESCRIPTION)}" Type="ownProcess" Start="auto" ErrorControl="normal" Account="LocalSystem" Vital="yes"/>`,
+          `${indent}  <ServiceControl Id="WinhaAgentControl" Name="${SERVICE_ID}" Stop="both" Remove="uninstall" Wait="yes"/>`,
+        );
+      }
+      out.push(`${indent}</Component>`);
+    }
+    for (const [name, child] of [...node.dirs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const p = path ? `${path}/${name}` : name;
+      out.push(`${indent}<Directory Id="${ident('d', p)}" Name="${esc(name)}">`);
+      emit(child, p, `${indent}  `);
+      out.push(`${indent}</Directory>`);
+    }
+  };
+  emit(tree(input.files), '', '          ');
+
+  // The installed node.exe runs the configure step (wixl's custom actions: FileKey + ExeCommand only).
+  const configure = [
+    '[INSTALLDIR]app\\bin\\winha.js',
+    'service',
+    'configure',
+    '--config',
+    '[CommonAppDataFolder]WinHA\\agent.yaml',
+    '--example',
+    '[INSTALLDIR]agent.example.yaml',
+    '--service-settings',
+    '--start',
+  ]
+    .map((a) => (/\s/.test(a) || a.includes('[') ? `"${a}"` : a))
+    .join(' ');
+  // NODE and STORE may be empty: always quoted, and `service configure` treats "" as not given.
+  const configureCmd = `${configure} --node "[NODE]" --store "[STORE]"`;
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<!-- Generated by scripts/package/wxs.ts from the staged tree; do not edit. -->',
+    '<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">',
+    `  <Product Id="${uuidV5(`product:${input.version}`)}" Name="WinHA ${esc(input.version)}" Language="1033" Version="${esc(input.version)}" Manufacturer="WinHA" UpgradeCode="${UPGRADE_CODE}">`,
+    `    <Package Id="${packageCode(input.version, input.files)}" InstallerVersion="500" Compressed="yes" InstallScope="perMachine" Description="WinHA agent for Windows Server (node.exe, the app, the WinSW service wrapper)" Manufacturer="WinHA"/>`,
+    '    <MajorUpgrade DowngradeErrorMessage="A newer version of WinHA is already installed."/>',
+    '    <Media Id="1" Cabinet="winha.cab" EmbedCab="yes"/>',
+    '    <Property Id="ARPNOMODIFY" Value="1"/>',
+    '    <Directory Id="TARGETDIR" Name="SourceDir">',
+    '      <Directory Id="ProgramFiles64Folder">',
+    '        <Directory Id="INSTALLDIR" Name="WinHA">',
+    ...out,
+    '        </Directory>',
+    '      </Directory>',
+    '    </Directory>',
+    '    <Feature Id="WinHA" Title="WinHA agent" Level="1">',
+    ...componentIds.map((c) => `      <ComponentRef Id="${c}"/>`),
+    '    </Feature>',
+    `    <CustomAction Id="WinhaConfigure" FileKey="NodeExe" ExeCommand="${esc(configureCmd)}" Execute="deferred" Impersonate="no" Return="check"/>`,
+    '    <InstallExecuteSequence>',
+    // Remove the old version first (stop and delete its service), then install: WiX's afterInstallValidate.
+    '      <RemoveExistingProducts Before="InstallInitialize"/>',
+    // wixl places this after InstallFinalize whatever After says; build.ts moves it to CONFIGURE_SEQUENCE.
+    '      <Custom Action="WinhaConfigure" After="StartServices">NOT REMOVE="ALL"</Custom>',
+    '    </InstallExecuteSequence>',
+    '  </Product>',
+    '</Wix>',
+    '',
+  ].join('\n');
+}
