@@ -89,9 +89,8 @@ export function stage(stageDir: string): void {
   copyFileSync(join(winswDir, 'winsw.exe'), join(stageDir, WRAPPER_EXE));
   copyFileSync(join(winswDir, 'winsw.exe.config'), join(stageDir, `${WRAPPER_EXE}.config`));
   writeFileSync(join(stageDir, WRAPPER_XML), winswXml());
-  const example = ['agent.yaml', 'agent.example.yaml'].map((f) => join(ROOT, 'deploy', 'windows', f)).find((f) => existsSync(f));
-  if (!example) throw new Error('deploy/windows/agent.example.yaml missing');
-  copyFileSync(example, join(stageDir, 'agent.example.yaml'));
+  // The commented reference of every key, shipped as agent.example.yaml (the installer never copies its values).
+  copyFileSync(join(ROOT, 'deploy', 'windows', 'agent.yaml'), join(stageDir, 'agent.example.yaml'));
   for (const f of ['README.md', 'LICENSE']) if (existsSync(join(ROOT, f))) copyFileSync(join(ROOT, f), join(stageDir, f));
 
   const app = join(stageDir, 'app');

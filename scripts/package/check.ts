@@ -17,7 +17,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** An msiinfo export as rows of columns (the three header lines dropped). */
 export function msiTable(msi: string, table: string): string[][] {
-  const text = execFileSync('msiinfo', ['export', msi, table], { encoding: 'utf8' });
+  const text = execFileSync('msiinfo', ['export', msi, table], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return text
     .split(/\r?\n/)
     .slice(3)
@@ -113,7 +113,7 @@ function main(): number {
     const yaml = c.status === 0 ? readFileSync(conf, 'utf8') : '';
     check(
       'packaged winha service configure writes agent.yaml',
-      /^node: node1$/m.test(yaml) && /^store: etcd:/m.test(yaml),
+      /^kind: AgentConfig$/m.test(yaml) && /^ {2}node: node1$/m.test(yaml) && /^ {4}url: etcd:/m.test(yaml),
       c.stderr.trim(),
     );
     const svcOff = cli(['service', 'status']);

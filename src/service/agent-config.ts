@@ -22,9 +22,22 @@ export interface ConfigureResult {
   configured: boolean;
 }
 
-const MINIMAL = `# WinHA agent configuration (written by the installer; see agent.example.yaml in the install directory).
-driver: windows
+/** A new agent.yaml: the Windows driver, rotated log files and the Event Log; node and store from the installer. */
+function minimal(example: string | undefined): string {
+  return `# WinHA agent configuration, written by the installer; every key is described in ${example ?? 'agent.example.yaml'}.
+apiVersion: winha.io/v1alpha1
+kind: AgentConfig
+spec:
+  driver:
+    type: windows
+  log:
+    file: {}
+    eventLog: true
 `;
+}
+
+/** Where NODE and STORE go in an AgentConfig. */
+const KEYS = { node: ['spec', 'node'], store: ['spec', 'store', 'url'] } as const;
 
 /** Create or update the agent configuration; empty values (an unset MSI property) change nothing. */
 export function configureAgent(flags: ConfigureFlags): ConfigureResult {
@@ -33,7 +46,8 @@ export function configureAgent(flags: ConfigureFlags): ConfigureResult {
   if (existsSync(flags.config)) {
     text = readFileSync(flags.config, 'utf8');
   } else {
-    text = flags.example && existsSync(flags.example) ? readFileSync(flags.example, 'utf8') : MINIMAL;
+    // Not a copy of the example: its values (node1, an etcd address) must never start a real agent.
+    text = minimal(flags.example);
     created = true;
   }
   const doc = parseDocument(text);
@@ -41,8 +55,8 @@ export function configureAgent(flags: ConfigureFlags): ConfigureResult {
   const changed: string[] = [];
   for (const key of ['node', 'store'] as const) {
     const value = flags[key]?.trim();
-    if (value && doc.get(key) !== value) {
-      doc.set(key, value);
+    if (value && doc.getIn(KEYS[key]) !== value) {
+      doc.setIn(KEYS[key], value);
       changed.push(key);
     }
   }
@@ -50,8 +64,8 @@ export function configureAgent(flags: ConfigureFlags): ConfigureResult {
     mkdirSync(dirname(flags.config), { recursive: true });
     writeFileSync(flags.config, doc.toString(), 'utf8');
   }
-  const set = (k: string) => {
-    const v = doc.get(k);
+  const set = (k: keyof typeof KEYS) => {
+    const v = doc.getIn(KEYS[k]);
     return typeof v === 'string' && v.trim() !== '';
   };
   return { created, changed, configured: set('node') && set('store') };

@@ -76,19 +76,27 @@ test('winha service install|uninstall|status exit 1 off Windows; an unknown acti
   assert.equal(runWinha(['service', 'restart']).code, 2);
 });
 
-test('configure creates agent.yaml from the example, sets NODE/STORE, keeps comments, and ignores empty values', () => {
+test("configure writes a valid AgentConfig (never a copy of the example's values), sets NODE/STORE, keeps comments, ignores empty values", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'winha-svc-'));
   try {
-    const example = join(dir, 'example.yaml');
-    writeFileSync(example, '# keep me\ndriver: windows\n');
+    const example = join(dir, 'agent.example.yaml');
+    writeFileSync(
+      example,
+      'apiVersion: winha.io/v1alpha1\nkind: AgentConfig\nspec:\n  node: node1\n  store:\n    url: etcd://10.9.9.9:2379\n',
+    );
     const config = join(dir, 'WinHA', 'agent.yaml');
-    const first = configureAgent({ config, example, node: 'node1', store: '' });
+    const first = configureAgent({ config, example, node: 'node7', store: '' });
     assert.deepEqual(first, { created: true, changed: ['node'], configured: false });
+    assert.doesNotMatch(readFileSync(config, 'utf8'), /10\.9\.9\.9/, "the example's store is not copied");
     const second = configureAgent({ config, example, node: '', store: 'etcd://10.0.0.10:2379' });
     assert.deepEqual(second, { created: false, changed: ['store'], configured: true });
     const text = readFileSync(config, 'utf8');
-    assert.match(text, /^# keep me$/m);
-    assert.match(text, /^node: node1$/m);
+    assert.match(text, /^# WinHA agent configuration, written by the installer/m);
+    assert.match(text, /^ {2}node: node7$/m);
+    assert.match(text, /^ {4}url: etcd:\/\/10\.0\.0\.10:2379$/m);
+    // What the service will read: the agent's own schema accepts it.
+    const v = runWinha(['validate', config]);
+    assert.equal(v.code, 0, v.out + v.err);
     // An upgrade runs configure again without properties: nothing changes.
     assert.deepEqual(configureAgent({ config, example }), { created: false, changed: [], configured: true });
     assert.equal(readFileSync(config, 'utf8'), text);
