@@ -63,3 +63,19 @@ test('--driver windows without --address is a usage error', () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /--address is required with --driver windows/);
 });
+
+test(
+  '--driver windows off Windows ends at once with exit 1 and says why (it used to wait on a PowerShell host forever)',
+  { skip: process.platform === 'win32' },
+  () => {
+    const r = runWinha(
+      ['driver', 'test', '--driver', 'windows', '--address', '10.0.0.99', '--prefix-length', '24', '--interface', 'Ethernet'],
+      {
+        timeout: 60_000,
+      },
+    );
+    assert.equal(r.signal, null, 'it exited by itself');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /driver test \[not-windows\]: not a Windows host \(powershell\.exe not found at /);
+  },
+);

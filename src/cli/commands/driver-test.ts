@@ -5,7 +5,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { windowsPowerShellPath } from '../../drivers/windows/ps-host/spawn.js';
 import { isIP } from 'node:net';
 import { SystemClock, type Clock } from '../../lib/clock.js';
 import { DEFAULT_SCRATCH_SITE, runDriverTest, type DriverTestOptions, type DriverTestReport } from '../../drivers/test-kit/driver-test.js';
@@ -99,6 +101,11 @@ export async function runDriverTestCommand(flags: DriverTestFlags, io: CliIO): P
       throw new UsageError('--address is required with --driver windows: a spare address on the segment that the test adds and removes');
     if (!flags.interface)
       throw new UsageError('--interface is required with --driver windows: the alias the scratch address goes on (Get-NetAdapter)');
+    const powershell = windowsPowerShellPath(io.env);
+    if (!existsSync(powershell)) {
+      io.stderr.write(`winha: driver test [not-windows]: not a Windows host (powershell.exe not found at ${powershell})\n`);
+      return EXIT.FAILED;
+    }
     clock = new SystemClock();
     const { createDriver } = await import('../../drivers/factory.js');
     driver = createDriver('windows', { clock, nodeName: node });
@@ -119,7 +126,8 @@ export async function runDriverTestCommand(flags: DriverTestFlags, io: CliIO): P
     };
   }
 
-  const report = await drive(runDriverTest(driver, opts, clock));
+  // The Windows driver's PowerShell host outlives a run unless closed (it would keep the process alive).
+  const report = await drive(runDriverTest(driver, opts, clock)).finally(() => driver.close?.());
   print(report, flags.output === 'json', sim ? 'virtual time of the simulated world' : "this machine's monotonic clock", io);
   if (report.refused) {
     io.stderr.write(`winha: driver test refused [${report.refused.id}]: ${report.refused.message}\n`);
