@@ -34,7 +34,15 @@ interface SdkErrorShape {
 }
 
 const THROTTLE = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
-const UNAUTHORIZED = new Set(['AuthFailure', 'UnauthorizedOperation', 'InvalidClientTokenId', 'SignatureDoesNotMatch', 'OptInRequired', 'Blocked', 'CredentialsProviderError']);
+const UNAUTHORIZED = new Set([
+  'AuthFailure',
+  'UnauthorizedOperation',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'OptInRequired',
+  'Blocked',
+  'CredentialsProviderError',
+]);
 
 /** Stable code for an SDK failure; the AWS code, status and request id go into detail (never credentials). */
 export function mapAwsError(op: string, e: unknown, attempts: number): CloudError {
@@ -52,15 +60,21 @@ export function mapAwsError(op: string, e: unknown, attempts: number): CloudErro
 }
 
 function retryable(e: CloudError): boolean {
-  return e.code === 'AwsThrottled' || (e.code === 'AwsFailed' && typeof e.detail['httpStatus'] === 'number' && e.detail['httpStatus'] >= 500);
+  return (
+    e.code === 'AwsThrottled' || (e.code === 'AwsFailed' && typeof e.detail['httpStatus'] === 'number' && e.detail['httpStatus'] >= 500)
+  );
 }
 
 /** Run send(abortSignal) under the policy. */
 export async function callAws<T>(p: CallPolicy, op: string, send: (signal: AbortSignal) => Promise<T>, o: CallOptions = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    if (o.signal?.aborted) throw new CloudError('AwsTimeout', `${op}: cancelled by the caller`, { operation: op, attempts: attempt - 1 }, true);
+    if (o.signal?.aborted)
+      throw new CloudError('AwsTimeout', `${op}: cancelled by the caller`, { operation: op, attempts: attempt - 1 }, true);
     if (o.epochGuard && !(await o.epochGuard())) {
-      throw new CloudError('StaleEpoch', `${op} not sent: this node no longer holds the group's current epoch`, { operation: op, attempts: attempt - 1 });
+      throw new CloudError('StaleEpoch', `${op} not sent: this node no longer holds the group's current epoch`, {
+        operation: op,
+        attempts: attempt - 1,
+      });
     }
     let err: CloudError;
     try {
@@ -78,7 +92,13 @@ function backoff(p: CallPolicy, attempt: number): number {
   return p.random ? Math.round(exact * (0.5 + p.random.next() / 2)) : exact;
 }
 
-async function once<T>(p: CallPolicy, op: string, send: (signal: AbortSignal) => Promise<T>, outer: AbortSignal | undefined, attempt: number): Promise<T> {
+async function once<T>(
+  p: CallPolicy,
+  op: string,
+  send: (signal: AbortSignal) => Promise<T>,
+  outer: AbortSignal | undefined,
+  attempt: number,
+): Promise<T> {
   const ac = new AbortController();
   let timedOut = false;
   const timer = p.clock.setTimer(p.callTimeoutMs, () => {

@@ -87,7 +87,8 @@ export interface Observation {
   elasticIps: { allocationId: string; eni: string | null; privateIp: string | null }[];
 }
 
-const ipsOf = (n: NetworkInterface | undefined) => (n?.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress).filter((a): a is string => a !== undefined);
+const ipsOf = (n: NetworkInterface | undefined) =>
+  (n?.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress).filter((a): a is string => a !== undefined);
 
 export class AwsMover {
   private readonly client: EC2Client;
@@ -119,7 +120,10 @@ export class AwsMover {
       this.policy,
       'AssignPrivateIpAddresses',
       (abortSignal) =>
-        this.client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: m.eni, PrivateIpAddresses: [m.address], AllowReassignment: true }), { abortSignal }),
+        this.client.send(
+          new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: m.eni, PrivateIpAddresses: [m.address], AllowReassignment: true }),
+          { abortSignal },
+        ),
       { epochGuard: m.epochGuard, ...(m.signal ? { signal: m.signal } : {}) },
     );
     for (;;) {
@@ -127,7 +131,12 @@ export class AwsMover {
       if (ipsOf(enis[0]).includes(m.address)) return { address: m.address, eni: m.eni, visibleAfterMs: this.clock.monotonic() - started };
       if (this.clock.monotonic() + this.pollIntervalMs > deadline) {
         const detail = { operation: 'AssignPrivateIpAddresses', address: m.address, eni: m.eni, deadlineMs: this.moveDeadlineMs };
-        throw new CloudError('AwsTimeout', `${m.address} was not visible on ${m.eni} within ${this.moveDeadlineMs} ms of the move`, detail, true);
+        throw new CloudError(
+          'AwsTimeout',
+          `${m.address} was not visible on ${m.eni} within ${this.moveDeadlineMs} ms of the move`,
+          detail,
+          true,
+        );
       }
       await this.clock.sleep(this.pollIntervalMs, m.signal);
     }
@@ -148,11 +157,17 @@ export class AwsMover {
     const problems: CloudProblem[] = [];
     const [route] = await this.describeRoutes([{ routeTableId: m.routeTableId, cidr: m.cidr }], m.signal);
     if (route?.eni !== m.eni) {
-      problems.push({ code: 'RouteNotConfirmed', message: `route ${m.cidr} in ${m.routeTableId} points at ${route?.eni ?? 'nothing'}, not ${m.eni}, after the change` });
+      problems.push({
+        code: 'RouteNotConfirmed',
+        message: `route ${m.cidr} in ${m.routeTableId} points at ${route?.eni ?? 'nothing'}, not ${m.eni}, after the change`,
+      });
     }
     const [eni] = await this.describeEnis([m.eni], m.signal);
     if (eni?.SourceDestCheck !== false) {
-      problems.push({ code: 'SourceDestCheckEnabled', message: `${m.eni} has source/destination checking on: it drops traffic for ${m.cidr} routed to it; turn it off` });
+      problems.push({
+        code: 'SourceDestCheckEnabled',
+        message: `${m.eni} has source/destination checking on: it drops traffic for ${m.cidr} routed to it; turn it off`,
+      });
     }
     return { created, problems };
   }
@@ -163,12 +178,24 @@ export class AwsMover {
       this.policy,
       'AssociateAddress',
       (abortSignal) =>
-        this.client.send(new AssociateAddressCommand({ AllocationId: m.allocationId, NetworkInterfaceId: m.eni, PrivateIpAddress: m.privateIp, AllowReassociation: true }), {
-          abortSignal,
-        }),
+        this.client.send(
+          new AssociateAddressCommand({
+            AllocationId: m.allocationId,
+            NetworkInterfaceId: m.eni,
+            PrivateIpAddress: m.privateIp,
+            AllowReassociation: true,
+          }),
+          {
+            abortSignal,
+          },
+        ),
       { epochGuard: m.epochGuard, ...(m.signal ? { signal: m.signal } : {}) },
     );
-    if (!out.AssociationId) throw new CloudError('AwsFailed', `AssociateAddress for ${m.allocationId} answered without an association id`, { operation: 'AssociateAddress', awsCode: 'None' });
+    if (!out.AssociationId)
+      throw new CloudError('AwsFailed', `AssociateAddress for ${m.allocationId} answered without an association id`, {
+        operation: 'AssociateAddress',
+        awsCode: 'None',
+      });
     return { associationId: out.AssociationId };
   }
 

@@ -17,7 +17,8 @@ export interface SeenRequest {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const t = (name: string, value: string | boolean | undefined) => (value === undefined ? '' : `<${name}>${esc(String(value))}</${name}>`);
-const set = <T>(name: string, items: T[], render: (x: T) => string) => `<${name}>${items.map((x) => `<item>${render(x)}</item>`).join('')}</${name}>`;
+const set = <T>(name: string, items: T[], render: (x: T) => string) =>
+  `<${name}>${items.map((x) => `<item>${render(x)}</item>`).join('')}</${name}>`;
 
 /** `Name.1`, `Name.2`, … in index order (how EC2 Query flattens lists). */
 export function listParam(params: Record<string, string>, name: string): string[] {
@@ -46,11 +47,25 @@ const eniXml = (e: Eni) =>
 const tableXml = (vpcId: string) => (rt: RouteTable) =>
   t('routeTableId', rt.id) +
   t('vpcId', vpcId) +
-  set('routeSet', rt.routes, (r) => t('destinationCidrBlock', r.cidr) + t('gatewayId', r.gatewayId) + t('networkInterfaceId', r.eni) + t('state', 'active') + t('origin', r.origin)) +
+  set(
+    'routeSet',
+    rt.routes,
+    (r) =>
+      t('destinationCidrBlock', r.cidr) +
+      t('gatewayId', r.gatewayId) +
+      t('networkInterfaceId', r.eni) +
+      t('state', 'active') +
+      t('origin', r.origin),
+  ) +
   '<associationSet/><tagSet/>';
 
 const eipXml = (a: ElasticIp) =>
-  t('publicIp', a.publicIp) + t('allocationId', a.allocationId) + t('domain', 'vpc') + t('associationId', a.associationId) + t('networkInterfaceId', a.eni) + t('privateIpAddress', a.privateIp);
+  t('publicIp', a.publicIp) +
+  t('allocationId', a.allocationId) +
+  t('domain', 'vpc') +
+  t('associationId', a.associationId) +
+  t('networkInterfaceId', a.eni) +
+  t('privateIpAddress', a.privateIp);
 
 type Handler = (p: Record<string, string>) => string;
 
@@ -120,8 +135,14 @@ export class Ec2Endpoint {
     const params = Object.fromEntries(new URLSearchParams(body));
     const action = params['Action'] ?? '';
     this.requests.push({ action, params });
-    if (req.method !== 'POST') return this.sendError(res, new Ec2Fault('InvalidHttpRequest', 400, 'The EC2 Query API takes POST requests here'), requestId);
-    if (!req.headers.authorization) return this.sendError(res, new Ec2Fault('AuthFailure', 401, 'AWS was not able to validate the provided access credentials'), requestId);
+    if (req.method !== 'POST')
+      return this.sendError(res, new Ec2Fault('InvalidHttpRequest', 400, 'The EC2 Query API takes POST requests here'), requestId);
+    if (!req.headers.authorization)
+      return this.sendError(
+        res,
+        new Ec2Fault('AuthFailure', 401, 'AWS was not able to validate the provided access credentials'),
+        requestId,
+      );
     if (this.fail && this.fail.count > 0) {
       this.fail.count--;
       return this.sendError(res, this.fail.fault, requestId);
@@ -154,7 +175,7 @@ export class Ec2Endpoint {
       const handler = this.handlers[action];
       if (!handler) throw new Ec2Fault('InvalidAction', 400, `The action ${action} is not valid for this web service.`);
       const inner = handler(params);
-      this.send(res, 200, `<${action}Response xmlns="${EC2_XMLNS}">${t('requestId', requestId)}${inner}</${action}Response>`);
+      this.send(res, 200, `<${action}Response xmlns="${EC2_XMLNS}">${t('requestId', requestId)}${inner}</${action}Response>`, requestId);
     } catch (e) {
       const fault = e instanceof Ec2Fault ? e : new Ec2Fault('InternalError', 500, 'An internal error has occurred');
       this.sendError(res, fault, requestId);
@@ -166,7 +187,12 @@ export class Ec2Endpoint {
       const eni = required(p, 'NetworkInterfaceId');
       const addresses = listParam(p, 'PrivateIpAddress');
       this.state.assign(eni, addresses, p['AllowReassignment'] === 'true');
-      return t('return', true) + t('networkInterfaceId', eni) + set('assignedPrivateIpAddressesSet', addresses, (a) => t('privateIpAddress', a)) + '<assignedIpv4PrefixSet/>';
+      return (
+        t('return', true) +
+        t('networkInterfaceId', eni) +
+        set('assignedPrivateIpAddressesSet', addresses, (a) => t('privateIpAddress', a)) +
+        '<assignedIpv4PrefixSet/>'
+      );
     },
     UnassignPrivateIpAddresses: (p) => {
       this.state.unassign(required(p, 'NetworkInterfaceId'), listParam(p, 'PrivateIpAddress'));
@@ -181,9 +207,15 @@ export class Ec2Endpoint {
       this.state.createRoute(required(p, 'RouteTableId'), required(p, 'DestinationCidrBlock'), required(p, 'NetworkInterfaceId'));
       return t('return', true);
     },
-    DescribeRouteTables: (p) => set('routeTableSet', this.state.describeRouteTables(listParam(p, 'RouteTableId')), tableXml(this.state.vpcId)),
+    DescribeRouteTables: (p) =>
+      set('routeTableSet', this.state.describeRouteTables(listParam(p, 'RouteTableId')), tableXml(this.state.vpcId)),
     AssociateAddress: (p) => {
-      const id = this.state.associateAddress(required(p, 'AllocationId'), required(p, 'NetworkInterfaceId'), p['PrivateIpAddress'], p['AllowReassociation'] === 'true');
+      const id = this.state.associateAddress(
+        required(p, 'AllocationId'),
+        required(p, 'NetworkInterfaceId'),
+        p['PrivateIpAddress'],
+        p['AllowReassociation'] === 'true',
+      );
       return t('return', true) + t('associationId', id);
     },
     DescribeAddresses: (p) => set('addressesSet', this.state.describeAddresses(listParam(p, 'AllocationId')), eipXml),
@@ -191,12 +223,13 @@ export class Ec2Endpoint {
 
   private sendError(res: ServerResponse, f: Ec2Fault, requestId: string): void {
     const body = `<Response><Errors><Error>${t('Code', f.code)}${t('Message', f.message)}</Error></Errors>${t('RequestID', requestId)}</Response>`;
-    this.send(res, f.status, body);
+    this.send(res, f.status, body, requestId);
   }
 
-  private send(res: ServerResponse, status: number, xml: string): void {
+  private send(res: ServerResponse, status: number, xml: string, requestId: string): void {
     if (res.destroyed || res.writableEnded) return;
-    res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
+    // EC2 also sends the id as a header: it is where the SDK reads $metadata.requestId
+    res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId });
     res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
   }
 

@@ -107,7 +107,8 @@ export class Ec2State {
     }
     for (const a of seed.addresses ?? []) {
       const eip: ElasticIp = { allocationId: a.allocationId, publicIp: a.publicIp };
-      if (a.eni) Object.assign(eip, { eni: a.eni, privateIp: a.privateIp ?? this.mustEni(a.eni).primaryIp, associationId: this.nextAssoc() });
+      if (a.eni)
+        Object.assign(eip, { eni: a.eni, privateIp: a.privateIp ?? this.mustEni(a.eni).primaryIp, associationId: this.nextAssoc() });
       this.eips.set(a.allocationId, eip);
     }
   }
@@ -115,12 +116,18 @@ export class Ec2State {
   /** AssignPrivateIpAddresses: accepted now, visible after assignDelayMs. */
   assign(eniId: string, addresses: string[], allowReassignment: boolean): void {
     const eni = this.mustEni(eniId);
-    if (addresses.length === 0) throw new Ec2Fault('MissingParameter', 400, 'The request must contain the parameter PrivateIpAddress or SecondaryPrivateIpAddressCount');
+    if (addresses.length === 0)
+      throw new Ec2Fault(
+        'MissingParameter',
+        400,
+        'The request must contain the parameter PrivateIpAddress or SecondaryPrivateIpAddressCount',
+      );
     this.settle();
     for (const a of addresses) {
       const owner = this.holderOf(a) ?? this.pending.find((p) => p.address === a)?.eni;
       if (owner === undefined || owner === eni.id) continue;
-      if (this.enis.get(owner)?.primaryIp === a) throw new Ec2Fault('InvalidParameterValue', 400, `Address ${a} is the primary private IP of ${owner} and cannot be reassigned`);
+      if (this.enis.get(owner)?.primaryIp === a)
+        throw new Ec2Fault('InvalidParameterValue', 400, `Address ${a} is the primary private IP of ${owner} and cannot be reassigned`);
       if (!allowReassignment) throw new Ec2Fault('InvalidIPAddress.InUse', 400, `Address ${a} is in use`);
     }
     const visibleAt = this.clock.monotonic() + this.assignDelayMs;
@@ -136,11 +143,13 @@ export class Ec2State {
     const eni = this.mustEni(eniId);
     this.settle();
     for (const a of addresses) {
-      if (!eni.secondary.includes(a)) throw new Ec2Fault('InvalidParameterValue', 400, `Some of the specified addresses are not assigned to interface ${eniId}`);
+      if (!eni.secondary.includes(a))
+        throw new Ec2Fault('InvalidParameterValue', 400, `Some of the specified addresses are not assigned to interface ${eniId}`);
     }
     eni.secondary = eni.secondary.filter((a) => !addresses.includes(a));
     this.pending = this.pending.filter((p) => !(p.eni === eniId && addresses.includes(p.address)));
-    for (const eip of this.eips.values()) if (eip.eni === eniId && eip.privateIp && addresses.includes(eip.privateIp)) this.disassociate(eip);
+    for (const eip of this.eips.values())
+      if (eip.eni === eniId && eip.privateIp && addresses.includes(eip.privateIp)) this.disassociate(eip);
   }
 
   describeEnis(ids: string[]): Eni[] {
@@ -153,14 +162,16 @@ export class Ec2State {
     const t = this.mustTable(tableId);
     this.mustEni(eniId);
     const r = t.routes.find((x) => x.cidr === cidr);
-    if (!r || r.gatewayId === 'local') throw new Ec2Fault('InvalidRoute.NotFound', 400, `no route with destination-cidr-block ${cidr} in route table ${tableId}`);
+    if (!r || r.gatewayId === 'local')
+      throw new Ec2Fault('InvalidRoute.NotFound', 400, `no route with destination-cidr-block ${cidr} in route table ${tableId}`);
     r.eni = eniId;
   }
 
   createRoute(tableId: string, cidr: string, eniId: string): void {
     const t = this.mustTable(tableId);
     this.mustEni(eniId);
-    if (t.routes.some((x) => x.cidr === cidr)) throw new Ec2Fault('RouteAlreadyExists', 400, `The route identified by ${cidr} already exists.`);
+    if (t.routes.some((x) => x.cidr === cidr))
+      throw new Ec2Fault('RouteAlreadyExists', 400, `The route identified by ${cidr} already exists.`);
     t.routes.push({ cidr, eni: eniId, origin: 'CreateRoute' });
   }
 
@@ -176,9 +187,14 @@ export class Ec2State {
     const eni = this.mustEni(eniId);
     this.settle();
     const ip = privateIp ?? eni.primaryIp;
-    if (ip !== eni.primaryIp && !eni.secondary.includes(ip)) throw new Ec2Fault('InvalidParameterValue', 400, `The private IP address ${ip} is not assigned to ${eniId}`);
+    if (ip !== eni.primaryIp && !eni.secondary.includes(ip))
+      throw new Ec2Fault('InvalidParameterValue', 400, `The private IP address ${ip} is not assigned to ${eniId}`);
     if (eip.eni !== undefined && (eip.eni !== eniId || eip.privateIp !== ip) && !allowReassociation) {
-      throw new Ec2Fault('Resource.AlreadyAssociated', 400, `resource ${allocationId} is already associated with associate-id ${eip.associationId ?? ''}`);
+      throw new Ec2Fault(
+        'Resource.AlreadyAssociated',
+        400,
+        `resource ${allocationId} is already associated with associate-id ${eip.associationId ?? ''}`,
+      );
     }
     Object.assign(eip, { eni: eniId, privateIp: ip, associationId: this.nextAssoc() });
     return eip.associationId!;
