@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AssignPrivateIpAddressesCommand } from '@aws-sdk/client-ec2';
 import { isCloudError, type CloudError } from '../../src/cloud/errors.js';
+import { SystemClock } from '../../src/lib/clock.js';
 import { FAKE_SECRET, harness } from './harness.js';
 
 async function rejected(p: Promise<unknown>): Promise<CloudError> {
@@ -247,6 +248,28 @@ describe('error XML to coded errors', () => {
     const h = await harness();
     const e = await rejected(h.drive(h.mover.moveSecondaryIp({ address: '10.0.1.100', eni: 'eni-0nope', epochGuard: h.guard() })));
     assert.deepEqual([e.code, e.detail['awsCode'], e.detail['httpStatus']], ['AwsNotFound', 'InvalidNetworkInterfaceID.NotFound', 400]);
+    await h.close();
+  });
+
+  it('an unreachable endpoint → AwsFailed with the socket error code, transient', async () => {
+    const h = await harness();
+    await h.endpoint.close();
+    const e = await rejected(h.drive(h.mover.observe({ routes: [{ routeTableId: 'rtb-0main', cidr: '192.168.50.10/32' }] })));
+    assert.deepEqual([e.code, e.detail['awsCode'], e.transient], ['AwsFailed', 'ECONNREFUSED', true]);
+    h.client.destroy();
+  });
+
+  it("the caller's cancellation ends a hanging call as AwsTimeout", async () => {
+    const h = await harness();
+    h.endpoint.hangNext(1);
+    const ac = new AbortController();
+    const p = h.mover.moveSecondaryIp({ address: '10.0.1.100', eni: 'eni-0bbb', epochGuard: h.guard(), signal: ac.signal });
+    const real = new SystemClock();
+    for (let i = 0; i < 1_000 && h.endpoint.parked === 0; i++) await real.sleep(2);
+    ac.abort();
+    const e = await rejected(p);
+    assert.equal(e.code, 'AwsTimeout');
+    assert.match(e.message, /cancelled by the caller/);
     await h.close();
   });
 });

@@ -28,6 +28,8 @@ export interface CallOptions {
 interface SdkErrorShape {
   name?: string;
   Code?: string;
+  /** Node's system error code (ECONNREFUSED, …) when no HTTP answer came back. */
+  code?: string;
   message?: string;
   $fault?: string;
   $metadata?: { httpStatusCode?: number; requestId?: string };
@@ -47,16 +49,17 @@ const UNAUTHORIZED = new Set([
 /** Stable code for an SDK failure; the AWS code, status and request id go into detail (never credentials). */
 export function mapAwsError(op: string, e: unknown, attempts: number): CloudError {
   const s = (typeof e === 'object' && e !== null ? e : {}) as SdkErrorShape;
-  const awsCode = s.Code ?? s.name ?? 'Unknown';
   const status = s.$metadata?.httpStatusCode;
+  const awsCode = s.Code ?? (status === undefined && typeof s.code === 'string' ? s.code : undefined) ?? s.name ?? 'Unknown';
   const detail: Record<string, string | number> = { operation: op, awsCode, attempts };
   if (status !== undefined) detail['httpStatus'] = status;
   if (s.$metadata?.requestId) detail['requestId'] = s.$metadata.requestId;
   const msg = `${op}: ${awsCode}: ${s.message ?? String(e)}`;
   if (THROTTLE.has(awsCode)) return new CloudError('AwsThrottled', msg, detail, true);
-  if (awsCode.endsWith('.NotFound') || awsCode.endsWith('NotFound')) return new CloudError('AwsNotFound', msg, detail);
+  if (awsCode.endsWith('NotFound')) return new CloudError('AwsNotFound', msg, detail);
   if (UNAUTHORIZED.has(awsCode) || status === 401 || status === 403) return new CloudError('AwsUnauthorized', msg, detail);
-  return new CloudError('AwsFailed', msg, detail, status !== undefined && status >= 500);
+  // no HTTP status means AWS was unreachable: worth trying later, but the caller decides (only throttling and 5xx retry here)
+  return new CloudError('AwsFailed', msg, detail, status === undefined || status >= 500);
 }
 
 function retryable(e: CloudError): boolean {
