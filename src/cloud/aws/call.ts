@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
+import { retryWhen } from '../../lib/retry.js';
 import { CloudError } from '../errors.js';
 
 export interface CallPolicy {
@@ -68,31 +69,44 @@ function retryable(e: CloudError): boolean {
   );
 }
 
-/** Run send(abortSignal) under the policy. */
+/** Run send(abortSignal) under the policy; retries (throttling, 5xx) through the shared src/lib/retry.ts. */
 export async function callAws<T>(p: CallPolicy, op: string, send: (signal: AbortSignal) => Promise<T>, o: CallOptions = {}): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    if (o.signal?.aborted)
-      throw new CloudError('AwsTimeout', `${op}: cancelled by the caller`, { operation: op, attempts: attempt - 1 }, true);
-    if (o.epochGuard && !(await o.epochGuard())) {
-      throw new CloudError('StaleEpoch', `${op} not sent: this node no longer holds the group's current epoch`, {
-        operation: op,
-        attempts: attempt - 1,
-      });
-    }
-    let err: CloudError;
-    try {
-      return await once(p, op, send, o.signal, attempt);
-    } catch (e) {
-      err = e instanceof CloudError ? e : mapAwsError(op, e, attempt);
-    }
-    if (!retryable(err) || attempt >= p.maxAttempts) throw err;
-    await p.clock.sleep(backoff(p, attempt), o.signal).catch(() => undefined);
+  let attempts = 0;
+  const policy = {
+    retries: p.maxAttempts - 1,
+    minDelayMs: p.backoffBaseMs,
+    maxDelayMs: p.backoffMaxMs,
+    ...(p.random ? { jitter: p.random } : {}),
+  };
+  try {
+    return await retryWhen(
+      p.clock,
+      policy,
+      o.signal ?? new AbortController().signal,
+      (e) => e instanceof CloudError && retryable(e),
+      async (attempt) => {
+        // p-retry starts an attempt even on a signal aborted before it: nothing is sent for a caller that gave up.
+        if (o.signal?.aborted)
+          throw new CloudError('AwsTimeout', `${op}: cancelled by the caller`, { operation: op, attempts: attempt - 1 }, true);
+        if (o.epochGuard && !(await o.epochGuard())) {
+          throw new CloudError('StaleEpoch', `${op} not sent: this node no longer holds the group's current epoch`, {
+            operation: op,
+            attempts: attempt - 1,
+          });
+        }
+        attempts = attempt;
+        try {
+          return await once(p, op, send, o.signal, attempt);
+        } catch (e) {
+          throw e instanceof CloudError ? e : mapAwsError(op, e, attempt);
+        }
+      },
+    );
+  } catch (e) {
+    if (e instanceof CloudError) throw e;
+    // The caller's signal ended the wait (before an attempt or during a backoff).
+    throw new CloudError('AwsTimeout', `${op}: cancelled by the caller`, { operation: op, attempts }, true);
   }
-}
-
-function backoff(p: CallPolicy, attempt: number): number {
-  const exact = Math.min(p.backoffMaxMs, p.backoffBaseMs * 2 ** (attempt - 1));
-  return p.random ? Math.round(exact * (0.5 + p.random.next() / 2)) : exact;
 }
 
 async function once<T>(
