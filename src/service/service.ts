@@ -2,6 +2,7 @@
  * `winha service install|uninstall|status|configure`: install the agent as a Windows service without the MSI,
  * through the same WinSW XML the MSI ships. Host access (platform, files, processes) is injected for tests.
  */
+import { system32Path } from '../drivers/windows/ps-host/spawn.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, win32 } from 'node:path';
@@ -103,7 +104,7 @@ export function runServiceAction(action: ServiceAction, flags: ServiceFlags, hos
   return { code: 0, out, err };
 }
 
-const scExe = (host: Pick<ServiceHost, 'env'>): string => win32.join(host.env['SystemRoot'] ?? 'C:\\Windows', 'System32', 'sc.exe');
+const scExe = (host: Pick<ServiceHost, 'env'>): string => system32Path(host.env, 'sc.exe');
 
 /** The SCM settings the MSI's ServiceInstall cannot express: failure actions and delayed start (sc.exe). */
 export function serviceSettingsSteps(host: Pick<ServiceHost, 'env'>): ServicePlan['steps'] {

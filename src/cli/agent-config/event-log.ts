@@ -8,8 +8,8 @@
  * runs it through the shell (child_process.exec), so a message holding `"` or `&` (they carry object names and
  * host error text) could run commands; on "Access is denied" it even re-runs that line elevated.
  */
+import { system32Path } from '../../drivers/windows/ps-host/spawn.js';
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import path from 'node:path';
 import type { Clock } from '../../lib/clock.js';
 import type { EventInput } from '../../controller/event-recorder.js';
 
@@ -111,7 +111,7 @@ export class EventCreateSink implements EventLogSink {
     private readonly onError: (err: string) => void,
     private readonly spawn: Spawn = nodeSpawn,
   ) {
-    this.program = path.win32.join(env['SystemRoot'] ?? 'C:\\Windows', 'System32', 'eventcreate.exe');
+    this.program = system32Path(env, 'eventcreate.exe');
   }
 
   /** The argument vector of one entry (for tests: what reaches eventcreate, verbatim). */

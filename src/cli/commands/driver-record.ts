@@ -4,14 +4,13 @@
  * src/drivers/windows/recorder.ts. Exit 0 recorded (some calls may have failed:
  * listed), 1 not a Windows host, 2 bad flags or a non-empty --out.
  */
-import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { SystemClock } from '../../lib/clock.js';
 import { ChildProcessRunner } from '../../drivers/windows/command-runner.js';
 import { resolveEmcmdPath } from '../../drivers/windows/emcmd.js';
 import { PowerShellHost } from '../../drivers/windows/ps-host/process-host.js';
-import { hostCommand, spawnHost, windowsPowerShellPath } from '../../drivers/windows/ps-host/spawn.js';
+import { hostCommand, notWindowsReason, spawnHost } from '../../drivers/windows/ps-host/spawn.js';
 import { hostSource, recordNode } from '../../drivers/windows/recorder.js';
 import { directorySink, isEmptyDir } from '../../drivers/windows/recording-dir.js';
 import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
@@ -35,13 +34,9 @@ export async function runDriverRecordCommand(flags: DriverRecordFlags, io: CliIO
   const out = path.resolve(io.cwd, flags.out);
   if (!(await isEmptyDir(out)))
     throw new UsageError(`--out ${flags.out}: the directory is not empty; a recording needs a new or empty one`);
-  const powershell = windowsPowerShellPath(io.env);
-  const present = await access(powershell).then(
-    () => true,
-    () => false,
-  );
-  if (!present) {
-    io.stderr.write(`winha: driver record [not-windows]: not a Windows host (powershell.exe not found at ${powershell})\n`);
+  const notWindows = notWindowsReason(io.env);
+  if (notWindows) {
+    io.stderr.write(`winha: driver record [not-windows]: ${notWindows}\n`);
     return EXIT.FAILED;
   }
   const clock = new SystemClock();

@@ -5,9 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { windowsPowerShellPath } from '../../drivers/windows/ps-host/spawn.js';
+import { notWindowsReason } from '../../drivers/windows/ps-host/spawn.js';
 import { isIP } from 'node:net';
 import { SystemClock, type Clock } from '../../lib/clock.js';
 import { DEFAULT_SCRATCH_SITE, runDriverTest, type DriverTestOptions, type DriverTestReport } from '../../drivers/test-kit/driver-test.js';
@@ -101,9 +100,9 @@ export async function runDriverTestCommand(flags: DriverTestFlags, io: CliIO): P
       throw new UsageError('--address is required with --driver windows: a spare address on the segment that the test adds and removes');
     if (!flags.interface)
       throw new UsageError('--interface is required with --driver windows: the alias the scratch address goes on (Get-NetAdapter)');
-    const powershell = windowsPowerShellPath(io.env);
-    if (!existsSync(powershell)) {
-      io.stderr.write(`winha: driver test [not-windows]: not a Windows host (powershell.exe not found at ${powershell})\n`);
+    const notWindows = notWindowsReason(io.env);
+    if (notWindows) {
+      io.stderr.write(`winha: driver test [not-windows]: ${notWindows}\n`);
       return EXIT.FAILED;
     }
     clock = new SystemClock();

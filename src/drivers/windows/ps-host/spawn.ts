@@ -14,9 +14,24 @@ import type { SpawnHost } from './process-host.js';
 
 export const HOST_FLAGS = ['-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-File'] as const;
 
+/** %SystemRoot%\System32\<parts> of a Windows program shipped with the OS (sc.exe, eventcreate.exe), by absolute path. */
+export function system32Path(env: NodeJS.ProcessEnv, ...parts: string[]): string {
+  return win32.join(windowsDir(env), 'System32', ...parts);
+}
+
+function windowsDir(env: NodeJS.ProcessEnv): string {
+  return env['SystemRoot'] ?? env['SYSTEMROOT'] ?? 'C:\\Windows';
+}
+
+/** Why this machine cannot run the Windows driver (no Windows PowerShell 5.1 where Windows keeps it), or undefined. */
+export function notWindowsReason(env: NodeJS.ProcessEnv): string | undefined {
+  const ps = windowsPowerShellPath(env);
+  return existsSync(ps) ? undefined : `not a Windows host (powershell.exe not found at ${ps})`;
+}
+
 /** %SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe (Sysnative from a 32-bit process on 64-bit Windows). */
 export function windowsPowerShellPath(env: NodeJS.ProcessEnv, arch: string = process.arch): string {
-  const root = env['SystemRoot'] ?? env['SYSTEMROOT'] ?? 'C:\\Windows';
+  const root = windowsDir(env);
   const wow64 = arch === 'ia32' && (env['PROCESSOR_ARCHITEW6432'] ?? '') !== '';
   return win32.join(root, wow64 ? 'Sysnative' : 'System32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
 }
