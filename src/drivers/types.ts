@@ -286,6 +286,13 @@ export interface HostDriver {
   removeVirtualIp(address: string, o: CallOptions): Promise<void>;
   /** Does another machine on the segment answer for this address? */
   probeAddressClaimed(address: string, o: CallOptions): Promise<AddressClaim>;
+  /**
+   * Open or close the TCP listener an Azure load balancer probes on `port` (owned by the agent's process, so it
+   * dies with it); closing resets the connections it holds. Idempotent. Returns the probe ports open after.
+   */
+  setProbeListener(port: number, open: boolean, o: CallOptions): Promise<number[]>;
+  /** The probe ports this node's agent listens on now. */
+  listProbeListeners(o: CallOptions): Promise<number[]>;
 
   // DataKeeper
   getMirrorInfo(volume: string, o: CallOptions): Promise<MirrorVolumeInfo>;
@@ -329,6 +336,8 @@ export const HOST_DRIVER_OPERATIONS: readonly HostDriverOperation[] = [
   'addVirtualIp',
   'removeVirtualIp',
   'probeAddressClaimed',
+  'setProbeListener',
+  'listProbeListeners',
   'getMirrorInfo',
   'switchoverMirror',
   'lockVolume',

@@ -48,17 +48,42 @@ export const VirtualIPSpec = Obj(
       Obj(
         {
           type: Type.Optional(
-            StringEnum(['arp', 'azureLoadBalancer', 'awsRoute', 'awsElasticIP'] as const, {
+            StringEnum(['local', 'azureLoadBalancer', 'awsSecondaryIp', 'awsRouteTable', 'awsElasticIp'] as const, {
               description:
-                'arp: the address is added to the interface and announced on the segment. azureLoadBalancer: also answer the load balancer probe on probePort while active. awsRoute / awsElasticIP: reserved for cloud providers.',
-              default: 'arp',
+                "How clients reach the address. local: added to the interface and announced by ARP (on-premises). azureLoadBalancer: an Azure internal load balancer frontend with floating IP; the active node answers its health probe on probePort and holds the address locally. awsSecondaryIp: a secondary private IP reassigned to the active node's network interface. awsRouteTable: a /32 route in routeTableIds pointed at the active node's interface. awsElasticIp: the Elastic IP allocationId associated with the active node's primary private IP.",
+              default: 'local',
             }),
           ),
           probePort: Type.Optional(
-            Int('TCP port the Azure load balancer probes; answered only on the active node.', { minimum: 1024, maximum: 65535 }),
+            Int('azureLoadBalancer: the TCP port the load balancer probes; the agent listens on it only while the node is active.', {
+              minimum: 1024,
+              maximum: 65535,
+            }),
+          ),
+          routeTableIds: Type.Optional(
+            List(
+              Str('A VPC route table (rtb-...).', { pattern: '^rtb-[0-9a-f]{8,17}$', maxLength: 21 }),
+              'awsRouteTable: the route tables whose /32 route for the address follows the active node.',
+              {
+                minItems: 1,
+                maxItems: 20,
+              },
+            ),
+          ),
+          allocationId: Type.Optional(
+            Str('awsElasticIp: the Elastic IP allocation (eipalloc-...) whose public address is spec.address.', {
+              pattern: '^eipalloc-[0-9a-f]{8,17}$',
+              maxLength: 26,
+            }),
+          ),
+          region: Type.Optional(
+            Str('AWS region of the VPC; by default the region the instance metadata service reports.', {
+              pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
+              maxLength: 32,
+            }),
           ),
         },
-        'How the address is made reachable.',
+        'How the address reaches clients: on the local segment, or through a cloud network that ignores ARP.',
       ),
     ),
     ...CheckIntervals,

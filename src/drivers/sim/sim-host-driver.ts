@@ -218,6 +218,14 @@ export class SimHostDriver implements HostDriver {
     return this.run('probeAddressClaimed', o, () => this.w('net.claimed', { address: checkIp(address) }));
   }
 
+  setProbeListener(port: number, open: boolean, o: CallOptions): Promise<number[]> {
+    return this.run('setProbeListener', o, () => this.w('net.probeListen', { port: checkPort(port), open }));
+  }
+
+  listProbeListeners(o: CallOptions): Promise<number[]> {
+    return this.run('listProbeListeners', o, () => this.w('net.probePorts', {}));
+  }
+
   // ───────────── DataKeeper ─────────────
 
   getMirrorInfo(volume: string, o: CallOptions): Promise<MirrorVolumeInfo> {

@@ -43,6 +43,17 @@ export type Fault =
   | { type: 'commandHeal'; node: string; operation?: HostDriverOperation }
   /** The node's wall clock is off by offsetMs (host.status reports it; monotonic time is unaffected). */
   | { type: 'clockSkew'; node: string; offsetMs: number }
+  /**
+   * The cloud provider's API misbehaves for the next `times` EC2 requests: answers 503 RequestLimitExceeded
+   * (`throttle`), never answers (`hang`), or answers the EC2 error `code` with HTTP `status` (`fail`).
+   */
+  | { type: 'cloudApiFault'; mode: 'throttle' | 'hang' | 'fail'; times: number; code?: string; status?: number }
+  /** Cancel cloud API faults still pending. */
+  | { type: 'cloudApiHeal' }
+  /** A secondary-IP assignment becomes visible only this long after EC2 accepted it (AWS remaps asynchronously). */
+  | { type: 'cloudAssignDelay'; ms: number }
+  /** Someone moves the address's cloud routing to `node` behind WinHA's back (console, script, another tool). */
+  | { type: 'cloudDrift'; address: string; node: string }
   /** Client writes to a volume on the node (random blocks unless `block`). */
   | { type: 'write'; node: string; volume: string; count?: number; block?: number };
 

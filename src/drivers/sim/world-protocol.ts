@@ -82,6 +82,12 @@ export interface WorldInspection {
     sourceState?: number;
     sources?: number;
   }[];
+  /**
+   * Cloud-routed addresses (VirtualIP spec.provider other than local): the hosts the cloud network sends the
+   * address's traffic to now (Azure: backends its probe marks healthy; AWS: the host of the ENI holding the
+   * secondary IP, the route's target ENI, the Elastic IP's ENI). Absent: no cloud-routed address in the world.
+   */
+  cloudRoutes?: Record<string, string[]>;
   /** Power and agent-layer flags per host (the invariant checker needs to know which sources are alive). */
   hosts: Record<string, { up: boolean; agentRunning: boolean; storeReachable: boolean; clockSkewMs: number }>;
 }
@@ -104,6 +110,20 @@ export interface WorldOps {
   'net.add': { req: { host: string; vip: VirtualIpRequest }; res: IpAddressInfo };
   'net.remove': { req: { host: string; address: string }; res: null };
   'net.claimed': { req: { host: string; address: string }; res: AddressClaim };
+  /** Open or close the agent-owned TCP listener an Azure load balancer probes; answers the ports open after. */
+  'net.probeListen': { req: { host: string; port: number; open: boolean }; res: number[] };
+  /** The probe ports the host's agent listens on now. */
+  'net.probePorts': { req: { host: string }; res: number[] };
+  /**
+   * One EC2 Query API request from the host's AWS SDK client (form-encoded body; `signed`: it carried an
+   * Authorization header). The answer is what EC2 would send, or `hang`: no answer until the caller gives up.
+   */
+  'cloud.ec2': {
+    req: { host: string; body: string; signed: boolean };
+    res: { status: number; body: string; requestId: string } | { hang: true };
+  };
+  /** The instance metadata service as the host sees it: the text at /latest/<path>, null for a 404. */
+  'cloud.imds': { req: { host: string; path: string }; res: string | null };
   'mirror.info': { req: { host: string; volume: string }; res: MirrorVolumeInfo };
   'mirror.switchover': { req: { host: string; volume: string; force: boolean }; res: null };
   /** Why the host's last switchover of the volume failed (e.g. the source could not lock it: 12035), if it did. */
@@ -143,6 +163,10 @@ export const WORLD_OPS = [
   'net.add',
   'net.remove',
   'net.claimed',
+  'net.probeListen',
+  'net.probePorts',
+  'cloud.ec2',
+  'cloud.imds',
   'mirror.info',
   'mirror.switchover',
   'mirror.switchoverFailure',

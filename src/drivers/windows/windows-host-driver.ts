@@ -9,6 +9,7 @@
  * this class wires them up and delegates.
  */
 import type { Clock } from '../../lib/clock.js';
+import { DriverError } from '../errors.js';
 import type {
   AddressClaim,
   CallOptions,
@@ -141,6 +142,14 @@ export class WindowsHostDriver implements HostDriver {
   }
   probeAddressClaimed(address: string, o: CallOptions): Promise<AddressClaim> {
     return network.probeAddressClaimed(this.ctx, address, o);
+  }
+
+  setProbeListener(_port: number, _open: boolean, _o: CallOptions): Promise<number[]> {
+    return Promise.reject(new DriverError({ code: 'CommandFailed', message: 'probe listener: not built yet' }));
+  }
+
+  listProbeListeners(_o: CallOptions): Promise<number[]> {
+    return Promise.resolve([]);
   }
 
   // ───────────── DataKeeper ─────────────

@@ -66,6 +66,18 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
     operation: opt('operation', 'cancel only the failures of this HostDriver operation (default: all of the node)'),
   },
   clockSkew: { node: node(), offsetMs: req('integer', 'wall-clock offset in milliseconds (0 heals)') },
+  cloudApiFault: {
+    mode: req('string', 'throttle, hang or fail'),
+    times: req('count', 'how many EC2 requests misbehave'),
+    code: opt('string', 'fail: the EC2 error code (e.g. UnauthorizedOperation)'),
+    status: opt('integer', 'fail: the HTTP status of the error (default 400)'),
+  },
+  cloudApiHeal: {},
+  cloudAssignDelay: { ms: req('integer', 'milliseconds before an accepted secondary-IP assignment is visible') },
+  cloudDrift: {
+    address: req('address', 'the cloud-routed address moved behind WinHA\'s back'),
+    node: node('the node the cloud now sends its traffic to'),
+  },
   write: {
     node: node('the node the client writes on'),
     volume: req('volume', 'drive letter, e.g. E'),

@@ -254,6 +254,11 @@ export class World implements WorldHandler {
       case 'probe.tcp':
         this.live(r.args.host);
         return this.probeTcp(r.args.probe);
+      case 'net.probeListen':
+      case 'net.probePorts':
+      case 'cloud.ec2':
+      case 'cloud.imds':
+        throw new DriverError({ code: 'CommandFailed', message: `${r.op}: the simulated cloud is not built yet` });
       case 'world.fault':
         return this.inject(r.args.fault);
       case 'world.inspect':
@@ -371,6 +376,11 @@ export class World implements WorldHandler {
         return {};
       case 'write':
         return { writes: this.dk.write(f.node, normalizeVolume(f.volume), f.count ?? 1, f.block) };
+      case 'cloudApiFault':
+      case 'cloudApiHeal':
+      case 'cloudAssignDelay':
+      case 'cloudDrift':
+        throw new DriverError({ code: 'InvalidArgument', message: `${f.type}: the simulated cloud is not built yet` });
     }
   }
 
