@@ -4,6 +4,7 @@
  * group's reconcile is GroupReconciler's; agents coordinate only through the store.
  */
 import type { Cluster, FailoverGroup, IISSite, Mirror, VirtualIP } from '../api/types.js';
+import type { CloudRouting } from '../cloud/vip-routing.js';
 import type { HostDriver } from '../drivers/types.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Store, StoredObject } from '../store/types.js';
@@ -43,6 +44,8 @@ export interface AgentOptions {
   workers?: number;
   /** Where FTP deep checks read the credentials their credentialsSecretRef names (none: such checks stay incomplete). */
   secrets?: SecretSource;
+  /** Moves AWS-routed VirtualIPs (src/cloud); absent: such addresses fail their bring-up with CloudUnavailable. */
+  cloud?: CloudRouting;
   /** Sees every event as it is recorded (the Windows Event Log forwarder of `winha agent`). */
   onEvent?: (e: EventInput) => void;
 }
@@ -101,6 +104,7 @@ export class Agent {
       wake: (key) => this.queue.add(key),
       running: () => this.running,
       secrets: o.secrets,
+      cloud: o.cloud,
     });
     const onError = (key: string, err: unknown, retryInMs: number) => {
       this.metrics.reconcileErrors.inc();

@@ -14,7 +14,7 @@ import { isAlive, membersByPriority } from './candidacy.js';
  */
 export function deactivation(input: DecisionInput, handOver = false): Action[] {
   const epoch = input.lease.epoch;
-  const out: Action[] = [];
+  const out: Action[] = closeProbes(input, 'deactivate');
   for (const v of input.local.vips)
     if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'deactivate' });
   for (const s of input.local.sites)
@@ -25,7 +25,7 @@ export function deactivation(input: DecisionInput, handOver = false): Action[] {
 /** Standby duties (docs/spec/seed-iis.md §14.5): VIP absent, site Stopped with serverAutoStart off; drift is undone (VIP first, as a fence). */
 export function standbyDuties(input: DecisionInput): Action[] {
   const epoch = input.lease.epoch;
-  const out: Action[] = [];
+  const out: Action[] = closeProbes(input, 'standbyDrift');
   for (const v of input.local.vips)
     if (v.present) out.push({ type: 'removeVip', vip: v.name, address: v.address, epoch, why: 'standbyDrift' });
   for (const s of input.local.sites)
@@ -45,6 +45,8 @@ export function describeSteps(steps: Action[]): string {
           return `add ${a.address}`;
         case 'startSite':
           return `start ${a.siteName}`;
+        case 'openProbe':
+          return `answer the load balancer probe on ${a.port}`;
         case 'disableAutoStart':
           return `turn serverAutoStart off for ${a.siteName}`;
         case 'createMirror':
@@ -58,9 +60,21 @@ export function describeSteps(steps: Action[]): string {
     .join(', ');
 }
 
-/** A VIP serves only once duplicate address detection is over and found no conflict (VipLocal.state). */
+/** Open probe listeners to close, before anything else leaves (the load balancer must stop choosing this node first). */
+function closeProbes(input: DecisionInput, why: 'deactivate' | 'standbyDrift'): Action[] {
+  const epoch = input.lease.epoch;
+  return input.local.vips
+    .filter((v) => v.probe?.open)
+    .map((v) => ({ type: 'closeProbe' as const, vip: v.name, port: v.probe!.port, epoch, why }));
+}
+
+/**
+ * A VIP serves only once duplicate address detection is over and found no conflict (VipLocal.state), and, for a
+ * cloud-routed one, once the cloud sends its traffic here (an Elastic IP is not on the host at all).
+ */
 export function vipAnswers(v: VipLocal): boolean {
-  return v.present && (v.state === undefined || v.state === 'Preferred' || v.state === 'Deprecated');
+  const onHost = v.cloud?.local === false || (v.present && (v.state === undefined || v.state === 'Preferred' || v.state === 'Deprecated'));
+  return onHost && (v.cloud === undefined || v.cloud.here === true);
 }
 
 /** Activation in dependency order: mirror source → VIP → site (design §4 Ordering), only what is missing. */
@@ -97,6 +111,7 @@ export function activation(input: DecisionInput, epoch: number, forced: boolean,
   }
   for (const v of local.vips) if (!vipAnswers(v)) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
   for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });
+  for (const v of local.vips) if (v.probe && !v.probe.open) out.push({ type: 'openProbe', vip: v.name, port: v.probe.port, epoch });
   for (const s of local.sites)
     if (s.exists && s.serverAutoStart) out.push({ type: 'disableAutoStart', site: s.name, siteName: s.siteName, epoch });
   out.push(...mirrorCreation(input, epoch));

@@ -128,6 +128,13 @@ export interface VipLocal {
    * instead of starting a site on an address that is not there yet.
    */
   state?: AddressState;
+  /**
+   * A cloud-routed address (VirtualIP spec.provider): `local` whether it is also configured on the host (false for an
+   * Elastic IP); `here` whether the cloud sends its traffic to this node (undefined: not known, e.g. not observed).
+   */
+  cloud?: { local: boolean; here?: boolean };
+  /** Behind an Azure load balancer: this node's probe listener on `port`, and whether it is open. */
+  probe?: { port: number; open: boolean };
 }
 
 export interface LocalView {
@@ -212,6 +219,10 @@ export type Action =
   | { type: 'promoteMirror'; mirror: string; volume: string; force: boolean; epoch: number; asyncRisk?: AsyncRisk }
   | { type: 'addVip'; vip: string; address: string; epoch: number }
   | { type: 'startSite'; site: string; siteName: string; epoch: number }
+  /** Answer the Azure load balancer's probe: only once the sites serve (the load balancer then sends traffic here). */
+  | { type: 'openProbe'; vip: string; port: number; epoch: number }
+  /** Stop answering the probe: first of all when leaving (the load balancer stops sending new flows here). */
+  | { type: 'closeProbe'; vip: string; port: number; epoch: number; why: 'deactivate' | 'standbyDrift' }
   // deactivation: VIP → site (clients stop reaching this node first; issue 15)
   | { type: 'removeVip'; vip: string; address: string; epoch: number; why: 'deactivate' | 'standbyDrift' }
   | { type: 'stopSite'; site: string; siteName: string; epoch: number; why: 'deactivate' | 'standbyDrift' }

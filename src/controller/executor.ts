@@ -19,6 +19,7 @@ import type { GroupSnapshot } from './decision-input.js';
 import type { Action, ActionType, ActivationFailure, Decision, DecisionInput } from './decision-types.js';
 import { emptyPatch, type MemoryPatch } from './group-memory.js';
 import type { GroupLease } from './lease/group-lease.js';
+import type { CloudObservation } from './cloud-observation.js';
 import type { AgentLogger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { StatusWriter } from './status/writer.js';
@@ -35,6 +36,8 @@ export interface ExecutorDeps {
   writer: StatusWriter;
   /** Record an Event (never throws). */
   record: Note;
+  /** Where the cloud routes API-moved addresses, and how to take them (absent: no cloud). */
+  cloud?: CloudObservation;
 }
 
 export interface ExecuteRequest {
@@ -72,6 +75,7 @@ const ACTIVATING: ReadonlySet<ActionType> = new Set<ActionType>([
   'promoteMirror',
   'addVip',
   'startSite',
+  'openProbe',
   'createMirror',
   'recoverSite',
   'continueMirror',
@@ -128,7 +132,7 @@ export class Executor {
         const refused = await this.unlicensed(a, run, epoch);
         if (refused) return { ...refused.stop, patch: run.patch };
       }
-      run.ctx = { ...run.ctx, epoch, o: lease.callOptions(epoch) };
+      run.ctx = { ...run.ctx, epoch, o: lease.callOptions(epoch), ...this.cloudOf(run, epoch) };
       try {
         const stop = await this.withTransientRetries(a, run);
         if (stop) return { ...stop.stop, patch: run.patch };
@@ -188,11 +192,21 @@ export class Executor {
       await note(group, 'Warning', 'ActivationFailed', `${a.type} on ${this.d.node} failed: ${String(err)}`, 9408, epoch);
       return floor;
     }
-    if (a.type === 'removeVip' || a.type === 'stopSite') {
+    if (a.type === 'removeVip' || a.type === 'stopSite' || a.type === 'closeProbe') {
       run.patch.facts.deactivationFailed = { code: 9556, message: String(err) };
       return floor;
     }
     return undefined;
+  }
+
+  /** The step context's cloud claim: under `epoch`, asked of the lease before every call (a stale holder moves nothing). */
+  private cloudOf(run: Run, epoch: number): Pick<StepContext, 'claimCloud'> {
+    const cloud = this.d.cloud;
+    if (!cloud) return {};
+    const guard = () => Promise.resolve(run.req.lease.mayActivate(epoch).ok);
+    return {
+      claimCloud: (v) => cloud.claim(v, vip.interfaceFor(v, this.d.node), epoch, guard, run.ctx.o),
+    };
   }
 
   /** A failed bring-up to remember; transient ones count in a row, for the last eligible node's retry schedule. */
@@ -285,7 +299,8 @@ export class Executor {
       safetyCheck: async (a, run) => {
         // Its own budget, not the operation's: a probe that cannot answer in time is unknown (issue 15 item 2).
         const seconds = run.req.snapshot.cluster?.spec?.safetyCheck?.probeTimeoutSeconds ?? DEFAULT_SAFETY_PROBE_TIMEOUT_SECONDS;
-        const r = await vip.probePreviousActive(this.d.driver, run.req.snapshot.vips, a.previous, run.ctx.o, seconds * 1000);
+        const address = run.req.snapshot.cluster?.spec.nodes.find((n) => n.name === a.previous)?.address;
+        const r = await vip.probePreviousActive(this.d.driver, run.req.snapshot.vips, a.previous, run.ctx.o, seconds * 1000, address);
         run.patch.facts.safetyCheck = { epoch: run.req.input.lease.epoch, at: this.d.clock.now(), ...r };
         run.requeue = true;
       },
@@ -333,6 +348,21 @@ export class Executor {
         run.patch.facts.deactivationFailed = { code: r.codes[0] ?? 9556, message: r.message };
         await this.history(run, (h) => ({ ...h, deactivationFailed: true }));
         return { stop: { ok: false, requeueAfterMs: FAILURE_RETRY_FLOOR_MS } };
+      },
+      openProbe: async (a, run) => {
+        await this.d.driver.setProbeListener(a.port, true, run.ctx.o);
+        await run.ctx.note(
+          find(run.req.snapshot.vips, a.vip),
+          'Normal',
+          'ProbeAnswered',
+          `${this.d.node} answers the load balancer probe on port ${a.port}`,
+          undefined,
+          run.ctx.epoch,
+        );
+      },
+      closeProbe: async (a, run) => {
+        run.deactivating = a.why === 'deactivate' || run.deactivating;
+        await this.d.driver.setProbeListener(a.port, false, run.ctx.o);
       },
       removeVip: async (a, run) => {
         await vip.removeVip(run.ctx, find(run.req.snapshot.vips, a.vip), a.address, a.why === 'standbyDrift');

@@ -5,6 +5,8 @@
  *   → buildDecisionInput (pure) → decide (pure) → execute (epoch-checked, lease renewed meanwhile) → health
  *   checks → status (only on change) → a result saying when to come back.
  */
+import type { CloudRouting } from '../cloud/vip-routing.js';
+import { movedByApi, probePortOf } from '../cloud/vip-routing.js';
 import type { HostDriver } from '../drivers/types.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalIp } from '../lib/ip.js';
@@ -12,7 +14,8 @@ import type { Store } from '../store/types.js';
 import { DEFAULT_FAILURE_POLICY } from '../api/defaults.js';
 import { observeMirror, volumeLetter, type MirrorLocal } from '../reconcilers/mirror.js';
 import { observeSite, renderSite } from '../reconcilers/iis-site.js';
-import { observeVip } from '../reconcilers/virtual-ip.js';
+import { interfaceFor, observeVip } from '../reconcilers/virtual-ip.js';
+import { CloudObservation } from './cloud-observation.js';
 import type { Note } from '../reconcilers/types.js';
 import { decide } from './decide.js';
 import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts } from './decision-input.js';
@@ -51,7 +54,12 @@ export interface GroupReconcilerDeps {
   wake: (key: string) => void;
   running: () => boolean;
   secrets?: SecretSource | undefined;
+  /** Moves AWS addresses (absent: this agent has no cloud; such a VirtualIP fails its bring-up with CloudUnavailable). */
+  cloud?: CloudRouting | undefined;
 }
+
+/** How often a holder reads where the cloud routes its API-moved addresses (drift repair), at most. */
+export const CLOUD_CHECK_INTERVAL_MS = 30_000;
 
 /** One group's parts on this node. */
 interface GroupState {
@@ -63,11 +71,15 @@ export class GroupReconciler {
   private readonly groups = new Map<string, GroupState>();
   private readonly executor: Executor;
   private readonly driver: HostDriver;
+  private readonly cloud: CloudObservation | undefined;
   /** Decisions by group key, for tests and /readyz. */
   readonly lastDecision = new Map<string, Decision>();
 
   constructor(private readonly d: GroupReconcilerDeps) {
     this.driver = d.host.driver;
+    this.cloud = d.cloud
+      ? new CloudObservation({ routing: d.cloud, driver: this.driver, clock: d.clock, log: d.log, node: d.node })
+      : undefined;
     this.executor = new Executor({
       node: d.node,
       store: d.store,
@@ -77,6 +89,7 @@ export class GroupReconciler {
       metrics: d.metrics,
       writer: d.writer,
       record: d.record,
+      ...(this.cloud ? { cloud: this.cloud } : {}),
     });
   }
 
@@ -122,7 +135,8 @@ export class GroupReconciler {
     const observedEpoch = l?.epoch ?? 0;
 
     // ── this host
-    const host = await this.observeHost(snap, lease.callOptions(undefined, observedEpoch), t.retryMs / 2);
+    const held = lease.holds ? lease.epoch : undefined;
+    const host = await this.observeHost(snap, lease.callOptions(undefined, observedEpoch), t.retryMs / 2, held);
     if (!host) return this.unobservable(snap, mem, lease, t, mono);
     delete mem.unobservedSince;
     const m = maintenanceOf(snap, this.d.node);
@@ -312,10 +326,17 @@ export class GroupReconciler {
     snap: GroupSnapshot,
     o: ReturnType<GroupLease['callOptions']>,
     maxAgeMs: number,
+    heldEpoch: number | undefined,
   ): Promise<{ facts: HostFacts; report: HostReport } | undefined> {
     try {
       const sitesInfo = await this.d.host.sites(o, maxAgeMs);
       const addrs = await this.d.host.addresses(o, maxAgeMs);
+      const probePorts = snap.vips.some((v) => probePortOf(v) !== undefined) ? await this.d.host.probeListeners(o, maxAgeMs) : [];
+      const cloudHere = new Map<string, boolean | undefined>();
+      for (const v of snap.vips) {
+        if (!movedByApi(v) || heldEpoch === undefined || !this.cloud) continue;
+        cloudHere.set(v.metadata.name, await this.cloud.here(v, interfaceFor(v, this.d.node), heldEpoch, o, CLOUD_CHECK_INTERVAL_MS));
+      }
       const mirrors = new Map<string, MirrorLocal>();
       for (const m of snap.mirrors) {
         try {
@@ -326,7 +347,7 @@ export class GroupReconciler {
       }
       const facts: HostFacts = {
         sites: snap.sites.map((s) => observeSite(s, sitesInfo)),
-        vips: snap.vips.map((v) => observeVip(v, addrs)),
+        vips: snap.vips.map((v) => observeVip(v, addrs, probePorts, cloudHere.get(v.metadata.name))),
         mirrors,
       };
       return { facts, report: { sites: sitesInfo, addrs, mirrors } };

@@ -38,6 +38,7 @@ const READS: ReadonlySet<HostDriverOperation> = new Set<HostDriverOperation>([
   'listInterfaces',
   'listAddresses',
   'probeAddressClaimed',
+  'listProbeListeners',
   'getMirrorInfo',
   'probeHttp',
   'probeFtp',
@@ -84,6 +85,11 @@ export class HostObservation {
   /** Sites and addresses in one request, for a driver that offers it. */
   private view(o: CallOptions, maxAgeMs: number): Promise<HostView> {
     return this.read('view', maxAgeMs, () => this.raw.observeHost!(o));
+  }
+
+  /** The Azure load balancer probe ports this node's agent answers on. */
+  probeListeners(o: CallOptions, maxAgeMs: number): Promise<readonly number[]> {
+    return this.read('probes', maxAgeMs, () => this.raw.listProbeListeners(o));
   }
 
   mirror(volume: string, o: CallOptions, maxAgeMs: number): Promise<MirrorVolumeInfo> {

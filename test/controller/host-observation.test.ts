@@ -177,6 +177,7 @@ describe('HostObservation', () => {
       'listInterfaces',
       'listAddresses',
       'probeAddressClaimed',
+      'listProbeListeners',
       'getMirrorInfo',
       'probeHttp',
       'probeFtp',

@@ -908,6 +908,62 @@ add('not-a-member', ['C4'], 'a cluster node that is not in the group does nothin
   i.local = { observed: true, sites: [], vips: [] };
 });
 
+// ── cloud-routed addresses (issue 17): AWS moves through the API, Azure follows the probe the agent answers
+add(
+  'cloud-aws-new-term-claims',
+  ['C1'],
+  'node1 holds, the VIP is on the host but AWS routes are not known in this term: claim them (addVip)',
+  'node1',
+  (i) => {
+    i.local.vips[0]!.cloud = { local: true };
+  },
+);
+add(
+  'cloud-aws-drift-repaired',
+  ['C1'],
+  'node1 serves; a read finds the secondary IP moved to another ENI behind our back: take it back (addVip)',
+  'node1',
+  (i) => {
+    i.local.vips[0]!.cloud = { local: true, here: false };
+  },
+);
+add('cloud-aws-routed-here', ['C1'], 'node1 serves and AWS routes the address here: nothing to do', 'node1', (i) => {
+  i.local.vips[0]!.cloud = { local: true, here: true };
+});
+add(
+  'cloud-eip-not-on-host',
+  ['C1'],
+  'an Elastic IP is never on the host: associated here, nothing to do (no addVip for a missing local address)',
+  'node1',
+  (i) => {
+    i.local.vips[0] = { ...i.local.vips[0]!, present: false, cloud: { local: false, here: true } };
+    delete i.local.vips[0].state;
+  },
+);
+add(
+  'cloud-azure-probe-opens-after-site',
+  ['C1'],
+  'node1 holds, nothing runs: VIP, site, then answer the load balancer probe',
+  'node1',
+  (i) => {
+    i.local = idleLocal();
+    i.local.vips[0]!.probe = { port: 59999, open: false };
+  },
+);
+add(
+  'cloud-azure-fence-closes-probe-first',
+  ['E1', 'E2'],
+  'node1 could not renew: it stops answering the probe first, then removes the VIP, then stops the site',
+  'node1',
+  (i) => {
+    i.leaseLostBySelf = true;
+    i.local.vips[0]!.probe = { port: 59999, open: true };
+  },
+);
+add('cloud-azure-standby-probe-open', ['C5'], 'node2 is standby but answers the probe (drift): close it', 'node2', (i) => {
+  i.local.vips[0]!.probe = { port: 59999, open: true };
+});
+
 const dir = path.resolve(process.argv[2] ?? 'test/scheduler');
 for (const c of cases) {
   const caseDir = path.join(dir, c.name);

@@ -107,7 +107,11 @@ function localLines(i: DecisionInput): string[] {
     out.push(`  site ${name}: ${state}, serverAutoStart ${onOff(s.serverAutoStart)}`);
   }
   for (const v of l.vips) {
-    out.push(`  VIP ${v.name} ${v.address}: ${v.present ? `present${v.state !== undefined ? ` (${v.state})` : ''}` : 'absent'}`);
+    const cloud = v.cloud ? `, cloud routes it ${v.cloud.here === undefined ? 'unknown' : v.cloud.here ? 'here' : 'elsewhere'}` : '';
+    const probe = v.probe ? `, probe :${v.probe.port} ${v.probe.open ? 'open' : 'closed'}` : '';
+    out.push(
+      `  VIP ${v.name} ${v.address}: ${v.present ? `present${v.state !== undefined ? ` (${v.state})` : ''}` : 'absent'}${cloud}${probe}`,
+    );
   }
   if (l.sites.length === 0 && l.vips.length === 0) out.push('  no sites, no VIPs');
   if (l.failure) {
@@ -142,6 +146,10 @@ export function actionLine(a: Action, now: number): string {
       return `addVip ${a.vip} ${a.address} (epoch ${a.epoch})`;
     case 'startSite':
       return `startSite ${a.siteName} (epoch ${a.epoch})`;
+    case 'openProbe':
+      return `openProbe ${a.vip} :${a.port} (epoch ${a.epoch})`;
+    case 'closeProbe':
+      return `closeProbe ${a.vip} :${a.port}, ${a.why} (epoch ${a.epoch})`;
     case 'stopSite':
       return `stopSite ${a.siteName}, ${a.why} (epoch ${a.epoch})`;
     case 'removeVip':

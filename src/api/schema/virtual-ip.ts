@@ -108,6 +108,8 @@ export const VirtualIPStatus = OpenObj(
               }),
             ),
             interface: Type.Optional(Str('Interface alias carrying the address.')),
+            cloudRoutedHere: Type.Optional(Bool("The active node: whether the cloud (AWS) sends the address's traffic to it.")),
+            probeAnswered: Type.Optional(Bool('Whether the node answers the Azure load balancer probe (only the active node should).')),
           },
           'The address as seen on one node.',
           { required: ['name', 'present'] },

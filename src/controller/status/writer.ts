@@ -159,7 +159,15 @@ export class StatusWriter {
         await updateStatusWith<Record<string, unknown>>(this.store.objects, 'VirtualIP', ns, v.metadata.name, (st) =>
           silent.reduce(
             (acc, n) => withUnknownNode(acc, n, 'addressState'),
-            virtualIpStatus(st, this.node, v.spec.address, observed, own, nowIso),
+            virtualIpStatus(
+              st,
+              this.node,
+              v.spec.address,
+              observed,
+              own,
+              nowIso,
+              input.local.vips.find((x) => x.name === v.metadata.name),
+            ),
           ),
         );
       }
