@@ -79,11 +79,11 @@ export class HttpInstanceMetadata implements InstanceMetadata {
     const asked = this.clock.monotonic();
     const a = await this.request('PUT', 'api/token', { [TOKEN_TTL_HEADER]: String(this.ttlSeconds) });
     if (a.status !== 200 || a.text === '') {
-      // IMDSv1-only (no PUT), disabled, or a hop limit the answer did not survive: never fall back to v1.
+      // IMDSv1-only (no PUT) or turned off: never fall back to v1.
+      const why = a.status === 403 ? 'the metadata service is turned off for this instance' : 'WinHA uses IMDSv2 only, never IMDSv1';
       throw new CloudError(
         'MetadataUnavailable',
-        `the instance metadata service at ${this.host} gave no IMDSv2 session token (PUT /latest/api/token answered HTTP ${a.status}): ` +
-          'WinHA uses IMDSv2 only; enable it on the instance (aws ec2 modify-instance-metadata-options --http-tokens required --http-endpoint enabled)',
+        `the instance metadata service at ${this.host} gave no IMDSv2 session token (PUT /latest/api/token answered HTTP ${a.status}): ${why}`,
         { path: 'api/token', step: 'token', httpStatus: a.status },
         a.status >= 500,
       );
