@@ -65,7 +65,7 @@ export function registerNodeCommands(
     program
       .command('doctor')
       .description(
-        "Check this Windows node's prerequisites (PowerShell, IIS, DataKeeper, interfaces, peers, firewall, store). Exit 0 no failure, 1 a check failed.",
+        "Check this Windows node's prerequisites (PowerShell, IIS, DataKeeper, interfaces, peers, firewall, store, cloud virtual IPs). Exit 0 no failure, 1 a check failed.",
       )
       .option('--node <name>', "this node's name, as in the Cluster (default: this host name)")
       .option('-f, --filename <path>', 'read the cluster from these manifests instead of the store (repeatable)', collect, [])

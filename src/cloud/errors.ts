@@ -12,7 +12,11 @@ export type CloudErrorCode =
   /** Anything else the provider refused or failed (its code is in detail.awsCode). */
   | 'AwsFailed'
   /** The epoch guard said this node no longer holds the group: nothing was sent. */
-  | 'StaleEpoch';
+  | 'StaleEpoch'
+  /** The instance metadata service (IMDSv2) did not answer, refused a session token, or failed. */
+  | 'MetadataUnavailable'
+  /** The instance metadata service knows no network interface with this MAC address. */
+  | 'AwsInterfaceUnknown';
 
 export type CloudDetail = Record<string, string | number | boolean>;
 

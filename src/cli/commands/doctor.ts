@@ -13,7 +13,7 @@ import { formatDoctor } from '../../drivers/doctor/format.js';
 import { gatherDoctorFacts, tcpConnectWith } from '../../drivers/doctor/gather.js';
 import { PowerShellHost } from '../../drivers/windows/ps-host/process-host.js';
 import { hostCommand, spawnHost, windowsPowerShellPath } from '../../drivers/windows/ps-host/spawn.js';
-import type { StoreFacts } from '../../drivers/doctor/types.js';
+import type { DoctorExpectations, StoreFacts } from '../../drivers/doctor/types.js';
 import { resolveStoreUrl } from '../../store/index.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, readManifestSet, type StoreFlags } from '../store.js';
@@ -50,25 +50,51 @@ export async function runDoctorCommand(flags: DoctorFlags, io: CliIO): Promise<n
   }
   const expectations = expectationsFromManifests(objects, node, agentPort !== undefined ? { agentPort } : {});
   const powershellPath = windowsPowerShellPath(io.env);
+  const fileExists = (p: string) =>
+    access(p).then(
+      () => true,
+      () => false,
+    );
+  const cloud = await cloudDeps(expectations, node, clock, io, powershellPath, fileExists);
   const facts = await gatherDoctorFacts(
     {
       clock,
       powershellPath,
-      fileExists: (p) =>
-        access(p).then(
-          () => true,
-          () => false,
-        ),
+      fileExists,
       openPsHost: () => Promise.resolve(new PowerShellHost({ spawn: spawnHost(hostCommand(io.env)), clock, pingIntervalMs: 0 })),
       tcpConnect: tcpConnectWith(clock),
       store: storeFacts,
+      ...(cloud ? { cloud: cloud.deps } : {}),
     },
     expectations,
-  );
+  ).finally(() => cloud?.close());
   const results = runDoctor(facts, expectations);
   if (flags.output === 'json') io.stdout.write(JSON.stringify({ node, expectations, facts, results }, null, 2) + '\n');
   else io.stdout.write(formatDoctor(node, results));
   return results.some((r) => r.status === 'fail') ? EXIT.FAILED : EXIT.OK;
+}
+
+/** Only for cloud VirtualIPs: AWS through the instance role and IMDSv2, MACs from the Windows driver. */
+async function cloudDeps(
+  x: DoctorExpectations,
+  node: string,
+  clock: SystemClock,
+  io: CliIO,
+  psPath: string,
+  exists: (p: string) => Promise<boolean>,
+) {
+  const vips = x.cloudVips ?? [];
+  if (!vips.some((v) => v.provider !== 'azureLoadBalancer')) return undefined;
+  const [{ awsCloudAccess }, { driverInterfaceMacs }, { createDriver }] = await Promise.all([
+    import('../../cloud/aws/access.js'),
+    import('../../drivers/doctor/cloud-gather.js'),
+    import('../../drivers/factory.js'),
+  ]);
+  const access = awsCloudAccess({ clock });
+  const fromDriver = driverInterfaceMacs(() => createDriver('windows', { clock, nodeName: node, windows: { env: io.env } }));
+  const interfaceMacs = async () =>
+    (await exists(psPath)) ? fromDriver() : { unavailable: `not a Windows host (powershell.exe not found at ${psPath})` };
+  return { deps: { cloud: access, interfaceMacs }, close: () => access.close() };
 }
 
 /** Reach the store with the configured credentials and read the manifests; an error is a fact, not a crash. */

@@ -3,6 +3,7 @@
  * and what the manifests need (expectations): one result per check, each
  * failure or warning with the command that fixes it.
  */
+import { cloudChecks } from './cloud-checks.js';
 import type { CheckResult, DoctorExpectations, DoctorFacts, PortRule, WindowsFacts } from './types.js';
 
 const pass = (id: string, title: string, detail: string): CheckResult => ({ id, title, status: 'pass', detail });
@@ -24,6 +25,7 @@ export function runDoctor(facts: DoctorFacts, x: DoctorExpectations): CheckResul
   out.push(...windowsChecks(facts, x));
   out.push(...reachabilityChecks(facts, x));
   out.push(...storeChecks(facts, x));
+  if (x.cloudVips?.length) out.push(...cloudChecks(facts.cloud, x.cloudVips));
   return out;
 }
 

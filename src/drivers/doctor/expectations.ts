@@ -1,6 +1,6 @@
 /** What `winha doctor` expects of one node, read from the cluster's manifests (as the store holds them). */
 import { driveLetter, topologyOf, vipInterface } from '../../sim/world/topology.js';
-import type { DoctorExpectations, PortRule } from './types.js';
+import type { CloudProviderType, CloudVipExpectation, DoctorExpectations, PortRule } from './types.js';
 
 /** Management addresses are probed on SMB (DataKeeper needs it too); replication ones on DataKeeper's dispatch port. */
 export const MANAGEMENT_PROBE_PORT = 445;
@@ -17,6 +17,8 @@ export function dataKeeperPorts(volumes: readonly string[]): PortRule[] {
 }
 
 type Obj = Record<string, unknown>;
+
+const CLOUD_PROVIDERS = new Set<string>(['azureLoadBalancer', 'awsSecondaryIp', 'awsRouteTable', 'awsElasticIp']);
 
 export function expectationsFromManifests(
   objects: readonly Obj[],
@@ -61,6 +63,27 @@ export function expectationsFromManifests(
     }
   }
 
+  const cloudVips: CloudVipExpectation[] = [];
+  for (const o of objects) {
+    if (o['kind'] !== 'VirtualIP') continue;
+    const meta = (o['metadata'] ?? {}) as Obj;
+    const ns = typeof meta['namespace'] === 'string' ? meta['namespace'] : 'default';
+    const vip = t.vips.find((v) => v.namespace === ns && v.name === meta['name']);
+    const p = ((o['spec'] ?? {}) as Obj)['provider'] as Obj | undefined;
+    const type = p?.['type'];
+    if (!vip || !inMyGroup(vip) || typeof type !== 'string' || !CLOUD_PROVIDERS.has(type)) continue;
+    cloudVips.push({
+      name: `${ns}/${vip.name}`,
+      address: vip.address,
+      interface: vipInterface(vip, node),
+      provider: type as CloudProviderType,
+      ...(typeof p?.['probePort'] === 'number' ? { probePort: p['probePort'] } : {}),
+      ...(Array.isArray(p?.['routeTableIds']) ? { routeTableIds: (p['routeTableIds'] as unknown[]).map(String) } : {}),
+      ...(typeof p?.['allocationId'] === 'string' ? { allocationId: p['allocationId'] } : {}),
+      ...(typeof p?.['region'] === 'string' ? { region: p['region'] } : {}),
+    });
+  }
+
   return {
     node,
     nodeDeclared: me !== undefined,
@@ -72,5 +95,6 @@ export function expectationsFromManifests(
     ...(opts.agentPort !== undefined ? { agentPort: opts.agentPort } : {}),
     dataKeeperPorts: dataKeeperPorts(mirrorVolumes),
     maxClockOffsetMs: opts.maxClockOffsetMs ?? 1_000,
+    ...(cloudVips.length > 0 ? { cloudVips } : {}),
   };
 }

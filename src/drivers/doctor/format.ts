@@ -9,6 +9,7 @@ export function formatDoctor(node: string, results: readonly CheckResult[]): str
     if (r.fix) lines.push(`${' '.repeat(7)}fix: ${r.fix}`);
   }
   const n = (s: string) => results.filter((r) => r.status === s).length;
-  lines.push(`${n('fail') > 0 ? 'FAIL' : 'PASS'}: ${n('pass')} pass, ${n('warn')} warn, ${n('fail')} fail`);
+  const info = n('info') > 0 ? `, ${n('info')} info` : '';
+  lines.push(`${n('fail') > 0 ? 'FAIL' : 'PASS'}: ${n('pass')} pass, ${n('warn')} warn, ${n('fail')} fail${info}`);
   return lines.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@ import { connect as netConnect } from 'node:net';
 import type { Clock } from '../../lib/clock.js';
 import type { PsHost } from '../windows/ps-host/types.js';
 import { windowsDoctorFacts } from '../windows/doctor-facts.js';
+import type { CloudGatherDeps } from './cloud-gather.js';
 import type { DoctorExpectations, DoctorFacts, Reachability, StoreFacts } from './types.js';
 
 export type TcpConnect = (address: string, port: number, timeoutMs: number) => Promise<{ ok: true } | { ok: false; error: string }>;
@@ -22,6 +23,8 @@ export interface DoctorGatherDeps {
   store: StoreFacts;
   /** Per probe and for the PowerShell request. */
   timeoutMs?: number;
+  /** For cloud VirtualIPs only: AWS access, interface MACs, the probe-port test. */
+  cloud?: Omit<CloudGatherDeps, 'clock'>;
 }
 
 export async function gatherDoctorFacts(deps: DoctorGatherDeps, x: DoctorExpectations): Promise<DoctorFacts> {
@@ -32,11 +35,16 @@ export async function gatherDoctorFacts(deps: DoctorGatherDeps, x: DoctorExpecta
       return { ...p, reachable: r.ok, ...(r.ok ? {} : { error: r.error }) };
     }),
   );
+  // Loaded only for cloud VirtualIPs: it brings the AWS SDK.
+  const cloud = x.cloudVips?.length
+    ? import('./cloud-gather.js').then((m) => m.gatherCloudFacts({ clock: deps.clock, ...deps.cloud }, x.cloudVips ?? []))
+    : undefined;
   return {
     powershellPath: deps.powershellPath,
     windows: await windows(deps, timeoutMs * 10),
     reachability: await reachability,
     store: deps.store,
+    ...(cloud ? { cloud: await cloud } : {}),
   };
 }
 

@@ -62,6 +62,8 @@ export interface DoctorFacts {
   windows: WindowsFacts | WindowsUnavailable;
   reachability: Reachability[];
   store: StoreFacts;
+  /** Only when this node has VirtualIPs with a cloud provider. */
+  cloud?: CloudDoctorFacts;
 }
 
 export interface PortRule {
@@ -87,9 +89,65 @@ export interface DoctorExpectations {
   dataKeeperPorts: PortRule[];
   /** Warn above this wall-clock offset against the store. */
   maxClockOffsetMs: number;
+  /** VirtualIPs of this node's groups whose spec.provider is a cloud one (absent or empty: no cloud checks). */
+  cloudVips?: CloudVipExpectation[];
 }
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+export type CloudProviderType = 'azureLoadBalancer' | 'awsSecondaryIp' | 'awsRouteTable' | 'awsElasticIp';
+
+export interface CloudVipExpectation {
+  /** namespace/name of the VirtualIP. */
+  name: string;
+  address: string;
+  /** The interface alias that carries it on this node. */
+  interface: string;
+  provider: CloudProviderType;
+  probePort?: number;
+  routeTableIds?: string[];
+  allocationId?: string;
+  region?: string;
+}
+
+/** A coded failure as gathered (CloudError's code, or the gatherer's own). */
+export interface CloudFailure {
+  code: string;
+  message: string;
+}
+
+export interface AwsDoctorFacts {
+  /** IMDSv2 answered with a session token and the instance's id and region, or why not. */
+  metadata: { ok: true; instanceId: string; region: string } | { ok: false; error: CloudFailure };
+  /** Per interface alias of an AWS VirtualIP: its MAC (from the driver) and what IMDS says of it. */
+  interfaces: {
+    alias: string;
+    mac?: string;
+    identity?: { eni: string; primaryIp: string; region: string; instanceId: string; vpcCidr?: string };
+    error?: CloudFailure;
+  }[];
+  /** The answer to each EC2 action sent with DryRun: DryRunOperation = allowed, UnauthorizedOperation = denied. */
+  permissions: {
+    action: string;
+    region: string;
+    resource: string;
+    verdict: 'allowed' | 'denied' | 'error';
+    error?: CloudFailure;
+  }[];
+  /** awsRouteTable only: the ENI's source/destination check (must be off to receive routed traffic). */
+  sourceDestCheck: { eni: string; enabled?: boolean; error?: CloudFailure }[];
+}
+
+export interface AzureDoctorFacts {
+  /** Could this node listen on each probe port (a brief listen, closed at once)? */
+  probePorts: { port: number; free: boolean; error?: string }[];
+}
+
+export interface CloudDoctorFacts {
+  aws?: AwsDoctorFacts;
+  azure?: AzureDoctorFacts;
+}
+
+/** info: something to know that the node cannot check itself (never fails the run). */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'info';
 
 export interface CheckResult {
   /** Stable: scripts may grep it. */

@@ -174,12 +174,28 @@ export class Ec2Endpoint {
       if (params['Version'] === undefined) throw new Ec2Fault('MissingParameter', 400, 'The request must contain the parameter Version');
       const handler = this.handlers[action];
       if (!handler) throw new Ec2Fault('InvalidAction', 400, `The action ${action} is not valid for this web service.`);
+      this.authorize(action, params);
       const inner = handler(params);
       this.send(res, 200, `<${action}Response xmlns="${EC2_XMLNS}">${t('requestId', requestId)}${inner}</${action}Response>`, requestId);
     } catch (e) {
       const fault = e instanceof Ec2Fault ? e : new Ec2Fault('InternalError', 500, 'An internal error has occurred');
       this.sendError(res, fault, requestId);
     }
+  }
+
+  // ── IAM stand-in: denied actions and DryRun, in this one place (state is never touched by either) ──
+
+  private denied = new Set<string>();
+
+  /** Answer these actions (replacing any earlier list) with 403 UnauthorizedOperation, as AWS does for a role without them. */
+  deny(actions: readonly string[]): void {
+    this.denied = new Set(actions);
+  }
+
+  /** Throws the fault AWS would answer instead of performing the action: denial first, then DryRun's 412. */
+  private authorize(action: string, params: Record<string, string>): void {
+    if (this.denied.has(action)) throw new Ec2Fault('UnauthorizedOperation', 403, 'You are not authorized to perform this operation.');
+    if (params['DryRun'] === 'true') throw new Ec2Fault('DryRunOperation', 412, 'Request would have succeeded, but DryRun flag is set.');
   }
 
   private readonly handlers: Record<string, Handler> = {
