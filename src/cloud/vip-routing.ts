@@ -6,6 +6,7 @@
 import type { VirtualIP } from '../api/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Random } from '../lib/random.js';
+import type { AwsIdentity as FullIdentity } from './aws/identity.js';
 import { AwsMover, type EpochGuard } from './aws/mover.js';
 import { CloudError, type CloudProblem } from './errors.js';
 import type { CloudAccess, InstanceMetadata } from './types.js';
@@ -31,13 +32,8 @@ export function probePortOf(v: VirtualIP): number | undefined {
   return providerOf(v) === 'azureLoadBalancer' ? v.spec.provider?.probePort : undefined;
 }
 
-/** This node as AWS knows it, for the interface with one MAC address. */
-export interface AwsIdentity {
-  region: string;
-  instanceId: string;
-  eni: string;
-  primaryIp: string;
-}
+/** This node as AWS knows it, for the interface with one MAC address (./aws/identity.ts finds it). */
+export type AwsIdentity = Pick<FullIdentity, 'region' | 'instanceId' | 'eni' | 'primaryIp'>;
 
 export type IdentityLookup = (metadata: InstanceMetadata, mac: string, signal?: AbortSignal) => Promise<AwsIdentity>;
 

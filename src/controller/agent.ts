@@ -4,7 +4,9 @@
  * group's reconcile is GroupReconciler's; agents coordinate only through the store.
  */
 import type { Cluster, FailoverGroup, IISSite, Mirror, VirtualIP } from '../api/types.js';
-import type { CloudRouting } from '../cloud/vip-routing.js';
+import { awsIdentity } from '../cloud/aws/identity.js';
+import type { CloudAccess } from '../cloud/types.js';
+import { CloudRouting } from '../cloud/vip-routing.js';
 import type { HostDriver } from '../drivers/types.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Store, StoredObject } from '../store/types.js';
@@ -44,8 +46,8 @@ export interface AgentOptions {
   workers?: number;
   /** Where FTP deep checks read the credentials their credentialsSecretRef names (none: such checks stay incomplete). */
   secrets?: SecretSource;
-  /** Moves AWS-routed VirtualIPs (src/cloud); absent: such addresses fail their bring-up with CloudUnavailable. */
-  cloud?: CloudRouting;
+  /** The cloud this node runs in (metadata service, EC2 API); absent: an AWS-routed VirtualIP fails its bring-up (CloudUnavailable). */
+  cloud?: CloudAccess;
   /** Sees every event as it is recorded (the Windows Event Log forwarder of `winha agent`). */
   onEvent?: (e: EventInput) => void;
 }
@@ -104,7 +106,7 @@ export class Agent {
       wake: (key) => this.queue.add(key),
       running: () => this.running,
       secrets: o.secrets,
-      cloud: o.cloud,
+      cloud: o.cloud ? new CloudRouting({ access: o.cloud, identity: awsIdentity, clock: o.clock }) : undefined,
     });
     const onError = (key: string, err: unknown, retryInMs: number) => {
       this.metrics.reconcileErrors.inc();

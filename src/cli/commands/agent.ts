@@ -14,6 +14,7 @@ import { SystemClock } from '../../lib/clock.js';
 import type { HostDriver } from '../../drivers/types.js';
 import { createDriver } from '../driver-factory.js';
 import { realAgents } from '../agent-factory.js';
+import { awsCloudAccess } from '../../cloud/aws/access.js';
 import { parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect } from '../store.js';
@@ -106,6 +107,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   const eventLog = eventLogOf(run.log.eventLog, s.node, clock, io, logger);
   let server: AgentHttpServer | undefined;
   let driver: HostDriver | undefined;
+  let closeCloud: () => void = () => undefined;
   // Handlers first: a signal that comes while the agent starts still stops it; a second one while stopping is only noted.
   let signalled: (sig: NodeJS.Signals) => void = () => undefined;
   const stopped = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
@@ -121,6 +123,9 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     const store = await connect(run.flags, io);
     try {
       driver = await hostDriver(s, clock, store, logger);
+      // The cloud is asked only when an AWS-routed VirtualIP is brought up here (metadata service, instance role).
+      const cloud = s.driver.startsWith('sim://') ? undefined : awsCloudAccess({ clock });
+      closeCloud = () => cloud?.close();
       const agent = realAgents({
         node: s.node,
         store,
@@ -129,6 +134,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
         logger,
         ...(s.workers ? { workers: s.workers } : {}),
         secrets: new DirectorySecrets(s.secretsDir),
+        ...(cloud ? { cloud } : {}),
         ...(eventLog ? { onEvent: (e) => eventLog.onEvent(e) } : {}),
       });
       if (s.listen) {
@@ -153,6 +159,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     } finally {
       await driver?.close?.();
       await server?.close();
+      closeCloud();
       await store.close();
     }
   } finally {
