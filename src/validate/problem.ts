@@ -71,6 +71,24 @@ export const RULES: readonly RuleInfo[] = [
   },
   { id: 'certificate-required', severity: 'error', summary: 'An https or ftps binding has no certificateThumbprint.' },
   { id: 'duplicate-virtual-ip', severity: 'error', summary: 'Two VirtualIPs declare the same address.' },
+  {
+    id: 'provider-field-missing',
+    severity: 'error',
+    summary:
+      "A VirtualIP's provider lacks the field it needs (azureLoadBalancer: probePort, awsRouteTable: routeTableIds, awsElasticIp: allocationId).",
+  },
+  {
+    id: 'provider-field-misplaced',
+    severity: 'error',
+    summary: "A VirtualIP's provider sets a field of another provider (e.g. probePort on awsSecondaryIp, region on azureLoadBalancer).",
+  },
+  {
+    id: 'probe-port-conflict',
+    severity: 'error',
+    summary: "An Azure probe port is a site binding's port, or another group's probe port, on a node that may run both.",
+  },
+  { id: 'duplicate-route-table', severity: 'error', summary: 'An awsRouteTable VirtualIP lists one route table twice.' },
+  { id: 'elastic-ip-not-public', severity: 'error', summary: 'An awsElasticIp VirtualIP has a private, reserved or IPv6 address.' },
   { id: 'vip-shared-across-groups', severity: 'error', summary: 'A site of one group binds a VirtualIP that belongs to another group.' },
   { id: 'content-not-on-mirror', severity: 'error', summary: "A site's physicalPath is not on a Mirror of its group (or is a UNC path)." },
   { id: 'duplicate-mirror-volume', severity: 'error', summary: 'Two Mirrors of one cluster declare the same volume letter.' },
@@ -93,6 +111,21 @@ export const RULES: readonly RuleInfo[] = [
     id: 'async-failover-on-sync-mirror',
     severity: 'warning',
     summary: 'A Synchronous Mirror sets asyncFailover: Refuse, which applies to asynchronous mirrors only.',
+  },
+  {
+    id: 'route-address-in-vpc',
+    severity: 'warning',
+    summary: "An awsRouteTable address is in the /16 of a node's address, so maybe inside the VPC's CIDR, where AWS refuses a /32 route.",
+  },
+  {
+    id: 'secondary-ip-outside-subnet',
+    severity: 'warning',
+    summary: "An awsSecondaryIp address is outside the subnet of some node's address: that node's interface cannot take it.",
+  },
+  {
+    id: 'local-vip-with-cloud-provider',
+    severity: 'warning',
+    summary: 'A group has a local VirtualIP beside one with a cloud provider: a local address is not reachable where ARP is ignored.',
   },
   { id: 'credentials-missing', severity: 'error', summary: 'An FTP deep check with login: credentials names no credentialsSecretRef.' },
 ];

@@ -14,6 +14,7 @@ import { key, makeProblem, positionOf, type Entry, type Rule, type RuleContext }
 import { clusterRules, duplicateObjects, groupRules } from './rules/topology.js';
 import { mirrorRules, siteRules, virtualIpRules } from './rules/resources.js';
 import { endpointRules } from './rules/endpoints.js';
+import { vipProviderRules } from './rules/vip-provider.js';
 import { AGENT_CONFIG_KIND, checkAgentConfig, problemAt } from './agent-config.js';
 
 /** Cross-object rules, in the order they run. */
@@ -22,6 +23,7 @@ export const CROSS_OBJECT_RULES: readonly Rule[] = [
   clusterRules,
   groupRules,
   virtualIpRules,
+  vipProviderRules,
   mirrorRules,
   siteRules,
   endpointRules,

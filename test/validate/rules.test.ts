@@ -378,7 +378,7 @@ describe('resource rules', () => {
     v.spec.provider = { type: 'azureLoadBalancer' };
     const r = run(objs);
     assert.ok(r.of('schema').some((p) => /too long for the IPv4/.test(p.message)));
-    assert.ok(r.of('schema').some((p) => /probePort/.test(p.message)));
+    assert.ok(r.of('provider-field-missing').some((p) => /probePort/.test(p.message)));
   });
 });
 

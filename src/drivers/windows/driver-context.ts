@@ -87,6 +87,29 @@ export class WindowsDriverContext {
     );
   }
 
+  /** Run an operation the agent's own process performs (no PowerShell), audited like a command with the caller's epoch. */
+  inProcess<T>(
+    op: HostDriverOperation,
+    params: Record<string, unknown>,
+    o: CallOptions,
+    signal: AbortSignal,
+    fn: (s: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return this.exec.execute(
+      {
+        operation: op,
+        program: 'winha-agent',
+        args: [],
+        params,
+        idempotent: true,
+        invoke: fn,
+        interpret: (r) => r,
+      },
+      o,
+      signal,
+    );
+  }
+
   emcmd(
     op: HostDriverOperation,
     command: EmcmdCommand,

@@ -9,7 +9,6 @@
  * this class wires them up and delegates.
  */
 import type { Clock } from '../../lib/clock.js';
-import { DriverError } from '../errors.js';
 import type {
   AddressClaim,
   CallOptions,
@@ -41,6 +40,8 @@ import { WindowsDriverContext, asArray } from './driver-context.js';
 import { DEFAULT_EMCMD_PATH } from './emcmd.js';
 import * as iis from './iis-sites.js';
 import * as network from './network.js';
+import { checkPort } from '../input-validation.js';
+import { ProbeListener } from './probe-listener.js';
 import * as probes from './probes.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import * as services from './services.js';
@@ -57,16 +58,20 @@ export interface WindowsHostDriverOptions {
   emcmdPath?: string;
   /** Re-check interval while waiting for a switchover to complete. */
   pollMs?: number;
+  /** The Azure probe listeners; by default on 0.0.0.0 in this process. */
+  probeListener?: ProbeListener;
 }
 
 export class WindowsHostDriver implements HostDriver {
   readonly nodeName: string;
   private readonly ctx: WindowsDriverContext;
   private readonly host: PsHost;
+  private readonly probeListener: ProbeListener;
 
   constructor(opts: WindowsHostDriverOptions) {
     this.nodeName = opts.nodeName;
     this.host = opts.host;
+    this.probeListener = opts.probeListener ?? new ProbeListener();
     this.ctx = new WindowsDriverContext(
       opts.nodeName,
       opts.clock,
@@ -78,9 +83,11 @@ export class WindowsHostDriver implements HostDriver {
     );
   }
 
-  /** Stop the PowerShell host (the agent is stopping). */
-  close(): Promise<void> {
-    return this.host.close();
+  /** Stop the probe listeners and the PowerShell host (the agent is stopping). */
+  async close(): Promise<void> {
+    // Probe listeners first: the load balancer must stop sending here before anything else goes away.
+    await this.probeListener.closeAll();
+    await this.host.close();
   }
 
   // ───────────── services ─────────────
@@ -144,12 +151,17 @@ export class WindowsHostDriver implements HostDriver {
     return network.probeAddressClaimed(this.ctx, address, o);
   }
 
-  setProbeListener(_port: number, _open: boolean, _o: CallOptions): Promise<number[]> {
-    return Promise.reject(new DriverError({ code: 'CommandFailed', message: 'probe listener: not built yet' }));
+  setProbeListener(port: number, open: boolean, o: CallOptions): Promise<number[]> {
+    return this.ctx.run('setProbeListener', o, async (signal) => {
+      checkPort(port);
+      return this.ctx.inProcess('setProbeListener', { port, open }, o, signal, (s) =>
+        open ? this.probeListener.open(port, s) : this.probeListener.close(port),
+      );
+    });
   }
 
-  listProbeListeners(_o: CallOptions): Promise<number[]> {
-    return Promise.resolve([]);
+  listProbeListeners(o: CallOptions): Promise<number[]> {
+    return this.ctx.run('listProbeListeners', o, async () => this.probeListener.list());
   }
 
   // ───────────── DataKeeper ─────────────

@@ -68,7 +68,8 @@ function mayCoRun(ctx: RuleContext, a: Entry, b: Entry): boolean {
   return (groupNodes(A) ?? []).some((n) => nb.has(n));
 }
 
-function coRunMemo(ctx: RuleContext): (a: Entry, b: Entry) => boolean {
+/** Whether two objects' groups may be active on one node at one time, memoized per pair of groups. */
+export function coRunMemo(ctx: RuleContext): (a: Entry, b: Entry) => boolean {
   const memo = new Map<string, boolean>();
   return (a, b) => {
     if (a === b) return true;

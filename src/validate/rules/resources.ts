@@ -80,14 +80,6 @@ export const virtualIpRules: Rule = (ctx) => {
         `prefixLength ${spec.prefixLength} is too long for the IPv4 address ${spec.address} (at most 32)`,
       );
     }
-    if (spec.provider?.type === 'azureLoadBalancer' && spec.provider.probePort === undefined) {
-      ctx.report(
-        v,
-        ['spec', 'provider'],
-        'schema',
-        'provider azureLoadBalancer needs probePort: the port the load balancer probes on the active node',
-      );
-    }
     const others = (vipByAddress.get(`${v.namespace}/${canonicalIp(spec.address)}`) ?? []).filter((o) => o !== v);
     if (others.length > 0) {
       ctx.report(
