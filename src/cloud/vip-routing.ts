@@ -1,7 +1,8 @@
 /**
  * Where a cloud network sends a VirtualIP's traffic, and how the active node takes it: the AWS providers move the
  * address with the EC2 API (secondary IP, route, Elastic IP) to this node's network interface; Azure needs no API
- * call (its load balancer follows the health probe the agent answers), so it has nothing here.
+ * call (its load balancer follows the health probe the agent answers, as LifeKeeper's Gen LB kit does,
+ * docs/spec/seed-iis.md §13), so it has nothing here. The EC2 side follows the EC2 kit (§12).
  */
 import type { VirtualIP } from '../api/types.js';
 import type { Clock } from '../lib/clock.js';

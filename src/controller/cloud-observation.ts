@@ -2,7 +2,8 @@
  * The holder's view of where the cloud sends its API-moved addresses (AWS), kept per lease epoch: a new term knows
  * nothing and claims at once (no read first), a claim is remembered as the truth of its term, and the cloud is read
  * again at most every maxAgeMs to find drift (someone moved the address behind our back), which the next
- * activation repairs, as LifeKeeper's EC2 kit does in its quick check.
+ * activation repairs, as LifeKeeper's EC2 kit does in its quick check; a read that fails is no failover, as the kit
+ * treats an AWS CLI timeout (docs/spec/seed-iis.md §12).
  */
 import type { VirtualIP } from '../api/types.js';
 import { type CloudRoute, type CloudRouting } from '../cloud/vip-routing.js';
