@@ -79,3 +79,20 @@ test('bad cloud steps are reported at their place', async () => {
   has(/^4: node node7 is not declared/);
   has(/^5: a cloudRoute condition needs routedTo/);
 });
+
+test('winha sim fault flags make the cloud faults', async () => {
+  const { faultFromFlags } = await import('../../src/cli/commands/sim.js');
+  assert.deepEqual(faultFromFlags('cloudApiFault', { mode: 'fail', times: '2', code: 'AuthFailure', status: '401' }).fault, {
+    type: 'cloudApiFault',
+    mode: 'fail',
+    times: 2,
+    code: 'AuthFailure',
+    status: 401,
+  });
+  assert.deepEqual(faultFromFlags('cloudAssignDelay', { ms: '10000' }).fault, { type: 'cloudAssignDelay', ms: 10000 });
+  assert.deepEqual(faultFromFlags('cloudDrift', { address: SECONDARY, node: 'node2' }).fault, {
+    type: 'cloudDrift',
+    address: SECONDARY,
+    node: 'node2',
+  });
+});

@@ -160,8 +160,12 @@ const FLAG_FIELDS: Record<string, string> = {
   count: 'count',
   block: 'block',
   checks: 'checks',
+  mode: 'mode',
+  code: 'code',
+  status: 'status',
+  ms: 'ms',
 };
-const INTEGER_FIELDS = new Set(['times', 'offsetMs', 'count', 'block', 'checks']);
+const INTEGER_FIELDS = new Set(['times', 'offsetMs', 'count', 'block', 'checks', 'status', 'ms']);
 
 export function faultFromFlags(type: string, flags: FaultFlags): ReturnType<typeof parseFault> {
   const raw: Record<string, unknown> = { type };
