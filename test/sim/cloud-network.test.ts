@@ -248,3 +248,17 @@ describe('fault fields', () => {
     );
   });
 });
+
+describe('the harness', () => {
+  it('gives each agent the cloud through its own process connection (gone with the process)', async () => {
+    const { AgentTarget } = await import('../../src/sim/harness/agent-target.js');
+    const { cloudObjects } = await import('./cloud-world.js');
+    const specs: import('../../src/sim/harness/node-agent.js').NodeAgentSpec[] = [];
+    const target = new AgentTarget({ agentFactory: (spec) => (specs.push(spec), { start() {}, stop() {} }) });
+    await target.start({ objects: cloudObjects(), seed: 1 });
+    const node2 = specs.find((s) => s.node === 'node2')!;
+    assert.equal(await node2.cloud?.metadata.get('meta-data/instance-id'), 'i-00000000000000002');
+    await target.injectFault({ type: 'agentStop', node: 'node2' });
+    await assert.rejects(node2.cloud!.metadata.get('meta-data/instance-id'), /agent process of node2 is gone/);
+  });
+});
