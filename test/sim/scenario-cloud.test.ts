@@ -96,3 +96,14 @@ test('winha sim fault flags make the cloud faults', async () => {
     node: 'node2',
   });
 });
+
+test('winha sim inspect shows where the cloud sends each cloud-routed address', async () => {
+  const { formatInspection } = await import('../../src/cli/commands/sim.js');
+  const { cloudWorld } = await import('./cloud-world.js');
+  const w = cloudWorld();
+  w.cloud.state.assign('eni-00000000200000001', [SECONDARY], true);
+  const text = formatInspection(w.world.inspect());
+  assert.match(text, /CLOUD-ROUTED ADDRESS\s+SENT TO/);
+  assert.match(text, new RegExp(`${SECONDARY.replace(/\./g, '\\.')}\\s+node2`));
+  assert.match(text, new RegExp(`${ROUTED.replace(/\./g, '\\.')}\\s+-`));
+});

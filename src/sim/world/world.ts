@@ -534,6 +534,11 @@ export class World implements WorldHandler {
     return h.iis.startedSites().some((s) => s.physicalPath.toUpperCase().startsWith(`${letter}:`));
   }
 
+  /** Stop the world's own periodic work (the cloud's load-balancer probes), so a real-time process can end. */
+  stop(): void {
+    this.cloud?.stop();
+  }
+
   /** IIS event log lines of a host (what an operator would read in Event Viewer). */
   eventLog(host: string): readonly string[] {
     return this.host(host).iis.eventLog;
