@@ -258,7 +258,7 @@ Exit codes:
   sim
     .command('fault')
     .description(
-      'Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, siteHang, siteStuck, bindingSteal, ipConflict, ipConflictClear, commandFail, commandHeal, clockSkew, write.',
+      'Inject a fault into a running world: nodeCrash, nodeRestore, agentStop, agentStart, storePartition, storeHeal, replicationPartition, replicationHeal, serviceStop, siteStop, siteDelete, siteHang, siteStuck, bindingSteal, ipConflict, ipConflictClear, commandFail, commandHeal, clockSkew, cloudApiFault, cloudApiHeal, cloudAssignDelay, cloudDrift, write.',
     )
     .argument('<type>', 'fault type')
     .requiredOption('--world <addr>', 'the world server, e.g. 127.0.0.1:7000')
@@ -267,9 +267,13 @@ Exit codes:
     .option('--service <name>', 'W3SVC, WAS, FTPSVC, SMTPSVC (serviceStop)')
     .option('--site <name>', 'IIS site (siteStop, siteDelete, siteHang, siteStuck, bindingSteal)')
     .option('--checks <n>', 'stop checks that still see the site Started (siteStuck; default 10)')
-    .option('--address <ip>', 'address (ipConflict, ipConflictClear)')
+    .option('--address <ip>', 'address (ipConflict, ipConflictClear, cloudDrift)')
     .option('--mac <mac>', 'MAC of the foreign claimant (ipConflict)')
-    .option('--times <n>', 'how many operations fail (commandFail)')
+    .option('--times <n>', 'how many operations fail (commandFail) or EC2 requests misbehave (cloudApiFault)')
+    .option('--mode <mode>', 'throttle, hang or fail (cloudApiFault)')
+    .option('--code <code>', 'the EC2 error code (cloudApiFault fail; default InternalError)')
+    .option('--status <n>', 'the HTTP status of the EC2 error (cloudApiFault fail)')
+    .option('--ms <ms>', 'delay before a secondary-IP assignment is visible (cloudAssignDelay)')
     .option('--operation <op>', 'only this driver operation fails (commandFail) or is healed (commandHeal)')
     .option('--offset-ms <ms>', 'wall-clock offset (clockSkew; 0 heals)')
     .option('--volume <letter>', 'drive letter (write)')

@@ -118,6 +118,7 @@ export async function runSimWorld(flags: WorldFlags, io: CliIO, until?: Promise<
     );
   } catch (e) {
     io.stderr.write(`winha sim world: cannot listen on ${flags.listen}: ${(e as Error).message} [world-listen-failed]\n`);
+    world.stop();
     return EXIT.FAILED;
   }
   io.stdout.write(
@@ -133,6 +134,7 @@ export async function runSimWorld(flags: WorldFlags, io: CliIO, until?: Promise<
       process.once('SIGTERM', stop);
     }));
   await server.close();
+  world.stop();
   io.stdout.write('winha sim world: stopped\n');
   return EXIT.OK;
 }
@@ -160,8 +162,12 @@ const FLAG_FIELDS: Record<string, string> = {
   count: 'count',
   block: 'block',
   checks: 'checks',
+  mode: 'mode',
+  code: 'code',
+  status: 'status',
+  ms: 'ms',
 };
-const INTEGER_FIELDS = new Set(['times', 'offsetMs', 'count', 'block', 'checks']);
+const INTEGER_FIELDS = new Set(['times', 'offsetMs', 'count', 'block', 'checks', 'status', 'ms']);
 
 export function faultFromFlags(type: string, flags: FaultFlags): ReturnType<typeof parseFault> {
   const raw: Record<string, unknown> = { type };
@@ -235,6 +241,16 @@ export function formatInspection(i: WorldInspection): string {
         .map((a) => [a, i.addressHolders[a]!.join(',')]),
     ),
   );
+  // A cloud routes these addresses itself: where it sends their traffic now.
+  if (i.cloudRoutes)
+    out.push(
+      renderTable(
+        ['Cloud-routed address', 'Sent to'],
+        Object.keys(i.cloudRoutes)
+          .sort()
+          .map((a) => [a, i.cloudRoutes![a]!.join(',') || '-']),
+      ),
+    );
   const mirrored = i.volumes.filter((v) => v.role !== 'none');
   out.push(
     mirrored.length

@@ -45,7 +45,8 @@ export type Fault =
   | { type: 'clockSkew'; node: string; offsetMs: number }
   /**
    * The cloud provider's API misbehaves for the next `times` EC2 requests: answers 503 RequestLimitExceeded
-   * (`throttle`), never answers (`hang`), or answers the EC2 error `code` with HTTP `status` (`fail`).
+   * (`throttle`), never answers (`hang`), or answers the EC2 error `code` with HTTP `status` (`fail`; default
+   * InternalError, 500 for it and 400 for any other code).
    */
   | { type: 'cloudApiFault'; mode: 'throttle' | 'hang' | 'fail'; times: number; code?: string; status?: number }
   /** Cancel cloud API faults still pending. */

@@ -84,8 +84,10 @@ export interface WorldInspection {
   }[];
   /**
    * Cloud-routed addresses (VirtualIP spec.provider other than local): the hosts the cloud network sends the
-   * address's traffic to now (Azure: backends its probe marks healthy; AWS: the host of the ENI holding the
-   * secondary IP, the route's target ENI, the Elastic IP's ENI). Absent: no cloud-routed address in the world.
+   * address's traffic to now, sorted, only hosts that are up (Azure: backends its probe marks healthy; AWS: the
+   * host of the ENI the secondary IP is visible on, of the ENIs the /32 routes point at unless their
+   * source/destination check is on, of the Elastic IP's ENI). Keyed by spec.address (an Elastic IP's public IP).
+   * Absent: no cloud-routed address in the world (src/sim/world/cloud-network.ts).
    */
   cloudRoutes?: Record<string, string[]>;
   /** Power and agent-layer flags per host (the invariant checker needs to know which sources are alive). */
@@ -110,7 +112,10 @@ export interface WorldOps {
   'net.add': { req: { host: string; vip: VirtualIpRequest }; res: IpAddressInfo };
   'net.remove': { req: { host: string; address: string }; res: null };
   'net.claimed': { req: { host: string; address: string }; res: AddressClaim };
-  /** Open or close the agent-owned TCP listener an Azure load balancer probes; answers the ports open after. */
+  /**
+   * Open or close the agent-owned TCP listener an Azure load balancer probes; answers the ports open after. The
+   * listeners die with the agent (agentStop, nodeCrash) and answer TCP on every address of the host (probe.tcp).
+   */
   'net.probeListen': { req: { host: string; port: number; open: boolean }; res: number[] };
   /** The probe ports the host's agent listens on now. */
   'net.probePorts': { req: { host: string }; res: number[] };
@@ -122,7 +127,13 @@ export interface WorldOps {
     req: { host: string; body: string; signed: boolean };
     res: { status: number; body: string; requestId: string } | { hang: true };
   };
-  /** The instance metadata service as the host sees it: the text at /latest/<path>, null for a 404. */
+  /**
+   * The instance metadata service as the host sees it: the text at /latest/<path> (a leading `/latest/` is
+   * accepted), null for a 404. Paths: meta-data/instance-id, meta-data/placement/region,
+   * meta-data/placement/availability-zone, meta-data/mac, meta-data/local-ipv4, meta-data/network/interfaces/macs/
+   * (one `<mac>/` a line), and under macs/<mac>/: interface-id, local-ipv4s (primary first, then the secondary IPs
+   * visible now, a line each), vpc-ipv4-cidr-block, device-number, mac. MACs as IMDS writes them: 00:15:5d:00:01:01.
+   */
   'cloud.imds': { req: { host: string; path: string }; res: string | null };
   'mirror.info': { req: { host: string; volume: string }; res: MirrorVolumeInfo };
   'mirror.switchover': { req: { host: string; volume: string; force: boolean }; res: null };

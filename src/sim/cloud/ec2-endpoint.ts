@@ -1,97 +1,44 @@
 /**
- * A loopback EC2 Query API endpoint (the actions the AWS mover uses), faithful enough for the real SDK: form-encoded
- * POSTs, XML answers in the EC2 namespace, EC2 error XML with the status AWS uses. Faults: throttle, hang, delay, fail.
+ * A loopback EC2 Query API endpoint (the actions the AWS mover uses), faithful enough for the real SDK: the HTTP
+ * transport of ./ec2-query-api.ts (which the simulated world serves too). Faults: throttle, hang, fail (the API's)
+ * and delay (held here on the injected clock).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../lib/clock.js';
-import { Ec2Fault, type Ec2State, type Eni, type ElasticIp, type RouteTable } from './ec2-state.js';
+import type { Ec2State } from './ec2-state.js';
+import { Ec2QueryApi, ec2Headers, type Ec2Answer, type SeenRequest } from './ec2-query-api.js';
 
-export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
-
-/** One request as the endpoint saw it (headers are not kept: they carry the signature). */
-export interface SeenRequest {
-  action: string;
-  params: Record<string, string>;
-}
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const t = (name: string, value: string | boolean | undefined) => (value === undefined ? '' : `<${name}>${esc(String(value))}</${name}>`);
-const set = <T>(name: string, items: T[], render: (x: T) => string) =>
-  `<${name}>${items.map((x) => `<item>${render(x)}</item>`).join('')}</${name}>`;
-
-/** `Name.1`, `Name.2`, … in index order (how EC2 Query flattens lists). */
-export function listParam(params: Record<string, string>, name: string): string[] {
-  const re = new RegExp(`^${name.replace(/\./g, '\\.')}\\.(\\d+)$`);
-  return Object.entries(params)
-    .map(([k, v]) => [re.exec(k)?.[1], v] as const)
-    .filter((e): e is readonly [string, string] => e[0] !== undefined)
-    .sort((a, b) => Number(a[0]) - Number(b[0]))
-    .map((e) => e[1]);
-}
-
-function required(params: Record<string, string>, name: string): string {
-  const v = params[name];
-  if (v === undefined || v === '') throw new Ec2Fault('MissingParameter', 400, `The request must contain the parameter ${name}`);
-  return v;
-}
-
-const eniXml = (e: Eni) =>
-  t('networkInterfaceId', e.id) +
-  t('subnetId', e.subnetId) +
-  t('status', 'in-use') +
-  t('privateIpAddress', e.primaryIp) +
-  t('sourceDestCheck', e.sourceDestCheck) +
-  set('privateIpAddressesSet', [e.primaryIp, ...e.secondary], (ip) => t('privateIpAddress', ip) + t('primary', ip === e.primaryIp));
-
-const tableXml = (vpcId: string) => (rt: RouteTable) =>
-  t('routeTableId', rt.id) +
-  t('vpcId', vpcId) +
-  set(
-    'routeSet',
-    rt.routes,
-    (r) =>
-      t('destinationCidrBlock', r.cidr) +
-      t('gatewayId', r.gatewayId) +
-      t('networkInterfaceId', r.eni) +
-      t('state', 'active') +
-      t('origin', r.origin),
-  ) +
-  '<associationSet/><tagSet/>';
-
-const eipXml = (a: ElasticIp) =>
-  t('publicIp', a.publicIp) +
-  t('allocationId', a.allocationId) +
-  t('domain', 'vpc') +
-  t('associationId', a.associationId) +
-  t('networkInterfaceId', a.eni) +
-  t('privateIpAddress', a.privateIp);
-
-type Handler = (p: Record<string, string>) => string;
+export { EC2_XMLNS, listParam, type SeenRequest } from './ec2-query-api.js';
 
 export class Ec2Endpoint {
-  /** Every request that reached the endpoint, in order. */
-  readonly requests: SeenRequest[] = [];
+  readonly api: Ec2QueryApi;
   private server: Server | undefined;
-  private seq = 0;
-  private throttle = 0;
-  private hang = 0;
   private delay: { count: number; ms: number } = { count: 0, ms: 0 };
-  private fail: { count: number; fault: Ec2Fault } | undefined;
   private parkedCount = 0;
 
   constructor(
     private readonly clock: Clock,
     readonly state: Ec2State,
-  ) {}
+  ) {
+    this.api = new Ec2QueryApi(state);
+  }
 
+  /** Every request that reached the endpoint, in order. */
+  get requests(): readonly SeenRequest[] {
+    return this.api.requests;
+  }
   /** Answer the next n requests with 503 RequestLimitExceeded. */
   throttleNext(n: number): void {
-    this.throttle = n;
+    this.api.throttleNext(n);
   }
   /** Never answer the next n requests (the action is not performed), until the client gives up. */
   hangNext(n: number): void {
-    this.hang = n;
+    this.api.hangNext(n);
+  }
+  /** Answer these actions with 403 UnauthorizedOperation (a role without them); DryRun requests get 412. */
+  deny(actions: readonly string[]): void {
+    this.api.deny(actions);
   }
   /** Perform and answer the next n requests only after ms of the injected clock. */
   delayNext(n: number, ms: number): void {
@@ -99,14 +46,14 @@ export class Ec2Endpoint {
   }
   /** Answer the next n requests with this EC2 error. */
   failNext(n: number, code: string, status: number, message = `simulated ${code}`): void {
-    this.fail = { count: n, fault: new Ec2Fault(code, status, message) };
+    this.api.failNext(n, code, status, message);
   }
   /** Requests held on purpose (hanging or delayed): time may move while they wait. */
   get parked(): number {
     return this.parkedCount;
   }
   count(action?: string): number {
-    return action === undefined ? this.requests.length : this.requests.filter((r) => r.action === action).length;
+    return this.api.count(action);
   }
 
   async start(): Promise<string> {
@@ -131,28 +78,9 @@ export class Ec2Endpoint {
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse, body: string): void {
-    const requestId = this.requestId();
-    const params = Object.fromEntries(new URLSearchParams(body));
-    const action = params['Action'] ?? '';
-    this.requests.push({ action, params });
-    if (req.method !== 'POST')
-      return this.sendError(res, new Ec2Fault('InvalidHttpRequest', 400, 'The EC2 Query API takes POST requests here'), requestId);
-    if (!req.headers.authorization)
-      return this.sendError(
-        res,
-        new Ec2Fault('AuthFailure', 401, 'AWS was not able to validate the provided access credentials'),
-        requestId,
-      );
-    if (this.fail && this.fail.count > 0) {
-      this.fail.count--;
-      return this.sendError(res, this.fail.fault, requestId);
-    }
-    if (this.throttle > 0) {
-      this.throttle--;
-      return this.sendError(res, new Ec2Fault('RequestLimitExceeded', 503, 'Request limit exceeded.'), requestId);
-    }
-    if (this.hang > 0) {
-      this.hang--;
+    const got = this.api.receive({ method: req.method ?? '', signed: !!req.headers.authorization, body });
+    if ('answer' in got) return send(res, got.answer);
+    if ('hang' in got) {
       this.parkedCount++;
       res.on('close', () => this.parkedCount--);
       return;
@@ -162,96 +90,16 @@ export class Ec2Endpoint {
       this.parkedCount++;
       this.clock.setTimer(this.delay.ms, () => {
         this.parkedCount--;
-        this.answer(res, action, params, requestId);
+        send(res, got.accepted.perform());
       });
       return;
     }
-    this.answer(res, action, params, requestId);
+    send(res, got.accepted.perform());
   }
+}
 
-  private answer(res: ServerResponse, action: string, params: Record<string, string>, requestId: string): void {
-    try {
-      if (params['Version'] === undefined) throw new Ec2Fault('MissingParameter', 400, 'The request must contain the parameter Version');
-      const handler = this.handlers[action];
-      if (!handler) throw new Ec2Fault('InvalidAction', 400, `The action ${action} is not valid for this web service.`);
-      this.authorize(action, params);
-      const inner = handler(params);
-      this.send(res, 200, `<${action}Response xmlns="${EC2_XMLNS}">${t('requestId', requestId)}${inner}</${action}Response>`, requestId);
-    } catch (e) {
-      const fault = e instanceof Ec2Fault ? e : new Ec2Fault('InternalError', 500, 'An internal error has occurred');
-      this.sendError(res, fault, requestId);
-    }
-  }
-
-  // ── IAM stand-in: denied actions and DryRun, in this one place (state is never touched by either) ──
-
-  private denied = new Set<string>();
-
-  /** Answer these actions (replacing any earlier list) with 403 UnauthorizedOperation, as AWS does for a role without them. */
-  deny(actions: readonly string[]): void {
-    this.denied = new Set(actions);
-  }
-
-  /** Throws the fault AWS would answer instead of performing the action: denial first, then DryRun's 412. */
-  private authorize(action: string, params: Record<string, string>): void {
-    if (this.denied.has(action)) throw new Ec2Fault('UnauthorizedOperation', 403, 'You are not authorized to perform this operation.');
-    if (params['DryRun'] === 'true') throw new Ec2Fault('DryRunOperation', 412, 'Request would have succeeded, but DryRun flag is set.');
-  }
-
-  private readonly handlers: Record<string, Handler> = {
-    AssignPrivateIpAddresses: (p) => {
-      const eni = required(p, 'NetworkInterfaceId');
-      const addresses = listParam(p, 'PrivateIpAddress');
-      this.state.assign(eni, addresses, p['AllowReassignment'] === 'true');
-      return (
-        t('return', true) +
-        t('networkInterfaceId', eni) +
-        set('assignedPrivateIpAddressesSet', addresses, (a) => t('privateIpAddress', a)) +
-        '<assignedIpv4PrefixSet/>'
-      );
-    },
-    UnassignPrivateIpAddresses: (p) => {
-      this.state.unassign(required(p, 'NetworkInterfaceId'), listParam(p, 'PrivateIpAddress'));
-      return t('return', true);
-    },
-    DescribeNetworkInterfaces: (p) => set('networkInterfaceSet', this.state.describeEnis(listParam(p, 'NetworkInterfaceId')), eniXml),
-    ReplaceRoute: (p) => {
-      this.state.replaceRoute(required(p, 'RouteTableId'), required(p, 'DestinationCidrBlock'), required(p, 'NetworkInterfaceId'));
-      return t('return', true);
-    },
-    CreateRoute: (p) => {
-      this.state.createRoute(required(p, 'RouteTableId'), required(p, 'DestinationCidrBlock'), required(p, 'NetworkInterfaceId'));
-      return t('return', true);
-    },
-    DescribeRouteTables: (p) =>
-      set('routeTableSet', this.state.describeRouteTables(listParam(p, 'RouteTableId')), tableXml(this.state.vpcId)),
-    AssociateAddress: (p) => {
-      const id = this.state.associateAddress(
-        required(p, 'AllocationId'),
-        required(p, 'NetworkInterfaceId'),
-        p['PrivateIpAddress'],
-        p['AllowReassociation'] === 'true',
-      );
-      return t('return', true) + t('associationId', id);
-    },
-    DescribeAddresses: (p) => set('addressesSet', this.state.describeAddresses(listParam(p, 'AllocationId')), eipXml),
-  };
-
-  private sendError(res: ServerResponse, f: Ec2Fault, requestId: string): void {
-    const body = `<Response><Errors><Error>${t('Code', f.code)}${t('Message', f.message)}</Error></Errors>${t('RequestID', requestId)}</Response>`;
-    this.send(res, f.status, body, requestId);
-  }
-
-  private send(res: ServerResponse, status: number, xml: string, requestId: string): void {
-    if (res.destroyed || res.writableEnded) return;
-    // EC2 also sends the id as a header: it is where the SDK reads $metadata.requestId
-    res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId });
-    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
-  }
-
-  /** Deterministic request ids in the UUID shape EC2 uses (no randomness: same run, same ids). */
-  private requestId(): string {
-    const h = (++this.seq).toString(16).padStart(12, '0');
-    return `00000000-0000-4000-8000-${h}`;
-  }
+function send(res: ServerResponse, a: Ec2Answer): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(a.status, ec2Headers(a));
+  res.end(a.body);
 }

@@ -39,6 +39,7 @@ import type { ManualAction, OperatorAction } from '../scenario/model.js';
 import type { CommandResult, EventObservation, GroupObservation, Observation, ScenarioTarget, TargetSetup } from '../scenario/target.js';
 import { topologyOf, type Topology } from '../world/topology.js';
 import { LocalWorldApi, callWorld, type WorldApi, type WorldRequest } from '../../drivers/sim/world-protocol.js';
+import { simCloudAccess } from '../../drivers/sim/sim-cloud.js';
 import { worldFromManifests } from '../world/world-from-manifests.js';
 import type { World } from '../world/world.js';
 
@@ -158,6 +159,8 @@ export class AgentTarget implements ScenarioTarget {
       clock,
       logger: this.logger(node),
       ...(this.options.workers ? { workers: this.options.workers } : {}),
+      // Through the process's own connection: a dead agent's cloud calls die with it.
+      ...(this.world.cloud ? { cloud: simCloudAccess(api, node) } : {}),
     });
     this.agents.set(node, agent);
     agent.start();

@@ -8,6 +8,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { HostDriver } from '../../drivers/types.js';
 import type { Store } from '../../store/types.js';
+import type { CloudAccess } from '../../cloud/types.js';
 
 /** Where an agent's log lines go (the real agent's logger has this shape; so does pino's). */
 export interface NodeAgentLogger {
@@ -25,6 +26,8 @@ export interface NodeAgentSpec {
   logger: NodeAgentLogger;
   /** Groups reconciled at once; absent = the agent's own default. */
   workers?: number;
+  /** The cloud as this node reaches it (metadata, EC2), when the world has a cloud network. */
+  cloud?: CloudAccess;
 }
 
 /** A running agent process, as far as the harness is concerned: it starts, and it stops (a crash or agentStop). */

@@ -55,6 +55,8 @@ export function describeCondition(c: Condition): string {
       return `site ${c.site} ${c.state} on ${c.node}`;
     case 'address':
       return `address ${c.address} held by [${c.holders.join(',')}]`;
+    case 'cloudRoute':
+      return `cloud routes ${c.address} to [${c.nodes.join(',')}]`;
   }
 }
 
@@ -183,6 +185,12 @@ export function evaluate(t: Topology, c: Condition, o: Observation, events: read
       const holders = [...(o.world.addressHolders[c.address] ?? [])].sort();
       const want = [...c.holders].sort();
       return { holds: holders.join(',') === want.join(','), seen: `held by [${holders.join(',')}]` };
+    }
+    case 'cloudRoute': {
+      const routes = o.world.cloudRoutes;
+      if (!routes) return { holds: false, seen: 'the world has no cloud network' };
+      const nodes = [...(routes[c.address] ?? [])].sort();
+      return { holds: nodes.join(',') === [...c.nodes].sort().join(','), seen: `routed to [${nodes.join(',')}]` };
     }
   }
 }

@@ -74,6 +74,8 @@ export function observationFacts(o: Observation): string[] {
     lines.push(`host ${h}: ${flags.join(' ')}`);
   }
   for (const a of sorted(Object.keys(w.addressHolders))) lines.push(`address ${a}: ${[...w.addressHolders[a]!].sort().join(',')}`);
+  // Where the cloud network sends each cloud-routed address ('-': nowhere).
+  for (const a of sorted(Object.keys(w.cloudRoutes ?? {}))) lines.push(`cloud ${a}: ${[...w.cloudRoutes![a]!].sort().join(',') || '-'}`);
   for (const h of sorted(Object.keys(w.startedSites)))
     if (w.startedSites[h]!.length) lines.push(`sites started on ${h}: ${[...w.startedSites[h]!].sort().join(',')}`);
   const byVolume = new Map<string, string[]>();

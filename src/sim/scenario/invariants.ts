@@ -3,7 +3,9 @@
  * inspections, store states and the actions that caused them.
  *
  *  singleActive       at most one node serves a group's VIP or site at any instant
- *                     (address holders and started sites of the world inspection).
+ *                     (address holders and started sites of the world inspection; a cloud-routed
+ *                     address is served by a node the cloud routes it to that holds it, or any such
+ *                     node for an Elastic IP, which is NATed to the node's own primary IP).
  *  noUnsafePromotion  a node becomes mirror source only if, when the last source
  *                     epoch ended, it was the source or a target of a Mirroring
  *                     mirror — or an operator forced it (design §4, mirror gate).
@@ -16,7 +18,8 @@
  *  available          the same bound, without excusing a Failed group: once every fault has healed, an
  *                     InService group with a member that is up, runs its agent, reaches the store and is
  *                     neither banned nor in maintenance is Ready (only a blocked promotion, which waits for
- *                     an operator on purpose, is excused).
+ *                     an operator on purpose, is excused); and a Ready group's cloud-routed addresses
+ *                     go to its active node and only there (else its status says something untrue).
  *
  * `checkHistory` is a pure function of the history; `InvariantChecker` is the
  * same fold, one entry at a time, for the engine. Every violation carries the
@@ -26,7 +29,7 @@ import { entryLines, mirrorStateName, stamp, type HistoryEntry } from './history
 import type { Fault } from '../../drivers/sim/world-faults.js';
 import { MIRROR_STATE_CODE, type InvariantName } from './model.js';
 import type { Observation } from './target.js';
-import { resolveRef, type Topology, type TopologyGroup } from '../world/topology.js';
+import { cloudVipsOf, resolveRef, type Topology, type TopologyGroup } from '../world/topology.js';
 import { AsyncLossAccount } from './async-loss.js';
 
 export interface Violation {
@@ -69,14 +72,26 @@ interface VolumeState {
   forced: Set<string>;
 }
 
-/** Hosts serving a group in an observation (foreign claimants excluded: they are not cluster nodes). */
-export function serversOf(o: Observation, g: TopologyGroup): string[] {
+/**
+ * Hosts serving a group in an observation (foreign claimants excluded: they are not cluster nodes). With the
+ * topology, a cloud-routed address counts on the nodes the cloud routes it to (./invariants.ts header).
+ */
+export function serversOf(o: Observation, g: TopologyGroup, t?: Topology): string[] {
   const out = new Set<string>();
-  for (const a of g.addresses) for (const h of o.world.addressHolders[a] ?? []) if (!h.startsWith('foreign:')) out.add(h);
+  for (const a of g.addresses) for (const h of addressServers(o, a, t ? cloudVipsOf(t, g) : [])) out.add(h);
   for (const [host, sites] of Object.entries(o.world.startedSites)) {
     if (sites.some((s) => g.sites.some((gs) => gs.toLowerCase() === s.toLowerCase()))) out.add(host);
   }
   return [...out].sort();
+}
+
+/** The nodes serving one address of a group: its holders, or for a cloud-routed one, where the cloud sends it. */
+function addressServers(o: Observation, address: string, cloudVips: readonly { address: string; provider?: { type: string } }[]): string[] {
+  const holders = (o.world.addressHolders[address] ?? []).filter((h) => !h.startsWith('foreign:'));
+  const vip = cloudVips.find((v) => v.address === address);
+  const routes = o.world.cloudRoutes;
+  if (!vip || !routes) return holders;
+  return (routes[address] ?? []).filter((h) => vip.provider?.type === 'awsElasticIp' || holders.includes(h));
 }
 
 /** A fault that stays in force until its healing counterpart (for converges). */
@@ -132,6 +147,7 @@ export class InvariantChecker {
   private lastDisturbance: number;
   private readonly reportedNotReady = new Set<string>();
   private readonly reportedUnavailable = new Set<string>();
+  private readonly reportedMisrouted = new Set<string>();
   private maintenanceOn = 0;
 
   constructor(
@@ -202,6 +218,7 @@ export class InvariantChecker {
     this.lastDisturbance = at;
     this.reportedNotReady.clear();
     this.reportedUnavailable.clear();
+    this.reportedMisrouted.clear();
     const { open, heal } = lastingFaultKey(f);
     if (open) this.lasting.add(open);
     if (heal) for (const k of [...this.lasting]) if (heal(k)) this.lasting.delete(k);
@@ -211,6 +228,7 @@ export class InvariantChecker {
     this.lastDisturbance = e.at;
     this.reportedNotReady.clear();
     this.reportedUnavailable.clear();
+    this.reportedMisrouted.clear();
     const a = e.action;
     if (a.action === 'maintenance' && !a.group) this.maintenanceOn += a.enabled ? 1 : -1;
     if (a.action === 'switchover' && a.force && e.accepted) {
@@ -224,6 +242,7 @@ export class InvariantChecker {
     this.lastDisturbance = e.at;
     this.reportedNotReady.clear();
     this.reportedUnavailable.clear();
+    this.reportedMisrouted.clear();
     const a = e.action;
     if (!e.accepted) return;
     if (a.action === 'switchoverMirror' && a.force) this.volume(a.volume).forced.add(a.node);
@@ -251,7 +270,7 @@ export class InvariantChecker {
     const out: Omit<Violation, 'excerpt'>[] = [];
     for (const g of this.topology.groups) {
       const id = `${g.namespace}/${g.name}`;
-      const servers = serversOf(o, g);
+      const servers = serversOf(o, g, this.topology);
       for (const k of [...this.excused]) {
         const [gid, node] = k.split('|');
         if (gid === id && !servers.includes(node!)) this.excused.delete(k);
@@ -274,7 +293,11 @@ export class InvariantChecker {
 
   private what(o: Observation, g: TopologyGroup, h: string): string {
     const parts: string[] = [];
-    for (const a of g.addresses) if ((o.world.addressHolders[a] ?? []).includes(h)) parts.push(a);
+    const cloud = cloudVipsOf(this.topology, g);
+    for (const a of g.addresses) {
+      if (!addressServers(o, a, cloud).includes(h)) continue;
+      parts.push(cloud.some((v) => v.address === a) ? `${a} routed by the cloud` : a);
+    }
     for (const s of o.world.startedSites[h] ?? []) if (g.sites.some((x) => x.toLowerCase() === s.toLowerCase())) parts.push(`site ${s}`);
     return parts.join(', ');
   }
@@ -368,7 +391,7 @@ export class InvariantChecker {
   private available(o: Observation): Omit<Violation, 'excerpt'>[] {
     if (this.lasting.size > 0 || this.maintenanceOn > 0) return [];
     if (o.at - this.lastDisturbance < this.opts.convergeWithinMs) return [];
-    const out: Omit<Violation, 'excerpt'>[] = [];
+    const out: Omit<Violation, 'excerpt'>[] = this.misrouted(o);
     for (const g of o.groups) {
       const id = `${g.namespace}/${g.name}`;
       if (g.desiredState !== 'InService' || g.maintenance || g.ready || this.reportedUnavailable.has(id)) continue;
@@ -383,6 +406,31 @@ export class InvariantChecker {
         group: id,
         message: `group ${id} is not Ready ${((o.at - this.lastDisturbance) / 1000).toFixed(3)}s after the last disturbance with every fault healed, although ${healthy.join(', ')} could serve it (bound ${this.opts.convergeWithinMs / 1000}s); active=${g.activeNode ?? 'none'} phase=${g.phase ?? '-'}`,
       });
+    }
+    return out;
+  }
+
+  /** A Ready group whose cloud-routed address the cloud sends nowhere, or anywhere but its active node. */
+  private misrouted(o: Observation): Omit<Violation, 'excerpt'>[] {
+    const routes = o.world.cloudRoutes;
+    if (!routes) return [];
+    const out: Omit<Violation, 'excerpt'>[] = [];
+    for (const g of o.groups) {
+      if (g.desiredState !== 'InService' || g.maintenance || !g.ready) continue;
+      const id = `${g.namespace}/${g.name}`;
+      for (const v of cloudVipsOf(this.topology, g)) {
+        const routed = routes[v.address] ?? [];
+        const key = `${id}|${v.address}`;
+        if (routed.length === 1 && routed[0] === g.activeNode) continue;
+        if (this.reportedMisrouted.has(key)) continue;
+        this.reportedMisrouted.add(key);
+        out.push({
+          invariant: 'available',
+          at: o.at,
+          group: id,
+          message: `group ${id} is Ready but the cloud sends ${v.address} to ${routed.join(', ') || 'no node'} (${v.provider?.type ?? 'cloud'}; active=${g.activeNode ?? 'none'}) ${((o.at - this.lastDisturbance) / 1000).toFixed(3)}s after the last disturbance`,
+        });
+      }
     }
     return out;
   }

@@ -95,7 +95,9 @@ export type Condition =
       max?: number;
     }
   | { kind: 'site'; site: string; node: string; state: 'Started' | 'Stopped' }
-  | { kind: 'address'; address: string; holders: string[] };
+  | { kind: 'address'; address: string; holders: string[] }
+  /** Exactly the nodes the cloud network sends a cloud-routed address's traffic to (WorldInspection.cloudRoutes). */
+  | { kind: 'cloudRoute'; address: string; nodes: string[] };
 
 /** What an operator does with the winha CLI. */
 export type OperatorAction =

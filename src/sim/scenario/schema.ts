@@ -88,10 +88,14 @@ const ConditionFields = {
   node: Type.Optional(Name('The node whose site is meant.')),
   address: Type.Optional(Type.String({ description: 'An IP address.' })),
   holders: Type.Optional(Type.Array(Type.String(), { description: 'Exactly the hosts that must answer for the address (empty: nobody).' })),
+  cloudRoute: Type.Optional(Type.String({ description: 'A cloud-routed address (a VirtualIP with a cloud provider).' })),
+  routedTo: Type.Optional(
+    Type.Array(Type.String(), { description: "Exactly the nodes the cloud network sends the address's traffic to (empty: none)." }),
+  ),
 };
 
 /** The subjects a condition may be about; exactly one per waitFor/expect. */
-export const CONDITION_SUBJECTS = ['group', 'mirror', 'event', 'noEvent', 'site', 'address'] as const;
+export const CONDITION_SUBJECTS = ['group', 'mirror', 'event', 'noEvent', 'site', 'address', 'cloudRoute'] as const;
 
 /** Which fields belong to which subject. */
 export const SUBJECT_FIELDS: Record<(typeof CONDITION_SUBJECTS)[number], readonly string[]> = {
@@ -101,6 +105,7 @@ export const SUBJECT_FIELDS: Record<(typeof CONDITION_SUBJECTS)[number], readonl
   noEvent: ['noEvent'],
   site: ['site', 'node', 'state'],
   address: ['address', 'holders'],
+  cloudRoute: ['cloudRoute', 'routedTo'],
 };
 
 export const MANUAL_ACTIONS = [

@@ -18,7 +18,7 @@ import {
   type Step,
 } from './model.js';
 import { CONDITION_SUBJECTS, STEP_ACTIONS, STEP_SCHEMAS, SUBJECT_FIELDS } from './schema.js';
-import { driveLetter, resolveRef, vipInterface, type Topology } from '../world/topology.js';
+import { driveLetter, isCloudRouted, resolveRef, vipInterface, type Topology } from '../world/topology.js';
 import { schemaIssues, validatorFor, type Checker } from './checker.js';
 
 /** `earlier`: the names of the steps before this one (what an event condition's `since` may name). */
@@ -377,6 +377,30 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
       });
       return { kind: 'address', address: b['address'] as string, holders: [...holders] };
     }
+    case 'cloudRoute': {
+      const address = b['cloudRoute'] as string;
+      if (!t.vips.some((v) => v.address === address && isCloudRouted(v)))
+        c.report(
+          [...at, 'cloudRoute'],
+          'scenario-reference',
+          `${address} is not the address of a VirtualIP with a cloud provider (cloud-routed: ${
+            t.vips
+              .filter(isCloudRouted)
+              .map((v) => v.address)
+              .join(', ') || 'none'
+          })`,
+        );
+      if (!Array.isArray(b['routedTo'])) {
+        c.report(at, 'scenario-step', 'a cloudRoute condition needs routedTo: the nodes the cloud must send it to ([] for none)');
+        return undefined;
+      }
+      const nodes = b['routedTo'] as string[];
+      nodes.forEach((n, i) => {
+        if (!t.nodes.some((x) => x.name === n))
+          c.report([...at, 'routedTo', i], 'scenario-reference', `node ${n} is not declared by any Cluster`);
+      });
+      return { kind: 'cloudRoute', address, nodes: [...nodes] };
+    }
   }
 }
 
@@ -386,6 +410,17 @@ function checkFaultRefs(c: Checker, t: Topology, f: Fault, at: Path): void {
     const v = (f as Record<string, unknown>)[field];
     if (typeof v === 'string' && !nodes.includes(v))
       c.report([...at, field], 'scenario-reference', `node ${v} is not declared by any Cluster (nodes: ${nodes.join(', ')})`);
+  }
+  if (f.type === 'cloudDrift') {
+    const vip = t.vips.find((v) => v.address === f.address);
+    if (!vip || !isCloudRouted(vip) || vip.provider?.type === 'azureLoadBalancer')
+      c.report(
+        [...at, 'address'],
+        'scenario-reference',
+        `cloudDrift needs the address of a VirtualIP with an AWS provider (awsSecondaryIp, awsRouteTable, awsElasticIp)${
+          vip?.provider?.type === 'azureLoadBalancer' ? `: ${f.address} is behind an Azure load balancer, whose probe picks the node` : ''
+        }`,
+      );
   }
   if (f.type === 'write') {
     const hasVolume = t.mirrors.some((m) => m.volume === f.volume && m.endpoints.some((e) => e.node === f.node));

@@ -34,6 +34,8 @@ function conditionYaml(c: Condition): Record<string, unknown> {
       return { site: c.site, node: c.node, state: c.state };
     case 'address':
       return { address: c.address, holders: c.holders };
+    case 'cloudRoute':
+      return { cloudRoute: c.address, routedTo: c.nodes };
   }
 }
 

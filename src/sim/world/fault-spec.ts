@@ -15,6 +15,8 @@ export interface FaultFieldSpec {
   description: string;
   /** Largest value of a count (default 1,000,000); each unit of some costs the world memory. */
   max?: number;
+  /** A string field's allowed values. */
+  values?: readonly string[];
 }
 
 const node = (description = 'the node (host) the fault hits'): FaultFieldSpec => ({ type: 'node', required: true, description });
@@ -25,6 +27,10 @@ const opt = (type: FieldType, description: string, max?: number): FaultFieldSpec
   ...(max ? { max } : {}),
 });
 const req = (type: FieldType, description: string): FaultFieldSpec => ({ type, required: true, description });
+const oneOf = (values: readonly string[], description: string): FaultFieldSpec => ({ type: 'string', required: true, description, values });
+
+/** cloudApiFault modes. */
+export const CLOUD_API_FAULT_MODES = ['throttle', 'hang', 'fail'] as const;
 
 /** Writes of one write fault: each is answered with its outcome (1,000,000 took 850 MB). */
 export const MAX_WRITES = 10_000;
@@ -67,15 +73,15 @@ export const FAULT_FIELDS: Readonly<Record<FaultType, Readonly<Record<string, Fa
   },
   clockSkew: { node: node(), offsetMs: req('integer', 'wall-clock offset in milliseconds (0 heals)') },
   cloudApiFault: {
-    mode: req('string', 'throttle, hang or fail'),
+    mode: oneOf(CLOUD_API_FAULT_MODES, 'throttle (503 RequestLimitExceeded), hang (no answer) or fail (an EC2 error)'),
     times: req('count', 'how many EC2 requests misbehave'),
-    code: opt('string', 'fail: the EC2 error code (e.g. UnauthorizedOperation)'),
-    status: opt('integer', 'fail: the HTTP status of the error (default 400)'),
+    code: opt('string', 'fail: the EC2 error code (default InternalError, e.g. UnauthorizedOperation)'),
+    status: opt('integer', 'fail: the HTTP status of the error (default 500 for InternalError, else 400)'),
   },
   cloudApiHeal: {},
-  cloudAssignDelay: { ms: req('integer', 'milliseconds before an accepted secondary-IP assignment is visible') },
+  cloudAssignDelay: { ms: req('integer', 'milliseconds before an accepted secondary-IP assignment is visible (0: at once)') },
   cloudDrift: {
-    address: req('address', 'the cloud-routed address moved behind WinHA\'s back'),
+    address: req('address', "the cloud-routed address moved behind WinHA's back"),
     node: node('the node the cloud now sends its traffic to'),
   },
   write: {
@@ -101,6 +107,8 @@ function fieldProblem(name: string, spec: FaultFieldSpec, v: unknown): string | 
   switch (spec.type) {
     case 'node':
     case 'string':
+      if (spec.values)
+        return typeof v === 'string' && spec.values.includes(v) ? undefined : `${name} must be one of ${spec.values.join(', ')}`;
       return typeof v === 'string' && v.length > 0 && v.length <= 256
         ? undefined
         : `${name} must be a non-empty string (${spec.description})`;

@@ -6,6 +6,9 @@
  * the segment already answers for it. Whenever an address is held by two
  * machines at once the segment records a conflict — the raw data of the
  * singleActive invariant.
+ *
+ * A cloud-routed address (a VirtualIP with a cloud provider) is isolated: the cloud network carries no ARP
+ * between hosts for it, so DAD sees no one else and two hosts holding it is no conflict (the cloud routes it).
  */
 import type { Clock } from '../../lib/clock.js';
 import type { AddressState, IpAddressInfo } from '../../drivers/types.js';
@@ -33,6 +36,8 @@ export class Segment {
     private readonly dadMs: number,
     /** Whether a holder is powered on (a crashed host answers for nothing). */
     private readonly isUp: (holder: string) => boolean,
+    /** Whether the address is cloud-routed (no ARP between hosts for it). */
+    private readonly isolated: (address: string) => boolean = () => false,
   ) {}
 
   /** Holdings of one holder (whether up or not). */
@@ -67,9 +72,9 @@ export class Segment {
     this.holdings.push(holding);
     this.clock.setTimer(this.dadMs, () => {
       if (!this.holdings.includes(holding) || holding.state !== 'Tentative') return;
-      const others = this.holdings.filter(
-        (o) => o !== holding && o.address === holding.address && this.isUp(o.holder) && o.state !== 'Duplicate',
-      );
+      const others = this.isolated(holding.address)
+        ? []
+        : this.holdings.filter((o) => o !== holding && o.address === holding.address && this.isUp(o.holder) && o.state !== 'Duplicate');
       holding.state = others.length > 0 ? 'Duplicate' : 'Preferred';
       onSettled?.();
     });
@@ -129,6 +134,7 @@ export class Segment {
   }
 
   private recordConflictIfShared(address: string, newcomer: string): void {
+    if (this.isolated(address)) return;
     const others = this.othersHolding(address, newcomer);
     if (others.length === 0) return;
     this.conflicts.push({

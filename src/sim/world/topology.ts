@@ -41,6 +41,17 @@ export interface TopologyMirror {
   endpoints: { node: string; address: string }[];
 }
 
+export type VipProviderType = 'local' | 'azureLoadBalancer' | 'awsSecondaryIp' | 'awsRouteTable' | 'awsElasticIp';
+
+/** VirtualIP spec.provider: how the address reaches clients (a cloud network routes it, ARP does not). */
+export interface TopologyVipProvider {
+  type: VipProviderType;
+  probePort?: number;
+  routeTableIds?: string[];
+  allocationId?: string;
+  region?: string;
+}
+
 export interface TopologyVip {
   namespace: string;
   name: string;
@@ -49,6 +60,8 @@ export interface TopologyVip {
   prefixLength: number;
   /** Interface alias per node (default + overrides). */
   interfaceOf: Record<string, string>;
+  /** Absent or type local: on the segment, moved by ARP. */
+  provider?: TopologyVipProvider;
 }
 
 export interface TopologySite {
@@ -168,6 +181,7 @@ export function topologyOf(objects: readonly Obj[]): Topology {
           address: str(s['address']),
           prefixLength: num(s['prefixLength'], 24),
           interfaceOf: { '*': dflt, ...interfaceOf },
+          provider: providerOf(s['provider']),
         });
         break;
       }
@@ -202,6 +216,29 @@ export function topologyOf(objects: readonly Obj[]): Topology {
       .filter((v) => v !== '');
   }
   return { nodes: [...nodes.values()], groups, mirrors, vips, sites, timing: timing ?? { ...DEFAULT_LEASE_TIMING } };
+}
+
+const PROVIDER_TYPES: readonly VipProviderType[] = ['local', 'azureLoadBalancer', 'awsSecondaryIp', 'awsRouteTable', 'awsElasticIp'];
+
+function providerOf(v: unknown): TopologyVipProvider {
+  const p = isMapping(v) ? v : {};
+  const type = PROVIDER_TYPES.find((x) => x === p['type']) ?? 'local';
+  const out: TopologyVipProvider = { type };
+  if (typeof p['probePort'] === 'number') out.probePort = p['probePort'];
+  if (Array.isArray(p['routeTableIds'])) out.routeTableIds = p['routeTableIds'].filter((x): x is string => typeof x === 'string');
+  if (typeof p['allocationId'] === 'string') out.allocationId = p['allocationId'];
+  if (typeof p['region'] === 'string') out.region = p['region'];
+  return out;
+}
+
+/** Whether the VIP's traffic is routed by a cloud network (any provider but local). */
+export function isCloudRouted(v: TopologyVip): boolean {
+  return v.provider !== undefined && v.provider.type !== 'local';
+}
+
+/** The cloud-routed VIPs of a group (none on premises). */
+export function cloudVipsOf(t: Topology, g: { namespace: string; name: string }): TopologyVip[] {
+  return t.vips.filter((v) => v.namespace === g.namespace && v.group === g.name && isCloudRouted(v));
 }
 
 /** Interface alias of a VIP on a node. */

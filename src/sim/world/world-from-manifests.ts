@@ -16,12 +16,15 @@
  *  - `Adopted` sites (created by people, not WinHA) exist, stopped, on every
  *    node of their group; `Managed` sites are created by the agents;
  *  - MAC addresses are 00-15-5D-NN-II (Hyper-V's prefix), stable per node and
- *    interface order.
+ *    interface order;
+ *  - a VirtualIP with a cloud provider puts the hosts in a cloud network
+ *    (./cloud-from-topology.ts says how it is laid out).
  */
 import type { Clock } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
 import type { SiteBinding } from '../../drivers/types.js';
 import { topologyOf, vipInterface, type Topology } from './topology.js';
+import { cloudConfigOf } from './cloud-from-topology.js';
 import { World, type SimHostConfig, type SimTiming, type WorldConfig } from './world.js';
 
 export interface WorldBuildOptions {
@@ -95,6 +98,8 @@ export function worldConfigOf(topology: Topology, opts: WorldBuildOptions = {}):
   });
   const config: WorldConfig = { hosts };
   if (opts.timing) config.timing = opts.timing;
+  const cloud = cloudConfigOf(topology, hosts);
+  if (cloud) config.cloud = cloud;
   return config;
 }
 

@@ -12,20 +12,20 @@ import { DriverError } from '../../drivers/errors.js';
 import {
   normalizeVolume,
   type AddressClaim,
-  type FtpProbeResult,
   type HostDriverOperation,
-  type HttpProbeResult,
   type IpAddressInfo,
   type ServiceName,
   type ServiceStartMode,
   type SiteDefinition,
-  type TcpProbeResult,
 } from '../../drivers/types.js';
 import { DataKeeper } from './datakeeper.js';
 import type { MirrorTiming } from './mirror-engine.js';
 import type { Fault, FaultResult } from '../../drivers/sim/world-faults.js';
 import { IisHost, type ServiceTiming } from './iis-host.js';
 import { Segment } from './segment.js';
+import { CloudNetwork, type CloudConfig } from './cloud-network.js';
+import { isMirrorRequest, mirrorOp } from './mirror-ops.js';
+import { probeFtp, probeHttp, probeTcp, type ProbeContext } from './probes.js';
 import type { WorldHandler, WorldInspection, WorldOps, WorldRequest, WorldResponse } from '../../drivers/sim/world-protocol.js';
 
 export interface SimTiming extends ServiceTiming, MirrorTiming {
@@ -62,6 +62,8 @@ export interface SimHostConfig {
 export interface WorldConfig {
   hosts: SimHostConfig[];
   timing?: Partial<SimTiming>;
+  /** The cloud network under the hosts (VirtualIPs with a cloud provider); absent: one L2 segment, on premises. */
+  cloud?: CloudConfig;
 }
 
 interface HostRecord {
@@ -72,6 +74,8 @@ interface HostRecord {
   storeReachable: boolean;
   clockSkewMs: number;
   failures: { operation?: HostDriverOperation; remaining: number; hang?: true }[];
+  /** Ports of the agent's load-balancer probe listeners: they die with the agent's process. */
+  probePorts: Set<number>;
 }
 
 export interface TraceEntry {
@@ -81,8 +85,6 @@ export interface TraceEntry {
   epoch: number;
   outcome: 'ok' | 'injectedFailure' | 'injectedHang' | 'hostDown';
 }
-
-const DEFAULT_PORTS = [135, 445, 3389, 5985];
 
 /** siteStuck without `checks`: as many as the IIS kit makes before it gives up with 9556 (docs/spec/seed-iis.md). */
 export const SITE_STUCK_DEFAULT_CHECKS = 10;
@@ -96,6 +98,9 @@ export class World implements WorldHandler {
   /** Every driver operation with the caller's epoch, in order. */
   readonly trace: TraceEntry[] = [];
   private stealCount = 0;
+  /** The cloud network, when the world has one (WorldConfig.cloud). */
+  readonly cloud: CloudNetwork | undefined;
+  private readonly probes: ProbeContext;
 
   constructor(
     private readonly clock: Clock,
@@ -103,7 +108,29 @@ export class World implements WorldHandler {
     config: WorldConfig,
   ) {
     this.timing = { ...DEFAULT_SIM_TIMING, ...config.timing };
-    this.segment = new Segment(clock, this.timing.dadMs, (h) => this.isUp(h));
+    this.cloud = config.cloud
+      ? new CloudNetwork(clock, config.cloud, {
+          isUp: (h) => this.isUp(h),
+          probeOpen: (h, port) => this.hosts.get(h)?.probePorts.has(port) ?? false,
+        })
+      : undefined;
+    this.segment = new Segment(
+      clock,
+      this.timing.dadMs,
+      (h) => this.isUp(h),
+      (a) => this.cloud?.isCloudRouted(a) ?? false,
+    );
+    this.probes = {
+      segment: this.segment,
+      host: (name) => {
+        const h = this.hosts.get(name);
+        return h
+          ? { name, iis: h.iis, probePorts: h.probePorts, ...(h.config.listeningPorts ? { listeningPorts: h.config.listeningPorts } : {}) }
+          : undefined;
+      },
+      cloudAnswerer: (address, from) =>
+        this.cloud?.answerer(address, from, (h) => this.segment.answering(address).some((x) => x.holder === h)),
+    };
     this.dk = new DataKeeper({
       clock,
       random,
@@ -129,6 +156,7 @@ export class World implements WorldHandler {
       storeReachable: true,
       clockSkewMs: 0,
       failures: [],
+      probePorts: new Set(),
     });
     for (const nic of hc.interfaces) {
       for (const a of nic.addresses) {
@@ -157,6 +185,10 @@ export class World implements WorldHandler {
   }
 
   private dispatch(r: WorldRequest): unknown {
+    if (isMirrorRequest(r)) {
+      this.live(r.args.host);
+      return mirrorOp(this.dk, r);
+    }
     switch (r.op) {
       case 'host.begin':
         return this.begin(r.args);
@@ -199,66 +231,29 @@ export class World implements WorldHandler {
         return null;
       case 'net.claimed':
         return this.claimed(r.args.host, r.args.address);
-      case 'mirror.info':
-        this.live(r.args.host);
-        return this.dk.info(r.args.host, normalizeVolume(r.args.volume));
-      case 'mirror.switchover':
-        this.live(r.args.host);
-        this.dk.switchover(r.args.host, normalizeVolume(r.args.volume), r.args.force);
-        return null;
-      case 'mirror.switchoverFailure':
-        this.live(r.args.host);
-        return this.dk.switchoverFailure(r.args.host, normalizeVolume(r.args.volume))?.toData() ?? null;
-      case 'mirror.lock':
-        this.live(r.args.host);
-        this.dk.lock(r.args.host, normalizeVolume(r.args.volume));
-        return null;
-      case 'mirror.unlock':
-        this.live(r.args.host);
-        this.dk.unlock(r.args.host, normalizeVolume(r.args.volume));
-        return null;
-      case 'mirror.pause':
-        this.live(r.args.host);
-        this.dk.pause(r.args.host, normalizeVolume(r.args.volume));
-        return null;
-      case 'mirror.continue':
-        this.live(r.args.host);
-        this.dk.continue(r.args.host, normalizeVolume(r.args.volume));
-        return null;
-      case 'mirror.break':
-        this.live(r.args.host);
-        this.dk.break(r.args.host, normalizeVolume(r.args.volume));
-        return null;
-      case 'mirror.resync':
-        this.live(r.args.host);
-        this.dk.resync(r.args.host, normalizeVolume(r.args.volume));
-        return null;
-      case 'mirror.create':
-        this.live(r.args.host);
-        this.dk.create(r.args.host, { ...r.args.create, volume: normalizeVolume(r.args.create.volume) });
-        return null;
-      case 'mirror.delete':
-        this.live(r.args.host);
-        this.dk.delete(r.args.host, normalizeVolume(r.args.volume));
-        return null;
-      case 'mirror.prepareTarget':
-        this.live(r.args.host);
-        this.dk.prepareToBecomeTarget(r.args.host, normalizeVolume(r.args.volume));
-        return null;
       case 'probe.http':
         this.live(r.args.host);
-        return this.probeHttp(r.args.probe);
+        return probeHttp(this.probes, r.args.host, r.args.probe);
       case 'probe.ftp':
         this.live(r.args.host);
-        return this.probeFtp(r.args.probe);
+        return probeFtp(this.probes, r.args.host, r.args.probe);
       case 'probe.tcp':
         this.live(r.args.host);
-        return this.probeTcp(r.args.probe);
-      case 'net.probeListen':
+        return probeTcp(this.probes, r.args.host, r.args.probe);
+      case 'net.probeListen': {
+        const ports = this.live(r.args.host).probePorts;
+        if (r.args.open) ports.add(r.args.port);
+        else ports.delete(r.args.port);
+        return [...ports].sort((a, b) => a - b);
+      }
       case 'net.probePorts':
+        return [...this.live(r.args.host).probePorts].sort((a, b) => a - b);
       case 'cloud.ec2':
+        this.live(r.args.host);
+        return this.mustCloud(r.op).ec2(r.args.host, r.args.body, r.args.signed);
       case 'cloud.imds':
-        throw new DriverError({ code: 'CommandFailed', message: `${r.op}: the simulated cloud is not built yet` });
+        this.live(r.args.host);
+        return this.mustCloud(r.op).imds(r.args.host, r.args.path);
       case 'world.fault':
         return this.inject(r.args.fault);
       case 'world.inspect':
@@ -297,6 +292,7 @@ export class World implements WorldHandler {
         const h = this.host(f.node);
         if (!h.up) return {};
         h.up = false;
+        h.probePorts.clear();
         h.iis.crash();
         this.segment.dropVirtual(f.node);
         this.dk.hostCrashed(f.node);
@@ -310,9 +306,12 @@ export class World implements WorldHandler {
         this.dk.hostBooted(f.node);
         return {};
       }
-      case 'agentStop':
-        this.host(f.node).agentRunning = false;
+      case 'agentStop': {
+        const h = this.host(f.node);
+        h.agentRunning = false;
+        h.probePorts.clear();
         return {};
+      }
       case 'agentStart':
         this.host(f.node).agentRunning = true;
         return {};
@@ -380,7 +379,8 @@ export class World implements WorldHandler {
       case 'cloudApiHeal':
       case 'cloudAssignDelay':
       case 'cloudDrift':
-        throw new DriverError({ code: 'InvalidArgument', message: `${f.type}: the simulated cloud is not built yet` });
+        this.mustCloud(f.type).inject(f);
+        return {};
     }
   }
 
@@ -443,6 +443,7 @@ export class World implements WorldHandler {
         ...(v.role === 'source' ? { targets: [...v.pairs.values()].map((p) => ({ host: p.target, state: p.state })) } : {}),
       })),
       switchoverRequests: this.dk.switchoverRequests.map((r) => ({ ...r })),
+      ...(this.cloud ? { cloudRoutes: this.cloud.routes() } : {}),
       hosts: Object.fromEntries(
         [...this.hosts].map(([name, h]) => [
           name,
@@ -485,64 +486,10 @@ export class World implements WorldHandler {
 
   private claimed(host: string, address: string): AddressClaim {
     this.live(host);
+    // The cloud network carries no ARP between hosts for a cloud-routed address: nobody is seen claiming it.
+    if (this.cloud?.isCloudRouted(address)) return { claimed: false };
     const other = this.segment.answering(address).find((h) => h.holder !== host);
     return other ? { claimed: true, byMac: other.mac } : { claimed: false };
-  }
-
-  /** Who answers ARP for the address: the first live claimant (the one that defends it). */
-  private answerer(address: string): { host?: HostRecord; address: string } | undefined {
-    const h = this.segment.answering(address)[0];
-    if (!h) return undefined;
-    const rec = this.hosts.get(h.holder);
-    return rec ? { host: rec, address } : { address };
-  }
-
-  private probeHttp(p: WorldOps['probe.http']['req']['probe']): HttpProbeResult {
-    const who = this.answerer(p.address);
-    const protocol = p.tls ? 'https' : 'http';
-    const listening =
-      who?.host?.iis
-        .answeringSites()
-        .filter((s) =>
-          s.bindings.some((b) => b.protocol === protocol && b.port === p.port && (b.address === p.address || b.address === '*')),
-        ) ?? [];
-    if (listening.length === 0) {
-      return {
-        alive: false,
-        kitCode: 9757,
-        detail: `connect to ${p.address}:${p.port} failed (${who ? 'connection refused' : 'no host answers'})`,
-      };
-    }
-    const match = listening.some((s) =>
-      s.bindings.some((b) => b.port === p.port && (b.hostHeader === '' || b.hostHeader.toLowerCase() === p.hostHeader.toLowerCase())),
-    );
-    // HTTP.sys answers 400 (Invalid Hostname) when no binding matches the Host header: still an HTTP answer.
-    const statusCode = match ? 200 : 400;
-    return { alive: true, statusCode, detail: `HTTP ${statusCode}` };
-  }
-
-  private probeFtp(p: WorldOps['probe.ftp']['req']['probe']): FtpProbeResult {
-    const who = this.answerer(p.address);
-    const site = who?.host?.iis
-      .startedSites()
-      .find((s) => s.bindings.some((b) => b.protocol === 'ftp' && b.port === p.port && (b.address === p.address || b.address === '*')));
-    if (!site) return { alive: false, kitCode: 9760, responseLines: [] };
-    const user = p.user ?? 'anonymous';
-    return {
-      alive: true,
-      responseLines: ['220 Microsoft FTP Service', `331 Password required for ${user}.`, '230 User logged in.'],
-    };
-  }
-
-  private probeTcp(p: WorldOps['probe.tcp']['req']['probe']): TcpProbeResult {
-    const who = this.answerer(p.address);
-    if (!who?.host) return { alive: false };
-    const holding = this.segment.find(who.host.config.name, p.address);
-    if (holding && !holding.virtual && (who.host.config.listeningPorts ?? DEFAULT_PORTS).includes(p.port)) return { alive: true };
-    const alive = who.host.iis
-      .startedSites()
-      .some((s) => s.bindings.some((b) => b.port === p.port && (b.address === p.address || b.address === '*')));
-    return { alive };
   }
 
   // ───────────── helpers ─────────────
@@ -551,6 +498,14 @@ export class World implements WorldHandler {
     const h = this.hosts.get(name);
     if (!h) throw new DriverError({ code: 'InvalidArgument', message: `no host named ${name} in the world` });
     return h;
+  }
+
+  private mustCloud(what: string): CloudNetwork {
+    if (this.cloud) return this.cloud;
+    throw new DriverError({
+      code: 'CommandFailed',
+      message: `${what}: this world has no cloud network (no VirtualIP with a cloud provider)`,
+    });
   }
 
   private live(name: string): HostRecord {
@@ -577,6 +532,11 @@ export class World implements WorldHandler {
     const h = this.hosts.get(host);
     if (!h || !h.up) return false;
     return h.iis.startedSites().some((s) => s.physicalPath.toUpperCase().startsWith(`${letter}:`));
+  }
+
+  /** Stop the world's own periodic work (the cloud's load-balancer probes), so a real-time process can end. */
+  stop(): void {
+    this.cloud?.stop();
   }
 
   /** IIS event log lines of a host (what an operator would read in Event Viewer). */
