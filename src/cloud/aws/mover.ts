@@ -11,6 +11,7 @@ import {
   DescribeRouteTablesCommand,
   EC2Client,
   ReplaceRouteCommand,
+  type EC2ClientConfig,
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import type { Clock } from '../../lib/clock.js';
@@ -26,15 +27,21 @@ export interface Ec2ClientOptions {
   endpoint?: string;
   /** Only for tests; production leaves it out so the SDK's default provider chain (instance role) is used. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Only for the simulator: the SDK's requests go to the simulated world instead of a socket. */
+  requestHandler?: EC2ClientConfig['requestHandler'];
 }
 
 /** The SDK client as the mover needs it: no SDK retries (ours run on the injected clock). */
 export function createEc2Client(o: Ec2ClientOptions): EC2Client {
+  // WinHA runs on Node 20 with a pinned SDK: its "will require node >= 22 after January 2027" notice would land in
+  // every agent log and CLI output on every start; the upgrade is tracked in the README, not told to each operator.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   return new EC2Client({
     region: o.region,
     maxAttempts: 1,
     ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
     ...(o.credentials !== undefined ? { credentials: o.credentials } : {}),
+    ...(o.requestHandler !== undefined ? { requestHandler: o.requestHandler } : {}),
   });
 }
 

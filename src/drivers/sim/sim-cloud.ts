@@ -4,7 +4,8 @@
  * EC2 Query API the loopback endpoint serves) instead of a socket. No real timers: a request the world leaves
  * hanging waits for the caller's abortSignal (the mover's deadline runs on the injected clock).
  */
-import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { createEc2Client } from '../../cloud/aws/mover.js';
 import type { CloudAccess, InstanceMetadata } from '../../cloud/types.js';
 import { callWorld, type WorldApi } from './world-protocol.js';
 
@@ -83,14 +84,12 @@ export function simEc2RequestHandler(api: WorldApi, host: string) {
 
 /** An EC2 client for the region that talks to the simulated world as `host` (no retries: the mover's run on its clock). */
 export function simEc2Client(api: WorldApi, host: string, region: string): EC2Client {
-  const config: EC2ClientConfig = {
+  return createEc2Client({
     region,
     endpoint: `http://ec2.${region}.sim.invalid`,
-    maxAttempts: 1,
     credentials: SIM_CREDENTIALS,
     requestHandler: simEc2RequestHandler(api, host),
-  };
-  return new EC2Client(config);
+  });
 }
 
 /** The instance metadata service of `host`: the text at /latest/<path>, undefined for a 404. */
