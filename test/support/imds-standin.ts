@@ -3,8 +3,8 @@
  * TTL header, expiring on the injected clock), GETs of /latest/<path> that need one, directory listings, and faults:
  * IMDSv1 only (PUT refused), hanging requests, tokens revoked.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttp } from '../../src/lib/loopback-http.js';
 import type { Clock } from '../../src/lib/clock.js';
 
 export interface ImdsInterface {
@@ -53,7 +53,7 @@ export class ImdsStandIn {
   v1Only = false;
   /** Answer every GET with 401, whatever the token. */
   refuseGets = false;
-  private server: Server | undefined;
+  private readonly http = new LoopbackHttp((req, res) => this.onRequest(req, res));
   private readonly tokens = new Map<string, number>();
   private seq = 0;
   private hang = 0;
@@ -76,19 +76,12 @@ export class ImdsStandIn {
     return this.requests.filter((r) => r.method === method && (path === undefined || r.path === path)).length;
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => this.onRequest(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  start(): Promise<string> {
+    return this.http.start();
   }
 
-  async close(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    this.server = undefined;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {

@@ -3,8 +3,8 @@
  * transport of ./ec2-query-api.ts (which the simulated world serves too). Faults: throttle, hang, fail (the API's)
  * and delay (held here on the injected clock).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttp } from '../../lib/loopback-http.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Ec2State } from './ec2-state.js';
 import { Ec2QueryApi, ec2Headers, type Ec2Answer, type SeenRequest } from './ec2-query-api.js';
@@ -13,7 +13,7 @@ export { EC2_XMLNS, listParam, type SeenRequest } from './ec2-query-api.js';
 
 export class Ec2Endpoint {
   readonly api: Ec2QueryApi;
-  private server: Server | undefined;
+  private readonly http = new LoopbackHttp((req, res) => this.onRequest(req, res));
   private delay: { count: number; ms: number } = { count: 0, ms: 0 };
   private parkedCount = 0;
 
@@ -56,19 +56,12 @@ export class Ec2Endpoint {
     return this.api.count(action);
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => this.onRequest(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  start(): Promise<string> {
+    return this.http.start();
   }
 
-  async close(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    this.server = undefined;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
