@@ -58,7 +58,11 @@ test('determinism with real agents: same seed, byte-identical report and trace; 
 });
 
 test('winha sim run: every scenario file passes through the CLI; -o json says so', () => {
-  const r = spawnSync(process.execPath, [BIN, 'sim', 'run', '-o', 'json', ...FILES.map((f) => join(SCENARIOS, f))], { encoding: 'utf8' });
+  // Every trace of every scenario: over spawnSync's 1 MiB default, which would kill the child (status null).
+  const r = spawnSync(process.execPath, [BIN, 'sim', 'run', '-o', 'json', ...FILES.map((f) => join(SCENARIOS, f))], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr);
   const json = JSON.parse(r.stdout) as { passed: boolean; scenarios: { scenario: string; passed: boolean }[] };
   assert.equal(json.passed, true);
