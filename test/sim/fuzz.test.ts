@@ -56,6 +56,21 @@ test('schedules are deterministic per seed, name only declared nodes, and end he
   );
 });
 
+test('a cloud topology also draws cloud faults (healed at the end); a topology without one draws none', () => {
+  const cloud = topologyOf(set('aws-secondary-ip.yaml').objects);
+  const a = drawAtoms(cloud, new SeededRandom(3), 200);
+  const types = new Set(a.map((x) => x.fault?.type));
+  for (const t of ['cloudApiFault', 'cloudAssignDelay', 'cloudDrift'] as const) assert.ok(types.has(t), `${t} never drawn`);
+  for (const { fault } of a) if (fault?.type === 'cloudDrift') assert.equal(fault.address, '10.0.1.50');
+  const tail = healingTail([
+    { waitMs: 500, fault: { type: 'cloudApiFault', mode: 'hang', times: 2 } },
+    { waitMs: 500, fault: { type: 'cloudAssignDelay', ms: 8000 } },
+  ] satisfies Atom[]);
+  assert.deepEqual(tail, [{ type: 'cloudApiHeal' }, { type: 'cloudAssignDelay', ms: 0 }]);
+  const onPrem = drawAtoms(topologyOf(SETS[0]!.objects), new SeededRandom(3), 200);
+  assert.ok(!onPrem.some((x) => x.fault?.type.startsWith('cloud')), 'no cloud fault without a cloud');
+});
+
 test('200 random schedules over the examples: no violation on the fake target', async () => {
   const r = await fuzz({ runs: 200, seed: 1000, sets: SETS, target: target(), tickMs: 500 });
   assert.equal(r.runs, 200);

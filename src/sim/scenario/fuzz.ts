@@ -15,7 +15,7 @@ import type { Fault } from '../../drivers/sim/world-faults.js';
 import { INVARIANT_NAMES, type LeaseTiming, type Scenario, type Step } from './model.js';
 import { runScenario, type ScenarioReport } from './runner.js';
 import type { ScenarioTargetFactory } from './target.js';
-import { topologyOf, type Topology } from '../world/topology.js';
+import { isCloudRouted, topologyOf, type Topology } from '../world/topology.js';
 
 export interface Atom {
   /** Virtual ms to wait before the fault. */
@@ -76,6 +76,9 @@ interface Open {
   replication: Set<string>;
   skewed: Set<string>;
   conflicts: Set<string>;
+  /** EC2 misbehaves (cloudApiFault) or remaps slowly (cloudAssignDelay). */
+  cloudApi: boolean;
+  assignDelay: boolean;
 }
 
 function openAfter(atoms: readonly Atom[]): Open {
@@ -86,6 +89,8 @@ function openAfter(atoms: readonly Atom[]): Open {
     replication: new Set(),
     skewed: new Set(),
     conflicts: new Set(),
+    cloudApi: false,
+    assignDelay: false,
   };
   for (const { fault: f } of atoms) {
     if (!f) continue;
@@ -124,6 +129,15 @@ function openAfter(atoms: readonly Atom[]): Open {
       case 'ipConflictClear':
         o.conflicts.delete(f.address);
         break;
+      case 'cloudApiFault':
+        o.cloudApi = true;
+        break;
+      case 'cloudApiHeal':
+        o.cloudApi = false;
+        break;
+      case 'cloudAssignDelay':
+        o.assignDelay = f.ms > 0;
+        break;
       default:
         break;
     }
@@ -142,6 +156,20 @@ export function healingTail(atoms: readonly Atom[]): Fault[] {
     ...sorted(o.skewed).map((node): Fault => ({ type: 'clockSkew', node, offsetMs: 0 })),
     ...sorted(o.crashed).map((node): Fault => ({ type: 'nodeRestore', node })),
     ...sorted(o.agentStopped).map((node): Fault => ({ type: 'agentStart', node })),
+    ...(o.cloudApi ? [{ type: 'cloudApiHeal' } as const] : []),
+    ...(o.assignDelay ? [{ type: 'cloudAssignDelay', ms: 0 } as const] : []),
+  ];
+}
+
+/** Faults of the cloud network, drawn only for a topology with cloud-routed addresses (others keep their schedules). */
+function cloudChoices(t: Topology, random: Random, o: Open, node: string): (() => Fault | undefined)[] {
+  const aws = t.vips.filter((v) => isCloudRouted(v) && v.provider?.type !== 'azureLoadBalancer');
+  if (!t.vips.some(isCloudRouted)) return [];
+  return [
+    () => ({ type: 'cloudApiFault', mode: random.next() < 0.7 ? 'throttle' : 'hang', times: random.int(1, 4) }),
+    () => (o.cloudApi ? { type: 'cloudApiHeal' } : undefined),
+    () => ({ type: 'cloudAssignDelay', ms: random.int(0, 15) * 1000 }),
+    () => (aws.length ? { type: 'cloudDrift', address: random.pick(aws).address, node } : undefined),
   ];
 }
 
@@ -177,6 +205,7 @@ export function drawAtoms(t: Topology, random: Random, count: number): Atom[] {
         const m = t.mirrors.filter((x) => x.endpoints.some((e) => e.node === node));
         return m.length ? { type: 'write', node, volume: random.pick(m).volume, count: random.int(1, 10) } : undefined;
       },
+      ...cloudChoices(t, random, o, node),
     ];
     let fault: Fault | undefined;
     for (let attempt = 0; attempt < 20 && !fault; attempt++) fault = random.pick(choices)();
