@@ -7,6 +7,7 @@ import { SeededRandom } from '../../src/lib/random.js';
 import { LocalWorldApi, callWorld, type WorldOp, type WorldOps } from '../../src/drivers/sim/world-protocol.js';
 import type { Fault } from '../../src/drivers/sim/world-faults.js';
 import { worldFromManifests } from '../../src/sim/world/world-from-manifests.js';
+import { base } from '../support/validate-set.js';
 
 export const SECONDARY = '10.0.1.50';
 export const ROUTED = '192.168.50.10';
@@ -26,30 +27,16 @@ const vip = (name: string, address: string, provider: Record<string, unknown>) =
   spec: { group: 'web', address, prefixLength: 24, provider },
 });
 
+/** The acceptance base's cluster and group (src of truth: test/support/validate-set.ts), on a VPC subnet. */
 export function cloudObjects(): Record<string, unknown>[] {
+  const [cluster, group] = base().filter((o) => o['kind'] === 'Cluster' || o['kind'] === 'FailoverGroup');
+  cluster!['spec'].nodes = [
+    { name: 'node1', address: '10.0.1.11' },
+    { name: 'node2', address: '10.0.1.12' },
+  ];
   return [
-    {
-      apiVersion: 'winha.io/v1alpha1',
-      kind: 'Cluster',
-      metadata: { name: 'c' },
-      spec: {
-        nodes: [
-          { name: 'node1', address: '10.0.1.11' },
-          { name: 'node2', address: '10.0.1.12' },
-        ],
-      },
-    },
-    {
-      apiVersion: 'winha.io/v1alpha1',
-      kind: 'FailoverGroup',
-      metadata: { name: 'web' },
-      spec: {
-        nodes: [
-          { name: 'node1', priority: 1 },
-          { name: 'node2', priority: 10 },
-        ],
-      },
-    },
+    cluster!,
+    group!,
     vip('sec', SECONDARY, { type: 'awsSecondaryIp' }),
     vip('rt', ROUTED, { type: 'awsRouteTable', routeTableIds: [TABLE] }),
     vip('eip', ELASTIC, { type: 'awsElasticIp', allocationId: ALLOCATION }),
