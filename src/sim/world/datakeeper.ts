@@ -275,7 +275,8 @@ export class DataKeeper extends MirrorTransitions {
     const token = {};
     this.pendingSwitchovers.set(k, token);
     this.switchoverFailures.delete(k);
-    const sources = this.allViews().filter((x) => x.letter === letter && x.role === 'source').length;
+    // Sources that can take writes now: a crashed host's frozen view is no current source (as in World.inspect).
+    const sources = this.allViews().filter((x) => x.letter === letter && x.role === 'source' && this.d.isUp(x.host)).length;
     const sourceState = mine?.state;
     this.switchoverRequests.push({ host, volume: letter, at: this.d.clock.now(), force, sourceReachable: reachable, sourceState, sources });
     const delay = reachable ? this.d.timing.switchoverMs : this.d.timing.switchoverUnreachableMs;
