@@ -39,4 +39,50 @@ describe('agents: status.history (virtual time)', () => {
       await h.stopAll();
     }
   });
+
+  it('node1 cut from the store fences itself; once the store answers again its Fence entry (node1 → node2, what it stopped) is in the history, before the Failover', async () => {
+    const h = await harness({ timing: FAST, nodes: 2, mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.run(2000);
+      h.cutStore('node1', true);
+      await h.until(async () => (await h.serving()).length === 0, 10_000, 100);
+      await ready(h, 'node2');
+      h.cutStore('node1', false);
+      await h.until(async () => ((await h.group()).status?.['history'] ?? []).some((e: any) => e.kind === 'Fence'), 20_000);
+      await h.run(5000);
+      const history = ((await h.group()).status?.['history'] ?? []) as Record<string, any>[];
+      assert.deepEqual(
+        history.map((e) => `${e['kind']} ${e['from'] ?? '-'} → ${e['to'] ?? '-'}`),
+        ['Start - → node1', 'Fence node1 → node2', 'Failover node1 → node2'],
+        JSON.stringify(history, null, 1),
+      );
+      const fence = history[1]!;
+      assert.equal(fence['epoch'], 1);
+      assert.equal(fence['outageSeconds'], undefined, 'node1 did not serve again');
+      assert.match(fence['reason'], /renewDeadline \(3 s\); stopped site website1/);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('W3SVC cannot start on node1: its Ban (9607) in the history, then the Failover to node2', async () => {
+    const h = await harness({ timing: FAST, mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.fault({ type: 'commandFail', node: 'node1', operation: 'startService', times: 100 });
+      await h.fault({ type: 'serviceStop', node: 'node1', service: 'W3SVC' });
+      await ready(h, 'node2');
+      await h.run(3000);
+      const history = ((await h.group()).status?.['history'] ?? []) as Record<string, any>[];
+      assert.deepEqual(
+        history.map((e) => `${e['kind']} ${e['from'] ?? '-'} → ${e['to'] ?? '-'}`),
+        ['Start - → node1', 'Ban node1 → -', 'Failover node1 → node2'],
+        JSON.stringify(history, null, 1),
+      );
+      assert.match(history[1]!['reason'], /^\[9607\] .* \(until \d{4}-/);
+    } finally {
+      await h.stopAll();
+    }
+  });
 });
