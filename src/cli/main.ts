@@ -13,6 +13,7 @@ const validateCmd = () => import('./commands/validate.js');
 const applyCmd = () => import('./commands/apply.js');
 const getCmd = () => import('./commands/get.js');
 const operateCmd = () => import('./commands/operate.js');
+const historyCmd = () => import('./commands/history.js');
 const agentCmd = () => import('./commands/agent.js');
 const simCmd = () => import('./commands/sim.js');
 const demoCmd = () => import('./commands/demo.js');
@@ -165,6 +166,17 @@ Exit codes:
       .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
       .option('-w, --watch', 'keep printing new events'),
   ).action(async (flags: FlagsOf<Cmd<typeof getCmd>['runEvents']>) => setCode(await (await getCmd()).runEvents(flags, io)));
+
+  withStore(
+    program
+      .command('history')
+      .description('Failovers, switchovers, switchbacks, fences and bans of a group (or all groups), oldest first, from status.history.')
+      .argument('[group]', 'failover group (default: every group of the namespace, merged by time)')
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml'])),
+  ).action(async (group: string | undefined, flags: FlagsOf<Cmd<typeof historyCmd>['runHistory'], 1>) =>
+    setCode(await (await historyCmd()).runHistory(group, flags, io)),
+  );
 
   withStore(
     program

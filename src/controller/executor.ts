@@ -23,6 +23,7 @@ import type { CloudObservation } from './cloud-observation.js';
 import type { AgentLogger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { StatusWriter } from './status/writer.js';
+import { banEntry, type HistoryEntry } from './status/group-history.js';
 import type { Timing } from './timing.js';
 import { transientRetryDelayMs, transientRetryPolicy } from './transient-retry.js';
 
@@ -242,8 +243,8 @@ export class Executor {
     }
   }
 
-  private async history(run: Run, f: Parameters<StatusWriter['ownHistory']>[1]): Promise<void> {
-    const written = await this.d.writer.ownHistory(run.group, f);
+  private async history(run: Run, f: Parameters<StatusWriter['ownHistory']>[1], entry?: HistoryEntry): Promise<void> {
+    const written = await this.d.writer.ownHistory(run.group, f, undefined, entry);
     // Until the cache shows it, decide on what was just written: a node that banned itself must not win the
     // election it triggers by releasing.
     if (written) run.patch.ownHistory = written;
@@ -286,6 +287,7 @@ export class Executor {
           node: req.input.lease.holder || req.input.activeNode || '',
           detectedAt: this.d.clock.now(),
           reason: a.reason,
+          why: req.decision.reason,
         };
         if (a.reason === 'Failover') this.d.metrics.failovers.inc({ group: req.key });
         await run.ctx.note(run.group, 'Normal', a.reason === 'Start' ? 'Elected' : a.reason, req.decision.reason, undefined, r.lease.epoch);
@@ -380,7 +382,8 @@ export class Executor {
         }
       },
       banSelf: async (a, run) => {
-        await this.history(run, (h) => ({ ...h, bannedUntil: a.until, ...(a.code ? { banCode: a.code } : {}), banReason: a.reason }));
+        const ban = banEntry(this.d.node, a, run.req.input.lease.epoch, this.d.clock.now());
+        await this.history(run, (h) => ({ ...h, bannedUntil: a.until, ...(a.code ? { banCode: a.code } : {}), banReason: a.reason }), ban);
         const msg = `${this.d.node} may not run ${run.group.metadata.name} until ${new Date(a.until).toISOString()} (winha clear lifts it): ${a.reason}`;
         await run.ctx.note(run.group, 'Warning', 'Banned', msg, a.code || undefined);
       },

@@ -32,6 +32,7 @@ import type { AgentMetrics } from './metrics.js';
 import { isServing } from './status/serving.js';
 import type { HostReport, StatusWriter } from './status/writer.js';
 import { fenceMessage, noteFence } from './status/fence-report.js';
+import { fenceEntry } from './status/group-history.js';
 import { timingOf, type Timing } from './timing.js';
 
 /** What a reconcile asks of the queue (controller-runtime's Result): come back after this many ms, or at the next beat. */
@@ -249,6 +250,9 @@ export class GroupReconciler {
     delete mem.fence;
     const message = fenceMessage(f, { node: this.d.node, group: snap.group.metadata.name, holder, renewDeadlineMs, now });
     await lease.beforeDeadline(() => this.d.record(snap.group, 'Warning', 'Fenced', message, undefined, f.epoch), 0).catch(() => undefined);
+    // One write per fence: the group's history outlives the Event (issue 18 item 2).
+    const entry = fenceEntry(f, this.d.node, holder, renewDeadlineMs);
+    await lease.beforeDeadline(() => this.d.writer.appendHistory(snap.group, [entry]), 0).catch(() => undefined);
   }
 
   private stateOf(key: string, snap: GroupSnapshot): GroupState {

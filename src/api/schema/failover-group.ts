@@ -150,6 +150,31 @@ export const FailoverGroupStatus = OpenObj(
         { required: ['to', 'reason', 'time'] },
       ),
     ),
+    history: Type.Optional(
+      List(
+        OpenObj(
+          {
+            at: Str('When it began (RFC 3339): the takeover detected, the node fenced, the node banned.'),
+            kind: StringEnum(['Start', 'Failover', 'Switchover', 'Switchback', 'Fence', 'Ban'] as const, {
+              description: 'What happened: a takeover (Start, Failover, Switchover, Switchback), a self-fence or a ban.',
+            }),
+            from: Type.Optional(Str('The node the group left (Fence, Ban: the node fenced or banned).')),
+            to: Type.Optional(Str('The node the group moved to (Fence: the holder when the store answered again).')),
+            reason: Str('Why: the decision that caused it, in a sentence.', { maxLength: 1024 }),
+            epoch: Type.Optional(Int('The group lease epoch it happened under (a takeover: the new term).')),
+            outageSeconds: Type.Optional(
+              Type.Number({
+                description: 'How long the group was out of service: a takeover from detection to Ready, a fence until served again.',
+              }),
+            ),
+          },
+          'One failover, switchover, switchback, start, fence or ban of the group.',
+          { required: ['at', 'kind', 'reason'] },
+        ),
+        'The last 50 moves, fences and bans of the group, oldest first, each written by the node that did it (winha history); unlike Events they do not expire.',
+        { maxItems: 50 },
+      ),
+    ),
     conditions: Type.Optional(Conditions),
   },
   'Group status, written by the agents.',

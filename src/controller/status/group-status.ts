@@ -7,6 +7,7 @@ import type { FailoverGroup } from '../../api/types.js';
 import type { Decision, DecisionInput } from '../decision-types.js';
 import { mergeConditions, upsertByName } from '../../store/status-update.js';
 import { isServing } from './serving.js';
+import { appendHistory, lastServing, parseHistory, takeoverEntry } from './group-history.js';
 
 type GroupStatus = NonNullable<FailoverGroup['status']>;
 
@@ -16,6 +17,8 @@ export interface Takeover {
   /** Epoch ms. */
   detectedAt: number;
   reason: string;
+  /** The acquiring decision's reason, in a sentence (for the group's history). */
+  why?: string;
 }
 
 export interface GroupStatusFacts {
@@ -103,6 +106,19 @@ export function groupStatus(
         time: f.nowIso,
         durationSeconds: Math.max(0, (f.now - from.detectedAt) / 1000),
       };
+      // Same write: the history entry of this takeover (issue 18 item 2).
+      // A switchover starts from a released lease: the node it left is the last one the history saw take over.
+      const prior = parseHistory(st.history);
+      const entry = takeoverEntry({
+        kind: from.reason,
+        from: from.node || lastServing(prior),
+        to: node,
+        reason: from.why ?? decision.reason,
+        epoch: f.heldEpoch,
+        detectedAt: from.detectedAt,
+        now: f.now,
+      });
+      next.history = appendHistory(prior, [entry]);
       tookOver = true;
     }
   }

@@ -21,6 +21,7 @@ import { ANNOTATIONS, parseSwitchoverRequest } from '../requests.js';
 import { groupStatus, silentMembers, type Takeover } from './group-status.js';
 import { nodeHistoryEntry, parseNodeHistory } from './node-history.js';
 import { iso } from './time.js';
+import { appendHistory, parseHistory, type HistoryEntry } from './group-history.js';
 
 type GroupStatus = NonNullable<FailoverGroup['status']>;
 
@@ -44,6 +45,7 @@ export class StatusWriter {
     group: FailoverGroup,
     f: (h: NodeHistory) => NodeHistory,
     state?: 'UNKNOWN',
+    groupEntry?: HistoryEntry,
   ): Promise<{ rv: string; history: NodeHistory } | undefined> {
     let written: NodeHistory | undefined;
     try {
@@ -56,13 +58,31 @@ export class StatusWriter {
           const cur = st.nodes?.find((n) => n.name === this.node);
           written = f(parseNodeHistory(cur));
           const entry = nodeHistoryEntry(this.node, state ?? cur?.state ?? 'UNKNOWN', written);
-          return { ...st, nodes: upsertByName(st.nodes as { name: string }[] | undefined, entry) as GroupStatus['nodes'] };
+          const nodes = upsertByName(st.nodes as { name: string }[] | undefined, entry) as GroupStatus['nodes'];
+          // A ban goes into the group's history in the same write (issue 18 item 2).
+          const history = groupEntry ? { history: appendHistory(parseHistory(st.history), [groupEntry]) as GroupStatus['history'] } : {};
+          return { ...st, nodes, ...history };
         },
       );
       return written ? { rv: group.metadata.resourceVersion ?? '', history: written } : undefined;
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot record node history');
       return undefined;
+    }
+  }
+
+  /** Add `entries` to the group's history: one write (a self-fence reported once the store answers again). */
+  async appendHistory(group: FailoverGroup, entries: readonly HistoryEntry[]): Promise<void> {
+    try {
+      await updateStatusWith<GroupStatus>(
+        this.store.objects,
+        'FailoverGroup',
+        group.metadata.namespace ?? 'default',
+        group.metadata.name,
+        (st) => ({ ...st, history: appendHistory(parseHistory(st.history), entries) }),
+      );
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot record group history');
     }
   }
 
