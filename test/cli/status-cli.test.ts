@@ -176,7 +176,7 @@ test('status exits 0 once every node is alive and every group ready and in sync'
 
 test('status --watch stops cleanly on SIGINT', async () => {
   const w = startWinha(['status', '--watch'], { store: storeUrl, cwd: dir });
-  for (let i = 0; i < 200 && !/^OK:/m.test(w.out()); i++) await new SystemClock().sleep(25);
+  for (let i = 0; i < 800 && !/^OK:/m.test(w.out()); i++) await new SystemClock().sleep(25);
   assert.match(w.out(), /^OK:/m);
   w.child.kill('SIGINT');
   assert.equal(await w.exited, 0, w.out());
