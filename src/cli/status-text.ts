@@ -50,7 +50,7 @@ export function statusText(v: StatusView): string {
       ['Node', 'State', 'Lease', 'Maintenance', 'Banned from'],
       c.nodes.map((n) => [
         n.name,
-        n.state,
+        n.reported && n.reported !== n.state ? `${n.state} (agents: ${n.reported})` : n.state,
         n.leaseAgeSeconds === null ? '<none>' : `${age(new Date(now - n.leaseAgeSeconds * 1000).toISOString(), now)} ago`,
         n.maintenance ? 'yes' : '',
         n.bannedFrom.join(','),

@@ -16,6 +16,11 @@ export interface StatusNode {
   bannedFrom: string[];
   /** Seconds since the node lease was last renewed (null: no lease). */
   leaseAgeSeconds: number | null;
+  /**
+   * What the agents wrote in the Cluster's status.nodes (null: nothing). They judge on their own monotonic clocks;
+   * `state` compares renewTime with this machine's wall clock, so a skewed clock here shows up as a disagreement.
+   */
+  reported: string | null;
 }
 
 export interface StatusCluster {
@@ -271,6 +276,7 @@ export function buildStatusView(input: StatusInput): StatusView {
             maintenance: n['maintenance'] === true,
             bannedFrom: bans.get(`${c.metadata.namespace}/${name}`) ?? [],
             leaseAgeSeconds: Number.isNaN(renewed) ? null : Math.max(0, Math.floor((now - renewed) / 1000)),
+            reported: reported.get(name) ?? null,
           };
         }),
       };

@@ -115,8 +115,8 @@ test('the view model: node liveness from leases, node states by priority, mirror
   assert.equal(v.kind, 'Status');
   assert.equal(v.time, '2026-01-01T00:10:00.000Z');
   assert.deepEqual(v.clusters[0]!.nodes, [
-    { name: 'node1', state: 'Alive', maintenance: false, bannedFrom: [], leaseAgeSeconds: 2 },
-    { name: 'node2', state: 'Dead', maintenance: false, bannedFrom: [], leaseAgeSeconds: 120 },
+    { name: 'node1', state: 'Alive', maintenance: false, bannedFrom: [], leaseAgeSeconds: 2, reported: 'Alive' },
+    { name: 'node2', state: 'Dead', maintenance: false, bannedFrom: [], leaseAgeSeconds: 120, reported: 'Dead' },
   ]);
   const g = v.groups[0]!;
   assert.equal(g.activeNode, 'node1');
@@ -167,6 +167,15 @@ test('the text an operator reads (golden)', () => {
       '',
     ].join('\n'),
   );
+});
+
+test('the lease says alive, the agents said dead (a skewed clock here, or a status not yet rewritten): both shown', () => {
+  const input = example();
+  input.leases.set('node2', lease('node2', '2026-01-01T00:09:59Z'));
+  const v = buildStatusView(input);
+  assert.equal(v.clusters[0]!.nodes[1]!.state, 'Alive');
+  assert.equal(v.clusters[0]!.nodes[1]!.reported, 'Dead');
+  assert.match(statusText(v), /^ {2}node2 {3}Alive \(agents: Dead\) {3}1s ago$/m);
 });
 
 test('healthy: every node alive, every group ready and in sync', () => {
