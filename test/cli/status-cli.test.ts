@@ -246,3 +246,23 @@ test('watch, not on a TTY: the view again only when it changed; stops after maxR
   assert.equal(await loop2, true);
   await store.close();
 });
+
+test('watch on a TTY: each view is drawn in place (home, clear screen)', async () => {
+  const store = new MemoryStore('memory://status-tty');
+  await store.objects.create({
+    apiVersion: 'winha.io/v1alpha1',
+    kind: 'FailoverGroup',
+    metadata: { name: 'web' },
+    spec: { nodes: [{ name: 'node1', priority: 1 }] },
+  });
+  const { io, out } = captureIO();
+  Object.assign(io.stdout, { isTTY: true });
+  const loop = statusLoop(store, { namespace: 'default', output: 'text', watch: true, clock: new SystemClock(), maxRenders: 2 }, io);
+  await until(() => out().includes('Group web'));
+  await setStatus(store, 'FailoverGroup', 'web', { activeNode: 'node1', epoch: 1, conditions: [ready] });
+  assert.equal(await loop, true);
+  const frames = out().split('\x1b[H\x1b[2J');
+  assert.equal(frames.length, 3, 'two frames, each after a clear');
+  assert.match(frames[2]!, /^Group web {3}active on node1 {3}Ready {3}epoch 1$/m);
+  await store.close();
+});
