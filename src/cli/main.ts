@@ -12,6 +12,7 @@ import { compileSelector } from '../store/selector.js';
 const validateCmd = () => import('./commands/validate.js');
 const applyCmd = () => import('./commands/apply.js');
 const getCmd = () => import('./commands/get.js');
+const statusCmd = () => import('./commands/status.js');
 const operateCmd = () => import('./commands/operate.js');
 const historyCmd = () => import('./commands/history.js');
 const agentCmd = () => import('./commands/agent.js');
@@ -131,6 +132,18 @@ Exit codes:
   ).action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runGet'], 1>) =>
     setCode(await (await getCmd()).runGet([kind, ...names], flags, io)),
   );
+
+  withStore(
+    program
+      .command('status')
+      .description(
+        'Clusters, nodes and groups on one screen: liveness, node states, mirrors, last failover. Exit 0 healthy, 1 not, 2 cannot look.',
+      )
+      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .option('-A, --all-namespaces', 'every namespace')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+      .option('-w, --watch', 'show the view again whenever the store changes'),
+  ).action(async (flags: FlagsOf<Cmd<typeof statusCmd>['runStatus']>) => setCode(await (await statusCmd()).runStatus(flags, io)));
 
   withStore(
     program

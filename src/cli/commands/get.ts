@@ -9,6 +9,7 @@ import { age, renderTable } from '../table.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
 import { objectRef } from './apply.js';
+import { groupMirrorCell, groupNodesCell } from '../status-view.js';
 
 const clock = new SystemClock();
 
@@ -41,13 +42,25 @@ function cell(o: StoredObject, path: string, type: string, now: number): string 
   return values.map(text).join(',');
 }
 
-export function tableFor(info: KindInfo, items: StoredObject[], opts: { wide: boolean; allNamespaces: boolean; now: number }): string {
+export function tableFor(
+  info: KindInfo,
+  items: StoredObject[],
+  opts: { wide: boolean; allNamespaces: boolean; now: number; mirrors?: StoredObject[] },
+): string {
   const cols = info.printerColumns.filter((c) => opts.wide || !c.priority);
-  const headers = [...(opts.allNamespaces ? ['Namespace'] : []), 'Name', ...cols.map((c) => c.name)];
+  // Groups -o wide: each node's state and the mirrors (other objects), which a CRD's JSONPath columns cannot show.
+  const groupWide = opts.wide && info.kind === 'FailoverGroup';
+  const headers = [
+    ...(opts.allNamespaces ? ['Namespace'] : []),
+    'Name',
+    ...cols.map((c) => c.name),
+    ...(groupWide ? ['Nodes', 'Mirror'] : []),
+  ];
   const rows = items.map((o) => [
     ...(opts.allNamespaces ? [o.metadata.namespace] : []),
     o.metadata.name,
     ...cols.map((c) => cell(o, c.jsonPath, c.type, opts.now)),
+    ...(groupWide ? [groupNodesCell(o), groupMirrorCell(o, opts.mirrors ?? [])] : []),
   ]);
   return renderTable(headers, rows);
 }
@@ -98,7 +111,11 @@ export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promis
       items = sortByName(list.items);
       resourceVersion = list.resourceVersion;
     }
-    const tableOpts = { wide: output === 'wide', allNamespaces: !!flags.allNamespaces, now: clock.now() };
+    const mirrors =
+      output === 'wide' && info.kind === 'FailoverGroup'
+        ? (await store.objects.list('Mirror', { ...(namespace ? { namespace } : {}) })).items
+        : [];
+    const tableOpts = { wide: output === 'wide', allNamespaces: !!flags.allNamespaces, now: clock.now(), mirrors };
     if (output === 'yaml' || output === 'json') printObjects(io, items, output, names.length === 1);
     else if (items.length === 0 && !flags.watch)
       io.stderr.write(`No ${info.plural} found${namespace ? ` in namespace ${namespace}` : ''}.\n`);
