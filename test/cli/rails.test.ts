@@ -1,0 +1,61 @@
+/**
+ * Issue 18 item 4: rails that stop operator mistakes. A node no Cluster declares,
+ * a read against a store that does not exist, an agent for a node of no Cluster:
+ * each is refused with one line naming the thing, exit 2, and nothing written.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runWinha } from '../support/cli.js';
+import { EXAMPLES_DIR } from '../support/paths.js';
+import { openStore } from '../../src/store/index.js';
+
+let dir: string;
+let storeUrl: string;
+
+const winha = (args: string[]) => runWinha(args, { store: storeUrl, cwd: dir, timeout: 30_000 });
+
+async function annotationsOf(kind: string, name: string): Promise<Record<string, string>> {
+  const s = await openStore(storeUrl);
+  try {
+    return (await s.objects.get(kind, 'default', name)).metadata.annotations ?? {};
+  } finally {
+    await s.close();
+  }
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'winha-rails-'));
+  storeUrl = `file://${join(dir, 'store')}`;
+  const r = winha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')]);
+  assert.equal(r.code, 0, r.err);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('maintenance --node and clear --node refuse a node no Cluster in the namespace declares: exit 2, the nodes listed, nothing written', async () => {
+  const m = winha(['maintenance', 'on', '--node', 'nod1']);
+  assert.equal(m.code, 2, m.err);
+  assert.equal(m.err.trim(), 'winha: no Cluster in namespace default has a node named nod1 (nodes: node1, node2)');
+  const cluster = await (async () => {
+    const s = await openStore(storeUrl);
+    try {
+      return (await s.objects.list('Cluster')).items[0]!.metadata.name;
+    } finally {
+      await s.close();
+    }
+  })();
+  assert.equal((await annotationsOf('Cluster', cluster))['winha.io/maintenance-nodes'], undefined, 'nothing written');
+  const c = winha(['clear', 'web', '--node', 'node9']);
+  assert.equal(c.code, 2, c.err);
+  assert.match(c.err, /^winha: no Cluster in namespace default has a node named node9 \(nodes: node1, node2\)\n$/);
+  const other = winha(['maintenance', 'off', '--node', 'node1', '-n', 'staging']);
+  assert.equal(other.code, 2, other.err);
+  assert.match(other.err, /no Cluster in namespace staging has a node named node1 \(there is no Cluster in that namespace/);
+  // A declared node still goes through.
+  const ok = winha(['maintenance', 'on', '--node', 'node2']);
+  assert.equal(ok.code, 0, ok.err);
+  assert.equal(winha(['maintenance', 'off', '--node', 'node2']).code, 0);
+  assert.equal(winha(['clear', 'web', '--node', 'node1']).code, 0);
+});
