@@ -94,6 +94,13 @@ Exit codes:
         ),
       );
 
+  /** A command that must find its store: a file:// directory that does not exist is refused, not created. */
+  const withExistingStore = (c: Command): Command =>
+    withStore(c).hook('preAction', async (_program, action) => {
+      const { requireExistingStore } = await import('./store.js');
+      requireExistingStore(action.opts(), io);
+    });
+
   withStore(
     program
       .command('apply')
@@ -107,7 +114,7 @@ Exit codes:
       .option('--no-color', 'never colour the output'),
   ).action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runApply']>) => setCode(await (await applyCmd()).runApply(flags, io)));
 
-  withStore(
+  withExistingStore(
     program
       .command('diff')
       .description('Show what apply would change, per object. Exit 0: no difference, 1: differences, 2: error.')
@@ -116,7 +123,7 @@ Exit codes:
       .option('--no-color', 'never colour the output'),
   ).action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runDiff']>) => setCode(await (await applyCmd()).runDiff(flags, io)));
 
-  withStore(
+  withExistingStore(
     program
       .command('get')
       .description('List objects: winha get groups | sites | vips | mirrors | clusters | events [NAME...]')
@@ -131,7 +138,7 @@ Exit codes:
     setCode(await (await getCmd()).runGet([kind, ...names], flags, io)),
   );
 
-  withStore(
+  withExistingStore(
     program
       .command('describe')
       .description('Show one object in detail: spec, status, conditions and recent events.')
@@ -155,7 +162,7 @@ Exit codes:
     setCode(await (await applyCmd()).runDelete(args, flags, io)),
   );
 
-  withStore(
+  withExistingStore(
     program
       .command('events')
       .description('List events written by the agents.')
@@ -192,7 +199,7 @@ Exit codes:
       .option('--emcmd-path <path>', 'windows driver: DataKeeper emcmd.exe (default %ExtMirrBase%\\emcmd.exe)'),
   ).action(async (flags: FlagsOf<Cmd<typeof agentCmd>['runAgent']>) => setCode(await (await agentCmd()).runAgent(flags, io)));
 
-  withStore(
+  withExistingStore(
     program
       .command('switchover')
       .description('Ask the agents to move a group to a node; --force is the only way past the mirror gate (data may be lost).')
@@ -204,7 +211,7 @@ Exit codes:
     setCode(await (await operateCmd()).runSwitchover(group, flags, io)),
   );
 
-  withStore(
+  withExistingStore(
     program
       .command('clear')
       .description('Lift bans and failure counts of a group (on one node or all).')
@@ -215,7 +222,7 @@ Exit codes:
     setCode(await (await operateCmd()).runClear(group, flags, io)),
   );
 
-  withStore(
+  withExistingStore(
     program
       .command('maintenance')
       .description('Pause (on) or resume (off) actions and checks for the cluster, a group or a node.')

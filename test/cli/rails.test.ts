@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWinha } from '../support/cli.js';
@@ -58,4 +58,47 @@ test('maintenance --node and clear --node refuse a node no Cluster in the namesp
   assert.equal(ok.code, 0, ok.err);
   assert.equal(winha(['maintenance', 'off', '--node', 'node2']).code, 0);
   assert.equal(winha(['clear', 'web', '--node', 'node1']).code, 0);
+});
+
+test('read commands never create a store: a file:// directory that does not exist is refused by name, exit 2, and stays absent', () => {
+  const missing = join(dir, 'no-such-store');
+  const url = `file://${missing}`;
+  for (const args of [
+    ['get', 'groups'],
+    ['describe', 'group', 'web'],
+    ['events'],
+    ['diff', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')],
+    ['switchover', 'web', '--to', 'node2'],
+    ['clear', 'web'],
+    ['maintenance', 'on'],
+  ]) {
+    const r = runWinha([...args, '--store', url], { cwd: dir, timeout: 30_000 });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    assert.ok(r.err.includes(`${missing} does not exist`), r.err);
+    assert.ok(!existsSync(missing), `${args.join(' ')} created ${missing}`);
+  }
+});
+
+test('the implicit default ./.winha is named once on stderr; missing, it is refused and not created', () => {
+  const cwd = join(dir, 'elsewhere');
+  mkdirSync(cwd);
+  const note = 'using the store at ./.winha (default; --store or WINHA_STORE to choose)';
+  const r = runWinha(['get', 'groups'], { cwd, timeout: 30_000 });
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err.split(note).length, 2, `said once: ${r.err}`);
+  assert.match(r.err, /\.winha does not exist/);
+  assert.ok(!existsSync(join(cwd, '.winha')), 'the default store was created');
+  // apply creates it (and says which store it used); reads then find it, still naming it once.
+  const a = runWinha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')], { cwd, timeout: 30_000 });
+  assert.equal(a.code, 0, a.err);
+  assert.equal(a.err.split(note).length, 2, a.err);
+  const g = runWinha(['get', 'groups'], { cwd, timeout: 30_000 });
+  assert.equal(g.code, 0, g.err);
+  assert.equal(g.err.trim(), `winha: ${note}`);
+  assert.match(g.out, /web/);
+  // A chosen store is not remarked on.
+  const chosen = winha(['get', 'groups']);
+  assert.equal(chosen.code, 0, chosen.err);
+  assert.equal(chosen.err, '');
 });
