@@ -179,6 +179,7 @@ Exit codes:
       .description('Run the node agent: elect, activate, check and recover the groups of this node.')
       .option('--config <file>', 'agent configuration file (kind: AgentConfig); flags override it, it overrides the environment')
       .option('--node <name>', "this node's name, as in the Cluster (or spec.node of --config)")
+      .option('--cluster <name>', 'the Cluster (NAME or NAMESPACE/NAME) that declares --node; needed only when several do')
       .option(
         '--driver <kind>',
         'host driver: sim (a host in this process; the default), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows',

@@ -5,9 +5,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { runWinha } from '../support/cli.js';
 import { EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
@@ -101,4 +102,51 @@ test('the implicit default ./.winha is named once on stderr; missing, it is refu
   const chosen = winha(['get', 'groups']);
   assert.equal(chosen.code, 0, chosen.err);
   assert.equal(chosen.err, '');
+});
+
+test('winha agent refuses a node no Cluster in the store declares, and a node several Clusters declare without --cluster', async () => {
+  const agent = (args: string[], store = storeUrl) => runWinha(['agent', '--driver', 'sim', ...args], { store, cwd: dir, timeout: 60_000 });
+  const typo = agent(['--node', 'nodel']);
+  assert.equal(typo.code, 2, typo.out + typo.err);
+  assert.match(typo.err, /^winha: --node nodel: no Cluster in the store has a node named nodel \(nodes: node1, node2\)$/m);
+  assert.doesNotMatch(typo.out, /agent for nodel started/);
+  // A store without any Cluster (memory://: fresh and empty) says what to do.
+  const empty = agent(['--node', 'node1'], 'memory://');
+  assert.equal(empty.code, 2, empty.out + empty.err);
+  assert.match(empty.err, /the store holds no Cluster: winha apply -f the manifests first/);
+  // A file:// store that does not exist is not created by an agent either.
+  const none = agent(['--node', 'node1'], `file://${join(dir, 'absent')}`);
+  assert.equal(none.code, 2, none.out + none.err);
+  assert.match(none.err, /absent does not exist/);
+  assert.ok(!existsSync(join(dir, 'absent')));
+  // A second Cluster naming node1 (in another namespace): --cluster chooses, and must name one that declares the node.
+  writeFileSync(
+    join(dir, 'second.yaml'),
+    'apiVersion: winha.io/v1alpha1\nkind: Cluster\nmetadata: {name: lab, namespace: qa}\nspec:\n  nodes:\n  - {name: node1, address: 10.9.0.1}\n  - {name: node3, address: 10.9.0.3}\n',
+  );
+  const applied = winha(['apply', '-f', join(dir, 'second.yaml')]);
+  assert.equal(applied.code, 0, applied.err);
+  const several = agent(['--node', 'node1']);
+  assert.equal(several.code, 2, several.out + several.err);
+  assert.match(several.err, /--node node1: several Clusters name this node \(default\/prod, qa\/lab\): choose one with --cluster NAME/);
+  const wrong = agent(['--node', 'node2', '--cluster', 'lab']);
+  assert.equal(wrong.code, 2, wrong.out + wrong.err);
+  assert.match(wrong.err, /--node node2: Cluster qa\/lab has no node named node2 \(nodes: node1, node3\)/);
+  const unknown = agent(['--node', 'node1', '--cluster', 'prd']);
+  assert.equal(unknown.code, 2, unknown.out + unknown.err);
+  assert.match(unknown.err, /--cluster prd: no such Cluster in the store \(Clusters: default\/prod, qa\/lab\)/);
+  // Chosen (and a node only one Cluster names): it passes the check and goes on; a --listen port in use stops it just after.
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as AddressInfo).port;
+  try {
+    const chosen = agent(['--node', 'node1', '--cluster', 'qa/lab', '--listen', `127.0.0.1:${port}`]);
+    assert.notEqual(chosen.code, 0, chosen.out + chosen.err);
+    assert.match(chosen.out + chosen.err, /node1 is a node of Cluster qa\/lab/);
+    const only = agent(['--node', 'node3', '--listen', `127.0.0.1:${port}`]);
+    assert.notEqual(only.code, 0, only.out + only.err);
+    assert.match(only.out + only.err, /node3 is a node of Cluster qa\/lab/);
+  } finally {
+    busy.close();
+  }
 });
