@@ -38,6 +38,7 @@ function collect(value: string, previous: string[] = []): string[] {
 import { FORMATS } from '../validate/format/index.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerServiceCommands } from './service-commands.js';
+import { registerMetaCommands } from './meta-commands.js';
 
 export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   const program = new Command();
@@ -325,6 +326,7 @@ Exit codes:
     )
     .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimFuzz']>) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
 
+  registerMetaCommands(program, io, setCode);
   return program;
 }
 
