@@ -40,6 +40,7 @@ function collect(value: string, previous: string[] = []): string[] {
 import { FORMATS } from '../validate/format/index.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerServiceCommands } from './service-commands.js';
+import { registerMetaCommands } from './meta-commands.js';
 
 export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   const program = new Command();
@@ -96,6 +97,13 @@ Exit codes:
         ),
       );
 
+  /** A command that must find its store: a file:// directory that does not exist is refused, not created. */
+  const withExistingStore = (c: Command): Command =>
+    withStore(c).hook('preAction', async (_program, action) => {
+      const { requireExistingStore } = await import('./store.js');
+      requireExistingStore(action.opts(), io);
+    });
+
   withStore(
     program
       .command('apply')
@@ -109,7 +117,7 @@ Exit codes:
       .option('--no-color', 'never colour the output'),
   ).action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runApply']>) => setCode(await (await applyCmd()).runApply(flags, io)));
 
-  withStore(
+  withExistingStore(
     program
       .command('diff')
       .description('Show what apply would change, per object. Exit 0: no difference, 1: differences, 2: error.')
@@ -118,7 +126,7 @@ Exit codes:
       .option('--no-color', 'never colour the output'),
   ).action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runDiff']>) => setCode(await (await applyCmd()).runDiff(flags, io)));
 
-  withStore(
+  withExistingStore(
     program
       .command('get')
       .description('List objects: winha get groups | sites | vips | mirrors | clusters | events [NAME...]')
@@ -133,7 +141,7 @@ Exit codes:
     setCode(await (await getCmd()).runGet([kind, ...names], flags, io)),
   );
 
-  withStore(
+  withExistingStore(
     program
       .command('status')
       .description(
@@ -169,7 +177,7 @@ Exit codes:
     setCode(await (await applyCmd()).runDelete(args, flags, io)),
   );
 
-  withStore(
+  withExistingStore(
     program
       .command('events')
       .description('List events written by the agents.')
@@ -197,6 +205,7 @@ Exit codes:
       .description('Run the node agent: elect, activate, check and recover the groups of this node.')
       .option('--config <file>', 'agent configuration file (kind: AgentConfig); flags override it, it overrides the environment')
       .option('--node <name>', "this node's name, as in the Cluster (or spec.node of --config)")
+      .option('--cluster <name>', 'the Cluster (NAME or NAMESPACE/NAME) that declares --node; needed only when several do')
       .option(
         '--driver <kind>',
         'host driver: sim (a host in this process; the default), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows',
@@ -217,7 +226,7 @@ Exit codes:
       .option('--emcmd-path <path>', 'windows driver: DataKeeper emcmd.exe (default %ExtMirrBase%\\emcmd.exe)'),
   ).action(async (flags: FlagsOf<Cmd<typeof agentCmd>['runAgent']>) => setCode(await (await agentCmd()).runAgent(flags, io)));
 
-  withStore(
+  withExistingStore(
     program
       .command('switchover')
       .description('Ask the agents to move a group to a node; --force is the only way past the mirror gate (data may be lost).')
@@ -229,7 +238,7 @@ Exit codes:
     setCode(await (await operateCmd()).runSwitchover(group, flags, io)),
   );
 
-  withStore(
+  withExistingStore(
     program
       .command('clear')
       .description('Lift bans and failure counts of a group (on one node or all).')
@@ -240,7 +249,7 @@ Exit codes:
     setCode(await (await operateCmd()).runClear(group, flags, io)),
   );
 
-  withStore(
+  withExistingStore(
     program
       .command('maintenance')
       .description('Pause (on) or resume (off) actions and checks for the cluster, a group or a node.')
@@ -342,6 +351,7 @@ Exit codes:
     )
     .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimFuzz']>) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
 
+  registerMetaCommands(program, io, setCode);
   return program;
 }
 

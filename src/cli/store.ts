@@ -1,6 +1,7 @@
 /** How CLI commands reach the store and read manifest sets. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { openStore, type EtcdConnectionOptions, type Store } from '../store/index.js';
+import { fileUrlPath, openStore, resolveStoreUrl, type EtcdConnectionOptions, type Store } from '../store/index.js';
 import { isStoreError } from '../store/errors.js';
 import { readInputs, InputError } from '../validate/sources.js';
 import { validateInputs, type ValidationReport } from '../validate/validate.js';
@@ -18,7 +19,40 @@ export interface StoreFlags {
   kubeconfig?: string;
 }
 
+/** The runs (one CliIO each) already told that the implicit default store is used: they are told once. */
+const toldDefault = new WeakSet<CliIO>();
+
+/** When neither --store nor $WINHA_STORE chose the store, say so once on stderr: ./.winha is a guess, maybe the wrong one. */
+export function noteDefaultStore(flags: StoreFlags, io: CliIO): void {
+  if (flags.store?.trim() || io.env['WINHA_STORE']?.trim() || toldDefault.has(io)) return;
+  toldDefault.add(io);
+  io.stderr.write('winha: using the store at ./.winha (default; --store or WINHA_STORE to choose)\n');
+}
+
+/**
+ * Before a command that only reads (get, describe, events, diff) or acts on objects that must already be there
+ * (switchover, clear, maintenance): a file:// store that does not exist is refused, naming the directory, and
+ * not created — an empty store made by a typo would answer "no resources" and hide the mistake.
+ */
+export function requireExistingStore(flags: StoreFlags, io: CliIO): void {
+  noteDefaultStore(flags, io);
+  const url = resolveStoreUrl(flags.store, io.env);
+  if (!/^file:\/\//i.test(url)) return;
+  let dir: string;
+  try {
+    dir = fileUrlPath(url, io.cwd);
+  } catch (err) {
+    if (isStoreError(err, 'Invalid')) throw new UsageError(err.message);
+    throw err;
+  }
+  if (!existsSync(dir))
+    throw new UsageError(
+      `store ${url}: ${dir} does not exist (this command does not create a store: winha apply -f creates one; or choose it with --store or WINHA_STORE)`,
+    );
+}
+
 export async function connect(flags: StoreFlags, io: CliIO): Promise<Store> {
+  noteDefaultStore(flags, io);
   const etcd: EtcdConnectionOptions = {};
   if (flags.etcdCacert) etcd.caFile = path.resolve(io.cwd, flags.etcdCacert);
   if (flags.etcdCert) etcd.certFile = path.resolve(io.cwd, flags.etcdCert);

@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWinha } from '../support/cli.js';
@@ -32,9 +32,11 @@ test('V8: a set with one invalid object writes nothing and shows the problem', (
   assert.match(r.err, /invalid-site-name/);
   assert.match(r.err, /bad\.yaml/);
   assert.match(r.err, /nothing was written/);
+  // Not even the store was created; and a read does not create it either (issue 18 item 4): it says so, exit 2.
+  assert.ok(!existsSync(join(dir, 'store')), 'no store was created');
   const g = winha(['get', 'groups', '-o', 'json']);
-  assert.equal(g.code, 0);
-  assert.equal(JSON.parse(g.out).items.length, 0, 'no object was written');
+  assert.equal(g.code, 2);
+  assert.match(g.err, /store.*does not exist/);
 });
 
 test('apply creates every object; get shows the printer columns', () => {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, EXAMPLES_DIR } from '../support/paths.js';
@@ -26,6 +26,8 @@ test('get groups --watch shows a group applied by another process, and stops cle
   const dir = mkdtempSync(join(tmpdir(), 'winha-watch-'));
   const store = `file://${join(dir, 'store')}`;
   const env = { ...process.env, NO_COLOR: '1', WINHA_STORE: store };
+  // A read never creates its store (issue 18 item 4): the watched store exists, empty, before apply fills it.
+  mkdirSync(join(dir, 'store'));
   try {
     const watcher = spawn(process.execPath, [BIN, 'get', 'groups', '--watch'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     // Whether the apply lands before the watcher's first list (then the table shows it) or after

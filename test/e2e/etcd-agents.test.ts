@@ -99,8 +99,9 @@ class Rig {
     this.startMonitor();
     for (const n of NODES) this.proxies.set(n, await Promise.all(this.etcd.members.map((m) => TcpProxy.start(m.clientPort))));
     this.admin = await openStore(this.etcd.url('/winha-e2e'), { etcd: { requestTimeoutMs: 2000 } });
-    for (const n of NODES) this.startAgent(n);
+    // Apply first: an agent refuses to start for a node no Cluster in the store declares.
     await apply(this.admin.objects, this.objects);
+    for (const n of NODES) this.startAgent(n);
   }
 
   startAgent(node: string): Child {

@@ -208,8 +208,9 @@ describe('two winha agent processes on kubernetes:// with the simulated world (e
       convergeWithinMs: 60_000,
       origin,
     });
-    for (const n of NODES) startAgent(n);
+    // Apply first: an agent refuses to start for a node no Cluster in the store declares.
     await apply(admin.objects, objects);
+    for (const n of NODES) startAgent(n);
     startMonitor();
   });
 

@@ -21,6 +21,8 @@ import type { StoreFlags } from '../store.js';
 export interface AgentFlags extends StoreFlags {
   config?: string;
   node?: string;
+  /** The Cluster (NAME or NAMESPACE/NAME) whose node this is; needed only when several Clusters name the node. */
+  cluster?: string;
   driver?: string;
   listen?: string;
   workers?: string;

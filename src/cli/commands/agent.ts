@@ -17,7 +17,8 @@ import { realAgents } from '../agent-factory.js';
 import { awsCloudAccess } from '../../cloud/aws/access.js';
 import { parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
-import { connect } from '../store.js';
+import { connect, requireExistingStore } from '../store.js';
+import { agentCluster } from '../cluster-nodes.js';
 import { applyAgentConfig, type AgentFlags } from '../agent-config/load.js';
 import { agentLogger } from '../agent-config/logging.js';
 import { EventCreateSink, EventLogForwarder, NoEventLog } from '../agent-config/event-log.js';
@@ -120,8 +121,15 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   const signals = stopSignals(process.platform);
   for (const sig of signals) process.on(sig, onSignal);
   try {
+    requireExistingStore(run.flags, io);
     const store = await connect(run.flags, io);
     try {
+      // A node no Cluster declares would start an agent that holds nothing and says nothing: refuse it (exit 2).
+      const cluster = await agentCluster(store.objects, s.node, run.flags.cluster);
+      logger.info(
+        { cluster: `${cluster.namespace}/${cluster.name}` },
+        `${s.node} is a node of Cluster ${cluster.namespace}/${cluster.name}`,
+      );
       driver = await hostDriver(s, clock, store, logger);
       // The cloud is asked only when an AWS-routed VirtualIP is brought up here (metadata service, instance role).
       const cloud = s.driver.startsWith('sim://') ? undefined : awsCloudAccess({ clock });

@@ -5,10 +5,10 @@
  *   - the embedded file store in a temporary directory;
  *   - a world server process (`winha sim world`): two simulated Windows hosts
  *     with IIS, the network segment and DataKeeper;
- *   - one agent process per node (`winha agent --driver sim://ADDR/NODE`),
- *     sharing only the store, as on real machines;
  *   - apply manifests/examples/two-node-web.yaml (with demo lease timing),
- *     converge, crash the active node (world fault nodeCrash + kill its
+ *     then one agent process per node (`winha agent --driver sim://ADDR/NODE`:
+ *     it needs a Cluster naming its node), sharing only the store, as on real
+ *     machines; converge, crash the active node (world fault nodeCrash + kill its
  *     agent), measure the failover, restore the node (it resyncs and stays
  *     standby: Intelligent switchback), switch back with `winha switchover`.
  *
@@ -211,7 +211,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     );
     out('');
 
-    // 1. The world and the agents.
+    // 1. The world.
     const { child: w, address } = await startWorld(ps, { manifests: [demoManifest], seed: 1, switchoverUnreachable: unreachable }).catch(
       (e: Error) => {
         throw new DemoError(e.message);
@@ -219,6 +219,11 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     );
     world = new RemoteWorldApi(address);
     say(`world server (winha sim world) listening on ${address}, pid ${w.proc.pid}: hosts ${nodes.join(', ')}`);
+    // 2. Apply, then the agents: an agent refuses to start for a node no Cluster in the store declares.
+    store = await openStore(storeUrl, { cwd: io.cwd, env: io.env });
+    say(`winha apply -f ${manifestPath}`);
+    for (const o of await apply(store.objects, objects)) out(`         ${o.kind.toLowerCase()}.winha.io/${o.name} ${o.action}`);
+    const applied = clock.monotonic();
     const agents = new Map<string, Child>();
     const startAgent = (node: string) => {
       const c = ps.start(`agent-${node}`, agentArgs(node, storeUrl, address));
@@ -227,12 +232,6 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     };
     for (const n of nodes)
       say(`agent ${n} started (winha agent --node ${n} --driver sim://${address}/${n}), pid ${startAgent(n).proc.pid}`);
-
-    // 2. Apply.
-    store = await openStore(storeUrl, { cwd: io.cwd, env: io.env });
-    say(`winha apply -f ${manifestPath}`);
-    for (const o of await apply(store.objects, objects)) out(`         ${o.kind.toLowerCase()}.winha.io/${o.name} ${o.action}`);
-    const applied = clock.monotonic();
     tableLoop();
 
     // 3. Converge.

@@ -8,6 +8,7 @@ import { uuid } from '../../lib/random.js';
 import { clearGroup, requestSwitchover, setMaintenance, type OperateResult } from '../../apply/operate.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
+import { requireClusterNode } from '../cluster-nodes.js';
 
 interface NsFlags extends StoreFlags {
   namespace?: string;
@@ -45,6 +46,7 @@ export async function runSwitchover(group: string, flags: NsFlags & { to?: strin
 export async function runClear(group: string, flags: NsFlags & { node?: string }, io: CliIO): Promise<number> {
   const store = await connect(flags, io);
   try {
+    if (flags.node) await requireClusterNode(store.objects, flags.namespace ?? 'default', flags.node);
     return print(
       await clearGroup(store.objects, { namespace: flags.namespace ?? 'default', group, ...(flags.node ? { node: flags.node } : {}) }),
       io,
@@ -59,6 +61,7 @@ export async function runMaintenance(mode: string, flags: NsFlags & { group?: st
   if (flags.group && flags.node) throw new UsageError('choose --group or --node, not both');
   const store = await connect(flags, io);
   try {
+    if (flags.node) await requireClusterNode(store.objects, flags.namespace ?? 'default', flags.node);
     return print(
       await setMaintenance(store.objects, {
         namespace: flags.namespace ?? 'default',
