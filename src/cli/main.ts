@@ -153,7 +153,7 @@ Exit codes:
       .option('-w, --watch', 'show the view again whenever the store changes'),
   ).action(async (flags: FlagsOf<Cmd<typeof statusCmd>['runStatus']>) => setCode(await (await statusCmd()).runStatus(flags, io)));
 
-  withStore(
+  withExistingStore(
     program
       .command('describe')
       .description('Show one object in detail: spec, status, conditions and recent events.')
@@ -188,7 +188,7 @@ Exit codes:
       .option('-w, --watch', 'keep printing new events'),
   ).action(async (flags: FlagsOf<Cmd<typeof getCmd>['runEvents']>) => setCode(await (await getCmd()).runEvents(flags, io)));
 
-  withStore(
+  withExistingStore(
     program
       .command('history')
       .description('Failovers, switchovers, switchbacks, fences and bans of a group (or all groups), oldest first, from status.history.')
