@@ -49,21 +49,15 @@ export class StatusWriter {
   ): Promise<{ rv: string; history: NodeHistory } | undefined> {
     let written: NodeHistory | undefined;
     try {
-      await updateStatusWith<GroupStatus>(
-        this.store.objects,
-        'FailoverGroup',
-        group.metadata.namespace ?? 'default',
-        group.metadata.name,
-        (st) => {
-          const cur = st.nodes?.find((n) => n.name === this.node);
-          written = f(parseNodeHistory(cur));
-          const entry = nodeHistoryEntry(this.node, state ?? cur?.state ?? 'UNKNOWN', written);
-          const nodes = upsertByName(st.nodes as { name: string }[] | undefined, entry) as GroupStatus['nodes'];
-          // A ban goes into the group's history in the same write (issue 18 item 2).
-          const history = groupEntry ? { history: appendHistory(parseHistory(st.history), [groupEntry]) as GroupStatus['history'] } : {};
-          return { ...st, nodes, ...history };
-        },
-      );
+      await this.updateGroup(group, (st) => {
+        const cur = st.nodes?.find((n) => n.name === this.node);
+        written = f(parseNodeHistory(cur));
+        const entry = nodeHistoryEntry(this.node, state ?? cur?.state ?? 'UNKNOWN', written);
+        const nodes = upsertByName(st.nodes as { name: string }[] | undefined, entry) as GroupStatus['nodes'];
+        // A ban goes into the group's history in the same write (issue 18 item 2).
+        const history = groupEntry ? { history: appendHistory(parseHistory(st.history), [groupEntry]) as GroupStatus['history'] } : {};
+        return { ...st, nodes, ...history };
+      });
       return written ? { rv: group.metadata.resourceVersion ?? '', history: written } : undefined;
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot record node history');
@@ -71,16 +65,21 @@ export class StatusWriter {
     }
   }
 
+  /** One read-modify-write of the group's status. */
+  private updateGroup(group: FailoverGroup, fn: (st: GroupStatus) => GroupStatus): Promise<unknown> {
+    return updateStatusWith<GroupStatus>(
+      this.store.objects,
+      'FailoverGroup',
+      group.metadata.namespace ?? 'default',
+      group.metadata.name,
+      fn,
+    );
+  }
+
   /** Add `entries` to the group's history: one write (a self-fence reported once the store answers again). */
   async appendHistory(group: FailoverGroup, entries: readonly HistoryEntry[]): Promise<void> {
     try {
-      await updateStatusWith<GroupStatus>(
-        this.store.objects,
-        'FailoverGroup',
-        group.metadata.namespace ?? 'default',
-        group.metadata.name,
-        (st) => ({ ...st, history: appendHistory(parseHistory(st.history), entries) }),
-      );
+      await this.updateGroup(group, (st) => ({ ...st, history: appendHistory(parseHistory(st.history), entries) }));
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot record group history');
     }
