@@ -11,6 +11,7 @@
  *                      source/destination check is on (it drops traffic not addressed to it);
  *   awsElasticIp       the host of the ENI the Elastic IP is associated with (NATed to its private IP).
  */
+import { normalizeMac } from '../../cloud/aws/identity.js';
 import type { Clock } from '../../lib/clock.js';
 import { DriverError } from '../../drivers/errors.js';
 import type { Fault } from '../../drivers/sim/world-faults.js';
@@ -68,9 +69,9 @@ export interface CloudHosts {
   probeOpen(host: string, port: number): boolean;
 }
 
-/** `00-15-5D-00-01-01` → `00:15:5d:00:01:01` (how IMDS writes a MAC). */
-export function imdsMac(windowsMac: string): string {
-  return windowsMac.toLowerCase().replace(/-/g, ':');
+/** `00-15-5D-00-01-01` → `00:15:5d:00:01:01` (how IMDS writes a MAC), the agent's own normalization. */
+function imdsMac(windowsMac: string): string {
+  return normalizeMac(windowsMac) ?? windowsMac.toLowerCase();
 }
 
 const MACS = 'meta-data/network/interfaces/macs/';
