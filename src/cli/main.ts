@@ -12,6 +12,8 @@ import { compileSelector } from '../store/selector.js';
 const validateCmd = () => import('./commands/validate.js');
 const applyCmd = () => import('./commands/apply.js');
 const getCmd = () => import('./commands/get.js');
+const describeCmd = () => import('./commands/describe.js');
+const eventsCmd = () => import('./commands/events.js');
 const statusCmd = () => import('./commands/status.js');
 const operateCmd = () => import('./commands/operate.js');
 const historyCmd = () => import('./commands/history.js');
@@ -129,13 +131,19 @@ Exit codes:
   withExistingStore(
     program
       .command('get')
-      .description('List objects: winha get groups | sites | vips | mirrors | clusters | events [NAME...]')
-      .argument('<kind>', 'kind: group(s)/fg, site(s), vip(s), mirror(s), cluster(s), event(s)')
-      .argument('[names...]', 'object names')
+      .description(
+        'List objects: winha get groups | sites | vips | mirrors | clusters | events | all [NAME...], or KIND/NAME... (kinds mixed)',
+      )
+      .argument('<kind>', 'kind(s), comma-separated: group(s)/fg, site(s), vip(s), mirror(s), cluster(s), event(s), all; or KIND/NAME')
+      .argument('[names...]', 'object names, or more KIND/NAME')
       .option('-n, --namespace <ns>', 'namespace', 'default')
       .option('-A, --all-namespaces', 'every namespace')
       .addOption(selectorOption('label selector (key=value,...)'))
-      .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json']))
+      .option(
+        '-o, --output <format>',
+        'wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,..., custom-columns-file=FILE',
+      )
+      .option('--sort-by <jsonpath>', 'sort by this field, e.g. .metadata.name or .status.epoch (missing: last)')
       .option('-w, --watch', 'keep printing changes'),
   ).action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runGet'], 1>) =>
     setCode(await (await getCmd()).runGet([kind, ...names], flags, io)),
@@ -157,11 +165,11 @@ Exit codes:
     program
       .command('describe')
       .description('Show one object in detail: spec, status, conditions and recent events.')
-      .argument('<kind>', 'kind')
-      .argument('<names...>', 'object names')
+      .argument('<kind>', 'kind(s), comma-separated, or KIND/NAME')
+      .argument('[names...]', 'object names (none: every object of the kind), or more KIND/NAME')
       .option('-n, --namespace <ns>', 'namespace', 'default'),
-  ).action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof getCmd>['runDescribe'], 1>) =>
-    setCode(await (await getCmd()).runDescribe([kind, ...names], flags, io)),
+  ).action(async (kind: string, names: string[], flags: FlagsOf<Cmd<typeof describeCmd>['runDescribe'], 1>) =>
+    setCode(await (await describeCmd()).runDescribe([kind, ...names], flags, io)),
   );
 
   withStore(
@@ -186,7 +194,7 @@ Exit codes:
       .option('-A, --all-namespaces', 'every namespace')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
       .option('-w, --watch', 'keep printing new events'),
-  ).action(async (flags: FlagsOf<Cmd<typeof getCmd>['runEvents']>) => setCode(await (await getCmd()).runEvents(flags, io)));
+  ).action(async (flags: FlagsOf<Cmd<typeof eventsCmd>['runEvents']>) => setCode(await (await eventsCmd()).runEvents(flags, io)));
 
   withExistingStore(
     program

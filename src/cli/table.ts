@@ -1,12 +1,12 @@
-/** Plain-text tables as kubectl prints them: upper-case headers, columns three spaces apart. */
-export function renderTable(headers: string[], rows: string[][]): string {
+/** Plain-text tables as kubectl prints them: upper-case headers (custom-columns keeps them), columns three spaces apart. */
+export function renderTable(headers: string[], rows: string[][], opts: { upperCase?: boolean } = {}): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join('   ')
       .trimEnd();
-  return [line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n') + '\n';
+  return [line(opts.upperCase === false ? headers : headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** kubectl's short ages: 45s, 12m, 5h, 3d. */

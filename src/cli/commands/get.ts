@@ -1,13 +1,27 @@
-/** `winha get`, `winha describe`, `winha events`: look at what the store holds. */
+/** `winha get`: look at what the store holds, in kubectl's output forms. */
 import { toYaml } from '../../lib/yaml.js';
-import { resolveKind, kindInfo, type KindInfo } from '../../api/kinds.js';
+import type { KindInfo } from '../../api/kinds.js';
+import type { Cluster } from '../../api/types.js';
+import { ANNOTATIONS } from '../../api/annotations.js';
+import { nodesInMaintenance } from '../../controller/requests.js';
 import { SystemClock } from '../../lib/clock.js';
 import type { StoredObject, ObjectStore, WatchEvent } from '../../store/types.js';
 import { isStoreError } from '../../store/errors.js';
-import { evaluate } from '../jsonpath.js';
+import { evaluate, valueText as text } from '../jsonpath.js';
 import { age, renderTable } from '../table.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
+import { parseTargets, type Target } from './get-args.js';
+import {
+  customColumnsTable,
+  documentOf,
+  jsonpathText,
+  objectName,
+  parseOutput,
+  relaxedPath,
+  sortObjects,
+  type OutputFormat,
+} from '../output-formats.js';
 import { objectRef } from './apply.js';
 import { groupMirrorCell, groupNodesCell } from '../status-view.js';
 
@@ -19,48 +33,53 @@ export interface GetFlags extends StoreFlags {
   selector?: string;
   output?: string;
   watch?: boolean;
+  sortBy?: string;
 }
 
-function kindOrThrow(arg: string | undefined): KindInfo {
-  if (!arg) throw new UsageError('name a kind: groups, sites, vips, mirrors, clusters, events');
-  const info = resolveKind(arg);
-  if (!info) throw new UsageError(`unknown kind "${arg}" (try groups, sites, vips, mirrors, clusters, events)`);
-  return info;
-}
-
-/** A field of a stored object as text: an object (or null) as JSON, anything else as String() writes it. */
-function text(v: unknown): string {
-  if (typeof v === 'object') return JSON.stringify(v);
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return typeof v; // 'undefined', as String(undefined); a function or symbol is not in data read from JSON or YAML
-}
-
-function cell(o: StoredObject, path: string, type: string, now: number): string {
+function printerCell(o: StoredObject, path: string, type: string, now: number): string {
   const values = evaluate(o, path);
   if (values.length === 0) return type === 'date' ? '<unknown>' : '';
   if (type === 'date') return age(text(values[0]), now);
   return values.map(text).join(',');
 }
 
-export function tableFor(
-  info: KindInfo,
-  items: StoredObject[],
-  opts: { wide: boolean; allNamespaces: boolean; now: number; mirrors?: StoredObject[] },
-): string {
-  const cols = info.printerColumns.filter((c) => opts.wide || !c.priority);
+/** A Cluster's maintenance as the agents obey it: `cluster` (spec or `winha maintenance on`), the nodes in it, or `<none>`. */
+export function clusterMaintenanceCell(o: StoredObject): string {
+  const whole = (o.spec as { maintenance?: unknown } | undefined)?.maintenance === true;
+  const annotated = o.metadata.annotations?.[ANNOTATIONS.maintenance] === 'true';
+  const parts = [...(whole || annotated ? ['cluster'] : []), ...[...nodesInMaintenance(o as unknown as Cluster)].sort()];
+  return parts.length ? parts.join(',') : '<none>';
+}
+
+interface TableOptions {
+  wide: boolean;
+  allNamespaces: boolean;
+  now: number;
+  mirrors?: StoredObject[];
+  /** Several kinds in one `get`: names are `kind.group/name`, as kubectl prints them. */
+  withKind?: boolean;
+}
+
+function columnsFor(info: KindInfo, opts: TableOptions): { header: string; cell: (o: StoredObject) => string }[] {
+  const cols: { header: string; cell: (o: StoredObject) => string }[] = [];
+  for (const c of info.printerColumns) {
+    // The CRD's JSONPath sees only spec.maintenance; winha shows annotations and nodes too, always.
+    if (info.kind === 'Cluster' && c.name === 'Maintenance') cols.push({ header: c.name, cell: clusterMaintenanceCell });
+    else if (opts.wide || !c.priority) cols.push({ header: c.name, cell: (o) => printerCell(o, c.jsonPath, c.type, opts.now) });
+  }
   // Groups -o wide: each node's state and the mirrors (other objects), which a CRD's JSONPath columns cannot show.
-  const groupWide = opts.wide && info.kind === 'FailoverGroup';
-  const headers = [
-    ...(opts.allNamespaces ? ['Namespace'] : []),
-    'Name',
-    ...cols.map((c) => c.name),
-    ...(groupWide ? ['Nodes', 'Mirror'] : []),
-  ];
+  if (opts.wide && info.kind === 'FailoverGroup')
+    cols.push({ header: 'Nodes', cell: groupNodesCell }, { header: 'Mirror', cell: (g) => groupMirrorCell(g, opts.mirrors ?? []) });
+  return cols;
+}
+
+export function tableFor(info: KindInfo, items: StoredObject[], opts: TableOptions): string {
+  const cols = columnsFor(info, opts);
+  const headers = [...(opts.allNamespaces ? ['Namespace'] : []), 'Name', ...cols.map((c) => c.header)];
   const rows = items.map((o) => [
     ...(opts.allNamespaces ? [o.metadata.namespace] : []),
-    o.metadata.name,
-    ...cols.map((c) => cell(o, c.jsonPath, c.type, opts.now)),
-    ...(groupWide ? [groupNodesCell(o), groupMirrorCell(o, opts.mirrors ?? [])] : []),
+    opts.withKind ? objectName(o) : o.metadata.name,
+    ...cols.map((c) => c.cell(o)),
   ]);
   return renderTable(headers, rows);
 }
@@ -71,70 +90,95 @@ function sortByName(items: StoredObject[]): StoredObject[] {
   );
 }
 
-function printObjects(io: CliIO, items: StoredObject[], output: string, single: boolean): void {
-  const doc = single ? items[0] : { apiVersion: 'v1', kind: 'List', items };
-  if (output === 'json') io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-  else io.stdout.write(toYaml(doc));
+const withoutHeader = (table: string) => table.split('\n').slice(1).join('\n');
+
+/** The objects of one kind, in the form -o asked for (tables: one per kind, a blank line between them). */
+function printShown(
+  io: CliIO,
+  shown: { info: KindInfo; items: StoredObject[] }[],
+  out: OutputFormat,
+  single: boolean,
+  table: TableOptions,
+): void {
+  const all = shown.flatMap((s) => s.items);
+  if (out.form === 'json') io.stdout.write(JSON.stringify(documentOf(all, single), null, 2) + '\n');
+  else if (out.form === 'yaml') io.stdout.write(toYaml(documentOf(all, single)));
+  else if (out.form === 'jsonpath') io.stdout.write(jsonpathText(out.template, documentOf(all, single)));
+  else if (out.form === 'name') io.stdout.write(all.map((o) => `${objectName(o)}\n`).join(''));
+  else if (out.form === 'custom-columns') io.stdout.write(all.length ? customColumnsTable(out.columns, all) : '');
+  else
+    io.stdout.write(
+      shown
+        .filter((s) => s.items.length)
+        .map((s) => tableFor(s.info, s.items, table))
+        .join('\n'),
+    );
+}
+
+/** One changed object during --watch, in the same form as the first listing (tables without their header). */
+function printChange(io: CliIO, info: KindInfo, o: StoredObject, out: OutputFormat, table: TableOptions): void {
+  if (out.form === 'table' || out.form === 'wide') io.stdout.write(withoutHeader(tableFor(info, [o], { ...table, now: clock.now() })));
+  else if (out.form === 'custom-columns') io.stdout.write(withoutHeader(customColumnsTable(out.columns, [o])));
+  else printShown(io, [{ info, items: [o] }], out, true, table);
 }
 
 export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promise<number> {
-  const info = kindOrThrow(args[0]);
-  const names = args.slice(1);
-  const output = flags.output ?? 'table';
-  if (!['table', 'wide', 'yaml', 'json'].includes(output))
-    throw new UsageError(`unknown output format "${output}" (use wide, yaml or json)`);
+  const targets: Target[] = parseTargets(args, 'get');
+  const out = parseOutput(flags.output);
+  const sortBy = flags.sortBy !== undefined ? relaxedPath(flags.sortBy) : undefined;
+  const named = targets.some((t) => t.names.length);
+  if (named && flags.selector) throw new UsageError('name objects or select them with -l, not both (as kubectl) [get-names-and-selector]');
+  if (flags.watch && targets.length > 1)
+    throw new UsageError('--watch follows one kind at a time: winha get KIND --watch [watch-one-kind]');
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? 'default');
+  const nsOpt = namespace ? { namespace } : {};
   const interrupt = flags.watch ? interruptSignal() : undefined;
   const store = await connect(flags, io);
   try {
-    let items: StoredObject[];
-    let resourceVersion: string;
-    if (names.length) {
-      items = [];
+    let failed = false;
+    let resourceVersion = '';
+    const shown: { info: KindInfo; items: StoredObject[] }[] = [];
+    for (const { info, names } of targets) {
+      let items: StoredObject[] = [];
+      const list = await store.objects.list(info.kind, { ...nsOpt, ...(flags.selector ? { labelSelector: flags.selector } : {}) });
+      resourceVersion = list.resourceVersion;
+      if (!names.length) items = sortByName(list.items);
       for (const n of names) {
+        // kubectl's partial success: the objects found are shown, each missing one is an error, and the exit code is 1.
         try {
           items.push(await store.objects.get(info.kind, namespace ?? 'default', n));
         } catch (err) {
-          if (isStoreError(err, 'NotFound')) {
-            io.stderr.write(`winha get: ${objectRef(info.kind, n, namespace ?? 'default')} not found\n`);
-            return EXIT.FAILED;
-          }
-          throw err;
+          if (!isStoreError(err, 'NotFound')) throw err;
+          io.stderr.write(`winha get: ${objectRef(info.kind, n, namespace ?? 'default')} not found [not-found]\n`);
+          failed = true;
         }
       }
-      resourceVersion = (await store.objects.list(info.kind, { ...(namespace ? { namespace } : {}) })).resourceVersion;
-    } else {
-      const list = await store.objects.list(info.kind, {
-        ...(namespace ? { namespace } : {}),
-        ...(flags.selector ? { labelSelector: flags.selector } : {}),
-      });
-      items = sortByName(list.items);
-      resourceVersion = list.resourceVersion;
+      shown.push({ info, items: sortBy ? sortObjects(items, sortBy) : items });
     }
-    const mirrors =
-      output === 'wide' && info.kind === 'FailoverGroup'
-        ? (await store.objects.list('Mirror', { ...(namespace ? { namespace } : {}) })).items
-        : [];
-    const tableOpts = { wide: output === 'wide', allNamespaces: !!flags.allNamespaces, now: clock.now(), mirrors };
-    if (output === 'yaml' || output === 'json') printObjects(io, items, output, names.length === 1);
-    else if (items.length === 0 && !flags.watch)
-      io.stderr.write(`No ${info.plural} found${namespace ? ` in namespace ${namespace}` : ''}.\n`);
-    else io.stdout.write(tableFor(info, items, tableOpts));
+    const wideGroups = out.form === 'wide' && targets.some((t) => t.info.kind === 'FailoverGroup');
+    const mirrors = wideGroups ? (await store.objects.list('Mirror', nsOpt)).items : [];
+    const table: TableOptions = {
+      wide: out.form === 'wide',
+      allNamespaces: !!flags.allNamespaces,
+      now: clock.now(),
+      mirrors,
+      withKind: targets.length > 1,
+    };
+    const single = targets.length === 1 && targets[0]!.names.length === 1;
+    const empty = shown.every((s) => s.items.length === 0);
+    const listsEmpty = ['table', 'wide', 'name', 'custom-columns'].includes(out.form);
+    if (empty && listsEmpty && !failed && !flags.watch) {
+      const what = targets.length === 1 ? targets[0]!.info.plural : 'resources';
+      io.stderr.write(`No ${what} found${namespace ? ` in namespace ${namespace}` : ''}.\n`);
+    } else if (!(empty && listsEmpty)) printShown(io, shown, out, single, table);
+    if (failed) return EXIT.FAILED;
     if (!interrupt) return EXIT.OK;
+    const { info, names } = targets[0]!;
     await watchAndPrint(
       store.objects,
       info,
       { namespace, selector: flags.selector, names, resourceVersion, signal: interrupt.signal },
-      (o) => {
-        if (output === 'yaml' || output === 'json') printObjects(io, [o], output, true);
-        else
-          io.stdout.write(
-            tableFor(info, [o], { ...tableOpts, now: clock.now() })
-              .split('\n')
-              .slice(1)
-              .join('\n'),
-          );
-      },
+      (o) => printChange(io, info, o, out, table),
     );
     return EXIT.OK;
   } finally {
@@ -162,7 +206,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 }
 
 /** Print each change until interrupted or the watch ends. */
-async function watchAndPrint(
+export async function watchAndPrint(
   store: ObjectStore,
   info: KindInfo,
   opts: { namespace: string | undefined; selector: string | undefined; names: string[]; resourceVersion: string; signal: AbortSignal },
@@ -194,164 +238,5 @@ async function watchAndPrint(
       if (signal.aborted) return;
       throw err;
     }
-  }
-}
-
-function indent(text: string, by = 2): string {
-  return text
-    .split('\n')
-    .map((l) => (l ? ' '.repeat(by) + l : l))
-    .join('\n');
-}
-
-async function eventsFor(store: ObjectStore, kind: string, namespace: string, name: string): Promise<StoredObject[]> {
-  const { items } = await store.list('Event', { namespace });
-  return items
-    .filter((e) => {
-      const inv = e['involvedObject'] as { kind?: string; name?: string } | undefined;
-      return inv?.kind === kind && inv.name === name;
-    })
-    .sort(byLastSeen);
-}
-
-function byLastSeen(a: StoredObject, b: StoredObject): number {
-  const ta = text(a['lastTimestamp'] ?? a.metadata.creationTimestamp);
-  const tb = text(b['lastTimestamp'] ?? b.metadata.creationTimestamp);
-  return ta < tb ? -1 : ta > tb ? 1 : 0;
-}
-
-export function eventsTable(events: StoredObject[], now: number, withObject: boolean): string {
-  return renderTable(
-    ['Last seen', 'Type', 'Reason', ...(withObject ? ['Object'] : []), 'Node', 'Code', 'Count', 'Message'],
-    events.map((e) => {
-      const inv = (e['involvedObject'] ?? {}) as { kind?: string; name?: string };
-      return [
-        age(text(e['lastTimestamp'] ?? e.metadata.creationTimestamp), now),
-        text(e['type'] ?? ''),
-        text(e['reason'] ?? ''),
-        ...(withObject ? [`${kindInfo(String(inv.kind))?.singular ?? inv.kind ?? '?'}/${inv.name ?? '?'}`] : []),
-        text(e['node'] ?? ''),
-        e['code'] === undefined ? '' : text(e['code']),
-        text(e['count'] ?? 1),
-        text(e['message'] ?? ''),
-      ];
-    }),
-  );
-}
-
-export function describeText(o: StoredObject, events: StoredObject[], now: number): string {
-  const lines: string[] = [];
-  const m = o.metadata;
-  lines.push(`Name:         ${m.name}`, `Namespace:    ${m.namespace}`, `Kind:         ${o.kind}`);
-  if (m.labels && Object.keys(m.labels).length)
-    lines.push(
-      `Labels:       ${Object.entries(m.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')}`,
-    );
-  lines.push(`Created:      ${m.creationTimestamp} (${age(m.creationTimestamp, now)} ago)`, `Generation:   ${m.generation}`);
-  const status = (o.status ?? {}) as Record<string, unknown>;
-  if (o.kind === 'FailoverGroup') {
-    lines.push(`Active node:  ${text(status['activeNode'] ?? '<none>')}`, `Epoch:        ${text(status['epoch'] ?? '<none>')}`);
-    if (status['observedGeneration'] !== undefined) lines.push(`Observed:     generation ${text(status['observedGeneration'])}`);
-  }
-  if (o.spec !== undefined) lines.push('Spec:', indent(toYaml(o.spec).trimEnd()));
-  const { conditions, ...rest } = status as { conditions?: Record<string, unknown>[] };
-  if (Object.keys(rest).length) lines.push('Status:', indent(toYaml(rest).trimEnd()));
-  else if (o.kind !== 'Event') lines.push('Status:       <none reported yet: is an agent running?>');
-  if (conditions?.length) {
-    lines.push('Conditions:');
-    lines.push(
-      indent(
-        renderTable(
-          ['Type', 'Status', 'Reason', 'Code', 'Since', 'Message'],
-          conditions.map((c) => [
-            text(c['type'] ?? ''),
-            text(c['status'] ?? ''),
-            text(c['reason'] ?? ''),
-            c['code'] === undefined ? '' : text(c['code']),
-            age(c['lastTransitionTime'] as string | undefined, now),
-            text(c['message'] ?? ''),
-          ]),
-        ).trimEnd(),
-      ),
-    );
-  }
-  if (o.kind !== 'Event') {
-    lines.push('Events:');
-    lines.push(events.length ? indent(eventsTable(events.slice(-20), now, false).trimEnd()) : '  <none>');
-  }
-  return lines.join('\n') + '\n';
-}
-
-export async function runDescribe(args: string[], flags: GetFlags, io: CliIO): Promise<number> {
-  const info = kindOrThrow(args[0]);
-  const names = args.slice(1);
-  if (names.length === 0) throw new UsageError(`name the ${info.singular} to describe: winha describe ${info.singular} NAME`);
-  const namespace = flags.namespace ?? 'default';
-  const store = await connect(flags, io);
-  try {
-    let first = true;
-    for (const name of names) {
-      let o: StoredObject;
-      try {
-        o = await store.objects.get(info.kind, namespace, name);
-      } catch (err) {
-        if (isStoreError(err, 'NotFound')) {
-          io.stderr.write(`winha describe: ${objectRef(info.kind, name, namespace)} not found\n`);
-          return EXIT.FAILED;
-        }
-        throw err;
-      }
-      if (!first) io.stdout.write('\n');
-      first = false;
-      io.stdout.write(describeText(o, await eventsFor(store.objects, info.kind, namespace, name), clock.now()));
-    }
-    return EXIT.OK;
-  } finally {
-    await store.close();
-  }
-}
-
-export interface EventsFlags extends GetFlags {
-  for?: string;
-}
-
-export async function runEvents(flags: EventsFlags, io: CliIO): Promise<number> {
-  let filter: { kind: string; name: string } | undefined;
-  if (flags.for) {
-    const [k, n] = flags.for.split('/');
-    const info = k ? resolveKind(k) : undefined;
-    if (!info || !n) throw new UsageError(`--for takes KIND/NAME, e.g. group/web (got "${flags.for}")`);
-    filter = { kind: info.kind, name: n };
-  }
-  const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? 'default');
-  const interrupt = flags.watch ? interruptSignal() : undefined;
-  const store = await connect(flags, io);
-  try {
-    const list = await store.objects.list('Event', { ...(namespace ? { namespace } : {}) });
-    const matches = (e: StoredObject) => {
-      if (!filter) return true;
-      const inv = e['involvedObject'] as { kind?: string; name?: string } | undefined;
-      return inv?.kind === filter.kind && inv.name === filter.name;
-    };
-    const items = list.items.filter(matches).sort(byLastSeen);
-    if (flags.output === 'json' || flags.output === 'yaml') printObjects(io, items, flags.output, false);
-    else if (items.length === 0 && !flags.watch) io.stderr.write('No events found.\n');
-    else io.stdout.write(eventsTable(items, clock.now(), true));
-    if (!interrupt) return EXIT.OK;
-    const info = kindInfo('Event')!;
-    await watchAndPrint(
-      store.objects,
-      info,
-      { namespace, selector: undefined, names: [], resourceVersion: list.resourceVersion, signal: interrupt.signal },
-      (e) => {
-        if (matches(e)) io.stdout.write(eventsTable([e], clock.now(), true).split('\n').slice(1).join('\n'));
-      },
-    );
-    return EXIT.OK;
-  } finally {
-    interrupt?.dispose();
-    await store.close();
   }
 }
