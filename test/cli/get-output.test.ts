@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWinha } from '../support/cli.js';
+import { runWinha, startWinha } from '../support/cli.js';
 import { EXAMPLES_DIR } from '../support/paths.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { SystemClock } from '../../src/lib/clock.js';
 
 let dir: string;
 let storeUrl: string;
@@ -51,6 +52,7 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+const clock = new SystemClock();
 const lines = (s: string) => s.trimEnd().split('\n');
 
 test('-o name prints kind.group/name, as kubectl and apply name objects', () => {
@@ -145,6 +147,10 @@ test('partial success: the objects found are printed, each missing one is an err
   const n = winha(['get', 'vips/nosuch', 'groups/web', '-o', 'name']);
   assert.equal(n.code, 1);
   assert.equal(n.out, 'failovergroup.winha.io/web\n');
+  // One object asked for and missing: the error alone, not an empty List.
+  const one = winha(['get', 'group', 'nosuch', '-o', 'json']);
+  assert.equal(one.code, 1);
+  assert.equal(one.out, '');
   const d = winha(['describe', 'group', 'nosuch', 'web']);
   assert.equal(d.code, 1);
   assert.match(d.out, /^Name:\s+web$/m);
@@ -174,4 +180,27 @@ test('describe mirror names the DataKeeper states, with the code beside the name
   assert.match(r.out, /name: node1\n\s+role: Source\n\s+state: Mirroring \(1\)/);
   assert.match(r.out, /^ {2}state: Resyncing$/m);
   assert.doesNotMatch(r.out, /state: \d/);
+});
+
+test('--watch keeps the -o form: each change to a group is one more name line', async () => {
+  const w = startWinha(['get', 'groups', '-o', 'name', '--watch'], { store: storeUrl, cwd: dir });
+  try {
+    const webLines = () =>
+      w
+        .out()
+        .split('\n')
+        .filter((l) => l === 'failovergroup.winha.io/web').length;
+    const until = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 600 && !ok(); i++) await clock.sleep(50);
+      assert.ok(ok(), `${what}; output so far:\n${w.out()}`);
+    };
+    await until('the first listing', () => webLines() === 1);
+    const store = await openStore(storeUrl);
+    await setStatus(store, 'FailoverGroup', 'web', { activeNode: 'node2', epoch: 13 });
+    await store.close();
+    await until('the change', () => webLines() === 2);
+  } finally {
+    w.child.kill('SIGINT');
+    assert.equal(await w.exited, 0);
+  }
 });

@@ -166,11 +166,12 @@ export async function runGet(args: string[], flags: GetFlags, io: CliIO): Promis
     };
     const single = targets.length === 1 && targets[0]!.names.length === 1;
     const empty = shown.every((s) => s.items.length === 0);
-    const listsEmpty = ['table', 'wide', 'name', 'custom-columns'].includes(out.form);
-    if (empty && listsEmpty && !failed && !flags.watch) {
+    // Nothing to print but a message: an empty table, or the one object asked for by name that is missing.
+    const nothing = empty && (single || ['table', 'wide', 'name', 'custom-columns'].includes(out.form));
+    if (nothing && !failed && !flags.watch) {
       const what = targets.length === 1 ? targets[0]!.info.plural : 'resources';
       io.stderr.write(`No ${what} found${namespace ? ` in namespace ${namespace}` : ''}.\n`);
-    } else if (!(empty && listsEmpty)) printShown(io, shown, out, single, table);
+    } else if (!nothing) printShown(io, shown, out, single, table);
     if (failed) return EXIT.FAILED;
     if (!interrupt) return EXIT.OK;
     const { info, names } = targets[0]!;
