@@ -168,6 +168,7 @@ test('get clusters shows maintenance: <none>, the nodes in it, and the whole clu
   assert.equal(cell(), 'node2');
   assert.equal(winha(['maintenance', 'on']).code, 0);
   assert.equal(cell(), 'cluster,node2');
+  assert.match(winha(['describe', 'cluster', 'prod']).out, /^Maintenance:\s+cluster,node2$/m);
   assert.equal(winha(['maintenance', 'off']).code, 0);
   assert.equal(winha(['maintenance', 'off', '--node', 'node2']).code, 0);
   assert.equal(cell(), '<none>');

@@ -11,7 +11,7 @@ import { connect } from '../store.js';
 import { objectRef } from './apply.js';
 import { parseTargets } from './get-args.js';
 import { byLastSeen, eventsTable } from './events.js';
-import type { GetFlags } from './get.js';
+import { clusterMaintenanceCell, type GetFlags } from './get.js';
 
 const clock = new SystemClock();
 
@@ -68,6 +68,7 @@ export function describeText(o: StoredObject, events: StoredObject[], now: numbe
     lines.push(`Active node:  ${text(status['activeNode'] ?? '<none>')}`, `Epoch:        ${text(status['epoch'] ?? '<none>')}`);
     if (status['observedGeneration'] !== undefined) lines.push(`Observed:     generation ${text(status['observedGeneration'])}`);
   }
+  if (o.kind === 'Cluster') lines.push(`Maintenance:  ${clusterMaintenanceCell(o)}`);
   if (o.kind === 'Mirror') status = namedMirrorStatus(status);
   if (o.spec !== undefined) lines.push('Spec:', indent(toYaml(o.spec).trimEnd()));
   const { conditions, ...rest } = status as { conditions?: Record<string, unknown>[] };
