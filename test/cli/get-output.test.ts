@@ -118,7 +118,7 @@ test('KIND/NAME arguments mix kinds: a table per kind, names prefixed with their
   assert.match(mixed.err, /no kind is needed before KIND\/NAME.*\[get-args-mixed\]/);
   const mixed2 = winha(['get', 'groups/web', 'ftp']);
   assert.equal(mixed2.code, 2);
-  assert.match(mixed2.err, /every argument must be.*\[get-args-mixed\]/);
+  assert.match(mixed2.err, /"ftp" is not KIND\/NAME: once one argument is, every argument must be.*\[get-args-mixed\]/);
 });
 
 test('get all: every winha kind but events, each its own table, in a fixed order', () => {

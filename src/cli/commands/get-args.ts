@@ -46,7 +46,7 @@ export function parseTargets(args: string[], command: string): Target[] {
       const m = /^([^/]+)\/([^/]+)$/.exec(arg);
       if (!m)
         throw new UsageError(
-          `"${arg}": once one argument is KIND/NAME, every argument must be (e.g. winha ${command} group/web vip/web-vip) [get-args-mixed]`,
+          `"${arg}" is not KIND/NAME: once one argument is, every argument must be (e.g. winha ${command} group/web vip/web-vip) [get-args-mixed]`,
         );
       addTo(targets, kindOrThrow(m[1]), [m[2]!]);
     }
