@@ -48,6 +48,8 @@ export interface ValidationReport {
   files: number;
   documents: number;
   skipped: number;
+  /** Names of the core `v1` Namespace documents among the skipped (kubectl needs them; WinHA stores do not). */
+  namespaces: string[];
   problems: Problem[];
   /** The WinHA objects read, in input order, with their source documents. */
   objects: { obj: Record<string, unknown>; doc: SourceDocument }[];
@@ -57,6 +59,7 @@ interface Classified {
   entries: Entry[];
   documents: number;
   skipped: number;
+  namespaces: string[];
 }
 
 function docProblem(doc: SourceDocument, path: Path, rule: string, message: string, kind = '', name = ''): Problem {
@@ -89,6 +92,7 @@ function classify(docs: SourceDocument[], problems: Problem[], target: ValidateO
   const entries: Entry[] = [];
   let documents = 0;
   let skipped = 0;
+  const namespaces: string[] = [];
   for (const doc of expandLists(docs)) {
     documents++;
     const v = doc.value;
@@ -113,6 +117,8 @@ function classify(docs: SourceDocument[], problems: Problem[], target: ValidateO
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
     if (group !== GROUP) {
       skipped++;
+      const nsName = isMapping(v['metadata']) ? v['metadata']['name'] : undefined;
+      if (apiVersion === 'v1' && kind === 'Namespace' && typeof nsName === 'string') namespaces.push(nsName);
       continue;
     }
     if (apiVersion === API_VERSION && kind === AGENT_CONFIG_KIND) {
@@ -144,7 +150,7 @@ function classify(docs: SourceDocument[], problems: Problem[], target: ValidateO
     if (!name) continue; // unnamed objects cannot take part in cross-object rules
     entries.push({ kind: info.kind, namespace, name, obj: v, valid: !issues.some((i) => i.structural), doc });
   }
-  return { entries, documents, skipped };
+  return { entries, documents, skipped, namespaces };
 }
 
 /** Validate parsed documents as one set (plus optional context objects). */
@@ -154,7 +160,7 @@ export function validateDocuments(
   initialProblems: Problem[] = [],
 ): Omit<ValidationReport, 'files'> {
   const problems: Problem[] = [...initialProblems];
-  const { entries, documents, skipped } = classify(docs, problems, opts.target);
+  const { entries, documents, skipped, namespaces } = classify(docs, problems, opts.target);
   const contextEntries: Entry[] = [];
   const inInput = opts.context?.length ? new Set(entries.map((e) => key(e.kind, e.namespace, e.name))) : undefined;
   for (const o of opts.context ?? []) {
@@ -179,6 +185,7 @@ export function validateDocuments(
     valid: !problems.some((p) => p.severity === 'error'),
     documents,
     skipped,
+    namespaces,
     problems,
     objects: entries.map((e) => ({ obj: e.obj, doc: e.doc! })),
   };

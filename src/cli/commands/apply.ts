@@ -38,6 +38,11 @@ export async function runApply(flags: ApplyFlags, io: CliIO): Promise<number> {
     };
     const first = set.validate(await liveObjects(store.objects));
     if (!first.valid) return refused(first);
+    // Namespaces are only a key in WinHA's stores; on Kubernetes, kubectl creates them (the agents' RBAC cannot).
+    for (const ns of first.namespaces)
+      io.stderr.write(
+        `namespace/${ns} skipped: not a WinHA object (on Kubernetes: kubectl apply -f the same file, or kubectl create namespace ${ns})\n`,
+      );
     let outcomes;
     try {
       // Validated again inside apply, against the very snapshot its write is guarded by (issue 14 item 4).
