@@ -5,7 +5,17 @@
  */
 import { GROUP, VERSION } from '../../api/group.js';
 import { KINDS } from '../../api/kinds.js';
-import { AlreadyExistsError, ConflictError, GoneError, InvalidError, NotFoundError, UnavailableError } from '../errors.js';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  GoneError,
+  InvalidError,
+  NotFoundError,
+  UNREACHABLE_CODE,
+  UnavailableError,
+  isStoreError,
+  networkCause,
+} from '../errors.js';
 import type { ObjectMeta, StoredObject } from '../types.js';
 
 export interface Resource {
@@ -117,9 +127,14 @@ export function httpCode(e: unknown): number | undefined {
  * 410 Gone, 400/415/422 Invalid, anything else (network, 401/403, 429, 5xx)
  * Unavailable. Messages never include request headers (credentials).
  */
-export function toStoreError(e: unknown, what: string): Error {
+export function toStoreError(e: unknown, what: string, server: string): Error {
   const { code, status } = statusOf(e);
   const timedOut = e instanceof Error && e.name === 'TimeoutError';
+  if (code === undefined && !isStoreError(e)) {
+    // No HTTP answer: say which server and why in plain words (fetch's own text is only "fetch failed").
+    const why = timedOut ? 'no answer within the request timeout' : (networkCause(e) ?? 'no answer');
+    return new UnavailableError(`${what}: cannot reach the Kubernetes API server ${server}: ${why} ${UNREACHABLE_CODE}`, { cause: e });
+  }
   const detail = timedOut
     ? 'no answer within the request timeout'
     : oneLine(status?.message ?? (e instanceof Error && code === undefined ? e.message : `HTTP ${code ?? '?'}`));
