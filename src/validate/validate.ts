@@ -15,6 +15,7 @@ import { clusterRules, duplicateObjects, groupRules } from './rules/topology.js'
 import { mirrorRules, siteRules, virtualIpRules } from './rules/resources.js';
 import { endpointRules } from './rules/endpoints.js';
 import { vipProviderRules } from './rules/vip-provider.js';
+import { sharedHostRules } from './rules/shared-hosts.js';
 import { AGENT_CONFIG_KIND, checkAgentConfig, problemAt } from './agent-config.js';
 
 /** Cross-object rules, in the order they run. */
@@ -27,6 +28,7 @@ export const CROSS_OBJECT_RULES: readonly Rule[] = [
   mirrorRules,
   siteRules,
   endpointRules,
+  sharedHostRules,
 ];
 
 export interface InputFile {
