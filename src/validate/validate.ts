@@ -43,6 +43,8 @@ export interface ValidateOptions {
   context?: readonly Record<string, unknown>[];
   /** 'store': the set is about to be applied, so documents that are no store objects (AgentConfig) are errors. */
   target?: 'store';
+  /** The namespace of objects that name none (kubectl's: the context's); it is written into them. Default "default". */
+  defaultNamespace?: string;
 }
 
 export interface ValidationReport {
@@ -90,7 +92,8 @@ function agentConfigNotApplyable(doc: SourceDocument): Problem {
   );
 }
 
-function classify(docs: SourceDocument[], problems: Problem[], target: ValidateOptions['target']): Classified {
+function classify(docs: SourceDocument[], problems: Problem[], opts: ValidateOptions): Classified {
+  const { target } = opts;
   const entries: Entry[] = [];
   let documents = 0;
   let skipped = 0;
@@ -146,6 +149,7 @@ function classify(docs: SourceDocument[], problems: Problem[], target: ValidateO
     }
     const meta = isMapping(v['metadata']) ? v['metadata'] : undefined;
     const name = meta && typeof meta['name'] === 'string' ? meta['name'] : '';
+    if (meta && meta['namespace'] === undefined && opts.defaultNamespace !== undefined) meta['namespace'] = opts.defaultNamespace;
     const namespace = meta && typeof meta['namespace'] === 'string' ? meta['namespace'] : DEFAULT_NAMESPACE;
     const issues = checkSchema(info.kind, v);
     for (const issue of issues) problems.push(docProblem(doc, issue.path, issue.rule, issue.message, info.kind, name));
@@ -162,7 +166,7 @@ export function validateDocuments(
   initialProblems: Problem[] = [],
 ): Omit<ValidationReport, 'files'> {
   const problems: Problem[] = [...initialProblems];
-  const { entries, documents, skipped, namespaces } = classify(docs, problems, opts.target);
+  const { entries, documents, skipped, namespaces } = classify(docs, problems, opts);
   const contextEntries: Entry[] = [];
   const inInput = opts.context?.length ? new Set(entries.map((e) => key(e.kind, e.namespace, e.name))) : undefined;
   for (const o of opts.context ?? []) {

@@ -68,3 +68,9 @@ export function storeNamespace(target: KubernetesTarget, kc: KubeConfig): string
   const fromContext = kc.getContextObject(kc.getCurrentContext())?.namespace;
   return fromContext !== undefined && fromContext !== '' ? fromContext : DEFAULT_NAMESPACE;
 }
+
+/** The namespace a kubernetes:// URL means (reads the kubeconfig only when the URL names none). */
+export function kubernetesNamespace(url: string, source: KubeConfigSource): string {
+  const target = parseKubernetesUrl(url);
+  return target.namespace ?? storeNamespace(target, loadKubeConfig(target, source, url));
+}
