@@ -22,13 +22,30 @@ interface HostNode {
   name: string;
 }
 
-/** What a group would hold on a host; `key` is equal for two claims that contend. */
+type ClaimKind = 'ip' | 'volume' | 'site' | 'probe' | 'port';
+
+/** What a group would hold on a host: an address, a volume letter, a site name, a probe port or a site's port. */
 interface Claim {
   e: Entry;
   path: Path;
-  key: string;
+  kind: ClaimKind;
+  value: string;
   what: string;
-  why: string;
+}
+
+const WHY: Record<Exclude<ClaimKind, 'port'>, string> = {
+  ip: 'one address on one host cannot follow two groups',
+  volume: 'one drive letter is one volume, and DataKeeper mirrors it once',
+  site: 'IIS site names are unique per server',
+  probe: 'the agent listens on a probe port on every address of the node',
+};
+
+/** Why two claims contend, or undefined: the same resource; ports only through a probe (sites share ports by address). */
+function contention(a: Claim, b: Claim): string | undefined {
+  if (a.value !== b.value) return undefined;
+  const ports = (k: ClaimKind) => k === 'probe' || k === 'port';
+  if (a.kind === 'probe' || b.kind === 'probe') return ports(a.kind) && ports(b.kind) ? WHY.probe : undefined;
+  return a.kind === b.kind && a.kind !== 'port' ? WHY[a.kind] : undefined;
 }
 
 const clusterId = (c: Entry): string => `${c.namespace}/${c.name}`;
@@ -61,63 +78,30 @@ function claimsOn(ctx: RuleContext, cluster: Entry, node: string): Claim[] {
   const out: Claim[] = [];
   for (const v of ctx.valid('VirtualIP').filter(mine)) {
     const spec = v.obj['spec'] as VirtualIPSpec;
-    out.push({
-      e: v,
-      path: ['spec', 'address'],
-      key: `ip ${canonicalIp(spec.address)}`,
-      what: `address ${spec.address}`,
-      why: 'one address on one host cannot follow two groups',
-    });
+    out.push({ e: v, path: ['spec', 'address'], kind: 'ip', value: canonicalIp(spec.address), what: `address ${spec.address}` });
     const probe = spec.provider?.type === 'azureLoadBalancer' ? spec.provider.probePort : undefined;
-    if (probe !== undefined) out.push(portClaim(v, ['spec', 'provider', 'probePort'], probe, `probe port ${probe}`));
+    if (probe !== undefined)
+      out.push({ e: v, path: ['spec', 'provider', 'probePort'], kind: 'probe', value: String(probe), what: `probe port ${probe}` });
   }
   for (const m of ctx.valid('Mirror').filter(mine)) {
     const spec = m.obj['spec'] as MirrorSpec;
     const letter = driveLetter(spec.volume) ?? spec.volume.toUpperCase();
-    out.push({
-      e: m,
-      path: ['spec', 'volume'],
-      key: `volume ${letter}`,
-      what: `volume ${letter}:`,
-      why: 'one drive letter is one volume, and DataKeeper mirrors it once',
-    });
+    out.push({ e: m, path: ['spec', 'volume'], kind: 'volume', value: letter, what: `volume ${letter}:` });
   }
   for (const s of ctx.valid('IISSite').filter(mine)) {
     const spec = s.obj['spec'] as IISSiteSpec;
     out.push({
       e: s,
       path: ['spec', 'siteName'],
-      key: `site ${spec.siteName.toLowerCase()}`,
+      kind: 'site',
+      value: spec.siteName.toLowerCase(),
       what: `IIS site name "${spec.siteName}"`,
-      why: 'IIS site names are unique per server',
     });
-    spec.bindings.forEach((b, i) => out.push(portClaim(s, ['spec', 'bindings', i, 'port'], b.port, `${b.protocol} port ${b.port}`)));
+    spec.bindings.forEach((b, i) =>
+      out.push({ e: s, path: ['spec', 'bindings', i, 'port'], kind: 'port', value: String(b.port), what: `${b.protocol} port ${b.port}` }),
+    );
   }
   return out;
-}
-
-/** A port claim: only a probe port contends with any other use of its port (it listens on every address). */
-function portClaim(e: Entry, path: Path, port: number, what: string): Claim {
-  const probe = e.kind === 'VirtualIP';
-  return {
-    e,
-    path,
-    key: probe ? `probe ${port}` : `port ${port}`,
-    what,
-    why: 'the agent listens on a probe port on every address of the node',
-  };
-}
-
-/** Whether two claims contend: equal keys, but two site ports only through a probe. */
-function contend(a: Claim, b: Claim): boolean {
-  if (a.key === b.key) return !a.key.startsWith('port ');
-  const port = (k: string) => k.replace(/^(probe|port) /, '');
-  return (
-    (a.key.startsWith('probe ') || b.key.startsWith('probe ')) &&
-    /^(probe|port) /.test(a.key) &&
-    /^(probe|port) /.test(b.key) &&
-    port(a.key) === port(b.key)
-  );
 }
 
 export const sharedHostRules: Rule = (ctx) => {
@@ -135,7 +119,7 @@ export const sharedHostRules: Rule = (ctx) => {
       );
       const theirs = claimsOn(ctx, b.cluster, b.name);
       for (const mine of claimsOn(ctx, a.cluster, a.name)) {
-        const other = theirs.find((t) => contend(mine, t));
+        const other = theirs.find((t) => contention(mine, t) !== undefined);
         const id = `${mine.e.kind}/${mine.e.namespace}/${mine.e.name}/${mine.path.join('.')}`;
         if (!other || reported.has(id)) continue;
         reported.add(id);
@@ -143,7 +127,7 @@ export const sharedHostRules: Rule = (ctx) => {
           mine.e,
           mine.path,
           'shared-host-conflict',
-          `${mine.what} of ${mine.e.kind} ${mine.e.name} is also ${other.what} of ${other.e.kind} ${other.e.namespace}/${other.e.name} (${ctx.placeOf(other.e, other.path)}), of Cluster ${clusterId(b.cluster)}, on host ${addr} (node ${a.name} here, ${b.name} there): ${mine.key.startsWith('probe') ? mine.why : other.key.startsWith('probe') ? other.why : mine.why}`,
+          `${mine.what} of ${mine.e.kind} ${mine.e.name} is also ${other.what} of ${other.e.kind} ${other.e.namespace}/${other.e.name} (${ctx.placeOf(other.e, other.path)}), of Cluster ${clusterId(b.cluster)}, on host ${addr} (node ${a.name} here, ${b.name} there): ${contention(mine, other)!}`,
         );
       }
     }
