@@ -7,7 +7,16 @@
 export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Unavailable' | 'Invalid';
 
 /** Finer stable reasons, for operators and scripts: why the store is Unavailable or Invalid. */
-export type StoreErrorReason = 'NoSpace' | 'PermissionDenied' | 'ReadOnly' | 'NotAStore' | 'Corrupt' | 'LockTimeout' | 'IO';
+export type StoreErrorReason =
+  | 'NoSpace'
+  | 'PermissionDenied'
+  | 'ReadOnly'
+  | 'NotAStore'
+  | 'Corrupt'
+  | 'LockTimeout'
+  | 'IO'
+  /** Kubernetes: the object's namespace does not exist (retrying does not help). */
+  | 'NamespaceMissing';
 
 export abstract class StoreError extends Error {
   abstract readonly code: StoreErrorCode;

@@ -93,6 +93,7 @@ export interface KubeStatus {
   code?: number;
   reason?: string;
   message?: string;
+  details?: { name?: string; kind?: string };
 }
 
 function oneLine(s: string): string {
@@ -141,6 +142,12 @@ export function toStoreError(e: unknown, what: string, server: string): Error {
   const msg = `${what}: ${detail}`;
   switch (code) {
     case 404:
+      // A create in a namespace the cluster lacks: the object is not what is missing.
+      if (status?.details?.kind === 'namespaces' && status.details.name)
+        return new NotFoundError(
+          `${what}: namespace ${status.details.name} does not exist on ${server} (kubectl create namespace ${status.details.name}, or kubectl apply -f the manifest, which carries its Namespace) [namespace-missing]`,
+          { reason: 'NamespaceMissing' },
+        );
       return new NotFoundError(`${what} not found`);
     case 409:
       return status?.reason === 'AlreadyExists' ? new AlreadyExistsError(`${what} already exists`) : new ConflictError(msg);
