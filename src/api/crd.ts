@@ -77,7 +77,7 @@ export function crdFor(info: KindInfo): Record<string, unknown> {
         listKind: `${info.kind}List`,
         plural: info.plural,
         singular: info.singular,
-        shortNames: info.shortNames,
+        ...(info.shortNames.length > 0 ? { shortNames: info.shortNames } : {}),
         categories: ['winha'],
       },
       scope: 'Namespaced',

@@ -20,7 +20,10 @@ export interface KindInfo {
   kind: KindName;
   singular: string;
   plural: string;
+  /** The CRD's short names: none that a common API already uses (kubectl would shadow or confuse them). */
   shortNames: string[];
+  /** Further names only `winha` accepts (`winha get groups`), kept out of the CRD because they collide. */
+  cliAliases: string[];
   /** Whether objects of the kind carry a spec (Events carry top-level fields instead). */
   hasSpec: boolean;
   printerColumns: PrinterColumn[];
@@ -49,6 +52,7 @@ export const KINDS: readonly KindInfo[] = [
     singular: 'cluster',
     plural: 'clusters',
     shortNames: ['cl'],
+    cliAliases: [],
     description: 'A WinHA cluster: its Windows nodes, election timing and cluster-wide settings.',
     hasSpec: true,
     printerColumns: [
@@ -61,7 +65,8 @@ export const KINDS: readonly KindInfo[] = [
     kind: 'FailoverGroup',
     singular: 'failovergroup',
     plural: 'failovergroups',
-    shortNames: ['fg', 'group', 'groups'],
+    shortNames: ['fg'],
+    cliAliases: ['group', 'groups'],
     description: 'The unit that moves between nodes: its virtual IPs, mirrors and sites are active together on one node.',
     hasSpec: true,
     printerColumns: [
@@ -79,6 +84,7 @@ export const KINDS: readonly KindInfo[] = [
     singular: 'virtualip',
     plural: 'virtualips',
     shortNames: ['vip', 'vips'],
+    cliAliases: [],
     description: 'A virtual IP address that moves with its group.',
     hasSpec: true,
     printerColumns: [
@@ -94,6 +100,7 @@ export const KINDS: readonly KindInfo[] = [
     singular: 'mirror',
     plural: 'mirrors',
     shortNames: ['mir'],
+    cliAliases: [],
     description: "A DataKeeper mirrored volume that holds a group's data.",
     hasSpec: true,
     printerColumns: [
@@ -110,6 +117,7 @@ export const KINDS: readonly KindInfo[] = [
     singular: 'iissite',
     plural: 'iissites',
     shortNames: ['site', 'sites'],
+    cliAliases: [],
     description: 'An IIS site (Web, FTP or SMTP) protected by WinHA.',
     hasSpec: true,
     printerColumns: [
@@ -125,7 +133,8 @@ export const KINDS: readonly KindInfo[] = [
     kind: 'Event',
     singular: 'event',
     plural: 'events',
-    shortNames: ['ev'],
+    shortNames: [], // `ev` is the core Event's short name
+    cliAliases: ['ev'],
     description: 'Something that happened, written by an agent: a failover, a failed check, a refused promotion.',
     hasSpec: false,
     printerColumns: [
@@ -143,7 +152,7 @@ export const KINDS: readonly KindInfo[] = [
 const byKind = new Map<string, KindInfo>(KINDS.map((k) => [k.kind, k]));
 const byAlias = new Map<string, KindInfo>();
 for (const k of KINDS) {
-  for (const alias of [k.kind, k.singular, k.plural, ...k.shortNames]) byAlias.set(alias.toLowerCase(), k);
+  for (const alias of [k.kind, k.singular, k.plural, ...k.shortNames, ...k.cliAliases]) byAlias.set(alias.toLowerCase(), k);
 }
 
 /** The kind registered under this exact Kind name (as in `kind:`). */

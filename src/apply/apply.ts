@@ -150,7 +150,10 @@ export async function apply(store: ObjectStore, manifests: readonly JsonMap[], o
     const failed = results.find((r) => !r.ok);
     if (!failed || failed.ok) return outcomes;
     const err = failed.error;
-    const retriable = isStoreError(err, 'Conflict') || isStoreError(err, 'AlreadyExists') || isStoreError(err, 'NotFound');
+    const retriable =
+      isStoreError(err, 'Conflict') ||
+      isStoreError(err, 'AlreadyExists') ||
+      (isStoreError(err, 'NotFound') && err.reason !== 'NamespaceMissing');
     if (!retriable || attempt >= (opts.maxConflictRetries ?? MAX_ATTEMPTS)) throw err;
   }
 }

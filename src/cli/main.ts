@@ -84,6 +84,13 @@ Exit codes:
   /** The store flags: --store and etcd's TLS files and user (the password only from $WINHA_ETCD_PASSWORD or a file). */
   const withStore = (c: Command): Command =>
     c
+      .hook('preAction', async (_program, action) => {
+        // -n not given: a kubernetes:// store's namespace, as kubectl takes the context's
+        if (!action.options.some((o) => o.long === '--namespace') || action.getOptionValueSource('namespace') === 'cli') return;
+        const { storeDefaultNamespace } = await import('./store.js');
+        const ns = await storeDefaultNamespace(action.opts(), io);
+        if (ns !== undefined) action.setOptionValueWithSource('namespace', ns, 'config');
+      })
       .addOption(storeOption())
       .addOption(
         new Option('--etcd-cacert <file>', 'etcd: CA certificate that signed the servers (PEM); turns TLS on; or $WINHA_ETCD_CACERT'),

@@ -82,11 +82,12 @@ export async function readManifestSet(
   recursive: boolean,
   io: CliIO,
   context: readonly Record<string, unknown>[],
+  defaultNamespace?: string,
 ): Promise<ValidationReport> {
   if (!paths || paths.length === 0) throw new UsageError('name the manifests with -f FILE|DIR|- (repeatable)');
   try {
     const inputs = await readInputs(paths, recursive, io.cwd, io.stdin);
-    return validateInputs(inputs, { context, target: 'store' });
+    return validateInputs(inputs, { context, target: 'store', ...(defaultNamespace ? { defaultNamespace } : {}) });
   } catch (err) {
     if (err instanceof InputError) throw new UsageError(err.message);
     throw err;
@@ -98,7 +99,7 @@ export async function readManifestInputs(
   paths: string[] | undefined,
   recursive: boolean,
   io: CliIO,
-): Promise<{ validate(context: readonly Record<string, unknown>[]): ValidationReport }> {
+): Promise<{ validate(context: readonly Record<string, unknown>[], defaultNamespace?: string): ValidationReport }> {
   if (!paths || paths.length === 0) throw new UsageError('name the manifests with -f FILE|DIR|- (repeatable)');
   let inputs;
   try {
@@ -107,5 +108,24 @@ export async function readManifestInputs(
     if (err instanceof InputError) throw new UsageError(err.message);
     throw err;
   }
-  return { validate: (context) => validateInputs(inputs, { context, target: 'store' }) };
+  return {
+    validate: (context, defaultNamespace) =>
+      validateInputs(inputs, { context, target: 'store', ...(defaultNamespace ? { defaultNamespace } : {}) }),
+  };
+}
+
+/**
+ * The default of -n, as kubectl's: a kubernetes:// store's namespace (?namespace=, else the kubeconfig
+ * context's, else "default"); undefined for other stores, whose namespaces are only names.
+ */
+export async function storeDefaultNamespace(flags: StoreFlags, io: CliIO): Promise<string | undefined> {
+  const url = resolveStoreUrl(flags.store, io.env);
+  if (!/^kubernetes:\/\//i.test(url)) return undefined;
+  const { kubernetesNamespace } = await import('../store/kubernetes/config.js');
+  try {
+    return kubernetesNamespace(url, { env: io.env, ...(flags.kubeconfig ? { kubeconfig: path.resolve(io.cwd, flags.kubeconfig) } : {}) });
+  } catch (err) {
+    if (isStoreError(err, 'Invalid')) throw new UsageError(err.message);
+    throw err;
+  }
 }

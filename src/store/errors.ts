@@ -7,7 +7,16 @@
 export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Unavailable' | 'Invalid';
 
 /** Finer stable reasons, for operators and scripts: why the store is Unavailable or Invalid. */
-export type StoreErrorReason = 'NoSpace' | 'PermissionDenied' | 'ReadOnly' | 'NotAStore' | 'Corrupt' | 'LockTimeout' | 'IO';
+export type StoreErrorReason =
+  | 'NoSpace'
+  | 'PermissionDenied'
+  | 'ReadOnly'
+  | 'NotAStore'
+  | 'Corrupt'
+  | 'LockTimeout'
+  | 'IO'
+  /** Kubernetes: the object's namespace does not exist (retrying does not help). */
+  | 'NamespaceMissing';
 
 export abstract class StoreError extends Error {
   abstract readonly code: StoreErrorCode;
@@ -62,4 +71,47 @@ export function isStoreError(e: unknown, code?: StoreErrorCode): e is StoreError
 /** "FailoverGroup default/web" — how messages name an object. */
 export function describeObject(kind: string, namespace: string, name: string): string {
   return `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
+}
+
+/** Appended to every "cannot reach the store" message: one code for scripts and runbooks. */
+export const UNREACHABLE_CODE = '[store-unreachable]';
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name not found (DNS unavailable)',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+  EPROTO: 'TLS handshake failed',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: the server certificate is self-signed and not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS: the server certificate chain is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: the server certificate is not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS: the server certificate is not trusted',
+  CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: the server certificate does not name this host',
+};
+
+/**
+ * Why a connection failed, in plain words, from the error codes on an error
+ * and its causes or, for gRPC's flattened text, in its message; undefined when
+ * none is known (callers then say only that the server did not answer).
+ */
+export function networkCause(e: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (let cur: unknown = e; typeof cur === 'object' && cur !== null && !seen.has(cur);) {
+    seen.add(cur);
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES[code]) return NETWORK_CODES[code];
+    const errors = (cur as { errors?: unknown }).errors; // AggregateError: one per address tried
+    if (Array.isArray(errors)) for (const sub of errors) if (networkCause(sub)) return networkCause(sub);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  const text = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+  for (const code of Object.keys(NETWORK_CODES)) if (new RegExp(`\\b${code}\\b`).test(text)) return NETWORK_CODES[code];
+  return undefined;
 }

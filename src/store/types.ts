@@ -219,6 +219,8 @@ export interface Store {
   readonly url: string;
   readonly objects: ObjectStore;
   readonly leases: LeaseStore;
+  /** Where objects written without a namespace belong, when the store says (kubernetes://: ?namespace=, else the kubeconfig context's). */
+  readonly namespace?: string;
   /** Ends watches and background work (file watchers, timers). */
   close(): Promise<void>;
 }

@@ -128,6 +128,16 @@ export const RULES: readonly RuleInfo[] = [
     summary: 'A group has a local VirtualIP beside one with a cloud provider: a local address is not reachable where ARP is ignored.',
   },
   { id: 'credentials-missing', severity: 'error', summary: 'An FTP deep check with login: credentials names no credentialsSecretRef.' },
+  {
+    id: 'node-in-several-clusters',
+    severity: 'error',
+    summary: 'Two Clusters (any namespaces) list a node with one management address: one host would be driven by two clusters.',
+  },
+  {
+    id: 'shared-host-conflict',
+    severity: 'error',
+    summary: 'Groups of two Clusters sharing a host claim one virtual IP, volume letter, IIS site name or Azure probe port there.',
+  },
 ];
 
 export const RULE_BY_ID: ReadonlyMap<string, RuleInfo> = new Map(RULES.map((r) => [r.id, r]));

@@ -15,6 +15,7 @@ import { clusterRules, duplicateObjects, groupRules } from './rules/topology.js'
 import { mirrorRules, siteRules, virtualIpRules } from './rules/resources.js';
 import { endpointRules } from './rules/endpoints.js';
 import { vipProviderRules } from './rules/vip-provider.js';
+import { sharedHostRules } from './rules/shared-hosts.js';
 import { AGENT_CONFIG_KIND, checkAgentConfig, problemAt } from './agent-config.js';
 
 /** Cross-object rules, in the order they run. */
@@ -27,6 +28,7 @@ export const CROSS_OBJECT_RULES: readonly Rule[] = [
   mirrorRules,
   siteRules,
   endpointRules,
+  sharedHostRules,
 ];
 
 export interface InputFile {
@@ -41,6 +43,8 @@ export interface ValidateOptions {
   context?: readonly Record<string, unknown>[];
   /** 'store': the set is about to be applied, so documents that are no store objects (AgentConfig) are errors. */
   target?: 'store';
+  /** The namespace of objects that name none (kubectl's: the context's); it is written into them. Default "default". */
+  defaultNamespace?: string;
 }
 
 export interface ValidationReport {
@@ -48,6 +52,8 @@ export interface ValidationReport {
   files: number;
   documents: number;
   skipped: number;
+  /** Names of the core `v1` Namespace documents among the skipped (kubectl needs them; WinHA stores do not). */
+  namespaces: string[];
   problems: Problem[];
   /** The WinHA objects read, in input order, with their source documents. */
   objects: { obj: Record<string, unknown>; doc: SourceDocument }[];
@@ -57,6 +63,7 @@ interface Classified {
   entries: Entry[];
   documents: number;
   skipped: number;
+  namespaces: string[];
 }
 
 function docProblem(doc: SourceDocument, path: Path, rule: string, message: string, kind = '', name = ''): Problem {
@@ -85,10 +92,12 @@ function agentConfigNotApplyable(doc: SourceDocument): Problem {
   );
 }
 
-function classify(docs: SourceDocument[], problems: Problem[], target: ValidateOptions['target']): Classified {
+function classify(docs: SourceDocument[], problems: Problem[], opts: ValidateOptions): Classified {
+  const { target } = opts;
   const entries: Entry[] = [];
   let documents = 0;
   let skipped = 0;
+  const namespaces: string[] = [];
   for (const doc of expandLists(docs)) {
     documents++;
     const v = doc.value;
@@ -113,6 +122,8 @@ function classify(docs: SourceDocument[], problems: Problem[], target: ValidateO
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
     if (group !== GROUP) {
       skipped++;
+      const nsName = isMapping(v['metadata']) ? v['metadata']['name'] : undefined;
+      if (apiVersion === 'v1' && kind === 'Namespace' && typeof nsName === 'string') namespaces.push(nsName);
       continue;
     }
     if (apiVersion === API_VERSION && kind === AGENT_CONFIG_KIND) {
@@ -138,13 +149,14 @@ function classify(docs: SourceDocument[], problems: Problem[], target: ValidateO
     }
     const meta = isMapping(v['metadata']) ? v['metadata'] : undefined;
     const name = meta && typeof meta['name'] === 'string' ? meta['name'] : '';
+    if (meta && meta['namespace'] === undefined && opts.defaultNamespace !== undefined) meta['namespace'] = opts.defaultNamespace;
     const namespace = meta && typeof meta['namespace'] === 'string' ? meta['namespace'] : DEFAULT_NAMESPACE;
     const issues = checkSchema(info.kind, v);
     for (const issue of issues) problems.push(docProblem(doc, issue.path, issue.rule, issue.message, info.kind, name));
     if (!name) continue; // unnamed objects cannot take part in cross-object rules
     entries.push({ kind: info.kind, namespace, name, obj: v, valid: !issues.some((i) => i.structural), doc });
   }
-  return { entries, documents, skipped };
+  return { entries, documents, skipped, namespaces };
 }
 
 /** Validate parsed documents as one set (plus optional context objects). */
@@ -154,7 +166,7 @@ export function validateDocuments(
   initialProblems: Problem[] = [],
 ): Omit<ValidationReport, 'files'> {
   const problems: Problem[] = [...initialProblems];
-  const { entries, documents, skipped } = classify(docs, problems, opts.target);
+  const { entries, documents, skipped, namespaces } = classify(docs, problems, opts);
   const contextEntries: Entry[] = [];
   const inInput = opts.context?.length ? new Set(entries.map((e) => key(e.kind, e.namespace, e.name))) : undefined;
   for (const o of opts.context ?? []) {
@@ -179,6 +191,7 @@ export function validateDocuments(
     valid: !problems.some((p) => p.severity === 'error'),
     documents,
     skipped,
+    namespaces,
     problems,
     objects: entries.map((e) => ({ obj: e.obj, doc: e.doc! })),
   };

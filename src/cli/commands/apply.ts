@@ -36,8 +36,13 @@ export async function runApply(flags: ApplyFlags, io: CliIO): Promise<number> {
       io.stderr.write('winha apply: nothing was written; fix the problems above and apply again\n');
       return EXIT.FAILED;
     };
-    const first = set.validate(await liveObjects(store.objects));
+    const first = set.validate(await liveObjects(store.objects), store.namespace);
     if (!first.valid) return refused(first);
+    // Namespaces are only a key in WinHA's stores; on Kubernetes, kubectl creates them (the agents' RBAC cannot).
+    for (const ns of first.namespaces)
+      io.stderr.write(
+        `namespace/${ns} skipped: not a WinHA object (on Kubernetes: kubectl apply -f the same file, or kubectl create namespace ${ns})\n`,
+      );
     let outcomes;
     try {
       // Validated again inside apply, against the very snapshot its write is guarded by (issue 14 item 4).
@@ -48,7 +53,7 @@ export async function runApply(flags: ApplyFlags, io: CliIO): Promise<number> {
           dryRun: !!flags.dryRun,
           ...(flags.prune ? { prune: flags.selector! } : {}),
           validate: (live) => {
-            const r = set.validate(live);
+            const r = set.validate(live, store.namespace);
             return r.valid ? undefined : r;
           },
         },
@@ -84,7 +89,7 @@ export async function runDiff(flags: ApplyFlags, io: CliIO): Promise<number> {
     const context = await liveObjects(store.objects);
     let report;
     try {
-      report = await readManifestSet(flags.filename, !!flags.recursive, io, context);
+      report = await readManifestSet(flags.filename, !!flags.recursive, io, context, store.namespace);
     } catch (err) {
       if (err instanceof UsageError) {
         io.stderr.write(`winha diff: ${err.message}\n`);
@@ -148,7 +153,7 @@ export async function runDelete(args: string[], flags: DeleteFlags, io: CliIO): 
   try {
     if (flags.filename?.length) {
       if (args.length) throw new UsageError('give either -f FILE or KIND NAME, not both');
-      const report = await readManifestSet(flags.filename, !!flags.recursive, io, []);
+      const report = await readManifestSet(flags.filename, !!flags.recursive, io, [], store.namespace);
       for (const o of report.objects) {
         const meta = o.obj['metadata'] as Record<string, unknown>;
         targets.push({

@@ -24,7 +24,7 @@ import {
 // cockatiel beside p-retry: etcd3's faultHandling takes cockatiel policies (a per-member circuit breaker), which p-retry has not.
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, noop } from 'cockatiel';
 import type { Clock } from '../../lib/clock.js';
-import { GoneError, StoreError, UnavailableError } from '../errors.js';
+import { GoneError, StoreError, UNREACHABLE_CODE, UnavailableError, networkCause } from '../errors.js';
 import { describeEtcd, type EtcdConfig } from './config.js';
 import { sniForDnsNamesOnly } from './tls-servername.js';
 
@@ -147,7 +147,7 @@ export class EtcdClient {
   /** Backs up the gRPC deadline: whatever happens inside etcd3, the caller gets an answer in time. */
   private bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const t = this.ioClock.setTimer(ms + 250, () => reject(new DeadlineError(`${what}: no answer within ${Math.round(ms)} ms`)));
+      const t = this.ioClock.setTimer(ms + 250, () => reject(new DeadlineError(what, `no answer within ${Math.round(ms)} ms`)));
       p.then(
         (v) => {
           t.cancel();
@@ -168,12 +168,23 @@ export class EtcdClient {
     if (this.closed) return new UnavailableError(`${what}: the connection to ${this.where} is closed`);
     if (ambiguous)
       return new AmbiguousWriteError(`${what}: ${this.where} did not confirm the write (${msg}); it may or may not have been applied`);
-    if (isTransient(e)) return new UnavailableError(`${what}: ${this.where} is unreachable (${msg})`);
+    if (isTransient(e)) {
+      // gRPC's own text ("14 UNAVAILABLE: No connection established. Last error: ...") says less than its cause.
+      const why = networkCause(e) ?? (e instanceof DeadlineError ? e.why : 'no answer');
+      return new UnavailableError(`${what}: ${this.where} is unreachable: ${why} ${UNREACHABLE_CODE}`, { cause: e });
+    }
     return new UnavailableError(`${what}: ${this.where} refused the request (${msg})`);
   }
 }
 
-class DeadlineError extends Error {}
+class DeadlineError extends Error {
+  constructor(
+    what: string,
+    readonly why: string,
+  ) {
+    super(`${what}: ${why}`);
+  }
+}
 
 function isTransient(e: unknown): boolean {
   if (e instanceof DeadlineError) return true;

@@ -5,7 +5,17 @@
  */
 import { GROUP, VERSION } from '../../api/group.js';
 import { KINDS } from '../../api/kinds.js';
-import { AlreadyExistsError, ConflictError, GoneError, InvalidError, NotFoundError, UnavailableError } from '../errors.js';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  GoneError,
+  InvalidError,
+  NotFoundError,
+  UNREACHABLE_CODE,
+  UnavailableError,
+  isStoreError,
+  networkCause,
+} from '../errors.js';
 import type { ObjectMeta, StoredObject } from '../types.js';
 
 export interface Resource {
@@ -83,6 +93,7 @@ export interface KubeStatus {
   code?: number;
   reason?: string;
   message?: string;
+  details?: { name?: string; kind?: string };
 }
 
 function oneLine(s: string): string {
@@ -117,15 +128,26 @@ export function httpCode(e: unknown): number | undefined {
  * 410 Gone, 400/415/422 Invalid, anything else (network, 401/403, 429, 5xx)
  * Unavailable. Messages never include request headers (credentials).
  */
-export function toStoreError(e: unknown, what: string): Error {
+export function toStoreError(e: unknown, what: string, server: string): Error {
   const { code, status } = statusOf(e);
   const timedOut = e instanceof Error && e.name === 'TimeoutError';
+  if (code === undefined && !isStoreError(e)) {
+    // No HTTP answer: say which server and why in plain words (fetch's own text is only "fetch failed").
+    const why = timedOut ? 'no answer within the request timeout' : (networkCause(e) ?? 'no answer');
+    return new UnavailableError(`${what}: cannot reach the Kubernetes API server ${server}: ${why} ${UNREACHABLE_CODE}`, { cause: e });
+  }
   const detail = timedOut
     ? 'no answer within the request timeout'
     : oneLine(status?.message ?? (e instanceof Error && code === undefined ? e.message : `HTTP ${code ?? '?'}`));
   const msg = `${what}: ${detail}`;
   switch (code) {
     case 404:
+      // A create in a namespace the cluster lacks: the object is not what is missing.
+      if (status?.details?.kind === 'namespaces' && status.details.name)
+        return new NotFoundError(
+          `${what}: namespace ${status.details.name} does not exist on ${server} (kubectl create namespace ${status.details.name}, or kubectl apply -f the manifest, which carries its Namespace) [namespace-missing]`,
+          { reason: 'NamespaceMissing' },
+        );
       return new NotFoundError(`${what} not found`);
     case 409:
       return status?.reason === 'AlreadyExists' ? new AlreadyExistsError(`${what} already exists`) : new ConflictError(msg);

@@ -20,9 +20,6 @@
  * Authentication: a kubeconfig ($KUBECONFIG, then ~/.kube/config, or
  * options.kubeconfig) or, inside a pod, the service account (in-cluster).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   CoordinationV1Api,
   createConfiguration,
@@ -40,7 +37,7 @@ import { SeededRandom, freshSeed, type Random } from '../../lib/random.js';
 import { ConflictError, InvalidError, UnavailableError, describeObject, isStoreError } from '../errors.js';
 import { guardByListing, guardMisplaced } from '../ops.js';
 import { LeaseClient, type LeaseBackend } from '../lease-client.js';
-import { DEFAULT_NAMESPACE, identify } from '../objects.js';
+import { identify } from '../objects.js';
 import { compileSelector } from '../selector.js';
 import type {
   BatchOp,
@@ -58,6 +55,9 @@ import type {
   WatchOptions,
 } from '../types.js';
 import { collectionPath, resourceFor, toStoreError, toStored, type KubeObject, type Resource } from './api.js';
+import { loadKubeConfig, parseKubernetesUrl, storeNamespace } from './config.js';
+
+export { parseKubernetesUrl, storeNamespace, type KubernetesTarget } from './config.js';
 import { KubernetesWatch } from './watch.js';
 
 export interface KubernetesStoreOptions {
@@ -108,53 +108,6 @@ function apiClient<T>(kc: KubeConfig, type: new (config: ReturnType<typeof creat
   );
 }
 
-export interface KubernetesTarget {
-  context: string | undefined;
-  namespace: string | undefined;
-}
-
-/** kubernetes://[CONTEXT][?namespace=NS] → its parts (CONTEXT may be any kubeconfig context name, percent-encoded). */
-export function parseKubernetesUrl(url: string): KubernetesTarget {
-  const rest = url.replace(/^kubernetes:\/\//i, '');
-  const q = rest.indexOf('?');
-  const ctx = decodeURIComponent(q < 0 ? rest : rest.slice(0, q)).replace(/\/+$/, '');
-  const params = new URLSearchParams(q < 0 ? '' : rest.slice(q + 1));
-  for (const k of params.keys()) {
-    if (k !== 'namespace') throw new InvalidError(`store URL ${url}: unknown parameter "${k}" (only namespace)`);
-  }
-  const ns = params.get('namespace') ?? undefined;
-  if (ns !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns))
-    throw new InvalidError(`store URL ${url}: invalid namespace "${ns}"`);
-  return { context: ctx === '' ? undefined : ctx, namespace: ns };
-}
-
-function loadKubeConfig(target: KubernetesTarget, options: KubernetesStoreOptions, url: string): KubeConfig {
-  const env = options.env ?? process.env;
-  const kc = new KubeConfig();
-  const candidates = options.kubeconfig
-    ? [options.kubeconfig]
-    : env['KUBECONFIG']
-      ? env['KUBECONFIG'].split(path.delimiter).filter((p) => p !== '')
-      : [path.join(env['HOME'] ?? env['USERPROFILE'] ?? os.homedir(), '.kube', 'config')];
-  const file = candidates.find((p) => fs.existsSync(p));
-  try {
-    if (file) kc.loadFromFile(file);
-    else if (env['KUBERNETES_SERVICE_HOST']) kc.loadFromCluster();
-    else throw new InvalidError(`store URL ${url}: no kubeconfig (tried ${candidates.join(', ')}) and not running in a pod`);
-  } catch (e) {
-    if (isStoreError(e)) throw e;
-    throw new InvalidError(`store URL ${url}: cannot read the kubeconfig${file ? ` ${file}` : ''}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (target.context !== undefined) {
-    if (!kc.getContexts().some((c) => c.name === target.context)) {
-      throw new InvalidError(`store URL ${url}: no context "${target.context}" in the kubeconfig`);
-    }
-    kc.setCurrentContext(target.context);
-  }
-  if (!kc.getCurrentCluster()) throw new InvalidError(`store URL ${url}: the kubeconfig's current context names no cluster`);
-  return kc;
-}
-
 function selectorString(sel: LabelSelector | undefined): string | undefined {
   if (sel === undefined) return undefined;
   compileSelector(sel); // InvalidError on bad syntax, the same message as the other backends
@@ -181,6 +134,7 @@ const UNCONDITIONAL_RETRIES = 10;
 
 export class KubernetesObjectStore implements ObjectStore {
   private readonly api: CustomObjectsApi;
+  private readonly server: string;
   /** Open watches, closed with the store. */
   readonly watches = new Set<Watch>();
 
@@ -197,6 +151,7 @@ export class KubernetesObjectStore implements ObjectStore {
     },
   ) {
     this.api = apiClient(kc, CustomObjectsApi, deps.requestTimeoutMs);
+    this.server = kc.getCurrentCluster()?.server ?? '?';
   }
 
   private target(kind: string, namespace: string, name: string): { r: Resource; what: string; ref: Record<string, string> } {
@@ -218,7 +173,7 @@ export class KubernetesObjectStore implements ObjectStore {
     try {
       return toStored((await this.api.getNamespacedCustomObject(ref as never)) as KubeObject, r.kind);
     } catch (e) {
-      throw toStoreError(e, what);
+      throw toStoreError(e, what, this.server);
     }
   }
 
@@ -248,7 +203,7 @@ export class KubernetesObjectStore implements ObjectStore {
         resourceVersion: res.metadata?.resourceVersion ?? '0',
       };
     } catch (e) {
-      throw toStoreError(e, `list ${r.plural}${options.namespace ? ` in ${options.namespace}` : ''}`);
+      throw toStoreError(e, `list ${r.plural}${options.namespace ? ` in ${options.namespace}` : ''}`, this.server);
     }
   }
 
@@ -291,7 +246,7 @@ export class KubernetesObjectStore implements ObjectStore {
       body.kind = r.kind;
       return toStored((await this.api.createNamespacedCustomObject({ ...ref, body } as never)) as KubeObject, r.kind);
     } catch (e) {
-      throw toStoreError(e, what);
+      throw toStoreError(e, what, this.server);
     }
   }
 
@@ -326,7 +281,7 @@ export class KubernetesObjectStore implements ObjectStore {
       try {
         return await send(input.metadata.resourceVersion);
       } catch (e) {
-        throw toStoreError(e, what);
+        throw toStoreError(e, what, this.server);
       }
     }
     // Unconditional: custom resources require a resourceVersion, so take the current one; retry if someone else wrote first.
@@ -338,7 +293,7 @@ export class KubernetesObjectStore implements ObjectStore {
       try {
         return await send(cur.metadata.resourceVersion);
       } catch (e) {
-        const err = toStoreError(e, what);
+        const err = toStoreError(e, what, this.server);
         if (!isStoreError(err, 'Conflict') || attempt >= UNCONDITIONAL_RETRIES) throw err;
       }
     }
@@ -368,7 +323,7 @@ export class KubernetesObjectStore implements ObjectStore {
       try {
         await this.api.deleteNamespacedCustomObject({ ...ref, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } } as never);
       } catch (e) {
-        const err = toStoreError(e, what);
+        const err = toStoreError(e, what, this.server);
         if (isStoreError(err, 'Conflict') && !given.resourceVersion && attempt < UNCONDITIONAL_RETRIES) continue;
         throw err;
       }
@@ -455,7 +410,7 @@ export class KubernetesObjectStore implements ObjectStore {
           : await this.api.patchNamespacedCustomObject({ ...ref, body } as never, headers);
       return toStored(res as KubeObject, r.kind);
     } catch (e) {
-      throw toStoreError(e, what);
+      throw toStoreError(e, what, this.server);
     }
   }
 }
@@ -491,6 +446,7 @@ function microTime(us: number): string {
 /** coordination.k8s.io/v1 Leases as the read + CAS backend of LeaseClient. */
 export class KubernetesLeaseBackend implements LeaseBackend {
   private readonly api: CoordinationV1Api;
+  private readonly server: string;
   /** The renewTime last read or written per lease, in microseconds. */
   private readonly lastRenew = new Map<string, number>();
 
@@ -501,6 +457,7 @@ export class KubernetesLeaseBackend implements LeaseBackend {
     requestTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
     this.api = apiClient(kc, CoordinationV1Api, requestTimeoutMs);
+    this.server = kc.getCurrentCluster()?.server ?? '?';
   }
 
   private record(name: string, l: V1Lease): LeaseRecord {
@@ -522,7 +479,7 @@ export class KubernetesLeaseBackend implements LeaseBackend {
     try {
       return this.record(name, await this.api.readNamespacedLease({ name: kubernetesLeaseName(name), namespace: this.namespace }));
     } catch (e) {
-      const err = toStoreError(e, `lease ${name}`);
+      const err = toStoreError(e, `lease ${name}`, this.server);
       if (isStoreError(err, 'NotFound')) return null;
       throw err;
     }
@@ -554,7 +511,7 @@ export class KubernetesLeaseBackend implements LeaseBackend {
           : await this.api.replaceNamespacedLease({ name: k8sName, namespace: this.namespace, body });
       return this.record(next.name, res);
     } catch (e) {
-      const err = toStoreError(e, `lease ${next.name}`);
+      const err = toStoreError(e, `lease ${next.name}`, this.server);
       // Someone else created, changed or deleted it first: we lost the race.
       if (isStoreError(err, 'AlreadyExists') || isStoreError(err, 'NotFound'))
         throw new ConflictError(`lease ${next.name}: ${err.message}`);
@@ -575,7 +532,7 @@ export class KubernetesStore implements Store {
   ) {
     const target = parseKubernetesUrl(url);
     const kc = loadKubeConfig(target, options, url);
-    this.namespace = target.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? DEFAULT_NAMESPACE;
+    this.namespace = storeNamespace(target, kc);
     const clock = options.clock ?? new SystemClock();
     const deps = {
       clock,

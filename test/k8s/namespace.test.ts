@@ -1,0 +1,88 @@
+/**
+ * Issue 18 item 4, on a real API server (test/k8s-harness): a kubeconfig context's namespace is where
+ * kubernetes:// keeps objects that name none and its Leases, and where the CLI looks by default; the URL's
+ * ?namespace= wins over it. (Which namespace, without a server: test/store/kubernetes-namespace.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import yaml from 'js-yaml';
+import { KubernetesStore } from '../../src/store/kubernetes/store.js';
+import { BIN, EXAMPLES_DIR } from '../support/paths.js';
+import { harnessSkipReason, startHarness, type KubeHarness } from '../k8s-harness/harness.js';
+
+const skip = harnessSkipReason();
+
+describe('the kubeconfig context namespace on a real API server', { skip: skip ?? false }, () => {
+  let kube: KubeHarness;
+  let dir: string;
+  let teamConfig: string;
+  before(async () => {
+    kube = await startHarness();
+    dir = mkdtempSync(join(tmpdir(), 'winha-k8s-ns-'));
+    const cfg = yaml.load(readFileSync(kube.kubeconfig, 'utf8')) as { contexts: { name: string; context: { namespace?: string } }[] };
+    for (const c of cfg.contexts) c.context.namespace = 'team-a';
+    teamConfig = join(dir, 'kubeconfig');
+    writeFileSync(teamConfig, yaml.dump(cfg));
+  });
+  after(async () => {
+    await kube?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const winha = (args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '', KUBECONFIG: teamConfig },
+      cwd: dir,
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+
+  it('winha apply puts objects that name no namespace in the context namespace; get finds them there', async () => {
+    const a = winha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml'), '--store', 'kubernetes://harness']);
+    assert.equal(a.code, 0, a.err);
+    assert.match(a.out, /failovergroup\.winha\.io\/web \(namespace team-a\) created/);
+    const direct = new KubernetesStore('kubernetes://harness?namespace=default', { kubeconfig: kube.kubeconfig });
+    try {
+      const inTeam = await direct.objects.list('FailoverGroup', { namespace: 'team-a' });
+      assert.deepEqual(inTeam.items.map((o) => o.metadata.name).sort(), ['ftp', 'web']);
+      assert.equal((await direct.objects.list('FailoverGroup', { namespace: 'default' })).items.length, 0);
+    } finally {
+      await direct.close();
+    }
+    const g = winha(['get', 'groups', '-o', 'json', '--store', 'kubernetes://harness']);
+    assert.equal(g.code, 0, g.err);
+    assert.deepEqual((JSON.parse(g.out) as { items: { metadata: { name: string } }[] }).items.map((o) => o.metadata.name).sort(), [
+      'ftp',
+      'web',
+    ]);
+    const other = winha(['get', 'groups', '-o', 'json', '--store', 'kubernetes://harness?namespace=default']);
+    assert.equal((JSON.parse(other.out) as { items: unknown[] }).items.length, 0, '?namespace= wins over the context');
+  });
+
+  it("Leases live in the context namespace, or the URL's", async () => {
+    const team = new KubernetesStore('kubernetes://harness', { kubeconfig: teamConfig });
+    const ops = new KubernetesStore('kubernetes://harness?namespace=ops', { kubeconfig: teamConfig });
+    const inDefault = new KubernetesStore('kubernetes://harness?namespace=default', { kubeconfig: kube.kubeconfig });
+    try {
+      assert.equal(team.namespace, 'team-a');
+      const got = await team.leases.acquire('group-web', 'node1', 15);
+      assert.equal(got.acquired, true);
+      assert.equal((await team.leases.get('group-web'))?.holder, 'node1');
+      assert.equal(await ops.leases.get('group-web'), null, 'not in ops');
+      assert.equal(await inDefault.leases.get('group-web'), null, 'not in default');
+      const viaUrl = new KubernetesStore('kubernetes://harness?namespace=team-a', { kubeconfig: kube.kubeconfig });
+      try {
+        assert.equal((await viaUrl.leases.get('group-web'))?.holder, 'node1', 'the same Lease, named by the URL');
+      } finally {
+        await viaUrl.close();
+      }
+    } finally {
+      await Promise.all([team.close(), ops.close(), inDefault.close()]);
+    }
+  });
+});
