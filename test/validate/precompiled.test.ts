@@ -19,7 +19,8 @@ function exampleObjects(): Record<string, any>[] {
       string,
       any
     >[]) {
-      if (v) out.push(v);
+      // v1 Namespace documents ride along for kubectl; WinHA has no schema for them.
+      if (v && v['apiVersion'] !== 'v1') out.push(v);
     }
   }
   return out;
