@@ -7,7 +7,7 @@
  */
 import type { CloudRouting } from '../cloud/vip-routing.js';
 import { movedByApi, probePortOf } from '../cloud/vip-routing.js';
-import type { HostDriver } from '../drivers/types.js';
+import { isDriverError, type HostDriver } from '../drivers/types.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalIp } from '../lib/ip.js';
 import type { Store } from '../store/types.js';
@@ -33,6 +33,8 @@ import { isServing } from './status/serving.js';
 import type { HostReport, StatusWriter } from './status/writer.js';
 import { fenceMessage, noteFence } from './status/fence-report.js';
 import { fenceEntry } from './status/group-history.js';
+import { hostUnobservableStatus } from './status/group-status.js';
+import { iso } from './status/time.js';
 import { timingOf, type Timing } from './timing.js';
 
 /** What a reconcile asks of the queue (controller-runtime's Result): come back after this many ms, or at the next beat. */
@@ -137,8 +139,10 @@ export class GroupReconciler {
 
     // ── this host
     const held = lease.holds ? lease.epoch : undefined;
-    const host = await this.observeHost(snap, lease.callOptions(undefined, observedEpoch), t.retryMs / 2, held);
-    if (!host) return this.unobservable(snap, mem, lease, t, mono);
+    // A host read waits at most renewDeadline: a hung host must not keep a holder from giving the group up in time.
+    const observing = lease.callOptions(undefined, observedEpoch, t.renewDeadlineMs);
+    const host = await this.observeHost(snap, observing, t.retryMs / 2, held);
+    if ('failed' in host) return this.unobservable(snap, mem, lease, t, mono, host.failed);
     delete mem.unobservedSince;
     const m = maintenanceOf(snap, this.d.node);
     const paused = m.cluster || m.group || m.node;
@@ -290,7 +294,16 @@ export class GroupReconciler {
       note: this.d.record,
       secrets: this.d.secrets,
     };
-    const failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, lease.callOptions(undefined, 0, 30_000), now);
+    // A check's host calls wait at most renewDeadline too (a deep check's probe has its own timeout); one the host
+    // does not answer starts the blind count, so the next unanswered observation gives the group up in time.
+    const o = lease.callOptions(undefined, 0, timingOf(snap.cluster).renewDeadlineMs);
+    let failure: Awaited<ReturnType<typeof runDueChecks>>;
+    try {
+      failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, o, now);
+    } catch (err) {
+      if (isDriverError(err) && !this.d.host.busy) mem.unobservedSince ??= mono;
+      throw err;
+    }
     if (failure) {
       mem.facts.failure = failure;
       after(0);
@@ -302,24 +315,44 @@ export class GroupReconciler {
    * treats it as a failed check (issue 13 item 4): it bans itself and stops renewing, so the lease runs out and the
    * next node's safety check probes whether this host still serves (it cannot take its resources down itself).
    */
-  private async unobservable(snap: GroupSnapshot, mem: GroupMemory, lease: GroupLease, t: Timing, mono: number): Promise<ReconcileResult> {
+  private async unobservable(
+    snap: GroupSnapshot,
+    mem: GroupMemory,
+    lease: GroupLease,
+    t: Timing,
+    mono: number,
+    error: string,
+  ): Promise<ReconcileResult> {
     if (!lease.holds) return {};
+    // A read that waited behind this agent's own long action (one PowerShell host runs one call at a time) proves
+    // the host busy, not blind: the action's own deadline bounds it.
+    if (this.d.host.busy) {
+      delete mem.unobservedSince;
+      return { requeueAfterMs: t.retryMs };
+    }
+    // Counted from the start of the cycle whose read found no answer (a hung read already took its time).
     mem.unobservedSince ??= mono;
-    const blindMs = mono - mem.unobservedSince;
+    const blindMs = this.d.clock.monotonic() - mem.unobservedSince;
     if (blindMs < t.renewDeadlineMs)
       return { requeueAfterMs: Math.max(FAILURE_RETRY_FLOOR_MS, Math.min(t.retryMs, t.renewDeadlineMs - blindMs + 1)) };
     const { group } = snap;
     const why = `${this.d.node} could not observe its own host for ${Math.round(blindMs / 100) / 10} s (renewDeadline ${t.renewDeadlineMs / 1000} s)`;
     const until =
       this.d.clock.now() + (group.spec.failurePolicy?.failureExpirySeconds ?? DEFAULT_FAILURE_POLICY.failureExpirySeconds) * 1000;
-    const message = `${why}: it stops renewing the lease of ${group.metadata.name} (epoch ${lease.epoch}) so that another node can take over once it expires, after probing whether ${this.d.node} still serves`;
+    const message = `${why}; last error ${error}: it stops renewing the lease of ${group.metadata.name} (epoch ${lease.epoch}) so that another node can take over once it expires, after probing whether ${this.d.node} still serves`;
     await lease.abandon();
     delete mem.unobservedSince;
     mem.served = false;
     await this.d.record(group, 'Warning', 'HostUnobservable', message).catch(() => undefined);
     // UNKNOWN: it cannot say what its host serves.
     const written = await this.d.writer
-      .ownHistory(group, (h) => ({ ...h, bannedUntil: until, banReason: why }), 'UNKNOWN')
+      .ownHistory(
+        group,
+        (h) => ({ ...h, bannedUntil: until, banReason: why }),
+        'UNKNOWN',
+        undefined,
+        (st) => hostUnobservableStatus(st, { node: this.d.node, why: `${why}; last error ${error}`, nowIso: iso(this.d.clock.now()) }),
+      )
       .catch(() => undefined);
     if (written) mem.ownHistory = written;
     return {};
@@ -331,7 +364,7 @@ export class GroupReconciler {
     o: ReturnType<GroupLease['callOptions']>,
     maxAgeMs: number,
     heldEpoch: number | undefined,
-  ): Promise<{ facts: HostFacts; report: HostReport } | undefined> {
+  ): Promise<{ facts: HostFacts; report: HostReport } | { failed: string }> {
     try {
       const sitesInfo = await this.d.host.sites(o, maxAgeMs);
       const addrs = await this.d.host.addresses(o, maxAgeMs);
@@ -357,7 +390,7 @@ export class GroupReconciler {
       return { facts, report: { sites: sitesInfo, addrs, mirrors } };
     } catch (err) {
       this.d.log.warn({ err: String(err) }, 'cannot observe this host');
-      return undefined;
+      return { failed: isDriverError(err) ? `${err.code}: ${err.message}` : String(err) };
     }
   }
 }
