@@ -136,6 +136,8 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
       closeCloud = () => cloud?.close();
       const agent = realAgents({
         node: s.node,
+        // Only that Cluster's groups: another Cluster may name a node of the same name.
+        cluster: { namespace: cluster.namespace, name: cluster.name },
         store,
         driver,
         clock,
