@@ -150,3 +150,27 @@ test('winha agent refuses a node no Cluster in the store declares, and a node se
     busy.close();
   }
 });
+
+test('winha agent without --driver (nor spec.driver.type in --config) is refused before it connects: exit 2, the drivers named', () => {
+  const bare = runWinha(['agent', '--node', 'node1'], { store: storeUrl, cwd: dir, timeout: 60_000 });
+  assert.equal(bare.code, 2, bare.out + bare.err);
+  assert.match(
+    bare.err,
+    /^winha: --driver: say which host this agent drives: --driver windows on a Windows node, sim .*\[agent-driver-missing\]$/m,
+  );
+  assert.doesNotMatch(bare.out, /started/);
+  writeFileSync(
+    join(dir, 'no-driver.yaml'),
+    `apiVersion: winha.io/v1alpha1\nkind: AgentConfig\nspec:\n  node: node1\n  store: {url: '${storeUrl}'}\n`,
+  );
+  const config = runWinha(['agent', '--config', 'no-driver.yaml'], { cwd: dir, timeout: 60_000 });
+  assert.equal(config.code, 2, config.out + config.err);
+  assert.match(config.err, /\[agent-driver-missing\]/);
+  const unknown = runWinha(['agent', '--node', 'node1', '--driver', 'hyperv'], { store: storeUrl, cwd: dir, timeout: 60_000 });
+  assert.equal(unknown.code, 2, unknown.out + unknown.err);
+  assert.match(unknown.err, /--driver: unknown driver "hyperv": use windows, sim or sim:\/\/HOST:PORT\/NODE \[agent-driver-unknown\]/);
+  // The same rail on `winha driver test`: a run against the simulated host must be asked for.
+  const test = runWinha(['driver', 'test'], { cwd: dir, timeout: 60_000 });
+  assert.equal(test.code, 2, test.out + test.err);
+  assert.match(test.err, /\[driver-test-driver-missing\]/);
+});

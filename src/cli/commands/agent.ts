@@ -38,7 +38,13 @@ interface AgentSettings {
 /** All flags, checked before anything is opened, bound or started. */
 async function settingsOf(flags: AgentFlags, io: CliIO): Promise<AgentSettings> {
   if (!flags.node) throw new UsageError('--node: name this node: winha agent --node NAME (or spec.node in --config FILE)');
-  const driver = flags.driver ?? 'sim';
+  // No default: an agent on a real node that silently drove a simulated host would hold groups it never serves.
+  const driver = flags.driver;
+  if (driver === undefined)
+    throw new UsageError(
+      '--driver: say which host this agent drives: --driver windows on a Windows node, sim (a simulated host) or ' +
+        'sim://HOST:PORT/NODE (a host of winha sim world), or spec.driver.type in --config FILE [agent-driver-missing]',
+    );
   if (driver.startsWith('sim://')) {
     const { parseSimDriverUrl, DriverSpecError } = await import('../../drivers/factory.js');
     try {
@@ -48,7 +54,9 @@ async function settingsOf(flags: AgentFlags, io: CliIO): Promise<AgentSettings> 
       throw e;
     }
   } else if (driver !== 'sim' && driver !== 'windows')
-    throw new UsageError(`--driver: unknown driver ${JSON.stringify(driver)}: use sim, sim://HOST:PORT/NODE or windows`);
+    throw new UsageError(
+      `--driver: unknown driver ${JSON.stringify(driver)}: use windows, sim or sim://HOST:PORT/NODE [agent-driver-unknown]`,
+    );
   const workers = flags.workers === undefined ? undefined : Number(flags.workers);
   if (workers !== undefined && (!/^\d+$/.test(flags.workers!.trim()) || workers < 1 || workers > 256))
     throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
