@@ -351,7 +351,7 @@ Exit codes:
     )
     .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimFuzz']>) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
 
-  registerMetaCommands(program, io, setCode);
+  registerMetaCommands(program, io, setCode, withStore);
   return program;
 }
 

@@ -55,6 +55,8 @@ export interface AgentOptions {
    * a group of another Cluster that names a node of the same name. Absent: every group naming the node (tests).
    */
   cluster?: { namespace: string; name: string };
+  /** This agent's software version, recorded in its node lease (`winha version` reads it). */
+  version?: string;
 }
 
 /** AgentOptions.workers' default (`winha agent --workers N` overrides it). */
@@ -96,7 +98,7 @@ export class Agent {
         ...(code !== undefined ? { code } : {}),
         ...(epoch !== undefined ? { epoch } : {}),
       });
-    this.liveness = new NodeLiveness(o.store, o.node, o.clock, this.log, health);
+    this.liveness = new NodeLiveness(o.store, o.node, o.clock, this.log, health, o.version);
     this.groups = new GroupReconciler({
       node: o.node,
       store: o.store,

@@ -174,3 +174,34 @@ test('winha agent without --driver (nor spec.driver.type in --config) is refused
   assert.equal(test.code, 2, test.out + test.err);
   assert.match(test.err, /\[driver-test-driver-missing\]/);
 });
+
+test('winha version --store: the client, then each node agent version from its node lease (unknown for an older agent); -o json; a missing store refused', async () => {
+  const s = await openStore(storeUrl);
+  try {
+    await s.leases.acquire('node.node1', 'node1', 15, '9.9.9');
+    await s.leases.acquire('node.node2', 'node2', 15); // an agent from before the field
+  } finally {
+    await s.close();
+  }
+  const text = winha(['version']);
+  assert.equal(text.code, 0, text.err);
+  assert.match(
+    text.out,
+    /^Client Version: \d+\.\d+\.\d+.*\nAgents \(node leases in file:\/\/.*\):\nNODE +CLUSTER +AGENT VERSION +LEASE RENEWED\n/,
+  );
+  assert.match(text.out, /\nnode1 +default\/prod\S* +9\.9\.9 +\d+s ago\n/);
+  assert.match(text.out, /\nnode2 +default\/prod +unknown +\d+s ago\n/);
+  const json = winha(['version', '-o', 'json']);
+  assert.equal(json.code, 0, json.err);
+  const doc = JSON.parse(json.out) as {
+    clientVersion: string;
+    agents: { node: string; version: string | null; renewTime: string | null }[];
+  };
+  assert.match(doc.clientVersion, /^\d+\.\d+\.\d+/);
+  assert.equal(doc.agents.find((a) => a.node === 'node1')?.version, '9.9.9');
+  assert.equal(doc.agents.find((a) => a.node === 'node2')?.version, null);
+  const none = runWinha(['version'], { store: `file://${join(dir, 'nowhere')}`, cwd: dir, timeout: 30_000 });
+  assert.equal(none.code, 2, none.out + none.err);
+  assert.match(none.err, /nowhere does not exist/);
+  assert.ok(!existsSync(join(dir, 'nowhere')), 'winha version never creates a store');
+});

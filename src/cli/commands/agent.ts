@@ -16,7 +16,7 @@ import { createDriver } from '../driver-factory.js';
 import { realAgents } from '../agent-factory.js';
 import { awsCloudAccess } from '../../cloud/aws/access.js';
 import { parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
-import { EXIT, UsageError, type CliIO } from '../io.js';
+import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
 import { connect, requireExistingStore } from '../store.js';
 import { agentCluster } from '../cluster-nodes.js';
 import { applyAgentConfig, type AgentFlags } from '../agent-config/load.js';
@@ -146,6 +146,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
         node: s.node,
         // Only that Cluster's groups: another Cluster may name a node of the same name.
         cluster: { namespace: cluster.namespace, name: cluster.name },
+        version: winhaVersion(),
         store,
         driver,
         clock,
