@@ -11,7 +11,6 @@ import { isDriverError, type HostDriver } from '../drivers/types.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalIp } from '../lib/ip.js';
 import type { Store } from '../store/types.js';
-import { DEFAULT_FAILURE_POLICY } from '../api/defaults.js';
 import { observeMirror, volumeLetter, type MirrorLocal } from '../reconcilers/mirror.js';
 import { observeSite, renderSite } from '../reconcilers/iis-site.js';
 import { interfaceFor, observeVip } from '../reconcilers/virtual-ip.js';
@@ -20,7 +19,7 @@ import type { Note } from '../reconcilers/types.js';
 import { decide } from './decide.js';
 import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts } from './decision-input.js';
 import type { Decision } from './decision-types.js';
-import { Executor, FAILURE_RETRY_FLOOR_MS, StepError } from './executor.js';
+import { Executor, StepError } from './executor.js';
 import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
 import { runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
@@ -33,8 +32,7 @@ import { isServing } from './status/serving.js';
 import type { HostReport, StatusWriter } from './status/writer.js';
 import { fenceMessage, noteFence } from './status/fence-report.js';
 import { fenceEntry } from './status/group-history.js';
-import { hostUnobservableStatus } from './status/group-status.js';
-import { iso } from './status/time.js';
+import { blindHolder } from './host-unobservable.js';
 import { timingOf, type Timing } from './timing.js';
 
 /** What a reconcile asks of the queue (controller-runtime's Result): come back after this many ms, or at the next beat. */
@@ -148,7 +146,8 @@ export class GroupReconciler {
     const paused = m.cluster || m.group || m.node;
     // A site that served and is now down is a failed check (its code counts against the restart limit), not a start.
     if (mem.served && lease.holds && !mem.facts.failure && !paused && host.facts.sites.some((s) => !s.started)) {
-      await this.checks(lease, snap, mem, mono, true, after);
+      const blind = await this.checks(lease, snap, mem, mono, true, after);
+      if (blind) return this.unobservable(snap, mem, lease, t, mono, blind);
     }
     if (!lease.holds) mem.served = false;
     if (!m.group) {
@@ -209,7 +208,8 @@ export class GroupReconciler {
     }
     if (isServing(decision) && !paused && ok) {
       mem.served = true;
-      await this.checks(lease, snap, mem, mono, false, after);
+      const blind = await this.checks(lease, snap, mem, mono, false, after);
+      if (blind) return this.unobservable(snap, mem, lease, t, mono, blind);
     }
     if (decision.role === 'fencing') mem.fence = noteFence(mem.fence, decision, lease.epoch, this.d.clock.now());
     else if (storeOk) await this.reportFence(mem, snap, decision, ok, l?.holder ?? '', t.renewDeadlineMs, lease);
@@ -285,7 +285,7 @@ export class GroupReconciler {
     mono: number,
     now: boolean,
     after: (ms: number) => void,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const deps = {
       driver: this.driver,
       node: this.d.node,
@@ -300,9 +300,15 @@ export class GroupReconciler {
     let failure: Awaited<ReturnType<typeof runDueChecks>>;
     try {
       failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, o, now);
+      delete mem.checksUnansweredSince;
     } catch (err) {
-      if (isDriverError(err) && !this.d.host.busy) mem.unobservedSince ??= mono;
-      throw err;
+      if (!isDriverError(err) || this.d.host.busy) throw err;
+      // Checks the host never answers are no proof that it serves: past renewDeadline, the holder is blind.
+      mem.checksUnansweredSince ??= mono;
+      if (this.d.clock.monotonic() - mem.checksUnansweredSince < timingOf(snap.cluster).renewDeadlineMs) throw err;
+      mem.unobservedSince = mem.checksUnansweredSince;
+      delete mem.checksUnansweredSince;
+      return `${err.code}: ${err.message} (health check)`;
     }
     if (failure) {
       mem.facts.failure = failure;
@@ -311,51 +317,17 @@ export class GroupReconciler {
   }
 
   /**
-   * The host does not answer its own agent: nothing safe to decide. A holder that stays blind for renewDeadline
-   * treats it as a failed check (issue 13 item 4): it bans itself and stops renewing, so the lease runs out and the
-   * next node's safety check probes whether this host still serves (it cannot take its resources down itself).
+   * The host does not answer its own agent: nothing safe to decide (host-unobservable.ts). A read that waited
+   * behind this agent's own long action (one PowerShell host runs one call at a time) proves the host busy, not
+   * blind: the action's own deadline bounds it.
    */
-  private async unobservable(
-    snap: GroupSnapshot,
-    mem: GroupMemory,
-    lease: GroupLease,
-    t: Timing,
-    mono: number,
-    error: string,
-  ): Promise<ReconcileResult> {
-    if (!lease.holds) return {};
-    // A read that waited behind this agent's own long action (one PowerShell host runs one call at a time) proves
-    // the host busy, not blind: the action's own deadline bounds it.
+  private unobservable(snap: GroupSnapshot, mem: GroupMemory, lease: GroupLease, t: Timing, mono: number, error: string) {
+    if (!lease.holds) return Promise.resolve({});
     if (this.d.host.busy) {
       delete mem.unobservedSince;
-      return { requeueAfterMs: t.retryMs };
+      return Promise.resolve({ requeueAfterMs: t.retryMs });
     }
-    // Counted from the start of the cycle whose read found no answer (a hung read already took its time).
-    mem.unobservedSince ??= mono;
-    const blindMs = this.d.clock.monotonic() - mem.unobservedSince;
-    if (blindMs < t.renewDeadlineMs)
-      return { requeueAfterMs: Math.max(FAILURE_RETRY_FLOOR_MS, Math.min(t.retryMs, t.renewDeadlineMs - blindMs + 1)) };
-    const { group } = snap;
-    const why = `${this.d.node} could not observe its own host for ${Math.round(blindMs / 100) / 10} s (renewDeadline ${t.renewDeadlineMs / 1000} s)`;
-    const until =
-      this.d.clock.now() + (group.spec.failurePolicy?.failureExpirySeconds ?? DEFAULT_FAILURE_POLICY.failureExpirySeconds) * 1000;
-    const message = `${why}; last error ${error}: it stops renewing the lease of ${group.metadata.name} (epoch ${lease.epoch}) so that another node can take over once it expires, after probing whether ${this.d.node} still serves`;
-    await lease.abandon();
-    delete mem.unobservedSince;
-    mem.served = false;
-    await this.d.record(group, 'Warning', 'HostUnobservable', message).catch(() => undefined);
-    // UNKNOWN: it cannot say what its host serves.
-    const written = await this.d.writer
-      .ownHistory(
-        group,
-        (h) => ({ ...h, bannedUntil: until, banReason: why }),
-        'UNKNOWN',
-        undefined,
-        (st) => hostUnobservableStatus(st, { node: this.d.node, why: `${why}; last error ${error}`, nowIso: iso(this.d.clock.now()) }),
-      )
-      .catch(() => undefined);
-    if (written) mem.ownHistory = written;
-    return {};
+    return blindHolder(this.d, { snap, mem, lease, timing: t, mono, error });
   }
 
   /** This group's part of the host, from the observation all groups share (at most `maxAgeMs` old). */
