@@ -143,9 +143,12 @@ test('winha agent refuses a node no Cluster in the store declares, and a node se
     const chosen = agent(['--node', 'node1', '--cluster', 'qa/lab', '--listen', `127.0.0.1:${port}`]);
     assert.notEqual(chosen.code, 0, chosen.out + chosen.err);
     assert.match(chosen.out + chosen.err, /node1 is a node of Cluster qa\/lab/);
+    // Both Clusters' node1 would renew the one node lease node.node1: the agent says so.
+    assert.match(chosen.out + chosen.err, /Cluster default\/prod also names a node node1 in this store.*\[agent-node-name-shared\]/);
     const only = agent(['--node', 'node3', '--listen', `127.0.0.1:${port}`]);
     assert.notEqual(only.code, 0, only.out + only.err);
     assert.match(only.out + only.err, /node3 is a node of Cluster qa\/lab/);
+    assert.doesNotMatch(only.out + only.err, /agent-node-name-shared/);
   } finally {
     busy.close();
   }

@@ -18,7 +18,7 @@ import { awsCloudAccess } from '../../cloud/aws/access.js';
 import { parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
 import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
 import { connect, requireExistingStore } from '../store.js';
-import { agentCluster } from '../cluster-nodes.js';
+import { agentCluster, clusterNodes } from '../cluster-nodes.js';
 import { applyAgentConfig, type AgentFlags } from '../agent-config/load.js';
 import { agentLogger } from '../agent-config/logging.js';
 import { EventCreateSink, EventLogForwarder, NoEventLog } from '../agent-config/event-log.js';
@@ -134,6 +134,15 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     try {
       // A node no Cluster declares would start an agent that holds nothing and says nothing: refuse it (exit 2).
       const cluster = await agentCluster(store.objects, s.node, run.flags.cluster);
+      // Node leases are named by node only: two Clusters naming one node name share its liveness (say so).
+      const others = (await clusterNodes(store.objects)).filter(
+        (c) => c.nodes.includes(s.node) && (c.namespace !== cluster.namespace || c.name !== cluster.name),
+      );
+      if (others.length)
+        logger.warn(
+          { otherClusters: others.map((c) => `${c.namespace}/${c.name}`) },
+          `Cluster ${others.map((c) => `${c.namespace}/${c.name}`).join(', ')} also names a node ${s.node} in this store: its agent renews the same node lease (node.${s.node}), so each Cluster may see a dead ${s.node} as alive; give the nodes distinct names [agent-node-name-shared]`,
+        );
       logger.info(
         { cluster: `${cluster.namespace}/${cluster.name}` },
         `${s.node} is a node of Cluster ${cluster.namespace}/${cluster.name}`,
