@@ -32,7 +32,7 @@ import { isServing } from './status/serving.js';
 import type { HostReport, StatusWriter } from './status/writer.js';
 import { fenceMessage, noteFence } from './status/fence-report.js';
 import { fenceEntry } from './status/group-history.js';
-import { blindHolder } from './host-unobservable.js';
+import { blindHolder, blindStandby } from './host-unobservable.js';
 import { timingOf, type Timing } from './timing.js';
 
 /** What a reconcile asks of the queue (controller-runtime's Result): come back after this many ms, or at the next beat. */
@@ -142,6 +142,7 @@ export class GroupReconciler {
     const host = await this.observeHost(snap, observing, t.retryMs / 2, held);
     if ('failed' in host) return this.unobservable(snap, mem, lease, t, mono, host.failed);
     delete mem.unobservedSince;
+    delete mem.blindReported;
     const m = maintenanceOf(snap, this.d.node);
     const paused = m.cluster || m.group || m.node;
     // A site that served and is now down is a failed check (its code counts against the restart limit), not a start.
@@ -322,12 +323,12 @@ export class GroupReconciler {
    * blind: the action's own deadline bounds it.
    */
   private unobservable(snap: GroupSnapshot, mem: GroupMemory, lease: GroupLease, t: Timing, mono: number, error: string) {
-    if (!lease.holds) return Promise.resolve({});
     if (this.d.host.busy) {
       delete mem.unobservedSince;
       return Promise.resolve({ requeueAfterMs: t.retryMs });
     }
-    return blindHolder(this.d, { snap, mem, lease, timing: t, mono, error });
+    const c = { snap, mem, lease, timing: t, mono, error };
+    return lease.holds ? blindHolder(this.d, c) : blindStandby(this.d, c);
   }
 
   /** This group's part of the host, from the observation all groups share (at most `maxAgeMs` old). */

@@ -59,3 +59,17 @@ export async function blindHolder(d: BlindDeps, c: BlindCycle): Promise<{ requeu
   if (written) mem.ownHistory = written;
   return {};
 }
+
+/**
+ * A standby that cannot see its own host decides nothing (it could not bring the group up safely); once blind for
+ * renewDeadline it shows itself UNKNOWN in the group's nodes[] rather than OSU, a healthy standby it may not be.
+ * Its first observed cycle writes its real state again.
+ */
+export async function blindStandby(d: BlindDeps, c: BlindCycle): Promise<{ requeueAfterMs?: number }> {
+  const { mem, timing: t } = c;
+  mem.unobservedSince ??= c.mono;
+  if (mem.blindReported || d.clock.monotonic() - mem.unobservedSince < t.renewDeadlineMs) return {};
+  const written = await d.writer.ownHistory(c.snap.group, (h) => h, 'UNKNOWN').catch(() => undefined);
+  if (written) mem.blindReported = true;
+  return {};
+}
