@@ -223,7 +223,7 @@ Exit codes:
       .option('--cluster <name>', 'the Cluster (NAME or NAMESPACE/NAME) that declares --node; needed only when several do')
       .option(
         '--driver <kind>',
-        'host driver: sim (a host in this process; the default), sim://HOST:PORT/NODE (a host of a `winha sim world` server) or windows',
+        'host driver (required, or spec.driver.type of --config): windows, sim (a host in this process) or sim://HOST:PORT/NODE (a host of a `winha sim world` server)',
       )
       .option(
         '--listen <addr>',
@@ -366,7 +366,7 @@ Exit codes:
     )
     .action(async (flags: FlagsOf<Cmd<typeof simCmd>['runSimFuzz']>) => setCode(await (await simCmd()).runSimFuzz(flags, io)));
 
-  registerMetaCommands(program, io, setCode);
+  registerMetaCommands(program, io, setCode, withStore);
   return program;
 }
 

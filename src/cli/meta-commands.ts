@@ -2,17 +2,22 @@
  * `winha version` and `winha completion SHELL`: about the CLI itself. Registered
  * last from main.ts, so completion sees every other command.
  */
-import { Argument, type Command } from 'commander';
-import { EXIT, winhaVersion, type CliIO } from './io.js';
+import { Argument, Option, type Command } from 'commander';
+import { EXIT, type CliIO } from './io.js';
+import type { VersionFlags } from './commands/version.js';
 
-export function registerMetaCommands(program: Command, io: CliIO, setCode: (code: number) => void): void {
-  program
-    .command('version')
-    .description("Print this client's version (agents do not record theirs in the store yet).")
-    .action(() => {
-      io.stdout.write(`Client Version: ${winhaVersion()}\n`);
-      setCode(EXIT.OK);
-    });
+export function registerMetaCommands(
+  program: Command,
+  io: CliIO,
+  setCode: (code: number) => void,
+  withStore: (c: Command) => Command,
+): void {
+  withStore(
+    program
+      .command('version')
+      .description("Print this client's version and, with --store (or $WINHA_STORE), each node's agent version from its node lease.")
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')),
+  ).action(async (flags: VersionFlags) => setCode(await (await import('./commands/version.js')).runVersion(flags, io)));
 
   program
     .command('completion')

@@ -30,9 +30,7 @@ export function registerNodeCommands(
       'Exercise every HostDriver call against a scratch site and a spare address, then clean up (ocf-tester for the driver). Exit 0 all ok, 1 a call failed, 2 refused.',
     )
     .addOption(
-      new Option('--driver <kind>', 'windows (this machine) or sim (a one-node simulated world)')
-        .choices(['windows', 'sim'])
-        .default('sim'),
+      new Option('--driver <kind>', 'required: windows (this machine) or sim (a one-node simulated world)').choices(['windows', 'sim']),
     )
     .option('--node <name>', 'node name shown in the report (default: this host name; sim: sim-node)')
     .option('--site <name>', 'scratch IIS site (default winha-driver-test); an existing site with another path is refused')

@@ -50,6 +50,13 @@ export interface AgentOptions {
   cloud?: CloudAccess;
   /** Sees every event as it is recorded (the Windows Event Log forwarder of `winha agent`). */
   onEvent?: (e: EventInput) => void;
+  /**
+   * The one Cluster this agent serves (`winha agent --cluster`, or the one naming the node): only its groups, never
+   * a group of another Cluster that names a node of the same name. Absent: every group naming the node (tests).
+   */
+  cluster?: { namespace: string; name: string };
+  /** This agent's software version, recorded in its node lease (`winha version` reads it). */
+  version?: string;
 }
 
 /** AgentOptions.workers' default (`winha agent --workers N` overrides it). */
@@ -91,7 +98,7 @@ export class Agent {
         ...(code !== undefined ? { code } : {}),
         ...(epoch !== undefined ? { epoch } : {}),
       });
-    this.liveness = new NodeLiveness(o.store, o.node, o.clock, this.log, health);
+    this.liveness = new NodeLiveness(o.store, o.node, o.clock, this.log, health, o.version);
     this.groups = new GroupReconciler({
       node: o.node,
       store: o.store,
@@ -191,9 +198,25 @@ export class Agent {
 
   private myGroups(): string[] {
     return this.cached<FailoverGroup>('FailoverGroup')
-      .filter((g) => Array.isArray(g.spec?.nodes) && g.spec.nodes.some((n) => n.name === this.node))
+      .filter((g) => this.serves(g))
       .map((g) => `${g.metadata.namespace}/${g.metadata.name}`)
       .sort();
+  }
+
+  /** The group names this node and belongs to the Cluster this agent serves. */
+  private serves(g: FailoverGroup): boolean {
+    if (!Array.isArray(g.spec?.nodes) || !g.spec.nodes.some((n) => n.name === this.node)) return false;
+    const scope = this.o.cluster;
+    if (!scope) return true;
+    const c = this.clusterOf(g);
+    return c !== undefined && c.metadata.namespace === scope.namespace && c.metadata.name === scope.name;
+  }
+
+  /** The Cluster a group belongs to: the one its spec.cluster names, else the only one of its namespace. */
+  private clusterOf(g: FailoverGroup): Cluster | undefined {
+    const clusters = this.cached<Cluster>('Cluster').filter((c) => c.metadata.namespace === g.metadata.namespace);
+    const named = g.spec.cluster;
+    return named ? clusters.find((c) => c.metadata.name === named) : clusters.length === 1 ? clusters[0] : undefined;
   }
 
   private schedule(ms: number): void {
@@ -203,7 +226,10 @@ export class Agent {
 
   /** Every retryPeriod: renew the node lease, then queue every group of this node (Patroni's loop_wait). */
   private async beat(): Promise<void> {
-    const mine = this.cached<Cluster>('Cluster').find((c) => c.spec?.nodes?.some((n) => n.name === this.node));
+    const scope = this.o.cluster;
+    const mine = this.cached<Cluster>('Cluster').find((c) =>
+      scope ? c.metadata.namespace === scope.namespace && c.metadata.name === scope.name : c.spec?.nodes?.some((n) => n.name === this.node),
+    );
     const t = timingOf(mine);
     // The store answered the heartbeat: what the event outbox holds from while it did not goes now (a quiet node
     // would otherwise keep it until its next event).
@@ -233,15 +259,12 @@ export class Agent {
   private snapshot(key: string): GroupSnapshot | undefined {
     const [ns, name] = key.split('/') as [string, string];
     const group = this.cached<FailoverGroup>('FailoverGroup').find((g) => g.metadata.namespace === ns && g.metadata.name === name);
-    if (!group || !Array.isArray(group.spec?.nodes) || !group.spec.nodes.some((n) => n.name === this.node)) return undefined;
+    if (!group || !this.serves(group)) return undefined;
     const ofGroup = <T extends { metadata: { namespace?: string }; spec?: { group?: string } }>(kind: string) =>
       this.cached<T>(kind).filter((x) => x.metadata.namespace === ns && x.spec?.group === name);
-    const clusters = this.cached<Cluster>('Cluster').filter((c) => c.metadata.namespace === ns);
-    const named = group.spec.cluster;
-    const cluster = named ? clusters.find((c) => c.metadata.name === named) : clusters.length === 1 ? clusters[0] : undefined;
     return {
       group,
-      cluster,
+      cluster: this.clusterOf(group),
       sites: ofGroup<IISSite>('IISSite'),
       vips: ofGroup<VirtualIP>('VirtualIP'),
       mirrors: ofGroup<Mirror>('Mirror'),

@@ -143,7 +143,9 @@ export class Executor {
         throw new StepError(err, run.patch);
       }
     }
-    if (run.deactivating && req.input.local.deactivationFailed) {
+    // Cleared by a deactivation that succeeded, or by a standby's cycle that left nothing serving here (its drift
+    // stops all succeeded): a failed stop that later succeeds must not block every other node for ever.
+    if ((run.deactivating || !lease.holds) && req.input.local.deactivationFailed) {
       run.patch.facts.deactivationFailed = null;
       await this.history(run, (h) => {
         const { deactivationFailed: _d, ...rest } = h;

@@ -22,6 +22,10 @@ export interface GroupMemory {
   lastStatusWrite?: number;
   /** Since when (monotonic) this holder's host has not answered its observation; gone with the first answer. */
   unobservedSince?: number;
+  /** This standby wrote itself UNKNOWN because it cannot see its host (written once per blind spell). */
+  blindReported?: boolean;
+  /** Since when (monotonic) this holder's health checks have found no answer from its host; gone with a checked round. */
+  checksUnansweredSince?: number;
   /** A self-fence to report once the store answers again (kept here, not in the store: it is what failed). */
   fence?: FenceRecord;
 }

@@ -7,11 +7,10 @@
  */
 import type { CloudRouting } from '../cloud/vip-routing.js';
 import { movedByApi, probePortOf } from '../cloud/vip-routing.js';
-import type { HostDriver } from '../drivers/types.js';
+import { isDriverError, type HostDriver } from '../drivers/types.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalIp } from '../lib/ip.js';
 import type { Store } from '../store/types.js';
-import { DEFAULT_FAILURE_POLICY } from '../api/defaults.js';
 import { observeMirror, volumeLetter, type MirrorLocal } from '../reconcilers/mirror.js';
 import { observeSite, renderSite } from '../reconcilers/iis-site.js';
 import { interfaceFor, observeVip } from '../reconcilers/virtual-ip.js';
@@ -20,7 +19,7 @@ import type { Note } from '../reconcilers/types.js';
 import { decide } from './decide.js';
 import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts } from './decision-input.js';
 import type { Decision } from './decision-types.js';
-import { Executor, FAILURE_RETRY_FLOOR_MS, StepError } from './executor.js';
+import { Executor, StepError } from './executor.js';
 import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
 import { runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
@@ -33,6 +32,7 @@ import { isServing } from './status/serving.js';
 import type { HostReport, StatusWriter } from './status/writer.js';
 import { fenceMessage, noteFence } from './status/fence-report.js';
 import { fenceEntry } from './status/group-history.js';
+import { blindHolder, blindStandby } from './host-unobservable.js';
 import { timingOf, type Timing } from './timing.js';
 
 /** What a reconcile asks of the queue (controller-runtime's Result): come back after this many ms, or at the next beat. */
@@ -137,14 +137,18 @@ export class GroupReconciler {
 
     // ── this host
     const held = lease.holds ? lease.epoch : undefined;
-    const host = await this.observeHost(snap, lease.callOptions(undefined, observedEpoch), t.retryMs / 2, held);
-    if (!host) return this.unobservable(snap, mem, lease, t, mono);
+    // A host read waits at most renewDeadline: a hung host must not keep a holder from giving the group up in time.
+    const observing = lease.callOptions(undefined, observedEpoch, t.renewDeadlineMs);
+    const host = await this.observeHost(snap, observing, t.retryMs / 2, held);
+    if ('failed' in host) return this.unobservable(snap, mem, lease, t, mono, host.failed);
     delete mem.unobservedSince;
+    delete mem.blindReported;
     const m = maintenanceOf(snap, this.d.node);
     const paused = m.cluster || m.group || m.node;
     // A site that served and is now down is a failed check (its code counts against the restart limit), not a start.
     if (mem.served && lease.holds && !mem.facts.failure && !paused && host.facts.sites.some((s) => !s.started)) {
-      await this.checks(lease, snap, mem, mono, true, after);
+      const blind = await this.checks(lease, snap, mem, mono, true, after);
+      if (blind) return this.unobservable(snap, mem, lease, t, mono, blind);
     }
     if (!lease.holds) mem.served = false;
     if (!m.group) {
@@ -205,7 +209,8 @@ export class GroupReconciler {
     }
     if (isServing(decision) && !paused && ok) {
       mem.served = true;
-      await this.checks(lease, snap, mem, mono, false, after);
+      const blind = await this.checks(lease, snap, mem, mono, false, after);
+      if (blind) return this.unobservable(snap, mem, lease, t, mono, blind);
     }
     if (decision.role === 'fencing') mem.fence = noteFence(mem.fence, decision, lease.epoch, this.d.clock.now());
     else if (storeOk) await this.reportFence(mem, snap, decision, ok, l?.holder ?? '', t.renewDeadlineMs, lease);
@@ -281,7 +286,7 @@ export class GroupReconciler {
     mono: number,
     now: boolean,
     after: (ms: number) => void,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const deps = {
       driver: this.driver,
       node: this.d.node,
@@ -290,7 +295,22 @@ export class GroupReconciler {
       note: this.d.record,
       secrets: this.d.secrets,
     };
-    const failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, lease.callOptions(undefined, 0, 30_000), now);
+    // A check's host calls wait at most renewDeadline too (a deep check's probe has its own timeout); one the host
+    // does not answer starts the blind count, so the next unanswered observation gives the group up in time.
+    const o = lease.callOptions(undefined, 0, timingOf(snap.cluster).renewDeadlineMs);
+    let failure: Awaited<ReturnType<typeof runDueChecks>>;
+    try {
+      failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, o, now);
+      delete mem.checksUnansweredSince;
+    } catch (err) {
+      if (!isDriverError(err) || this.d.host.busy) throw err;
+      // Checks the host never answers are no proof that it serves: past renewDeadline, the holder is blind.
+      mem.checksUnansweredSince ??= mono;
+      if (this.d.clock.monotonic() - mem.checksUnansweredSince < timingOf(snap.cluster).renewDeadlineMs) throw err;
+      mem.unobservedSince = mem.checksUnansweredSince;
+      delete mem.checksUnansweredSince;
+      return `${err.code}: ${err.message} (health check)`;
+    }
     if (failure) {
       mem.facts.failure = failure;
       after(0);
@@ -298,31 +318,17 @@ export class GroupReconciler {
   }
 
   /**
-   * The host does not answer its own agent: nothing safe to decide. A holder that stays blind for renewDeadline
-   * treats it as a failed check (issue 13 item 4): it bans itself and stops renewing, so the lease runs out and the
-   * next node's safety check probes whether this host still serves (it cannot take its resources down itself).
+   * The host does not answer its own agent: nothing safe to decide (host-unobservable.ts). A read that waited
+   * behind this agent's own long action (one PowerShell host runs one call at a time) proves the host busy, not
+   * blind: the action's own deadline bounds it.
    */
-  private async unobservable(snap: GroupSnapshot, mem: GroupMemory, lease: GroupLease, t: Timing, mono: number): Promise<ReconcileResult> {
-    if (!lease.holds) return {};
-    mem.unobservedSince ??= mono;
-    const blindMs = mono - mem.unobservedSince;
-    if (blindMs < t.renewDeadlineMs)
-      return { requeueAfterMs: Math.max(FAILURE_RETRY_FLOOR_MS, Math.min(t.retryMs, t.renewDeadlineMs - blindMs + 1)) };
-    const { group } = snap;
-    const why = `${this.d.node} could not observe its own host for ${Math.round(blindMs / 100) / 10} s (renewDeadline ${t.renewDeadlineMs / 1000} s)`;
-    const until =
-      this.d.clock.now() + (group.spec.failurePolicy?.failureExpirySeconds ?? DEFAULT_FAILURE_POLICY.failureExpirySeconds) * 1000;
-    const message = `${why}: it stops renewing the lease of ${group.metadata.name} (epoch ${lease.epoch}) so that another node can take over once it expires, after probing whether ${this.d.node} still serves`;
-    await lease.abandon();
-    delete mem.unobservedSince;
-    mem.served = false;
-    await this.d.record(group, 'Warning', 'HostUnobservable', message).catch(() => undefined);
-    // UNKNOWN: it cannot say what its host serves.
-    const written = await this.d.writer
-      .ownHistory(group, (h) => ({ ...h, bannedUntil: until, banReason: why }), 'UNKNOWN')
-      .catch(() => undefined);
-    if (written) mem.ownHistory = written;
-    return {};
+  private unobservable(snap: GroupSnapshot, mem: GroupMemory, lease: GroupLease, t: Timing, mono: number, error: string) {
+    if (this.d.host.busy) {
+      delete mem.unobservedSince;
+      return Promise.resolve({ requeueAfterMs: t.retryMs });
+    }
+    const c = { snap, mem, lease, timing: t, mono, error };
+    return lease.holds ? blindHolder(this.d, c) : blindStandby(this.d, c);
   }
 
   /** This group's part of the host, from the observation all groups share (at most `maxAgeMs` old). */
@@ -331,7 +337,7 @@ export class GroupReconciler {
     o: ReturnType<GroupLease['callOptions']>,
     maxAgeMs: number,
     heldEpoch: number | undefined,
-  ): Promise<{ facts: HostFacts; report: HostReport } | undefined> {
+  ): Promise<{ facts: HostFacts; report: HostReport } | { failed: string }> {
     try {
       const sitesInfo = await this.d.host.sites(o, maxAgeMs);
       const addrs = await this.d.host.addresses(o, maxAgeMs);
@@ -357,7 +363,7 @@ export class GroupReconciler {
       return { facts, report: { sites: sitesInfo, addrs, mirrors } };
     } catch (err) {
       this.d.log.warn({ err: String(err) }, 'cannot observe this host');
-      return undefined;
+      return { failed: isDriverError(err) ? `${err.code}: ${err.message}` : String(err) };
     }
   }
 }

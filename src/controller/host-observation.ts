@@ -62,12 +62,22 @@ export class HostObservation {
   private generation = 0;
   /** Reads actually sent to the host (the rest were shared); for tests and metrics. */
   reads = 0;
+  /** Mutating calls of this agent still running on the host (a read may wait behind them: the host is busy, not blind). */
+  private changing = 0;
 
   constructor(
     private readonly raw: HostDriver,
     private readonly clock: Clock,
   ) {
-    this.driver = invalidating(raw, () => this.invalidate());
+    this.driver = invalidating(raw, (phase) => {
+      this.changing += phase === 'begin' ? 1 : -1;
+      this.invalidate();
+    });
+  }
+
+  /** This agent's own actions are running on the host now. */
+  get busy(): boolean {
+    return this.changing > 0;
   }
 
   /** IIS sites by lower-case name. */
@@ -125,7 +135,7 @@ export class HostObservation {
 }
 
 /** `raw` with `onChange` called when each mutating operation begins and when it ends (success or failure). */
-function invalidating(raw: HostDriver, onChange: () => void): HostDriver {
+function invalidating(raw: HostDriver, onChange: (phase: 'begin' | 'end') => void): HostDriver {
   const d: Record<string, unknown> = { nodeName: raw.nodeName };
   for (const op of [...HOST_DRIVER_OPERATIONS, ...OPTIONAL_READS]) {
     if (!raw[op]) continue;
@@ -133,8 +143,8 @@ function invalidating(raw: HostDriver, onChange: () => void): HostDriver {
     d[op] = READS.has(op)
       ? call
       : (...args: unknown[]) => {
-          onChange();
-          return call(...args).finally(onChange);
+          onChange('begin');
+          return call(...args).finally(() => onChange('end'));
         };
   }
   return d as unknown as HostDriver;

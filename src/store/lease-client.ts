@@ -58,14 +58,15 @@ export class LeaseClient implements LeaseStore {
     return this.observe(name, rec);
   }
 
-  async acquire(name: string, holder: string, durationSeconds: number): Promise<AcquireResult> {
+  async acquire(name: string, holder: string, durationSeconds: number, holderVersion?: string): Promise<AcquireResult> {
+    const version = holderVersion ? { holderVersion } : {};
     if (!holder) throw new ConflictError(`lease ${name}: a holder identity is required`);
     const cur = await this.get(name);
     const now = timestamp(this.clock.now());
     const take = async (expected: string | null, epoch: number): Promise<AcquireResult> => {
       try {
         const lease = await this.write(
-          { name, holder, epoch, acquireTime: now, renewTime: now, leaseDurationSeconds: durationSeconds },
+          { name, holder, epoch, acquireTime: now, renewTime: now, leaseDurationSeconds: durationSeconds, ...version },
           expected,
         );
         return { acquired: true, lease };
@@ -79,7 +80,8 @@ export class LeaseClient implements LeaseStore {
     };
     if (!cur) return take(null, 1);
     if (cur.holder === holder) {
-      const lease = await this.write({ ...withoutRevision(cur), renewTime: now, leaseDurationSeconds: durationSeconds }, cur.revision);
+      const next = { ...withoutRevision(cur), renewTime: now, leaseDurationSeconds: durationSeconds, ...version };
+      const lease = await this.write(next, cur.revision);
       return { acquired: true, lease };
     }
     if (cur.holder === '' || this.remainingMs(cur) <= 0) return take(cur.revision, cur.epoch + 1);

@@ -175,6 +175,8 @@ export interface LeaseRecord {
   leaseDurationSeconds: number;
   /** The store revision of the record's last change; any change (renewal too) changes it. */
   revision: string;
+  /** The holder's software version as it last took or renewed the lease (node leases); absent: unknown (older agents). */
+  holderVersion?: string;
 }
 
 export type AcquireResult =
@@ -200,7 +202,7 @@ export interface LeaseStore {
    * Takes the lease if it is free, released, already ours (then it is renewed),
    * or held by someone else but observed unchanged for its whole duration.
    */
-  acquire(name: string, holder: string, durationSeconds: number): Promise<AcquireResult>;
+  acquire(name: string, holder: string, durationSeconds: number, holderVersion?: string): Promise<AcquireResult>;
   /** Extends our hold. Conflict if the lease is no longer ours at this epoch. */
   renew(name: string, holder: string, epoch: number): Promise<LeaseRecord>;
   /** Gives the lease up so others may take it at once. Conflict if not ours at this epoch. */

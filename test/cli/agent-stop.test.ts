@@ -85,7 +85,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 test('with log.file the JSON lines go to DIR/agent.N.log (none on stdout), flushed up to the stopped line', async () => {
   writeFileSync(
     join(dir, 'agent-files.yaml'),
-    'apiVersion: winha.io/v1alpha1\nkind: AgentConfig\nspec:\n  node: node1\n  store: {url: file://./store}\n  log: {file: {directory: logs, maxSizeMB: 1, maxFiles: 2}}\n',
+    'apiVersion: winha.io/v1alpha1\nkind: AgentConfig\nspec:\n  node: node1\n  store: {url: file://./store}\n  driver: {type: sim}\n  log: {file: {directory: logs, maxSizeMB: 1, maxFiles: 2}}\n',
   );
   const r = startWinha(['agent', '--config', 'agent-files.yaml'], { cwd: dir });
   const logFile = join(dir, 'logs', 'agent.1.log');

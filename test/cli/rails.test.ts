@@ -143,10 +143,68 @@ test('winha agent refuses a node no Cluster in the store declares, and a node se
     const chosen = agent(['--node', 'node1', '--cluster', 'qa/lab', '--listen', `127.0.0.1:${port}`]);
     assert.notEqual(chosen.code, 0, chosen.out + chosen.err);
     assert.match(chosen.out + chosen.err, /node1 is a node of Cluster qa\/lab/);
+    // Both Clusters' node1 would renew the one node lease node.node1: the agent says so.
+    assert.match(chosen.out + chosen.err, /Cluster default\/prod also names a node node1 in this store.*\[agent-node-name-shared\]/);
     const only = agent(['--node', 'node3', '--listen', `127.0.0.1:${port}`]);
     assert.notEqual(only.code, 0, only.out + only.err);
     assert.match(only.out + only.err, /node3 is a node of Cluster qa\/lab/);
+    assert.doesNotMatch(only.out + only.err, /agent-node-name-shared/);
   } finally {
     busy.close();
   }
+});
+
+test('winha agent without --driver (nor spec.driver.type in --config) is refused before it connects: exit 2, the drivers named', () => {
+  const bare = runWinha(['agent', '--node', 'node1'], { store: storeUrl, cwd: dir, timeout: 60_000 });
+  assert.equal(bare.code, 2, bare.out + bare.err);
+  assert.match(
+    bare.err,
+    /^winha: --driver: say which host this agent drives: --driver windows on a Windows node, sim .*\[agent-driver-missing\]$/m,
+  );
+  assert.doesNotMatch(bare.out, /started/);
+  writeFileSync(
+    join(dir, 'no-driver.yaml'),
+    `apiVersion: winha.io/v1alpha1\nkind: AgentConfig\nspec:\n  node: node1\n  store: {url: '${storeUrl}'}\n`,
+  );
+  const config = runWinha(['agent', '--config', 'no-driver.yaml'], { cwd: dir, timeout: 60_000 });
+  assert.equal(config.code, 2, config.out + config.err);
+  assert.match(config.err, /\[agent-driver-missing\]/);
+  const unknown = runWinha(['agent', '--node', 'node1', '--driver', 'hyperv'], { store: storeUrl, cwd: dir, timeout: 60_000 });
+  assert.equal(unknown.code, 2, unknown.out + unknown.err);
+  assert.match(unknown.err, /--driver: unknown driver "hyperv": use windows, sim or sim:\/\/HOST:PORT\/NODE \[agent-driver-unknown\]/);
+  // The same rail on `winha driver test`: a run against the simulated host must be asked for.
+  const test = runWinha(['driver', 'test'], { cwd: dir, timeout: 60_000 });
+  assert.equal(test.code, 2, test.out + test.err);
+  assert.match(test.err, /\[driver-test-driver-missing\]/);
+});
+
+test('winha version --store: the client, then each node agent version from its node lease (unknown for an older agent); -o json; a missing store refused', async () => {
+  const s = await openStore(storeUrl);
+  try {
+    await s.leases.acquire('node.node1', 'node1', 15, '9.9.9');
+    await s.leases.acquire('node.node2', 'node2', 15); // an agent from before the field
+  } finally {
+    await s.close();
+  }
+  const text = winha(['version']);
+  assert.equal(text.code, 0, text.err);
+  assert.match(
+    text.out,
+    /^Client Version: \d+\.\d+\.\d+.*\nAgents \(node leases in file:\/\/.*\):\nNODE +CLUSTER +AGENT VERSION +LEASE RENEWED\n/,
+  );
+  assert.match(text.out, /\nnode1 +default\/prod\S* +9\.9\.9 +\d+s ago\n/);
+  assert.match(text.out, /\nnode2 +default\/prod +unknown +\d+s ago\n/);
+  const json = winha(['version', '-o', 'json']);
+  assert.equal(json.code, 0, json.err);
+  const doc = JSON.parse(json.out) as {
+    clientVersion: string;
+    agents: { node: string; version: string | null; renewTime: string | null }[];
+  };
+  assert.match(doc.clientVersion, /^\d+\.\d+\.\d+/);
+  assert.equal(doc.agents.find((a) => a.node === 'node1')?.version, '9.9.9');
+  assert.equal(doc.agents.find((a) => a.node === 'node2')?.version, null);
+  const none = runWinha(['version'], { store: `file://${join(dir, 'nowhere')}`, cwd: dir, timeout: 30_000 });
+  assert.equal(none.code, 2, none.out + none.err);
+  assert.match(none.err, /nowhere does not exist/);
+  assert.ok(!existsSync(join(dir, 'nowhere')), 'winha version never creates a store');
 });

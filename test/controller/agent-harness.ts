@@ -124,7 +124,7 @@ class CuttableStore implements Store {
     };
     this.leases = {
       get: (n) => guard(() => inner.leases.get(n)),
-      acquire: (n, h, d) => guard(() => inner.leases.acquire(n, h, d)),
+      acquire: (n, h, d, v) => guard(() => inner.leases.acquire(n, h, d, v)),
       renew: (n, h, e) => guard(() => inner.leases.renew(n, h, e)),
       release: (n, h, e) => guard(() => inner.leases.release(n, h, e)),
       remainingMs: (r) => inner.leases.remainingMs(r),

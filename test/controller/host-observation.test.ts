@@ -215,6 +215,20 @@ describe('HostObservation', () => {
     assert.deepEqual(names(await c), ['site-0']);
     assert.equal(fake.n('listSites'), 2);
   });
+
+  it('busy while one of its own changes runs on the host (a read then may wait behind it), and not after it ends, even when it fails', async () => {
+    const { clock, fake, obs } = setup();
+    assert.equal(obs.busy, false);
+    const start = obs.driver.startSite('web', O);
+    assert.equal(obs.busy, true);
+    await clock.advance(50);
+    await start;
+    assert.equal(obs.busy, false);
+    Object.assign(fake, { stopSite: async () => Promise.reject(new Error('no')) });
+    const failed = new HostObservation(fake as unknown as HostDriver, clock);
+    await assert.rejects(failed.driver.stopSite('web', O), /no/);
+    assert.equal(failed.busy, false);
+  });
 });
 
 describe('the agent observes its host once for all its groups', () => {

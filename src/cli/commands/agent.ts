@@ -16,9 +16,9 @@ import { createDriver } from '../driver-factory.js';
 import { realAgents } from '../agent-factory.js';
 import { awsCloudAccess } from '../../cloud/aws/access.js';
 import { parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
-import { EXIT, UsageError, type CliIO } from '../io.js';
+import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
 import { connect, requireExistingStore } from '../store.js';
-import { agentCluster } from '../cluster-nodes.js';
+import { agentCluster, clusterNodes } from '../cluster-nodes.js';
 import { applyAgentConfig, type AgentFlags } from '../agent-config/load.js';
 import { agentLogger } from '../agent-config/logging.js';
 import { EventCreateSink, EventLogForwarder, NoEventLog } from '../agent-config/event-log.js';
@@ -38,7 +38,13 @@ interface AgentSettings {
 /** All flags, checked before anything is opened, bound or started. */
 async function settingsOf(flags: AgentFlags, io: CliIO): Promise<AgentSettings> {
   if (!flags.node) throw new UsageError('--node: name this node: winha agent --node NAME (or spec.node in --config FILE)');
-  const driver = flags.driver ?? 'sim';
+  // No default: an agent on a real node that silently drove a simulated host would hold groups it never serves.
+  const driver = flags.driver;
+  if (driver === undefined)
+    throw new UsageError(
+      '--driver: say which host this agent drives: --driver windows on a Windows node, sim (a simulated host) or ' +
+        'sim://HOST:PORT/NODE (a host of winha sim world), or spec.driver.type in --config FILE [agent-driver-missing]',
+    );
   if (driver.startsWith('sim://')) {
     const { parseSimDriverUrl, DriverSpecError } = await import('../../drivers/factory.js');
     try {
@@ -48,7 +54,9 @@ async function settingsOf(flags: AgentFlags, io: CliIO): Promise<AgentSettings> 
       throw e;
     }
   } else if (driver !== 'sim' && driver !== 'windows')
-    throw new UsageError(`--driver: unknown driver ${JSON.stringify(driver)}: use sim, sim://HOST:PORT/NODE or windows`);
+    throw new UsageError(
+      `--driver: unknown driver ${JSON.stringify(driver)}: use windows, sim or sim://HOST:PORT/NODE [agent-driver-unknown]`,
+    );
   const workers = flags.workers === undefined ? undefined : Number(flags.workers);
   if (workers !== undefined && (!/^\d+$/.test(flags.workers!.trim()) || workers < 1 || workers > 256))
     throw new UsageError(`--workers must be an integer from 1 to 256, not ${JSON.stringify(flags.workers)}`);
@@ -126,6 +134,15 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     try {
       // A node no Cluster declares would start an agent that holds nothing and says nothing: refuse it (exit 2).
       const cluster = await agentCluster(store.objects, s.node, run.flags.cluster);
+      // Node leases are named by node only: two Clusters naming one node name share its liveness (say so).
+      const others = (await clusterNodes(store.objects)).filter(
+        (c) => c.nodes.includes(s.node) && (c.namespace !== cluster.namespace || c.name !== cluster.name),
+      );
+      if (others.length)
+        logger.warn(
+          { otherClusters: others.map((c) => `${c.namespace}/${c.name}`) },
+          `Cluster ${others.map((c) => `${c.namespace}/${c.name}`).join(', ')} also names a node ${s.node} in this store: its agent renews the same node lease (node.${s.node}), so each Cluster may see a dead ${s.node} as alive; give the nodes distinct names [agent-node-name-shared]`,
+        );
       logger.info(
         { cluster: `${cluster.namespace}/${cluster.name}` },
         `${s.node} is a node of Cluster ${cluster.namespace}/${cluster.name}`,
@@ -136,6 +153,9 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
       closeCloud = () => cloud?.close();
       const agent = realAgents({
         node: s.node,
+        // Only that Cluster's groups: another Cluster may name a node of the same name.
+        cluster: { namespace: cluster.namespace, name: cluster.name },
+        version: winhaVersion(),
         store,
         driver,
         clock,

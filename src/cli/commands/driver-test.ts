@@ -46,7 +46,12 @@ function ip(text: string | undefined, flag: string): string | undefined {
 }
 
 export async function runDriverTestCommand(flags: DriverTestFlags, io: CliIO): Promise<number> {
-  const kind = flags.driver ?? 'sim';
+  // No default: a test of the simulated driver run on a real node would report a host it never touched as ok.
+  const kind = flags.driver;
+  if (kind === undefined)
+    throw new UsageError(
+      '--driver: say which driver to test: --driver windows (this machine) or --driver sim [driver-test-driver-missing]',
+    );
   if (kind !== 'sim' && kind !== 'windows') throw new UsageError(`--driver ${JSON.stringify(kind)}: use windows or sim`);
   const sim = kind === 'sim';
   const site = flags.site ?? DEFAULT_SCRATCH_SITE;

@@ -36,6 +36,8 @@ export class NodeLiveness {
     private readonly clock: Clock,
     private readonly log: AgentLogger,
     private readonly health: StoreHealth,
+    /** This agent's version, written into its node lease for `winha version` (absent: none written). */
+    private readonly version?: string,
   ) {}
 
   start(): void {
@@ -45,7 +47,7 @@ export class NodeLiveness {
   /** The heartbeat: renew this node's lease; true when the store answered. */
   async renewOwn(t: Timing): Promise<boolean> {
     try {
-      await this.store.leases.acquire(nodeLeaseName(this.node), this.node, leaseSeconds(t));
+      await this.store.leases.acquire(nodeLeaseName(this.node), this.node, leaseSeconds(t), this.version);
       this.health.failing = false;
       return true;
     } catch (err) {

@@ -124,3 +124,20 @@ export function groupStatus(
   }
   return { status: next, tookOver };
 }
+
+/**
+ * The status a holder writes when it gives its group up because its own host does not answer (issue 18 item 4):
+ * not Ready, with the reason, whatever its last steady cycle said. activeNode stays: the host may still serve
+ * (the next node's safety check finds out); the group is on its way out of this node.
+ */
+export function hostUnobservableStatus(st: GroupStatus, f: { node: string; why: string; nowIso: string }): GroupStatus {
+  const ready = {
+    type: 'Ready',
+    status: 'False',
+    reason: 'HostUnobservable',
+    message: `${f.why}: nobody can tell whether ${f.node} still serves; ${f.node} gives the group up`,
+  } as const;
+  const others = (st.conditions ?? []).filter((c) => c.type !== 'Ready');
+  const conditions = mergeConditions(st.conditions, [{ ...ready }, ...others], f.nowIso) as GroupStatus['conditions'];
+  return { ...st, phase: 'Deactivating', conditions };
+}

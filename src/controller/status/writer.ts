@@ -46,6 +46,7 @@ export class StatusWriter {
     f: (h: NodeHistory) => NodeHistory,
     state?: 'UNKNOWN',
     groupEntry?: HistoryEntry,
+    also?: (st: GroupStatus) => GroupStatus,
   ): Promise<{ rv: string; history: NodeHistory } | undefined> {
     let written: NodeHistory | undefined;
     try {
@@ -56,7 +57,8 @@ export class StatusWriter {
         const nodes = upsertByName(st.nodes as { name: string }[] | undefined, entry) as GroupStatus['nodes'];
         // A ban goes into the group's history in the same write (issue 18 item 2).
         const history = groupEntry ? { history: appendHistory(parseHistory(st.history), [groupEntry]) as GroupStatus['history'] } : {};
-        return { ...st, nodes, ...history };
+        const next = { ...st, nodes, ...history };
+        return also ? also(next) : next;
       });
       return written ? { rv: group.metadata.resourceVersion ?? '', history: written } : undefined;
     } catch (err) {
