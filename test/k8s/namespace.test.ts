@@ -64,6 +64,22 @@ describe('the kubeconfig context namespace on a real API server', { skip: skip ?
     assert.equal((JSON.parse(other.out) as { items: unknown[] }).items.length, 0, '?namespace= wins over the context');
   });
 
+  it("a node lease carries its agent's version (winha version), kept across renewals, unknown when written without", async () => {
+    const agent = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: kube.kubeconfig });
+    const reader = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: kube.kubeconfig });
+    try {
+      await agent.leases.acquire('node.node1', 'node1', 15);
+      assert.equal((await reader.leases.get('node.node1'))?.holderVersion, undefined, 'an older agent: unknown');
+      const taken = await agent.leases.acquire('node.node1', 'node1', 15, '1.4.0');
+      await agent.leases.renew('node.node1', 'node1', taken.lease.epoch);
+      assert.equal((await reader.leases.get('node.node1'))?.holderVersion, '1.4.0', 'kept across a renewal');
+      await agent.leases.acquire('node.node1', 'node1', 15, '1.5.0');
+      assert.equal((await reader.leases.get('node.node1'))?.holderVersion, '1.5.0');
+    } finally {
+      await Promise.all([agent.close(), reader.close()]);
+    }
+  });
+
   it("Leases live in the context namespace, or the URL's", async () => {
     const team = new KubernetesStore('kubernetes://harness', { kubeconfig: teamConfig });
     const ops = new KubernetesStore('kubernetes://harness?namespace=ops', { kubeconfig: teamConfig });

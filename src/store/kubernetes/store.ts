@@ -443,6 +443,9 @@ function microTime(us: number): string {
   return `${iso.slice(0, 23)}${String(us % 1000).padStart(3, '0')}Z`;
 }
 
+/** A Lease has no field for the holder's software version: it rides as an annotation (absent: unknown). */
+const HOLDER_VERSION = 'winha.io/holder-version';
+
 /** coordination.k8s.io/v1 Leases as the read + CAS backend of LeaseClient. */
 export class KubernetesLeaseBackend implements LeaseBackend {
   private readonly api: CoordinationV1Api;
@@ -471,6 +474,7 @@ export class KubernetesLeaseBackend implements LeaseBackend {
       renewTime: timeString(s.renewTime),
       leaseDurationSeconds: s.leaseDurationSeconds ?? 0,
       revision: l.metadata?.resourceVersion ?? '',
+      ...(l.metadata?.annotations?.[HOLDER_VERSION] ? { holderVersion: l.metadata.annotations[HOLDER_VERSION] } : {}),
     };
   }
 
@@ -495,7 +499,12 @@ export class KubernetesLeaseBackend implements LeaseBackend {
     const body: V1Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { name: k8sName, namespace: this.namespace, ...(expectedRevision ? { resourceVersion: expectedRevision } : {}) },
+      metadata: {
+        name: k8sName,
+        namespace: this.namespace,
+        ...(expectedRevision ? { resourceVersion: expectedRevision } : {}),
+        ...(next.holderVersion ? { annotations: { [HOLDER_VERSION]: next.holderVersion } } : {}),
+      },
       spec: {
         holderIdentity: next.holder,
         leaseDurationSeconds: next.leaseDurationSeconds,
