@@ -9,7 +9,7 @@ import { age, renderTable } from '../table.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
 import { objectRef } from './apply.js';
-import { groupMirrorCell, groupNodesCell } from '../status-view.js';
+import { groupMirrorCell, groupNodesCell } from '../../view/status-view.js';
 
 const clock = new SystemClock();
 
