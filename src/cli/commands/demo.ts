@@ -291,7 +291,10 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     say(`agent ${victim} started again, pid ${startAgent(victim).proc.pid}`);
     await waitFor(`${victim}'s mirrors to resync`, 90_000, async () => {
       const gs = await groupsOf();
-      return gs.length === names.length && gs.every((g) => readyOn(g, survivor) && inSync(g)) ? true : undefined;
+      // Its agent must have said so too (OSU): a switchover to a node whose agent is still starting is refused.
+      const standby = (g: StoredObject) =>
+        (g.status as { nodes?: { name: string; state: string }[] }).nodes?.some((n) => n.name === victim && n.state === 'OSU');
+      return gs.length === names.length && gs.every((g) => readyOn(g, survivor) && inSync(g) && standby(g)) ? true : undefined;
     });
     await watchTable();
     milestones.push({ what: `${victim} back → mirrors Mirroring again (it stays standby)`, seconds: since(backAt) });
