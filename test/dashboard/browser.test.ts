@@ -112,17 +112,34 @@ test(
       world.close();
     }
     await ps.kill(agents.get('node1')!);
+    // A failure below shows what the page showed.
+    page.setDefaultTimeout(30_000);
+    t.after(async () => {
+      if (!page.isClosed())
+        t.diagnostic(
+          `page at the end: ${(
+            await page
+              .locator('main')
+              .innerText()
+              .catch(() => '?')
+          ).slice(0, 2000)}`,
+        );
+    });
     await cell(page, 'web', 'node2').locator('.active-mark').waitFor({ timeout: 60_000 });
     await until('the crashed cell to turn red', 30_000, async () =>
       /tone-bad/.test((await cell(page, 'web', 'node1').getAttribute('class')) ?? ''),
     );
     const crashed = cell(page, 'web', 'node1');
     assert.match((await crashed.textContent()) ?? '', /^(Unknown|OSF)$/, 'the crashed node: its state in words, no active mark');
-    const red = await crashed.evaluate((e) => e.ownerDocument.defaultView?.getComputedStyle(e).backgroundColor);
-    assert.equal(red, 'rgb(254, 202, 202)', 'red');
+    // Polled: a re-render may detach the element between finding it and reading its style.
+    await until('the crashed cell to be painted red', 10_000, async () => {
+      const bg = await crashed.evaluate((e) => e.ownerDocument.defaultView?.getComputedStyle(e).backgroundColor);
+      return bg === 'rgb(254, 202, 202)';
+    });
     assert.match((await cell(page, 'web', 'node2').textContent()) ?? '', /^ISP★ active/);
     assert.match((await page.locator('#grid th[data-node="node1"]').textContent()) ?? '', /Dead/);
-    await page.locator('.timeline tbody tr', { hasText: 'Failover' }).first().waitFor({ timeout: 30_000 });
+    // Attached, not visible: the timeline is below the grid (content-visibility: auto until scrolled near).
+    await page.locator('.timeline tbody tr', { hasText: 'Failover' }).first().waitFor({ state: 'attached', timeout: 30_000 });
     assert.match((await page.locator('#health').textContent()) ?? '', /problem/);
     t.diagnostic(`screenshot (after the crash): ${await shot(page, 'dashboard-failover.png')}`);
 

@@ -16,6 +16,9 @@ a { color: #0b4aa8; } a:focus, button:focus, select:focus, input:focus { outline
 table { border-collapse: collapse; }
 th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
+.grid { table-layout: fixed; } /* 500 rows lay out in one pass: widths come from the first row */
+.grid th:first-child { width: 160px; } .grid th:nth-child(2) { width: 210px; } .grid th.node { width: 130px; }
+.grid td, .grid th { overflow: hidden; text-overflow: ellipsis; }
 .grid td.cell { min-width: 92px; font-weight: 600; white-space: nowrap; }
 .grid th.node small { display: block; font-weight: 400; color: var(--muted); }
 .tone-ok { background: #d1fae5; color: #064e3b; }
@@ -33,6 +36,8 @@ progress { vertical-align: middle; width: 90px; }
 .cols { display: flex; flex-wrap: wrap; gap: 24px; } .cols > section { flex: 1 1 420px; min-width: 0; }
 .strip { position: relative; height: 18px; background: #d1fae5; border: 1px solid #666; margin: 4px 0; }
 .strip span { position: absolute; top: 0; bottom: 0; background: #b91c1c; }
+/* Below the grid: laid out and painted when scrolled near, so a big cluster's first paint is the grid's. */
+.below { content-visibility: auto; contain-intrinsic-size: auto 600px; }
 .muted { color: var(--muted); }
 .code { font-family: ui-monospace, Consolas, monospace; }
 .actions { display: flex; gap: 8px; flex-wrap: wrap; align-items: center; padding: 8px; background: var(--panel); }
