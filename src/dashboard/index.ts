@@ -11,6 +11,8 @@ import type { ActionsConfig } from './actions.js';
 
 export interface Dashboard {
   handler: DashboardHandler;
+  /** Start following the store now rather than on the first request (winha dashboard: a faster first page). */
+  warm(): void;
   /** Ends the event streams and the store watches. */
   stop(): void;
 }
@@ -23,6 +25,7 @@ export interface DashboardOptions {
   actions?: Omit<ActionsConfig, 'objects' | 'clock'>;
   maxClients?: number;
   debounceMs?: number;
+  storeWaitMs?: number;
 }
 
 export function isLoopback(host: string): boolean {
@@ -49,10 +52,12 @@ export function createDashboard(o: DashboardOptions): Dashboard {
     clock: o.clock,
     loopbackOnly: isLoopback(o.host),
     ...(o.maxClients !== undefined ? { maxClients: o.maxClients } : {}),
+    ...(o.storeWaitMs !== undefined ? { storeWaitMs: o.storeWaitMs } : {}),
     ...(o.actions ? { actions: { ...o.actions, objects: o.store.objects, clock: o.clock } } : {}),
   });
   return {
     handler,
+    warm: () => void start().catch(() => undefined),
     stop: () => {
       handler.close();
       source?.stop();

@@ -22,6 +22,8 @@ export interface DashboardHandlerOptions {
   maxClients?: number;
   /** A comment line this often keeps proxies and the browser from dropping a quiet stream. */
   keepaliveMs?: number;
+  /** How long a request waits for the store's first answer before a 503 (default 10 s). */
+  storeWaitMs?: number;
   /** Requests with another Host are refused (DNS rebinding): set when bound to loopback. */
   loopbackOnly?: boolean;
 }
@@ -116,7 +118,17 @@ export function dashboardHandler(o: DashboardHandlerOptions): DashboardHandler {
       res.writeHead(200, { ...SECURITY, 'content-type': asset.type, 'cache-control': 'no-cache' });
       return void res.end(req.method === 'HEAD' ? undefined : asset.body);
     }
-    const source = await o.source();
+    // A store that does not answer (etcd down) must not hold the request: say so, and keep trying behind it.
+    const waited = new AbortController();
+    const source = await Promise.race([
+      o.source(),
+      o.clock.sleep(o.storeWaitMs ?? 10_000, waited.signal).then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]).finally(() => waited.abort());
+    if (!source)
+      return error(res, 503, 'dashboard-store-unavailable', 'the store has not answered yet; the page retries', { 'retry-after': '5' });
     if (path === '/api/status') return json(res, 200, source.model());
     if (path === '/api/events') return events(req, res, source);
     const g = /^\/api\/group\/([^/]+)\/([^/]+)$/.exec(path);

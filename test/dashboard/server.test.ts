@@ -236,3 +236,22 @@ test("the agent's listener serves the pages read-only beside /healthz and /metri
   assert.equal(post.status, 403);
   assert.equal(code(post), 'dashboard-read-only');
 });
+
+test('a store that does not answer: 503 with a code, not a request held open', async () => {
+  const silent = { url: 'memory://silent', objects: { list: () => new Promise<never>(() => undefined) }, close: async () => undefined };
+  const dashboard = createDashboard({ store: silent as unknown as Store, clock: new SystemClock(), host: '127.0.0.1', storeWaitMs: 200 });
+  const server = await listenHttp(
+    { host: '127.0.0.1', port: 0 },
+    DEFAULT_HTTP_LIMITS,
+    (req, res) => void dashboard.handler.handle(req, res),
+    'x',
+  );
+  cleanup.push(
+    () => server.close(),
+    () => dashboard.stop(),
+  );
+  const r = await request(`http://${server.address}/api/status`);
+  assert.equal(r.status, 503);
+  assert.equal(code(r), 'dashboard-store-unavailable');
+  assert.equal((await request(`http://${server.address}/`)).status, 200, 'the page itself needs no store');
+});

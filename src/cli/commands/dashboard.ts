@@ -56,6 +56,7 @@ export async function runDashboard(flags: DashboardFlags, io: CliIO, run: Dashbo
   const interrupt = interruptSignal();
   const store = await connect(flags, io);
   const dashboard = createDashboard({ store, clock, host: at.host, ...(token ? { actions: { token: token.token } } : {}) });
+  dashboard.warm();
   try {
     const server = await listenHttp(
       at,

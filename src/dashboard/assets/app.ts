@@ -201,9 +201,8 @@ export const APP_JS = String.raw`'use strict';
   }
 
   window.addEventListener('hashchange', function () { loadGroup(); main.focus(); });
-  var es = new EventSource('/api/events');
   var conn = document.getElementById('conn');
-  es.addEventListener('model', function (e) {
+  function onModel(e) {
     var first = !model;
     if (first) performance.mark('winha-model'); // the bench reads these marks: where the first paint goes
     model = JSON.parse(e.data); serverNow = model.now; receivedAt = performance.now();
@@ -212,9 +211,18 @@ export const APP_JS = String.raw`'use strict';
     if (route()) { clearTimeout(groupTimer); groupTimer = setTimeout(loadGroup, 50); }
     render();
     if (first) { performance.mark('winha-rendered'); requestAnimationFrame(function () { setTimeout(function () { performance.mark('winha-painted'); }); }); }
-  });
-  es.addEventListener('leases', function (e) { var d = JSON.parse(e.data); serverNow = d.now; receivedAt = performance.now(); leases = d.leases; tick(); });
-  es.onerror = function () { conn.textContent = 'reconnecting to the live feed…'; };
+  }
+  function connect() {
+    var es = new EventSource('/api/events');
+    es.addEventListener('model', onModel);
+    es.addEventListener('leases', function (e) { var d = JSON.parse(e.data); serverNow = d.now; receivedAt = performance.now(); leases = d.leases; tick(); });
+    es.onerror = function () {
+      conn.textContent = 'reconnecting to the live feed…';
+      // The browser retries a dropped stream itself, but not one refused (503: store not answering, too many views).
+      if (es.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+    };
+  }
+  connect();
   setInterval(tick, 500);
   loadGroup();
 })();
