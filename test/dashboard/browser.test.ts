@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's chromium, headless, via playwright-core) over a real simulated cluster:
  * a world server, one agent process per node and `winha dashboard`, sharing a file store, as `make run` has them.
  * The grid shows the demo cluster; crashing the active node turns its cell red and moves the active mark; the group
- * page lists resources in start order and is reached by keyboard. Screenshots: .test-artifacts/dashboard*.png.
+ * page lists resources in start order and is reached by keyboard. And an action from the group page (memory store:
+ * no agents needed). Screenshots: .test-artifacts/dashboard*.png.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,10 @@ import { agentArgs, dashboardUrl, ProcessGroup, startDashboard, startWorld } fro
 import { RemoteWorldApi } from '../../src/drivers/sim/remote-world.js';
 import { callWorld } from '../../src/drivers/sim/world-protocol.js';
 import { SystemClock } from '../../src/lib/clock.js';
+import { MemoryStore } from '../../src/store/index.js';
+import { createDashboard } from '../../src/dashboard/index.js';
+import { DEFAULT_HTTP_LIMITS, listenHttp } from '../../src/cli/agent-http.js';
+import { OBJECTS } from './fixture.js';
 
 const ARTIFACTS = join(ROOT, '.test-artifacts');
 const skip = chromiumMissing();
@@ -143,8 +148,19 @@ test(
     assert.match((await page.locator('#health').textContent()) ?? '', /problem/);
     t.diagnostic(`screenshot (after the crash): ${await shot(page, 'dashboard-failover.png')}`);
 
-    // Keyboard: Tab reaches the group link, Enter opens the group page, resources in start order.
-    await page.locator('#grid a', { hasText: 'web' }).focus();
+    // Keyboard: Tab from the top of the page reaches the group link, Enter opens the group page, in start order.
+    await page.locator('body').focus();
+    for (
+      let i = 0;
+      i < 12 &&
+      (await page
+        .locator(':focus')
+        .textContent()
+        .catch(() => null)) !== 'web';
+      i++
+    )
+      await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').textContent(), 'web', 'the group link is reachable with Tab');
     await page.keyboard.press('Enter');
     await page.locator('#resources tbody tr').first().waitFor();
     const kinds = await page.locator('#resources tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-resource')));
@@ -153,3 +169,42 @@ test(
     assert.deepEqual(failures, [], 'no script errors in the page');
   },
 );
+
+test('actions from the group page: the token typed once, a button, the answer announced', { skip, timeout: 60_000 }, async () => {
+  const store = new MemoryStore('memory://dashboard-browser-actions');
+  for (const o of OBJECTS) {
+    const { status, ...rest } = o as typeof o & { status?: unknown };
+    const created = await store.objects.create(rest);
+    if (status) await store.objects.updateStatus({ ...created, status });
+  }
+  const dashboard = createDashboard({
+    store,
+    clock: new SystemClock(),
+    host: '127.0.0.1',
+    actions: { token: 'browser-test-token-0123456789' },
+  });
+  const server = await listenHttp(
+    { host: '127.0.0.1', port: 0 },
+    DEFAULT_HTTP_LIMITS,
+    (req, res) => void dashboard.handler.handle(req, res),
+    'x',
+  );
+  try {
+    browser ??= await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://${server.address}/#/group/default/web`);
+    await page.getByRole('button', { name: 'Maintenance on' }).click();
+    await page.getByRole('status').filter({ hasText: 'dashboard-token-required' }).waitFor();
+    await page.getByLabel('dashboard token').fill('browser-test-token-0123456789');
+    await page.getByLabel('dashboard token').press('Tab');
+    await page.getByRole('button', { name: 'Maintenance on' }).click();
+    await page.getByRole('status').filter({ hasText: '✔ maintenance on for group web' }).waitFor();
+    const web = await store.objects.get('FailoverGroup', 'default', 'web');
+    assert.equal(web.metadata.annotations?.['winha.io/maintenance'], 'true');
+    await page.close();
+  } finally {
+    dashboard.stop();
+    await server.close();
+    await store.close();
+  }
+});
