@@ -213,7 +213,7 @@ Exit codes:
       )
       .option(
         '--listen <addr>',
-        'serve /healthz, /readyz and /metrics on [HOST:]PORT (PORT alone: 127.0.0.1; 0.0.0.0:PORT for every interface)',
+        'serve /healthz, /readyz, /metrics and the dashboard (read-only) on [HOST:]PORT (PORT alone: 127.0.0.1; 0.0.0.0:PORT for every interface)',
       )
       .option('--workers <n>', 'groups reconciled at once (default 8)')
       .option(
