@@ -75,7 +75,9 @@ export function dashboardHandler(o: DashboardHandlerOptions): DashboardHandler {
   const keepaliveMs = o.keepaliveMs ?? 15_000;
   const streams = new Set<{ end: () => void }>();
 
-  const events = (req: http.IncomingMessage, res: http.ServerResponse, source: DashboardSource) => {
+  const events = async (req: http.IncomingMessage, res: http.ServerResponse, source: DashboardSource) => {
+    const model = await source.model();
+    if (res.destroyed) return; // the client left while the model was read
     if (streams.size >= maxClients)
       return error(res, 503, 'dashboard-too-many-clients', `${maxClients} live views are open already`, { 'retry-after': '10' });
     // A stream is quiet for long stretches: the listener's idle timeout is for requests, not for this.
@@ -90,7 +92,7 @@ export function dashboardHandler(o: DashboardHandlerOptions): DashboardHandler {
       if (m.type === 'model') res.write(`event: model\ndata: ${JSON.stringify(m.model)}\n\n`);
       else res.write(`event: leases\ndata: ${JSON.stringify({ now: m.now, leases: m.leases })}\n\n`);
     };
-    send({ type: 'model', model: source.model() });
+    send({ type: 'model', model });
     const unsubscribe = source.subscribe(send);
     let timer: Timer | undefined;
     const ping = () => {
@@ -129,12 +131,12 @@ export function dashboardHandler(o: DashboardHandlerOptions): DashboardHandler {
     ]).finally(() => waited.abort());
     if (!source)
       return error(res, 503, 'dashboard-store-unavailable', 'the store has not answered yet; the page retries', { 'retry-after': '5' });
-    if (path === '/api/status') return json(res, 200, source.model());
+    if (path === '/api/status') return json(res, 200, await source.model());
     if (path === '/api/events') return events(req, res, source);
     const g = /^\/api\/group\/([^/]+)\/([^/]+)$/.exec(path);
     if (g) {
       const [ns, name] = [decodeURIComponent(g[1]!), decodeURIComponent(g[2]!)];
-      const page = source.group(ns, name);
+      const page = await source.group(ns, name);
       return page ? json(res, 200, page) : error(res, 404, 'dashboard-group-not-found', `no group ${name} in namespace ${ns}`);
     }
     return error(res, 404, 'dashboard-not-found', `no page ${path}`);

@@ -43,6 +43,8 @@ export class DashboardSource {
   private current: DashboardModel | undefined;
   private signature = '';
   private leaseKey = '';
+  /** No live view was open at the last lease tick: the leases were not re-read (the agent pays nothing for a tab closed long ago). */
+  private idle = false;
   /** Model builds so far (tests, bench). */
   builds = 0;
 
@@ -72,12 +74,18 @@ export class DashboardSource {
     this.listeners.clear();
   }
 
-  /** The newest model (built now if none yet). */
-  model(): DashboardModel {
-    return this.current ?? this.rebuild();
+  /** The newest model; after a quiet spell (nobody watching: leases not re-read), read the leases first. */
+  async model(): Promise<DashboardModel> {
+    if (this.idle || !this.current) {
+      this.idle = false;
+      await this.readLeases();
+      return this.rebuild();
+    }
+    return this.current;
   }
 
-  group(namespace: string, name: string): GroupPage | null {
+  async group(namespace: string, name: string): Promise<GroupPage | null> {
+    await this.model();
     return buildGroupPage(this.input(), namespace, name);
   }
 
@@ -145,6 +153,11 @@ export class DashboardSource {
   private scheduleLeases(): void {
     if (this.stopped) return;
     this.leaseTimer = this.options.clock.setTimer(this.leaseMs, () => {
+      if (this.listeners.size === 0) {
+        this.idle = true;
+        return this.scheduleLeases();
+      }
+      this.idle = false;
       void this.readLeases()
         .then(() => {
           if (!this.stopped) this.rebuild();
