@@ -113,6 +113,7 @@ export class DashboardSource {
 
   private changed(): void {
     if (this.stopped || this.debounce || !this.current) return;
+    if (this.listeners.size === 0) return void (this.idle = true); // built when next asked for
     this.debounce = this.options.clock.setTimer(this.debounceMs, () => {
       this.debounce = undefined;
       this.rebuild();
