@@ -163,6 +163,7 @@ export const APP_JS = String.raw`'use strict';
       h('h2', { id: 'h-group', text: 'Group ' + g.name + (g.namespace !== 'default' ? ' (' + g.namespace + ')' : '') }),
       h('p', { text: 'Active: ' + (g.activeNode || 'none') + ' · epoch ' + (g.epoch === null ? '-' : g.epoch) + ' · phase ' + (g.phase || '-') + ' · desired ' + g.desiredState }),
       h('p', { text: 'Nodes: ' + Object.keys(g.cells).map(function (n) { var c = g.cells[n]; return n + ' ' + c.state + (c.active ? ' ★' : ''); }).join(' · ') }),
+      g.mirrors.length ? h('ul', { 'aria-label': 'mirrors' }, g.mirrors.map(function (m) { return mirrorLine(g, m); })) : null,
       model && model.actions ? actions(g) : null,
       h('h2', { text: 'Resources, in start order' }),
       h('table', { id: 'resources' }, [h('thead', null, [h('tr', null, ['#', 'Kind', 'Name', 'What', 'On each node', 'Conditions', 'Last check'].map(function (t) { return h('th', { scope: 'col', text: t }); }))]),
