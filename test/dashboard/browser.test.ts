@@ -196,7 +196,12 @@ test('actions from the group page: the token typed once, a button, the answer an
     await page.getByRole('button', { name: 'Maintenance on' }).click();
     await page.getByRole('status').filter({ hasText: 'dashboard-token-required' }).waitFor();
     await page.getByLabel('dashboard token').fill('browser-test-token-0123456789');
-    await page.getByLabel('dashboard token').press('Tab');
+    // A live update re-renders the page: what was typed stays, and so does the focus.
+    const g = await store.objects.get('FailoverGroup', 'default', 'web');
+    await store.objects.updateStatus({ ...g, status: { ...(g.status as object), epoch: 7 } });
+    await page.getByText('epoch 7').waitFor();
+    assert.equal(await page.getByLabel('dashboard token').inputValue(), 'browser-test-token-0123456789');
+    assert.equal(await page.locator(':focus').getAttribute('aria-label'), 'dashboard token');
     await page.getByRole('button', { name: 'Maintenance on' }).click();
     await page.getByRole('status').filter({ hasText: '✔ maintenance on for group web' }).waitFor();
     const web = await store.objects.get('FailoverGroup', 'default', 'web');

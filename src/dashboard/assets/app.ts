@@ -137,13 +137,22 @@ export const APP_JS = String.raw`'use strict';
       .catch(function (e) { out.textContent = '✖ ' + e; });
   }
 
+  // Built once per group and kept across re-renders: what is typed in it, and the last answer, survive updates.
+  var actionsBar = { key: null, el: null };
   function actions(g) {
+    var key = g.namespace + '/' + g.name;
+    if (actionsBar.key !== key) actionsBar = { key: key, el: buildActions(g) };
+    return actionsBar.el;
+  }
+  function buildActions(g) {
     var out = h('span', { class: 'msg', role: 'status', 'aria-live': 'polite' });
-    var token = h('input', { type: 'password', 'aria-label': 'dashboard token', placeholder: 'token', value: sessionStorage.getItem('winha-token') || '',
+    var token = h('input', { type: 'password', 'aria-label': 'dashboard token', 'data-focus': 'token', placeholder: 'token', value: sessionStorage.getItem('winha-token') || '',
       on: { change: function (e) { sessionStorage.setItem('winha-token', e.target.value); } } });
-    var target = h('select', { 'aria-label': 'switch over to node' }, Object.keys(g.cells).map(function (n) { return h('option', { value: n, text: n }); }));
+    var target = h('select', { 'aria-label': 'switch over to node', 'data-focus': 'target' }, Object.keys(g.cells).map(function (n) { return h('option', { value: n, text: n }); }));
     var base = { namespace: g.namespace, group: g.name };
-    function btn(label, fn) { return h('button', { type: 'button', 'data-focus': 'a:' + label, text: label, on: { click: fn } }); }
+    function btn(label, fn) {
+      return h('button', { type: 'button', 'data-focus': 'a:' + label, text: label, on: { click: function () { sessionStorage.setItem('winha-token', token.value); fn(); } } });
+    }
     return h('div', { class: 'actions', role: 'group', 'aria-label': 'actions' }, [token, target,
       btn('Switch over', function () { act('switchover', Object.assign({ to: target.value }, base), out); }),
       btn('Maintenance on', function () { act('maintenance', Object.assign({ enabled: true }, base), out); }),
