@@ -192,7 +192,7 @@ test('actions from the group page: the token typed once, a button, the answer an
   try {
     browser ??= await launchChromium();
     const page = await browser.newPage();
-    await page.goto(`http://${server.address}/#/group/default/web`);
+    await page.goto(`http://${server.address}/group/default/web`); // a shared link: the path form
     await page.getByRole('button', { name: 'Maintenance on' }).click();
     await page.getByRole('status').filter({ hasText: 'dashboard-token-required' }).waitFor();
     await page.getByLabel('dashboard token').fill('browser-test-token-0123456789');

@@ -35,7 +35,8 @@ export const APP_JS = String.raw`'use strict';
     return left > 0 ? 'lease ' + left.toFixed(1) + ' s' : 'lease expired ' + Math.round(-left) + ' s ago';
   }
   function route() {
-    var m = /^#\/group\/([^/]+)\/([^/]+)$/.exec(location.hash);
+    // #/group/NS/NAME, or a shared link /group/NS/NAME (the server answers it with this page).
+    var m = /^#\/group\/([^/]+)\/([^/]+)$/.exec(location.hash) || (location.hash ? null : /^\/group\/([^/]+)\/([^/]+)$/.exec(location.pathname));
     return m ? { ns: decodeURIComponent(m[1]), name: decodeURIComponent(m[2]) } : null;
   }
   function groupHref(ns, name) { return '#/group/' + encodeURIComponent(ns) + '/' + encodeURIComponent(name); }
@@ -168,7 +169,7 @@ export const APP_JS = String.raw`'use strict';
         h('td', { text: r.conditions.map(cond).join('; ') || '-' }),
         h('td', { text: r.lastCheck ? r.lastCheck.result + (r.lastCheck.code !== null ? ' [' + r.lastCheck.code + ']' : '') + ' ' + ago(r.lastCheck.time) : '-' })]);
     });
-    return [h('p', null, [h('a', { href: '#/', 'data-focus': 'back', text: '← all groups' })]),
+    return [h('p', null, [h('a', { href: '/#/', 'data-focus': 'back', text: '← all groups' })]),
       h('h2', { id: 'h-group', text: 'Group ' + g.name + (g.namespace !== 'default' ? ' (' + g.namespace + ')' : '') }),
       h('p', { text: 'Active: ' + (g.activeNode || 'none') + ' · epoch ' + (g.epoch === null ? '-' : g.epoch) + ' · phase ' + (g.phase || '-') + ' · desired ' + g.desiredState }),
       h('p', { text: 'Nodes: ' + Object.keys(g.cells).map(function (n) { var c = g.cells[n]; return n + ' ' + c.state + (c.active ? ' ★' : ''); }).join(' · ') }),
@@ -200,7 +201,7 @@ export const APP_JS = String.raw`'use strict';
     var r = route();
     if (!r) { groupPage = null; return render(); }
     fetch('/api/group/' + encodeURIComponent(r.ns) + '/' + encodeURIComponent(r.name)).then(function (res) {
-      if (!res.ok) return res.json().then(function (e) { main.replaceChildren(h('p', { text: e.message }), h('a', { href: '#/', text: '← all groups' })); });
+      if (!res.ok) return res.json().then(function (e) { main.replaceChildren(h('p', { text: e.message }), h('a', { href: '/#/', text: '← all groups' })); });
       return res.json().then(function (p) { groupPage = p; render(); });
     }).catch(function () { /* the next model retries */ });
   }
