@@ -69,3 +69,30 @@ test('serves the store, prints the URL and the token once, takes an action with 
   }
   assert.equal(await r.exited, 0, r.out());
 });
+
+test("winha agent --listen serves the dashboard's pages, read-only", async () => {
+  const r = startWinha(['agent', '--node', 'node1', '--driver', 'sim', '--listen', '127.0.0.1:0'], { store: storeUrl, cwd: dir });
+  const clock = new SystemClock();
+  const until = clock.monotonic() + 20_000;
+  let address: string | undefined;
+  while (!(address = /serving \/healthz \/readyz \/metrics on ([\d.]+:\d+)/.exec(r.out())?.[1]) && clock.monotonic() < until)
+    await clock.sleep(50);
+  try {
+    assert.ok(address, r.out());
+    const page = await fetch(`http://${address}/`);
+    assert.match(await page.text(), /<title>WinHA dashboard<\/title>/);
+    const model = (await (await fetch(`http://${address}/api/status`)).json()) as { kind: string; actions: boolean };
+    assert.equal(model.kind, 'DashboardModel');
+    assert.equal(model.actions, false);
+    const post = await fetch(`http://${address}/api/actions/clear`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer anything-at-all-0123456789', 'content-type': 'application/json' },
+      body: '{"group":"web"}',
+    });
+    assert.equal(post.status, 403);
+    assert.equal((await fetch(`http://${address}/healthz`)).status, 200);
+  } finally {
+    r.child.kill('SIGTERM');
+  }
+  assert.equal(await r.exited, 0, r.out().slice(-2000));
+});
