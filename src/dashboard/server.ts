@@ -135,7 +135,12 @@ export function dashboardHandler(o: DashboardHandlerOptions): DashboardHandler {
     if (path === '/api/events') return events(req, res, source);
     const g = /^\/api\/group\/([^/]+)\/([^/]+)$/.exec(path);
     if (g) {
-      const [ns, name] = [decodeURIComponent(g[1]!), decodeURIComponent(g[2]!)];
+      let ns: string, name: string;
+      try {
+        [ns, name] = [decodeURIComponent(g[1]!), decodeURIComponent(g[2]!)];
+      } catch {
+        return error(res, 400, 'dashboard-bad-path', `${path} is not a group path (/api/group/NAMESPACE/NAME)`);
+      }
       const page = await source.group(ns, name);
       return page ? json(res, 200, page) : error(res, 404, 'dashboard-group-not-found', `no group ${name} in namespace ${ns}`);
     }

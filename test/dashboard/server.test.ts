@@ -97,6 +97,9 @@ test('the page, its script and the model JSON; a strict content security policy'
   const missing = await request(`${base}/api/group/default/nope`);
   assert.equal(missing.status, 404);
   assert.equal(code(missing), 'dashboard-group-not-found');
+  const garbled = await request(`${base}/api/group/default/%E0%A4%A`);
+  assert.equal(garbled.status, 400);
+  assert.equal(code(garbled), 'dashboard-bad-path');
 });
 
 test('read-only by default: every action is 403, other methods 405', async () => {
