@@ -49,6 +49,7 @@ bench: build
 	node dist/bench/failover.js
 	node --expose-gc dist/bench/scale.js
 	node dist/bench/driver-calls.js
+	node dist/bench/dashboard.js
 	-node bin/winha.js sim fuzz --runs 1000 --seed 1 --out .fuzz-failures -o json
 
 # The committed CRDs match the API types; ESLint (type-aware, eslint.config.js); Prettier (.prettierrc)

@@ -12,6 +12,14 @@ if ! command -v etcd >/dev/null 2>&1; then
   ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq etcd-server) >/dev/null 2>&1 \
     || echo "could not install etcd-server: the etcd tests will be skipped"
 fi
+# The dashboard's browser test drives Debian's chromium headless (playwright-core, which never downloads a
+# browser): install it when missing; if that is impossible the browser tests skip and say why.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "chromium not found: installing Debian's chromium for the dashboard's browser tests"
+  sudo=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
+  ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium) >/dev/null 2>&1 \
+    || echo "could not install chromium: the dashboard's browser tests will be skipped"
+fi
 log=.test-output.log
 files=$(find dist/test -name '*.test.js' | sort)
 node --test --test-concurrency=2 --test-reporter=spec $files 2>&1 | tee "$log"

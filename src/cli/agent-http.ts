@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { isIP } from 'node:net';
 import type { AgentMetrics } from '../controller/metrics.js';
+import type { DashboardHandler } from '../dashboard/server.js';
 import { UsageError } from './io.js';
 
 export interface ListenAddress {
@@ -67,10 +68,13 @@ export function parseListen(text: string): ListenAddress {
   return { host, port: Number(portText) };
 }
 
-function respond(agent: Probed, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> | void {
-  req.resume(); // a body is never read: drain it
+function respond(agent: Probed, req: http.IncomingMessage, res: http.ServerResponse, dashboard?: DashboardHandler): Promise<void> | void {
   // One request per connection: the server never closes an idle kept-alive socket a client is about to reuse.
   res.shouldKeepAlive = false;
+  // The dashboard's pages, read-only here (its handler was made without actions): everything but the probes.
+  const probe = ['/healthz', '/readyz', '/metrics'].includes((req.url ?? '/').split('?')[0]!);
+  if (!probe && dashboard?.handle(req, res)) return;
+  req.resume(); // a body is never read: drain it
   if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/healthz') return void res.writeHead(200).end('ok\n');
@@ -83,7 +87,22 @@ function respond(agent: Probed, req: http.IncomingMessage, res: http.ServerRespo
 }
 
 /** Bind before the agent starts: a bad or busy address fails the command, naming --listen. */
-export async function serveAgentHttp(agent: Probed, at: ListenAddress, limits: HttpLimits = DEFAULT_HTTP_LIMITS): Promise<AgentHttpServer> {
+export function serveAgentHttp(
+  agent: Probed,
+  at: ListenAddress,
+  limits: HttpLimits = DEFAULT_HTTP_LIMITS,
+  dashboard?: DashboardHandler,
+): Promise<AgentHttpServer> {
+  return listenHttp(at, limits, (req, res) => respond(agent, req, res, dashboard), 'agent-listen-failed');
+}
+
+/** An HTTP listener with the limits above, bound before it is returned; `handler` answers every request. */
+export async function listenHttp(
+  at: ListenAddress,
+  limits: HttpLimits,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void,
+  failCode: string,
+): Promise<AgentHttpServer> {
   const server = http.createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -98,7 +117,7 @@ export async function serveAgentHttp(agent: Probed, at: ListenAddress, limits: H
         else res.destroy();
       };
       try {
-        void Promise.resolve(respond(agent, req, res)).catch(done);
+        void Promise.resolve(handler(req, res)).catch(done);
       } catch (err) {
         done(err);
       }
@@ -117,7 +136,7 @@ export async function serveAgentHttp(agent: Probed, at: ListenAddress, limits: H
   }).catch((err: NodeJS.ErrnoException) => {
     const where = at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
     const why = err.code === 'EADDRINUSE' ? 'address in use' : err.code === 'EADDRNOTAVAIL' ? 'no such address on this host' : err.message;
-    throw new UsageError(`--listen ${where}: cannot listen: ${why} [agent-listen-failed]`);
+    throw new UsageError(`--listen ${where}: cannot listen: ${why} [${failCode}]`);
   });
   server.on('error', () => undefined); // after binding, an accept failure must not end the agent
   const a = server.address();

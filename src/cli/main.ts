@@ -20,6 +20,7 @@ const historyCmd = () => import('./commands/history.js');
 const agentCmd = () => import('./commands/agent.js');
 const simCmd = () => import('./commands/sim.js');
 const demoCmd = () => import('./commands/demo.js');
+const dashboardCmd = () => import('./commands/dashboard.js');
 /** Argument N (the flags) of a command's run function: commander hands the flags over untyped. */
 type FlagsOf<F extends (...args: never[]) => unknown, N extends number = 0> = Parameters<F>[N];
 type Cmd<M extends () => Promise<unknown>> = Awaited<ReturnType<M>>;
@@ -227,7 +228,7 @@ Exit codes:
       )
       .option(
         '--listen <addr>',
-        'serve /healthz, /readyz and /metrics on [HOST:]PORT (PORT alone: 127.0.0.1; 0.0.0.0:PORT for every interface)',
+        'serve /healthz, /readyz, /metrics and the dashboard (read-only) on [HOST:]PORT (PORT alone: 127.0.0.1; 0.0.0.0:PORT for every interface)',
       )
       .option('--workers <n>', 'groups reconciled at once (default 8)')
       .option(
@@ -274,6 +275,20 @@ Exit codes:
       .option('-n, --namespace <ns>', 'namespace', 'default'),
   ).action(async (mode: string, flags: FlagsOf<Cmd<typeof operateCmd>['runMaintenance'], 1>) =>
     setCode(await (await operateCmd()).runMaintenance(mode, flags, io)),
+  );
+
+  withExistingStore(
+    program
+      .command('dashboard')
+      .description(
+        'Serve the web view of the store, live: node × group grid, mirrors, failover timeline, Warning events, group pages. Read-only unless --allow-actions.',
+      )
+      .option('--listen <addr>', '[HOST:]PORT to serve on (default 127.0.0.1:9480; PORT alone: loopback)')
+      .option('--allow-actions', 'accept switchover, maintenance and clear (POST, bearer token, same origin only)')
+      .option('--token-file <file>', 'the bearer token for actions (default: a new one, printed once at start)')
+      .option('--allow-remote-actions', 'allow actions on a non-loopback --listen (the token crosses the network in clear)'),
+  ).action(async (flags: FlagsOf<Cmd<typeof dashboardCmd>['runDashboard']>) =>
+    setCode(await (await dashboardCmd()).runDashboard(flags, io)),
   );
 
   program

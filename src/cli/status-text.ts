@@ -1,6 +1,6 @@
 /** `winha status` as text: the view model of status-view.ts on one screen, nothing computed here but layout. */
 import { age, renderTable } from './table.js';
-import { mirrorText, type StatusCondition, type StatusGroup, type StatusView } from './status-view.js';
+import { mirrorText, type StatusCondition, type StatusGroup, type StatusView } from '../view/status-view.js';
 
 function conditionText(c: StatusCondition): string {
   const head = c.reason ?? `${c.type}=${c.status}`;

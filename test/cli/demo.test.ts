@@ -40,6 +40,7 @@ test('winha demo --fast: converge, crash, failover measured, node back as standb
   const out = r.stdout;
   assert.equal(r.status, 0, out + r.stderr);
   assert.match(out, /world server \(winha sim world\) listening on 127\.0\.0\.1:\d+/);
+  assert.match(out, /^ {2}Dashboard: http:\/\/127\.0\.0\.1:\d+\/ {2}\(open it in a browser/m, 'the dashboard URL, early');
   assert.match(out, /agent node1 started .*sim:\/\/127\.0\.0\.1:\d+\/node1/);
   assert.match(out, /failovergroup\.winha\.io\/web created/);
   assert.match(out, /GROUP\s+ACTIVE\s+READY\s+EPOCH/);

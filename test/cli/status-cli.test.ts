@@ -15,7 +15,7 @@ import { openStore, MemoryStore, type Store } from '../../src/store/index.js';
 import { SystemClock, type Clock } from '../../src/lib/clock.js';
 import { statusLoop } from '../../src/cli/commands/status.js';
 import type { CliIO } from '../../src/cli/io.js';
-import type { StatusView } from '../../src/cli/status-view.js';
+import type { StatusView } from '../../src/view/status-view.js';
 
 let dir: string;
 let storeUrl: string;

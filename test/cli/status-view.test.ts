@@ -1,7 +1,7 @@
 /** `winha status` rendering: objects, leases and a time → view model → text, on the example an operator meets most. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStatusView, groupMirrorCell, groupNodesCell, statusSignature, type StatusInput } from '../../src/cli/status-view.js';
+import { buildStatusView, groupMirrorCell, groupNodesCell, statusSignature, type StatusInput } from '../../src/view/status-view.js';
 import { statusText } from '../../src/cli/status-text.js';
 import type { LeaseRecord, StoredObject } from '../../src/store/types.js';
 

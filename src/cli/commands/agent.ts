@@ -15,7 +15,8 @@ import type { HostDriver } from '../../drivers/types.js';
 import { createDriver } from '../driver-factory.js';
 import { realAgents } from '../agent-factory.js';
 import { awsCloudAccess } from '../../cloud/aws/access.js';
-import { parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
+import { DEFAULT_HTTP_LIMITS, parseListen, serveAgentHttp, type AgentHttpServer, type ListenAddress } from '../agent-http.js';
+import { createDashboard, type Dashboard } from '../../dashboard/index.js';
 import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
 import { connect, requireExistingStore } from '../store.js';
 import { agentCluster, clusterNodes } from '../cluster-nodes.js';
@@ -115,6 +116,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   const logger = log.logger;
   const eventLog = eventLogOf(run.log.eventLog, s.node, clock, io, logger);
   let server: AgentHttpServer | undefined;
+  let dashboard: Dashboard | undefined;
   let driver: HostDriver | undefined;
   let closeCloud: () => void = () => undefined;
   // Handlers first: a signal that comes while the agent starts still stops it; a second one while stopping is only noted.
@@ -167,7 +169,9 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
       });
       if (s.listen) {
         agent.metrics.collectProcessMetrics();
-        server = await serveAgentHttp(agent, s.listen);
+        // The dashboard's pages too, read-only, with few live views so the probes always find a connection.
+        dashboard = createDashboard({ store, clock, host: s.listen.host, maxClients: 4 });
+        server = await serveAgentHttp(agent, s.listen, DEFAULT_HTTP_LIMITS, dashboard.handler);
         // Port 0 picks a free port: log the address actually bound, so a supervisor (or a test) can find it.
         logger.info({ listen: server.address }, `serving /healthz /readyz /metrics on ${server.address}`);
       }
@@ -180,11 +184,13 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
       if (!drained) logger.warn({ stopTimeoutMs: run.stopTimeoutMs }, 'the action in flight did not finish within the stop timeout');
       await driver.close?.();
       driver = undefined;
+      dashboard?.stop();
       await server?.close();
       server = undefined;
       logger.info({ signal, drained }, `agent for ${s.node} stopped; its groups stay where they are until their leases expire`);
       eventLog?.agent('AgentStopped', `WinHA agent for ${s.node} stopped (${signal}); leases kept, resources left in service`);
     } finally {
+      dashboard?.stop();
       await driver?.close?.();
       await server?.close();
       closeCloud();

@@ -31,8 +31,10 @@ import { callWorld } from '../../drivers/sim/world-protocol.js';
 import type { Fault } from '../../drivers/sim/world-faults.js';
 import {
   agentArgs,
+  dashboardUrl,
   ProcessGroup,
   ROOT,
+  startDashboard,
   startWorld,
   waitFor as waitUntil,
   WaitTimeout,
@@ -230,9 +232,13 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
       agents.set(node, c);
       return c;
     };
+    const dash = startDashboard(ps, storeUrl); // beside the agents: it costs the story no time
     for (const n of nodes)
       say(`agent ${n} started (winha agent --node ${n} --driver sim://${address}/${n}), pid ${startAgent(n).proc.pid}`);
     tableLoop();
+    // The web view (winha dashboard) is a bonus: if it cannot start, say so and tell the story anyway.
+    const dashboardAt = await dashboardUrl(ps, dash, clock).catch((e: Error) => void out(`  (no dashboard: ${e.message})`));
+    if (dashboardAt) out(`\n  Dashboard: ${dashboardAt}  (open it in a browser to watch the story live; pid ${dash.proc.pid})\n`);
 
     // 3. Converge.
     const [first, second] = [nodes[0]!, nodes[1]!];
@@ -285,7 +291,10 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
     say(`agent ${victim} started again, pid ${startAgent(victim).proc.pid}`);
     await waitFor(`${victim}'s mirrors to resync`, 90_000, async () => {
       const gs = await groupsOf();
-      return gs.length === names.length && gs.every((g) => readyOn(g, survivor) && inSync(g)) ? true : undefined;
+      // Its agent must have said so too (OSU): a switchover to a node whose agent is still starting is refused.
+      const standby = (g: StoredObject) =>
+        (g.status as { nodes?: { name: string; state: string }[] }).nodes?.some((n) => n.name === victim && n.state === 'OSU');
+      return gs.length === names.length && gs.every((g) => readyOn(g, survivor) && inSync(g) && standby(g)) ? true : undefined;
     });
     await watchTable();
     milestones.push({ what: `${victim} back → mirrors Mirroring again (it stays standby)`, seconds: since(backAt) });
@@ -330,6 +339,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<number> {
       const pids = ps.pids();
       out('');
       out(`The cluster keeps running (world server and agents: pids ${pids.join(' ')}). Explore it:`);
+      if (dashboardAt) out(`  ${dashboardAt}  (the dashboard, live)`);
       out(`  node bin/winha.js get groups --store ${storeUrl} --watch`);
       out(`  node bin/winha.js describe group ${names[0]} --store ${storeUrl}`);
       out(`  node bin/winha.js events --store ${storeUrl}`);

@@ -23,7 +23,7 @@ import {
   type OutputFormat,
 } from '../output-formats.js';
 import { objectRef } from './apply.js';
-import { groupMirrorCell, groupNodesCell } from '../status-view.js';
+import { groupMirrorCell, groupNodesCell } from '../../view/status-view.js';
 
 const clock = new SystemClock();
 

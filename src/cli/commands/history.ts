@@ -4,29 +4,14 @@
  * Oldest first; with no group, every group of the namespace merged by time.
  */
 import type { StoredObject } from '../../store/types.js';
+import { historyRows, type HistoryRow } from '../../view/history-rows.js';
 import { isStoreError } from '../../store/errors.js';
 import { toYaml } from '../../lib/yaml.js';
-import { parseHistory, type HistoryEntry } from '../../controller/status/group-history.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
 import { renderTable } from '../table.js';
 
-export interface HistoryRow extends HistoryEntry {
-  group: string;
-  namespace: string;
-}
-
-/** The history of `groups`, merged oldest first (a group's own order kept for entries of the same second). */
-export function historyRows(groups: readonly StoredObject[]): HistoryRow[] {
-  const rows = groups.flatMap((g) =>
-    parseHistory((g.status as { history?: unknown } | undefined)?.history).map((e) => ({
-      group: g.metadata.name,
-      namespace: g.metadata.namespace ?? 'default',
-      ...e,
-    })),
-  );
-  return rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-}
+export { historyRows, type HistoryRow };
 
 function outage(s: number | undefined): string {
   if (s === undefined) return '-';

@@ -7,7 +7,7 @@ import { SystemClock, type Clock } from '../../lib/clock.js';
 import type { LeaseRecord, Store, WatchEvent } from '../../store/types.js';
 import { isStoreError } from '../../store/errors.js';
 import { nodeLeaseName } from '../../controller/lease/node-liveness.js';
-import { buildStatusView, statusSignature, type StatusView } from '../status-view.js';
+import { buildStatusView, statusSignature, type StatusView } from '../../view/status-view.js';
 import { statusText } from '../status-text.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';

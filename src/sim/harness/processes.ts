@@ -185,3 +185,19 @@ export async function startWorld(ps: ProcessGroup, o: WorldOptions): Promise<{ c
 export function agentArgs(node: string, storeUrl: string, worldAddress: string, extra: string[] = []): string[] {
   return ['agent', '--node', node, '--store', storeUrl, '--driver', `sim://${worldAddress}/${node}`, ...extra];
 }
+
+/** Start `winha dashboard --listen 127.0.0.1:0` on a store (the URL is read later: dashboardUrl). */
+export function startDashboard(ps: ProcessGroup, storeUrl: string): Child {
+  return ps.start('dashboard', ['dashboard', '--listen', '127.0.0.1:0', '--store', storeUrl]);
+}
+
+/** The URL a dashboard started by startDashboard printed, once it listens. */
+export function dashboardUrl(ps: ProcessGroup, child: Child, clock?: Clock): Promise<string> {
+  return waitFor('the dashboard to listen', 15_000, async () => /^Dashboard: (\S+)/m.exec(readFileSync(child.log, 'utf8'))?.[1], {
+    everyMs: 100,
+    ...(clock ? { clock } : {}),
+    check: () => {
+      if (!ps.alive(child)) throw new Error(`winha dashboard exited (${child.proc.exitCode}): ${ps.tail(child)}`);
+    },
+  });
+}

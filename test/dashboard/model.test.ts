@@ -1,0 +1,83 @@
+/**
+ * The dashboard's page model (src/dashboard/model.ts): what the grid, mirrors, timeline, warnings and group page
+ * show, from store objects, leases and a time. Golden: test/dashboard/golden/*.json (UPDATE_GOLDEN=1 rewrites them;
+ * review the diff).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../support/paths.js';
+import { buildDashboardModel, buildGroupPage, modelSignature } from '../../src/dashboard/model.js';
+import { fixtureInput, NOW } from './fixture.js';
+
+const GOLDEN = join(ROOT, 'test', 'dashboard', 'golden');
+
+function golden(name: string, value: unknown): void {
+  const file = join(GOLDEN, name);
+  const text = JSON.stringify(value, null, 2) + '\n';
+  if (process.env['UPDATE_GOLDEN'] === '1') {
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(file, text);
+  }
+  if (!existsSync(file)) assert.fail(`no ${file} (run with UPDATE_GOLDEN=1 and review it)`);
+  assert.equal(text, readFileSync(file, 'utf8'), `${name} changed (UPDATE_GOLDEN=1 to accept, then review the diff)`);
+}
+
+test('the grid: a cell per node the group lists, blank elsewhere; the active mark; a dead node red; lease expiry', () => {
+  const m = buildDashboardModel(fixtureInput());
+  assert.deepEqual(
+    m.nodes.map((n) => [n.name, n.state, n.leaseExpiresAt === null ? null : (n.leaseExpiresAt - NOW) / 1000]),
+    [
+      ['node1', 'Alive', 13],
+      ['node2', 'Dead', -105],
+    ],
+  );
+  const web = m.groups.find((g) => g.name === 'web')!;
+  assert.deepEqual(
+    Object.values(web.cells).map((c) => [c.node, c.state, c.tone, c.active]),
+    [
+      ['node1', 'ISP', 'ok', true],
+      ['node2', 'OSU', 'bad', false],
+    ],
+    'node2 is dead: its cell is red whatever it last wrote',
+  );
+  const ftp = m.groups.find((g) => g.name === 'ftp')!;
+  assert.deepEqual(Object.keys(ftp.cells), ['node1'], 'ftp cannot run on node2: no cell');
+  assert.deepEqual(
+    web.mirrors.map((x) => [x.source, x.targets, x.state, x.resyncPercent]),
+    [['node1', ['node2'], 'Resyncing', 42]],
+  );
+  assert.deepEqual(
+    m.timeline.map((r) => `${r.kind} ${r.from ?? '-'}→${r.to} ${r.outageSeconds}s`),
+    ['Start -→node2 2s', 'Failover node2→node1 6.5s'],
+  );
+  assert.deepEqual(
+    m.warnings.map((w) => `${w.reason} [${w.code}] ${w.object} ×${w.count}`),
+    ['MirrorNotInSync [9704] FailoverGroup/web ×3'],
+  );
+  assert.equal(m.healthy, false);
+  golden('model.json', m);
+});
+
+test('the group page: resources in start order (mirror, virtual IP, site) with their conditions and codes', () => {
+  const p = buildGroupPage(fixtureInput(), 'default', 'web')!;
+  assert.deepEqual(
+    p.resources.map((r) => `${r.kind}/${r.name}`),
+    ['Mirror/web-data', 'VirtualIP/web-vip', 'IISSite/website1'],
+  );
+  assert.deepEqual(p.resources[2]!.lastCheck, { result: 'Pass', code: 0, time: '2026-01-01T00:09:55Z' });
+  assert.equal(p.conditions.find((c) => c.type === 'MirrorInSync')?.code, 9704);
+  assert.equal(buildGroupPage(fixtureInput(), 'default', 'nope'), null);
+  golden('group-web.json', p);
+});
+
+test('the signature ignores the time and lease renewals, not a move of the active node', () => {
+  const a = fixtureInput();
+  const b = { ...fixtureInput(), now: NOW + 5000 };
+  b.leases.set('node1', { ...b.leases.get('node1')!, renewTime: '2026-01-01T00:10:04Z' });
+  assert.equal(modelSignature(buildDashboardModel(a)), modelSignature(buildDashboardModel(b)));
+  const c = fixtureInput();
+  (c.groups[0]!.status as { activeNode: string }).activeNode = 'node2';
+  assert.notEqual(modelSignature(buildDashboardModel(a)), modelSignature(buildDashboardModel(c)));
+});
