@@ -4,6 +4,9 @@
  * fields are only ever added.
  */
 import { mirrorStateOf, worstMirrorState } from '../api/mirror-states.js';
+import { ANNOTATIONS } from '../api/annotations.js';
+import type { Cluster } from '../api/types.js';
+import { nodesInMaintenance } from '../controller/requests.js';
 import type { LeaseRecord, StoredObject } from '../store/types.js';
 
 export interface StatusNode {
@@ -226,6 +229,23 @@ function groupView(
   };
 }
 
+/**
+ * What a dead node's agent last wrote is no longer true: its states read Unknown, and a group it was serving is not
+ * known to be Ready until another node takes over (the failover waits for the group lease to run out).
+ */
+function distrustDeadNodes(g: StatusGroup, clusters: StatusCluster[]): void {
+  const cluster = clusters.find((c) => c.namespace === g.namespace && (g.cluster === null || c.name === g.cluster));
+  const dead = new Set(cluster?.nodes.filter((n) => n.state === 'Dead').map((n) => n.name) ?? []);
+  for (const n of g.nodes) if (dead.has(n.name)) n.state = 'Unknown';
+  if (g.activeNode && dead.has(g.activeNode) && g.ready.status === 'True')
+    g.ready = {
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'ActiveNodeDead',
+      message: `the active node ${g.activeNode} stopped renewing its node lease: its last report cannot be trusted; a takeover follows when the group lease runs out`,
+    };
+}
+
 function problemsOf(clusters: StatusCluster[], groups: StatusGroup[]): string[] {
   const out: string[] = [];
   for (const c of clusters)
@@ -262,10 +282,12 @@ export function buildStatusView(input: StatusInput): StatusView {
     .map((c): StatusCluster => {
       const spec = rec(c.spec);
       const reported = new Map(list(rec(c.status)['nodes']).map((n) => [String(n['name']), str(n['state'])]));
+      // Both the manifest's flags and what `winha maintenance on` wrote (annotations), as the agents read them.
+      const inMaintenance = nodesInMaintenance(c as unknown as Cluster);
       return {
         namespace: c.metadata.namespace,
         name: c.metadata.name,
-        maintenance: spec['maintenance'] === true,
+        maintenance: spec['maintenance'] === true || c.metadata.annotations?.[ANNOTATIONS.maintenance] === 'true',
         nodes: list(spec['nodes']).map((n) => {
           const name = String(n['name']);
           const lease = input.leases.get(name);
@@ -273,7 +295,7 @@ export function buildStatusView(input: StatusInput): StatusView {
           return {
             name,
             state: nodeState(name, lease, reported.get(name) ?? null, now),
-            maintenance: n['maintenance'] === true,
+            maintenance: inMaintenance.has(name),
             bannedFrom: bans.get(`${c.metadata.namespace}/${name}`) ?? [],
             leaseAgeSeconds: Number.isNaN(renewed) ? null : Math.max(0, Math.floor((now - renewed) / 1000)),
             reported: reported.get(name) ?? null,
@@ -282,6 +304,7 @@ export function buildStatusView(input: StatusInput): StatusView {
       };
     })
     .sort(byName);
+  for (const g of groups) distrustDeadNodes(g, clusters);
   const problems = problemsOf(clusters, groups);
   return {
     apiVersion: 'winha.io/v1alpha1',

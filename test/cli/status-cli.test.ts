@@ -99,7 +99,7 @@ test('status shows the dead node, node states, the resyncing mirror and the fail
   assert.match(r.out, /^ {2}node1 {3}Alive {3}\d+s ago$/m);
   assert.match(r.out, /^ {2}node2 {3}Dead {4}2m ago$/m);
   assert.match(r.out, /^Group web {3}active on node1 {3}Ready {3}Degraded \(MirrorResyncing\) {3}epoch 3$/m);
-  assert.match(r.out, /^ {2}nodes: {5}node1 ISP {3}node2 OSU$/m);
+  assert.match(r.out, /^ {2}nodes: {5}node1 ISP {3}node2 Unknown$/m);
   assert.match(r.out, /^ {2}mirror: {4}web-data E: node1→node2 Resyncing 42%$/m);
   assert.match(
     r.out,

@@ -126,7 +126,8 @@ test('the view model: node liveness from leases, node states by priority, mirror
   assert.equal(g.degraded?.reason, 'MirrorResyncing');
   assert.deepEqual(
     g.nodes.map((n) => `${n.name}:${n.state}`),
-    ['node1:ISP', 'node2:OSU'],
+    ['node1:ISP', 'node2:Unknown'],
+    "a dead node's last report (OSU) is not shown as its state",
   );
   assert.deepEqual(g.mirrors, [
     { name: 'web-data', volume: 'E:', source: 'node1', targets: ['node2'], state: 'Resyncing', resyncPercent: 42 },
@@ -147,6 +148,35 @@ test('the view model: node liveness from leases, node states by priority, mirror
   assert.deepEqual(v.problems, ['node node2 of cluster prod is dead', 'group web is degraded (MirrorResyncing)']);
 });
 
+test('the active node dead: the group is not shown Ready on its last word, and the problem says why', () => {
+  const input = example();
+  input.leases.set('node1', lease('node1', '2026-01-01T00:09:30Z'));
+  input.leases.set('node2', lease('node2', '2026-01-01T00:09:58Z'));
+  const g = buildStatusView(input).groups[0]!;
+  assert.equal(g.ready.status, 'Unknown');
+  assert.equal(g.ready.reason, 'ActiveNodeDead');
+  assert.deepEqual(
+    g.nodes.map((n) => `${n.name}:${n.state}`),
+    ['node1:Unknown', 'node2:OSU'],
+  );
+  assert.ok(buildStatusView(input).problems.includes('group web is not ready (ActiveNodeDead)'));
+});
+
+test('maintenance set with winha maintenance on (annotations) shows as the manifest flag does', () => {
+  const input = example();
+  const c = input.clusters[0]!;
+  c.metadata.annotations = { 'winha.io/maintenance-nodes': 'node2' };
+  let v = buildStatusView(input);
+  assert.deepEqual(
+    v.clusters[0]!.nodes.map((n) => `${n.name}:${n.maintenance}`),
+    ['node1:false', 'node2:true'],
+  );
+  assert.deepEqual(v.problems, ['group web is degraded (MirrorResyncing)'], 'a node in maintenance is no problem');
+  c.metadata.annotations = { 'winha.io/maintenance': 'true' };
+  v = buildStatusView(input);
+  assert.equal(v.clusters[0]!.maintenance, true);
+});
+
 test('the text an operator reads (golden)', () => {
   assert.equal(
     statusText(buildStatusView(example())),
@@ -157,7 +187,7 @@ test('the text an operator reads (golden)', () => {
       '  node2   Dead    2m ago',
       '',
       'Group web   active on node1   Ready   Degraded (MirrorResyncing)   epoch 3',
-      '  nodes:     node1 ISP   node2 OSU',
+      '  nodes:     node1 ISP   node2 Unknown',
       '  degraded:  E: resyncing to node2 (42%)',
       '  mirror:    web-data E: node1→node2 Resyncing 42%',
       '  failover:  node2 → node1   Failover   5m ago (2026-01-01T00:05:00Z): node2 stopped renewing its lease',

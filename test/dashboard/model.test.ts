@@ -38,9 +38,9 @@ test('the grid: a cell per node the group lists, blank elsewhere; the active mar
     Object.values(web.cells).map((c) => [c.node, c.state, c.tone, c.active]),
     [
       ['node1', 'ISP', 'ok', true],
-      ['node2', 'OSU', 'bad', false],
+      ['node2', 'Unknown', 'bad', false],
     ],
-    'node2 is dead: its cell is red whatever it last wrote',
+    'node2 is dead: its cell is red and Unknown whatever it last wrote',
   );
   const ftp = m.groups.find((g) => g.name === 'ftp')!;
   assert.deepEqual(Object.keys(ftp.cells), ['node1'], 'ftp cannot run on node2: no cell');
