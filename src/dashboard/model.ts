@@ -3,7 +3,7 @@
  * the same status view `winha status` prints, so the page and the CLI never disagree. JSON, golden-testable.
  */
 import type { LeaseRecord, StoredObject } from '../store/types.js';
-import { buildStatusView, type StatusCondition, type StatusInput, type StatusMirror } from '../view/status-view.js';
+import { buildStatusView, type StatusCondition, type StatusGroup, type StatusInput } from '../view/status-view.js';
 import { historyRows, type HistoryRow } from '../view/history-rows.js';
 
 /** How many history rows and Warning events the overview carries (the newest). */
@@ -35,20 +35,10 @@ export interface ModelCell {
   bannedUntil: string | null;
 }
 
-export interface ModelGroup {
-  namespace: string;
-  name: string;
-  cluster: string | null;
-  desiredState: string;
-  phase: string | null;
-  activeNode: string | null;
-  epoch: number | null;
-  ready: StatusCondition;
-  degraded: StatusCondition | null;
-  warnings: StatusCondition[];
+/** The status view's group, with its nodes as grid cells. */
+export interface ModelGroup extends Omit<StatusGroup, 'nodes' | 'lastFailover'> {
   /** By node name; a node the group does not list has no cell (blank in the grid). */
   cells: Record<string, ModelCell>;
-  mirrors: StatusMirror[];
 }
 
 export interface ModelWarning {
