@@ -8,6 +8,8 @@ import { cpus, loadavg } from 'node:os';
 import { SystemClock } from '../src/lib/clock.js';
 import { MemoryStore, type ObjectInput } from '../src/store/index.js';
 import { buildDashboardModel } from '../src/dashboard/model.js';
+import { nodeLeaseName } from '../src/controller/lease/node-liveness.js';
+import { nodeLeaseKey } from '../src/view/status-view.js';
 import { createDashboard, DashboardSource } from '../src/dashboard/index.js';
 import { DEFAULT_HTTP_LIMITS, listenHttp } from '../src/cli/agent-http.js';
 import { chromiumMissing, launchChromium } from '../test/support/chromium.js';
@@ -15,6 +17,8 @@ import { chromiumMissing, launchChromium } from '../test/support/chromium.js';
 const clock = new SystemClock();
 const count = Number(process.argv[2] ?? 500);
 const NODES = ['node1', 'node2', 'node3', 'node4'];
+/** The one Cluster, default/prod, whose node leases the bench reads. */
+const PROD = { namespace: 'default', name: 'prod' };
 const ms = (t: number) => Math.round((clock.monotonic() - t) * 10) / 10;
 
 function objectsOf(i: number): { obj: ObjectInput; status?: Record<string, unknown> }[] {
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
       const created = await store.objects.create(obj);
       if (status) await store.objects.updateStatus({ ...created, status });
     }
-  for (const n of NODES) await store.leases.acquire(`node.${n}`, n, 15);
+  for (const n of NODES) await store.leases.acquire(nodeLeaseName(PROD, n), n, 15);
 
   // The live source's start (list every kind, read the leases), then the model alone: what every update costs.
   const source = new DashboardSource(store, { clock });
@@ -91,7 +95,12 @@ async function main(): Promise<void> {
   const sourceStartMs = ms(t);
   source.stop();
   const list = async (kind: string) => (await store.objects.list(kind)).items;
-  const leases = new Map((await Promise.all(NODES.map((n) => store.leases.get(`node.${n}`)))).map((l, i) => [NODES[i]!, l!]));
+  const leases = new Map(
+    (await Promise.all(NODES.map((n) => store.leases.get(nodeLeaseName(PROD, n))))).map((l, i) => [
+      nodeLeaseKey(PROD.namespace, PROD.name, NODES[i]!),
+      l!,
+    ]),
+  );
   const [clusters, groups, mirrors, vips, sites, events] = await Promise.all(
     ['Cluster', 'FailoverGroup', 'Mirror', 'VirtualIP', 'IISSite', 'Event'].map(list),
   );

@@ -28,7 +28,7 @@ import { WorkQueue } from './work-queue.js';
 
 export { silentLogger, type AgentLogger } from './logger.js';
 export { groupLeaseName } from './lease/group-lease.js';
-export { nodeLeaseName } from './lease/node-liveness.js';
+export { nodeLeaseName, readNodeLease } from './lease/node-liveness.js';
 
 export interface AgentOptions {
   node: string;
@@ -231,9 +231,15 @@ export class Agent {
       scope ? c.metadata.namespace === scope.namespace && c.metadata.name === scope.name : c.spec?.nodes?.some((n) => n.name === this.node),
     );
     const t = timingOf(mine);
+    // The node lease of each Cluster served: the scope's (known before the cache lists it), else every Cluster naming the node.
+    const served = scope
+      ? [scope]
+      : this.cached<Cluster>('Cluster')
+          .filter((c) => c.spec?.nodes?.some((n) => n.name === this.node))
+          .map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name }));
     // The store answered the heartbeat: what the event outbox holds from while it did not goes now (a quiet node
     // would otherwise keep it until its next event).
-    if (await this.liveness.renewOwn(t)) void this.events.flushOutbox();
+    if (await this.liveness.renewOwn(t, served)) void this.events.flushOutbox();
     if (mine) await this.liveness.writeClusterNodes(mine);
     for (const g of this.myGroups()) this.queue.add(g);
     this.metrics.queueDepth.set(this.queue.depth);

@@ -126,7 +126,9 @@ export class GroupReconciler {
     }
     const deadlinePassed = lease.holds && lease.renewDeadlinePassed();
     const members = group.spec.nodes.map((n) => n.name);
-    const live = await this.d.liveness.members(members, lease, t, reading.storeOk, mono);
+    const c = snap.cluster?.metadata;
+    const ref = c ? { namespace: c.namespace ?? 'default', name: c.name } : undefined;
+    const live = await this.d.liveness.members(members, ref, lease, t, reading.storeOk, mono);
     const storeOk = reading.storeOk && !live.cut;
     const lostBySelf = deadlinePassed || live.cut;
     const l = reading.lease;

@@ -3,7 +3,7 @@
  * the same status view `winha status` prints, so the page and the CLI never disagree. JSON, golden-testable.
  */
 import type { LeaseRecord, StoredObject } from '../store/types.js';
-import { buildStatusView, type StatusCondition, type StatusGroup, type StatusInput } from '../view/status-view.js';
+import { buildStatusView, nodeLeaseKey, type StatusCondition, type StatusGroup, type StatusInput } from '../view/status-view.js';
 import { historyRows, type HistoryRow } from '../view/history-rows.js';
 
 /** How many history rows and Warning events the overview carries (the newest). */
@@ -122,7 +122,7 @@ export function buildDashboardModel(input: DashboardInput, actions = false): Das
         cluster: c.name,
         state: n.state,
         maintenance: n.maintenance || c.maintenance,
-        leaseExpiresAt: leaseExpiry(input.leases.get(n.name), n.name),
+        leaseExpiresAt: leaseExpiry(input.leases.get(nodeLeaseKey(c.namespace, c.name, n.name)), n.name),
       });
     }
   const nodeState = new Map(nodes.map((n) => [n.name, n.state]));

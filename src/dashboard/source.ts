@@ -6,7 +6,8 @@
 import type { Clock, Timer } from '../lib/clock.js';
 import type { LeaseRecord, Store, StoredObject } from '../store/types.js';
 import { Informer } from '../controller/informer.js';
-import { nodeLeaseName } from '../controller/lease/node-liveness.js';
+import { readNodeLease } from '../controller/lease/node-liveness.js';
+import { nodeLeaseKey } from '../view/status-view.js';
 import {
   buildDashboardModel,
   buildGroupPage,
@@ -140,15 +141,17 @@ export class DashboardSource {
   }
 
   private async readLeases(): Promise<void> {
-    const names = new Set<string>();
+    const keys = new Set<string>();
     for (const c of this.objects('Cluster'))
-      for (const n of ((c.spec ?? {}) as { nodes?: { name?: unknown }[] }).nodes ?? []) if (typeof n.name === 'string') names.add(n.name);
-    for (const name of names) {
-      const l = await this.store.leases.get(nodeLeaseName(name)).catch(() => undefined);
-      if (l) this.leases.set(name, l);
-      else if (l === null) this.leases.delete(name);
-    }
-    for (const k of [...this.leases.keys()]) if (!names.has(k)) this.leases.delete(k);
+      for (const n of ((c.spec ?? {}) as { nodes?: { name?: unknown }[] }).nodes ?? []) {
+        if (typeof n.name !== 'string') continue;
+        const key = nodeLeaseKey(c.metadata.namespace, c.metadata.name, n.name);
+        keys.add(key);
+        const l = await readNodeLease(this.store.leases, c.metadata, n.name).catch(() => undefined);
+        if (l) this.leases.set(key, l);
+        else if (l === null) this.leases.delete(key);
+      }
+    for (const k of [...this.leases.keys()]) if (!keys.has(k)) this.leases.delete(k);
   }
 
   private scheduleLeases(): void {

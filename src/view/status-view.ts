@@ -89,9 +89,14 @@ export interface StatusInput {
   groups: StoredObject[];
   mirrors: StoredObject[];
   events: StoredObject[];
-  /** Node leases by node name (node.NAME in the lease store). */
+  /** Node leases by nodeLeaseKey(Cluster namespace, Cluster name, node): each Cluster's node has its own. */
   leases: Map<string, LeaseRecord>;
   now: number;
+}
+
+/** StatusInput.leases' key: two Clusters may each name a node `node1` (different machines, different leases). */
+export function nodeLeaseKey(namespace: string, cluster: string, node: string): string {
+  return `${namespace}/${cluster}/${node}`;
 }
 
 type Rec = Record<string, unknown>;
@@ -290,7 +295,7 @@ export function buildStatusView(input: StatusInput): StatusView {
         maintenance: spec['maintenance'] === true || c.metadata.annotations?.[ANNOTATIONS.maintenance] === 'true',
         nodes: list(spec['nodes']).map((n) => {
           const name = String(n['name']);
-          const lease = input.leases.get(name);
+          const lease = input.leases.get(nodeLeaseKey(c.metadata.namespace, c.metadata.name, name));
           const renewed = lease ? Date.parse(lease.renewTime) : NaN;
           return {
             name,

@@ -55,7 +55,7 @@ async function stop(r: RunningWinha): Promise<void> {
 async function nodeLeaseRenewTime(): Promise<string | undefined> {
   const s = await openStore(storeUrl);
   try {
-    return (await s.leases.get('node.node1'))?.renewTime;
+    return (await s.leases.get('node.default.prod.node1'))?.renewTime;
   } finally {
     await s.close();
   }

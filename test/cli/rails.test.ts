@@ -143,8 +143,21 @@ test('winha agent refuses a node no Cluster in the store declares, and a node se
     const chosen = agent(['--node', 'node1', '--cluster', 'qa/lab', '--listen', `127.0.0.1:${port}`]);
     assert.notEqual(chosen.code, 0, chosen.out + chosen.err);
     assert.match(chosen.out + chosen.err, /node1 is a node of Cluster qa\/lab/);
-    // Both Clusters' node1 would renew the one node lease node.node1: the agent says so.
-    assert.match(chosen.out + chosen.err, /Cluster default\/prod also names a node node1 in this store.*\[agent-node-name-shared\]/);
+    // Each Cluster's node1 renews its own node lease: sharing the name is safe, nothing to warn of.
+    assert.doesNotMatch(chosen.out + chosen.err, /agent-node-name-shared/);
+    // Unless an older agent renews the legacy node.node1 lease, which a node1 with no lease of its own is judged by.
+    const s = await openStore(storeUrl);
+    try {
+      await s.leases.acquire('node.node1', 'node1', 15);
+    } finally {
+      await s.close();
+    }
+    const legacy = agent(['--node', 'node1', '--cluster', 'qa/lab', '--listen', `127.0.0.1:${port}`]);
+    assert.notEqual(legacy.code, 0, legacy.out + legacy.err);
+    assert.match(
+      legacy.out + legacy.err,
+      /Cluster default\/prod also names a node node1 in this store, and an agent older than per-Cluster node leases renews the shared lease node\.node1.*\[agent-node-name-shared\]/,
+    );
     const only = agent(['--node', 'node3', '--listen', `127.0.0.1:${port}`]);
     assert.notEqual(only.code, 0, only.out + only.err);
     assert.match(only.out + only.err, /node3 is a node of Cluster qa\/lab/);
@@ -181,8 +194,10 @@ test('winha agent without --driver (nor spec.driver.type in --config) is refused
 test('winha version --store: the client, then each node agent version from its node lease (unknown for an older agent); -o json; a missing store refused', async () => {
   const s = await openStore(storeUrl);
   try {
-    await s.leases.acquire('node.node1', 'node1', 15, '9.9.9');
-    await s.leases.acquire('node.node2', 'node2', 15); // an agent from before the field
+    await s.leases.acquire('node.default.prod.node1', 'node1', 15, '9.9.9');
+    await s.leases.acquire('node.node2', 'node2', 15); // an agent from before the field (and before per-Cluster leases)
+    // An older agent of qa/lab's node1 (another machine) renews the legacy node.node1: its row only reads it.
+    await s.leases.acquire('node.node1', 'node1', 15);
   } finally {
     await s.close();
   }
@@ -192,7 +207,8 @@ test('winha version --store: the client, then each node agent version from its n
     text.out,
     /^Client Version: \d+\.\d+\.\d+.*\nAgents \(node leases in file:\/\/.*\):\nNODE +CLUSTER +AGENT VERSION +LEASE RENEWED\n/,
   );
-  assert.match(text.out, /\nnode1 +default\/prod\S* +9\.9\.9 +\d+s ago\n/);
+  assert.match(text.out, /\nnode1 +default\/prod +9\.9\.9 +\d+s ago\n/);
+  assert.match(text.out, /\nnode1 +qa\/lab +unknown +\d+s ago\n/);
   assert.match(text.out, /\nnode2 +default\/prod +unknown +\d+s ago\n/);
   const json = winha(['version', '-o', 'json']);
   assert.equal(json.code, 0, json.err);

@@ -84,8 +84,9 @@ before(async () => {
   assert.equal(applied.code, 0, applied.err);
   const store = await openStore(storeUrl);
   await seedDegraded(store);
-  await store.leases.acquire('node.node1', 'node1', 15);
+  await store.leases.acquire('node.default.prod.node1', 'node1', 15);
   await store.close();
+  // node2's agent predates per-Cluster node leases: status reads its legacy node.NODE lease.
   const old = await openStore(storeUrl, { clock: pastClock(120_000) });
   await old.leases.acquire('node.node2', 'node2', 15);
   await old.close();
@@ -163,7 +164,7 @@ test('usage and store errors exit 2', () => {
 test('status exits 0 once every node is alive and every group ready and in sync', async () => {
   const store = await openStore(storeUrl);
   try {
-    await store.leases.acquire('node.node2', 'node2', 15);
+    await store.leases.acquire('node.node2', 'node2', 15); // the legacy lease renewed: node2 alive again
     await setStatus(store, 'FailoverGroup', 'web', { activeNode: 'node1', epoch: 3, conditions: [ready] });
     await setStatus(store, 'Mirror', 'web-data', { source: 'node1', state: 'Mirroring', targets: [{ name: 'node2', state: 1 }] });
   } finally {
@@ -210,7 +211,7 @@ test('watch, not on a TTY: the view again only when it changed; stops after maxR
     metadata: { name: 'web' },
     spec: { nodes: [{ name: 'node1', priority: 1 }] },
   });
-  await store.leases.acquire('node.node1', 'node1', 15);
+  await store.leases.acquire('node.default.prod.node1', 'node1', 15);
   const { io, out } = captureIO();
   const views = () => out().split(/^Cluster prod/m).length - 1;
   const loop = statusLoop(store, { namespace: 'default', output: 'text', watch: true, clock: new SystemClock(), maxRenders: 2 }, io);

@@ -1,7 +1,14 @@
 /** `winha status` rendering: objects, leases and a time → view model → text, on the example an operator meets most. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStatusView, groupMirrorCell, groupNodesCell, statusSignature, type StatusInput } from '../../src/view/status-view.js';
+import {
+  buildStatusView,
+  groupMirrorCell,
+  groupNodesCell,
+  nodeLeaseKey,
+  statusSignature,
+  type StatusInput,
+} from '../../src/view/status-view.js';
 import { statusText } from '../../src/cli/status-text.js';
 import type { LeaseRecord, StoredObject } from '../../src/store/types.js';
 
@@ -19,8 +26,19 @@ function meta(name: string, extra: Partial<StoredObject['metadata']> = {}): Stor
   };
 }
 
+/** The example Cluster default/prod's node leases' key. */
+const key = (node: string) => nodeLeaseKey('default', 'prod', node);
+
 function lease(node: string, renewTime: string): LeaseRecord {
-  return { name: `node.${node}`, holder: node, epoch: 1, acquireTime: renewTime, renewTime, leaseDurationSeconds: 15, revision: '1' };
+  return {
+    name: `node.default.prod.${node}`,
+    holder: node,
+    epoch: 1,
+    acquireTime: renewTime,
+    renewTime,
+    leaseDurationSeconds: 15,
+    revision: '1',
+  };
 }
 
 /** Two nodes; web in service on node1; node2 dead (its lease 2 min old); E: resyncing to node2 at 42 %. */
@@ -103,8 +121,8 @@ export function example(): StatusInput {
     mirrors: [mirror],
     events: [],
     leases: new Map([
-      ['node1', lease('node1', '2026-01-01T00:09:58Z')],
-      ['node2', lease('node2', '2026-01-01T00:08:00Z')],
+      [key('node1'), lease('node1', '2026-01-01T00:09:58Z')],
+      [key('node2'), lease('node2', '2026-01-01T00:08:00Z')],
     ]),
     now: NOW,
   };
@@ -150,8 +168,8 @@ test('the view model: node liveness from leases, node states by priority, mirror
 
 test('the active node dead: the group is not shown Ready on its last word, and the problem says why', () => {
   const input = example();
-  input.leases.set('node1', lease('node1', '2026-01-01T00:09:30Z'));
-  input.leases.set('node2', lease('node2', '2026-01-01T00:09:58Z'));
+  input.leases.set(key('node1'), lease('node1', '2026-01-01T00:09:30Z'));
+  input.leases.set(key('node2'), lease('node2', '2026-01-01T00:09:58Z'));
   const g = buildStatusView(input).groups[0]!;
   assert.equal(g.ready.status, 'Unknown');
   assert.equal(g.ready.reason, 'ActiveNodeDead');
@@ -201,7 +219,7 @@ test('the text an operator reads (golden)', () => {
 
 test('the lease says alive, the agents said dead (a skewed clock here, or a status not yet rewritten): both shown', () => {
   const input = example();
-  input.leases.set('node2', lease('node2', '2026-01-01T00:09:59Z'));
+  input.leases.set(key('node2'), lease('node2', '2026-01-01T00:09:59Z'));
   const v = buildStatusView(input);
   assert.equal(v.clusters[0]!.nodes[1]!.state, 'Alive');
   assert.equal(v.clusters[0]!.nodes[1]!.reported, 'Dead');
@@ -210,7 +228,7 @@ test('the lease says alive, the agents said dead (a skewed clock here, or a stat
 
 test('healthy: every node alive, every group ready and in sync', () => {
   const input = example();
-  input.leases.set('node2', lease('node2', '2026-01-01T00:09:59Z'));
+  input.leases.set(key('node2'), lease('node2', '2026-01-01T00:09:59Z'));
   const g = input.groups[0]!;
   const st = g.status as { conditions: { type: string; status: string }[] };
   st.conditions = [{ type: 'Ready', status: 'True' }];

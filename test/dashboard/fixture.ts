@@ -5,6 +5,7 @@
  */
 import type { LeaseRecord, StoredObject } from '../../src/store/types.js';
 import type { DashboardInput } from '../../src/dashboard/model.js';
+import { nodeLeaseKey } from '../../src/view/status-view.js';
 
 export const NOW = Date.parse('2026-01-01T00:10:00Z');
 
@@ -25,7 +26,7 @@ function stored(o: Obj): StoredObject {
 }
 
 const lease = (node: string, renewTime: string): LeaseRecord => ({
-  name: `node.${node}`,
+  name: `node.default.prod.${node}`,
   holder: node,
   epoch: 1,
   acquireTime: renewTime,
@@ -169,8 +170,8 @@ export function fixtureInput(): DashboardInput {
     sites: of('IISSite'),
     events: of('Event'),
     leases: new Map([
-      ['node1', lease('node1', '2026-01-01T00:09:58Z')],
-      ['node2', lease('node2', '2026-01-01T00:08:00Z')],
+      [nodeLeaseKey('default', 'prod', 'node1'), lease('node1', '2026-01-01T00:09:58Z')],
+      [nodeLeaseKey('default', 'prod', 'node2'), lease('node2', '2026-01-01T00:08:00Z')],
     ]),
     now: NOW,
   };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ROOT } from '../support/paths.js';
 import { buildDashboardModel, buildGroupPage, modelSignature } from '../../src/dashboard/model.js';
 import { fixtureInput, NOW } from './fixture.js';
+import { nodeLeaseKey } from '../../src/view/status-view.js';
 
 const GOLDEN = join(ROOT, 'test', 'dashboard', 'golden');
 
@@ -75,7 +76,8 @@ test('the group page: resources in start order (mirror, virtual IP, site) with t
 test('the signature ignores the time and lease renewals, not a move of the active node', () => {
   const a = fixtureInput();
   const b = { ...fixtureInput(), now: NOW + 5000 };
-  b.leases.set('node1', { ...b.leases.get('node1')!, renewTime: '2026-01-01T00:10:04Z' });
+  const node1 = nodeLeaseKey('default', 'prod', 'node1');
+  b.leases.set(node1, { ...b.leases.get(node1)!, renewTime: '2026-01-01T00:10:04Z' });
   assert.equal(modelSignature(buildDashboardModel(a)), modelSignature(buildDashboardModel(b)));
   const c = fixtureInput();
   (c.groups[0]!.status as { activeNode: string }).activeNode = 'node2';

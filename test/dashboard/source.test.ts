@@ -13,7 +13,7 @@ import { OBJECTS } from './fixture.js';
 test('leases are re-read while a view is open, not after; a later model reads them afresh', async () => {
   const store = new MemoryStore('memory://dashboard-source');
   for (const o of OBJECTS) await store.objects.create(o);
-  await store.leases.acquire('node.node1', 'node1', 15);
+  await store.leases.acquire('node.default.prod.node1', 'node1', 15);
   let reads = 0;
   const get = store.leases.get.bind(store.leases);
   store.leases.get = (name: string) => {
@@ -32,7 +32,7 @@ test('leases are re-read while a view is open, not after; a later model reads th
     const quiet = reads;
     await clock.sleep(200);
     assert.equal(reads, quiet, 'nobody watching: no lease reads');
-    const renewed = await store.leases.acquire('node.node1', 'node1', 15);
+    const renewed = await store.leases.acquire('node.default.prod.node1', 'node1', 15);
     const model = await source.model();
     assert.ok(reads > quiet, 'a model after the quiet spell reads the leases first');
     assert.equal(

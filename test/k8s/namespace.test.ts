@@ -68,13 +68,13 @@ describe('the kubeconfig context namespace on a real API server', { skip: skip ?
     const agent = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: kube.kubeconfig });
     const reader = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: kube.kubeconfig });
     try {
-      await agent.leases.acquire('node.node1', 'node1', 15);
-      assert.equal((await reader.leases.get('node.node1'))?.holderVersion, undefined, 'an older agent: unknown');
-      const taken = await agent.leases.acquire('node.node1', 'node1', 15, '1.4.0');
-      await agent.leases.renew('node.node1', 'node1', taken.lease.epoch);
-      assert.equal((await reader.leases.get('node.node1'))?.holderVersion, '1.4.0', 'kept across a renewal');
-      await agent.leases.acquire('node.node1', 'node1', 15, '1.5.0');
-      assert.equal((await reader.leases.get('node.node1'))?.holderVersion, '1.5.0');
+      await agent.leases.acquire('node.default.prod.node1', 'node1', 15);
+      assert.equal((await reader.leases.get('node.default.prod.node1'))?.holderVersion, undefined, 'an older agent: unknown');
+      const taken = await agent.leases.acquire('node.default.prod.node1', 'node1', 15, '1.4.0');
+      await agent.leases.renew('node.default.prod.node1', 'node1', taken.lease.epoch);
+      assert.equal((await reader.leases.get('node.default.prod.node1'))?.holderVersion, '1.4.0', 'kept across a renewal');
+      await agent.leases.acquire('node.default.prod.node1', 'node1', 15, '1.5.0');
+      assert.equal((await reader.leases.get('node.default.prod.node1'))?.holderVersion, '1.5.0');
     } finally {
       await Promise.all([agent.close(), reader.close()]);
     }

@@ -13,18 +13,18 @@ import { fileHarness } from './file-harness.js';
 async function roundTrip(connect: () => Promise<Store>, advance: (ms: number) => Promise<void>): Promise<void> {
   const agent = await connect();
   const reader = await connect();
-  await agent.leases.acquire('node.node1', 'node1', 15);
-  assert.equal((await reader.leases.get('node.node1'))?.holderVersion, undefined, 'an older agent: unknown');
-  const taken = await agent.leases.acquire('node.node1', 'node1', 15, '1.4.0');
+  await agent.leases.acquire('node.default.prod.node1', 'node1', 15);
+  assert.equal((await reader.leases.get('node.default.prod.node1'))?.holderVersion, undefined, 'an older agent: unknown');
+  const taken = await agent.leases.acquire('node.default.prod.node1', 'node1', 15, '1.4.0');
   assert.equal(taken.lease.holderVersion, '1.4.0');
-  await agent.leases.renew('node.node1', 'node1', taken.lease.epoch);
-  assert.equal((await reader.leases.get('node.node1'))?.holderVersion, '1.4.0', 'kept across a renewal');
-  await agent.leases.acquire('node.node1', 'node1', 15, '1.5.0');
-  assert.equal((await reader.leases.get('node.node1'))?.holderVersion, '1.5.0', 'an upgraded agent says so at its next beat');
+  await agent.leases.renew('node.default.prod.node1', 'node1', taken.lease.epoch);
+  assert.equal((await reader.leases.get('node.default.prod.node1'))?.holderVersion, '1.4.0', 'kept across a renewal');
+  await agent.leases.acquire('node.default.prod.node1', 'node1', 15, '1.5.0');
+  assert.equal((await reader.leases.get('node.default.prod.node1'))?.holderVersion, '1.5.0', 'an upgraded agent says so at its next beat');
   // Another holder takes the lease after it expired: the record no longer speaks for the old holder's software.
-  await reader.leases.get('node.node1');
+  await reader.leases.get('node.default.prod.node1');
   await advance(16_000);
-  const other = await reader.leases.acquire('node.node1', 'intruder', 15);
+  const other = await reader.leases.acquire('node.default.prod.node1', 'intruder', 15);
   assert.equal(other.acquired, true);
   assert.equal(other.lease.holderVersion, undefined);
 }
@@ -56,9 +56,9 @@ describe('holderVersion of a lease', () => {
         (ms) => h.advance(ms),
       );
       const w = await h.connect();
-      await w.leases.acquire('node.node2', 'node2', 15, '2.0.0-rc.1');
+      await w.leases.acquire('node.default.prod.node2', 'node2', 15, '2.0.0-rc.1');
       const fresh = await h.connect();
-      assert.equal((await fresh.leases.get('node.node2'))?.holderVersion, '2.0.0-rc.1');
+      assert.equal((await fresh.leases.get('node.default.prod.node2'))?.holderVersion, '2.0.0-rc.1');
     } finally {
       await h.cleanup();
     }

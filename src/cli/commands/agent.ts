@@ -20,6 +20,7 @@ import { createDashboard, type Dashboard } from '../../dashboard/index.js';
 import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
 import { connect, requireExistingStore } from '../store.js';
 import { agentCluster, clusterNodes } from '../cluster-nodes.js';
+import { legacyNodeLeaseName } from '../../controller/lease/node-liveness.js';
 import { applyAgentConfig, type AgentFlags } from '../agent-config/load.js';
 import { agentLogger } from '../agent-config/logging.js';
 import { EventCreateSink, EventLogForwarder, NoEventLog } from '../agent-config/event-log.js';
@@ -136,14 +137,16 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     try {
       // A node no Cluster declares would start an agent that holds nothing and says nothing: refuse it (exit 2).
       const cluster = await agentCluster(store.objects, s.node, run.flags.cluster);
-      // Node leases are named by node only: two Clusters naming one node name share its liveness (say so).
+      // Node leases are per Cluster, but a peer with none yet is judged by the legacy node.NODE lease, which an older
+      // agent of another Cluster's node of this name may be renewing: say so while one is.
       const others = (await clusterNodes(store.objects)).filter(
         (c) => c.nodes.includes(s.node) && (c.namespace !== cluster.namespace || c.name !== cluster.name),
       );
-      if (others.length)
+      const legacy = others.length ? await store.leases.get(legacyNodeLeaseName(s.node)) : null;
+      if (legacy && Date.parse(legacy.renewTime) + legacy.leaseDurationSeconds * 1000 > clock.now())
         logger.warn(
-          { otherClusters: others.map((c) => `${c.namespace}/${c.name}`) },
-          `Cluster ${others.map((c) => `${c.namespace}/${c.name}`).join(', ')} also names a node ${s.node} in this store: its agent renews the same node lease (node.${s.node}), so each Cluster may see a dead ${s.node} as alive; give the nodes distinct names [agent-node-name-shared]`,
+          { otherClusters: others.map((c) => `${c.namespace}/${c.name}`), legacyLease: legacyNodeLeaseName(s.node) },
+          `Cluster ${others.map((c) => `${c.namespace}/${c.name}`).join(', ')} also names a node ${s.node} in this store, and an agent older than per-Cluster node leases renews the shared lease ${legacyNodeLeaseName(s.node)}: until every agent of these Clusters is upgraded, a ${s.node} that never ran an upgraded agent may be seen alive by its Cluster while the other's renews; upgrade them, or give the nodes distinct names [agent-node-name-shared]`,
         );
       logger.info(
         { cluster: `${cluster.namespace}/${cluster.name}` },

@@ -6,8 +6,8 @@ import { toYaml } from '../../lib/yaml.js';
 import { SystemClock, type Clock } from '../../lib/clock.js';
 import type { LeaseRecord, Store, WatchEvent } from '../../store/types.js';
 import { isStoreError } from '../../store/errors.js';
-import { nodeLeaseName } from '../../controller/lease/node-liveness.js';
-import { buildStatusView, statusSignature, type StatusView } from '../../view/status-view.js';
+import { readNodeLease } from '../../controller/lease/node-liveness.js';
+import { buildStatusView, nodeLeaseKey, statusSignature, type StatusView } from '../../view/status-view.js';
 import { statusText } from '../status-text.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
@@ -45,9 +45,8 @@ export async function readStatus(
   const leases = new Map<string, LeaseRecord>();
   for (const c of clusters!.items)
     for (const n of ((c.spec ?? {}) as { nodes?: { name: string }[] }).nodes ?? []) {
-      if (leases.has(n.name)) continue;
-      const l = await store.leases.get(nodeLeaseName(n.name));
-      if (l) leases.set(n.name, l);
+      const l = await readNodeLease(store.leases, c.metadata, n.name);
+      if (l) leases.set(nodeLeaseKey(c.metadata.namespace, c.metadata.name, n.name), l);
     }
   const view = buildStatusView({
     clusters: clusters!.items,

@@ -4,7 +4,7 @@
  * not exist is refused, never created; one that does not answer leaves the client's version printed and exits 1.
  */
 import { SystemClock } from '../../lib/clock.js';
-import { nodeLeaseName } from '../../controller/agent.js';
+import { readNodeLease } from '../../controller/agent.js';
 import type { Store } from '../../store/types.js';
 import { clusterNodes } from '../cluster-nodes.js';
 import { EXIT, winhaVersion, type CliIO } from '../io.js';
@@ -17,7 +17,7 @@ export interface VersionFlags extends StoreFlags {
 
 export interface AgentVersion {
   node: string;
-  /** NAMESPACE/NAME of each Cluster naming the node. */
+  /** NAMESPACE/NAME of the Cluster naming the node (one: each Cluster's node has its own lease and row). */
   clusters: string[];
   /** null: the node lease does not say (an agent older than this field), or there is no node lease. */
   version: string | null;
@@ -25,15 +25,17 @@ export interface AgentVersion {
   renewTime: string | null;
 }
 
-/** Each declared node's agent version, from its node lease, sorted by node name. */
+/**
+ * Each declared node's agent version, from its node lease in its Cluster, sorted by node name then Cluster: two
+ * Clusters naming a node `node1` name two machines, each with its own lease (one row each).
+ */
 export async function agentVersions(store: Store): Promise<AgentVersion[]> {
-  const byNode = new Map<string, string[]>();
-  for (const c of await clusterNodes(store.objects))
-    for (const n of c.nodes) byNode.set(n, [...(byNode.get(n) ?? []), `${c.namespace}/${c.name}`]);
+  const rows = (await clusterNodes(store.objects)).flatMap((c) => c.nodes.map((node) => ({ c, node })));
+  rows.sort((a, b) => a.node.localeCompare(b.node) || `${a.c.namespace}/${a.c.name}`.localeCompare(`${b.c.namespace}/${b.c.name}`));
   const out: AgentVersion[] = [];
-  for (const [node, clusters] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {
-    const lease = await store.leases.get(nodeLeaseName(node));
-    out.push({ node, clusters, version: lease?.holderVersion ?? null, renewTime: lease?.renewTime ?? null });
+  for (const { c, node } of rows) {
+    const lease = await readNodeLease(store.leases, c, node);
+    out.push({ node, clusters: [`${c.namespace}/${c.name}`], version: lease?.holderVersion ?? null, renewTime: lease?.renewTime ?? null });
   }
   return out;
 }

@@ -4,7 +4,8 @@
  */
 import type { Cluster } from '../../api/types.js';
 import type { Clock } from '../../lib/clock.js';
-import type { Store } from '../../store/types.js';
+import { createHash } from 'node:crypto';
+import type { LeaseRecord, LeaseStore, Store } from '../../store/types.js';
 import type { AgentLogger } from '../logger.js';
 import { clusterNodesStatus } from '../status/cluster-status.js';
 import { updateStatusWith } from '../../store/status-update.js';
@@ -21,8 +22,40 @@ export interface Liveness {
   cut: boolean;
 }
 
-export function nodeLeaseName(node: string): string {
+/** The Cluster a node lease belongs to. */
+export interface ClusterRef {
+  namespace: string;
+  name: string;
+}
+
+/** Kubernetes lease names are at most 253 characters (DNS-1123 subdomain). */
+const MAX_LEASE_NAME = 253;
+
+/**
+ * A node's lease, per Cluster: two Clusters in one store may each name a node `node1` (different machines), and
+ * each must judge only its own. Namespaces and node names are DNS-1123 labels (no "."), so the name is unambiguous;
+ * a Cluster name too long to fit is replaced by its hash.
+ */
+export function nodeLeaseName(cluster: ClusterRef, node: string): string {
+  const name = `node.${cluster.namespace}.${cluster.name}.${node}`;
+  if (name.length <= MAX_LEASE_NAME) return name;
+  const hash = createHash('sha256').update(`${cluster.namespace}/${cluster.name}`).digest('hex').slice(0, 40);
+  return `node.${cluster.namespace}.h-${hash}.${node}`;
+}
+
+/** The lease agents before per-Cluster node leases renewed (read only, while a rolling upgrade is under way). */
+export function legacyNodeLeaseName(node: string): string {
   return `node.${node}`;
+}
+
+/**
+ * The node's lease in its Cluster; when that does not exist (its agent is older than per-Cluster leases), the legacy
+ * `node.NODE` lease, which any Cluster's node of that name may renew (`[agent-node-name-shared]` warns of that).
+ * Without a Cluster (a group no Cluster claims): the legacy lease only.
+ */
+export async function readNodeLease(leases: LeaseStore, cluster: ClusterRef | undefined, node: string): Promise<LeaseRecord | null> {
+  const own = cluster ? await leases.get(nodeLeaseName(cluster, node)) : null;
+  return own ?? leases.get(legacyNodeLeaseName(node));
 }
 
 export class NodeLiveness {
@@ -44,10 +77,10 @@ export class NodeLiveness {
     this.startedAt = this.clock.monotonic();
   }
 
-  /** The heartbeat: renew this node's lease; true when the store answered. */
-  async renewOwn(t: Timing): Promise<boolean> {
+  /** The heartbeat: renew this node's lease in each Cluster it serves (one, for `winha agent`); true when the store answered. */
+  async renewOwn(t: Timing, clusters: ClusterRef[]): Promise<boolean> {
     try {
-      await this.store.leases.acquire(nodeLeaseName(this.node), this.node, leaseSeconds(t), this.version);
+      for (const c of clusters) await this.store.leases.acquire(nodeLeaseName(c, this.node), this.node, leaseSeconds(t), this.version);
       this.health.failing = false;
       return true;
     } catch (err) {
@@ -62,13 +95,20 @@ export class NodeLiveness {
    * a peer whose node lease we have not seen yet is presumed alive (as client-go makes a new observer wait a full
    * lease duration), so two agents starting together do not both campaign.
    */
-  async members(members: string[], lease: GroupLease, t: Timing, storeOk: boolean, cycleStart: number): Promise<Liveness> {
+  async members(
+    members: string[],
+    cluster: ClusterRef | undefined,
+    lease: GroupLease,
+    t: Timing,
+    storeOk: boolean,
+    cycleStart: number,
+  ): Promise<Liveness> {
     const out: Liveness = { alive: {}, leftMs: new Map(), aliveForMs: {}, cut: false };
     for (const n of members) {
       let alive = n === this.node;
       if (!alive && storeOk && !out.cut) {
         try {
-          const nl = await lease.beforeDeadline(() => this.store.leases.get(nodeLeaseName(n)));
+          const nl = await lease.beforeDeadline(() => readNodeLease(this.store.leases, cluster, n));
           const grace = !nl && cycleStart - this.startedAt < t.leaseMs;
           alive = grace || (!!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0);
           if (nl && alive) out.leftMs.set(n, this.store.leases.remainingMs(nl));
@@ -95,6 +135,7 @@ export class NodeLiveness {
    */
   async writeClusterNodes(cluster: Cluster): Promise<void> {
     try {
+      const ref = { namespace: cluster.metadata.namespace ?? 'default', name: cluster.metadata.name };
       const names = (cluster.spec.nodes ?? []).map((n) => n.name).sort();
       const states: Record<string, 'Alive' | 'Dead'> = {};
       for (const n of names) {
@@ -102,17 +143,13 @@ export class NodeLiveness {
           states[n] = 'Alive';
           continue;
         }
-        const nl = await this.store.leases.get(nodeLeaseName(n));
+        const nl = await readNodeLease(this.store.leases, ref, n);
         states[n] = nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0 ? 'Alive' : 'Dead';
       }
       const writer = names.find((n) => states[n] === 'Alive');
       const mineOnly: Record<string, 'Alive' | 'Dead'> = writer === this.node ? states : { [this.node]: 'Alive' };
-      await updateStatusWith<Record<string, unknown>>(
-        this.store.objects,
-        'Cluster',
-        cluster.metadata.namespace ?? 'default',
-        cluster.metadata.name,
-        (st) => clusterNodesStatus(st, mineOnly),
+      await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Cluster', ref.namespace, ref.name, (st) =>
+        clusterNodesStatus(st, mineOnly),
       );
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot write the cluster node status');
