@@ -57,6 +57,11 @@ export interface AgentOptions {
   cluster?: { namespace: string; name: string };
   /** This agent's software version, recorded in its node lease (`winha version` reads it). */
   version?: string;
+  /**
+   * Also renew the legacy `node.NODE` lease, so agents older than per-Cluster node leases still see this node alive
+   * during a rolling upgrade; only while no other Cluster in the store names the node (it would keep theirs alive).
+   */
+  legacyNodeLease?: boolean;
 }
 
 /** AgentOptions.workers' default (`winha agent --workers N` overrides it). */
@@ -239,7 +244,10 @@ export class Agent {
           .map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name }));
     // The store answered the heartbeat: what the event outbox holds from while it did not goes now (a quiet node
     // would otherwise keep it until its next event).
-    if (await this.liveness.renewOwn(t, served)) void this.events.flushOutbox();
+    // Judged at each beat on a synced cache: a Cluster added later that names this node stops it within one beat.
+    const namers = this.cached<Cluster>('Cluster').filter((c) => c.spec?.nodes?.some((n) => n.name === this.node));
+    const legacy = !!this.o.legacyNodeLease && this.ready && namers.length === 1 && (!scope || namers[0] === mine);
+    if (await this.liveness.renewOwn(t, served, legacy)) void this.events.flushOutbox();
     if (mine) await this.liveness.writeClusterNodes(mine);
     for (const g of this.myGroups()) this.queue.add(g);
     this.metrics.queueDepth.set(this.queue.depth);

@@ -130,3 +130,33 @@ test('node lease names: per Cluster, distinct from the legacy name, valid Kubern
   assert.match(name, /^node\.prod\.h-[0-9a-f]+\.node1$/);
   assert.notEqual(name, nodeLeaseName({ ...long, name: long.name.replace('x', 'z') }, 'node1'));
 });
+
+test('an upgraded agent also renews the legacy node.NODE lease (older peers read it) only while no other Cluster names its node', async () => {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const store = openMemoryStore('', { clock });
+  await store.objects.create(cluster(A.namespace, A.name));
+  const a = new Agent({ node: 'node1', store, driver: emptyHost('node1'), clock, cluster: A, legacyNodeLease: true });
+  a.start();
+  try {
+    for (let i = 0; i < 50; i++) await clock.advance(100);
+    const renewed = async () => (await store.leases.get(legacyNodeLeaseName('node1')))?.renewTime;
+    const first = await renewed();
+    assert.ok(first, 'the legacy lease is renewed while a/node1 is the only node1');
+    for (let i = 0; i < 50; i++) await clock.advance(100);
+    assert.notEqual(await renewed(), first, 'renewed again');
+    // Cluster b names a node1 too: the legacy lease would keep b's node1 alive, so it is no longer renewed.
+    await store.objects.create(cluster(B.namespace, B.name));
+    for (let i = 0; i < 50; i++) await clock.advance(100);
+    const last = await renewed();
+    for (let i = 0; i < 300; i++) await clock.advance(100);
+    assert.equal(await renewed(), last, 'not renewed once another Cluster names node1');
+    assert.equal(
+      await nodeStates(store, B.namespace, clock.now()).then((s) => s['node1']),
+      'Dead',
+      "b's node1 is not kept alive by a's agent",
+    );
+  } finally {
+    a.stop();
+    await store.close();
+  }
+});

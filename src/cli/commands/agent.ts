@@ -161,6 +161,8 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
         // Only that Cluster's groups: another Cluster may name a node of the same name.
         cluster: { namespace: cluster.namespace, name: cluster.name },
         version: winhaVersion(),
+        // Older agents (a rolling upgrade) read only node.NODE: keep it too while this Cluster alone names the node.
+        legacyNodeLease: true,
         store,
         driver,
         clock,

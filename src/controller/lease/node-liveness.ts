@@ -77,10 +77,14 @@ export class NodeLiveness {
     this.startedAt = this.clock.monotonic();
   }
 
-  /** The heartbeat: renew this node's lease in each Cluster it serves (one, for `winha agent`); true when the store answered. */
-  async renewOwn(t: Timing, clusters: ClusterRef[]): Promise<boolean> {
+  /**
+   * The heartbeat: renew this node's lease in each Cluster it serves (one, for `winha agent`), and the legacy one when
+   * asked (older agents read only that); true when the store answered.
+   */
+  async renewOwn(t: Timing, clusters: ClusterRef[], legacy: boolean): Promise<boolean> {
     try {
-      for (const c of clusters) await this.store.leases.acquire(nodeLeaseName(c, this.node), this.node, leaseSeconds(t), this.version);
+      const names = [...clusters.map((c) => nodeLeaseName(c, this.node)), ...(legacy ? [legacyNodeLeaseName(this.node)] : [])];
+      for (const name of names) await this.store.leases.acquire(name, this.node, leaseSeconds(t), this.version);
       this.health.failing = false;
       return true;
     } catch (err) {
