@@ -236,17 +236,13 @@ export class Agent {
       scope ? c.metadata.namespace === scope.namespace && c.metadata.name === scope.name : c.spec?.nodes?.some((n) => n.name === this.node),
     );
     const t = timingOf(mine);
+    const namers = this.cached<Cluster>('Cluster').filter((c) => c.spec?.nodes?.some((n) => n.name === this.node));
     // The node lease of each Cluster served: the scope's (known before the cache lists it), else every Cluster naming the node.
-    const served = scope
-      ? [scope]
-      : this.cached<Cluster>('Cluster')
-          .filter((c) => c.spec?.nodes?.some((n) => n.name === this.node))
-          .map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name }));
+    const served = scope ? [scope] : namers.map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name }));
+    // The legacy lease, judged at each beat on a synced cache: a Cluster added later that names this node stops it.
+    const legacy = !!this.o.legacyNodeLease && this.ready && namers.length === 1 && (!scope || namers[0] === mine);
     // The store answered the heartbeat: what the event outbox holds from while it did not goes now (a quiet node
     // would otherwise keep it until its next event).
-    // Judged at each beat on a synced cache: a Cluster added later that names this node stops it within one beat.
-    const namers = this.cached<Cluster>('Cluster').filter((c) => c.spec?.nodes?.some((n) => n.name === this.node));
-    const legacy = !!this.o.legacyNodeLease && this.ready && namers.length === 1 && (!scope || namers[0] === mine);
     if (await this.liveness.renewOwn(t, served, legacy)) void this.events.flushOutbox();
     if (mine) await this.liveness.writeClusterNodes(mine);
     for (const g of this.myGroups()) this.queue.add(g);
