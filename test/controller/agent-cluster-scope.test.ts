@@ -8,14 +8,7 @@ import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { openMemoryStore } from '../../src/store/memory.js';
 import { Agent, groupLeaseName } from '../../src/controller/agent.js';
-import { HOST_DRIVER_OPERATIONS, type HostDriver } from '../../src/drivers/types.js';
-
-/** A host with nothing on it: every read answers empty, every change succeeds. */
-function emptyHost(node: string): HostDriver {
-  const d: Record<string, unknown> = { nodeName: node };
-  for (const op of HOST_DRIVER_OPERATIONS) d[op] = async () => (op.startsWith('list') ? [] : undefined);
-  return d as unknown as HostDriver;
-}
+import { emptyHost } from '../support/empty-host.js';
 
 const cluster = (namespace: string, name: string) => ({
   apiVersion: 'winha.io/v1alpha1',

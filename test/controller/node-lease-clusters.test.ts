@@ -9,13 +9,7 @@ import { openMemoryStore, type MemoryStore } from '../../src/store/memory.js';
 import { Agent, groupLeaseName } from '../../src/controller/agent.js';
 import { legacyNodeLeaseName, nodeLeaseName, readNodeLease } from '../../src/controller/lease/node-liveness.js';
 import { readStatus } from '../../src/cli/commands/status.js';
-import { HOST_DRIVER_OPERATIONS, type HostDriver } from '../../src/drivers/types.js';
-
-function emptyHost(node: string): HostDriver {
-  const d: Record<string, unknown> = { nodeName: node };
-  for (const op of HOST_DRIVER_OPERATIONS) d[op] = async () => (op.startsWith('list') ? [] : undefined);
-  return d as unknown as HostDriver;
-}
+import { emptyHost } from '../support/empty-host.js';
 
 const cluster = (namespace: string, name: string) => ({
   apiVersion: 'winha.io/v1alpha1',
