@@ -64,6 +64,46 @@ describe('the kubeconfig context namespace on a real API server', { skip: skip ?
     assert.equal((JSON.parse(other.out) as { items: unknown[] }).items.length, 0, '?namespace= wins over the context');
   });
 
+  it('?namespace= confines lists and watches that name no namespace (what a namespaced Role allows an agent)', async () => {
+    const scoped = new KubernetesStore('kubernetes://harness?namespace=team-a', { kubeconfig: kube.kubeconfig });
+    const whole = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
+    const other = { apiVersion: 'winha.io/v1alpha1', kind: 'Cluster', metadata: { name: 'elsewhere', namespace: 'team-b' } };
+    try {
+      await whole.objects.create({ ...other, spec: { nodes: [{ name: 'n1', address: '10.9.0.1' }] } });
+      const inScope = await scoped.objects.list('Cluster');
+      assert.ok(inScope.items.length > 0 && inScope.items.every((o) => o.metadata.namespace === 'team-a'), 'only team-a');
+      assert.ok(
+        (await whole.objects.list('Cluster')).items.some((o) => o.metadata.namespace === 'team-b'),
+        'no ?namespace=: every namespace',
+      );
+      assert.equal(
+        (await scoped.objects.list('Cluster', { namespace: 'team-b' })).items.length,
+        1,
+        'a namespace asked for is still served',
+      );
+      const ac = new AbortController();
+      const w = scoped.objects.watch('Cluster', { resourceVersion: inScope.resourceVersion, signal: ac.signal });
+      await whole.objects.create({
+        ...other,
+        metadata: { name: 'later', namespace: 'team-b' },
+        spec: { nodes: [{ name: 'n1', address: '10.9.0.1' }] },
+      });
+      await whole.objects.create({
+        ...other,
+        metadata: { name: 'later', namespace: 'team-a' },
+        spec: { nodes: [{ name: 'n1', address: '10.9.0.1' }] },
+      });
+      for await (const ev of w) {
+        if (ev.type === 'BOOKMARK') continue;
+        assert.equal(ev.object.metadata.namespace, 'team-a', 'the watch saw only team-a');
+        if (ev.object.metadata.name === 'later') break;
+      }
+      ac.abort();
+    } finally {
+      await Promise.all([scoped.close(), whole.close()]);
+    }
+  });
+
   it("a node lease carries its agent's version (winha version), kept across renewals, unknown when written without", async () => {
     const agent = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: kube.kubeconfig });
     const reader = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: kube.kubeconfig });

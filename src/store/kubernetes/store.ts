@@ -141,6 +141,8 @@ export class KubernetesObjectStore implements ObjectStore {
   constructor(
     private readonly kc: KubeConfig,
     private readonly defaultNamespace: string,
+    /** The URL's ?namespace=: lists and watches that name no namespace stay in it (a namespaced Role allows no more). */
+    private readonly scope: string | undefined,
     private readonly deps: {
       clock: Clock;
       ioClock: Clock;
@@ -178,7 +180,11 @@ export class KubernetesObjectStore implements ObjectStore {
   }
 
   async list(kind: string, options: ListOptions = {}): Promise<ListResult> {
-    return this.listAt(kind, options, {});
+    return this.listAt(kind, this.scoped(options), {});
+  }
+
+  private scoped<T extends { namespace?: string }>(options: T): T {
+    return options.namespace || !this.scope ? options : { ...options, namespace: this.scope };
   }
 
   private async listAt(kind: string, options: ListOptions, at: { resourceVersion?: string; exact?: boolean }): Promise<ListResult> {
@@ -207,7 +213,8 @@ export class KubernetesObjectStore implements ObjectStore {
     }
   }
 
-  watch(kind: string, options: WatchOptions = {}): Watch {
+  watch(kind: string, given: WatchOptions = {}): Watch {
+    const options = this.scoped(given);
     const r = resourceFor(kind);
     const labelSelector = selectorString(options.labelSelector);
     const w: Watch = new KubernetesWatch(
@@ -551,7 +558,7 @@ export class KubernetesStore implements Store {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       closed: () => this.closedFlag,
     };
-    this.objects = new KubernetesObjectStore(kc, this.namespace, deps);
+    this.objects = new KubernetesObjectStore(kc, this.namespace, target.namespace, deps);
     this.leases = new LeaseClient(new KubernetesLeaseBackend(kc, this.namespace, deps.closed, deps.requestTimeoutMs), clock);
   }
 
