@@ -154,8 +154,7 @@ export function buildDashboardModel(input: DashboardInput, actions = false): Das
       degraded: g.degraded,
       warnings: g.warnings,
       cells,
-      // A source recorded among its own targets (a stale record) is not a direction to draw.
-      mirrors: g.mirrors.map((m) => ({ ...m, targets: m.targets.filter((t) => t !== m.source) })),
+      mirrors: g.mirrors,
     };
   });
   const timeline = historyRows(input.groups);

@@ -138,10 +138,13 @@ function mirrorView(m: StoredObject): StatusMirror {
   const st = rec(m.status);
   const source = str(st['source']);
   const endpoints = list(spec['endpoints']).map((e) => String(e['node']));
-  const recorded = list(st['targets']);
-  const targets = recorded.length ? recorded.map((t) => String(t['name'])) : source ? endpoints.filter((n) => n !== source) : [];
+  let recorded = list(st['targets']);
   const onNodes = list(st['nodes']);
   let state = str(st['state']);
+  // A new source recorded itself (a takeover) before it recorded its targets: the rest is the old source's word.
+  const stale = source !== null && recorded.some((t) => String(t['name']) === source);
+  if (stale) [recorded, state] = [[], 'Unknown'];
+  const targets = recorded.length ? recorded.map((t) => String(t['name'])) : source ? endpoints.filter((n) => n !== source) : [];
   if (!state) {
     const codes = recorded.length
       ? recorded.map((t) => num(t['state']) ?? -1)

@@ -195,6 +195,14 @@ test('maintenance set with winha maintenance on (annotations) shows as the manif
   assert.equal(v.clusters[0]!.maintenance, true);
 });
 
+test("a mirror caught mid-takeover (the new source recorded, its targets not yet): the old source's record is not shown", () => {
+  const input = example();
+  const m = input.mirrors[0]!;
+  m.status = { ...(m.status as object), source: 'node2', state: 'Mirroring', targets: [{ name: 'node2', state: 1 }] };
+  const [mirror] = buildStatusView(input).groups[0]!.mirrors;
+  assert.deepEqual([mirror!.source, mirror!.targets, mirror!.state], ['node2', ['node1'], 'Unknown']);
+});
+
 test('the text an operator reads (golden)', () => {
   assert.equal(
     statusText(buildStatusView(example())),
