@@ -13,6 +13,8 @@ export const WARNING_LIMIT = 50;
 export interface DashboardInput extends StatusInput {
   vips: StoredObject[];
   sites: StoredObject[];
+  /** Group leases by `namespace/name`, read only for groups whose active node is dead (the takeover countdown). */
+  groupLeases?: Map<string, LeaseRecord>;
 }
 
 /** A grid column. */
@@ -39,6 +41,10 @@ export interface ModelCell {
 export interface ModelGroup extends Omit<StatusGroup, 'nodes' | 'lastFailover'> {
   /** By node name; a node the group does not list has no cell (blank in the grid). */
   cells: Record<string, ModelCell>;
+  /** Its active node is dead: epoch ms when the group lease runs out and another node may take over (null: not read). */
+  takeoverAt: number | null;
+  /** Its active node is dead and another node already holds the group lease: that node, bringing the group up. */
+  takeoverBy: string | null;
 }
 
 export interface ModelWarning {
@@ -77,6 +83,12 @@ function leaseExpiry(l: LeaseRecord | undefined, node: string): number | null {
   if (!l || l.holder !== node) return null;
   const t = Date.parse(l.renewTime);
   return Number.isNaN(t) ? null : t + l.leaseDurationSeconds * 1000;
+}
+
+function takeover(g: StatusGroup, l: LeaseRecord | undefined): Pick<ModelGroup, 'takeoverAt' | 'takeoverBy'> {
+  if (g.ready.reason !== 'ActiveNodeDead' || !g.activeNode) return { takeoverAt: null, takeoverBy: null };
+  const by = l && l.holder !== '' && l.holder !== g.activeNode ? l.holder : null;
+  return { takeoverAt: by ? null : leaseExpiry(l, g.activeNode), takeoverBy: by };
 }
 
 function toneOf(state: string, nodeState: ModelNode['state'] | undefined): ModelCell['tone'] {
@@ -155,6 +167,7 @@ export function buildDashboardModel(input: DashboardInput, actions = false): Das
       warnings: g.warnings,
       cells,
       mirrors: g.mirrors,
+      ...takeover(g, input.groupLeases?.get(`${g.namespace}/${g.name}`)),
     };
   });
   const timeline = historyRows(input.groups);

@@ -7,6 +7,7 @@ import type { Clock, Timer } from '../lib/clock.js';
 import type { LeaseRecord, Store, StoredObject } from '../store/types.js';
 import { Informer } from '../controller/informer.js';
 import { readNodeLease } from '../controller/lease/node-liveness.js';
+import { groupLeaseName } from '../controller/lease/group-lease.js';
 import { nodeLeaseKey } from '../view/status-view.js';
 import {
   buildDashboardModel,
@@ -35,6 +36,7 @@ export type SourceMessage =
 export class DashboardSource {
   private readonly informers: Informer[];
   private readonly leases = new Map<string, LeaseRecord>();
+  private readonly groupLeases = new Map<string, LeaseRecord>();
   private readonly listeners = new Set<(m: SourceMessage) => void>();
   private readonly debounceMs: number;
   private readonly leaseMs: number;
@@ -108,6 +110,7 @@ export class DashboardSource {
       sites: this.objects('IISSite'),
       events: this.objects('Event'),
       leases: this.leases,
+      groupLeases: this.groupLeases,
       now: this.options.clock.now(),
     };
   }
@@ -152,6 +155,14 @@ export class DashboardSource {
         else if (l === null) this.leases.delete(key);
       }
     for (const k of [...this.leases.keys()]) if (!keys.has(k)) this.leases.delete(k);
+    // Only groups whose active node is dead (as last shown) have a countdown worth a read each tick.
+    const orphaned = (this.current?.groups ?? []).filter((g) => g.ready.reason === 'ActiveNodeDead');
+    const wanted = new Set(orphaned.map((g) => `${g.namespace}/${g.name}`));
+    for (const g of orphaned) {
+      const l = await this.store.leases.get(groupLeaseName(g.namespace, g.name)).catch(() => undefined);
+      if (l) this.groupLeases.set(`${g.namespace}/${g.name}`, l);
+    }
+    for (const k of [...this.groupLeases.keys()]) if (!wanted.has(k)) this.groupLeases.delete(k);
   }
 
   private scheduleLeases(): void {

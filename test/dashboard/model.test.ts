@@ -83,3 +83,23 @@ test('the signature ignores the time and lease renewals, not a move of the activ
   (c.groups[0]!.status as { activeNode: string }).activeNode = 'node2';
   assert.notEqual(modelSignature(buildDashboardModel(a)), modelSignature(buildDashboardModel(c)));
 });
+
+test('a group whose active node is dead counts down to the takeover: when its group lease runs out', () => {
+  const input = fixtureInput();
+  const dead = '2026-01-01T00:09:40Z'; // node1, web's active node, last renewed 20 s ago (15 s leases)
+  input.leases.set(nodeLeaseKey('default', 'prod', 'node1'), {
+    ...input.leases.get(nodeLeaseKey('default', 'prod', 'node1'))!,
+    renewTime: dead,
+  });
+  const groupLease = { name: 'group.default.web', holder: 'node1', epoch: 3, acquireTime: dead, renewTime: '2026-01-01T00:09:52Z' };
+  input.groupLeases = new Map([['default/web', { ...groupLease, leaseDurationSeconds: 15, revision: '9' }]]);
+  const web = buildDashboardModel(input).groups.find((g) => g.name === 'web')!;
+  assert.equal(web.ready.reason, 'ActiveNodeDead');
+  assert.equal(web.takeoverAt, Date.parse('2026-01-01T00:10:07Z'), 'renewTime + 15 s: 7 s from now');
+  input.groupLeases = new Map([['default/web', { ...groupLease, holder: 'node2', leaseDurationSeconds: 15, revision: '10' }]]);
+  const taken = buildDashboardModel(input).groups.find((g) => g.name === 'web')!;
+  assert.deepEqual([taken.takeoverAt, taken.takeoverBy], [null, 'node2'], 'node2 holds the lease: it is bringing web up');
+  input.groupLeases = new Map();
+  assert.equal(buildDashboardModel(input).groups.find((g) => g.name === 'web')!.takeoverAt, null, 'not read: no countdown');
+  assert.equal(buildDashboardModel(fixtureInput()).groups.find((g) => g.name === 'web')!.takeoverAt, null, 'active node alive');
+});

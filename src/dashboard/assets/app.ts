@@ -34,6 +34,10 @@ export const APP_JS = String.raw`'use strict';
     var left = (at - nowMs()) / 1000;
     return left > 0 ? 'lease ' + left.toFixed(1) + ' s' : 'lease expired ' + Math.round(-left) + ' s ago';
   }
+  function takeoverText(at) {
+    var left = (at - nowMs()) / 1000;
+    return left > 0 ? 'takeover possible in ' + left.toFixed(1) + ' s' : 'group lease expired ' + Math.round(-left) + ' s ago';
+  }
   function route() {
     // #/group/NS/NAME, or a shared link /group/NS/NAME (the server answers it with this page).
     var m = /^#\/group\/([^/]+)\/([^/]+)$/.exec(location.hash) || (location.hash ? null : /^\/group\/([^/]+)\/([^/]+)$/.exec(location.pathname));
@@ -71,7 +75,9 @@ export const APP_JS = String.raw`'use strict';
       return h('tr', { 'data-group': key }, [
         h('th', { scope: 'row' }, [h('a', { href: groupHref(g.namespace, g.name), 'data-focus': 'g:' + key, text: g.name }),
           g.namespace !== 'default' ? h('small', { class: 'muted', text: ' ' + g.namespace }) : null]),
-        h('td', { class: g.ready.status === 'True' ? 'tone-ok' : 'tone-bad', text: ready + (g.phase ? ' · ' + g.phase : '') })].concat(cells));
+        h('td', { class: g.ready.status === 'True' ? 'tone-ok' : 'tone-bad' }, [ready + (g.phase ? ' · ' + g.phase : ''),
+          g.takeoverAt ? h('small', { 'data-takeover': String(g.takeoverAt), text: takeoverText(g.takeoverAt) }) : null,
+          g.takeoverBy ? h('small', { class: 'takeover', text: g.takeoverBy + ' is taking over' }) : null])].concat(cells));
     });
     return h('section', { 'aria-labelledby': 'h-grid' }, [h('h2', { id: 'h-grid', text: 'Groups × nodes' }),
       h('p', { class: 'muted', text: 'ISP in service · ISU in service, unprotected · OSU standby · OSF failed · ★ active node · hatched: the group cannot run there' }),
@@ -209,6 +215,8 @@ export const APP_JS = String.raw`'use strict';
   function tick() {
     var els = document.querySelectorAll('[data-lease]');
     for (var i = 0; i < els.length; i++) els[i].textContent = leaseText(els[i].getAttribute('data-lease'));
+    var tos = document.querySelectorAll('[data-takeover]');
+    for (var j = 0; j < tos.length; j++) tos[j].textContent = takeoverText(Number(tos[j].getAttribute('data-takeover')));
   }
 
   window.addEventListener('hashchange', function () { loadGroup(); main.focus(); });

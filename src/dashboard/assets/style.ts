@@ -21,6 +21,7 @@ th { background: var(--panel); font-weight: 600; }
 .grid td, .grid th { overflow: hidden; text-overflow: ellipsis; }
 .grid td.cell { min-width: 92px; font-weight: 600; white-space: nowrap; }
 .grid th.node small { display: block; font-weight: 400; color: var(--muted); }
+.grid td small[data-takeover], .grid td small.takeover { display: block; }
 .tone-ok { background: #d1fae5; color: #064e3b; }
 .tone-warn { background: #fef3c7; color: #78350f; }
 .tone-standby { background: #e0e7ff; color: #1e3a8a; }
