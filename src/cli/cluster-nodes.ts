@@ -4,8 +4,9 @@
  * `--node` would otherwise be written to the store, or start an agent that
  * holds nothing, and fail silently.
  */
-import type { ObjectStore, StoredObject } from '../store/index.js';
+import type { ObjectStore } from '../store/index.js';
 import { UsageError } from './io.js';
+import { declaredNodes } from '../api/cluster-membership.js';
 
 export interface ClusterNodes {
   namespace: string;
@@ -13,15 +14,10 @@ export interface ClusterNodes {
   nodes: string[];
 }
 
-function nodesOf(c: StoredObject): string[] {
-  const nodes = ((c.spec ?? {}) as { nodes?: { name?: unknown }[] }).nodes ?? [];
-  return nodes.map((n) => n.name).filter((n): n is string => typeof n === 'string');
-}
-
 /** Every Cluster (of one namespace, or all) with its node names. */
 export async function clusterNodes(objects: ObjectStore, namespace?: string): Promise<ClusterNodes[]> {
   const { items } = await objects.list('Cluster', namespace === undefined ? {} : { namespace });
-  return items.map((c) => ({ namespace: c.metadata.namespace, name: c.metadata.name, nodes: nodesOf(c) }));
+  return items.map((c) => ({ namespace: c.metadata.namespace, name: c.metadata.name, nodes: declaredNodes(c) }));
 }
 
 /** Refuse (usage error) a node that no Cluster in the namespace declares, listing the nodes that are. */

@@ -25,6 +25,7 @@ import type { Note } from '../reconcilers/types.js';
 import { StatusWriter } from './status/writer.js';
 import { timingOf } from './timing.js';
 import { WorkQueue } from './work-queue.js';
+import { clusterOfGroup } from '../api/cluster-membership.js';
 
 export { silentLogger, type AgentLogger } from './logger.js';
 export { groupLeaseName } from './lease/group-lease.js';
@@ -217,11 +218,8 @@ export class Agent {
     return c !== undefined && c.metadata.namespace === scope.namespace && c.metadata.name === scope.name;
   }
 
-  /** The Cluster a group belongs to: the one its spec.cluster names, else the only one of its namespace. */
   private clusterOf(g: FailoverGroup): Cluster | undefined {
-    const clusters = this.cached<Cluster>('Cluster').filter((c) => c.metadata.namespace === g.metadata.namespace);
-    const named = g.spec.cluster;
-    return named ? clusters.find((c) => c.metadata.name === named) : clusters.length === 1 ? clusters[0] : undefined;
+    return clusterOfGroup(g, this.cached<Cluster>('Cluster'));
   }
 
   private schedule(ms: number): void {

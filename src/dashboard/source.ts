@@ -6,9 +6,8 @@
 import type { Clock, Timer } from '../lib/clock.js';
 import type { LeaseRecord, Store, StoredObject } from '../store/types.js';
 import { Informer } from '../controller/informer.js';
-import { readNodeLease } from '../controller/lease/node-liveness.js';
 import { groupLeaseName } from '../controller/lease/group-lease.js';
-import { nodeLeaseKey } from '../view/status-view.js';
+import { readNodeLeases } from '../view/node-leases.js';
 import {
   buildDashboardModel,
   buildGroupPage,
@@ -35,8 +34,8 @@ export type SourceMessage =
 
 export class DashboardSource {
   private readonly informers: Informer[];
-  private readonly leases = new Map<string, LeaseRecord>();
-  private readonly groupLeases = new Map<string, LeaseRecord>();
+  private leases = new Map<string, LeaseRecord>();
+  private groupLeases = new Map<string, LeaseRecord>();
   private readonly listeners = new Set<(m: SourceMessage) => void>();
   private readonly debounceMs: number;
   private readonly leaseMs: number;
@@ -144,25 +143,20 @@ export class DashboardSource {
   }
 
   private async readLeases(): Promise<void> {
-    const keys = new Set<string>();
-    for (const c of this.objects('Cluster'))
-      for (const n of ((c.spec ?? {}) as { nodes?: { name?: unknown }[] }).nodes ?? []) {
-        if (typeof n.name !== 'string') continue;
-        const key = nodeLeaseKey(c.metadata.namespace, c.metadata.name, n.name);
-        keys.add(key);
-        const l = await readNodeLease(this.store.leases, c.metadata, n.name).catch(() => undefined);
-        if (l) this.leases.set(key, l);
-        else if (l === null) this.leases.delete(key);
-      }
-    for (const k of [...this.leases.keys()]) if (!keys.has(k)) this.leases.delete(k);
+    // A store that does not answer leaves the leases last read (the page ages them).
+    const fresh = await readNodeLeases(this.store.leases, this.objects('Cluster')).catch(() => undefined);
+    if (fresh) this.leases = fresh;
     // Only groups whose active node is dead (as last shown) have a countdown worth a read each tick.
     const orphaned = (this.current?.groups ?? []).filter((g) => g.ready.reason === 'ActiveNodeDead');
-    const wanted = new Set(orphaned.map((g) => `${g.namespace}/${g.name}`));
-    for (const g of orphaned) {
-      const l = await this.store.leases.get(groupLeaseName(g.namespace, g.name)).catch(() => undefined);
-      if (l) this.groupLeases.set(`${g.namespace}/${g.name}`, l);
-    }
-    for (const k of [...this.groupLeases.keys()]) if (!wanted.has(k)) this.groupLeases.delete(k);
+    const next = new Map<string, LeaseRecord>();
+    await Promise.all(
+      orphaned.map(async (g) => {
+        const key = `${g.namespace}/${g.name}`;
+        const l = await this.store.leases.get(groupLeaseName(g.namespace, g.name)).catch(() => this.groupLeases.get(key));
+        if (l) next.set(key, l);
+      }),
+    );
+    this.groupLeases = next;
   }
 
   private scheduleLeases(): void {

@@ -5,6 +5,7 @@
  */
 import { mirrorStateOf, worstMirrorState } from '../api/mirror-states.js';
 import { ANNOTATIONS } from '../api/annotations.js';
+import { clusterOfGroup } from '../api/cluster-membership.js';
 import type { Cluster } from '../api/types.js';
 import { nodesInMaintenance } from '../controller/requests.js';
 import type { LeaseRecord, StoredObject } from '../store/types.js';
@@ -242,7 +243,7 @@ function groupView(
  * known to be Ready until another node takes over (the failover waits for the group lease to run out).
  */
 function distrustDeadNodes(g: StatusGroup, clusters: StatusCluster[]): void {
-  const cluster = clusters.find((c) => c.namespace === g.namespace && (g.cluster === null || c.name === g.cluster));
+  const cluster = clusters.find((c) => c.namespace === g.namespace && c.name === g.cluster);
   const dead = new Set(cluster?.nodes.filter((n) => n.state === 'Dead').map((n) => n.name) ?? []);
   for (const n of g.nodes) if (dead.has(n.name)) n.state = 'Unknown';
   if (g.activeNode && dead.has(g.activeNode) && g.ready.status === 'True')
@@ -273,15 +274,8 @@ function problemsOf(clusters: StatusCluster[], groups: StatusGroup[]): string[] 
 export function buildStatusView(input: StatusInput): StatusView {
   const { now } = input;
   const bans = new Map<string, string[]>();
-  const clusterNames = new Map<string, string[]>();
-  for (const c of input.clusters)
-    clusterNames.set(c.metadata.namespace, [...(clusterNames.get(c.metadata.namespace) ?? []), c.metadata.name]);
-  const clusterOf = (g: StoredObject): string | null => {
-    const named = str(rec(g.spec)['cluster']);
-    if (named) return named;
-    const inNs = clusterNames.get(g.metadata.namespace) ?? [];
-    return inNs.length === 1 ? inNs[0]! : null;
-  };
+  // A group naming a Cluster that is not there still shows the name it gives.
+  const clusterOf = (g: StoredObject): string | null => clusterOfGroup(g, input.clusters)?.metadata.name ?? str(rec(g.spec)['cluster']);
   const groups = input.groups.map((g) => groupView(g, input.mirrors, input.events, clusterOf, now)).sort(byName);
   for (const g of groups)
     for (const n of g.nodes)

@@ -4,10 +4,10 @@
  */
 import { toYaml } from '../../lib/yaml.js';
 import { SystemClock, type Clock } from '../../lib/clock.js';
-import type { LeaseRecord, Store, WatchEvent } from '../../store/types.js';
+import type { Store, WatchEvent } from '../../store/types.js';
 import { isStoreError } from '../../store/errors.js';
-import { readNodeLease } from '../../controller/lease/node-liveness.js';
-import { buildStatusView, nodeLeaseKey, statusSignature, type StatusView } from '../../view/status-view.js';
+import { buildStatusView, statusSignature, type StatusView } from '../../view/status-view.js';
+import { readNodeLeases } from '../../view/node-leases.js';
 import { statusText } from '../status-text.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
@@ -42,12 +42,7 @@ export async function readStatus(
 ): Promise<{ view: StatusView; rvs: string[] }> {
   const opts = namespace ? { namespace } : {};
   const [clusters, groups, mirrors, events] = await Promise.all(WATCHED.map((k) => store.objects.list(k, opts)));
-  const leases = new Map<string, LeaseRecord>();
-  for (const c of clusters!.items)
-    for (const n of ((c.spec ?? {}) as { nodes?: { name: string }[] }).nodes ?? []) {
-      const l = await readNodeLease(store.leases, c.metadata, n.name);
-      if (l) leases.set(nodeLeaseKey(c.metadata.namespace, c.metadata.name, n.name), l);
-    }
+  const leases = await readNodeLeases(store.leases, clusters!.items);
   const view = buildStatusView({
     clusters: clusters!.items,
     groups: groups!.items,
