@@ -84,14 +84,7 @@ export async function readManifestSet(
   context: readonly Record<string, unknown>[],
   defaultNamespace?: string,
 ): Promise<ValidationReport> {
-  if (!paths || paths.length === 0) throw new UsageError('name the manifests with -f FILE|DIR|- (repeatable)');
-  try {
-    const inputs = await readInputs(paths, recursive, io.cwd, io.stdin);
-    return validateInputs(inputs, { context, target: 'store', ...(defaultNamespace ? { defaultNamespace } : {}) });
-  } catch (err) {
-    if (err instanceof InputError) throw new UsageError(err.message);
-    throw err;
-  }
+  return (await readManifestInputs(paths, recursive, io)).validate(context, defaultNamespace);
 }
 
 /** Read -f paths once; validate them as one set against any context, as often as needed (apply re-validates). */
