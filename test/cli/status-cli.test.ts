@@ -5,12 +5,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { runWinha, startWinha } from '../support/cli.js';
-import { EXAMPLES_DIR } from '../support/paths.js';
+import { exampleFileStore, runWinha, setStatus, startWinha } from '../support/cli.js';
 import { MIRROR_NOT_IN_SYNC, PROD_STATUS, WEB_DATA_RESYNCING, WEB_LAST_FAILOVER, WEB_NODE_STATES } from '../support/status-fixture.js';
 import { openStore, MemoryStore, type Store } from '../../src/store/index.js';
 import { SystemClock, type Clock } from '../../src/lib/clock.js';
@@ -26,11 +23,6 @@ const winha = (args: string[]) => runWinha(args, { store: storeUrl, cwd: dir });
 function pastClock(ms: number): Clock {
   const c = new SystemClock();
   return { now: () => c.now() - ms, monotonic: () => c.monotonic(), setTimer: (t, f) => c.setTimer(t, f), sleep: (t, s) => c.sleep(t, s) };
-}
-
-async function setStatus(store: Store, kind: string, name: string, status: unknown): Promise<void> {
-  const o = await store.objects.get(kind, 'default', name);
-  await store.objects.updateStatus({ ...o, status });
 }
 
 const ready = { type: 'Ready', status: 'True', reason: 'Serving' };
@@ -57,10 +49,7 @@ async function seedDegraded(store: Store): Promise<void> {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'winha-status-'));
-  storeUrl = `file://${join(dir, 'store')}`;
-  const applied = winha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')]);
-  assert.equal(applied.code, 0, applied.err);
+  ({ dir, storeUrl } = exampleFileStore('winha-status-'));
   const store = await openStore(storeUrl);
   await seedDegraded(store);
   await store.leases.acquire('node.default.prod.node1', 'node1', 15);
