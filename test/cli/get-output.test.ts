@@ -5,28 +5,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runWinha, startWinha } from '../support/cli.js';
-import { EXAMPLES_DIR } from '../support/paths.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { exampleFileStore, runWinha, setStatus, startWinha } from '../support/cli.js';
+import { openStore } from '../../src/store/index.js';
 import { SystemClock } from '../../src/lib/clock.js';
 
 let dir: string;
 let storeUrl: string;
 const winha = (args: string[]) => runWinha(args, { store: storeUrl, cwd: dir });
 
-async function setStatus(store: Store, kind: string, name: string, status: unknown): Promise<void> {
-  const o = await store.objects.get(kind, 'default', name);
-  await store.objects.updateStatus({ ...o, status });
-}
-
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'winha-get-'));
-  storeUrl = `file://${join(dir, 'store')}`;
-  const applied = winha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')]);
-  assert.equal(applied.code, 0, applied.err);
+  ({ dir, storeUrl } = exampleFileStore('winha-get-'));
   const store = await openStore(storeUrl);
   // web has an epoch, ftp none yet: --sort-by puts ftp last.
   await setStatus(store, 'FailoverGroup', 'web', { activeNode: 'node1', epoch: 12 });

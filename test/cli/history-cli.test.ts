@@ -5,11 +5,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runWinha } from '../support/cli.js';
-import { EXAMPLES_DIR } from '../support/paths.js';
+import { rmSync } from 'node:fs';
+import { exampleFileStore, runWinha } from '../support/cli.js';
 import { openStore } from '../../src/store/index.js';
 
 let dir: string;
@@ -47,10 +44,7 @@ const HISTORY = [
 ];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'winha-history-'));
-  storeUrl = `file://${join(dir, 'store')}`;
-  const r = winha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')]);
-  assert.equal(r.code, 0, r.err);
+  ({ dir, storeUrl } = exampleFileStore('winha-history-'));
   const s = await openStore(storeUrl);
   try {
     const g = await s.objects.get('FailoverGroup', 'default', 'web');

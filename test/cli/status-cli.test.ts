@@ -5,12 +5,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { runWinha, startWinha } from '../support/cli.js';
-import { EXAMPLES_DIR } from '../support/paths.js';
+import { exampleFileStore, runWinha, setStatus, startWinha } from '../support/cli.js';
+import { MIRROR_NOT_IN_SYNC, PROD_STATUS, WEB_DATA_RESYNCING, WEB_LAST_FAILOVER, WEB_NODE_STATES } from '../support/status-fixture.js';
 import { openStore, MemoryStore, type Store } from '../../src/store/index.js';
 import { SystemClock, type Clock } from '../../src/lib/clock.js';
 import { statusLoop } from '../../src/cli/commands/status.js';
@@ -27,61 +25,31 @@ function pastClock(ms: number): Clock {
   return { now: () => c.now() - ms, monotonic: () => c.monotonic(), setTimer: (t, f) => c.setTimer(t, f), sleep: (t, s) => c.sleep(t, s) };
 }
 
-async function setStatus(store: Store, kind: string, name: string, status: unknown): Promise<void> {
-  const o = await store.objects.get(kind, 'default', name);
-  await store.objects.updateStatus({ ...o, status });
-}
-
 const ready = { type: 'Ready', status: 'True', reason: 'Serving' };
 
 /** What agents would have written: node2 dead for two minutes, web and ftp on node1, E: resyncing at 42 %. */
 async function seedDegraded(store: Store): Promise<void> {
-  await setStatus(store, 'Cluster', 'prod', {
-    nodes: [
-      { name: 'node1', state: 'Alive' },
-      { name: 'node2', state: 'Dead' },
-    ],
-  });
-  const nodes = [
-    { name: 'node1', state: 'ISP' },
-    { name: 'node2', state: 'OSU' },
-  ];
+  await setStatus(store, 'Cluster', 'prod', PROD_STATUS);
+  const nodes = WEB_NODE_STATES;
   await setStatus(store, 'FailoverGroup', 'web', {
     activeNode: 'node1',
     epoch: 3,
     phase: 'InService',
     nodes,
-    lastFailover: {
-      from: 'node2',
-      to: 'node1',
-      reason: 'Failover',
-      message: 'node2 stopped renewing its lease',
-      time: '2026-01-01T00:05:00Z',
-    },
+    lastFailover: WEB_LAST_FAILOVER,
     conditions: [
       ready,
       { type: 'Degraded', status: 'True', reason: 'MirrorResyncing', message: 'E: resyncing to node2' },
-      { type: 'MirrorInSync', status: 'False', reason: 'MirrorNotInSync', code: 9704, message: 'node2 is not Mirroring' },
+      MIRROR_NOT_IN_SYNC,
     ],
   });
   await setStatus(store, 'FailoverGroup', 'ftp', { activeNode: 'node1', epoch: 1, phase: 'InService', nodes, conditions: [ready] });
-  await setStatus(store, 'Mirror', 'web-data', {
-    source: 'node1',
-    state: 'Resyncing',
-    targets: [{ name: 'node2', state: 2 }],
-    nodes: [
-      { name: 'node1', role: 'Source', state: 2 },
-      { name: 'node2', role: 'Target', state: 2, resyncPercent: 42 },
-    ],
-  });
+  await setStatus(store, 'Mirror', 'web-data', WEB_DATA_RESYNCING);
   await setStatus(store, 'Mirror', 'ftp-data', { source: 'node1', state: 'Mirroring', targets: [{ name: 'node2', state: 1 }] });
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'winha-status-'));
-  storeUrl = `file://${join(dir, 'store')}`;
-  const applied = winha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')]);
-  assert.equal(applied.code, 0, applied.err);
+  ({ dir, storeUrl } = exampleFileStore('winha-status-'));
   const store = await openStore(storeUrl);
   await seedDegraded(store);
   await store.leases.acquire('node.default.prod.node1', 'node1', 15);

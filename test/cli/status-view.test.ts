@@ -1,69 +1,31 @@
 /** `winha status` rendering: objects, leases and a time → view model → text, on the example an operator meets most. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  buildStatusView,
-  groupMirrorCell,
-  groupNodesCell,
-  nodeLeaseKey,
-  statusSignature,
-  type StatusInput,
-} from '../../src/view/status-view.js';
+import { buildStatusView, groupMirrorCell, groupNodesCell, statusSignature, type StatusInput } from '../../src/view/status-view.js';
 import { statusText } from '../../src/cli/status-text.js';
-import type { LeaseRecord, StoredObject } from '../../src/store/types.js';
-
-const NOW = Date.parse('2026-01-01T00:10:00Z');
-
-function meta(name: string, extra: Partial<StoredObject['metadata']> = {}): StoredObject['metadata'] {
-  return {
-    name,
-    namespace: 'default',
-    uid: name,
-    generation: 1,
-    resourceVersion: '1',
-    creationTimestamp: '2026-01-01T00:00:00Z',
-    ...extra,
-  };
-}
-
-/** The example Cluster default/prod's node leases' key. */
-const key = (node: string) => nodeLeaseKey('default', 'prod', node);
-
-function lease(node: string, renewTime: string): LeaseRecord {
-  return {
-    name: `node.default.prod.${node}`,
-    holder: node,
-    epoch: 1,
-    acquireTime: renewTime,
-    renewTime,
-    leaseDurationSeconds: 15,
-    revision: '1',
-  };
-}
+import type { StoredObject } from '../../src/store/types.js';
+import {
+  MIRROR_NOT_IN_SYNC,
+  NOW,
+  PROD_CLUSTER,
+  PROD_STATUS,
+  WEB_DATA_MIRROR,
+  WEB_LAST_FAILOVER,
+  WEB_NODE_STATES,
+  leaseKey as key,
+  meta,
+  nodeLease as lease,
+  nodeLeases,
+  stored,
+} from '../support/status-fixture.js';
 
 /** Two nodes; web in service on node1; node2 dead (its lease 2 min old); E: resyncing to node2 at 42 %. */
 export function example(): StatusInput {
-  const cluster: StoredObject = {
-    apiVersion: 'winha.io/v1alpha1',
-    kind: 'Cluster',
-    metadata: meta('prod'),
-    spec: {
-      nodes: [
-        { name: 'node1', address: '192.168.10.11' },
-        { name: 'node2', address: '192.168.10.12' },
-      ],
-    },
-    status: {
-      nodes: [
-        { name: 'node1', state: 'Alive' },
-        { name: 'node2', state: 'Dead' },
-      ],
-    },
-  };
-  const group: StoredObject = {
+  const cluster = stored({ ...PROD_CLUSTER, status: PROD_STATUS });
+  const group = stored({
     apiVersion: 'winha.io/v1alpha1',
     kind: 'FailoverGroup',
-    metadata: meta('web'),
+    metadata: { name: 'web' },
     spec: {
       nodes: [
         { name: 'node2', priority: 10 },
@@ -74,56 +36,22 @@ export function example(): StatusInput {
       activeNode: 'node1',
       epoch: 3,
       phase: 'InService',
-      nodes: [
-        { name: 'node1', state: 'ISP' },
-        { name: 'node2', state: 'OSU' },
-      ],
-      lastFailover: {
-        from: 'node2',
-        to: 'node1',
-        reason: 'Failover',
-        message: 'node2 stopped renewing its lease',
-        time: '2026-01-01T00:05:00Z',
-      },
+      nodes: WEB_NODE_STATES,
+      lastFailover: WEB_LAST_FAILOVER,
       conditions: [
         { type: 'Ready', status: 'True', reason: 'Serving' },
         { type: 'Degraded', status: 'True', reason: 'MirrorResyncing', message: 'E: resyncing to node2 (42%)' },
-        { type: 'MirrorInSync', status: 'False', reason: 'MirrorNotInSync', code: 9704, message: 'node2 is not Mirroring' },
+        MIRROR_NOT_IN_SYNC,
         { type: 'PromotionBlocked', status: 'False' },
       ],
     },
-  };
-  const mirror: StoredObject = {
-    apiVersion: 'winha.io/v1alpha1',
-    kind: 'Mirror',
-    metadata: meta('web-data'),
-    spec: {
-      group: 'web',
-      volume: 'E:',
-      endpoints: [
-        { node: 'node1', address: '172.16.0.11' },
-        { node: 'node2', address: '172.16.0.12' },
-      ],
-    },
-    status: {
-      source: 'node1',
-      state: 'Resyncing',
-      targets: [{ name: 'node2', state: 2 }],
-      nodes: [
-        { name: 'node1', role: 'Source', state: 2 },
-        { name: 'node2', role: 'Target', state: 2, resyncPercent: 42 },
-      ],
-    },
-  };
+  });
   return {
     clusters: [cluster],
     groups: [group],
-    mirrors: [mirror],
+    mirrors: [stored(WEB_DATA_MIRROR)],
     events: [],
-    leases: new Map([
-      [key('node1'), lease('node1', '2026-01-01T00:09:58Z')],
-      [key('node2'), lease('node2', '2026-01-01T00:08:00Z')],
-    ]),
+    leases: nodeLeases(),
     now: NOW,
   };
 }

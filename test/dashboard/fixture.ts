@@ -3,50 +3,22 @@
  * mirror (resyncing to node2 at 42 %), virtual IP and site; ftp only on node1 (no cell on node2); a failover in the
  * history and a Warning event.
  */
-import type { LeaseRecord, StoredObject } from '../../src/store/types.js';
 import type { DashboardInput } from '../../src/dashboard/model.js';
-import { nodeLeaseKey } from '../../src/view/status-view.js';
+import {
+  MIRROR_NOT_IN_SYNC,
+  NOW,
+  PROD_CLUSTER,
+  WEB_DATA_MIRROR,
+  WEB_NODE_STATES,
+  nodeLeases,
+  stored,
+  type Obj,
+} from '../support/status-fixture.js';
 
-export const NOW = Date.parse('2026-01-01T00:10:00Z');
-
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [field: string]: unknown };
-
-function stored(o: Obj): StoredObject {
-  return {
-    ...structuredClone(o),
-    metadata: {
-      namespace: 'default',
-      uid: o.metadata.name,
-      generation: 1,
-      resourceVersion: '1',
-      creationTimestamp: '2026-01-01T00:00:00Z',
-      ...o.metadata,
-    },
-  };
-}
-
-const lease = (node: string, renewTime: string): LeaseRecord => ({
-  name: `node.default.prod.${node}`,
-  holder: node,
-  epoch: 1,
-  acquireTime: renewTime,
-  renewTime,
-  leaseDurationSeconds: 15,
-  revision: '1',
-});
+export { NOW };
 
 export const OBJECTS: Obj[] = [
-  {
-    apiVersion: 'winha.io/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name: 'prod' },
-    spec: {
-      nodes: [
-        { name: 'node1', address: '192.168.10.11' },
-        { name: 'node2', address: '192.168.10.12' },
-      ],
-    },
-  },
+  PROD_CLUSTER,
   {
     apiVersion: 'winha.io/v1alpha1',
     kind: 'FailoverGroup',
@@ -61,14 +33,8 @@ export const OBJECTS: Obj[] = [
       activeNode: 'node1',
       epoch: 3,
       phase: 'InService',
-      nodes: [
-        { name: 'node1', state: 'ISP' },
-        { name: 'node2', state: 'OSU' },
-      ],
-      conditions: [
-        { type: 'Ready', status: 'True', reason: 'InService' },
-        { type: 'MirrorInSync', status: 'False', reason: 'MirrorNotInSync', code: 9704, message: 'node2 is not Mirroring' },
-      ],
+      nodes: WEB_NODE_STATES,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'InService' }, MIRROR_NOT_IN_SYNC],
       history: [
         { at: '2026-01-01T00:00:05Z', kind: 'Start', to: 'node2', reason: 'nobody holds it yet', epoch: 1, outageSeconds: 2 },
         {
@@ -122,28 +88,7 @@ export const OBJECTS: Obj[] = [
       ],
     },
   },
-  {
-    apiVersion: 'winha.io/v1alpha1',
-    kind: 'Mirror',
-    metadata: { name: 'web-data' },
-    spec: {
-      group: 'web',
-      volume: 'E:',
-      endpoints: [
-        { node: 'node1', address: '172.16.0.11' },
-        { node: 'node2', address: '172.16.0.12' },
-      ],
-    },
-    status: {
-      source: 'node1',
-      state: 'Resyncing',
-      targets: [{ name: 'node2', state: 2 }],
-      nodes: [
-        { name: 'node1', role: 'Source', state: 2 },
-        { name: 'node2', role: 'Target', state: 2, resyncPercent: 42 },
-      ],
-    },
-  },
+  WEB_DATA_MIRROR,
   {
     apiVersion: 'v1',
     kind: 'Event',
@@ -169,10 +114,7 @@ export function fixtureInput(): DashboardInput {
     vips: of('VirtualIP'),
     sites: of('IISSite'),
     events: of('Event'),
-    leases: new Map([
-      [nodeLeaseKey('default', 'prod', 'node1'), lease('node1', '2026-01-01T00:09:58Z')],
-      [nodeLeaseKey('default', 'prod', 'node2'), lease('node2', '2026-01-01T00:08:00Z')],
-    ]),
+    leases: nodeLeases(),
     now: NOW,
   };
 }

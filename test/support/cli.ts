@@ -1,6 +1,11 @@
 /** Run the winha CLI as a user would (a child process, colour off, no WINHA_STORE from the environment). */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { BIN } from './paths.js';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, EXAMPLES_DIR } from './paths.js';
+import type { Store } from '../../src/store/index.js';
 
 export interface CliRun {
   code: number | null;
@@ -52,4 +57,19 @@ export function startWinha(args: string[], o: CliOptions & { fdLimit?: number } 
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, out: () => out, exited };
+}
+
+/** A new temporary directory (named `prefix`…) whose file store holds the example manifests, applied as a user would. */
+export function exampleFileStore(prefix: string): { dir: string; storeUrl: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const storeUrl = `file://${join(dir, 'store')}`;
+  const applied = runWinha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml')], { store: storeUrl, cwd: dir });
+  assert.equal(applied.code, 0, applied.err);
+  return { dir, storeUrl };
+}
+
+/** Replace the status of default/`name`, as its agents would. */
+export async function setStatus(store: Store, kind: string, name: string, status: unknown): Promise<void> {
+  const o = await store.objects.get(kind, 'default', name);
+  await store.objects.updateStatus({ ...o, status });
 }
