@@ -11,7 +11,7 @@ import { canonicalIp } from '../lib/ip.js';
 import type { MirrorLocal } from '../reconcilers/mirror.js';
 import { volumeLetter } from '../reconcilers/mirror.js';
 import type { DecisionInput, LocalView, MirrorView, NodeHistory, SafetyCheckResult } from './decision-types.js';
-import { ANNOTATIONS, nodesInMaintenance, parseSwitchoverRequest } from './requests.js';
+import { inMaintenance, nodesInMaintenance, parseSwitchoverRequest } from './requests.js';
 import { parseHistories } from './status/node-history.js';
 import type { Timing } from './timing.js';
 
@@ -66,18 +66,14 @@ export interface InputFacts {
   remembered: RememberedFacts;
 }
 
-function annotated(o: { metadata: { annotations?: Record<string, string> } } | undefined, key: string): boolean {
-  return o?.metadata.annotations?.[key] === 'true';
-}
-
 /** Maintenance as the Cluster, the group and the node's own entry declare it (spec or `winha maintenance`). */
 export function maintenanceOf(
   s: Pick<GroupSnapshot, 'group' | 'cluster'>,
   node: string,
 ): { cluster: boolean; group: boolean; node: boolean } {
   return {
-    cluster: (s.cluster?.spec?.maintenance ?? false) || annotated(s.cluster, ANNOTATIONS.maintenance),
-    group: (s.group.spec.maintenance ?? false) || annotated(s.group, ANNOTATIONS.maintenance),
+    cluster: inMaintenance(s.cluster),
+    group: inMaintenance(s.group),
     node: nodesInMaintenance(s.cluster).has(node),
   };
 }

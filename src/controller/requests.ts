@@ -30,6 +30,14 @@ export function parseSwitchoverRequest(group: Pick<FailoverGroup, 'metadata'>): 
   }
 }
 
+/** A Cluster or group in maintenance as a whole: its spec says so, or `winha maintenance on` annotated it. */
+export function inMaintenance(o: { metadata: { annotations?: Record<string, string> }; spec?: unknown } | undefined): boolean {
+  return (
+    (o?.spec as { maintenance?: unknown } | undefined)?.maintenance === true ||
+    o?.metadata.annotations?.[ANNOTATIONS.maintenance] === 'true'
+  );
+}
+
 export function nodesInMaintenance(cluster: Cluster | undefined): Set<string> {
   const out = new Set<string>();
   for (const n of cluster?.spec?.nodes ?? []) if (n.maintenance) out.add(n.name);

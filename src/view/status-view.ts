@@ -4,10 +4,9 @@
  * fields are only ever added.
  */
 import { mirrorStateOf, worstMirrorState } from '../api/mirror-states.js';
-import { ANNOTATIONS } from '../api/annotations.js';
 import { clusterOfGroup } from '../api/cluster-membership.js';
 import type { Cluster } from '../api/types.js';
-import { nodesInMaintenance } from '../controller/requests.js';
+import { inMaintenance, nodesInMaintenance } from '../controller/requests.js';
 import type { LeaseRecord, StoredObject } from '../store/types.js';
 
 export interface StatusNode {
@@ -285,11 +284,11 @@ export function buildStatusView(input: StatusInput): StatusView {
       const spec = rec(c.spec);
       const reported = new Map(list(rec(c.status)['nodes']).map((n) => [String(n['name']), str(n['state'])]));
       // Both the manifest's flags and what `winha maintenance on` wrote (annotations), as the agents read them.
-      const inMaintenance = nodesInMaintenance(c as unknown as Cluster);
+      const nodesIn = nodesInMaintenance(c as unknown as Cluster);
       return {
         namespace: c.metadata.namespace,
         name: c.metadata.name,
-        maintenance: spec['maintenance'] === true || c.metadata.annotations?.[ANNOTATIONS.maintenance] === 'true',
+        maintenance: inMaintenance(c),
         nodes: list(spec['nodes']).map((n) => {
           const name = String(n['name']);
           const lease = input.leases.get(nodeLeaseKey(c.metadata.namespace, c.metadata.name, name));
@@ -297,7 +296,7 @@ export function buildStatusView(input: StatusInput): StatusView {
           return {
             name,
             state: nodeState(name, lease, reported.get(name) ?? null, now),
-            maintenance: inMaintenance.has(name),
+            maintenance: nodesIn.has(name),
             bannedFrom: bans.get(`${c.metadata.namespace}/${name}`) ?? [],
             leaseAgeSeconds: Number.isNaN(renewed) ? null : Math.max(0, Math.floor((now - renewed) / 1000)),
             reported: reported.get(name) ?? null,

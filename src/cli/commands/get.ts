@@ -2,8 +2,7 @@
 import { toYaml } from '../../lib/yaml.js';
 import type { KindInfo } from '../../api/kinds.js';
 import type { Cluster } from '../../api/types.js';
-import { ANNOTATIONS } from '../../api/annotations.js';
-import { nodesInMaintenance } from '../../controller/requests.js';
+import { inMaintenance, nodesInMaintenance } from '../../controller/requests.js';
 import { SystemClock } from '../../lib/clock.js';
 import type { StoredObject, ObjectStore, WatchEvent } from '../../store/types.js';
 import { isStoreError } from '../../store/errors.js';
@@ -45,9 +44,7 @@ function printerCell(o: StoredObject, path: string, type: string, now: number): 
 
 /** A Cluster's maintenance as the agents obey it: `cluster` (spec or `winha maintenance on`), the nodes in it, or `<none>`. */
 export function clusterMaintenanceCell(o: StoredObject): string {
-  const whole = (o.spec as { maintenance?: unknown } | undefined)?.maintenance === true;
-  const annotated = o.metadata.annotations?.[ANNOTATIONS.maintenance] === 'true';
-  const parts = [...(whole || annotated ? ['cluster'] : []), ...[...nodesInMaintenance(o as unknown as Cluster)].sort()];
+  const parts = [...(inMaintenance(o) ? ['cluster'] : []), ...[...nodesInMaintenance(o as unknown as Cluster)].sort()];
   return parts.length ? parts.join(',') : '<none>';
 }
 
