@@ -14,7 +14,8 @@ import {
   takeoverEntry,
   type HistoryEntry,
 } from '../../src/controller/status/group-history.js';
-import { historyRows, renderHistory } from '../../src/cli/commands/history.js';
+import { renderHistory } from '../../src/cli/commands/history.js';
+import { historyRows } from '../../src/view/history-rows.js';
 import type { StoredObject } from '../../src/store/types.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);

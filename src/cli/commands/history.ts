@@ -11,8 +11,6 @@ import { EXIT, UsageError, type CliIO } from '../io.js';
 import { connect, type StoreFlags } from '../store.js';
 import { renderTable } from '../table.js';
 
-export { historyRows, type HistoryRow };
-
 function outage(s: number | undefined): string {
   if (s === undefined) return '-';
   if (s < 120) return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
