@@ -37,8 +37,7 @@ const ref = (c: ClusterNodes) => `${c.namespace}/${c.name}`;
  * The Cluster an agent for `node` belongs to: the one named by `cluster` (NAME or NAMESPACE/NAME), else the only
  * Cluster declaring the node. Refused when none does, when the named one does not, or when several do.
  */
-export async function agentCluster(objects: ObjectStore, node: string, cluster?: string): Promise<ClusterNodes> {
-  const all = await clusterNodes(objects);
+export function agentCluster(all: readonly ClusterNodes[], node: string, cluster?: string): ClusterNodes {
   if (cluster !== undefined) {
     const [ns, name] = cluster.includes('/') ? cluster.split('/', 2) : [undefined, cluster];
     const named = all.filter((c) => c.name === name && (ns === undefined || c.namespace === ns));

@@ -136,12 +136,11 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     const store = await connect(run.flags, io);
     try {
       // A node no Cluster declares would start an agent that holds nothing and says nothing: refuse it (exit 2).
-      const cluster = await agentCluster(store.objects, s.node, run.flags.cluster);
+      const clusters = await clusterNodes(store.objects);
+      const cluster = agentCluster(clusters, s.node, run.flags.cluster);
       // Node leases are per Cluster, but a peer with none yet is judged by the legacy node.NODE lease, which an older
       // agent of another Cluster's node of this name may be renewing: say so while one is.
-      const others = (await clusterNodes(store.objects)).filter(
-        (c) => c.nodes.includes(s.node) && (c.namespace !== cluster.namespace || c.name !== cluster.name),
-      );
+      const others = clusters.filter((c) => c.nodes.includes(s.node) && (c.namespace !== cluster.namespace || c.name !== cluster.name));
       const legacy = others.length ? await store.leases.get(legacyNodeLeaseName(s.node)) : null;
       if (legacy && Date.parse(legacy.renewTime) + legacy.leaseDurationSeconds * 1000 > clock.now())
         logger.warn(
