@@ -108,7 +108,11 @@ export function networkCause(e: unknown): string | undefined {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && NETWORK_CODES[code]) return NETWORK_CODES[code];
     const errors = (cur as { errors?: unknown }).errors; // AggregateError: one per address tried
-    if (Array.isArray(errors)) for (const sub of errors) if (networkCause(sub)) return networkCause(sub);
+    if (Array.isArray(errors))
+      for (const sub of errors) {
+        const why = networkCause(sub);
+        if (why) return why;
+      }
     cur = (cur as { cause?: unknown }).cause;
   }
   const text = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
