@@ -141,7 +141,8 @@ test(
       const bg = await crashed.evaluate((e) => e.ownerDocument.defaultView?.getComputedStyle(e).backgroundColor);
       return bg === 'rgb(254, 202, 202)';
     });
-    assert.match((await cell(page, 'web', 'node2').textContent()) ?? '', /^ISP★ active/);
+    // The mark moves when node2 takes the group (ISU while it activates); in service (ISP) follows.
+    await until('web in service on node2', 30_000, async () => /^ISP★ active/.test((await cell(page, 'web', 'node2').textContent()) ?? ''));
     assert.match((await page.locator('#grid th[data-node="node1"]').textContent()) ?? '', /Dead/);
     // Attached, not visible: the timeline is below the grid (content-visibility: auto until scrolled near).
     await page.locator('.timeline tbody tr', { hasText: 'Failover' }).first().waitFor({ state: 'attached', timeout: 30_000 });
