@@ -43,6 +43,8 @@ export function describeSteps(steps: Action[]): string {
           return `make ${a.volume}: source${a.force ? ' (forced)' : ''}`;
         case 'addVip':
           return `add ${a.address}`;
+        case 'awaitAddress':
+          return `wait for duplicate address detection on ${a.address}`;
         case 'startSite':
           return `start ${a.siteName}`;
         case 'openProbe':
@@ -77,6 +79,11 @@ export function vipAnswers(v: VipLocal): boolean {
   return onHost && (v.cloud === undefined || v.cloud.here === true);
 }
 
+/** An address on this host whose duplicate address detection is not over (the add was made; only its outcome is awaited). */
+function inDetection(v: VipLocal): boolean {
+  return v.present && v.state === 'Tentative' && v.cloud?.local !== false;
+}
+
 /** Activation in dependency order: mirror source → VIP → site (design §4 Ordering), only what is missing. */
 export function activation(input: DecisionInput, epoch: number, forced: boolean, raised: DecisionCondition[]): Action[] {
   const { local } = input;
@@ -109,7 +116,11 @@ export function activation(input: DecisionInput, epoch: number, forced: boolean,
       ...(risk ? { asyncRisk: forced ? { ...risk, forced: true } : risk } : {}),
     });
   }
-  for (const v of local.vips) if (!vipAnswers(v)) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
+  const detecting = local.vips.filter(inDetection);
+  for (const v of local.vips) if (!vipAnswers(v) && !inDetection(v)) out.push({ type: 'addVip', vip: v.name, address: v.address, epoch });
+  // Nothing starts on an address still in duplicate address detection (a site bound to it fails 9706).
+  if (detecting.length > 0)
+    return [...out, ...detecting.map((v) => ({ type: 'awaitAddress' as const, vip: v.name, address: v.address, epoch }))];
   for (const s of local.sites) if (!s.started) out.push({ type: 'startSite', site: s.name, siteName: s.siteName, epoch });
   for (const v of local.vips) if (v.probe && !v.probe.open) out.push({ type: 'openProbe', vip: v.name, port: v.probe.port, epoch });
   for (const s of local.sites)

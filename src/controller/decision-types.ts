@@ -124,8 +124,8 @@ export interface VipLocal {
   present: boolean;
   /**
    * Its state when present. Only a Preferred (or Deprecated) address answers: one still Tentative (duplicate
-   * address detection not over) or Duplicate is added again, which waits DAD out or reports the conflict (9408),
-   * instead of starting a site on an address that is not there yet.
+   * address detection not over) is waited for (awaitAddress) and one Duplicate is added again, which reports the
+   * conflict (9408), instead of starting a site on an address that is not there yet.
    */
   state?: AddressState;
   /**
@@ -218,6 +218,8 @@ export type Action =
   /** `asyncRisk`: an asynchronous target whose source is lost (the step warns that queued writes may be lost). */
   | { type: 'promoteMirror'; mirror: string; volume: string; force: boolean; epoch: number; asyncRisk?: AsyncRisk }
   | { type: 'addVip'; vip: string; address: string; epoch: number }
+  /** The address is on the host but still Tentative (duplicate address detection): come back for it, start nothing on it yet. */
+  | { type: 'awaitAddress'; vip: string; address: string; epoch: number }
   | { type: 'startSite'; site: string; siteName: string; epoch: number }
   /** Answer the Azure load balancer's probe: only once the sites serve (the load balancer then sends traffic here). */
   | { type: 'openProbe'; vip: string; port: number; epoch: number }

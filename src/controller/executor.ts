@@ -48,11 +48,15 @@ export interface ExecuteRequest {
   input: DecisionInput;
   lease: GroupLease;
   timing: Timing;
+  /** Since when (monotonic) this group has waited for duplicate address detection of an address it added. */
+  addressWaitSince?: number | undefined;
 }
 
 export interface ExecutionResult {
   /** Every action ran. */
   ok: boolean;
+  /** Not every action ran because an address is still in duplicate address detection: nothing failed. */
+  detecting?: true;
   /** Reconcile the group again after this many ms (undefined: at the next beat). */
   requeueAfterMs?: number;
   /** What the agent should remember (applied even when a step threw). */
@@ -72,6 +76,15 @@ export class StepError extends Error {
 /** A failed step is tried again no sooner than this (a failing fence must not spin: issue 13 item 8). */
 export const FAILURE_RETRY_FLOOR_MS = 250;
 
+/** How often a group waiting for duplicate address detection comes back (Windows detects in about a second). */
+export const ADDRESS_POLL_MS = 200;
+
+/**
+ * An address still Tentative this long after it was added will not settle (a disconnected interface keeps it so):
+ * the bring-up fails (9408) rather than wait for ever or start a site on it.
+ */
+export const ADDRESS_DETECTION_LIMIT_MS = 10_000;
+
 const ACTIVATING: ReadonlySet<ActionType> = new Set<ActionType>([
   'promoteMirror',
   'addVip',
@@ -82,6 +95,9 @@ const ACTIVATING: ReadonlySet<ActionType> = new Set<ActionType>([
   'continueMirror',
 ]);
 
+/** The steps still run while an address of the group is in duplicate address detection. */
+const AROUND_DETECTION: ReadonlySet<ActionType> = new Set<ActionType>(['addVip', 'awaitAddress', 'completeSwitchover']);
+
 /** One run's state, handed to each step. */
 interface Run {
   req: ExecuteRequest;
@@ -90,6 +106,8 @@ interface Run {
   patch: MemoryPatch;
   requeue: boolean;
   deactivating: boolean;
+  /** Addresses added (or found) still in duplicate address detection: later steps wait for the next cycle. */
+  detecting: string[];
 }
 
 type Stop = { stop: Omit<ExecutionResult, 'patch'> };
@@ -122,12 +140,15 @@ export class Executor {
       patch: emptyPatch(),
       requeue: false,
       deactivating: false,
+      detecting: [],
       ctx: { driver: this.d.driver, node: this.d.node, note, epoch: 0, o: lease.callOptions(0) },
     };
     // Fencing takes the group out of service on purpose: a site found down after it is our doing, not a failed
     // check; should the lease still be ours when the store answers again, the holder brings the group back.
     if (decision.role === 'fencing') run.patch.served = false;
     for (const a of decision.actions) {
+      // Nothing more starts on an address in detection; the request that moved the lease to us is done all the same.
+      if (run.detecting.length > 0 && !AROUND_DETECTION.has(a.type)) continue;
       const epoch = 'epoch' in a ? a.epoch : req.input.lease.epoch;
       if (ACTIVATING.has(a.type)) {
         const refused = await this.unlicensed(a, run, epoch);
@@ -143,6 +164,8 @@ export class Executor {
         throw new StepError(err, run.patch);
       }
     }
+    // The worker is free meanwhile: the group comes back when detection should be over (the sites start then).
+    if (run.detecting.length > 0) return { ok: false, detecting: true, requeueAfterMs: ADDRESS_POLL_MS, patch: run.patch };
     // Cleared by a deactivation that succeeded, or by a standby's cycle that left nothing serving here (its drift
     // stops all succeeded): a failed stop that later succeeds must not block every other node for ever.
     if ((run.deactivating || !lease.holds) && req.input.local.deactivationFailed) {
@@ -340,7 +363,18 @@ export class Executor {
           .map((mv) => find(snapshot.mirrors, mv.name));
         const stop = await this.sourceOnRecord(run, unrecorded);
         if (stop) return stop;
-        await vip.addVip(run.ctx, find(snapshot.vips, a.vip));
+        if ((await vip.addVip(run.ctx, find(snapshot.vips, a.vip))).detecting) run.detecting.push(a.address);
+      },
+      awaitAddress: async (a, run) => {
+        const since = run.req.addressWaitSince;
+        const waited = since === undefined ? 0 : this.d.clock.monotonic() - since;
+        if (waited < ADDRESS_DETECTION_LIMIT_MS) {
+          run.detecting.push(a.address);
+          return;
+        }
+        await this.d.driver.removeVirtualIp(a.address, run.ctx.o);
+        const msg = `virtual IP ${a.address} was still Tentative ${Math.round(waited / 1000)} s after it was added on ${this.d.node}: duplicate address detection did not finish (is the interface connected?); removed it`;
+        throw new KitFailure(9408, msg, 'AddressDetectionTimeout', undefined, true);
       },
       startSite: async (a, run) => {
         await site.startSite(run.ctx, find(run.req.snapshot.sites, a.site));

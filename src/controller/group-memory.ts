@@ -26,6 +26,8 @@ export interface GroupMemory {
   blindReported?: boolean;
   /** Since when (monotonic) this holder's health checks have found no answer from its host; gone with a checked round. */
   checksUnansweredSince?: number;
+  /** Since when (monotonic) an address this node added has been in duplicate address detection; gone when it settled. */
+  addressWaitSince?: number;
   /** A self-fence to report once the store answers again (kept here, not in the store: it is what failed). */
   fence?: FenceRecord;
 }

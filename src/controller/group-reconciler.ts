@@ -19,7 +19,7 @@ import type { Note } from '../reconcilers/types.js';
 import { decide } from './decide.js';
 import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts } from './decision-input.js';
 import type { Decision } from './decision-types.js';
-import { Executor, StepError } from './executor.js';
+import { ADDRESS_POLL_MS, Executor, StepError } from './executor.js';
 import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
 import { runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
@@ -141,7 +141,9 @@ export class GroupReconciler {
     const held = lease.holds ? lease.epoch : undefined;
     // A host read waits at most renewDeadline: a hung host must not keep a holder from giving the group up in time.
     const observing = lease.callOptions(undefined, observedEpoch, t.renewDeadlineMs);
-    const host = await this.observeHost(snap, observing, t.retryMs / 2, held);
+    // Waiting for an address's duplicate address detection: a view begun after the previous look.
+    const maxAgeMs = mem.addressWaitSince !== undefined ? ADDRESS_POLL_MS / 2 : t.retryMs / 2;
+    const host = await this.observeHost(snap, observing, maxAgeMs, held);
     if ('failed' in host) return this.unobservable(snap, mem, lease, t, mono, host.failed);
     delete mem.unobservedSince;
     delete mem.blindReported;
@@ -199,10 +201,22 @@ export class GroupReconciler {
 
     // ── act
     let ok: boolean;
+    let detecting: boolean;
     try {
-      const r = await this.executor.execute({ key, snapshot: snap, decision, input, lease, timing: t });
+      const r = await this.executor.execute({
+        key,
+        snapshot: snap,
+        decision,
+        input,
+        lease,
+        timing: t,
+        addressWaitSince: mem.addressWaitSince,
+      });
       applyPatch(mem, r.patch);
       ok = r.ok;
+      detecting = r.detecting === true;
+      if (detecting) mem.addressWaitSince ??= this.d.clock.monotonic();
+      else delete mem.addressWaitSince;
       if (r.requeueAfterMs !== undefined) after(r.requeueAfterMs);
     } catch (err) {
       if (!(err instanceof StepError)) throw err;
@@ -215,7 +229,7 @@ export class GroupReconciler {
       if (blind) return this.unobservable(snap, mem, lease, t, mono, blind);
     }
     if (decision.role === 'fencing') mem.fence = noteFence(mem.fence, decision, lease.epoch, this.d.clock.now());
-    else if (storeOk) await this.reportFence(mem, snap, decision, ok, l?.holder ?? '', t.renewDeadlineMs, lease);
+    else if (storeOk && !detecting) await this.reportFence(mem, snap, decision, ok, l?.holder ?? '', t.renewDeadlineMs, lease);
 
     // ── status: never begun past renewDeadline (a write begun then would wait out the store's request timeout)
     // A node that does not hold the group writes at most once per retryPeriod: two standbys that disagree for a

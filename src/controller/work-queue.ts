@@ -28,7 +28,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly delayed = new Map<string, Timer>();
+  private readonly delayed = new Map<string, { at: number; timer: Timer }>();
   private active = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private stopped = false;
@@ -65,17 +65,18 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Add after a delay (a later add of the same key replaces an earlier, longer one). */
+  /** Add after a delay; a key already due sooner keeps its time (client-go's AddAfter: the earliest wins). */
   addAfter(key: string, ms: number): void {
     if (this.stopped) return;
-    this.delayed.get(key)?.cancel();
-    this.delayed.set(
-      key,
-      this.clock.setTimer(ms, () => {
-        this.delayed.delete(key);
-        this.add(key);
-      }),
-    );
+    const at = this.clock.monotonic() + Math.max(0, ms);
+    const cur = this.delayed.get(key);
+    if (cur && cur.at <= at) return;
+    cur?.timer.cancel();
+    const timer = this.clock.setTimer(ms, () => {
+      this.delayed.delete(key);
+      this.add(key);
+    });
+    this.delayed.set(key, { at, timer });
   }
 
   /** Forget a key's failure count (after a success). */
@@ -91,7 +92,7 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.delayed.values()) t.cancel();
+    for (const d of this.delayed.values()) d.timer.cancel();
     this.delayed.clear();
     this.queue.length = 0;
     this.queued.clear();

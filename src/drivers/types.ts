@@ -127,6 +127,11 @@ export interface VirtualIpRequest {
   address: string;
   prefixLength: number;
   interfaceAlias: string;
+  /**
+   * false: return as soon as the address is added, possibly still Tentative (the agent observes the end of duplicate
+   * address detection in a later cycle instead of holding a worker for it). Default true: wait it out.
+   */
+  awaitDetection?: boolean;
 }
 
 /** What one observation of a host reads: its sites and its addresses. */
@@ -280,7 +285,7 @@ export interface HostDriver {
   // network
   listInterfaces(o: CallOptions): Promise<NetInterface[]>;
   listAddresses(o: CallOptions): Promise<IpAddressInfo[]>;
-  /** Add with SkipAsSource, wait out Tentative, return the final state (Preferred or Duplicate). Idempotent. */
+  /** Add with SkipAsSource, wait out Tentative (unless req.awaitDetection is false), return its state. Idempotent. */
   addVirtualIp(req: VirtualIpRequest, o: CallOptions): Promise<IpAddressInfo>;
   /** Idempotent: removing an absent address succeeds. */
   removeVirtualIp(address: string, o: CallOptions): Promise<void>;

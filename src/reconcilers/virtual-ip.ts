@@ -45,21 +45,27 @@ export function interfaceFor(v: VirtualIP, node: string): string {
   return v.spec.nodeInterfaces?.find((n) => n.node === node)?.interface ?? v.spec.interface ?? 'Ethernet';
 }
 
-/** Bring v up here: on the interface (DAD decides), then, for an API-moved address, its cloud routing. */
-export async function addVip(ctx: StepContext, v: VirtualIP): Promise<void> {
-  if (heldLocally(v)) await addLocal(ctx, v);
+/**
+ * Bring v up here: on the interface, then, for an API-moved address, its cloud routing. The add does not wait for
+ * duplicate address detection (about a second on Windows): `detecting` says the address is still Tentative, and the
+ * group comes back for it (the cloud routing and the sites wait) instead of holding a worker meanwhile.
+ */
+export async function addVip(ctx: StepContext, v: VirtualIP): Promise<{ detecting: boolean }> {
+  if (heldLocally(v) && (await addLocal(ctx, v)) === 'Tentative') return { detecting: true };
   if (movedByApi(v)) await claimCloud(ctx, v);
+  return { detecting: false };
 }
 
-async function addLocal(ctx: StepContext, v: VirtualIP): Promise<void> {
+async function addLocal(ctx: StepContext, v: VirtualIP): Promise<IpAddressInfo['addressState']> {
   const r = await ctx.driver.addVirtualIp(
-    { address: v.spec.address, prefixLength: v.spec.prefixLength, interfaceAlias: interfaceFor(v, ctx.node) },
+    { address: v.spec.address, prefixLength: v.spec.prefixLength, interfaceAlias: interfaceFor(v, ctx.node), awaitDetection: false },
     ctx.o,
   );
   if (r.addressState === 'Duplicate') {
     await ctx.driver.removeVirtualIp(v.spec.address, ctx.o);
     throw new KitFailure(9408, `virtual IP ${v.spec.address} is already in use on the network (duplicate address detected)`, 'IpConflict');
   }
+  return r.addressState;
 }
 
 /** Take the cloud's routing of v for this node; a failure is the bring-up's (9408), transient when the cloud said so. */

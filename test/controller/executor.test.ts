@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { FailoverGroup, IISSite, VirtualIP } from '../../src/api/types.js';
 import { withDefaults } from '../../src/api/with-defaults.js';
 import type { Action, Decision, DecisionInput } from '../../src/controller/decision-types.js';
-import { Executor, FAILURE_RETRY_FLOOR_MS } from '../../src/controller/executor.js';
+import { ADDRESS_DETECTION_LIMIT_MS, ADDRESS_POLL_MS, Executor, FAILURE_RETRY_FLOOR_MS } from '../../src/controller/executor.js';
 import { GroupLease } from '../../src/controller/lease/group-lease.js';
 import { silentLogger } from '../../src/controller/logger.js';
 import { AgentMetrics } from '../../src/controller/metrics.js';
@@ -23,8 +23,14 @@ const T = { leaseMs: 15_000, renewDeadlineMs: 10_000, retryMs: 2_000 };
 const VIP = '10.0.0.50';
 let seq = 0;
 
+interface HostOptions {
+  duplicate?: boolean;
+  /** The add returns while duplicate address detection is still running. */
+  tentative?: boolean;
+}
+
 /** A host that records every driver call; `duplicate` makes the address come up Duplicate (DAD). */
-function recordingHost(calls: string[], o: { duplicate?: boolean } = {}): HostDriver {
+function recordingHost(calls: string[], o: HostOptions = {}): HostDriver {
   const answers: Record<string, unknown> = {
     queryService: { name: 'W3SVC', state: 4 },
     listSites: [
@@ -39,7 +45,12 @@ function recordingHost(calls: string[], o: { duplicate?: boolean } = {}): HostDr
       },
     ],
     startSite: { name: 'website1', state: 'Started' },
-    addVirtualIp: { address: VIP, prefixLength: 24, interfaceAlias: 'Ethernet', addressState: o.duplicate ? 'Duplicate' : 'Preferred' },
+    addVirtualIp: {
+      address: VIP,
+      prefixLength: 24,
+      interfaceAlias: 'Ethernet',
+      addressState: o.duplicate ? 'Duplicate' : o.tentative ? 'Tentative' : 'Preferred',
+    },
   };
   // The required operations only: like the simulated driver, it offers no optional reads (getSite, observeHost).
   return new Proxy({ nodeName: 'node1' } as HostDriver, {
@@ -55,7 +66,7 @@ function recordingHost(calls: string[], o: { duplicate?: boolean } = {}): HostDr
   });
 }
 
-async function setup(o: { duplicate?: boolean } = {}) {
+async function setup(o: HostOptions = {}) {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12));
   const store = openMemoryStore(`executor-test-${++seq}`, { clock });
   const group = (await store.objects.create(
@@ -117,7 +128,7 @@ async function setup(o: { duplicate?: boolean } = {}) {
     'group.default.web',
     T,
   );
-  const run = (actions: Action[], epoch: number) => {
+  const run = (actions: Action[], epoch: number, addressWaitSince?: number) => {
     const decision: Decision = {
       role: 'active',
       actions,
@@ -142,10 +153,11 @@ async function setup(o: { duplicate?: boolean } = {}) {
         input,
         lease,
         timing: T,
+        addressWaitSince,
       }),
     );
   };
-  return { calls, events, lease, run };
+  return { calls, events, lease, run, clock };
 }
 
 const bringUp = (epoch: number): Action[] => [
@@ -188,6 +200,34 @@ describe('executor', () => {
     assert.deepEqual(calls, ['addVirtualIp', 'removeVirtualIp'], 'the duplicate address is taken back; the site is never started');
     assert.deepEqual(events, [{ reason: 'IpConflict', code: 9408 }]);
     assert.equal(r.patch.facts.activationFailed?.code, 9408);
+  });
+
+  it('an address still in duplicate address detection frees the worker: nothing starts on it, the group comes back soon', async () => {
+    const { calls, events, lease, run } = await setup({ tentative: true });
+    await lease.acquire(1);
+    const r = await run(bringUp(1), 1);
+    assert.equal(r.ok, false, 'not in service yet');
+    assert.equal(r.detecting, true, 'a wait, not a failure');
+    assert.equal(r.requeueAfterMs, ADDRESS_POLL_MS);
+    assert.deepEqual(calls, ['addVirtualIp'], 'the site waits for its address');
+    assert.deepEqual(events, []);
+    assert.deepEqual(r.patch.facts, {}, 'no failure remembered');
+  });
+
+  it('an address that stays Tentative past the limit is taken back and fails the bring-up (9408), never starts a site', async () => {
+    const { calls, events, lease, run, clock } = await setup();
+    await lease.acquire(1);
+    const wait: Action[] = [{ type: 'awaitAddress', vip: 'web-vip', address: VIP, epoch: 1 }];
+    const early = await run(wait, 1, clock.monotonic() - ADDRESS_DETECTION_LIMIT_MS + 1);
+    assert.equal(early.detecting, true);
+    assert.deepEqual(calls, [], 'waiting reads nothing and changes nothing');
+    const late = await run(wait, 1, clock.monotonic() - ADDRESS_DETECTION_LIMIT_MS);
+    assert.equal(late.ok, false);
+    assert.equal(late.detecting, undefined);
+    assert.deepEqual(calls, ['removeVirtualIp']);
+    assert.deepEqual(events, [{ reason: 'AddressDetectionTimeout', code: 9408 }]);
+    assert.equal(late.patch.facts.activationFailed?.code, 9408);
+    assert.match(late.patch.facts.activationFailed?.message ?? '', /still Tentative 10 s after it was added on node1/);
   });
 
   it('a release forgets the failures of the term it ends', async () => {

@@ -144,6 +144,8 @@ export function actionLine(a: Action, now: number): string {
       return `promoteMirror ${a.mirror} on ${a.volume}:${a.force ? ' FORCED' : ''} (epoch ${a.epoch})${a.asyncRisk ? `, async over lost source ${a.asyncRisk.source}: ${a.asyncRisk.queuedWrites ?? 'unknown'} queued${a.asyncRisk.forced ? ', by operator force' : ''}` : ''}`;
     case 'addVip':
       return `addVip ${a.vip} ${a.address} (epoch ${a.epoch})`;
+    case 'awaitAddress':
+      return `awaitAddress ${a.vip} ${a.address} (epoch ${a.epoch}): duplicate address detection`;
     case 'startSite':
       return `startSite ${a.siteName} (epoch ${a.epoch})`;
     case 'openProbe':

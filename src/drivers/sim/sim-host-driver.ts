@@ -187,8 +187,10 @@ export class SimHostDriver implements HostDriver {
       checkIp(req.address);
       checkPrefixLength(req.address, req.prefixLength);
       checkNoLineBreaks(req.interfaceAlias, 'interfaceAlias');
-      await this.w('net.add', { vip: req });
+      const { awaitDetection, ...vip } = req;
+      const added = await this.w('net.add', { vip });
       const address = canonicalIp(req.address);
+      if (awaitDetection === false) return { ...added, address };
       const all = await this.until(
         signal,
         () => this.addresses(),

@@ -45,7 +45,8 @@ export function addVirtualIp(ctx: WindowsDriverContext, req: VirtualIpRequest, o
         prefixLength: req.prefixLength,
         interfaceIndex: nic.index,
         interfaceAlias: nic.alias,
-        waitMs: ctx.waitMs(o),
+        // 0: the script adds and reads the state once (the agent observes the end of detection later).
+        waitMs: req.awaitDetection === false ? 0 : ctx.waitMs(o),
       },
       o,
       signal,
