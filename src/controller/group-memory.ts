@@ -16,6 +16,8 @@ export interface GroupMemory {
   served: boolean;
   takeover?: Takeover;
   checks: { nextQuick?: number; nextDeep?: number };
+  /** Where in each check interval this group's checks fall, in [0, 1) (health-checks.ts checkPhase). */
+  checkPhase: number;
   wasPaused: boolean;
   lastReason?: string;
   /** When this node last wrote the group's status (monotonic): a non-holder writes at most once per retryPeriod. */
@@ -32,8 +34,8 @@ export interface GroupMemory {
   fence?: FenceRecord;
 }
 
-export function newGroupMemory(): GroupMemory {
-  return { facts: {}, served: false, checks: {}, wasPaused: false };
+export function newGroupMemory(checkPhase = 0): GroupMemory {
+  return { facts: {}, served: false, checks: {}, checkPhase, wasPaused: false };
 }
 
 /** Changes to remember, in the order they happened; `null` forgets a fact. */

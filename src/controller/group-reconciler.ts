@@ -21,7 +21,7 @@ import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts }
 import type { Decision } from './decision-types.js';
 import { ADDRESS_POLL_MS, Executor, StepError } from './executor.js';
 import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
-import { runDueChecks } from './health-checks.js';
+import { checkPhase, runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
 import { GroupLease, groupLeaseName, type StoreHealth } from './lease/group-lease.js';
 import type { NodeLiveness } from './lease/node-liveness.js';
@@ -289,7 +289,7 @@ export class GroupReconciler {
         wake: () => this.d.wake(key),
         running: this.d.running,
       };
-      g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap.cluster)), mem: newGroupMemory() };
+      g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap.cluster)), mem: newGroupMemory(checkPhase(key)) };
       this.groups.set(key, g);
     }
     return g;
@@ -316,7 +316,7 @@ export class GroupReconciler {
     const o = lease.callOptions(undefined, 0, timingOf(snap.cluster).renewDeadlineMs);
     let failure: Awaited<ReturnType<typeof runDueChecks>>;
     try {
-      failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, o, now);
+      failure = await runDueChecks(deps, snap.sites, snap.cluster, mem.checks, mono, o, now, mem.checkPhase);
       delete mem.checksUnansweredSince;
     } catch (err) {
       if (!isDriverError(err) || this.d.host.busy) throw err;

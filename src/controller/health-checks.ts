@@ -24,7 +24,17 @@ export interface CheckDeps {
   secrets?: SecretSource | undefined;
 }
 
-/** Run the checks that are due (all quick ones at once when `now`); the failure found, if any. */
+/**
+ * Where in each interval a group's checks fall, in [0, 1): a hash of its key (as Prometheus spreads its scrapes by
+ * target), so the groups of a node check spread over the interval instead of all at once, the same way every run.
+ */
+export function checkPhase(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 0x1_0000_0000;
+}
+
+/** Run the checks that are due (all quick ones at once when `now`); the failure found, if any. `phase`: checkPhase. */
 export async function runDueChecks(
   d: CheckDeps,
   sites: IISSite[],
@@ -33,14 +43,16 @@ export async function runDueChecks(
   mono: number,
   o: CallOptions,
   now: boolean,
+  phase = 0,
 ): Promise<LocalView['failure']> {
   const c = cluster?.spec?.checks;
   const quickSec = c?.quickCheckIntervalSeconds ?? DEFAULT_CHECKS.quickCheckIntervalSeconds;
   const deepDefault = c?.deepCheckIntervalSeconds ?? DEFAULT_CHECKS.deepCheckIntervalSeconds;
   const quickMs = Math.min(...sites.map((s) => (s.spec.checks?.quickCheckIntervalSeconds ?? quickSec) * 1000), 3_600_000);
   const deepSec = Math.min(...sites.map((s) => s.spec.checks?.deepCheckIntervalSeconds ?? deepDefault), 86_400);
-  if (schedule.nextQuick === undefined) schedule.nextQuick = mono + quickMs;
-  if (schedule.nextDeep === undefined) schedule.nextDeep = mono + deepSec * 1000;
+  // The first round comes at the group's phase of the interval; the next ones a whole interval apart.
+  if (schedule.nextQuick === undefined) schedule.nextQuick = mono + Math.max(1, Math.round(phase * quickMs));
+  if (schedule.nextDeep === undefined) schedule.nextDeep = mono + Math.max(1, Math.round(phase * deepSec * 1000));
   const deepDue = !now && deepSec > 0 && mono >= schedule.nextDeep;
   const quickDue = now || mono >= schedule.nextQuick;
   if (!deepDue && !quickDue) return undefined;

@@ -32,7 +32,7 @@ import {
 } from '../drivers/types.js';
 
 /** The driver operations that only read the host; every other operation changes it. */
-const READS: ReadonlySet<HostDriverOperation> = new Set<HostDriverOperation>([
+export const READ_OPERATIONS: ReadonlySet<HostDriverOperation> = new Set<HostDriverOperation>([
   'queryService',
   'listSites',
   'listInterfaces',
@@ -140,7 +140,7 @@ function invalidating(raw: HostDriver, onChange: (phase: 'begin' | 'end') => voi
   for (const op of [...HOST_DRIVER_OPERATIONS, ...OPTIONAL_READS]) {
     if (!raw[op]) continue;
     const call = (...args: unknown[]) => (raw[op] as (...a: unknown[]) => Promise<unknown>).apply(raw, args);
-    d[op] = READS.has(op)
+    d[op] = READ_OPERATIONS.has(op)
       ? call
       : (...args: unknown[]) => {
           onChange('begin');

@@ -146,25 +146,29 @@ export async function recover(
 
 /** quickCheck (§6.1): service 1/3 → 9705; no instance → 9707; not Started → 9704. */
 export async function quickCheck(driver: HostDriver, site: IISSite, o: CallOptions): Promise<KitOutcome> {
+  return (await quick(driver, site, o)).outcome;
+}
+
+/** quickCheck, with the site as it read it (the deep check probes its bindings without reading it again). */
+async function quick(driver: HostDriver, site: IISSite, o: CallOptions): Promise<{ outcome: KitOutcome; info?: SiteInfo }> {
   const name = site.spec.siteName;
   const svc = serviceOf(site);
   const st = await driver.queryService(svc, { ...o, kitOperation: 'quickCheck' });
   if (st.state === ServiceState.Stopped || st.state === ServiceState.StopPending) {
-    return { ok: false, codes: [9705], message: `IIS service ${svc} is not running (state ${st.state})` };
+    return { outcome: { ok: false, codes: [9705], message: `IIS service ${svc} is not running (state ${st.state})` } };
   }
   const info = await findSite(driver, name, o);
-  if (!info) return { ok: false, codes: [9707], message: `IIS site ${name} not found (no instance number)` };
-  if (info.state !== 'Started') return { ok: false, codes: [9704], message: `IIS site ${name} is ${info.state}` };
-  return { ok: true, codes: [], message: 'quickCheck passed' };
+  if (!info) return { outcome: { ok: false, codes: [9707], message: `IIS site ${name} not found (no instance number)` } };
+  if (info.state !== 'Started') return { outcome: { ok: false, codes: [9704], message: `IIS site ${name} is ${info.state}` }, info };
+  return { outcome: { ok: true, codes: [], message: 'quickCheck passed' }, info };
 }
 
 /** deepCheck (§6.2): quickCheck, then an HTTP/FTP answer on the binding's IP:port; a binding without IP only warns 9773. */
 export async function deepCheck(driver: HostDriver, site: IISSite, o: CallOptions, secrets?: SecretSource): Promise<KitOutcome> {
-  const q = await quickCheck(driver, site, o);
+  const { outcome: q, info } = await quick(driver, site, o);
   if (!q.ok) return q;
   const service = site.spec.service ?? 'Web';
   if (service === 'SMTP') return { ok: true, codes: [], message: 'SMTP has no deep probe' };
-  const info = await findSite(driver, site.spec.siteName, o);
   const binding = info?.bindings.find((b) => (service === 'FTP' ? b.protocol === 'ftp' : b.protocol === 'http' || b.protocol === 'https'));
   if (!binding || binding.address === '*' || binding.address === '') {
     return {

@@ -198,7 +198,7 @@ describe('E8: a holder keeps its lease through a long host call (virtual time, l
       await h.run(switchoverAt + 35_000 + 5_000 - h.clock.now());
       const node2 = h.world.trace.slice(before).filter((e) => e.host === 'node2');
       assert.ok(
-        node2.some((e) => e.operation === 'listSites'),
+        node2.some((e) => e.operation === 'observeHost'),
         'the switchover returned and node2 went on',
       );
       const activations = node2.filter((e) => ['addVirtualIp', 'startSite', 'startService'].includes(e.operation));

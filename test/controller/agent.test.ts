@@ -3,6 +3,7 @@
  * the acceptance rows an operator would notice (acceptance/scenarios.md).
  * Assertions are about who serves, the world's inspection, events, conditions.
  */
+import { READ_OPERATIONS } from '../../src/controller/host-observation.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, cond, manifests, VIP } from './agent-harness.js';
@@ -168,9 +169,7 @@ describe('agents: failures and moves (virtual time)', () => {
       const ops = h.world.trace.length;
       await h.run(20_000);
       assert.equal((await h.group()).metadata.resourceVersion, rv, 'group status rewritten in steady state');
-      const mutating = h.world.trace
-        .slice(ops)
-        .filter((t) => !['listSites', 'listAddresses', 'getMirrorInfo', 'queryService', 'probeHttp'].includes(t.operation));
+      const mutating = h.world.trace.slice(ops).filter((t) => !READ_OPERATIONS.has(t.operation));
       assert.deepEqual(
         mutating.map((t) => `${t.host}:${t.operation}`),
         [],

@@ -68,7 +68,7 @@ test('a failing call is reported with its DriverError code, later calls are skip
   assert.equal(failed.code, 'CommandFailed');
   assert.deepEqual(
     report.steps.filter((x) => x.outcome === 'skipped').map((x) => x.operation),
-    ['probeHttp', 'probeTcp'],
+    ['getSite', 'observeHost', 'probeHttp', 'probeTcp'],
   );
   assert.deepEqual(
     report.steps.filter((x) => x.phase === 'cleanup').map((x) => [x.operation, x.outcome]),

@@ -28,6 +28,7 @@ import {
   type EnsureSiteResult,
   type FtpProbeRequest,
   type FtpProbeResult,
+  type HostView,
   type HostDriver,
   type HostDriverOperation,
   type HttpProbeRequest,
@@ -129,6 +130,23 @@ export class SimHostDriver implements HostDriver {
     return this.run('listSites', o, () => this.w('site.list', {}));
   }
 
+  /** One site, as the Windows driver reads it (a health check reads only the site it checks). */
+  getSite(name: string, o: CallOptions): Promise<SiteInfo | undefined> {
+    return this.run('getSite', o, async () => (await this.site(checkSiteName(name))) ?? undefined);
+  }
+
+  /** Sites and addresses in one request, as the Windows driver observes its host. */
+  observeHost(o: CallOptions): Promise<HostView> {
+    return this.run('observeHost', o, async () => {
+      const v = await this.w('host.observe', {});
+      return { sites: v.sites, addresses: v.addresses.map((a) => ({ ...a, address: canonicalIp(a.address) })) };
+    });
+  }
+
+  private site(name: string): Promise<SiteInfo | null> {
+    return this.w('site.get', { name });
+  }
+
   ensureSite(def: SiteDefinition, o: CallOptions): Promise<EnsureSiteResult> {
     return this.run('ensureSite', o, () => this.w('site.ensure', { def: checkSiteDefinition(def) }));
   }
@@ -137,7 +155,7 @@ export class SimHostDriver implements HostDriver {
     return this.run('startSite', o, async () => {
       await this.w('site.start', { name: checkSiteName(name) });
       // Kit restore step 6: check the state once.
-      const site = (await this.w('site.list', {})).find((s) => s.name.toLowerCase() === name.toLowerCase());
+      const site = await this.site(name);
       if (!site || site.state !== 'Started') {
         throw new DriverError({ code: 'SiteStartFailed', message: `Unable to start IIS Site "${name}" on system ${this.nodeName}` });
       }
@@ -150,7 +168,7 @@ export class SimHostDriver implements HostDriver {
       const stopped = await this.w('site.stop', { name: checkSiteName(name) });
       if (stopped === null) return undefined; // kit 9563: no such site counts as stopped
       for (let check = 1; check <= STOP_CHECKS; check++) {
-        const site = (await this.w('site.list', {})).find((s) => s.name.toLowerCase() === name.toLowerCase());
+        const site = await this.site(name);
         if (!site) return undefined;
         if (site.state === 'Stopped') return site;
         if (check < STOP_CHECKS) await this.clock.sleep(this.pollMs, signal);

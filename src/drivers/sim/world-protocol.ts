@@ -12,6 +12,7 @@ import type {
   FtpProbeRequest,
   FtpProbeResult,
   HostDriverOperation,
+  HostView,
   HttpProbeRequest,
   HttpProbeResult,
   IpAddressInfo,
@@ -103,6 +104,10 @@ export interface WorldOps {
   'service.start': { req: { host: string; name: ServiceName }; res: ServiceStatus };
   'service.stop': { req: { host: string; name: ServiceName }; res: ServiceStatus };
   'site.list': { req: { host: string }; res: SiteInfo[] };
+  /** One site by name (case-insensitive), null when IIS has none (the Windows driver's site.get). */
+  'site.get': { req: { host: string; name: string }; res: SiteInfo | null };
+  /** Every site and every address in one request (the Windows driver's host.observe). */
+  'host.observe': { req: { host: string }; res: HostView };
   'site.ensure': { req: { host: string; def: SiteDefinition }; res: { created: boolean; changed: string[]; site: SiteInfo } };
   'site.start': { req: { host: string; name: string }; res: SiteInfo };
   'site.stop': { req: { host: string; name: string }; res: SiteInfo | null };
@@ -165,6 +170,8 @@ export const WORLD_OPS = [
   'service.start',
   'service.stop',
   'site.list',
+  'site.get',
+  'host.observe',
   'site.ensure',
   'site.start',
   'site.stop',

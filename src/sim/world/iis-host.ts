@@ -195,6 +195,18 @@ export class IisHost {
     return this.sites.get(name.toLowerCase());
   }
 
+  /** One site as a host read returns it (a stop check of that site only, as listSites is of every site). */
+  readSite(name: string): SiteInfo | undefined {
+    const site = this.getSite(name);
+    if (!site) return undefined;
+    const info = this.siteInfo(site);
+    if (site.stopPending) {
+      site.stuckChecks = Math.max(0, (site.stuckChecks ?? 0) - 1);
+      if (site.stuckChecks === 0) this.completeStop(site);
+    }
+    return info;
+  }
+
   siteInfo(s: SimSite): SiteInfo {
     const state = this.siteState(s);
     const info: SiteInfo = {

@@ -210,6 +210,10 @@ export class World implements WorldHandler {
         return this.live(r.args.host).iis.stopService(r.args.name);
       case 'site.list':
         return this.live(r.args.host).iis.listSites();
+      case 'site.get':
+        return this.live(r.args.host).iis.readSite(r.args.name) ?? null;
+      case 'host.observe':
+        return { sites: this.live(r.args.host).iis.listSites(), addresses: this.addresses(r.args.host) };
       case 'site.ensure':
         return this.live(r.args.host).iis.ensureSite(r.args.def);
       case 'site.start':
