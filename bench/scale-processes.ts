@@ -5,19 +5,19 @@
  * 2 IIS sites each, lease 15/10/2), in REAL time. Once every group is Ready with
  * an active node, and 10 s more, it samples each process's CPU (utime+stime from
  * /proc/PID/stat) over an idle window (60 s) and its VmRSS at the end.
- * Linux only (/proc). Run: node dist/bench/scale-processes.js [groups] [idleSeconds]
- * Prints one JSON line.
+ * Linux only (/proc). Run: node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds]
+ * Prints one JSON line (also when the groups do not converge in time: how many did).
  */
 import { deepStrictEqual } from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apply } from '../src/apply/apply.js';
 import { SystemClock } from '../src/lib/clock.js';
 import { toYaml } from '../src/lib/yaml.js';
-import { agentArgs, ProcessGroup, startWorld, waitFor, type Child } from '../src/sim/harness/processes.js';
+import { agentArgs, ProcessGroup, startWorld, waitFor, WaitTimeout, type Child } from '../src/sim/harness/processes.js';
 import { topologyOf } from '../src/sim/world/topology.js';
 import { worldConfigOf } from '../src/sim/world/world-from-manifests.js';
 import { openStore, type Store, type StoredObject } from '../src/store/index.js';
@@ -25,8 +25,23 @@ import { manifests } from './cluster.js';
 
 const NODES = ['node1', 'node2'];
 const SITES_PER_GROUP = 2;
-/** How long the groups may take to converge before the bench gives up (real time). */
+/** How long the groups may take to converge before the bench gives up (real time), unless told otherwise. */
 const CONVERGE_TIMEOUT_MS = 10 * 60_000;
+
+/** The groups were not all Ready within the timeout: how far they got is the finding (the caller may report it). */
+export class NotConvergedError extends Error {
+  constructor(
+    readonly groups: number,
+    readonly ready: number,
+    readonly afterRealS: number,
+    readonly journalFiles: number,
+    detail: string,
+  ) {
+    super(
+      `only ${ready} of ${groups} groups were Ready with an active node after ${afterRealS} s of real time (file store journal: ${journalFiles} files)\n${detail}`,
+    );
+  }
+}
 /** Converged, then this long before the idle window opens (the last writes settle). */
 const SETTLE_MS = 10_000;
 
@@ -49,6 +64,11 @@ export interface IdleProcessesResult {
   /** /proc/loadavg when the window opened and closed: the machine is shared, so figures under load are noisy. */
   loadavg: { start: number[]; end: number[] };
   cpus: number;
+  /**
+   * Files in the file store's journal/ when the window opened and closed. Every other process's chokidar rescans
+   * that directory on each write, so the agents' idle CPU grows with it until compaction caps it (10,000 revisions).
+   */
+  journalFiles: { start: number; end: number };
 }
 
 /** Clock ticks per second of /proc/PID/stat's utime and stime (100 on Linux; getconf says for sure). */
@@ -87,7 +107,10 @@ const readyWithActive = (g: StoredObject) => {
   return !!st.activeNode && (st.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 };
 
-export async function measureIdleProcesses(groups: number, opts: { idleMs?: number; dir?: string } = {}): Promise<IdleProcessesResult> {
+export async function measureIdleProcesses(
+  groups: number,
+  opts: { idleMs?: number; dir?: string; convergeTimeoutMs?: number } = {},
+): Promise<IdleProcessesResult> {
   const clock = new SystemClock();
   const idleMs = opts.idleMs ?? 60_000;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'winha-scale-'));
@@ -116,9 +139,10 @@ export async function measureIdleProcesses(groups: number, opts: { idleMs?: numb
         if (!ps.alive(c)) throw new Error(`${c.name} exited (${c.proc.exitCode ?? c.proc.signalCode}): ${ps.tail(c)}`);
     };
     let ready = 0;
+    const journal = () => (existsSync(join(dir, 'store', 'journal')) ? readdirSync(join(dir, 'store', 'journal')).length : 0);
     await waitFor(
       `all ${groups} groups Ready with an active node`,
-      CONVERGE_TIMEOUT_MS,
+      opts.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS,
       async () => {
         const gs = (await store!.objects.list('FailoverGroup')).items;
         ready = gs.filter(readyWithActive).length;
@@ -126,7 +150,8 @@ export async function measureIdleProcesses(groups: number, opts: { idleMs?: numb
       },
       { everyMs: 1000, clock, check },
     ).catch((e: Error) => {
-      throw new Error(`${e.message} (${ready} of ${groups} were)`, { cause: e });
+      if (!(e instanceof WaitTimeout)) throw e;
+      throw new NotConvergedError(groups, ready, round1((clock.monotonic() - started) / 1000), journal(), ps.tails(4));
     });
     const convergeRealS = round1((clock.monotonic() - started) / 1000);
     // Closed during the window: this process must not add store traffic the agents would answer.
@@ -138,6 +163,7 @@ export async function measureIdleProcesses(groups: number, opts: { idleMs?: numb
     const tck = clockTicks();
     const measured = [...agents, world.child];
     const pids = measured.map((c) => c.proc.pid!);
+    const journal0 = journal();
     const load0 = loadavg();
     const t0 = clock.monotonic();
     const ticks0 = pids.map(cpuTicks);
@@ -145,6 +171,7 @@ export async function measureIdleProcesses(groups: number, opts: { idleMs?: numb
     const ticks1 = pids.map(cpuTicks);
     const windowS = (clock.monotonic() - t0) / 1000;
     const load1 = loadavg();
+    const journal1 = journal();
     const rss = pids.map(rssMbOf);
     check();
     const pct = pids.map((_, i) => round1(((ticks1[i]! - ticks0[i]!) / tck / windowS) * 100));
@@ -164,8 +191,10 @@ export async function measureIdleProcesses(groups: number, opts: { idleMs?: numb
       readyAtEnd,
       loadavg: { start: load0.map(round1), end: load1.map(round1) },
       cpus: cpus().length,
+      journalFiles: { start: journal0, end: journal1 },
     };
   } catch (e) {
+    if (e instanceof NotConvergedError) throw e;
     throw new Error(`${(e as Error).message}\n${ps.tails()}`, { cause: e });
   } finally {
     await store?.close().catch(() => undefined);
@@ -178,11 +207,18 @@ export async function measureIdleProcesses(groups: number, opts: { idleMs?: numb
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const groups = Number(process.argv[2] ?? 10);
-  const idleS = Number(process.argv[3] ?? 60);
+  const [groups, idleS, convergeS] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 60), Number(process.argv[4] ?? 600)];
   try {
-    process.stdout.write(`${JSON.stringify(await measureIdleProcesses(groups, { idleMs: idleS * 1000 }))}\n`);
+    const r = await measureIdleProcesses(groups, { idleMs: idleS * 1000, convergeTimeoutMs: convergeS * 1000 });
+    process.stdout.write(`${JSON.stringify(r)}\n`);
   } catch (e) {
+    // Not converging is a result too: one JSON line saying how far it got, the details on stderr.
+    if (e instanceof NotConvergedError) {
+      const { groups: g, ready, afterRealS, journalFiles } = e;
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'scale-processes', groups: g, converged: false, ready, afterRealS, journalFiles, loadavg: loadavg().map(round1) })}\n`,
+      );
+    }
     process.stderr.write(`scale-processes: ${(e as Error).message}\n`);
     process.exitCode = 1;
   }
