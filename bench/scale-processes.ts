@@ -125,7 +125,11 @@ export async function measureIdleProcesses(
     // The world is built from the manifests without the sites: they are Managed (the agents create them), so the
     // world is the same, and `winha sim world` would refuse them (content-not-on-mirror: these groups have no Mirror).
     const worldObjects = objects.filter((o) => o['kind'] !== 'IISSite');
-    deepStrictEqual(worldConfigOf(topologyOf(worldObjects)), worldConfigOf(topologyOf(objects)), 'the world needs the sites');
+    deepStrictEqual(
+      worldConfigOf(topologyOf(worldObjects)),
+      worldConfigOf(topologyOf(objects)),
+      'the world built without the IIS sites differs from the one with them: pass the sites to the world',
+    );
     const manifestFile = join(dir, 'world.yaml');
     writeFileSync(manifestFile, worldObjects.map((o) => toYaml(o)).join('---\n'));
     const world = await startWorld(ps, { manifests: [manifestFile], seed: 1 });
