@@ -1,0 +1,229 @@
+/**
+ * Per-process scale benchmark (issue 19): the processes the demo runs — a world
+ * server (`winha sim world`) and one `winha agent --driver sim://ADDR/NODE` per
+ * node — on the embedded file store, with bench/cluster.ts's N groups (a VIP and
+ * 2 IIS sites each, lease 15/10/2), in REAL time. Once every group is Ready with
+ * an active node, and 10 s more, it samples each process's CPU (utime+stime from
+ * /proc/PID/stat) over an idle window (60 s) and its VmRSS at the end.
+ * Linux only (/proc). Run: node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds]
+ * Prints one JSON line (also when the groups do not converge in time: how many did).
+ */
+import { deepStrictEqual } from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apply } from '../src/apply/apply.js';
+import { SystemClock } from '../src/lib/clock.js';
+import { toYaml } from '../src/lib/yaml.js';
+import { agentArgs, ProcessGroup, startWorld, waitFor, WaitTimeout, type Child } from '../src/sim/harness/processes.js';
+import { topologyOf } from '../src/sim/world/topology.js';
+import { worldConfigOf } from '../src/sim/world/world-from-manifests.js';
+import { openStore, type Store, type StoredObject } from '../src/store/index.js';
+import { manifests } from './cluster.js';
+
+const NODES = ['node1', 'node2'];
+const SITES_PER_GROUP = 2;
+/** How long the groups may take to converge before the bench gives up (real time), unless told otherwise. */
+const CONVERGE_TIMEOUT_MS = 10 * 60_000;
+
+/** The groups were not all Ready within the timeout: how far they got is the finding (the caller may report it). */
+export class NotConvergedError extends Error {
+  constructor(
+    readonly groups: number,
+    readonly ready: number,
+    readonly afterRealS: number,
+    readonly journalFiles: number,
+    detail: string,
+  ) {
+    super(
+      `only ${ready} of ${groups} groups were Ready with an active node after ${afterRealS} s of real time (file store journal: ${journalFiles} files)\n${detail}`,
+    );
+  }
+}
+/** Converged, then this long before the idle window opens (the last writes settle). */
+const SETTLE_MS = 10_000;
+
+export interface IdleProcessesResult {
+  bench: 'scale-processes';
+  groups: number;
+  sites: number;
+  /** One per agent process (node1, node2): % of one core over the idle window. */
+  idleCpuPctPerAgent: number[];
+  /** VmRSS of each agent process at the end of the window, MB. */
+  rssMb: number[];
+  /** The world server (the simulated hosts): what the simulation itself costs, not the agents. */
+  worldCpuPct: number;
+  worldRssMb: number;
+  /** Agents started → every group Ready with an active node, real seconds. */
+  convergeRealS: number;
+  idleWindowS: number;
+  /** Groups Ready with an active node at the end of the window (should be all). */
+  readyAtEnd: number;
+  /** /proc/loadavg when the window opened and closed: the machine is shared, so figures under load are noisy. */
+  loadavg: { start: number[]; end: number[] };
+  cpus: number;
+  /**
+   * Files in the file store's journal/ when the window opened and closed. Every other process's chokidar rescans
+   * that directory on each write, so the agents' idle CPU grows with it until compaction caps it (10,000 revisions).
+   */
+  journalFiles: { start: number; end: number };
+}
+
+/** Clock ticks per second of /proc/PID/stat's utime and stime (100 on Linux; getconf says for sure). */
+function clockTicks(): number {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** utime + stime of a process, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which is in parentheses and may hold spaces): state is field 3, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+/** VmRSS of a process, MB. */
+function rssMbOf(pid: number): number {
+  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  return round1(kb / 1024);
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+interface GroupStatus {
+  activeNode?: string;
+  conditions?: { type: string; status: string }[];
+}
+
+const readyWithActive = (g: StoredObject) => {
+  const st = (g.status ?? {}) as GroupStatus;
+  return !!st.activeNode && (st.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+};
+
+export async function measureIdleProcesses(
+  groups: number,
+  opts: { idleMs?: number; dir?: string; convergeTimeoutMs?: number } = {},
+): Promise<IdleProcessesResult> {
+  const clock = new SystemClock();
+  const idleMs = opts.idleMs ?? 60_000;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'winha-scale-'));
+  const storeUrl = `file://${join(dir, 'store')}`;
+  const ps = new ProcessGroup(dir);
+  // Killed even if the caller exits without waiting for us (Ctrl-C, an uncaught error).
+  const onExit = () => ps.killAll();
+  process.on('exit', onExit);
+  let store: Store | undefined;
+  try {
+    const objects = manifests(groups, SITES_PER_GROUP);
+    // The world is built from the manifests without the sites: they are Managed (the agents create them), so the
+    // world is the same, and `winha sim world` would refuse them (content-not-on-mirror: these groups have no Mirror).
+    const worldObjects = objects.filter((o) => o['kind'] !== 'IISSite');
+    deepStrictEqual(
+      worldConfigOf(topologyOf(worldObjects)),
+      worldConfigOf(topologyOf(objects)),
+      'the world built without the IIS sites differs from the one with them: pass the sites to the world',
+    );
+    const manifestFile = join(dir, 'world.yaml');
+    writeFileSync(manifestFile, worldObjects.map((o) => toYaml(o)).join('---\n'));
+    const world = await startWorld(ps, { manifests: [manifestFile], seed: 1 });
+    store = await openStore(storeUrl, { cwd: dir, env: process.env });
+    await apply(store.objects, objects);
+
+    const started = clock.monotonic();
+    const agents: Child[] = NODES.map((n) => ps.start(`agent-${n}`, agentArgs(n, storeUrl, world.address)));
+    const check = () => {
+      for (const c of ps.children)
+        if (!ps.alive(c)) throw new Error(`${c.name} exited (${c.proc.exitCode ?? c.proc.signalCode}): ${ps.tail(c)}`);
+    };
+    let ready = 0;
+    const journal = () => (existsSync(join(dir, 'store', 'journal')) ? readdirSync(join(dir, 'store', 'journal')).length : 0);
+    await waitFor(
+      `all ${groups} groups Ready with an active node`,
+      opts.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS,
+      async () => {
+        const gs = (await store!.objects.list('FailoverGroup')).items;
+        ready = gs.filter(readyWithActive).length;
+        return gs.length === groups && ready === groups ? true : undefined;
+      },
+      { everyMs: 1000, clock, check },
+    ).catch((e: Error) => {
+      if (!(e instanceof WaitTimeout)) throw e;
+      throw new NotConvergedError(groups, ready, round1((clock.monotonic() - started) / 1000), journal(), ps.tails(4));
+    });
+    const convergeRealS = round1((clock.monotonic() - started) / 1000);
+    // Closed during the window: this process must not add store traffic the agents would answer.
+    await store.close();
+    store = undefined;
+    await clock.sleep(SETTLE_MS);
+    check();
+
+    const tck = clockTicks();
+    const measured = [...agents, world.child];
+    const pids = measured.map((c) => c.proc.pid!);
+    const journal0 = journal();
+    const load0 = loadavg();
+    const t0 = clock.monotonic();
+    const ticks0 = pids.map(cpuTicks);
+    await clock.sleep(idleMs);
+    const ticks1 = pids.map(cpuTicks);
+    const windowS = (clock.monotonic() - t0) / 1000;
+    const load1 = loadavg();
+    const journal1 = journal();
+    const rss = pids.map(rssMbOf);
+    check();
+    const pct = pids.map((_, i) => round1(((ticks1[i]! - ticks0[i]!) / tck / windowS) * 100));
+
+    store = await openStore(storeUrl, { cwd: dir, env: process.env });
+    const readyAtEnd = (await store.objects.list('FailoverGroup')).items.filter(readyWithActive).length;
+    return {
+      bench: 'scale-processes',
+      groups,
+      sites: groups * SITES_PER_GROUP,
+      idleCpuPctPerAgent: pct.slice(0, agents.length),
+      rssMb: rss.slice(0, agents.length),
+      worldCpuPct: pct[agents.length]!,
+      worldRssMb: rss[agents.length]!,
+      convergeRealS,
+      idleWindowS: round1(windowS),
+      readyAtEnd,
+      loadavg: { start: load0.map(round1), end: load1.map(round1) },
+      cpus: cpus().length,
+      journalFiles: { start: journal0, end: journal1 },
+    };
+  } catch (e) {
+    if (e instanceof NotConvergedError) throw e;
+    throw new Error(`${(e as Error).message}\n${ps.tails()}`, { cause: e });
+  } finally {
+    await store?.close().catch(() => undefined);
+    // Gone before the directory is removed (they write their logs and the store there).
+    // (ProcessGroup unrefs its children: ref them, or Node would exit before their exit events while we wait.)
+    await Promise.all(ps.children.map((c) => (c.proc.ref(), ps.kill(c))));
+    process.removeListener('exit', onExit);
+    if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [groups, idleS, convergeS] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 60), Number(process.argv[4] ?? 600)];
+  try {
+    const r = await measureIdleProcesses(groups, { idleMs: idleS * 1000, convergeTimeoutMs: convergeS * 1000 });
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  } catch (e) {
+    // Not converging is a result too: one JSON line saying how far it got, the details on stderr.
+    if (e instanceof NotConvergedError) {
+      const { groups: g, ready, afterRealS, journalFiles } = e;
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'scale-processes', groups: g, converged: false, ready, afterRealS, journalFiles, loadavg: loadavg().map(round1) })}\n`,
+      );
+    }
+    process.stderr.write(`scale-processes: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
