@@ -266,10 +266,9 @@ export class Agent {
   /** The group and what belongs to it, when this node is one of its members. */
   private snapshot(key: string): GroupSnapshot | undefined {
     const [ns, name] = key.split('/') as [string, string];
-    const group = this.cached<FailoverGroup>('FailoverGroup').find((g) => g.metadata.namespace === ns && g.metadata.name === name);
+    const group = this.informers.get('FailoverGroup')?.get(ns, name) as unknown as FailoverGroup | undefined;
     if (!group || !this.serves(group)) return undefined;
-    const ofGroup = <T extends { metadata: { namespace?: string }; spec?: { group?: string } }>(kind: string) =>
-      this.cached<T>(kind).filter((x) => x.metadata.namespace === ns && x.spec?.group === name);
+    const ofGroup = <T>(kind: string) => (this.informers.get(kind)?.ofGroup(ns, name) ?? []) as unknown as T[];
     return {
       group,
       cluster: this.clusterOf(group),

@@ -60,6 +60,7 @@ export class HostObservation {
   readonly driver: HostDriver;
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
+  private readonly siteMaps = new WeakMap<HostView, ReadonlyMap<string, SiteInfo>>();
   /** Reads actually sent to the host (the rest were shared); for tests and metrics. */
   reads = 0;
   /** Mutating calls of this agent still running on the host (a read may wait behind them: the host is busy, not blind). */
@@ -82,9 +83,15 @@ export class HostObservation {
 
   /** IIS sites by lower-case name. */
   sites(o: CallOptions, maxAgeMs: number): Promise<ReadonlyMap<string, SiteInfo>> {
-    const byName = (list: SiteInfo[]) => new Map(list.map((s) => [s.name.toLowerCase(), s]));
-    if (this.raw.observeHost) return this.view(o, maxAgeMs).then((v) => byName(v.sites));
+    if (this.raw.observeHost) return this.view(o, maxAgeMs).then((v) => this.sitesOf(v));
     return this.read('sites', maxAgeMs, async () => byName(await this.raw.listSites(o)));
+  }
+
+  /** One map per observation, however many groups read it. */
+  private sitesOf(v: HostView): ReadonlyMap<string, SiteInfo> {
+    let m = this.siteMaps.get(v);
+    if (!m) this.siteMaps.set(v, (m = byName(v.sites)));
+    return m;
   }
 
   addresses(o: CallOptions, maxAgeMs: number): Promise<readonly IpAddressInfo[]> {
@@ -132,6 +139,10 @@ export class HostObservation {
     this.entries.set(key, entry);
     return value;
   }
+}
+
+function byName(list: SiteInfo[]): Map<string, SiteInfo> {
+  return new Map(list.map((s) => [s.name.toLowerCase(), s]));
 }
 
 /** `raw` with `onChange` called when each mutating operation begins and when it ends (success or failure). */

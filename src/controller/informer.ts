@@ -17,6 +17,8 @@ export interface InformerOptions {
 
 export class Informer {
   private readonly cache = new Map<string, StoredObject>();
+  /** namespace/spec.group → the objects of that group, by key. */
+  private readonly byGroup = new Map<string, Map<string, StoredObject>>();
   private stopped = false;
   private abort: AbortController | undefined;
   private synced = false;
@@ -47,6 +49,33 @@ export class Informer {
     return [...this.cache.values()];
   }
 
+  /** The objects of a group (spec.group) in a namespace, from an index: a reconcile reads its own, not every object. */
+  ofGroup(namespace: string, group: string): StoredObject[] {
+    return [...(this.byGroup.get(`${namespace}/${group}`)?.values() ?? [])];
+  }
+
+  private put(k: string, o: StoredObject): void {
+    const old = this.cache.get(k);
+    // Same group: overwrite in place, so both maps keep the order objects first appeared in.
+    if (old && groupOf(old) !== groupOf(o)) this.remove(k);
+    this.cache.set(k, o);
+    const g = groupOf(o);
+    if (g === undefined) return;
+    let m = this.byGroup.get(g);
+    if (!m) this.byGroup.set(g, (m = new Map<string, StoredObject>()));
+    m.set(k, o);
+  }
+
+  private remove(k: string): void {
+    const old = this.cache.get(k);
+    if (!old) return;
+    this.cache.delete(k);
+    const g = groupOf(old);
+    const m = g === undefined ? undefined : this.byGroup.get(g);
+    m?.delete(k);
+    if (m?.size === 0) this.byGroup.delete(g!);
+  }
+
   get(namespace: string, name: string): StoredObject | undefined {
     return this.cache.get(`${namespace}/${name}`);
   }
@@ -75,12 +104,12 @@ export class Informer {
       const k = key(o);
       seen.add(k);
       const old = this.cache.get(k);
-      this.cache.set(k, o);
+      this.put(k, o);
       if (!old || old.metadata.resourceVersion !== o.metadata.resourceVersion) this.options.onChange(o, old ? 'MODIFIED' : 'ADDED');
     }
     for (const [k, o] of [...this.cache]) {
       if (!seen.has(k)) {
-        this.cache.delete(k);
+        this.remove(k);
         this.options.onChange(o, 'DELETED');
       }
     }
@@ -99,8 +128,8 @@ export class Informer {
         if (this.stopped) break;
         if (ev.type === 'BOOKMARK') continue;
         const k = key(ev.object);
-        if (ev.type === 'DELETED') this.cache.delete(k);
-        else this.cache.set(k, ev.object);
+        if (ev.type === 'DELETED') this.remove(k);
+        else this.put(k, ev.object);
         this.options.onChange(ev.object, ev.type);
       }
     } finally {
@@ -109,6 +138,11 @@ export class Informer {
     }
     void this.lastResync;
   }
+}
+
+function groupOf(o: StoredObject): string | undefined {
+  const g = (o.spec as { group?: unknown } | undefined)?.group;
+  return typeof g === 'string' ? `${o.metadata.namespace}/${g}` : undefined;
 }
 
 function key(o: StoredObject): string {

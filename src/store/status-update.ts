@@ -3,8 +3,15 @@
  * mutation to its status, and write only when the result differs; retry on a
  * compare-and-swap conflict with the fresh object. Several agents write the
  * same object (each its own node entry), so every write re-reads.
+ *
+ * `cached`: the object as the caller's informer cache has it, and `confirmed`, the resourceVersion of each object as
+ * this writer last wrote or read it. When the cache holds exactly that version and the mutation changes nothing
+ * there, nothing is read or written (controller-runtime compares with its cache too): a converged agent then costs
+ * the store nothing for its status. A cache at any other version (behind our own write, or a watch that stalled
+ * while the store was cut off) is not trusted: the store is read as before.
  */
 import { isStoreError } from './errors.js';
+import { deepEqual } from './objects.js';
 import type { ObjectStore, StoredObject } from './types.js';
 
 export async function updateStatusWith<S>(
@@ -13,7 +20,18 @@ export async function updateStatusWith<S>(
   namespace: string,
   name: string,
   mutate: (status: S, obj: StoredObject) => S,
+  cached?: { object: StoredObject; confirmed: Map<string, string> },
 ): Promise<StoredObject | undefined> {
+  const key = `${kind}/${namespace}/${name}`;
+  if (cached && cached.confirmed.get(key) === cached.object.metadata.resourceVersion) {
+    // mutate is pure (it returns new objects, never changes its input): the cache's status is not copied.
+    const before = (cached.object.status ?? {}) as S;
+    if (deepEqual(mutate({ ...before }, cached.object), before)) return cached.object;
+  }
+  const confirm = (o: StoredObject) => {
+    cached?.confirmed.set(key, o.metadata.resourceVersion ?? '');
+    return o;
+  };
   for (let attempt = 0; attempt < 5; attempt++) {
     let cur: StoredObject;
     try {
@@ -24,24 +42,15 @@ export async function updateStatusWith<S>(
     }
     const before = (cur.status ?? {}) as S;
     const after = mutate(structuredClone(before), cur);
-    if (stableJson(after) === stableJson(before)) return cur;
+    if (deepEqual(after, before)) return confirm(cur);
     try {
-      return await store.updateStatus({ ...cur, status: after });
+      return confirm(await store.updateStatus({ ...cur, status: after }));
     } catch (err) {
       if (isStoreError(err, 'Conflict')) continue;
       throw err;
     }
   }
   return undefined;
-}
-
-/** JSON with sorted keys: equal content, equal text. */
-export function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) =>
-    val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : val,
-  );
 }
 
 /** Upsert an entry of a list-map keyed by name. */

@@ -9,7 +9,7 @@ import type { Clock } from '../../lib/clock.js';
 import { canonicalIp } from '../../lib/ip.js';
 import { isStoreError } from '../../store/errors.js';
 import { updateStatusWith, upsertByName } from '../../store/status-update.js';
-import type { Store } from '../../store/types.js';
+import type { Store, StoredObject } from '../../store/types.js';
 import { mirrorStatus, type MirrorLocal } from '../../reconcilers/mirror.js';
 import { withUnknownNode, type Ownership } from '../../reconcilers/resource-status.js';
 import { siteStatus } from '../../reconcilers/iis-site.js';
@@ -33,12 +33,20 @@ export interface HostReport {
 }
 
 export class StatusWriter {
+  /** The resourceVersion of each object as this writer last wrote or read it (updateStatusWith's `confirmed`). */
+  private readonly confirmed = new Map<string, string>();
+
   constructor(
     private readonly store: Store,
     private readonly node: string,
     private readonly clock: Clock,
     private readonly log: AgentLogger,
   ) {}
+
+  /** An informer-cached object for updateStatusWith: trusted when it is the version this writer last saw. */
+  private cache(o: { metadata: { resourceVersion?: string } }): { object: StoredObject; confirmed: Map<string, string> } {
+    return { object: o as unknown as StoredObject, confirmed: this.confirmed };
+  }
 
   /** Write this node's history through `f` (and its state, if given); what was written (undefined when the store refused it). */
   async ownHistory(
@@ -117,6 +125,7 @@ export class StatusWriter {
           if (prev && prev.result === result && prev.code === code) return st;
           return { ...st, [field]: { time: iso(this.clock.now()), result, ...(code !== undefined ? { code } : {}) } };
         },
+        this.cache(s),
       );
     } catch {
       // best effort: the next check writes again
@@ -138,17 +147,29 @@ export class StatusWriter {
     let took = false;
     try {
       const facts = { node: this.node, decision, input, heldEpoch, takeover, now: this.clock.now(), nowIso: iso(this.clock.now()) };
-      await updateStatusWith<GroupStatus>(this.store.objects, 'FailoverGroup', ns, group.metadata.name, (st, obj) => {
-        const r = groupStatus(st, obj, facts);
-        took = r.tookOver;
-        return r.status;
-      });
+      await updateStatusWith<GroupStatus>(
+        this.store.objects,
+        'FailoverGroup',
+        ns,
+        group.metadata.name,
+        (st, obj) => {
+          const r = groupStatus(st, obj, facts);
+          took = r.tookOver;
+          return r.status;
+        },
+        this.cache(group),
+      );
       if (took) tookOver();
       for (const m of mirrors) {
         const l = host.mirrors.get(m.metadata.name);
         if (!l) continue;
-        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'Mirror', ns, m.metadata.name, (st) =>
-          mirrorStatus(st, m, this.node, l, heldEpoch),
+        await updateStatusWith<Record<string, unknown>>(
+          this.store.objects,
+          'Mirror',
+          ns,
+          m.metadata.name,
+          (st) => mirrorStatus(st, m, this.node, l, heldEpoch),
+          this.cache(m),
         );
       }
     } catch (err) {
@@ -170,26 +191,38 @@ export class StatusWriter {
       for (const s of snap.sites) {
         const observed = host.sites.get(s.spec.siteName.toLowerCase());
         const ns = s.metadata.namespace ?? 'default';
-        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'IISSite', ns, s.metadata.name, (st) =>
-          silent.reduce((acc, n) => withUnknownNode(acc, n, 'state'), siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso)),
+        await updateStatusWith<Record<string, unknown>>(
+          this.store.objects,
+          'IISSite',
+          ns,
+          s.metadata.name,
+          (st) =>
+            silent.reduce((acc, n) => withUnknownNode(acc, n, 'state'), siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso)),
+          this.cache(s),
         );
       }
       for (const v of snap.vips) {
         const observed = host.addrs.find((a) => a.address === canonicalIp(v.spec.address));
         const ns = v.metadata.namespace ?? 'default';
-        await updateStatusWith<Record<string, unknown>>(this.store.objects, 'VirtualIP', ns, v.metadata.name, (st) =>
-          silent.reduce(
-            (acc, n) => withUnknownNode(acc, n, 'addressState'),
-            virtualIpStatus(
-              st,
-              this.node,
-              v.spec.address,
-              observed,
-              own,
-              nowIso,
-              input.local.vips.find((x) => x.name === v.metadata.name),
+        await updateStatusWith<Record<string, unknown>>(
+          this.store.objects,
+          'VirtualIP',
+          ns,
+          v.metadata.name,
+          (st) =>
+            silent.reduce(
+              (acc, n) => withUnknownNode(acc, n, 'addressState'),
+              virtualIpStatus(
+                st,
+                this.node,
+                v.spec.address,
+                observed,
+                own,
+                nowIso,
+                input.local.vips.find((x) => x.name === v.metadata.name),
+              ),
             ),
-          ),
+          this.cache(v),
         );
       }
     } catch (err) {
