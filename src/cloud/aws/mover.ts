@@ -2,22 +2,21 @@
  * Moves a cluster's AWS addresses to the active node: a secondary private IP between ENIs, a VPC route's target,
  * an Elastic IP association. Every mutating call is preceded by the epoch guard, so a stale holder never moves one.
  */
-import {
-  AssignPrivateIpAddressesCommand,
-  AssociateAddressCommand,
-  CreateRouteCommand,
-  DescribeAddressesCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeRouteTablesCommand,
-  EC2Client,
-  ReplaceRouteCommand,
-  type EC2ClientConfig,
-  type NetworkInterface,
-} from '@aws-sdk/client-ec2';
+import { createRequire } from 'node:module';
+import type { EC2Client, EC2ClientConfig, NetworkInterface } from '@aws-sdk/client-ec2';
+import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type { Clock } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
 import { CloudError, isCloudError, type CloudProblem } from '../errors.js';
 import { callAws, type CallPolicy } from './call.js';
+
+const requireCjs = createRequire(import.meta.url);
+let sdk: typeof Ec2Sdk | undefined;
+
+/** The AWS SDK, loaded on first use: it adds about 90 MB to a process, and most agents never move an AWS address. */
+function ec2Sdk(): typeof Ec2Sdk {
+  return (sdk ??= requireCjs('@aws-sdk/client-ec2') as typeof Ec2Sdk);
+}
 
 export type EpochGuard = () => Promise<boolean>;
 
@@ -36,7 +35,7 @@ export function createEc2Client(o: Ec2ClientOptions): EC2Client {
   // WinHA runs on Node 20 with a pinned SDK: its "will require node >= 22 after January 2027" notice would land in
   // every agent log and CLI output on every start; the upgrade is tracked in the README, not told to each operator.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  return new EC2Client({
+  return new (ec2Sdk().EC2Client)({
     region: o.region,
     maxAttempts: 1,
     ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
@@ -128,7 +127,11 @@ export class AwsMover {
       'AssignPrivateIpAddresses',
       (abortSignal) =>
         this.client.send(
-          new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: m.eni, PrivateIpAddresses: [m.address], AllowReassignment: true }),
+          new (ec2Sdk().AssignPrivateIpAddressesCommand)({
+            NetworkInterfaceId: m.eni,
+            PrivateIpAddresses: [m.address],
+            AllowReassignment: true,
+          }),
           { abortSignal },
         ),
       { epochGuard: m.epochGuard, ...(m.signal ? { signal: m.signal } : {}) },
@@ -155,10 +158,20 @@ export class AwsMover {
     const input = { RouteTableId: m.routeTableId, DestinationCidrBlock: m.cidr, NetworkInterfaceId: m.eni };
     let created = false;
     try {
-      await callAws(this.policy, 'ReplaceRoute', (abortSignal) => this.client.send(new ReplaceRouteCommand(input), { abortSignal }), opts);
+      await callAws(
+        this.policy,
+        'ReplaceRoute',
+        (abortSignal) => this.client.send(new (ec2Sdk().ReplaceRouteCommand)(input), { abortSignal }),
+        opts,
+      );
     } catch (e) {
       if (!(isCloudError(e, 'AwsNotFound') && e.detail['awsCode'] === 'InvalidRoute.NotFound')) throw e;
-      await callAws(this.policy, 'CreateRoute', (abortSignal) => this.client.send(new CreateRouteCommand(input), { abortSignal }), opts);
+      await callAws(
+        this.policy,
+        'CreateRoute',
+        (abortSignal) => this.client.send(new (ec2Sdk().CreateRouteCommand)(input), { abortSignal }),
+        opts,
+      );
       created = true;
     }
     const problems: CloudProblem[] = [];
@@ -186,7 +199,7 @@ export class AwsMover {
       'AssociateAddress',
       (abortSignal) =>
         this.client.send(
-          new AssociateAddressCommand({
+          new (ec2Sdk().AssociateAddressCommand)({
             AllocationId: m.allocationId,
             NetworkInterfaceId: m.eni,
             PrivateIpAddress: m.privateIp,
@@ -228,7 +241,7 @@ export class AwsMover {
     const out = await callAws(
       this.policy,
       'DescribeNetworkInterfaces',
-      (abortSignal) => this.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ids }), { abortSignal }),
+      (abortSignal) => this.client.send(new (ec2Sdk().DescribeNetworkInterfacesCommand)({ NetworkInterfaceIds: ids }), { abortSignal }),
       signal ? { signal } : {},
     );
     return out.NetworkInterfaces ?? [];
@@ -240,7 +253,7 @@ export class AwsMover {
     const out = await callAws(
       this.policy,
       'DescribeRouteTables',
-      (abortSignal) => this.client.send(new DescribeRouteTablesCommand({ RouteTableIds: ids }), { abortSignal }),
+      (abortSignal) => this.client.send(new (ec2Sdk().DescribeRouteTablesCommand)({ RouteTableIds: ids }), { abortSignal }),
       signal ? { signal } : {},
     );
     return want.map((w) => {
@@ -253,7 +266,7 @@ export class AwsMover {
     const out = await callAws(
       this.policy,
       'DescribeAddresses',
-      (abortSignal) => this.client.send(new DescribeAddressesCommand({ AllocationIds: ids }), { abortSignal }),
+      (abortSignal) => this.client.send(new (ec2Sdk().DescribeAddressesCommand)({ AllocationIds: ids }), { abortSignal }),
       signal ? { signal } : {},
     );
     return out.Addresses ?? [];
