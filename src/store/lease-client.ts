@@ -58,10 +58,16 @@ export class LeaseClient implements LeaseStore {
     return this.observe(name, rec);
   }
 
-  async acquire(name: string, holder: string, durationSeconds: number, holderVersion?: string): Promise<AcquireResult> {
+  async acquire(
+    name: string,
+    holder: string,
+    durationSeconds: number,
+    holderVersion?: string,
+    current?: LeaseRecord | null,
+  ): Promise<AcquireResult> {
     const version = holderVersion ? { holderVersion } : {};
     if (!holder) throw new ConflictError(`lease ${name}: a holder identity is required`);
-    const cur = await this.get(name);
+    const cur = current !== undefined ? current : await this.get(name);
     const now = timestamp(this.clock.now());
     const take = async (expected: string | null, epoch: number): Promise<AcquireResult> => {
       try {

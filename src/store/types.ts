@@ -200,9 +200,16 @@ export interface LeaseStore {
   get(name: string): Promise<LeaseRecord | null>;
   /**
    * Takes the lease if it is free, released, already ours (then it is renewed),
-   * or held by someone else but observed unchanged for its whole duration.
+   * or held by someone else but observed unchanged for its whole duration. `current`: the record get() just
+   * returned (saves reading it again; a stale one only makes the write conflict).
    */
-  acquire(name: string, holder: string, durationSeconds: number, holderVersion?: string): Promise<AcquireResult>;
+  acquire(
+    name: string,
+    holder: string,
+    durationSeconds: number,
+    holderVersion?: string,
+    current?: LeaseRecord | null,
+  ): Promise<AcquireResult>;
   /** Extends our hold. Conflict if the lease is no longer ours at this epoch. */
   renew(name: string, holder: string, epoch: number): Promise<LeaseRecord>;
   /** Gives the lease up so others may take it at once. Conflict if not ours at this epoch. */

@@ -287,7 +287,8 @@ export class GroupLease {
   private async readAndRenew(): Promise<Answer> {
     const lease = await this.d.leases.get(this.name);
     if (lease && lease.holder === this.d.node && lease.epoch !== this.abandoned) {
-      const r = await this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t));
+      // The record just read is the one to renew: no second read.
+      const r = await this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t), undefined, lease);
       if (r.acquired && r.lease.epoch === lease.epoch) return { lease: r.lease, renewed: true };
     }
     return { lease, renewed: false };

@@ -62,6 +62,12 @@ export class NodeLiveness {
   private startedAt = 0;
   /** When each peer was first seen alive in its current streak (monotonic); dropped when seen dead. */
   private readonly aliveSince = new Map<string, number>();
+  /**
+   * Peer node lease reads shared by the groups reconciled together (one read in flight, a finished one reused for
+   * half a retryPeriod): 500 groups on two nodes read the peer's lease about once a second, not 250 times. A read
+   * that old cannot make a live peer look dead: it renews every retryPeriod and its lease lasts a leaseDuration.
+   */
+  private readonly shared = new Map<string, { at: number; value: Promise<LeaseRecord | null> }>();
 
   constructor(
     private readonly store: Store,
@@ -112,7 +118,7 @@ export class NodeLiveness {
       let alive = n === this.node;
       if (!alive && storeOk && !out.cut) {
         try {
-          const nl = await lease.beforeDeadline(() => readNodeLease(this.store.leases, cluster, n));
+          const nl = await lease.beforeDeadline(() => this.readShared(cluster, n, t.retryMs / 2));
           const grace = !nl && cycleStart - this.startedAt < t.leaseMs;
           alive = grace || (!!nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0);
           if (nl && alive) out.leftMs.set(n, this.store.leases.remainingMs(nl));
@@ -131,6 +137,21 @@ export class NodeLiveness {
       }
     }
     return out;
+  }
+
+  private readShared(cluster: ClusterRef | undefined, node: string, maxAgeMs: number): Promise<LeaseRecord | null> {
+    const key = `${cluster ? `${cluster.namespace}/${cluster.name}` : ''}/${node}`;
+    const now = this.clock.monotonic();
+    const cur = this.shared.get(key);
+    // Even one still in flight is shared only while young: a read the store never answers must not hold the rest.
+    if (cur && now - cur.at <= maxAgeMs) return cur.value;
+    const entry = { at: now, value: Promise.resolve<LeaseRecord | null>(null) };
+    entry.value = readNodeLease(this.store.leases, cluster, node).catch((err: unknown) => {
+      if (this.shared.get(key) === entry) this.shared.delete(key);
+      throw err;
+    });
+    this.shared.set(key, entry);
+    return entry.value;
   }
 
   /**

@@ -38,7 +38,7 @@ export class CuttableStore implements Store {
     };
     this.leases = {
       get: (n) => guard(() => l.get(n)),
-      acquire: (n, h, d, v) => guard(() => l.acquire(n, h, d, v)),
+      acquire: (n, h, d, v, c) => guard(() => l.acquire(n, h, d, v, c)),
       renew: (n, h, e) => guard(() => l.renew(n, h, e)),
       release: (n, h, e) => guard(() => l.release(n, h, e)),
       remainingMs: (r) => l.remainingMs(r),
