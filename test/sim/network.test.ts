@@ -16,6 +16,17 @@ test('a new virtual IP is Tentative during duplicate detection, then Preferred w
   assert.deepEqual([added.addressState, added.skipAsSource], ['Preferred', true]);
 });
 
+test('awaitDetection: false returns at once with the address Tentative; it settles on its own (the agent looks again later)', async () => {
+  const { clock, node1 } = twoNodeWorld();
+  const at = clock.now();
+  const added = await settle(clock, node1.addVirtualIp({ ...vip, awaitDetection: false }, o()));
+  assert.equal(added.addressState, 'Tentative');
+  assert.ok(clock.now() - at < 1000, `the call waited ${clock.now() - at} ms: duplicate address detection takes 1000`);
+  await clock.advance(1000);
+  const later = await settle(clock, node1.listAddresses(o()));
+  assert.equal(later.find((a) => a.address === VIP)?.addressState, 'Preferred');
+});
+
 test('the same VIP added on a second node comes up Duplicate and the segment records the conflict', async () => {
   const { clock, node1, node2, inspect } = twoNodeWorld();
   await settle(clock, node1.addVirtualIp(vip, o()));

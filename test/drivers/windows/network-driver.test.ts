@@ -84,6 +84,16 @@ test('an alias with wildcard characters travels as data and the VIP goes on that
   });
 });
 
+test('awaitDetection: false asks the script for no wait (waitMs 0): it adds and reads the state once, never polls', async () => {
+  const runner = new ScriptedRunner().on('ps:net.interfaces', psValue(adapters)).on('ps:net.add', present('Team [A]*'));
+  const { clock, driver } = make(runner);
+  await settle(
+    clock,
+    driver.addVirtualIp({ address: '10.0.0.50', prefixLength: 24, interfaceAlias: 'Team [A]*', awaitDetection: false }, o),
+  );
+  assert.equal((params(runner, 'ps:net.add') as { waitMs: number }).waitMs, 0);
+});
+
 test('an alias no adapter has exactly is InterfaceNotFound, without asking the host to add anything', async () => {
   const runner = new ScriptedRunner().on('ps:net.interfaces', psValue(adapters)).on('ps:net.add', present('Team A'));
   const { clock, driver } = make(runner);
