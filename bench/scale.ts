@@ -1,82 +1,107 @@
 /**
- * Scale benchmark (design §6): 1,000 IIS sites in 500 groups on two nodes,
- * the real agents (both in this process, with the simulated world and the
- * memory store), lease 15/10/2 and the default checks (quick 10 s, deep 60 s).
- * Run on virtual time (converging in real time takes as long as it takes on
- * virtual time: the hosts' modelled waits are real waits there):
- *   - apply → every group Ready (target ≤ 5 s), virtual time, and the wall time to simulate it;
- *   - idle CPU: the CPU this process spends to run 60 s of converged steady
- *     state (two agents and the whole simulated world), as a share of 60 s
- *     (target ≤ 2 %; an upper bound for one agent);
- *   - RSS of this process once converged (target ≤ 150 MB).
- * Each activation waits for duplicate address detection (1 s), so groups come
- * up about `workers` at a time: this runs with the agent's default
- * (AgentOptions.workers, DEFAULT_WORKERS = 8) unless told otherwise, and also
- * reports the default's convergence at 100 groups for comparison.
- * Prints JSON. Run: node --expose-gc dist/bench/scale.js [groups] [workers]
+ * Scale benchmark (issue 19, design §6): N groups of one VIP and two IIS sites on two nodes, the real agents with
+ * their default workers on simulated hosts, lease 15/10/2, the default checks (quick 10 s, deep 60 s).
+ * One JSON line per size (10, 100, 500 groups unless sizes are given):
+ *   - applyToAllReadyS: from the first lease taken to the last group Ready (virtual time; target ≤ 5 s);
+ *   - crashToLastReadyS: node1 crashes (right after a renewal: the worst phase); until the last group is Ready on
+ *     node2 (virtual; target ≤ lease + 1 s + 1 s = 17 s);
+ *   - decisionToActionMsP50/P99: from node2's decision to take a group to its first host action for it (adding the
+ *     group's VIP), virtual (targets 100 ms / 1 s);
+ *   - idleCpuPctPerAgent, rssMb: real processes (bench/scale-processes.ts): two `winha agent` processes, a world
+ *     server and the file store, converged, idling 60 s of real time; per agent process (targets 2 %, 150 MB);
+ *   - inProcess: the same cluster in this one process (both agents, the world and the memory store) running 60 s of
+ *     converged virtual time: CPU it took as a share of 60 s, and the top CPU consumers when run with --cpu-prof.
+ * Run: node --expose-gc dist/bench/scale.js [sizes, e.g. 10,100,500] [--no-processes]
  */
 import { SystemClock } from '../src/lib/clock.js';
-import { DEFAULT_WORKERS } from '../src/controller/agent.js';
-import { startCluster, untilReady } from './cluster.js';
+import type { WorldRequest } from '../src/drivers/sim/world-protocol.js';
+import { startCluster, stats, untilReady } from './cluster.js';
+import { measureIdleProcesses } from './scale-processes.js';
+import { profiled } from './profile.js';
 
 const wall = new SystemClock();
 const SITES_PER_GROUP = 2;
-const GROUPS = Number(process.argv[2] ?? 500);
-const WORKERS = Number(process.argv[3] ?? DEFAULT_WORKERS);
+const args = process.argv.slice(2);
+const sizes = (args.find((a) => /^\d+(,\d+)*$/.test(a)) ?? '10,100,500').split(',').map(Number);
+const withProcesses = !args.includes('--no-processes');
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** `workers` undefined: the agent's default. */
-async function converge(groups: number, workers: number | undefined) {
+async function virtualRun(groups: number) {
   const began = wall.monotonic();
-  const t = await startCluster(groups, SITES_PER_GROUP, workers === undefined ? {} : { workers });
-  const v0 = t.now();
-  const ready = await untilReady(t, 'node1', 100, 7_200_000);
+  let phase: 'apply' | 'crash' | 'idle' = 'apply';
+  let firstLeaseAt: number | undefined;
+  const decided = new Map<string, number>();
+  const acted = new Map<string, number>();
+  const groupOfVip = new Map<string, string>();
+  for (let g = 0; g < groups; g++) groupOfVip.set(`10.${1 + (g >> 8)}.${g & 255}.50`, `default/g${g}`);
+  const t = await startCluster(groups, SITES_PER_GROUP, {
+    logger: (node) => ({
+      info: (o) => {
+        const actions = o['actions'];
+        if (!Array.isArray(actions) || typeof o['group'] !== 'string') return;
+        if (phase === 'apply' && actions.includes('acquireLease')) firstLeaseAt ??= t.now();
+        if (phase === 'crash' && node === 'node2' && actions.length > 0 && !decided.has(o['group'])) decided.set(o['group'], t.now());
+      },
+      warn: () => undefined,
+      error: () => undefined,
+    }),
+    onWorldCall: (node: string, r: WorldRequest) => {
+      if (phase !== 'crash' || node !== 'node2' || r.op !== 'net.add') return;
+      const g = groupOfVip.get((r.args as { vip: { address: string } }).vip.address);
+      if (g && !acted.has(g)) acted.set(g, t.now());
+    },
+  });
+  const ready1 = await untilReady(t, 'node1', 100, 3_600_000);
+  const applyToAllReadyMs = Math.max(...ready1.values()) - (firstLeaseAt ?? t.now());
+  // 60 s of converged steady state on virtual time: the CPU this process spends for it (both agents and the world).
+  phase = 'idle';
+  await t.advance(10_000);
+  const cpu0 = process.cpuUsage();
+  const { profile } = await profiled(() => t.advance(60_000));
+  const cpu = process.cpuUsage(cpu0);
+  // Crash right after node1's renewal (the worst phase: the whole lease to wait out).
+  await t.advance(2_000 - (t.now() % 2_000));
+  phase = 'crash';
+  const crashAt = t.now();
+  await t.injectFault({ type: 'nodeCrash', node: 'node1' });
+  const ready2 = await untilReady(t, 'node2', 10, 3_600_000);
+  await t.stop();
+  const latency = [...acted].filter(([g]) => decided.has(g)).map(([g, at]) => at - decided.get(g)!);
+  const l = latency.length ? stats(latency) : undefined;
   return {
-    t,
-    readyMs: Math.max(...ready.values()) - v0,
-    firstMs: Math.min(...ready.values()) - v0,
-    wallMs: Math.round(wall.monotonic() - began),
+    applyToAllReadyS: round(applyToAllReadyMs / 1000, 2),
+    crashToLastReadyS: round((Math.max(...ready2.values()) - crashAt) / 1000, 2),
+    crashToFirstReadyS: round((Math.min(...ready2.values()) - crashAt) / 1000, 2),
+    decisionToActionMsP50: l?.median ?? null,
+    decisionToActionMsP99: l?.p99 ?? null,
+    inProcessIdleCpuPctOf60sVirtual: round(((cpu.user + cpu.system) / 1000 / 60_000) * 100),
+    inProcessIdleTopConsumers: profile,
+    wallSecondsToSimulate: round((wall.monotonic() - began) / 1000),
   };
 }
-const dflt = await converge(100, undefined);
-await dflt.t.stop();
-const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
 
-const { t, readyMs, firstMs, wallMs } = await converge(GROUPS, WORKERS);
-await t.advance(10_000);
-(globalThis as { gc?: () => void }).gc?.();
-const rss = process.memoryUsage().rss;
-const cpu0 = process.cpuUsage();
-await t.advance(60_000);
-const cpu = process.cpuUsage(cpu0);
-const rssAfter = process.memoryUsage().rss;
-// Live memory (run with --expose-gc): what the objects need, apart from the garbage the simulated world's JSON round trips leave.
-(globalThis as { gc?: () => void }).gc?.();
-const heapLive = process.memoryUsage().heapUsed;
-const obs = await t.observe();
-await t.stop();
-process.stdout.write(
-  `${JSON.stringify(
-    {
-      bench: 'scale',
-      sites: GROUPS * SITES_PER_GROUP,
-      groups: GROUPS,
-      nodes: 2,
-      workers: WORKERS,
-      applyToAllReadyMs: { virtual: readyMs, target: 5000, firstGroupReadyMs: firstMs, wallMsToSimulate: wallMs },
-      defaultWorkers_100_groups: { workers: DEFAULT_WORKERS, applyToAllReadyMs: dflt.readyMs, firstGroupReadyMs: dflt.firstMs },
-      idle60s: {
-        cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / 60_000) * 1000) / 10,
-        target: 2,
-        groupsReady: obs.groups.filter((g) => g.ready).length,
-      },
-      rssMB: {
-        converged: mb(rss),
-        afterIdle: mb(rssAfter),
-        target: 150,
-        liveHeapAfterGc: (globalThis as { gc?: unknown }).gc ? mb(heapLive) : 'run with --expose-gc',
-      },
+for (const groups of sizes) {
+  const v = await virtualRun(groups);
+  const p = withProcesses ? await measureIdleProcesses(groups) : undefined;
+  const line = {
+    bench: 'scale',
+    groups,
+    sites: groups * SITES_PER_GROUP,
+    crashToLastReadyS: v.crashToLastReadyS,
+    decisionToActionMsP50: v.decisionToActionMsP50,
+    decisionToActionMsP99: v.decisionToActionMsP99,
+    applyToAllReadyS: v.applyToAllReadyS,
+    idleCpuPctPerAgent: p ? Math.max(...p.idleCpuPctPerAgent) : null,
+    rssMb: p ? Math.max(...p.rssMb) : null,
+    targets: {
+      crashToLastReadyS: 17,
+      decisionToActionMsP50: 100,
+      decisionToActionMsP99: 1000,
+      applyToAllReadyS: 5,
+      idleCpuPctPerAgent: 2,
+      rssMb: 150,
     },
-    null,
-    2,
-  )}\n`,
-);
+    detail: { ...v, ...(p ? { processes: p } : {}) },
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
