@@ -43,6 +43,8 @@ type Answer = { lease: LeaseRecord | null; renewed: boolean };
 export class GroupLease {
   private held: number | undefined;
   private lastRenewOk: number | undefined;
+  /** The record as this node last wrote it (a renewal or its taking), while it holds it. */
+  private lastWritten: LeaseRecord | undefined;
   /** Lease calls begun, and the latest whose answer was applied (a late answer never overrides a newer one). */
   private calls = 0;
   private settled = 0;
@@ -85,6 +87,11 @@ export class GroupLease {
    * lease this node gave up reads as free (decide as a standby would).
    */
   async read(): Promise<LeaseReading> {
+    // Renewed less than half a retryPeriod ago: the record is still ours as written (no one may take a lease before
+    // watching it unchanged for a whole leaseDuration). A group that comes back often (waiting for an address, a
+    // burst of watch events) then costs the store nothing, instead of a read and a write each time.
+    const recent = this.recentlyWritten();
+    if (recent) return { lease: recent, storeOk: true };
     const { seq, startedAt, call } = this.begin();
     // Past the deadline already: a store that just failed us gets no more time (fence now; its answer may still
     // come); one that answered last time was merely not asked for a while (a long activation, a status write),
@@ -125,6 +132,7 @@ export class GroupLease {
     this.abandoned = undefined;
     this.held = r.lease.epoch;
     this.lastRenewOk = this.d.clock.monotonic();
+    this.lastWritten = r.lease;
     this.armWatchdog(this.lastRenewOk);
     return { won: true, lease: r.lease };
   }
@@ -265,6 +273,13 @@ export class GroupLease {
     void this.renewer?.stop();
   }
 
+  private recentlyWritten(): LeaseRecord | undefined {
+    const w = this.lastWritten;
+    if (this.held === undefined || !w || w.epoch !== this.held || w.holder !== this.d.node || this.d.health.failing) return undefined;
+    if (this.lastRenewOk === undefined || this.d.clock.monotonic() - this.lastRenewOk >= this.t.retryMs / 2) return undefined;
+    return w;
+  }
+
   /** Self-fencing must not wait for the next beat: wake exactly when renewDeadline passes without a renewal. */
   private armWatchdog(from: number): void {
     this.watchdog?.cancel();
@@ -304,6 +319,7 @@ export class GroupLease {
     this.settled = seq;
     if (r.renewed && r.lease) {
       this.held = r.lease.epoch;
+      this.lastWritten = r.lease;
       this.lastRenewOk = Math.max(this.lastRenewOk ?? startedAt, startedAt);
       this.armWatchdog(this.lastRenewOk);
     } else if (this.held !== undefined && (!r.lease || r.lease.holder !== this.d.node)) {
