@@ -238,12 +238,16 @@ export class GroupReconciler {
     if (!lease.holds && mem.lastStatusWrite !== undefined && writeAt - mem.lastStatusWrite < t.retryMs)
       after(t.retryMs - (writeAt - mem.lastStatusWrite));
     else if (storeOk) {
-      mem.lastStatusWrite = writeAt;
       const tookOver = () => delete mem.takeover;
-      await lease
+      const wroteGroup = await lease
         .beforeDeadline(() => this.d.writer.group(snap, decision, input, lease.epoch, mem.takeover, host.report, tookOver), 0)
-        .catch(() => undefined);
-      await lease.beforeDeadline(() => this.d.writer.resources(snap, decision, input, lease.holds, host.report), 0).catch(() => undefined);
+        .catch(() => true);
+      const wroteResources = await lease
+        .beforeDeadline(() => this.d.writer.resources(snap, decision, input, lease.holds, host.report), 0)
+        .catch(() => true);
+      // Only a write counts against the once-per-retryPeriod limit: a cycle that found nothing to write asks no
+      // second cycle later (a standby would otherwise reconcile every group twice per retryPeriod).
+      if (wroteGroup || wroteResources) mem.lastStatusWrite = writeAt;
     }
     this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
     return requeue === undefined ? {} : { requeueAfterMs: requeue };

@@ -20,7 +20,7 @@ export async function updateStatusWith<S>(
   namespace: string,
   name: string,
   mutate: (status: S, obj: StoredObject) => S,
-  cached?: { object: StoredObject; confirmed: Map<string, string> },
+  cached?: { object: StoredObject; confirmed: Map<string, string>; wrote?: () => void },
 ): Promise<StoredObject | undefined> {
   const key = `${kind}/${namespace}/${name}`;
   if (cached && cached.confirmed.get(key) === cached.object.metadata.resourceVersion) {
@@ -44,7 +44,9 @@ export async function updateStatusWith<S>(
     const after = mutate(structuredClone(before), cur);
     if (deepEqual(after, before)) return confirm(cur);
     try {
-      return confirm(await store.updateStatus({ ...cur, status: after }));
+      const written = await store.updateStatus({ ...cur, status: after });
+      cached?.wrote?.();
+      return confirm(written);
     } catch (err) {
       if (isStoreError(err, 'Conflict')) continue;
       throw err;

@@ -44,8 +44,11 @@ export class StatusWriter {
   ) {}
 
   /** An informer-cached object for updateStatusWith: trusted when it is the version this writer last saw. */
-  private cache(o: { metadata: { resourceVersion?: string } }): { object: StoredObject; confirmed: Map<string, string> } {
-    return { object: o as unknown as StoredObject, confirmed: this.confirmed };
+  private cache(
+    o: { metadata: { resourceVersion?: string } },
+    wrote?: () => void,
+  ): { object: StoredObject; confirmed: Map<string, string>; wrote?: () => void } {
+    return { object: o as unknown as StoredObject, confirmed: this.confirmed, ...(wrote ? { wrote } : {}) };
   }
 
   /** Write this node's history through `f` (and its state, if given); what was written (undefined when the store refused it). */
@@ -141,7 +144,9 @@ export class StatusWriter {
     takeover: Takeover | undefined,
     host: HostReport,
     tookOver: () => void,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    let wrote = false;
+    const mark = () => (wrote = true);
     const { group, mirrors } = snap;
     const ns = group.metadata.namespace ?? 'default';
     let took = false;
@@ -157,7 +162,7 @@ export class StatusWriter {
           took = r.tookOver;
           return r.status;
         },
-        this.cache(group),
+        this.cache(group, mark),
       );
       if (took) tookOver();
       for (const m of mirrors) {
@@ -169,16 +174,19 @@ export class StatusWriter {
           ns,
           m.metadata.name,
           (st) => mirrorStatus(st, m, this.node, l, heldEpoch),
-          this.cache(m),
+          this.cache(m, mark),
         );
       }
     } catch (err) {
       this.log.warn({ group: `${ns}/${group.metadata.name}`, err: String(err) }, 'cannot write status');
     }
+    return wrote;
   }
 
   /** IISSite and VirtualIP status: this node's observation, and activeNode/Ready from the holder. */
-  async resources(snap: GroupSnapshot, decision: Decision, input: DecisionInput, holds: boolean, host: HostReport): Promise<void> {
+  async resources(snap: GroupSnapshot, decision: Decision, input: DecisionInput, holds: boolean, host: HostReport): Promise<boolean> {
+    let wrote = false;
+    const mark = () => (wrote = true);
     const own: Ownership = holds
       ? { kind: 'holder' }
       : decision.reportsStatus && decision.role !== 'paused' && (input.lease.holder === '' || input.lease.expired)
@@ -198,7 +206,7 @@ export class StatusWriter {
           s.metadata.name,
           (st) =>
             silent.reduce((acc, n) => withUnknownNode(acc, n, 'state'), siteStatus(st, this.node, s.spec.siteName, observed, own, nowIso)),
-          this.cache(s),
+          this.cache(s, mark),
         );
       }
       for (const v of snap.vips) {
@@ -222,11 +230,12 @@ export class StatusWriter {
                 input.local.vips.find((x) => x.name === v.metadata.name),
               ),
             ),
-          this.cache(v),
+          this.cache(v, mark),
         );
       }
     } catch (err) {
       this.log.warn({ group: snap.group.metadata.name, err: String(err) }, 'cannot write site or address status');
     }
+    return wrote;
   }
 }
