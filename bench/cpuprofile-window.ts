@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -34,6 +35,8 @@ export interface WindowProfile {
   idleMs: number;
   byFunction: Consumer[];
   byFile: Consumer[];
+  /** WinHA's own functions (src/) by inclusive time: which of our code paths the busy time is spent under. */
+  bySrcInclusive: Consumer[];
 }
 
 /** Microseconds of the monotonic clock V8's profiler stamps its samples with. */
@@ -53,6 +56,9 @@ export function summarizeWindow(file: string, fromUs: number, toUs: number, top 
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const fn = new Map<string, number>();
   const byFile = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   let total = 0;
   let idle = 0;
   let t = p.startTime;
@@ -72,6 +78,14 @@ export function summarizeWindow(file: string, fromUs: number, toUs: number, top 
     const key = n.callFrame.url ? `${name} ${f}:${n.callFrame.lineNumber + 1}` : name;
     fn.set(key, (fn.get(key) ?? 0) + dt);
     byFile.set(f, (byFile.get(f) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let a: ProfileNode | undefined = n; a; a = byId.get(parent.get(a.id) ?? -1)) {
+      const af = shortFile(a.callFrame.url);
+      if (!af.startsWith('src/')) continue;
+      const ak = `${a.callFrame.functionName || '(anonymous)'} ${af}:${a.callFrame.lineNumber + 1}`;
+      if (!seen.has(ak)) inclusive.set(ak, (inclusive.get(ak) ?? 0) + dt); // once per sample (recursion)
+      seen.add(ak);
+    }
     total += dt;
   }
   const rank = (m: Map<string, number>) =>
@@ -79,5 +93,11 @@ export function summarizeWindow(file: string, fromUs: number, toUs: number, top 
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([what, ms]) => ({ what, selfMs: Math.round(ms), pct: Math.round((ms / Math.max(1e-9, total)) * 1000) / 10 }));
-  return { busyMs: Math.round(total), idleMs: Math.round(idle), byFunction: rank(fn), byFile: rank(byFile) };
+  return {
+    busyMs: Math.round(total),
+    idleMs: Math.round(idle),
+    byFunction: rank(fn),
+    byFile: rank(byFile),
+    bySrcInclusive: rank(inclusive),
+  };
 }
