@@ -273,7 +273,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const pos = args.filter((a, i) => !a.startsWith('--') && (flag < 0 || i !== flag + 1));
   const [groups, idleS, convergeS] = [Number(pos[0] ?? 10), Number(pos[1] ?? 60), Number(pos[2] ?? 600)];
   if (kind !== 'etcd' && kind !== 'file') {
-    process.stderr.write(`scale-processes: --store ${kind ?? '(nothing)'}: give etcd or file\n`);
+    process.stderr.write(`scale-processes: [bench-store-invalid] --store ${kind ?? '(nothing)'}: give etcd or file\n`);
     process.exit(2);
   }
   try {
