@@ -23,8 +23,8 @@ interface CpuProfile {
 
 export interface Consumer {
   what: string;
-  /** Self time in the window, ms (samples × their intervals). */
-  selfMs: number;
+  /** Time in the window, ms (samples × their intervals): self time, or inclusive in bySrcInclusive. */
+  ms: number;
   /** Share of the window's busy time. */
   pct: number;
 }
@@ -92,7 +92,7 @@ export function summarizeWindow(file: string, fromUs: number, toUs: number, top 
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([what, ms]) => ({ what, selfMs: Math.round(ms), pct: Math.round((ms / Math.max(1e-9, total)) * 1000) / 10 }));
+      .map(([what, ms]) => ({ what, ms: Math.round(ms), pct: Math.round((ms / Math.max(1e-9, total)) * 1000) / 10 }));
   return {
     busyMs: Math.round(total),
     idleMs: Math.round(idle),
