@@ -71,6 +71,8 @@ export interface IdleProcessesResult {
   /** The etcd server over the same window (null on the file store). */
   etcdCpuPct: number | null;
   etcdRssMb: number | null;
+  /** gRPC calls etcd answered per second over the window, by method (its /metrics; null on the file store). */
+  etcdRpcPerS: Record<string, number> | null;
   /** Agents started → every group Ready with an active node, real seconds. */
   convergeRealS: number;
   idleWindowS: number;
@@ -207,9 +209,11 @@ export async function measureIdleProcesses(
     const load0 = loadavg();
     const t0 = clock.monotonic();
     const ticks0 = pids.map(cpuTicks);
+    const rpc0 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
     const profFrom = monotonicMicros();
     await clock.sleep(idleMs);
     const profTo = monotonicMicros();
+    const rpc1 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
     const ticks1 = pids.map(cpuTicks);
     const windowS = (clock.monotonic() - t0) / 1000;
     const load1 = loadavg();
@@ -232,6 +236,7 @@ export async function measureIdleProcesses(
       worldRssMb: rss[agents.length]!,
       etcdCpuPct: etcd ? pct[agents.length + 1]! : null,
       etcdRssMb: etcd ? rss[agents.length + 1]! : null,
+      etcdRpcPerS: rpc0 && rpc1 ? ratesOf(rpc0, rpc1, windowS) : null,
       convergeRealS,
       idleWindowS: round1(windowS),
       readyAtEnd,
@@ -252,6 +257,28 @@ export async function measureIdleProcesses(
     process.removeListener('exit', onExit);
     if (!opts.dir) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** etcd's grpc_server_handled_total from its /metrics, summed by method (Range, Txn, LeaseKeepAlive, ...). */
+async function etcdRpcCounts(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^grpc_server_handled_total\{([^}]*)\} (\S+)$/gm)) {
+    const method = /grpc_method="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
+    out.set(method, (out.get(method) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+function ratesOf(before: Map<string, number>, after: Map<string, number>, seconds: number): Record<string, number> {
+  const r: Record<string, number> = {};
+  let total = 0;
+  for (const [k, v] of after) {
+    const d = v - (before.get(k) ?? 0);
+    total += d;
+    if (d > 0) r[k] = round1(d / seconds);
+  }
+  return { total: round1(total / seconds), ...r };
 }
 
 /** End the profiled agent cleanly (SIGTERM: --cpu-prof writes its file at exit) and summarize the idle window. */
