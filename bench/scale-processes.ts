@@ -1,11 +1,14 @@
 /**
  * Per-process scale benchmark (issue 19): the processes the demo runs — a world
  * server (`winha sim world`) and one `winha agent --driver sim://ADDR/NODE` per
- * node — on the embedded file store, with bench/cluster.ts's N groups (a VIP and
- * 2 IIS sites each, lease 15/10/2), in REAL time. Once every group is Ready with
- * an active node, and 10 s more, it samples each process's CPU (utime+stime from
- * /proc/PID/stat) over an idle window (60 s) and its VmRSS at the end.
- * Linux only (/proc). Run: node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds]
+ * node — on a real single-member etcd (the default, what production runs; /usr/bin/etcd) or the embedded file
+ * store, with bench/cluster.ts's N groups (a VIP and 2 IIS sites each, lease 15/10/2), in REAL time. Once every
+ * group is Ready with an active node, and 10 s more, it samples each process's CPU (utime+stime from
+ * /proc/PID/stat) over an idle window (60 s) and its VmRSS at the end (etcd's too).
+ * Linux only (/proc). Run:
+ *   node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds] [--store etcd|file] [--profile]
+ * --profile (or WINHA_BENCH_PROFILE=1): node1's agent runs under --cpu-prof; its top functions by self time during
+ * the idle window are `agentProfileTop` (that agent's CPU figure then includes the profiler's own cost).
  * Prints one JSON line (also when the groups do not converge in time: how many did).
  */
 import { deepStrictEqual } from 'node:assert/strict';
@@ -21,7 +24,12 @@ import { agentArgs, ProcessGroup, startWorld, waitFor, WaitTimeout, type Child }
 import { topologyOf } from '../src/sim/world/topology.js';
 import { worldConfigOf } from '../src/sim/world/world-from-manifests.js';
 import { openStore, type Store, type StoredObject } from '../src/store/index.js';
+// Node built-ins and the clock only: no test framework comes with it.
+import { EtcdCluster } from '../test/support/etcd-cluster.js';
 import { manifests } from './cluster.js';
+import { monotonicMicros, summarizeWindow, type WindowProfile } from './cpuprofile-window.js';
+
+export type BenchStore = 'file' | 'etcd';
 
 const NODES = ['node1', 'node2'];
 const SITES_PER_GROUP = 2;
@@ -34,11 +42,14 @@ export class NotConvergedError extends Error {
     readonly groups: number,
     readonly ready: number,
     readonly afterRealS: number,
-    readonly journalFiles: number,
+    readonly store: BenchStore,
+    /** Files in the file store's journal (null on etcd). */
+    readonly journalFiles: number | null,
     detail: string,
   ) {
     super(
-      `only ${ready} of ${groups} groups were Ready with an active node after ${afterRealS} s of real time (file store journal: ${journalFiles} files)\n${detail}`,
+      `only ${ready} of ${groups} groups were Ready with an active node after ${afterRealS} s of real time on the ${store} store` +
+        `${journalFiles === null ? '' : ` (journal: ${journalFiles} files)`}\n${detail}`,
     );
   }
 }
@@ -47,6 +58,7 @@ const SETTLE_MS = 10_000;
 
 export interface IdleProcessesResult {
   bench: 'scale-processes';
+  store: BenchStore;
   groups: number;
   sites: number;
   /** One per agent process (node1, node2): % of one core over the idle window. */
@@ -56,6 +68,11 @@ export interface IdleProcessesResult {
   /** The world server (the simulated hosts): what the simulation itself costs, not the agents. */
   worldCpuPct: number;
   worldRssMb: number;
+  /** The etcd server over the same window (null on the file store). */
+  etcdCpuPct: number | null;
+  etcdRssMb: number | null;
+  /** gRPC calls etcd answered per second over the window, by method (its /metrics; null on the file store). */
+  etcdRpcPerS: Record<string, number> | null;
   /** Agents started → every group Ready with an active node, real seconds. */
   convergeRealS: number;
   idleWindowS: number;
@@ -67,8 +84,11 @@ export interface IdleProcessesResult {
   /**
    * Files in the file store's journal/ when the window opened and closed. Every other process's chokidar rescans
    * that directory on each write, so the agents' idle CPU grows with it until compaction caps it (10,000 revisions).
+   * Null on etcd.
    */
-  journalFiles: { start: number; end: number };
+  journalFiles: { start: number; end: number } | null;
+  /** With `profile`: node1's agent's top functions and files by self time during the idle window. */
+  agentProfileTop?: WindowProfile;
 }
 
 /** Clock ticks per second of /proc/PID/stat's utime and stime (100 on Linux; getconf says for sure). */
@@ -109,18 +129,26 @@ const readyWithActive = (g: StoredObject) => {
 
 export async function measureIdleProcesses(
   groups: number,
-  opts: { idleMs?: number; dir?: string; convergeTimeoutMs?: number } = {},
+  opts: { idleMs?: number; dir?: string; convergeTimeoutMs?: number; store?: BenchStore; profile?: boolean } = {},
 ): Promise<IdleProcessesResult> {
   const clock = new SystemClock();
   const idleMs = opts.idleMs ?? 60_000;
+  const kind = opts.store ?? 'etcd';
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'winha-scale-'));
-  const storeUrl = `file://${join(dir, 'store')}`;
   const ps = new ProcessGroup(dir);
-  // Killed even if the caller exits without waiting for us (Ctrl-C, an uncaught error).
+  // Killed even if the caller exits without waiting for us (Ctrl-C, an uncaught error); EtcdCluster hooks exit itself.
   const onExit = () => ps.killAll();
   process.on('exit', onExit);
   let store: Store | undefined;
+  let etcd: EtcdCluster | undefined;
   try {
+    let storeUrl = `file://${join(dir, 'store')}`;
+    if (kind === 'etcd') {
+      // etcd's own defaults (100 ms heartbeat, 1 s election), not the tests' fast ones: its idle CPU is reported.
+      etcd = await EtcdCluster.start({ members: 1, heartbeatMs: 100, electionMs: 1000 });
+      storeUrl = etcd.url(`/bench-${process.pid}`);
+    }
+    const etcdPid = () => etcd?.members[0]?.process?.pid;
     const objects = manifests(groups, SITES_PER_GROUP);
     // The world is built from the manifests without the sites: they are Managed (the agents create them), so the
     // world is the same, and `winha sim world` would refuse them (content-not-on-mirror: these groups have no Mirror).
@@ -137,13 +165,23 @@ export async function measureIdleProcesses(
     await apply(store.objects, objects);
 
     const started = clock.monotonic();
-    const agents: Child[] = NODES.map((n) => ps.start(`agent-${n}`, agentArgs(n, storeUrl, world.address)));
+    const profDir = join(dir, 'cpuprof');
+    const agents: Child[] = NODES.map((n, i) =>
+      ps.start(
+        `agent-${n}`,
+        agentArgs(n, storeUrl, world.address),
+        undefined,
+        opts.profile && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      ),
+    );
     const check = () => {
       for (const c of ps.children)
         if (!ps.alive(c)) throw new Error(`${c.name} exited (${c.proc.exitCode ?? c.proc.signalCode}): ${ps.tail(c)}`);
+      if (etcd && etcdPid() === undefined) throw new Error(`etcd exited:\n${etcd.log(etcd.members[0]!)}`);
     };
     let ready = 0;
-    const journal = () => (existsSync(join(dir, 'store', 'journal')) ? readdirSync(join(dir, 'store', 'journal')).length : 0);
+    const journal = () =>
+      kind !== 'file' ? null : existsSync(join(dir, 'store', 'journal')) ? readdirSync(join(dir, 'store', 'journal')).length : 0;
     await waitFor(
       `all ${groups} groups Ready with an active node`,
       opts.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS,
@@ -155,7 +193,7 @@ export async function measureIdleProcesses(
       { everyMs: 1000, clock, check },
     ).catch((e: Error) => {
       if (!(e instanceof WaitTimeout)) throw e;
-      throw new NotConvergedError(groups, ready, round1((clock.monotonic() - started) / 1000), journal(), ps.tails(4));
+      throw new NotConvergedError(groups, ready, round1((clock.monotonic() - started) / 1000), kind, journal(), ps.tails(4));
     });
     const convergeRealS = round1((clock.monotonic() - started) / 1000);
     // Closed during the window: this process must not add store traffic the agents would answer.
@@ -165,13 +203,17 @@ export async function measureIdleProcesses(
     check();
 
     const tck = clockTicks();
-    const measured = [...agents, world.child];
-    const pids = measured.map((c) => c.proc.pid!);
+    const pids = [...agents, world.child].map((c) => c.proc.pid!);
+    if (etcd) pids.push(etcdPid()!);
     const journal0 = journal();
     const load0 = loadavg();
     const t0 = clock.monotonic();
     const ticks0 = pids.map(cpuTicks);
+    const rpc0 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
+    const profFrom = monotonicMicros();
     await clock.sleep(idleMs);
+    const profTo = monotonicMicros();
+    const rpc1 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
     const ticks1 = pids.map(cpuTicks);
     const windowS = (clock.monotonic() - t0) / 1000;
     const load1 = loadavg();
@@ -182,20 +224,26 @@ export async function measureIdleProcesses(
 
     store = await openStore(storeUrl, { cwd: dir, env: process.env });
     const readyAtEnd = (await store.objects.list('FailoverGroup')).items.filter(readyWithActive).length;
+    const agentProfileTop = opts.profile ? await profileOf(ps, agents[0]!, profDir, profFrom, profTo, clock) : undefined;
     return {
       bench: 'scale-processes',
+      store: kind,
       groups,
       sites: groups * SITES_PER_GROUP,
       idleCpuPctPerAgent: pct.slice(0, agents.length),
       rssMb: rss.slice(0, agents.length),
       worldCpuPct: pct[agents.length]!,
       worldRssMb: rss[agents.length]!,
+      etcdCpuPct: etcd ? pct[agents.length + 1]! : null,
+      etcdRssMb: etcd ? rss[agents.length + 1]! : null,
+      etcdRpcPerS: rpc0 && rpc1 ? ratesOf(rpc0, rpc1, windowS) : null,
       convergeRealS,
       idleWindowS: round1(windowS),
       readyAtEnd,
       loadavg: { start: load0.map(round1), end: load1.map(round1) },
       cpus: cpus().length,
-      journalFiles: { start: journal0, end: journal1 },
+      journalFiles: journal0 === null || journal1 === null ? null : { start: journal0, end: journal1 },
+      ...(agentProfileTop ? { agentProfileTop } : {}),
     };
   } catch (e) {
     if (e instanceof NotConvergedError) throw e;
@@ -205,23 +253,79 @@ export async function measureIdleProcesses(
     // Gone before the directory is removed (they write their logs and the store there).
     // (ProcessGroup unrefs its children: ref them, or Node would exit before their exit events while we wait.)
     await Promise.all(ps.children.map((c) => (c.proc.ref(), ps.kill(c))));
+    await etcd?.stop();
     process.removeListener('exit', onExit);
     if (!opts.dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** etcd's grpc_server_handled_total from its /metrics, summed by method (Range, Txn, LeaseKeepAlive, ...). */
+async function etcdRpcCounts(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^grpc_server_handled_total\{([^}]*)\} (\S+)$/gm)) {
+    const method = /grpc_method="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
+    out.set(method, (out.get(method) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+function ratesOf(before: Map<string, number>, after: Map<string, number>, seconds: number): Record<string, number> {
+  const r: Record<string, number> = {};
+  let total = 0;
+  for (const [k, v] of after) {
+    const d = v - (before.get(k) ?? 0);
+    total += d;
+    if (d > 0) r[k] = round1(d / seconds);
+  }
+  return { total: round1(total / seconds), ...r };
+}
+
+/** End the profiled agent cleanly (SIGTERM: --cpu-prof writes its file at exit) and summarize the idle window. */
+async function profileOf(ps: ProcessGroup, agent: Child, profDir: string, fromUs: number, toUs: number, clock: SystemClock) {
+  agent.proc.ref(); // or Node could exit before the exit event we wait for
+  const gone = ps.kill(agent, 'SIGTERM');
+  await Promise.race([gone, clock.sleep(30_000)]);
+  if (ps.alive(agent)) throw new Error(`${agent.name} did not stop within 30 s of SIGTERM: no CPU profile`);
+  const files = existsSync(profDir) ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  if (files.length !== 1) throw new Error(`expected one .cpuprofile in ${profDir}, found ${files.length}`);
+  return summarizeWindow(join(profDir, files[0]!), fromUs, toUs);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [groups, idleS, convergeS] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 60), Number(process.argv[4] ?? 600)];
+  const args = process.argv.slice(2);
+  const flag = args.indexOf('--store');
+  const kind = flag >= 0 ? args[flag + 1] : 'etcd';
+  const profile = args.includes('--profile') || process.env['WINHA_BENCH_PROFILE'] === '1';
+  const pos = args.filter((a, i) => !a.startsWith('--') && (flag < 0 || i !== flag + 1));
+  const [groups, idleS, convergeS] = [Number(pos[0] ?? 10), Number(pos[1] ?? 60), Number(pos[2] ?? 600)];
+  if (kind !== 'etcd' && kind !== 'file') {
+    process.stderr.write(`scale-processes: [bench-store-invalid] --store ${kind ?? '(nothing)'}: give etcd or file\n`);
+    process.exit(2);
+  }
   try {
-    const r = await measureIdleProcesses(groups, { idleMs: idleS * 1000, convergeTimeoutMs: convergeS * 1000 });
+    const r = await measureIdleProcesses(groups, {
+      idleMs: idleS * 1000,
+      convergeTimeoutMs: convergeS * 1000,
+      store: kind,
+      profile,
+    });
     process.stdout.write(`${JSON.stringify(r)}\n`);
   } catch (e) {
     // Not converging is a result too: one JSON line saying how far it got, the details on stderr.
     if (e instanceof NotConvergedError) {
-      const { groups: g, ready, afterRealS, journalFiles } = e;
-      process.stdout.write(
-        `${JSON.stringify({ bench: 'scale-processes', groups: g, converged: false, ready, afterRealS, journalFiles, loadavg: loadavg().map(round1) })}\n`,
-      );
+      const { groups: g, ready, afterRealS, store, journalFiles } = e;
+      const line = {
+        bench: 'scale-processes',
+        store,
+        groups: g,
+        converged: false,
+        ready,
+        afterRealS,
+        journalFiles,
+        loadavg: loadavg().map(round1),
+      };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
     }
     process.stderr.write(`scale-processes: ${(e as Error).message}\n`);
     process.exitCode = 1;

@@ -48,12 +48,12 @@ export class ProcessGroup {
     private readonly options: { bin?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
   ) {}
 
-  /** Start `node winha ARGS` with stdout and stderr appended to DIR/NAME.log. */
-  start(name: string, args: string[], env?: NodeJS.ProcessEnv): Child {
+  /** Start `node [NODEARGS] winha ARGS` with stdout and stderr appended to DIR/NAME.log. */
+  start(name: string, args: string[], env?: NodeJS.ProcessEnv, nodeArgs: string[] = []): Child {
     const log = join(this.dir, `${name}.log`);
     const fd = openSync(log, 'a');
     // Detached: Ctrl-C in a terminal reaches only the parent, which stops them itself (or leaves them, demo --keep).
-    const proc = spawn(process.execPath, [this.options.bin ?? WINHA_BIN, ...args], {
+    const proc = spawn(process.execPath, [...nodeArgs, this.options.bin ?? WINHA_BIN, ...args], {
       stdio: ['ignore', fd, fd],
       detached: true,
       cwd: this.options.cwd ?? ROOT,
