@@ -44,7 +44,8 @@ export function monotonicMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-function shortFile(url: string): string {
+/** A profile frame's file, as the repository names it (src/…, node_modules/…), or (native). */
+export function shortFile(url: string): string {
   if (!url) return '(native)';
   const m = /\/(dist\/)?((src|bench|test|node_modules)\/.*)$/.exec(url);
   return m ? m[2]! : (url.split('/').pop() ?? url);

@@ -3,6 +3,7 @@
  * into its top consumers: self time by function and by source file, as a share of the samples.
  */
 import { Session } from 'node:inspector/promises';
+import { shortFile } from './cpuprofile-window.js';
 
 interface ProfileNode {
   id: number;
@@ -32,12 +33,6 @@ export async function profiled<T>(body: () => Promise<T>, top = 12): Promise<{ r
   const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
   session.disconnect();
   return { result, profile: summarize(profile.nodes, top) };
-}
-
-function shortFile(url: string): string {
-  if (!url) return '(native)';
-  const m = /\/(dist\/)?((src|bench|test|node_modules)\/.*)$/.exec(url);
-  return m ? m[2]! : (url.split('/').pop() ?? url);
 }
 
 function summarize(nodes: ProfileNode[], top: number): ProfileSummary {
