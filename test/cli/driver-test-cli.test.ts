@@ -9,7 +9,7 @@ test('winha driver test --driver sim: every call ok, one line each, exit 0', () 
   const r = runWinha(['driver', 'test', '--driver', 'sim'], { timeout: 60_000 });
   assert.equal(r.code, 0, r.out + r.err);
   const lines = callLines(r.out);
-  assert.equal(lines.length, 15, r.out);
+  assert.equal(lines.length, 17, r.out);
   for (const call of [
     'queryService(W3SVC)',
     'listInterfaces()',
@@ -20,6 +20,9 @@ test('winha driver test --driver sim: every call ok, one line each, exit 0', () 
     'addVirtualIp(10.99.0.200/24 on Ethernet)',
     'probeAddressClaimed(10.99.0.200)',
     'startSite(winha-driver-test)',
+    // the simulated driver offers the optional reads the Windows driver has (one site; sites and addresses at once)
+    'getSite(winha-driver-test)',
+    'observeHost()',
     'probeHttp(http://10.99.0.200:80/)',
     'probeTcp(10.99.0.200:80)',
     'stopSite(winha-driver-test)',
@@ -29,7 +32,7 @@ test('winha driver test --driver sim: every call ok, one line each, exit 0', () 
       lines.some((l) => l.startsWith('ok') && l.includes(call)),
       `${call} ok in:\n${r.out}`,
     );
-  assert.match(r.out, /^PASS: 15 ok, 0 failed, 0 skipped$/m);
+  assert.match(r.out, /^PASS: 17 ok, 0 failed, 0 skipped$/m);
 });
 
 test('a faulted sim driver: the failed call shows its code, exit 1, and cleanup still ran', () => {
