@@ -59,6 +59,9 @@ export interface GroupReconcilerDeps {
   cloud?: CloudRouting | undefined;
 }
 
+/** How old an IIS service state the health checks may share (a stopped W3SVC is seen at most this much later). */
+export const CHECK_SERVICE_MAX_AGE_MS = 1000;
+
 /** How often a holder reads where the cloud routes its API-moved addresses (drift repair), at most. */
 export const CLOUD_CHECK_INTERVAL_MS = 30_000;
 
@@ -308,7 +311,7 @@ export class GroupReconciler {
     after: (ms: number) => void,
   ): Promise<string | undefined> {
     const deps = {
-      driver: this.driver,
+      driver: this.d.host.checkDriver(CHECK_SERVICE_MAX_AGE_MS),
       node: this.d.node,
       metrics: this.d.metrics,
       writer: this.d.writer,

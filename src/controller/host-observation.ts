@@ -104,6 +104,19 @@ export class HostObservation {
     return this.read('view', maxAgeMs, () => this.raw.observeHost!(o));
   }
 
+  /**
+   * The driver as the health checks use it: reads of one site go to the host every time, but the state of the IIS
+   * service they all start with is shared for up to `maxAgeMs` (one query a second for a node's checks, not one per
+   * site per check; any change the agent makes discards it).
+   */
+  checkDriver(maxAgeMs: number): HostDriver {
+    return {
+      ...this.driver,
+      nodeName: this.driver.nodeName,
+      queryService: (name, o) => this.read(`service:${name}`, maxAgeMs, () => this.raw.queryService(name, o)),
+    };
+  }
+
   /** The Azure load balancer probe ports this node's agent answers on. */
   probeListeners(o: CallOptions, maxAgeMs: number): Promise<readonly number[]> {
     return this.read('probes', maxAgeMs, () => this.raw.listProbeListeners(o));

@@ -140,6 +140,22 @@ describe('HostObservation', () => {
     assert.equal(fake.n('listSites'), 3);
   });
 
+  it("the checks' driver shares the IIS service state for its max age (one query for many sites' checks), reads each site itself, and a change discards it", async () => {
+    const { clock, fake, obs } = setup();
+    const checks = obs.checkDriver(1000);
+    await checks.queryService('W3SVC', O);
+    await checks.queryService('W3SVC', O);
+    await Promise.all([checks.listSites(O), clock.advance(100)]);
+    await Promise.all([checks.listSites(O), clock.advance(100)]);
+    assert.deepEqual([fake.n('queryService'), fake.n('listSites')], [1, 2], 'one service query, every site read');
+    await Promise.all([obs.driver.startSite('web1', O), clock.advance(50)]);
+    await checks.queryService('W3SVC', O);
+    assert.equal(fake.n('queryService'), 2, 'read again after the agent changed the host');
+    await clock.advance(1001);
+    await checks.queryService('W3SVC', O);
+    assert.equal(fake.n('queryService'), 3, 'read again once older than its max age');
+  });
+
   it('a mutating call through its driver discards what was read, and a read begun before it is not joined afterwards', async () => {
     const { clock, fake, obs } = setup();
     const before = obs.sites(O, 10_000);
