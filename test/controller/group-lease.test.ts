@@ -172,7 +172,26 @@ describe('GroupLease', () => {
       lease.whileRenewing(() => clock.sleep(5_500)),
       100,
     );
-    assert.equal(leases.calls.filter((c) => c === 'get').length, 1);
+    // A holder renews by compare-and-swap on the record it wrote: one acquire per renewal, no read first.
+    assert.deepEqual(leases.calls, ['acquire']);
+  });
+
+  it('a holder answers a read soon after its renewal from the record it wrote, and renews by swapping that record; a lease taken meanwhile is seen', async () => {
+    const { clock, lease, leases } = setup();
+    await lease.acquire(1);
+    leases.calls = [];
+    assert.equal((await lease.read()).lease?.holder, 'node1');
+    assert.deepEqual(leases.calls, [], 'renewed under half a retryPeriod ago: nothing asked of the store');
+    await clock.advance(T.retryMs);
+    assert.equal((await lease.read()).lease?.epoch, 1);
+    assert.deepEqual(leases.calls, ['acquire'], 'a renewal is one swap, no read first');
+    await clock.advance(T.retryMs);
+    leases.holder = 'node2'; // someone else holds it now (only possible once ours ran out)
+    leases.epoch = 2;
+    leases.calls = [];
+    const r = await lease.read();
+    assert.deepEqual([r.lease?.holder, lease.holds], ['node2', false]);
+    assert.deepEqual(leases.calls, ['acquire', 'get']);
   });
 
   it('without renewals during a long call, the deadline passes and activations are refused (E6)', async () => {

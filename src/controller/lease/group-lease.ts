@@ -6,6 +6,7 @@
  */
 import type { CallOptions } from '../../drivers/types.js';
 import type { Clock, Timer } from '../../lib/clock.js';
+import { isStoreError } from '../../store/errors.js';
 import type { LeaseRecord, LeaseStore } from '../../store/types.js';
 import type { AgentLogger } from '../logger.js';
 import { leaseSeconds, type Timing } from '../timing.js';
@@ -300,6 +301,17 @@ export class GroupLease {
   }
 
   private async readAndRenew(): Promise<Answer> {
+    // A holder renews the record it last wrote by compare-and-swap on its revision: one request, not a read and a
+    // write. Anything written since (only possible once the lease ran out) fails the swap; then read it as below.
+    const known = this.lastWritten;
+    if (this.held !== undefined && known && known.epoch === this.held && known.holder === this.d.node) {
+      try {
+        const r = await this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t), undefined, known);
+        if (r.acquired && r.lease.epoch === known.epoch) return { lease: r.lease, renewed: true };
+      } catch (err) {
+        if (!isStoreError(err, 'Conflict')) throw err;
+      }
+    }
     const lease = await this.d.leases.get(this.name);
     if (lease && lease.holder === this.d.node && lease.epoch !== this.abandoned) {
       // The record just read is the one to renew: no second read.
