@@ -41,8 +41,8 @@ export interface AgentOptions {
   /** Informer resync (default 10 min). */
   resyncMs?: number;
   /**
-   * Groups reconciled at once (default 8; one group is never reconciled twice at once). An activation waits about
-   * 1 s for duplicate address detection, so with one worker N groups take about N seconds to come up or move.
+   * Groups reconciled at once (default 8; one group is never reconciled twice at once). No reconcile waits for
+   * duplicate address detection (the group comes back for its address), so a few workers move hundreds of groups.
    */
   workers?: number;
   /** Where FTP deep checks read the credentials their credentialsSecretRef names (none: such checks stay incomplete). */
