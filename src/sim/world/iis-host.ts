@@ -183,11 +183,7 @@ export class IisHost {
    */
   listSites(): SiteInfo[] {
     const out = [...this.sites.values()].sort((a, b) => a.id - b.id).map((s) => this.siteInfo(s));
-    for (const site of this.sites.values()) {
-      if (!site.stopPending) continue;
-      site.stuckChecks = Math.max(0, (site.stuckChecks ?? 0) - 1);
-      if (site.stuckChecks === 0) this.completeStop(site);
-    }
+    for (const site of this.sites.values()) this.stopChecked(site);
     return out;
   }
 
@@ -200,11 +196,15 @@ export class IisHost {
     const site = this.getSite(name);
     if (!site) return undefined;
     const info = this.siteInfo(site);
-    if (site.stopPending) {
-      site.stuckChecks = Math.max(0, (site.stuckChecks ?? 0) - 1);
-      if (site.stuckChecks === 0) this.completeStop(site);
-    }
+    this.stopChecked(site);
     return info;
+  }
+
+  /** A read of `site` was one stop check: a pending stop completes after its last one. */
+  private stopChecked(site: SimSite): void {
+    if (!site.stopPending) return;
+    site.stuckChecks = Math.max(0, (site.stuckChecks ?? 0) - 1);
+    if (site.stuckChecks === 0) this.completeStop(site);
   }
 
   siteInfo(s: SimSite): SiteInfo {
