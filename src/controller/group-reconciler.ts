@@ -75,12 +75,15 @@ export class GroupReconciler {
   private readonly groups = new Map<string, GroupState>();
   private readonly executor: Executor;
   private readonly driver: HostDriver;
+  /** The driver the health checks use (the IIS service state shared between them), built once. */
+  private readonly checkDriver: HostDriver;
   private readonly cloud: CloudObservation | undefined;
   /** Decisions by group key, for tests and /readyz. */
   readonly lastDecision = new Map<string, Decision>();
 
   constructor(private readonly d: GroupReconcilerDeps) {
     this.driver = d.host.driver;
+    this.checkDriver = d.host.checkDriver(CHECK_SERVICE_MAX_AGE_MS);
     this.cloud = d.cloud
       ? new CloudObservation({ routing: d.cloud, driver: this.driver, clock: d.clock, log: d.log, node: d.node })
       : undefined;
@@ -311,7 +314,7 @@ export class GroupReconciler {
     after: (ms: number) => void,
   ): Promise<string | undefined> {
     const deps = {
-      driver: this.d.host.checkDriver(CHECK_SERVICE_MAX_AGE_MS),
+      driver: this.checkDriver,
       node: this.d.node,
       metrics: this.d.metrics,
       writer: this.d.writer,
