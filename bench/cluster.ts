@@ -8,6 +8,7 @@
 import type { Clock } from '../src/lib/clock.js';
 import { AgentTarget, type AgentTargetOptions } from '../src/sim/harness/agent-target.js';
 import type { GroupObservation } from '../src/sim/scenario/target.js';
+import type { WorldRequest } from '../src/drivers/sim/world-protocol.js';
 import { realAgents } from '../src/cli/agent-factory.js';
 
 export const LEASE_15 = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
@@ -106,4 +107,41 @@ export function stats(xs: number[]): { min: number; median: number; p99: number;
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
   return { min: s[0]!, median: at(0.5), p99: at(0.99), max: s[s.length - 1]! };
+}
+
+/**
+ * Decision → first host action of a takeover: from `node`'s decision to take a group (its decision log line with
+ * actions) to its first host action for that group (adding the group's VIP), counted while `on()` says so.
+ */
+export class TakeoverLatency {
+  private readonly decided = new Map<string, number>();
+  private readonly acted = new Map<string, number>();
+  private readonly groupOfVip = new Map<string, string>();
+
+  constructor(
+    groups: number,
+    private readonly node: string,
+    private readonly on: () => boolean,
+    private readonly now: () => number,
+  ) {
+    for (let g = 0; g < groups; g++) this.groupOfVip.set(`10.${1 + (g >> 8)}.${g & 255}.50`, `default/g${g}`);
+  }
+
+  /** An agent's info log line. */
+  decision(node: string, o: Record<string, unknown>): void {
+    if (!this.on() || node !== this.node || typeof o['group'] !== 'string' || !Array.isArray(o['actions'])) return;
+    if (o['actions'].length > 0 && !this.decided.has(o['group'])) this.decided.set(o['group'], this.now());
+  }
+
+  /** A host call that reached the simulated world. */
+  worldCall(node: string, r: WorldRequest): void {
+    if (!this.on() || node !== this.node || r.op !== 'net.add') return;
+    const g = this.groupOfVip.get((r.args as { vip: { address: string } }).vip.address);
+    if (g && !this.acted.has(g)) this.acted.set(g, this.now());
+  }
+
+  /** One figure per group that was both decided and acted on, ms. */
+  latencies(): number[] {
+    return [...this.acted].filter(([g]) => this.decided.has(g)).map(([g, at]) => at - this.decided.get(g)!);
+  }
 }

@@ -18,7 +18,7 @@
  */
 import { SystemClock } from '../src/lib/clock.js';
 import type { WorldRequest } from '../src/drivers/sim/world-protocol.js';
-import { startCluster, stats, untilReady } from './cluster.js';
+import { startCluster, stats, TakeoverLatency, untilReady } from './cluster.js';
 
 const wall = new SystemClock();
 const LEASE_MS = 15_000;
@@ -26,33 +26,17 @@ const maxGroups = Number(process.argv[2] ?? 500);
 
 async function virtualFailover(groups: number, phaseMs: number, workers = 1) {
   const began = wall.monotonic();
-  const decided = new Map<string, number>();
-  const acted = new Map<string, number>();
   let crashed = false;
-  const groupOfVip = new Map<string, string>();
-  for (let g = 0; g < groups; g++) groupOfVip.set(`10.${1 + (g >> 8)}.${g & 255}.50`, `default/g${g}`);
+  const took = new TakeoverLatency(
+    groups,
+    'node2',
+    () => crashed,
+    () => t.now(),
+  );
   const t = await startCluster(groups, 2, {
     workers,
-    logger: (node) => ({
-      info: (o) => {
-        if (
-          crashed &&
-          node === 'node2' &&
-          typeof o['group'] === 'string' &&
-          Array.isArray(o['actions']) &&
-          o['actions'].length > 0 &&
-          !decided.has(o['group'])
-        )
-          decided.set(o['group'], t.now());
-      },
-      warn: () => undefined,
-      error: () => undefined,
-    }),
-    onWorldCall: (node: string, r: WorldRequest) => {
-      if (!crashed || node !== 'node2' || r.op !== 'net.add') return;
-      const g = groupOfVip.get((r.args as { vip: { address: string } }).vip.address);
-      if (g && !acted.has(g)) acted.set(g, t.now());
-    },
+    logger: (node) => ({ info: (o) => took.decision(node, o), warn: () => undefined, error: () => undefined }),
+    onWorldCall: (node: string, r: WorldRequest) => took.worldCall(node, r),
   });
   const ready1 = await untilReady(t, 'node1', 100, 3_600_000);
   const convergeMs = Math.max(...ready1.values()) - (Math.min(...ready1.values()) - 0);
@@ -63,7 +47,7 @@ async function virtualFailover(groups: number, phaseMs: number, workers = 1) {
   const ready = await untilReady(t, 'node2', 10, 3_600_000);
   await t.stop();
   const times = [...ready.values()].map((x) => x - crashAt);
-  const latency = [...acted].filter(([g]) => decided.has(g)).map(([g, at]) => at - decided.get(g)!);
+  const latency = took.latencies();
   return { times, latency, convergeMs, wallSeconds: Math.round((wall.monotonic() - began) / 100) / 10 };
 }
 

@@ -15,7 +15,7 @@
  */
 import { SystemClock } from '../src/lib/clock.js';
 import type { WorldRequest } from '../src/drivers/sim/world-protocol.js';
-import { startCluster, stats, untilReady } from './cluster.js';
+import { startCluster, stats, TakeoverLatency, untilReady } from './cluster.js';
 import { measureIdleProcesses } from './scale-processes.js';
 import { profiled } from './profile.js';
 
@@ -30,26 +30,23 @@ async function virtualRun(groups: number) {
   const began = wall.monotonic();
   let phase: 'apply' | 'crash' | 'idle' = 'apply';
   let firstLeaseAt: number | undefined;
-  const decided = new Map<string, number>();
-  const acted = new Map<string, number>();
-  const groupOfVip = new Map<string, string>();
-  for (let g = 0; g < groups; g++) groupOfVip.set(`10.${1 + (g >> 8)}.${g & 255}.50`, `default/g${g}`);
+  const took = new TakeoverLatency(
+    groups,
+    'node2',
+    () => phase === 'crash',
+    () => t.now(),
+  );
   const t = await startCluster(groups, SITES_PER_GROUP, {
     logger: (node) => ({
       info: (o) => {
         const actions = o['actions'];
-        if (!Array.isArray(actions) || typeof o['group'] !== 'string') return;
-        if (phase === 'apply' && actions.includes('acquireLease')) firstLeaseAt ??= t.now();
-        if (phase === 'crash' && node === 'node2' && actions.length > 0 && !decided.has(o['group'])) decided.set(o['group'], t.now());
+        if (phase === 'apply' && Array.isArray(actions) && actions.includes('acquireLease')) firstLeaseAt ??= t.now();
+        took.decision(node, o);
       },
       warn: () => undefined,
       error: () => undefined,
     }),
-    onWorldCall: (node: string, r: WorldRequest) => {
-      if (phase !== 'crash' || node !== 'node2' || r.op !== 'net.add') return;
-      const g = groupOfVip.get((r.args as { vip: { address: string } }).vip.address);
-      if (g && !acted.has(g)) acted.set(g, t.now());
-    },
+    onWorldCall: (node: string, r: WorldRequest) => took.worldCall(node, r),
   });
   const ready1 = await untilReady(t, 'node1', 100, 3_600_000);
   const applyToAllReadyMs = Math.max(...ready1.values()) - (firstLeaseAt ?? t.now());
@@ -66,7 +63,7 @@ async function virtualRun(groups: number) {
   await t.injectFault({ type: 'nodeCrash', node: 'node1' });
   const ready2 = await untilReady(t, 'node2', 10, 3_600_000);
   await t.stop();
-  const latency = [...acted].filter(([g]) => decided.has(g)).map(([g, at]) => at - decided.get(g)!);
+  const latency = took.latencies();
   const l = latency.length ? stats(latency) : undefined;
   return {
     applyToAllReadyS: round(applyToAllReadyMs / 1000, 2),
