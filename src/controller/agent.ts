@@ -242,7 +242,7 @@ export class Agent {
     // The store answered the heartbeat: what the event outbox holds from while it did not goes now (a quiet node
     // would otherwise keep it until its next event).
     if (await this.liveness.renewOwn(t, served, legacy)) void this.events.flushOutbox();
-    if (mine) await this.liveness.writeClusterNodes(mine);
+    if (mine) await this.liveness.writeClusterNodes(mine, t.retryMs / 2);
     for (const g of this.myGroups()) this.queue.add(g);
     this.metrics.queueDepth.set(this.queue.depth);
     this.schedule(t.retryMs);

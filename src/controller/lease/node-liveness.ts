@@ -156,9 +156,10 @@ export class NodeLiveness {
 
   /**
    * Cluster `status.nodes[]` from node leases: every agent marks itself Alive; the first live node by name also
-   * writes the others (Alive/Dead), so two observers never flip an entry back and forth.
+   * writes the others (Alive/Dead), so two observers never flip an entry back and forth. The peers' leases come
+   * from the reads the groups share (at most `maxAgeMs` old), not from reads of their own.
    */
-  async writeClusterNodes(cluster: Cluster): Promise<void> {
+  async writeClusterNodes(cluster: Cluster, maxAgeMs: number): Promise<void> {
     try {
       const ref = { namespace: cluster.metadata.namespace ?? 'default', name: cluster.metadata.name };
       const names = (cluster.spec.nodes ?? []).map((n) => n.name).sort();
@@ -168,7 +169,7 @@ export class NodeLiveness {
           states[n] = 'Alive';
           continue;
         }
-        const nl = await readNodeLease(this.store.leases, ref, n);
+        const nl = await this.readShared(ref, n, maxAgeMs);
         states[n] = nl && nl.holder === n && this.store.leases.remainingMs(nl) > 0 ? 'Alive' : 'Dead';
       }
       const writer = names.find((n) => states[n] === 'Alive');
