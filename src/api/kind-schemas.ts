@@ -18,6 +18,8 @@ import {
   IISSiteSpec,
   IISSiteStatus,
   EventFields,
+  SyncSpec,
+  SyncStatus,
 } from './schema.js';
 import { kindInfo } from './kinds.js';
 
@@ -40,4 +42,5 @@ export const KIND_SCHEMAS: Readonly<Record<KindName, TSchema>> = {
   Mirror: objectSchema('Mirror', { spec: MirrorSpec, status: Type.Optional(MirrorStatus) }, ['spec']),
   IISSite: objectSchema('IISSite', { spec: IISSiteSpec, status: Type.Optional(IISSiteStatus) }, ['spec']),
   Event: objectSchema('Event', EventFields, ['involvedObject', 'type', 'reason', 'message']),
+  Sync: objectSchema('Sync', { spec: SyncSpec, status: Type.Optional(SyncStatus) }, ['spec']),
 };

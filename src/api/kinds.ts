@@ -5,7 +5,7 @@
  * reads this table; the schemas are in kind-schemas.ts (kept apart so that
  * reading the registry does not load the schema builder).
  */
-export type KindName = 'Cluster' | 'FailoverGroup' | 'VirtualIP' | 'Mirror' | 'IISSite' | 'Event';
+export type KindName = 'Cluster' | 'FailoverGroup' | 'VirtualIP' | 'Mirror' | 'IISSite' | 'Event' | 'Sync';
 
 export interface PrinterColumn {
   name: string;
@@ -145,6 +145,22 @@ export const KINDS: readonly KindInfo[] = [
       { name: 'Code', type: 'integer', jsonPath: '.code', description: 'Code.' },
       { name: 'Message', type: 'string', jsonPath: '.message', description: 'Message.', priority: 1 },
       { name: 'Last', type: 'date', jsonPath: '.lastTimestamp', description: 'Last occurrence.' },
+    ],
+  },
+  {
+    kind: 'Sync',
+    singular: 'sync',
+    plural: 'syncs',
+    shortNames: [],
+    cliAliases: [],
+    description: 'A git repository `winha sync` keeps the store equal to, and what its last pass did.',
+    hasSpec: true,
+    printerColumns: [
+      { name: 'Source', type: 'string', jsonPath: '.spec.source', description: 'Repository.' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Applying, Synced, Refused or Failed.' },
+      { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevision', description: 'Last revision applied whole.' },
+      { name: 'Syncer', type: 'string', jsonPath: '.status.syncer', description: 'Syncer holding the lease.', priority: 1 },
+      { name: 'Last', type: 'date', jsonPath: '.status.lastAttemptTime', description: 'Last pass.' },
     ],
   },
 ];

@@ -23,3 +23,4 @@ export { VirtualIPSpec, VirtualIPStatus } from './schema/virtual-ip.js';
 export { MirrorSpec, MirrorStatus } from './schema/mirror.js';
 export { IIS_SERVICES, SiteBinding, IISSiteSpec, IISSiteStatus } from './schema/iis-site.js';
 export { EventFields } from './schema/event.js';
+export { SyncSpec, SyncStatus } from './schema/sync.js';

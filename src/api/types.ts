@@ -18,6 +18,8 @@ import type {
   IISSiteStatus as IISSiteStatusSchema,
   SiteBinding as SiteBindingSchema,
   EventFields,
+  SyncSpec as SyncSpecSchema,
+  SyncStatus as SyncStatusSchema,
 } from './schema.js';
 import type { KindName } from './kinds.js';
 
@@ -34,6 +36,8 @@ export type MirrorStatus = Static<typeof MirrorStatusSchema>;
 export type IISSiteSpec = Static<typeof IISSiteSpecSchema>;
 export type IISSiteStatus = Static<typeof IISSiteStatusSchema>;
 export type SiteBinding = Static<typeof SiteBindingSchema>;
+export type SyncSpec = Static<typeof SyncSpecSchema>;
+export type SyncStatus = Static<typeof SyncStatusSchema>;
 
 export interface ApiObject<K extends KindName = KindName, S = unknown, St = unknown> {
   apiVersion: 'winha.io/v1alpha1';
@@ -48,6 +52,7 @@ export type FailoverGroup = ApiObject<'FailoverGroup', FailoverGroupSpec, Failov
 export type VirtualIP = ApiObject<'VirtualIP', VirtualIPSpec, VirtualIPStatus>;
 export type Mirror = ApiObject<'Mirror', MirrorSpec, MirrorStatus>;
 export type IISSite = ApiObject<'IISSite', IISSiteSpec, IISSiteStatus>;
+export type Sync = ApiObject<'Sync', SyncSpec, SyncStatus>;
 
 type EventBody = Static<TObject<typeof EventFields>>;
 export type WinhaEvent = {
@@ -56,4 +61,4 @@ export type WinhaEvent = {
   metadata: ObjectMeta;
 } & EventBody;
 
-export type AnyWinhaObject = Cluster | FailoverGroup | VirtualIP | Mirror | IISSite | WinhaEvent;
+export type AnyWinhaObject = Cluster | FailoverGroup | VirtualIP | Mirror | IISSite | WinhaEvent | Sync;

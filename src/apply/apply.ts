@@ -43,8 +43,8 @@ export interface ApplyOptions {
   validate?: (live: readonly StoredObject[]) => unknown;
 }
 
-/** The kinds people apply (Events are written by agents only). */
-export const APPLIED_KINDS = KINDS.filter((k) => k.kind !== 'Event').map((k) => k.kind);
+/** The kinds people apply (Events are written by agents only, Syncs by `winha sync`). */
+export const APPLIED_KINDS = KINDS.filter((k) => k.kind !== 'Event' && k.kind !== 'Sync').map((k) => k.kind);
 
 export function identity(o: JsonMap): { kind: string; namespace: string; name: string } {
   const meta = (o['metadata'] ?? {}) as JsonMap;

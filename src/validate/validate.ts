@@ -147,6 +147,16 @@ function classify(docs: SourceDocument[], problems: Problem[], opts: ValidateOpt
       );
       continue;
     }
+    // A Sync is the record `winha sync` writes of itself: applying one would fight the syncer.
+    if (target === 'store' && info.kind === 'Sync')
+      problems.push(
+        problemAt(
+          doc,
+          ['kind'],
+          'not-applyable',
+          'Sync is written by winha sync itself (its flags and its last pass), not applied: leave it out of the manifests',
+        ),
+      );
     const meta = isMapping(v['metadata']) ? v['metadata'] : undefined;
     const name = meta && typeof meta['name'] === 'string' ? meta['name'] : '';
     if (meta && meta['namespace'] === undefined && opts.defaultNamespace !== undefined) meta['namespace'] = opts.defaultNamespace;
