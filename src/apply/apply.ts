@@ -33,6 +33,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Label selector (`key=value,...`) of objects to prune; prune only with one. */
   prune?: string;
+  /** Prune exactly these objects (`Kind/namespace/name`, any namespace) once the set no longer has them: an inventory's. */
+  pruneKeys?: ReadonlySet<string>;
   /** Whole attempts (read, validate, merge, write) when other writers keep changing the store (default 10). */
   maxConflictRetries?: number;
   /**
@@ -55,7 +57,7 @@ export function identity(o: JsonMap): { kind: string; namespace: string; name: s
   };
 }
 
-function idKey(o: { kind: string; namespace: string; name: string }): string {
+export function idKey(o: { kind: string; namespace: string; name: string }): string {
   return `${o.kind}/${o.namespace}/${o.name}`;
 }
 
@@ -65,7 +67,7 @@ function idKey(o: { kind: string; namespace: string; name: string }): string {
  * (generated from the same schemas) into what it stores, so comparing an
  * undefaulted manifest with it would show a change on every apply and diff.
  */
-function withNamespace(o: JsonMap): JsonMap {
+export function withNamespace(o: JsonMap): JsonMap {
   const meta = { ...((o['metadata'] ?? {}) as JsonMap) };
   if (typeof meta['namespace'] !== 'string') meta['namespace'] = DEFAULT_NAMESPACE;
   return withDefaults({ ...o, metadata: meta });
@@ -130,7 +132,7 @@ export async function apply(store: ObjectStore, manifests: readonly JsonMap[], o
       if (!same) pending.push({ id, merged, ...(current ? { live: current } : {}) });
     }
     for (const p of pending) checkStoredSize(p);
-    const pruned = prune ? toPrune(items, objects, prune) : [];
+    const pruned = [...(prune ? toPrune(items, objects, prune) : []), ...(opts.pruneKeys ? listed(items, objects, opts.pruneKeys) : [])];
     for (const o of pruned) outcomes.push({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, action: 'pruned' });
     if (opts.dryRun || pending.length + pruned.length === 0) return outcomes;
     const ops: BatchOp[] = [
@@ -193,6 +195,15 @@ function toPrune(
       !!lastApplied(o) &&
       !keep.has(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
   );
+}
+
+/** Objects named in `keys`, applied by someone (last-applied), no longer in the set. */
+function listed(items: readonly StoredObject[], applied: readonly JsonMap[], keys: ReadonlySet<string>): StoredObject[] {
+  const keep = new Set(applied.map((o) => idKey(identity(o))));
+  return items.filter((o) => {
+    const k = idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+    return keys.has(k) && !keep.has(k) && !!lastApplied(o);
+  });
 }
 
 function casInput(merged: JsonMap, live: StoredObject): ObjectInput {

@@ -21,6 +21,7 @@ const agentCmd = () => import('./commands/agent.js');
 const simCmd = () => import('./commands/sim.js');
 const demoCmd = () => import('./commands/demo.js');
 const dashboardCmd = () => import('./commands/dashboard.js');
+const syncCmd = () => import('./commands/sync.js');
 /** Argument N (the flags) of a command's run function: commander hands the flags over untyped. */
 type FlagsOf<F extends (...args: never[]) => unknown, N extends number = 0> = Parameters<F>[N];
 type Cmd<M extends () => Promise<unknown>> = Awaited<ReturnType<M>>;
@@ -126,6 +127,29 @@ Exit codes:
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--no-color', 'never colour the output'),
   ).action(async (flags: FlagsOf<Cmd<typeof applyCmd>['runApply']>) => setCode(await (await applyCmd()).runApply(flags, io)));
+
+  withStore(
+    program
+      .command('sync')
+      .description(
+        'Keep the store equal to a git repository (or a directory): validate the whole revision, apply it, prune, correct drift; one syncer per --name is elected through the store.',
+      )
+      .requiredOption('--from <path-or-url>', 'a local directory (checkout) or a git URL (https://, ssh://, git@host:path, file://)')
+      .option('--ref <ref>', 'git URLs: branch, tag or commit (default: the remote default branch)')
+      .option('--path <dir>', 'directory inside the repository holding the manifests', '.')
+      .option('--interval <duration>', 'time between passes: 30s, 5m, 1h', '1m')
+      .option('--prune', 'delete objects this sync applied that the repository no longer has')
+      .option('--no-correct', 'report drift (objects changed in the store outside git) without writing them back')
+      .option('--once', 'one pass, then exit: 0 synced, 1 refused or failed')
+      .option('--name <name>', 'name of the Sync object and of its lease', 'default')
+      .option('-n, --namespace <ns>', "namespace of the Sync object (default: the store's)")
+      .option('--identity <id>', 'who this syncer is in the lease (default: host name and process id)')
+      .option('--lease-duration <s>', 'seconds the sync lease lasts without renewal (default 15)')
+      .option('--token-file <file>', 'HTTPS: a file holding a token or user:token (sent as a header, never in a URL)')
+      .option('--ssh-key-file <file>', 'SSH: private key (else the ssh-agent)')
+      .option('--known-hosts-file <file>', 'SSH: known_hosts (host keys are always checked)')
+      .option('--git-timeout <s>', 'deadline of one git command in seconds (default 60)'),
+  ).action(async (flags: FlagsOf<Cmd<typeof syncCmd>['runSync']>) => setCode(await (await syncCmd()).runSync(flags, io)));
 
   withExistingStore(
     program

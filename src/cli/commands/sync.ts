@@ -1,0 +1,182 @@
+/**
+ * `winha sync`: keep the store equal to a git repository (or a directory), as a long-running elected syncer or one
+ * pass with --once. The work is in src/sync/; this file parses flags, connects, watches and prints.
+ */
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { watch as chokidarWatch } from 'chokidar';
+import { SystemClock, type Clock } from '../../lib/clock.js';
+import { EventRecorder } from '../../controller/event-recorder.js';
+import type { AgentLogger } from '../../controller/logger.js';
+import { openSource, redactUrl, SourceError, type Source } from '../../sync/source.js';
+import { Syncer, type SyncerConfig } from '../../sync/syncer.js';
+import { problemLines, shortRevision, type Attempt } from '../../sync/sync-status.js';
+import { EXIT, UsageError, type CliIO } from '../io.js';
+import { connect, type StoreFlags } from '../store.js';
+
+export interface SyncFlags extends StoreFlags {
+  from?: string;
+  ref?: string;
+  path?: string;
+  interval?: string;
+  prune?: boolean;
+  once?: boolean;
+  /** commander's --no-correct */
+  correct?: boolean;
+  name?: string;
+  namespace?: string;
+  identity?: string;
+  leaseDuration?: string;
+  tokenFile?: string;
+  sshKeyFile?: string;
+  knownHostsFile?: string;
+  gitTimeout?: string;
+  /** Tests stop a long-running sync with it (the CLI stops on SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `90`, `90s`, `5m`, `1h` → seconds (at least 5). */
+export function parseInterval(text: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
+  const n = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : NaN;
+  if (!Number.isFinite(n) || n < 5 || n > 86_400)
+    throw new UsageError(`--interval ${text}: give seconds, minutes or hours between 5s and 24h (examples: 30s, 1m, 1h)`);
+  return n;
+}
+
+function parseSeconds(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max)
+    throw new UsageError(`${flag} ${text}: give a whole number between ${min} and ${max}`);
+  return n;
+}
+
+function lineLogger(io: CliIO, name: string): AgentLogger {
+  const write = (level: string) => (obj: Record<string, unknown>, msg: string) => {
+    const err = typeof obj['err'] === 'string' ? `: ${obj['err']}` : '';
+    io.stderr.write(`winha sync ${name}: ${level === 'info' ? '' : `${level}: `}${msg}${err}\n`);
+  };
+  return { info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/** One line per attempt on stdout (what an operator watching the console or the service log reads). */
+function printAttempt(io: CliIO, name: string, a: Attempt): void {
+  if (a.kind === 'applying') return;
+  if (a.kind === 'failed') {
+    io.stdout.write(`sync ${name}: failed [${a.code}]: ${a.message}\n`);
+    return;
+  }
+  const rev = shortRevision(a.revision.revision);
+  const r = a.result;
+  if (r.outcome === 'Refused') {
+    io.stdout.write(`sync ${name}: revision ${rev} refused, nothing applied: ${r.message}\n`);
+    for (const l of problemLines(r.problems)) io.stdout.write(`  ${l}\n`);
+    return;
+  }
+  io.stdout.write(`sync ${name}: revision ${rev} synced: ${r.message}\n`);
+  for (const o of r.objects)
+    if (o.action !== 'unchanged') io.stdout.write(`  ${o.kind.toLowerCase()}/${o.name} (${o.namespace}) ${o.action}\n`);
+  for (const d of r.drift)
+    io.stdout.write(
+      `  drift: ${d.kind.toLowerCase()}/${d.name} (${d.namespace}) ${d.change.toLowerCase()} in the store, ${d.corrected ? 'corrected' : 'not corrected'}\n`,
+    );
+}
+
+/** chokidar on a local directory (the .git object store is ignored: a commit is seen through its refs), debounced. */
+function watchDirectory(clock: Clock): (dir: string, onChange: () => void) => { close(): Promise<void> } {
+  return (dir, onChange) => {
+    let timer: { cancel(): void } | undefined;
+    const w = chokidarWatch(dir, {
+      ignoreInitial: true,
+      ignored: (p: string) => /[\\/]\.git[\\/](objects|logs)([\\/]|$)/.test(p) || /[\\/]node_modules([\\/]|$)/.test(p),
+    });
+    w.on('all', () => {
+      timer?.cancel();
+      timer = clock.setTimer(300, onChange);
+    });
+    w.on('error', () => undefined);
+    return {
+      close: async () => {
+        timer?.cancel();
+        await w.close();
+      },
+    };
+  };
+}
+
+export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
+  if (!flags.from) throw new UsageError('name the repository: winha sync --from PATH_OR_GIT_URL [--path DIR] [--ref BRANCH]');
+  const name = flags.name ?? 'default';
+  if (!NAME.test(name) || name.length > 63) throw new UsageError(`--name ${name}: a lowercase DNS label (letters, digits, -)`);
+  const intervalSeconds = parseInterval(flags.interval ?? '1m');
+  const leaseSeconds = flags.leaseDuration ? parseSeconds(flags.leaseDuration, '--lease-duration', 3, 300) : 15;
+  const timeoutMs = flags.gitTimeout ? parseSeconds(flags.gitTimeout, '--git-timeout', 1, 3600) * 1000 : undefined;
+  let source: Source;
+  try {
+    source = openSource({
+      from: flags.from,
+      ...(flags.ref ? { ref: flags.ref } : {}),
+      ...(flags.path ? { path: flags.path } : {}),
+      ...(flags.tokenFile ? { tokenFile: path.resolve(io.cwd, flags.tokenFile) } : {}),
+      ...(flags.sshKeyFile ? { sshKeyFile: path.resolve(io.cwd, flags.sshKeyFile) } : {}),
+      ...(flags.knownHostsFile ? { knownHostsFile: path.resolve(io.cwd, flags.knownHostsFile) } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
+      cwd: io.cwd,
+      env: io.env,
+    });
+  } catch (err) {
+    if (err instanceof SourceError) throw new UsageError(err.message);
+    throw err;
+  }
+  const clock = new SystemClock();
+  const log = lineLogger(io, name);
+  const store = await connect(flags, io);
+  const identity = flags.identity ?? `${hostname().toLowerCase()}-${process.pid}`;
+  const events = new EventRecorder(store.objects, identity, clock);
+  const stop = new AbortController();
+  flags.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  const onSignal = () => stop.abort();
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  if (!flags.once) for (const s of signals) process.on(s, onSignal);
+  try {
+    const cfg: SyncerConfig = {
+      name,
+      namespace: flags.namespace ?? store.namespace ?? 'default',
+      identity,
+      spec: {
+        source: source.kind === 'git' ? redactUrl(flags.from) : path.resolve(io.cwd, flags.from),
+        ...(flags.ref ? { ref: flags.ref } : {}),
+        path: flags.path ?? '.',
+        intervalSeconds,
+        prune: !!flags.prune,
+        correctDrift: flags.correct !== false,
+      },
+      leaseSeconds,
+      ...(store.namespace ? { defaultNamespace: store.namespace } : {}),
+    };
+    const syncer = new Syncer(cfg, {
+      store,
+      clock,
+      source,
+      log,
+      event: (e) => events.record(e),
+      watch: watchDirectory(clock),
+      report: (a) => printAttempt(io, name, a),
+    });
+    if (!flags.once)
+      log.info(
+        {},
+        `syncing ${cfg.spec.source}${cfg.spec.ref ? `@${cfg.spec.ref}` : ''} path ${cfg.spec.path} every ${intervalSeconds} s as ${identity}`,
+      );
+    const code = await syncer.run(stop.signal, !!flags.once);
+    return code === 0 ? EXIT.OK : EXIT.FAILED;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    await events.flush().catch(() => undefined);
+    events.stop();
+    await source.close().catch(() => undefined);
+    await store.close();
+  }
+}
