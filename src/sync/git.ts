@@ -76,9 +76,9 @@ export interface GitCredentials {
   knownHostsFile?: string;
 }
 
-// Variables from the caller's environment that would point git at another repository or config than ours.
+// From the caller's environment: what would point git at another repository or config, or print the auth header (traces).
 const DROPPED =
-  /^(GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_OBJECT_DIRECTORY|GIT_ALTERNATE_OBJECT_DIRECTORIES|GIT_NAMESPACE|GIT_CONFIG_PARAMETERS|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|SSH_ASKPASS)$/;
+  /^(GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_OBJECT_DIRECTORY|GIT_ALTERNATE_OBJECT_DIRECTORIES|GIT_NAMESPACE|GIT_CONFIG_PARAMETERS|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_TRACE\w*|GIT_CURL_VERBOSE|SSH_ASKPASS)$/;
 
 /** Constant shell text: the file names reach ssh only as the values of these variables. */
 export const SSH_COMMAND_WITH_KEY =
@@ -202,10 +202,16 @@ export function gitFailure(err: unknown, what: string, source: string, secrets: 
       `sync source ${source}: the server refused the credentials (check --token-file or --ssh-key): ${tail}`,
     );
   }
+  if (/does not appear to be a git repository|repository .* not found|returned error: 404/i.test(s)) {
+    return new SourceError('source-not-found', `sync source ${source}: ${what}: no such repository: ${tail}`);
+  }
+  // Network trouble: worth a retry with backoff, unlike a wrong URL.
   if (
-    /does not appear to be a git repository|repository .* not found|returned error: 404|Could not resolve host|Connection refused/i.test(s)
+    /Could not resolve host|Connection refused|Couldn't connect|Failed to connect|timed out|Network is unreachable|No route to host/i.test(
+      s,
+    )
   ) {
-    return new SourceError('source-not-found', `sync source ${source}: ${what}: the repository cannot be reached: ${tail}`);
+    return new SourceError('source-unreachable', `sync source ${source}: ${what}: the server cannot be reached: ${tail}`);
   }
   return new SourceError(
     'git-failed',
@@ -213,11 +219,14 @@ export function gitFailure(err: unknown, what: string, source: string, secrets: 
   );
 }
 
+// git's generic advice after a failed remote read, which only hides the line that says why.
+const BOILERPLATE = /^(Please make sure you have the correct access rights|and the repository exists\.?)$/;
+
 export function lastLines(text: string, n: number): string {
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('hint:'))
+    .filter((l) => l !== '' && !l.startsWith('hint:') && !BOILERPLATE.test(l))
     .slice(-n)
     .join(' | ');
 }

@@ -263,7 +263,7 @@ class GitSource implements Source {
             : '';
         throw new SourceError('ref-not-found', `sync source ${shown}: ${what}${hint}`);
       }
-      throw gitFailure(err, `git fetch ${want}`, shown, secrets);
+      throw gitFailure(err, `git fetch ${ref ?? '(default branch)'}`, shown, secrets);
     }
     await git(['checkout', '-q', '--force', '--detach', 'FETCH_HEAD', '--'], 'git checkout');
     await git(['clean', '-ffdxq'], 'git clean');

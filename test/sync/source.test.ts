@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execGit, gitEnv, type GitRunner } from '../../src/sync/git.js';
 import { openSource, redactUrl, SourceError, type SourceOptions } from '../../src/sync/source.js';
+import { freePorts } from '../support/free-port.js';
 import { commit, git, gitHttpServer, remoteRepo, removeTemps, tempDir, write } from './git-fixture.js';
 
 after(removeTemps);
@@ -247,6 +248,11 @@ test('a server that never answers: the fetch ends at the deadline with git-timeo
   }
 });
 
+test('a server not listening: source-unreachable (worth a retry), not a missing repository', async () => {
+  const [port] = await freePorts(1);
+  await failsWith('source-unreachable', () => fetchOnce(opts(`http://127.0.0.1:${port}/r.git`)));
+});
+
 test('git missing: a git URL fails with git-missing and how to install it', async () => {
   const { url, base } = await remoteRepo();
   const e = await failsWith('git-missing', () => fetchOnce(opts(url, { env: { ...process.env, PATH: path.join(base, 'no-such-bin') } })));
@@ -267,4 +273,5 @@ test('SSH: key and known_hosts reach ssh as environment values under a constant 
   assert.equal(env.WINHA_GIT_SSH_KEY, '/k/id; rm -rf /');
   assert.equal(env.GIT_SSH_COMMAND, undefined, 'an inherited GIT_SSH_COMMAND would override the checked command');
   assert.equal(env.GIT_DIR, undefined);
+  assert.equal(gitEnv({ GIT_TRACE_CURL: '1', GIT_CURL_VERBOSE: '1' }, {}).GIT_TRACE_CURL, undefined, 'a trace would print the auth header');
 });
