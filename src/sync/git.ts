@@ -96,8 +96,14 @@ export function gitEnv(base: NodeJS.ProcessEnv, creds: GitCredentials = {}): Nod
   // English messages: the failure codes are read from git's stderr.
   env.LC_ALL = 'C';
   env.LANGUAGE = 'C';
+  // Git Credential Manager (Git for Windows) would otherwise open a sign-in window nobody sees from a service.
+  env.GCM_INTERACTIVE = 'never';
   const config: [string, string][] = [];
-  if (creds.authorization !== undefined) config.push(['http.extraHeader', creds.authorization]);
+  if (creds.authorization !== undefined) {
+    config.push(['http.extraHeader', creds.authorization]);
+    // The token file is the credential: no helper may answer a 401 with stored ones, nor erase them on failure.
+    config.push(['credential.helper', '']);
+  }
   if (creds.knownHostsFile !== undefined) {
     env.WINHA_GIT_KNOWN_HOSTS = creds.knownHostsFile;
     if (creds.sshKeyFile !== undefined) env.WINHA_GIT_SSH_KEY = creds.sshKeyFile;

@@ -1,7 +1,7 @@
 /** The sync source (issue 20): what revision a directory or a git URL is at, fetched with real git. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execGit, gitEnv, type GitRunner } from '../../src/sync/git.js';
@@ -259,6 +259,38 @@ test('git missing: a git URL fails with git-missing and how to install it', asyn
   assert.match(e.message, /apt-get install git/);
   assert.match(e.message, /Git for Windows/);
 });
+
+test(
+  'SSH: git runs ssh with the key and known_hosts files as single arguments, whatever their names hold',
+  { skip: process.platform === 'win32' && 'the stand-in ssh is a POSIX shell script' },
+  async () => {
+    const dir = await tempDir();
+    const bin = path.join(dir, 'bin');
+    const log = path.join(dir, 'ssh-args');
+    // A stand-in ssh that records its arguments and fails like a refused connection.
+    write(bin, 'ssh', `#!/bin/sh\nprintf '%s\\n' "$@" > "$WINHA_TEST_SSH_LOG"\nexit 255\n`);
+    chmodSync(path.join(bin, 'ssh'), 0o755);
+    const key = path.join(dir, 'key $(touch pwned) "q"');
+    const knownHosts = path.join(dir, 'known hosts');
+    write(dir, path.basename(key), 'not really a key\n');
+    write(dir, 'known hosts', '');
+    const env = {
+      ...process.env,
+      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+      WINHA_TEST_SSH_LOG: log,
+      GIT_SSH_COMMAND: 'ssh -o StrictHostKeyChecking=no',
+    };
+    await assert.rejects(
+      fetchOnce(opts('git@git.example.com:org/repo.git', { env, sshKeyFile: key, knownHostsFile: knownHosts })),
+      SourceError,
+    );
+    const args = readFileSync(log, 'utf8').split('\n');
+    assert.equal(args[args.indexOf('-i') + 1], key);
+    assert.ok(args.includes('StrictHostKeyChecking=yes') && args.includes(`UserKnownHostsFile=${knownHosts}`), args.join(' '));
+    assert.ok(!args.includes('StrictHostKeyChecking=no'));
+    assert.equal(existsSync(path.join(process.cwd(), 'pwned')) || existsSync(path.join(dir, 'pwned')), false);
+  },
+);
 
 test('SSH: key and known_hosts reach ssh as environment values under a constant command, host keys checked', () => {
   const env = gitEnv(
