@@ -99,7 +99,7 @@ async function checkDir(root: string, dir: string, sub: string, where: string): 
   if (!isInside(await realpath(root), realDir)) {
     throw new SourceError(
       'path-escapes-root',
-      `sync source ${where}: --path ${JSON.stringify(sub)} is a symbolic link to ${realDir}, outside the repository`,
+      `sync source ${where}: --path ${JSON.stringify(sub)} leads through a symbolic link to ${realDir}, outside the repository`,
     );
   }
   if (!(await stat(realDir)).isDirectory())
