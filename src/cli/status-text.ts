@@ -1,6 +1,8 @@
 /** `winha status` as text: the view model of status-view.ts on one screen, nothing computed here but layout. */
 import { age, renderTable } from './table.js';
 import { mirrorText, type StatusCondition, type StatusGroup, type StatusView } from '../view/status-view.js';
+import type { StatusSync } from '../view/sync-view.js';
+import { shortRevision } from '../lib/revision.js';
 
 function conditionText(c: StatusCondition): string {
   const head = c.reason ?? `${c.type}=${c.status}`;
@@ -33,6 +35,19 @@ function groupLines(g: StatusGroup, now: number): string[] {
     );
   }
   for (const w of g.warnings) lines.push(`  warning:   ${w.type} ${conditionText(w)}`);
+  return lines;
+}
+
+function syncLines(s: StatusSync, showNs: boolean, now: number): string[] {
+  const from = `${s.source}${s.ref ? `@${s.ref}` : ''}${s.path !== '.' ? ` path ${s.path}` : ''}`;
+  const head = `Sync ${s.name}${showNs ? ` (namespace ${s.namespace})` : ''}   ${s.phase}   revision ${s.appliedRevision ? shortRevision(s.appliedRevision) : '<none>'}`;
+  const lines = [
+    head,
+    `  from:      ${from}${s.syncer ? `   by ${s.syncer}` : ''}${s.lastAttemptTime ? `   last pass ${age(s.lastAttemptTime, now)} ago` : ''}`,
+  ];
+  if (s.pendingRevision && s.phase !== 'Synced') lines.push(`  pending:   ${shortRevision(s.pendingRevision)} ${s.phase.toLowerCase()}`);
+  if (s.message && s.phase !== 'Synced') lines.push(`  message:   ${s.message}`);
+  if (s.drifted) lines.push(`  drift:     ${s.drifted} object(s) differ from the repository (winha describe sync ${s.name})`);
   return lines;
 }
 
@@ -69,6 +84,7 @@ export function statusText(v: StatusView): string {
     if (showNs) lines[0] += `   (namespace ${g.namespace})`;
     out.push(...lines, '');
   }
+  for (const s of v.syncs ?? []) out.push(...syncLines(s, showNs, now), '');
   if (!v.clusters.length && !v.groups.length) out.push('No clusters or groups found.', '');
   out.push(v.healthy ? 'OK: every group in service is ready.' : `PROBLEMS: ${v.problems.join('; ')}.`);
   return out.join('\n') + '\n';

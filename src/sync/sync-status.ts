@@ -6,6 +6,9 @@ import type { SyncStatus } from '../api/types.js';
 import type { EventInput } from '../controller/event-recorder.js';
 import type { Revision } from './source.js';
 import type { PassResult } from './pass.js';
+import { shortRevision } from '../lib/revision.js';
+
+export { shortRevision };
 
 export type Attempt =
   | { kind: 'applying'; revision: Revision }
@@ -16,14 +19,6 @@ export interface Ref {
   kind: string;
   namespace: string;
   name: string;
-}
-
-/** A revision as people read it: a commit's first 12 characters, a digest's first 12 after its prefix. */
-export function shortRevision(r: string): string {
-  if (/^[0-9a-f]{40}$/.test(r)) return r.slice(0, 12);
-  const m = /^([0-9a-f]{40})\+dirty\.([0-9a-f]+)$/.exec(r);
-  if (m) return `${m[1]!.slice(0, 12)}+dirty`;
-  return r.startsWith('sha256:') ? r.slice(0, 19) : r;
 }
 
 function ready(status: 'True' | 'False', reason: string, message: string, now: string, before: SyncStatus) {

@@ -219,7 +219,7 @@ export class Syncer {
 
   private async currentStatus(): Promise<SyncStatus> {
     const o = await this.deps.store.objects.get('Sync', this.cfg.namespace, this.cfg.name);
-    return (o.status ?? {});
+    return o.status ?? {};
   }
 
   /** Create the Sync object, or bring its spec to this syncer's flags. */

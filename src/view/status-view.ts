@@ -3,6 +3,7 @@
  * (objects, node leases) and the time. Its JSON form (kind: Status) is the documented shape for tools:
  * fields are only ever added.
  */
+import { syncProblems, syncView, type StatusSync } from './sync-view.js';
 import { mirrorStateOf, worstMirrorState } from '../api/mirror-states.js';
 import { clusterOfGroup } from '../api/cluster-membership.js';
 import type { Cluster } from '../api/types.js';
@@ -82,6 +83,8 @@ export interface StatusView {
   problems: string[];
   clusters: StatusCluster[];
   groups: StatusGroup[];
+  /** `winha sync`s and what they last did (only when there are any). */
+  syncs?: StatusSync[];
 }
 
 export interface StatusInput {
@@ -89,6 +92,7 @@ export interface StatusInput {
   groups: StoredObject[];
   mirrors: StoredObject[];
   events: StoredObject[];
+  syncs?: StoredObject[];
   /** Node leases by nodeLeaseKey(Cluster namespace, Cluster name, node): each Cluster's node has its own. */
   leases: Map<string, LeaseRecord>;
   now: number;
@@ -306,7 +310,8 @@ export function buildStatusView(input: StatusInput): StatusView {
     })
     .sort(byName);
   for (const g of groups) distrustDeadNodes(g, clusters);
-  const problems = problemsOf(clusters, groups);
+  const syncs = (input.syncs ?? []).map(syncView).sort(byName);
+  const problems = [...problemsOf(clusters, groups), ...syncProblems(syncs)];
   return {
     apiVersion: 'winha.io/v1alpha1',
     kind: 'Status',
@@ -315,6 +320,7 @@ export function buildStatusView(input: StatusInput): StatusView {
     problems,
     clusters,
     groups,
+    ...(syncs.length ? { syncs } : {}),
   };
 }
 

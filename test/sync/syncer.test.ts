@@ -61,7 +61,7 @@ async function names(kind: string): Promise<string[]> {
 }
 
 async function syncStatus(): Promise<SyncStatus> {
-  return ((await store.objects.get('Sync', 'default', 'prod')).status ?? {});
+  return (await store.objects.get('Sync', 'default', 'prod')).status ?? {};
 }
 
 async function events(reason: string): Promise<StoredObject[]> {

@@ -21,7 +21,7 @@ export interface StatusFlags extends StoreFlags {
 }
 
 /** The kinds whose changes change the view. */
-const WATCHED = ['Cluster', 'FailoverGroup', 'Mirror', 'Event'] as const;
+const WATCHED = ['Cluster', 'FailoverGroup', 'Mirror', 'Event', 'Sync'] as const;
 
 export interface StatusLoopOptions {
   namespace: string | undefined;
@@ -41,18 +41,24 @@ export async function readStatus(
   now: () => number,
 ): Promise<{ view: StatusView; rvs: string[] }> {
   const opts = namespace ? { namespace } : {};
-  const [clusters, groups, mirrors, events] = await Promise.all(WATCHED.map((k) => store.objects.list(k, opts)));
+  // A Kubernetes cluster without the Sync CRD (installed before winha sync existed) has no syncs, not an error.
+  const [clusters, groups, mirrors, events, syncs] = await Promise.all(
+    WATCHED.map((k) =>
+      store.objects.list(k, opts).catch((err: unknown) => (k === 'Sync' ? { items: [], resourceVersion: '' } : Promise.reject(err))),
+    ),
+  );
   const leases = await readNodeLeases(store.leases, clusters!.items);
   const view = buildStatusView({
     clusters: clusters!.items,
     groups: groups!.items,
     mirrors: mirrors!.items,
     events: events!.items,
+    syncs: syncs!.items,
     leases,
     now: now(),
   });
   // Each kind's own revision to watch from (opaque on kubernetes://, where revisions are per resource).
-  return { view, rvs: [clusters, groups, mirrors, events].map((l) => l!.resourceVersion) };
+  return { view, rvs: [clusters, groups, mirrors, events, syncs].map((l) => l!.resourceVersion) };
 }
 
 function format(view: StatusView, output: StatusLoopOptions['output']): string {
@@ -65,6 +71,7 @@ function format(view: StatusView, output: StatusLoopOptions['output']): string {
 function watchChanges(store: Store, namespace: string | undefined, rvs: string[], signal: AbortSignal, wake: () => void): Promise<void>[] {
   return WATCHED.map(async (kind, i) => {
     let from = rvs[i]!;
+    if (kind === 'Sync' && from === '') return; // no Sync kind in this store (see readStatus)
     while (!signal.aborted) {
       try {
         const w = store.objects.watch(kind, { ...(namespace ? { namespace } : {}), resourceVersion: from, signal });
