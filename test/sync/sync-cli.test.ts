@@ -49,7 +49,7 @@ async function groups(store: Store): Promise<string[]> {
 }
 
 async function syncStatus(store: Store): Promise<SyncStatus> {
-  return ((await store.objects.get('Sync', 'default', 'default')).status ?? {});
+  return (await store.objects.get('Sync', 'default', 'default')).status ?? {};
 }
 
 function once(repo: Repo, storeUrl: string, cwd: string, ...more: string[]) {
