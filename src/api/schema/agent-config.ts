@@ -63,6 +63,27 @@ export const AgentConfigLog = Obj(
   'Where and how much the agent logs (default: JSON lines on standard output).',
 );
 
+/** `winha sync` inside the agent: every node's agent may carry it; the sync lease elects one syncer. */
+export const AgentConfigSync = Obj(
+  {
+    from: Str('The repository: a git URL (https://, ssh://, git@host:path, file://; never with credentials) or a directory.', {
+      minLength: 1,
+    }),
+    ref: Type.Optional(Str('Branch, tag or commit (git URLs; default: the remote default branch).', { minLength: 1 })),
+    path: Type.Optional(Str('Directory inside the repository holding the manifests.', { minLength: 1, default: '.' })),
+    interval: Type.Optional(Str('Time between passes: 30s, 5m, 1h.', { pattern: '^[0-9]+(s|m|h)?$', default: '1m' })),
+    prune: Type.Optional(Bool('Delete objects this sync applied that the repository no longer has.', { default: false })),
+    correctDrift: Type.Optional(Bool('Write back objects changed in the store outside git (else only report them).', { default: true })),
+    name: Type.Optional(Str('Name of the Sync object and of its lease.', { maxLength: 63, pattern: DNS_LABEL, default: 'default' })),
+    tokenFile: Type.Optional(PathField('HTTPS: file holding a token or user:token.')),
+    sshKeyFile: Type.Optional(PathField('SSH: private key file.')),
+    knownHostsFile: Type.Optional(PathField('SSH: known_hosts file (host keys are always checked).')),
+    gitTimeoutSeconds: Type.Optional(Int('Deadline of one git command.', { minimum: 1, maximum: 3600, default: 60 })),
+  },
+  'Keep the store equal to a git repository from this agent (winha sync): validated whole, applied, pruned, drift corrected.',
+  { required: ['from'] },
+);
+
 export const AgentConfigSpec = Obj(
   {
     node: Type.Optional(Str("This node's name, as in the Cluster. Flag --node.", { minLength: 1, maxLength: 63, pattern: DNS_LABEL })),
@@ -110,6 +131,7 @@ export const AgentConfigSpec = Obj(
       }),
     ),
     log: Type.Optional(AgentConfigLog),
+    sync: Type.Optional(AgentConfigSync),
   },
   'Settings of the node agent; each has a flag that overrides it.',
 );

@@ -16,6 +16,7 @@ import { API_VERSION } from '../../api/group.js';
 import { parseListen } from '../agent-http.js';
 import { UsageError, type CliIO } from '../io.js';
 import type { StoreFlags } from '../store.js';
+import { parseInterval, type SyncSettings } from '../sync-settings.js';
 
 /** What the agent takes from flags or the config file (the config fills what no flag gave). */
 export interface AgentFlags extends StoreFlags {
@@ -42,6 +43,8 @@ export interface AgentRunSettings {
   flags: AgentFlags;
   log: LogSettings;
   stopTimeoutMs: number;
+  /** spec.sync: the agent also runs `winha sync` (its paths absolute; a relative local `from` is the config's directory's). */
+  sync?: SyncSettings & { cwd: string };
 }
 
 /** Below WinSW's stoptimeout (the package sets 20 s), so the agent ends before the wrapper kills it. */
@@ -145,6 +148,16 @@ export async function applyAgentConfig(flags: AgentFlags, io: CliIO, platform: s
       throw bad(['log', 'file'], 'spec.log.file.directory: name the directory of the log files', 'agent-config-log-directory');
     directory = path.win32.join(io.env['ProgramData'] ?? 'C:\\ProgramData', 'WinHA', 'logs');
   }
+  const sync = spec.sync;
+  if (sync?.interval !== undefined) {
+    try {
+      parseInterval(sync.interval);
+    } catch (e) {
+      if (e instanceof UsageError)
+        throw bad(['sync', 'interval'], e.message.replace(/^--interval /, 'spec.sync.interval '), 'agent-config-sync');
+      throw e;
+    }
+  }
   const etcd = spec.store?.etcd;
   const merged: AgentFlags = {
     ...flags,
@@ -171,5 +184,32 @@ export async function applyAgentConfig(flags: AgentFlags, io: CliIO, platform: s
     eventLog: spec.log?.eventLog ?? false,
     ...(directory !== undefined ? { file: { directory, maxSizeMB: logFile?.maxSizeMB ?? 10, maxFiles: logFile?.maxFiles ?? 10 } } : {}),
   };
-  return { flags: merged, log, stopTimeoutMs: (spec.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_S) * 1000 };
+  return {
+    flags: merged,
+    log,
+    stopTimeoutMs: (spec.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_S) * 1000,
+    ...(sync ? { sync: syncSettings(sync, rel, dir) } : {}),
+  };
+}
+
+function syncSettings(
+  sync: NonNullable<AgentConfigSpec['sync']>,
+  rel: (p: string | undefined) => string | undefined,
+  cwd: string,
+): SyncSettings & { cwd: string } {
+  const opt = <T>(k: string, v: T | undefined) => (v === undefined ? {} : { [k]: v });
+  return {
+    cwd,
+    from: sync.from,
+    ...opt('ref', sync.ref),
+    ...opt('path', sync.path),
+    ...opt('interval', sync.interval),
+    prune: sync.prune ?? false,
+    correct: sync.correctDrift ?? true,
+    ...opt('name', sync.name),
+    ...opt('tokenFile', rel(sync.tokenFile)),
+    ...opt('sshKeyFile', rel(sync.sshKeyFile)),
+    ...opt('knownHostsFile', rel(sync.knownHostsFile)),
+    ...opt('gitTimeout', sync.gitTimeoutSeconds === undefined ? undefined : String(sync.gitTimeoutSeconds)),
+  };
 }

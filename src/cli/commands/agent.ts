@@ -19,7 +19,8 @@ import { DEFAULT_HTTP_LIMITS, parseListen, serveAgentHttp, type AgentHttpServer,
 import { createDashboard, type Dashboard } from '../../dashboard/index.js';
 import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
 import { connect, requireExistingStore } from '../store.js';
-import { agentCluster, clusterNodes } from '../cluster-nodes.js';
+import { agentCluster, clusterNodes, type ClusterNodes } from '../cluster-nodes.js';
+import type { Store } from '../../store/types.js';
 import { legacyNodeLeaseName } from '../../controller/lease/node-liveness.js';
 import { applyAgentConfig, type AgentFlags } from '../agent-config/load.js';
 import { agentLogger } from '../agent-config/logging.js';
@@ -109,6 +110,32 @@ function eventLogOf(on: boolean, node: string, clock: SystemClock, io: CliIO, lo
   return new EventLogForwarder(sink, node, clock);
 }
 
+/** The Cluster naming this node; with a sync of its own, waits for it (logged once) until it comes or the agent stops. */
+async function findCluster(
+  store: Store,
+  node: string,
+  wanted: string | undefined,
+  wait: boolean,
+  clock: SystemClock,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<{ clusters: ClusterNodes[]; cluster: ClusterNodes } | undefined> {
+  for (let told = false; ; told = true) {
+    const clusters = await clusterNodes(store.objects);
+    try {
+      return { clusters, cluster: agentCluster(clusters, node, wanted) };
+    } catch (err) {
+      if (!wait || !(err instanceof UsageError)) throw err;
+      if (!told) logger.warn({}, `${err.message}; waiting for spec.sync to apply the Cluster that names ${node} [agent-waiting-for-sync]`);
+    }
+    await clock.sleep(CLUSTER_WAIT_MS, signal).catch(() => undefined);
+    if (signal.aborted) return undefined;
+  }
+}
+
+/** How often an agent waiting for its sync looks for its Cluster again. */
+const CLUSTER_WAIT_MS = 2000;
+
 export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   const run = await applyAgentConfig(flags, io);
   const s = await settingsOf(run.flags, io);
@@ -120,6 +147,9 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   let dashboard: Dashboard | undefined;
   let driver: HostDriver | undefined;
   let closeCloud: () => void = () => undefined;
+  let sync: { syncer: { run(signal: AbortSignal): Promise<number> }; close(): Promise<void> } | undefined;
+  let syncRun: Promise<number> | undefined;
+  const syncStop = new AbortController();
   // Handlers first: a signal that comes while the agent starts still stops it; a second one while stopping is only noted.
   let signalled: (sig: NodeJS.Signals) => void = () => undefined;
   const stopped = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
@@ -127,17 +157,31 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopping) return logger.warn({ signal: sig }, 'already stopping: the action in flight is finishing');
     stopping = true;
+    syncStop.abort();
     signalled(sig);
   };
   const signals = stopSignals(process.platform);
   for (const sig of signals) process.on(sig, onSignal);
   try {
-    requireExistingStore(run.flags, io);
+    // Without a sync a missing file store is a typo; with one, the repository fills it.
+    if (!run.sync) requireExistingStore(run.flags, io);
     const store = await connect(run.flags, io);
     try {
-      // A node no Cluster declares would start an agent that holds nothing and says nothing: refuse it (exit 2).
-      const clusters = await clusterNodes(store.objects);
-      const cluster = agentCluster(clusters, s.node, run.flags.cluster);
+      // spec.sync: the syncer runs beside the agent (elected through the store), and starts first: it may bring the Cluster.
+      if (run.sync) {
+        const { buildSyncer } = await import('./sync.js');
+        sync = buildSyncer(
+          run.sync,
+          { cwd: run.sync.cwd, env: io.env },
+          { store, clock, log: logger.child({ component: 'sync' }), identity: s.node },
+        );
+        syncRun = sync.syncer.run(syncStop.signal);
+      }
+      // A node no Cluster declares would start an agent that holds nothing and says nothing: refuse it (exit 2),
+      // unless the agent's own sync is to bring that Cluster: then wait for it.
+      const found = await findCluster(store, s.node, run.flags.cluster, run.sync !== undefined, clock, syncStop.signal, logger);
+      if (!found) return EXIT.OK;
+      const { clusters, cluster } = found;
       // Node leases are per Cluster, but a peer with none yet is judged by the legacy node.NODE lease, which an older
       // agent of another Cluster's node of this name may be renewing: say so while one is.
       const others = clusters.filter((c) => c.nodes.includes(s.node) && (c.namespace !== cluster.namespace || c.name !== cluster.name));
@@ -194,6 +238,9 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
       logger.info({ signal, drained }, `agent for ${s.node} stopped; its groups stay where they are until their leases expire`);
       eventLog?.agent('AgentStopped', `WinHA agent for ${s.node} stopped (${signal}); leases kept, resources left in service`);
     } finally {
+      syncStop.abort();
+      await syncRun?.catch(() => undefined);
+      await sync?.close();
       dashboard?.stop();
       await driver?.close?.();
       await server?.close();

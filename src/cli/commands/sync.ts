@@ -12,49 +12,24 @@ import { openSource, redactUrl, SourceError, type Source } from '../../sync/sour
 import { Syncer, type SyncerConfig } from '../../sync/syncer.js';
 import { problemLines, shortRevision, type Attempt } from '../../sync/sync-status.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
+import { parseInterval, parseSeconds, type SyncSettings } from '../sync-settings.js';
+import type { Store } from '../../store/types.js';
 import { connect, type StoreFlags } from '../store.js';
 
-export interface SyncFlags extends StoreFlags {
-  from?: string;
-  ref?: string;
-  path?: string;
-  interval?: string;
-  prune?: boolean;
+export interface SyncFlags extends StoreFlags, SyncSettings {
   once?: boolean;
-  /** commander's --no-correct */
-  correct?: boolean;
-  name?: string;
-  namespace?: string;
-  identity?: string;
-  leaseDuration?: string;
-  tokenFile?: string;
-  sshKeyFile?: string;
-  knownHostsFile?: string;
-  gitTimeout?: string;
   /** Tests stop a long-running sync with it (the CLI stops on SIGINT/SIGTERM). */
   signal?: AbortSignal;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** `90`, `90s`, `5m`, `1h` → seconds (at least 5). */
-export function parseInterval(text: string): number {
-  const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
-  const n = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : NaN;
-  if (!Number.isFinite(n) || n < 5 || n > 86_400)
-    throw new UsageError(`--interval ${text}: give seconds, minutes or hours between 5s and 24h (examples: 30s, 1m, 1h)`);
-  return n;
-}
+export { parseInterval };
 
-function parseSeconds(text: string, flag: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < min || n > max)
-    throw new UsageError(`${flag} ${text}: give a whole number between ${min} and ${max}`);
-  return n;
-}
-
-function lineLogger(io: CliIO, name: string): AgentLogger {
+/** Lines on stderr; with --once only warnings and errors (the result is on stdout). */
+function lineLogger(io: CliIO, name: string, quiet: boolean): AgentLogger {
   const write = (level: string) => (obj: Record<string, unknown>, msg: string) => {
+    if (quiet && level === 'info') return;
     const err = typeof obj['err'] === 'string' ? `: ${obj['err']}` : '';
     io.stderr.write(`winha sync ${name}: ${level === 'info' ? '' : `${level}: `}${msg}${err}\n`);
   };
@@ -106,77 +81,96 @@ function watchDirectory(clock: Clock): (dir: string, onChange: () => void) => { 
   };
 }
 
-export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
+/** A syncer over an open store from settings (the command's flags, or an agent's spec.sync); throws UsageError on bad ones. */
+export function buildSyncer(
+  flags: SyncSettings,
+  env: { cwd: string; env: NodeJS.ProcessEnv },
+  deps: { store: Store; clock: Clock; log: AgentLogger; identity: string; report?: (a: Attempt) => void },
+): { syncer: Syncer; close(): Promise<void> } {
   if (!flags.from) throw new UsageError('name the repository: winha sync --from PATH_OR_GIT_URL [--path DIR] [--ref BRANCH]');
   const name = flags.name ?? 'default';
   if (!NAME.test(name) || name.length > 63) throw new UsageError(`--name ${name}: a lowercase DNS label (letters, digits, -)`);
   const intervalSeconds = parseInterval(flags.interval ?? '1m');
   const leaseSeconds = flags.leaseDuration ? parseSeconds(flags.leaseDuration, '--lease-duration', 3, 300) : 15;
   const timeoutMs = flags.gitTimeout ? parseSeconds(flags.gitTimeout, '--git-timeout', 1, 3600) * 1000 : undefined;
+  const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(env.cwd, p));
   let source: Source;
   try {
     source = openSource({
       from: flags.from,
       ...(flags.ref ? { ref: flags.ref } : {}),
       ...(flags.path ? { path: flags.path } : {}),
-      ...(flags.tokenFile ? { tokenFile: path.resolve(io.cwd, flags.tokenFile) } : {}),
-      ...(flags.sshKeyFile ? { sshKeyFile: path.resolve(io.cwd, flags.sshKeyFile) } : {}),
-      ...(flags.knownHostsFile ? { knownHostsFile: path.resolve(io.cwd, flags.knownHostsFile) } : {}),
+      ...(flags.tokenFile ? { tokenFile: abs(flags.tokenFile)! } : {}),
+      ...(flags.sshKeyFile ? { sshKeyFile: abs(flags.sshKeyFile)! } : {}),
+      ...(flags.knownHostsFile ? { knownHostsFile: abs(flags.knownHostsFile)! } : {}),
       ...(timeoutMs ? { timeoutMs } : {}),
-      cwd: io.cwd,
-      env: io.env,
+      cwd: env.cwd,
+      env: env.env,
     });
   } catch (err) {
     if (err instanceof SourceError) throw new UsageError(err.message);
     throw err;
   }
-  const clock = new SystemClock();
-  const log = lineLogger(io, name);
-  const store = await connect(flags, io);
-  const identity = flags.identity ?? `${hostname().toLowerCase()}-${process.pid}`;
+  const { store, clock, identity } = deps;
   const events = new EventRecorder(store.objects, identity, clock);
+  const cfg: SyncerConfig = {
+    name,
+    namespace: flags.namespace ?? store.namespace ?? 'default',
+    identity,
+    spec: {
+      source: source.kind === 'git' ? redactUrl(flags.from) : path.resolve(env.cwd, flags.from),
+      ...(flags.ref ? { ref: flags.ref } : {}),
+      path: flags.path ?? '.',
+      intervalSeconds,
+      prune: !!flags.prune,
+      correctDrift: flags.correct !== false,
+    },
+    leaseSeconds,
+    ...(store.namespace ? { defaultNamespace: store.namespace } : {}),
+  };
+  const syncer = new Syncer(cfg, {
+    store,
+    clock,
+    source,
+    log: deps.log,
+    event: (e) => events.record(e),
+    watch: watchDirectory(clock),
+    ...(deps.report ? { report: deps.report } : {}),
+  });
+  deps.log.info(
+    {},
+    `syncing ${cfg.spec.source}${cfg.spec.ref ? `@${cfg.spec.ref}` : ''} path ${cfg.spec.path} every ${intervalSeconds} s as ${identity}`,
+  );
+  return {
+    syncer,
+    close: async () => {
+      await events.flush().catch(() => undefined);
+      events.stop();
+      await source.close().catch(() => undefined);
+    },
+  };
+}
+
+export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
+  if (!flags.from) throw new UsageError('name the repository: winha sync --from PATH_OR_GIT_URL [--path DIR] [--ref BRANCH]');
+  const clock = new SystemClock();
+  const name = flags.name ?? 'default';
+  const log = lineLogger(io, name, !!flags.once);
+  const store = await connect(flags, io);
   const stop = new AbortController();
   flags.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   const onSignal = () => stop.abort();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   if (!flags.once) for (const s of signals) process.on(s, onSignal);
+  let built: ReturnType<typeof buildSyncer> | undefined;
   try {
-    const cfg: SyncerConfig = {
-      name,
-      namespace: flags.namespace ?? store.namespace ?? 'default',
-      identity,
-      spec: {
-        source: source.kind === 'git' ? redactUrl(flags.from) : path.resolve(io.cwd, flags.from),
-        ...(flags.ref ? { ref: flags.ref } : {}),
-        path: flags.path ?? '.',
-        intervalSeconds,
-        prune: !!flags.prune,
-        correctDrift: flags.correct !== false,
-      },
-      leaseSeconds,
-      ...(store.namespace ? { defaultNamespace: store.namespace } : {}),
-    };
-    const syncer = new Syncer(cfg, {
-      store,
-      clock,
-      source,
-      log,
-      event: (e) => events.record(e),
-      watch: watchDirectory(clock),
-      report: (a) => printAttempt(io, name, a),
-    });
-    if (!flags.once)
-      log.info(
-        {},
-        `syncing ${cfg.spec.source}${cfg.spec.ref ? `@${cfg.spec.ref}` : ''} path ${cfg.spec.path} every ${intervalSeconds} s as ${identity}`,
-      );
-    const code = await syncer.run(stop.signal, !!flags.once);
+    const identity = flags.identity ?? `${hostname().toLowerCase()}-${process.pid}`;
+    built = buildSyncer(flags, io, { store, clock, log, identity, report: (a) => printAttempt(io, name, a) });
+    const code = await built.syncer.run(stop.signal, !!flags.once);
     return code === 0 ? EXIT.OK : EXIT.FAILED;
   } finally {
     for (const s of signals) process.off(s, onSignal);
-    await events.flush().catch(() => undefined);
-    events.stop();
-    await source.close().catch(() => undefined);
+    await built?.close();
     await store.close();
   }
 }
