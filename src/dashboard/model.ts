@@ -2,6 +2,7 @@
  * The dashboard's page model: a pure function of what the store holds (objects, node leases) and the time, built on
  * the same status view `winha status` prints, so the page and the CLI never disagree. JSON, golden-testable.
  */
+import type { StatusSync } from '../view/sync-view.js';
 import type { LeaseRecord, StoredObject } from '../store/types.js';
 import { buildStatusView, nodeLeaseKey, type StatusCondition, type StatusGroup, type StatusInput } from '../view/status-view.js';
 import { historyRows, type HistoryRow } from '../view/history-rows.js';
@@ -72,6 +73,8 @@ export interface DashboardModel {
   warnings: ModelWarning[];
   /** Whether this server accepts actions (a token is still needed for each). */
   actions: boolean;
+  /** `winha sync`s, when there are any. */
+  syncs?: StatusSync[];
 }
 
 type Rec = Record<string, unknown>;
@@ -181,6 +184,7 @@ export function buildDashboardModel(input: DashboardInput, actions = false): Das
     timeline: timeline.slice(Math.max(0, timeline.length - TIMELINE_LIMIT)),
     warnings: warningsOf(input.events),
     actions,
+    ...(view.syncs ? { syncs: view.syncs } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export type SourceMessage =
 
 export class DashboardSource {
   private readonly informers: Informer[];
+  /** Syncs are not waited for: a Kubernetes cluster without the Sync CRD (older) has none, and the page still comes. */
+  private readonly syncs: Informer;
   private leases = new Map<string, LeaseRecord>();
   private groupLeases = new Map<string, LeaseRecord>();
   private readonly listeners = new Set<(m: SourceMessage) => void>();
@@ -57,11 +59,13 @@ export class DashboardSource {
     this.debounceMs = options.debounceMs ?? 250;
     this.leaseMs = options.leaseIntervalMs ?? 1000;
     this.informers = KINDS.map((k) => new Informer(store.objects, k, options.clock, { onChange: () => this.changed() }));
+    this.syncs = new Informer(store.objects, 'Sync', options.clock, { onChange: () => this.changed() });
   }
 
   /** Start watching; resolves once every kind was listed and the leases read (the first model is ready). */
   async start(): Promise<void> {
     for (const i of this.informers) i.start();
+    this.syncs.start();
     while (!this.stopped && !this.informers.every((i) => i.hasSynced)) await this.options.clock.sleep(20);
     await this.readLeases();
     this.rebuild();
@@ -71,6 +75,7 @@ export class DashboardSource {
   stop(): void {
     this.stopped = true;
     for (const i of this.informers) i.stop();
+    this.syncs.stop();
     this.debounce?.cancel();
     this.leaseTimer?.cancel();
     this.listeners.clear();
@@ -108,6 +113,7 @@ export class DashboardSource {
       vips: this.objects('VirtualIP'),
       sites: this.objects('IISSite'),
       events: this.objects('Event'),
+      syncs: this.syncs.list(),
       leases: this.leases,
       groupLeases: this.groupLeases,
       now: this.options.clock.now(),

@@ -127,11 +127,27 @@ export const APP_JS = String.raw`'use strict';
       list.length ? h('ul', { id: 'warnings', 'aria-live': 'polite' }, list) : h('p', { class: 'muted', text: 'No Warning events.' })]);
   }
 
+  function syncs() {
+    var rows = (model.syncs || []).map(function (s) {
+      var rev = s.appliedRevision ? s.appliedRevision.slice(0, 12) : '-';
+      return h('tr', { 'data-sync': s.namespace + '/' + s.name }, [h('th', { scope: 'row', text: s.name }),
+        h('td', { class: s.phase === 'Synced' ? 'tone-ok' : s.phase === 'Applying' ? 'tone-warn' : 'tone-bad', text: s.phase }),
+        h('td', { text: rev }), h('td', { text: s.source + (s.ref ? '@' + s.ref : '') + (s.path !== '.' ? ' ' + s.path : '') }),
+        h('td', { text: s.lastAttemptTime ? ago(s.lastAttemptTime) : '-' }),
+        h('td', { text: s.phase === 'Synced' ? (s.drifted ? s.drifted + ' drifted' : '') : (s.message || '') })]);
+    });
+    return h('section', { class: 'below', 'aria-labelledby': 'h-sync' }, [h('h2', { id: 'h-sync', text: 'GitOps (winha sync)' }),
+      h('table', { id: 'syncs', class: 'timeline' }, [h('thead', null, [h('tr', null, ['Sync', 'Phase', 'Revision', 'Source', 'Last pass', 'Note'].map(function (t) {
+        return h('th', { scope: 'col', text: t });
+      }))]), h('tbody', null, rows)])]);
+  }
+
   function overview() {
     var parts = [grid()];
     if (model.problems.length) parts.unshift(h('ul', { class: 'problems', 'aria-label': 'problems' }, model.problems.map(function (p) { return h('li', { text: p }); })));
     parts.push(h('div', { class: 'cols below' }, [mirrors(), warnings()]));
     parts.push(h('section', { class: 'below', 'aria-labelledby': 'h-tl' }, [h('h2', { id: 'h-tl', text: 'Failover timeline' }), timeline(model.timeline)]));
+    if (model.syncs && model.syncs.length) parts.push(syncs());
     return parts;
   }
 
