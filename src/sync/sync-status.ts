@@ -6,9 +6,23 @@ import type { SyncStatus } from '../api/types.js';
 import type { EventInput } from '../controller/event-recorder.js';
 import type { Revision } from './source.js';
 import type { PassResult } from './pass.js';
+import type { DriftEntry } from './drift.js';
 import { shortRevision } from '../lib/revision.js';
 
 export { shortRevision };
+
+/** Drift entries kept in status, and how many of them keep their diff: the Sync object must fit one store write. */
+export const DRIFT_LIMIT = 100;
+export const DRIFT_DIFF_LIMIT = 20;
+
+function keptDrift(drift: readonly DriftEntry[]): DriftEntry[] {
+  return drift.slice(0, DRIFT_LIMIT).map((d, i) => {
+    if (i < DRIFT_DIFF_LIMIT) return d;
+    const { diff: _omitted, ...rest } = d;
+    void _omitted;
+    return rest;
+  });
+}
 
 export type Attempt =
   | { kind: 'applying'; revision: Revision }
@@ -41,7 +55,7 @@ export function nextStatus(before: SyncStatus, attempt: Attempt, syncer: string,
       ...(attempt.revision ? { revision: attempt.revision.revision, ...subject(attempt.revision) } : {}),
       lastAttemptTime: now,
       consecutiveFailures: failures,
-      message: `[${attempt.code}] ${attempt.message}`,
+      message: withCode(attempt.code, attempt.message),
       conditions: ready('False', 'SyncFailed', attempt.message, now, before),
     };
   }
@@ -75,10 +89,15 @@ export function nextStatus(before: SyncStatus, attempt: Attempt, syncer: string,
     pruned: r.pruned,
     consecutiveFailures: 0,
     message: `revision ${shortRevision(rev.revision)}: ${r.message}`,
-    drift: r.drift,
+    drift: keptDrift(r.drift),
     inventory: r.inventory,
     conditions: ready('True', 'Synced', `the store equals revision ${shortRevision(rev.revision)}`, now, before),
   };
+}
+
+/** The message with its code in brackets once (source errors already end with it). */
+function withCode(code: string, message: string): string {
+  return message.includes(`[${code}]`) ? message : `${message} [${code}]`;
 }
 
 function subject(r: Revision): { subject?: string } {
@@ -99,7 +118,7 @@ export function problemLines(
 export function attemptEvents(before: SyncStatus, attempt: Attempt, sync: Ref): EventInput[] {
   if (attempt.kind === 'applying') return [];
   if (attempt.kind === 'failed')
-    return [{ involved: sync, type: 'Warning', reason: 'SyncFailed', message: `[${attempt.code}] ${attempt.message}` }];
+    return [{ involved: sync, type: 'Warning', reason: 'SyncFailed', message: withCode(attempt.code, attempt.message) }];
   const r = attempt.result;
   const rev = shortRevision(attempt.revision.revision);
   if (r.outcome === 'Refused') {
