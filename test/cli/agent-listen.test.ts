@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWinha, startWinha, type RunningWinha } from '../support/cli.js';
+import { runWinha, startWinha, untilOutput, type RunningWinha } from '../support/cli.js';
 import { BIN, EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 
@@ -34,14 +34,7 @@ function startAgent(listen: string, fdLimit?: number): RunningWinha {
   return startWinha(args, { store: storeUrl, cwd: dir, ...(fdLimit !== undefined ? { fdLimit } : {}) });
 }
 
-async function until<T>(what: string, r: RunningWinha, f: () => Promise<T | undefined> | T | undefined, tries = 600): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`${what} not reached; agent output:\n${r.out().slice(-3000)}`);
-}
+const until = untilOutput;
 
 const boundAddress = (r: RunningWinha) =>
   until('listen address', r, () => /serving \/healthz \/readyz \/metrics on ([\d.]+:\d+)/.exec(r.out())?.[1]);

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWinha, startWinha, type RunningWinha } from '../support/cli.js';
+import { runWinha, startWinha, untilOutput } from '../support/cli.js';
 import { EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 import { groupLeaseName } from '../../src/controller/agent.js';
@@ -29,14 +29,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function until<T>(what: string, r: RunningWinha, f: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`${what} not reached; agent output:\n${r.out().slice(-3000)}`);
-}
+const until = untilOutput;
 
 async function webLease() {
   const s = await openStore(storeUrl);

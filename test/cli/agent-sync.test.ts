@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWinha, startWinha, type RunningWinha } from '../support/cli.js';
+import { runWinha, startWinha, untilOutput } from '../support/cli.js';
 import { EXAMPLES_DIR } from '../support/paths.js';
 import { openStore } from '../../src/store/index.js';
 import type { SyncStatus } from '../../src/api/types.js';
@@ -34,14 +34,7 @@ function config(name: string, sync: string): string {
   return file;
 }
 
-async function until<T>(what: string, r: RunningWinha, f: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`${what} not reached; agent output:\n${r.out().slice(-3000)}`);
-}
+const until = untilOutput;
 
 test('an agent on an empty store with spec.sync brings its Cluster from git and serves its groups', async () => {
   const cfg = config('agent.yaml', `    from: ${repo.url}\n    path: clusters/prod\n    interval: 5s\n    prune: true\n`);

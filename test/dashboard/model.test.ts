@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../support/paths.js';
+import { golden as goldenFile } from '../support/golden.js';
 import { buildDashboardModel, buildGroupPage, modelSignature } from '../../src/dashboard/model.js';
 import { fixtureInput, NOW } from './fixture.js';
 import { nodeLeaseKey } from '../../src/view/status-view.js';
@@ -15,14 +15,7 @@ import { nodeLeaseKey } from '../../src/view/status-view.js';
 const GOLDEN = join(ROOT, 'test', 'dashboard', 'golden');
 
 function golden(name: string, value: unknown): void {
-  const file = join(GOLDEN, name);
-  const text = JSON.stringify(value, null, 2) + '\n';
-  if (process.env['UPDATE_GOLDEN'] === '1') {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, text);
-  }
-  if (!existsSync(file)) assert.fail(`no ${file} (run with UPDATE_GOLDEN=1 and review it)`);
-  assert.equal(text, readFileSync(file, 'utf8'), `${name} changed (UPDATE_GOLDEN=1 to accept, then review the diff)`);
+  goldenFile(GOLDEN, name, value);
 }
 
 test('the grid: a cell per node the group lists, blank elsewhere; the active mark; a dead node red; lease expiry', () => {

@@ -73,3 +73,18 @@ export async function setStatus(store: Store, kind: string, name: string, status
   const o = await store.objects.get(kind, 'default', name);
   await store.objects.updateStatus({ ...o, status });
 }
+
+/** Poll f every 100 ms until it gives a value (at most `tries` times); else fail with the command's last output. */
+export async function untilOutput<T>(
+  what: string,
+  r: RunningWinha,
+  f: () => Promise<T | undefined> | T | undefined,
+  tries = 600,
+): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await f();
+    if (v !== undefined) return v;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`${what} not reached; output:\n${r.out().slice(-3000)}`);
+}

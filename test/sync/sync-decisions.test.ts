@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../support/paths.js';
+import { golden as goldenFile } from '../support/golden.js';
 import { findDrift, manifestDigest, pruneKeys, type InventoryEntry } from '../../src/sync/drift.js';
 import { attemptEvents, nextStatus, DRIFT_LIMIT, DRIFT_DIFF_LIMIT, type Attempt } from '../../src/sync/sync-status.js';
 import type { ApplyOutcome } from '../../src/apply/apply.js';
@@ -16,14 +16,7 @@ import type { SyncStatus } from '../../src/api/types.js';
 const GOLDEN = join(ROOT, 'test', 'sync', 'golden');
 
 function golden(name: string, value: unknown): void {
-  const file = join(GOLDEN, name);
-  const text = JSON.stringify(value, null, 2) + '\n';
-  if (process.env['UPDATE_GOLDEN'] === '1') {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, text);
-  }
-  if (!existsSync(file)) assert.fail(`no ${file} (run with UPDATE_GOLDEN=1 and review it)`);
-  assert.equal(text, readFileSync(file, 'utf8'), `${name} changed (UPDATE_GOLDEN=1 to accept, then review the diff)`);
+  goldenFile(GOLDEN, name, value);
 }
 
 const id = (kind: string, name: string, digest = 'd1'): InventoryEntry => ({ kind, namespace: 'default', name, digest });
