@@ -188,11 +188,15 @@ export class Agent {
 
   private onChange(kind: string, obj: StoredObject): void {
     const ns = obj.metadata.namespace;
-    if (kind === 'FailoverGroup') this.queue.add(`${ns}/${obj.metadata.name}`);
-    else if (kind === 'Cluster') for (const g of this.groupsOfNamespace(ns)) this.queue.add(g);
+    const changed = (key: string) => {
+      this.groups.woke(key);
+      this.queue.add(key);
+    };
+    if (kind === 'FailoverGroup') changed(`${ns}/${obj.metadata.name}`);
+    else if (kind === 'Cluster') for (const g of this.groupsOfNamespace(ns)) changed(g);
     else {
       const group = (obj.spec as { group?: string } | undefined)?.group;
-      if (group) this.queue.add(`${ns}/${group}`);
+      if (group) changed(`${ns}/${group}`);
     }
   }
 

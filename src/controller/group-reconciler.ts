@@ -25,6 +25,7 @@ import { checkPhase, runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
 import { GroupLease, groupLeaseName, type StoreHealth } from './lease/group-lease.js';
 import type { NodeLiveness } from './lease/node-liveness.js';
+import { SharedLeaseReads } from './lease/shared-lease-reads.js';
 import type { SecretSource } from '../reconcilers/secrets.js';
 import type { AgentLogger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
@@ -80,8 +81,13 @@ export class GroupReconciler {
   private readonly cloud: CloudObservation | undefined;
   /** Decisions by group key, for tests and /readyz. */
   readonly lastDecision = new Map<string, Decision>();
+  /** Group leases read by a standby: one list for all groups (shared-lease-reads.ts). */
+  private readonly sharedReads: SharedLeaseReads;
+  /** Groups something woke (a store event, a lease timer): their next look reads the lease itself, not the shared list. */
+  private readonly woken = new Set<string>();
 
   constructor(private readonly d: GroupReconcilerDeps) {
+    this.sharedReads = new SharedLeaseReads(d.store.leases, d.clock);
     this.driver = d.host.driver;
     this.checkDriver = d.host.checkDriver(CHECK_SERVICE_MAX_AGE_MS);
     this.cloud = d.cloud
@@ -104,6 +110,15 @@ export class GroupReconciler {
     for (const g of this.groups.values()) g.lease.stop();
   }
 
+  /**
+   * Something about the group changed (a watch event) or a lease timer fired: its next reconcile reads the lease from
+   * the store. Only the periodic looks of a quiet group share the list: a list up to half a retryPeriod old would
+   * otherwise answer the very change that woke the group (two nodes then act on views that never meet).
+   */
+  woke(key: string): void {
+    this.woken.add(key);
+  }
+
   async reconcile(key: string, snap: GroupSnapshot): Promise<ReconcileResult> {
     const t = timingOf(snap.cluster);
     const { group, sites, vips } = snap;
@@ -115,7 +130,7 @@ export class GroupReconciler {
     const after = (ms: number) => (requeue = requeue === undefined ? ms : Math.min(requeue, ms));
 
     // ── leases: the group's, then every member's node lease
-    const reading = await lease.read();
+    const reading = await lease.read(!this.woken.delete(key));
     if (!reading.storeOk && !lease.holds) return {}; // cut from the store and holding nothing: take no action (E2)
     // Each kind has its own watch, so right after an apply a site can be in the cache before the VirtualIP its
     // bindings name: taking the group on that partial view starts the site without its address (9706) and bans
@@ -296,8 +311,12 @@ export class GroupReconciler {
         clock: this.d.clock,
         log: this.d.log,
         health: this.d.health,
-        wake: () => this.d.wake(key),
+        wake: () => {
+          this.woken.add(key);
+          this.d.wake(key);
+        },
         running: this.d.running,
+        ...(this.sharedReads.available ? { sharedRead: this.sharedReads } : {}),
       };
       g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap.cluster)), mem: newGroupMemory(checkPhase(key)) };
       this.groups.set(key, g);

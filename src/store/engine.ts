@@ -83,6 +83,10 @@ export class Engine {
     return this.leases.get(name);
   }
 
+  listLeases(prefix: string): LeaseRecord[] {
+    return [...this.leases.values()].filter((l) => l.name.startsWith(prefix));
+  }
+
   begin(): Txn {
     return new Txn(this);
   }

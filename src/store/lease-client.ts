@@ -28,6 +28,8 @@ export interface LeaseBackend {
   readLease(name: string): Promise<LeaseRecord | null>;
   /** Write `next` if the stored revision is still `expectedRevision` (null: must not exist); else ConflictError. */
   writeLease(next: Omit<LeaseRecord, 'revision'>, expectedRevision: string | null): Promise<LeaseRecord>;
+  /** Every record whose name starts with prefix, at one revision (optional: one request instead of one per lease). */
+  listLeases?(prefix: string): Promise<LeaseRecord[]>;
 }
 
 interface Observation {
@@ -39,10 +41,25 @@ interface Observation {
 export class LeaseClient implements LeaseStore {
   private observed = new Map<string, Observation>();
 
+  readonly list?: (prefix: string) => Promise<LeaseRecord[]>;
+
   constructor(
     private readonly backend: LeaseBackend,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const listLeases = backend.listLeases?.bind(backend);
+    if (listLeases)
+      this.list = async (prefix) => {
+        let recs: LeaseRecord[];
+        try {
+          recs = await listLeases(prefix);
+        } catch (e) {
+          this.observed.clear(); // as get(): nothing was watched while the store was away
+          throw e;
+        }
+        return recs.map((r) => this.observe(r.name, r)!);
+      };
+  }
 
   async get(name: string): Promise<LeaseRecord | null> {
     let rec: LeaseRecord | null;

@@ -71,6 +71,10 @@ export class MemoryStore extends EngineStore implements Store, LeaseBackend {
     const l = this.engine.getLease(name);
     return l ? { ...l } : null;
   }
+  async listLeases(prefix: string): Promise<LeaseRecord[]> {
+    this.check();
+    return this.engine.listLeases(prefix).map((l) => ({ ...l }));
+  }
   async writeLease(next: Omit<LeaseRecord, 'revision'>, expectedRevision: string | null): Promise<LeaseRecord> {
     this.check();
     const txn = this.engine.begin();

@@ -199,6 +199,11 @@ export interface LeaseStore {
   /** The record, or null when it was never created. Also refreshes our observation. */
   get(name: string): Promise<LeaseRecord | null>;
   /**
+   * Every record whose name starts with `prefix`, in one request, each observed as get() would; absent where the
+   * backend cannot list cheaply (callers then get() each).
+   */
+  list?(prefix: string): Promise<LeaseRecord[]>;
+  /**
    * Takes the lease if it is free, released, already ours (then it is renewed),
    * or held by someone else but observed unchanged for its whole duration. `current`: the record get() just
    * returned (saves reading it again; a stale one only makes the write conflict).

@@ -496,6 +496,27 @@ export function storeContract(factory: BackendFactory): void {
         }),
       );
 
+      it('list: every record under a prefix in one request, each observed as get() would (or no list at all)', T, () =>
+        withStore(async (s, h) => {
+          const node2 = await h.connect();
+          if (!node2.leases.list) return; // kubernetes://: the agents read each lease on their own
+          await s.leases.acquire('group.default.web', 'node1', 15);
+          await s.leases.acquire('group.default.ftp', 'node1', 15);
+          await s.leases.acquire('node.default.prod.node1', 'node1', 15);
+          const listed = await node2.leases.list('group.');
+          assert.deepEqual(listed.map((l) => [l.name, l.holder, l.epoch]).sort(), [
+            ['group.default.ftp', 'node1', 1],
+            ['group.default.web', 'node1', 1],
+          ]);
+          assert.equal(node2.leases.remainingMs(listed[0]!), 15_000, 'the list starts the observation');
+          await h.advance(15_000);
+          const again = await node2.leases.list('group.');
+          assert.equal(node2.leases.remainingMs(again[0]!), 0, 'unchanged for a whole duration: expired, as by get()');
+          assert.ok((await node2.leases.acquire('group.default.web', 'node2', 15)).acquired);
+          assert.deepEqual(await node2.leases.list('nothing.'), []);
+        }),
+      );
+
       it('re-acquiring a held lease renews it; release lets another take it at once', T, () =>
         withStore(async (s, h) => {
           const node2 = await h.connect();

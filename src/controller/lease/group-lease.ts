@@ -29,6 +29,8 @@ export interface GroupLeaseDeps {
   wake: () => void;
   /** False once the agent stopped: no more background renewals. */
   running: () => boolean;
+  /** A standby's read, shared by every group of the agent (one list per half retryPeriod); absent: get() each. */
+  sharedRead?: { get(name: string, maxAgeMs: number, after: number): Promise<LeaseRecord | null>; readonly seq: number };
 }
 
 /** What the cycle's lease call found: the lease (null when the store did not answer), and whether it answered. */
@@ -55,6 +57,8 @@ export class GroupLease {
   private expiryWake: Timer | undefined;
   private expiryWakeAt: number | undefined;
   private renewer: { stop(): Promise<unknown> } | undefined;
+  /** The shared list count when this group last called the store itself: its next shared read comes from a later list. */
+  private sharedAfter = 0;
   /** An epoch given up without a release (abandon): never renewed again, though the record still names this node. */
   private abandoned: number | undefined;
   private t: Timing;
@@ -87,13 +91,13 @@ export class GroupLease {
    * renewDeadline, as client-go renews under a renewDeadline context. An answer that comes later still counts. A
    * lease this node gave up reads as free (decide as a standby would).
    */
-  async read(): Promise<LeaseReading> {
+  async read(shared = false): Promise<LeaseReading> {
     // Renewed less than half a retryPeriod ago: the record is still ours as written (no one may take a lease before
     // watching it unchanged for a whole leaseDuration). A group that comes back often (waiting for an address, a
     // burst of watch events) then costs the store nothing, instead of a read and a write each time.
     const recent = this.recentlyWritten();
     if (recent) return { lease: recent, storeOk: true };
-    const { seq, startedAt, call } = this.begin();
+    const { seq, startedAt, call } = this.begin(shared);
     // Past the deadline already: a store that just failed us gets no more time (fence now; its answer may still
     // come); one that answered last time was merely not asked for a while (a long activation, a status write),
     // so it gets half a retryPeriod, which a healthy store needs only a fraction of.
@@ -128,7 +132,7 @@ export class GroupLease {
 
   /** Take the lease at `expectedEpoch`; false when another node won the race (or the epoch moved on). */
   async acquire(expectedEpoch: number): Promise<{ won: boolean; lease: LeaseRecord }> {
-    const r = await this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t));
+    const r = await this.direct(() => this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t)));
     if (!r.acquired || r.lease.epoch !== expectedEpoch) return { won: false, lease: r.lease };
     this.abandoned = undefined;
     this.held = r.lease.epoch;
@@ -141,8 +145,14 @@ export class GroupLease {
   /** Give the lease up. No renewal may race the release: one answered after it would take the freed lease again. */
   async release(): Promise<void> {
     await this.renewer?.stop();
-    if (this.held !== undefined) await this.d.leases.release(this.name, this.d.node, this.held);
+    if (this.held !== undefined) await this.direct(() => this.d.leases.release(this.name, this.d.node, this.held!));
     this.held = undefined;
+  }
+
+  /** A call of this group's own to the store: what it learns is newer than any shared list begun before it. */
+  private direct<T>(call: () => Promise<T>): Promise<T> {
+    this.sharedAfter = this.d.sharedRead?.seq ?? 0;
+    return call();
   }
 
   /**
@@ -154,6 +164,7 @@ export class GroupLease {
     this.watchdog?.cancel();
     this.abandoned = this.held;
     this.held = undefined;
+    this.sharedAfter = this.d.sharedRead?.seq ?? 0;
   }
 
   /** A lease this node gave up (abandon) still names it on the record but is no longer its licence: seen as free. */
@@ -288,10 +299,10 @@ export class GroupLease {
   }
 
   /** Begin a lease call (read, and renew when ours), numbered for settle and counted while in flight. */
-  private begin(): { seq: number; startedAt: number; call: Promise<Answer> } {
+  private begin(shared = false): { seq: number; startedAt: number; call: Promise<Answer> } {
     const seq = ++this.calls;
     const startedAt = this.d.clock.monotonic();
-    const call = this.readAndRenew();
+    const call = this.readAndRenew(shared);
     const done: Promise<unknown> = call.then(
       () => this.inFlight.delete(done),
       () => this.inFlight.delete(done),
@@ -300,7 +311,8 @@ export class GroupLease {
     return { seq, startedAt, call };
   }
 
-  private async readAndRenew(): Promise<Answer> {
+  /** `shared`: a standby may answer from the agent's shared list (a periodic look, not one something woke). */
+  private async readAndRenew(shared = false): Promise<Answer> {
     // A holder renews the record it last wrote by compare-and-swap on its revision: one request, not a read and a
     // write. Anything written since (only possible once the lease ran out) fails the swap; then read it as below.
     const known = this.lastWritten;
@@ -312,7 +324,11 @@ export class GroupLease {
         if (!isStoreError(err, 'Conflict')) throw err;
       }
     }
-    const lease = await this.d.leases.get(this.name);
+    // Not holding: the shared list will do (see shared-lease-reads.ts); a holder whose swap failed reads its own.
+    const lease =
+      shared && this.held === undefined && this.d.sharedRead
+        ? await this.d.sharedRead.get(this.name, this.t.retryMs / 2, this.sharedAfter)
+        : await this.direct(() => this.d.leases.get(this.name));
     if (lease && lease.holder === this.d.node && lease.epoch !== this.abandoned) {
       // The record just read is the one to renew: no second read.
       const r = await this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t), undefined, lease);

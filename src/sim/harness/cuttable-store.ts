@@ -38,6 +38,7 @@ export class CuttableStore implements Store {
     };
     this.leases = {
       get: (n) => guard(() => l.get(n)),
+      ...(l.list ? { list: (p: string) => guard(() => l.list!(p)) } : {}),
       acquire: (n, h, d, v, c) => guard(() => l.acquire(n, h, d, v, c)),
       renew: (n, h, e) => guard(() => l.renew(n, h, e)),
       release: (n, h, e) => guard(() => l.release(n, h, e)),

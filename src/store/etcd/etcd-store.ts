@@ -242,6 +242,11 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
     return kv ? decodeLease(kv) : null;
   }
 
+  async listLeases(prefix: string): Promise<LeaseRecord[]> {
+    const { kvs } = await this.listPrefix(this.keys.lease(prefix), `list leases ${prefix}*`);
+    return kvs.map(decodeLease);
+  }
+
   async writeLease(next: Omit<LeaseRecord, 'revision'>, expectedRevision: string | null): Promise<LeaseRecord> {
     const key = this.keys.lease(next.name);
     const what = `write lease ${next.name}`;

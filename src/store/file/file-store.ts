@@ -198,6 +198,11 @@ export class FileStore extends EngineStore implements Store, LeaseBackend {
     return l ? { ...l } : null;
   }
 
+  async listLeases(prefix: string): Promise<LeaseRecord[]> {
+    await this.sync();
+    return this.engine.listLeases(prefix).map((l) => ({ ...l }));
+  }
+
   async writeLease(next: Omit<LeaseRecord, 'revision'>, expectedRevision: string | null): Promise<LeaseRecord> {
     return this.write((txn) => ({ ...txn.putLease(next, expectedRevision) }), false);
   }
