@@ -45,6 +45,7 @@ k8s-harness:
 bench: build
 	node dist/bench/validate.js
 	node dist/bench/apply.js
+	node dist/bench/sync.js
 	node dist/bench/store.js
 	node dist/bench/failover.js
 	node --expose-gc dist/bench/scale.js
