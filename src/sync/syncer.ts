@@ -125,17 +125,24 @@ export class Syncer {
     try {
       while (!signal.aborted) {
         let leading = false;
+        let storeError: string | undefined;
         try {
           leading = await this.tryLead();
         } catch (err) {
-          this.deps.log.warn({ sync: this.cfg.name, err: describeStoreError(err) }, 'cannot reach the store for the sync lease');
+          storeError = describeStoreError(err);
+          this.deps.log.warn({ sync: this.cfg.name, err: storeError }, 'cannot reach the store for the sync lease');
         }
         if (!leading) {
-          if (!told) this.deps.log.info({ sync: this.cfg.name }, 'standing by: another syncer holds the sync lease');
-          told = true;
+          if (!told && !storeError) this.deps.log.info({ sync: this.cfg.name }, 'standing by: another syncer holds the sync lease');
+          told ||= !storeError;
           // --once waits out a dead holder's lease (its full duration, twice for margin), then gives up.
           if (once && this.deps.clock.monotonic() - firstWait > this.cfg.leaseSeconds * 2000 + 1000) {
-            this.deps.log.error({ sync: this.cfg.name }, '[sync-lease-held] another syncer kept the sync lease: nothing was done');
+            this.deps.log.error(
+              { sync: this.cfg.name },
+              storeError
+                ? `the store did not answer: nothing was done (${storeError})`
+                : '[sync-lease-held] another syncer kept the sync lease: nothing was done',
+            );
             return 1;
           }
           await this.deps.clock.sleep(this.retryMs, signal).catch(() => undefined);

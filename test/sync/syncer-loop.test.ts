@@ -157,3 +157,24 @@ test('openSource refuses a token in the URL before anything runs', () => {
     (e: unknown) => e instanceof SourceError && e.code === 'credentials-in-url' && !e.message.includes('s3cret'),
   );
 });
+
+test('--once against a store that does not answer gives up after twice the lease and says so (not "another syncer")', async () => {
+  const clock = new VirtualClock();
+  const inner: Store = openMemoryStore('sync-loop-away');
+  cleanups.push(() => inner.close());
+  const away = Object.assign(new Error('etcd://10.0.0.5:2379 did not answer: connection refused [store-unreachable]'), {});
+  const store = { ...inner, leases: { ...inner.leases, acquire: () => Promise.reject(away) } } as unknown as Store;
+  const lines: string[] = [];
+  const log = {
+    info: (_o: object, m: string) => lines.push(`info ${m}`),
+    warn: (_o: object, m: string) => lines.push(`warn ${m}`),
+    error: (_o: object, m: string) => lines.push(`error ${m}`),
+  };
+  const source: Source = { kind: 'git', fetch: () => Promise.reject(new Error('not reached')), close: () => Promise.resolve() };
+  const s = new Syncer(cfg(), { store, clock, source, log, event: () => Promise.resolve() });
+  const running = s.run(new AbortController().signal, true);
+  for (let i = 0; i < 400 && lines.every((l) => !l.startsWith('error')); i++) await clock.advance(100);
+  assert.equal(await running, 1);
+  assert.ok(!lines.some((l) => /standing by/.test(l)), lines.join('\n'));
+  assert.match(lines.at(-1) ?? '', /^error the store did not answer: nothing was done \(.*\[store-unreachable\]\)$/);
+});
