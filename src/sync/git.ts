@@ -162,8 +162,8 @@ export async function loadCredentials(
     secrets.push(t.header.slice('Authorization: Basic '.length), t.secret);
   }
   for (const [flag, file, key] of [
-    ['--ssh-key', o.sshKeyFile, 'sshKeyFile'],
-    ['--known-hosts', o.knownHostsFile, 'knownHostsFile'],
+    ['--ssh-key-file', o.sshKeyFile, 'sshKeyFile'],
+    ['--known-hosts-file', o.knownHostsFile, 'knownHostsFile'],
   ] as const) {
     if (file === undefined) continue;
     const abs = path.resolve(cwd, file);
@@ -205,7 +205,7 @@ export function gitFailure(err: unknown, what: string, source: string, secrets: 
   ) {
     return new SourceError(
       'auth-failed',
-      `sync source ${source}: the server refused the credentials (check --token-file or --ssh-key): ${tail}`,
+      `sync source ${source}: the server refused the credentials (check --token-file or --ssh-key-file): ${tail}`,
     );
   }
   if (/does not appear to be a git repository|repository .* not found|returned error: 404/i.test(s)) {
@@ -278,7 +278,7 @@ export function classify(from: string, cwd: string): Parsed {
   const creds = () =>
     new SourceError(
       'credentials-in-url',
-      `sync source ${shown}: the URL carries credentials; remove them from the URL and give them with --token-file (HTTPS) or --ssh-key (SSH)`,
+      `sync source ${shown}: the URL carries credentials; remove them from the URL and give them with --token-file (HTTPS) or --ssh-key-file (SSH)`,
     );
   const m = SCHEME_URL.exec(from);
   if (m) {

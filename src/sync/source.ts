@@ -341,8 +341,8 @@ export function openSource(opts: SourceOptions): Source {
     for (const [flag, v] of [
       ['--ref', opts.ref],
       ['--token-file', opts.tokenFile],
-      ['--ssh-key', opts.sshKeyFile],
-      ['--known-hosts', opts.knownHostsFile],
+      ['--ssh-key-file', opts.sshKeyFile],
+      ['--known-hosts-file', opts.knownHostsFile],
     ] as const) {
       if (v !== undefined) throw optionsInvalid(shown, `${flag} applies to git URLs only; a local directory is read as it is`);
     }
@@ -369,10 +369,10 @@ export function openSource(opts: SourceOptions): Source {
       throw optionsInvalid(shown, '--token-file over plain http:// would send the token unencrypted; use https://');
   }
   if ((opts.sshKeyFile !== undefined || opts.knownHostsFile !== undefined) && parsed.scheme !== 'ssh') {
-    throw optionsInvalid(shown, '--ssh-key and --known-hosts are for ssh:// and user@host:path URLs');
+    throw optionsInvalid(shown, '--ssh-key-file and --known-hosts-file are for ssh:// and user@host:path URLs');
   }
   if (opts.sshKeyFile !== undefined && opts.knownHostsFile === undefined) {
-    throw optionsInvalid(shown, '--ssh-key needs --known-hosts: the server host key is always checked');
+    throw optionsInvalid(shown, '--ssh-key-file needs --known-hosts-file: the server host key is always checked');
   }
   return new GitSource(
     {

@@ -154,7 +154,11 @@ export async function applyAgentConfig(flags: AgentFlags, io: CliIO, platform: s
       parseInterval(sync.interval);
     } catch (e) {
       if (e instanceof UsageError)
-        throw bad(['sync', 'interval'], e.message.replace(/^--interval /, 'spec.sync.interval '), 'agent-config-sync');
+        throw bad(
+          ['sync', 'interval'],
+          e.message.replace(/^--interval /, 'spec.sync.interval ').replace(/ \[sync-interval-invalid\]$/, ''),
+          'agent-config-sync',
+        );
       throw e;
     }
   }

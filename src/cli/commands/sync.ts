@@ -89,7 +89,8 @@ export function buildSyncer(
 ): { syncer: Syncer; close(): Promise<void> } {
   if (!flags.from) throw new UsageError('name the repository: winha sync --from PATH_OR_GIT_URL [--path DIR] [--ref BRANCH]');
   const name = flags.name ?? 'default';
-  if (!NAME.test(name) || name.length > 63) throw new UsageError(`--name ${name}: a lowercase DNS label (letters, digits, -)`);
+  if (!NAME.test(name) || name.length > 63)
+    throw new UsageError(`--name ${name}: a lowercase DNS label (letters, digits, -) [sync-name-invalid]`);
   const intervalSeconds = parseInterval(flags.interval ?? '1m');
   const leaseSeconds = flags.leaseDuration ? parseSeconds(flags.leaseDuration, '--lease-duration', 3, 300) : 15;
   const timeoutMs = flags.gitTimeout ? parseSeconds(flags.gitTimeout, '--git-timeout', 1, 3600) * 1000 : undefined;
