@@ -59,6 +59,8 @@ export class Syncer {
   private renewedAt = 0;
   private wake = new AbortController();
   private renewing: Promise<void> | undefined;
+  /** Ends the background renewal at stop (a --once run must not wait out its next renewal to exit). */
+  private readonly renewStop = new AbortController();
   private watcher: { close(): Promise<void> } | undefined;
   /** Whether the last pass left the store equal to a revision (Synced); undefined before the first. */
   lastOutcome: Attempt | undefined;
@@ -149,7 +151,7 @@ export class Syncer {
           continue;
         }
         told = false;
-        this.renewing ??= this.keepLease(signal).finally(() => (this.renewing = undefined));
+        this.renewing ??= this.keepLease(AbortSignal.any([signal, this.renewStop.signal])).finally(() => (this.renewing = undefined));
         this.startWatch();
         const attempt = await this.pass();
         const ok = attempt.kind === 'pass' && attempt.result.outcome === 'Synced';
@@ -264,6 +266,8 @@ export class Syncer {
     const epoch = this.epoch;
     this.epoch = undefined;
     this.wake.abort();
+    this.renewStop.abort();
+    await this.renewing;
     if (epoch !== undefined) await this.deps.store.leases.release(this.leaseName, this.cfg.identity, epoch).catch(() => undefined);
   }
 }
