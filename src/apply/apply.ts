@@ -61,6 +61,15 @@ export function idKey(o: { kind: string; namespace: string; name: string }): str
   return `${o.kind}/${o.namespace}/${o.name}`;
 }
 
+function storedId(o: StoredObject): { kind: string; namespace: string; name: string } {
+  return { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
+}
+
+/** idKey of a stored object. */
+export function storedKey(o: StoredObject): string {
+  return idKey(storedId(o));
+}
+
 /**
  * The object with its namespace made explicit (the store keys on it) and every
  * schema default filled in: a Kubernetes API server fills the CRDs' defaults
@@ -119,21 +128,8 @@ export async function apply(store: ObjectStore, manifests: readonly JsonMap[], o
       const rejected = await opts.validate(items);
       if (rejected !== undefined) throw new ApplyRejectedError(rejected);
     }
-    const live = new Map(items.map((o) => [idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o]));
-    // In manifest order, then the prunes.
-    const outcomes: ApplyOutcome[] = [];
-    const pending: Pending[] = [];
-    for (const desired of objects) {
-      const id = identity(desired);
-      const current = live.get(idKey(id));
-      const merged = mergeForApply(desired, current);
-      const same = current && jsonEqual(comparable(merged), comparable(current));
-      outcomes.push({ ...id, action: same ? 'unchanged' : current ? 'configured' : 'created' });
-      if (!same) pending.push({ id, merged, ...(current ? { live: current } : {}) });
-    }
+    const { outcomes, pending, pruned } = plan(items, objects, prune, opts.pruneKeys);
     for (const p of pending) checkStoredSize(p);
-    const pruned = [...(prune ? toPrune(items, objects, prune) : []), ...(opts.pruneKeys ? listed(items, objects, opts.pruneKeys) : [])];
-    for (const o of pruned) outcomes.push({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, action: 'pruned' });
     if (opts.dryRun || pending.length + pruned.length === 0) return outcomes;
     const ops: BatchOp[] = [
       { op: 'guard', kinds: [...APPLIED_KINDS], resourceVersion: revision },
@@ -158,6 +154,45 @@ export async function apply(store: ObjectStore, manifests: readonly JsonMap[], o
       (isStoreError(err, 'NotFound') && err.reason !== 'NamespaceMissing');
     if (!retriable || attempt >= (opts.maxConflictRetries ?? MAX_ATTEMPTS)) throw err;
   }
+}
+
+export interface ApplyPlan {
+  /** In manifest order, then the prunes. */
+  outcomes: ApplyOutcome[];
+  pending: Pending[];
+  pruned: StoredObject[];
+}
+
+/** What apply would write over `items` (the store's applied objects, as read): no I/O. */
+function plan(
+  items: readonly StoredObject[],
+  objects: readonly JsonMap[],
+  prune: ((l: Record<string, string> | undefined) => boolean) | undefined,
+  pruneKeys: ReadonlySet<string> | undefined,
+): ApplyPlan {
+  const live = new Map(items.map((o) => [storedKey(o), o]));
+  const outcomes: ApplyOutcome[] = [];
+  const pending: Pending[] = [];
+  for (const desired of objects) {
+    const id = identity(desired);
+    const current = live.get(idKey(id));
+    const merged = mergeForApply(desired, current);
+    const same = current && jsonEqual(comparable(merged), comparable(current));
+    outcomes.push({ ...id, action: same ? 'unchanged' : current ? 'configured' : 'created' });
+    if (!same) pending.push({ id, merged, ...(current ? { live: current } : {}) });
+  }
+  const pruned = [...(prune ? toPrune(items, objects, prune) : []), ...(pruneKeys ? listed(items, objects, pruneKeys) : [])];
+  for (const o of pruned) outcomes.push({ ...storedId(o), action: 'pruned' });
+  return { outcomes, pending, pruned };
+}
+
+/** apply's outcomes over objects already read (liveObjects), without reading the store again: a dry run. */
+export function planApply(
+  items: readonly StoredObject[],
+  manifests: readonly JsonMap[],
+  opts: { pruneKeys?: ReadonlySet<string> } = {},
+): ApplyOutcome[] {
+  return plan(items, manifests.map(withNamespace), undefined, opts.pruneKeys).outcomes;
 }
 
 /** Every applied kind, and a revision no later than any list's: the guard's "unchanged since". */
@@ -189,11 +224,7 @@ function toPrune(
   const keep = new Set(applied.map((o) => idKey(identity(o))));
   const namespaces = new Set(applied.map((o) => identity(o).namespace));
   return items.filter(
-    (o) =>
-      namespaces.has(o.metadata.namespace) &&
-      matches(o.metadata.labels) &&
-      !!lastApplied(o) &&
-      !keep.has(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
+    (o) => namespaces.has(o.metadata.namespace) && matches(o.metadata.labels) && !!lastApplied(o) && !keep.has(storedKey(o)),
   );
 }
 
@@ -201,7 +232,7 @@ function toPrune(
 function listed(items: readonly StoredObject[], applied: readonly JsonMap[], keys: ReadonlySet<string>): StoredObject[] {
   const keep = new Set(applied.map((o) => idKey(identity(o))));
   return items.filter((o) => {
-    const k = idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+    const k = storedKey(o);
     return keys.has(k) && !keep.has(k) && !!lastApplied(o);
   });
 }
@@ -227,12 +258,14 @@ function diffView(o: JsonMap | undefined): string {
 
 /** Per object: live against what apply would write (server-managed fields and status left out). */
 export async function diff(store: ObjectStore, manifests: readonly JsonMap[]): Promise<ObjectDiff[]> {
-  const objects = manifests.map(withNamespace);
-  const kinds = [...new Set(objects.map((o) => String(o['kind'])))];
-  const live = new Map<string, StoredObject>();
-  for (const o of await liveObjects(store, kinds))
-    live.set(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }), o);
-  return objects.map((desired) => {
+  const kinds = [...new Set(manifests.map((o) => String(o['kind'])))];
+  return diffObjects(await liveObjects(store, kinds), manifests);
+}
+
+/** diff over objects already read (liveObjects), without reading the store again. */
+export function diffObjects(items: readonly StoredObject[], manifests: readonly JsonMap[]): ObjectDiff[] {
+  const live = new Map(items.map((o) => [storedKey(o), o]));
+  return manifests.map(withNamespace).map((desired) => {
     const id = identity(desired);
     const current = live.get(idKey(id)) as JsonMap | undefined;
     const merged = mergeForApply(desired, current);

@@ -3,7 +3,8 @@
  * the last sync while the repository kept them as they were), what the new inventory is, what may be pruned.
  */
 import { createHash } from 'node:crypto';
-import type { ApplyOutcome } from '../apply/apply.js';
+import { idKey, type ApplyOutcome } from '../apply/apply.js';
+import { canonicalJson } from '../lib/json.js';
 
 export interface ObjectId {
   kind: string;
@@ -21,27 +22,9 @@ export interface DriftEntry extends ObjectId {
   diff?: string;
 }
 
-export function keyOf(o: ObjectId): string {
-  return `${o.kind}/${o.namespace}/${o.name}`;
-}
-
-/** JSON with object keys sorted at every level: equal manifests give equal text whatever their key order. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** sha256 of a manifest (namespace and defaults filled in by the caller): what "git did not change it" compares. */
 export function manifestDigest(manifest: Record<string, unknown>): string {
-  return createHash('sha256').update(canonical(manifest)).digest('hex');
+  return createHash('sha256').update(canonicalJson(manifest)).digest('hex');
 }
 
 /**
@@ -55,11 +38,11 @@ export function findDrift(
   outcomes: readonly ApplyOutcome[],
   correct: boolean,
 ): DriftEntry[] {
-  const before = new Map((previous ?? []).map((e) => [keyOf(e), e.digest]));
-  const action = new Map(outcomes.map((o) => [keyOf(o), o.action]));
+  const before = new Map((previous ?? []).map((e) => [idKey(e), e.digest]));
+  const action = new Map(outcomes.map((o) => [idKey(o), o.action]));
   const out: DriftEntry[] = [];
   for (const d of desired) {
-    const k = keyOf(d);
+    const k = idKey(d);
     if (before.get(k) !== d.digest) continue;
     const a = action.get(k);
     if (a !== 'created' && a !== 'configured') continue;
@@ -70,8 +53,8 @@ export function findDrift(
 
 /** The objects of the previous inventory the repository no longer has: prune candidates (apply checks they still exist). */
 export function pruneKeys(previous: readonly InventoryEntry[] | undefined, desired: readonly ObjectId[]): Set<string> {
-  const keep = new Set(desired.map(keyOf));
-  return new Set((previous ?? []).map(keyOf).filter((k) => !keep.has(k)));
+  const keep = new Set(desired.map(idKey));
+  return new Set((previous ?? []).map(idKey).filter((k) => !keep.has(k)));
 }
 
 /**
@@ -79,5 +62,5 @@ export function pruneKeys(previous: readonly InventoryEntry[] | undefined, desir
  * digest is the repository's, so the drift is found again next pass and reported until someone acts).
  */
 export function nextInventory(desired: readonly InventoryEntry[]): InventoryEntry[] {
-  return [...desired].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  return [...desired].sort((a, b) => (idKey(a) < idKey(b) ? -1 : idKey(a) > idKey(b) ? 1 : 0));
 }

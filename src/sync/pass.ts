@@ -3,7 +3,18 @@
  * then apply (three-way merge, prune of what the last pass applied and the repository dropped) in one guarded
  * batch. Nothing is written for a refused revision: the store keeps the last good one.
  */
-import { ApplyRejectedError, apply, diff, idKey, identity, liveObjects, withNamespace, type ApplyOutcome } from '../apply/apply.js';
+import {
+  ApplyRejectedError,
+  apply,
+  diffObjects,
+  idKey,
+  identity,
+  liveObjects,
+  planApply,
+  storedKey,
+  withNamespace,
+  type ApplyOutcome,
+} from '../apply/apply.js';
 import type { ObjectStore, StoredObject } from '../store/types.js';
 import { InputError, readInputs } from '../validate/sources.js';
 import { validateInputs, type InputFile, type ValidationReport } from '../validate/validate.js';
@@ -72,7 +83,7 @@ export async function runPass(store: ObjectStore, input: PassInput): Promise<Pas
   // Objects about to be pruned are no context: a group renamed in git must not clash with its own old name.
   const check = (context: readonly StoredObject[], dropped: ReadonlySet<string>): ValidationReport =>
     validateInputs(files, {
-      context: context.filter((o) => !dropped.has(idKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }))),
+      context: context.filter((o) => !dropped.has(storedKey(o))),
       target: 'store',
       ...(input.defaultNamespace ? { defaultNamespace: input.defaultNamespace } : {}),
     });
@@ -82,16 +93,19 @@ export async function runPass(store: ObjectStore, input: PassInput): Promise<Pas
   const desired: InventoryEntry[] = manifests.map((m) => ({ ...identity(m), digest: manifestDigest(m) }));
   const prunable = input.prune ? pruneKeys(input.previous, desired) : new Set<string>();
   const report = prunable.size ? check(live, prunable) : first;
-  if (!report.valid) return refused(problemsOf(report), `${problemsOf(report).length} problem(s) in the revision: nothing was applied`);
+  if (!report.valid) {
+    const problems = problemsOf(report);
+    return refused(problems, `${problems.length} problem(s) in the revision: nothing was applied`);
+  }
   if (manifests.length === 0)
     return refused(
       [{ code: 'empty-revision', message: `no WinHA objects under ${input.dir}` }],
       'the revision holds no WinHA objects (wrong --path?): nothing was applied or pruned',
     );
 
-  const planned = await apply(store, manifests, { dryRun: true, pruneKeys: prunable });
-  const drift = findDrift(input.previous, desired, planned, input.correctDrift);
-  await describeDrift(store, manifests, drift);
+  // Planned and diffed over the objects read above: apply reads the store again only to write.
+  const drift = findDrift(input.previous, desired, planApply(live, manifests, { pruneKeys: prunable }), input.correctDrift);
+  describeDrift(live, manifests, drift);
   const skipped = new Set(drift.filter((d) => !d.corrected).map(idKey));
   const toWrite = manifests.filter((m) => !skipped.has(idKey(identity(m))));
   await input.beforeWrite?.();
@@ -130,11 +144,11 @@ export async function runPass(store: ObjectStore, input: PassInput): Promise<Pas
 }
 
 /** The store against the repository for each drifted object, as a unified diff (what status and the event show). */
-async function describeDrift(store: ObjectStore, manifests: readonly JsonMap[], drift: DriftEntry[]): Promise<void> {
+function describeDrift(live: readonly StoredObject[], manifests: readonly JsonMap[], drift: DriftEntry[]): void {
   if (drift.length === 0) return;
   const wanted = new Set(drift.map(idKey));
-  const diffs = await diff(
-    store,
+  const diffs = diffObjects(
+    live,
     manifests.filter((m) => wanted.has(idKey(identity(m)))),
   );
   const byKey = new Map(diffs.map((d) => [idKey(d), d.patch]));

@@ -6,7 +6,7 @@ import type { SyncStatus } from '../api/types.js';
 import type { EventInput } from '../controller/event-recorder.js';
 import type { Revision } from './source.js';
 import type { PassResult } from './pass.js';
-import type { DriftEntry } from './drift.js';
+import type { DriftEntry, ObjectId } from './drift.js';
 import { shortRevision } from '../lib/revision.js';
 
 export { shortRevision };
@@ -28,12 +28,6 @@ export type Attempt =
   | { kind: 'applying'; revision: Revision }
   | { kind: 'pass'; revision: Revision; result: PassResult }
   | { kind: 'failed'; revision?: Revision; code: string; message: string };
-
-export interface Ref {
-  kind: string;
-  namespace: string;
-  name: string;
-}
 
 function ready(status: 'True' | 'False', reason: string, message: string, now: string, before: SyncStatus) {
   const old = before.conditions?.find((c) => c.type === 'Ready');
@@ -115,7 +109,7 @@ export function problemLines(
  * The events of an attempt. SyncSucceeded only when something happened (objects written or pruned, a new revision,
  * or recovery after failures): a quiet repository does not write an event every interval.
  */
-export function attemptEvents(before: SyncStatus, attempt: Attempt, sync: Ref): EventInput[] {
+export function attemptEvents(before: SyncStatus, attempt: Attempt, sync: ObjectId): EventInput[] {
   if (attempt.kind === 'applying') return [];
   if (attempt.kind === 'failed')
     return [{ involved: sync, type: 'Warning', reason: 'SyncFailed', message: withCode(attempt.code, attempt.message) }];

@@ -16,7 +16,8 @@ import { updateStatusWith } from '../store/status-update.js';
 import type { Store, StoredObject } from '../store/types.js';
 import { runPass, type PassResult } from './pass.js';
 import { SourceError, type Revision, type Source } from './source.js';
-import { attemptEvents, nextStatus, type Attempt, type Ref } from './sync-status.js';
+import { attemptEvents, nextStatus, type Attempt } from './sync-status.js';
+import type { ObjectId } from './drift.js';
 
 export interface SyncerConfig {
   name: string;
@@ -62,15 +63,13 @@ export class Syncer {
   /** Ends the background renewal at stop (a --once run must not wait out its next renewal to exit). */
   private readonly renewStop = new AbortController();
   private watcher: { close(): Promise<void> } | undefined;
-  /** Whether the last pass left the store equal to a revision (Synced); undefined before the first. */
-  lastOutcome: Attempt | undefined;
 
   constructor(
     private readonly cfg: SyncerConfig,
     private readonly deps: SyncerDeps,
   ) {}
 
-  private get ref(): Ref {
+  private get ref(): ObjectId {
     return { kind: 'Sync', namespace: this.cfg.namespace, name: this.cfg.name };
   }
 
@@ -212,7 +211,6 @@ export class Syncer {
       if (err instanceof LostLease) {
         this.deps.log.warn({ sync: this.cfg.name }, err.message);
         attempt = { kind: 'failed', ...(revision ? { revision } : {}), code: 'sync-lease-lost', message: err.message };
-        this.lastOutcome = attempt;
         this.deps.report?.(attempt);
         return attempt;
       }
@@ -221,7 +219,6 @@ export class Syncer {
     await this.record(attempt).catch((err: unknown) =>
       this.deps.log.warn({ sync: this.cfg.name, err: describeStoreError(err) }, 'could not write the Sync status'),
     );
-    this.lastOutcome = attempt;
     this.deps.report?.(attempt);
     return attempt;
   }

@@ -3,20 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { toYaml } from '../../src/lib/yaml.js';
+import { PROD_CLUSTER } from '../support/status-fixture.js';
 
 const API = 'winha.io/v1alpha1';
 
-export const CLUSTER = toYaml({
-  apiVersion: API,
-  kind: 'Cluster',
-  metadata: { name: 'prod' },
-  spec: {
-    nodes: [
-      { name: 'node1', address: '192.168.10.11' },
-      { name: 'node2', address: '192.168.10.12' },
-    ],
-  },
-});
+export const CLUSTER = toYaml(PROD_CLUSTER);
 
 /** A group and its virtual IP, one file's worth. */
 export function groupYaml(name: string, address: string, priority2 = 10): string {

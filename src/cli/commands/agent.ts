@@ -21,6 +21,7 @@ import { EXIT, UsageError, winhaVersion, type CliIO } from '../io.js';
 import { connect, requireExistingStore } from '../store.js';
 import { agentCluster, clusterNodes, type ClusterNodes } from '../cluster-nodes.js';
 import type { Store } from '../../store/types.js';
+import type { PreparedSync, buildSyncer } from './sync.js';
 import { legacyNodeLeaseName } from '../../controller/lease/node-liveness.js';
 import { applyAgentConfig, type AgentFlags } from '../agent-config/load.js';
 import { agentLogger } from '../agent-config/logging.js';
@@ -147,7 +148,8 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   let dashboard: Dashboard | undefined;
   let driver: HostDriver | undefined;
   let closeCloud: () => void = () => undefined;
-  let sync: { syncer: { run(signal: AbortSignal): Promise<number> }; close(): Promise<void> } | undefined;
+  let prepared: PreparedSync | undefined;
+  let sync: ReturnType<typeof buildSyncer> | undefined;
   let syncRun: Promise<number> | undefined;
   const syncStop = new AbortController();
   // Handlers first: a signal that comes while the agent starts still stops it; a second one while stopping is only noted.
@@ -165,16 +167,15 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   try {
     // Without a sync a missing file store is a typo; with one, the repository fills it.
     if (!run.sync) requireExistingStore(run.flags, io);
+    // spec.sync checked (and its source opened) before the store is reached, as every other setting.
+    const syncCmd = run.sync ? await import('./sync.js') : undefined;
+    prepared = run.sync && syncCmd?.prepareSync(run.sync, { cwd: run.sync.cwd, env: io.env });
     const store = await connect(run.flags, io);
     try {
-      // spec.sync: the syncer runs beside the agent (elected through the store), and starts first: it may bring the Cluster.
-      if (run.sync) {
-        const { buildSyncer } = await import('./sync.js');
-        sync = buildSyncer(
-          run.sync,
-          { cwd: run.sync.cwd, env: io.env },
-          { store, clock, log: logger.child({ component: 'sync' }), identity: s.node },
-        );
+      // The syncer runs beside the agent (elected through the store), and starts first: it may bring the Cluster.
+      if (prepared && syncCmd) {
+        sync = syncCmd.buildSyncer(prepared, { store, clock, log: logger.child({ component: 'sync' }), identity: s.node });
+        prepared = undefined; // closed with the syncer
         syncRun = sync.syncer.run(syncStop.signal);
       }
       // A node no Cluster declares would start an agent that holds nothing and says nothing: refuse it (exit 2),
@@ -248,6 +249,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
       await store.close();
     }
   } finally {
+    await prepared?.source.close().catch(() => undefined);
     for (const sig of signals) process.off(sig, onSignal);
     await log.close();
   }

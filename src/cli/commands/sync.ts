@@ -81,12 +81,17 @@ function watchDirectory(clock: Clock): (dir: string, onChange: () => void) => { 
   };
 }
 
-/** A syncer over an open store from settings (the command's flags, or an agent's spec.sync); throws UsageError on bad ones. */
-export function buildSyncer(
-  flags: SyncSettings,
-  env: { cwd: string; env: NodeJS.ProcessEnv },
-  deps: { store: Store; clock: Clock; log: AgentLogger; identity: string; report?: (a: Attempt) => void },
-): { syncer: Syncer; close(): Promise<void> } {
+/** Settings checked and the source opened, before any store is reached. */
+export interface PreparedSync {
+  source: Source;
+  name: string;
+  namespace: string | undefined;
+  spec: SyncerConfig['spec'];
+  leaseSeconds: number;
+}
+
+/** Check settings (the command's flags, or an agent's spec.sync) and open the source; throws UsageError on bad ones. */
+export function prepareSync(flags: SyncSettings, env: { cwd: string; env: NodeJS.ProcessEnv }): PreparedSync {
   if (!flags.from) throw new UsageError('name the repository: winha sync --from PATH_OR_GIT_URL [--path DIR] [--ref BRANCH]');
   const name = flags.name ?? 'default';
   if (!NAME.test(name) || name.length > 63)
@@ -112,12 +117,11 @@ export function buildSyncer(
     if (err instanceof SourceError) throw new UsageError(err.message);
     throw err;
   }
-  const { store, clock, identity } = deps;
-  const events = new EventRecorder(store.objects, identity, clock);
-  const cfg: SyncerConfig = {
+  return {
+    source,
     name,
-    namespace: flags.namespace ?? store.namespace ?? 'default',
-    identity,
+    namespace: flags.namespace,
+    leaseSeconds,
     spec: {
       source: source.kind === 'git' ? redactUrl(flags.from) : path.resolve(env.cwd, flags.from),
       ...(flags.ref ? { ref: flags.ref } : {}),
@@ -126,13 +130,28 @@ export function buildSyncer(
       prune: !!flags.prune,
       correctDrift: flags.correct !== false,
     },
-    leaseSeconds,
+  };
+}
+
+/** The syncer of prepared settings over an open store; close() also closes the source. */
+export function buildSyncer(
+  p: PreparedSync,
+  deps: { store: Store; clock: Clock; log: AgentLogger; identity: string; report?: (a: Attempt) => void },
+): { syncer: Syncer; close(): Promise<void> } {
+  const { store, clock, identity } = deps;
+  const events = new EventRecorder(store.objects, identity, clock);
+  const cfg: SyncerConfig = {
+    name: p.name,
+    namespace: p.namespace ?? store.namespace ?? 'default',
+    identity,
+    spec: p.spec,
+    leaseSeconds: p.leaseSeconds,
     ...(store.namespace ? { defaultNamespace: store.namespace } : {}),
   };
   const syncer = new Syncer(cfg, {
     store,
     clock,
-    source,
+    source: p.source,
     log: deps.log,
     event: (e) => events.record(e),
     watch: watchDirectory(clock),
@@ -140,38 +159,42 @@ export function buildSyncer(
   });
   deps.log.info(
     {},
-    `syncing ${cfg.spec.source}${cfg.spec.ref ? `@${cfg.spec.ref}` : ''} path ${cfg.spec.path} every ${intervalSeconds} s as ${identity}`,
+    `syncing ${cfg.spec.source}${cfg.spec.ref ? `@${cfg.spec.ref}` : ''} path ${cfg.spec.path} every ${cfg.spec.intervalSeconds} s as ${identity}`,
   );
   return {
     syncer,
     close: async () => {
       await events.flush().catch(() => undefined);
       events.stop();
-      await source.close().catch(() => undefined);
+      await p.source.close().catch(() => undefined);
     },
   };
 }
 
 export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
-  if (!flags.from) throw new UsageError('name the repository: winha sync --from PATH_OR_GIT_URL [--path DIR] [--ref BRANCH]');
+  const prepared = prepareSync(flags, io);
   const clock = new SystemClock();
-  const name = flags.name ?? 'default';
-  const log = lineLogger(io, name, !!flags.once);
-  const store = await connect(flags, io);
+  const log = lineLogger(io, prepared.name, !!flags.once);
+  let store: Store;
+  try {
+    store = await connect(flags, io);
+  } catch (err) {
+    await prepared.source.close().catch(() => undefined);
+    throw err;
+  }
   const stop = new AbortController();
   flags.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   const onSignal = () => stop.abort();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   if (!flags.once) for (const s of signals) process.on(s, onSignal);
-  let built: ReturnType<typeof buildSyncer> | undefined;
+  const identity = flags.identity ?? `${hostname().toLowerCase()}-${process.pid}`;
+  const built = buildSyncer(prepared, { store, clock, log, identity, report: (a) => printAttempt(io, prepared.name, a) });
   try {
-    const identity = flags.identity ?? `${hostname().toLowerCase()}-${process.pid}`;
-    built = buildSyncer(flags, io, { store, clock, log, identity, report: (a) => printAttempt(io, name, a) });
     const code = await built.syncer.run(stop.signal, !!flags.once);
     return code === 0 ? EXIT.OK : EXIT.FAILED;
   } finally {
     for (const s of signals) process.off(s, onSignal);
-    await built?.close();
+    await built.close();
     await store.close();
   }
 }

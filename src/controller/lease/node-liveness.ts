@@ -11,6 +11,7 @@ import { clusterNodesStatus } from '../status/cluster-status.js';
 import { updateStatusWith } from '../../store/status-update.js';
 import { leaseSeconds, type Timing } from '../timing.js';
 import { RenewDeadlinePassed, type GroupLease, type StoreHealth } from './group-lease.js';
+import { YoungReads } from './shared-lease-reads.js';
 
 export interface Liveness {
   alive: Record<string, boolean>;
@@ -67,7 +68,7 @@ export class NodeLiveness {
    * half a retryPeriod): 500 groups on two nodes read the peer's lease about once a second, not 250 times. A read
    * that old cannot make a live peer look dead: it renews every retryPeriod and its lease lasts a leaseDuration.
    */
-  private readonly shared = new Map<string, { at: number; value: Promise<LeaseRecord | null> }>();
+  private readonly shared: YoungReads<LeaseRecord | null>;
 
   constructor(
     private readonly store: Store,
@@ -77,7 +78,9 @@ export class NodeLiveness {
     private readonly health: StoreHealth,
     /** This agent's version, written into its node lease for `winha version` (absent: none written). */
     private readonly version?: string,
-  ) {}
+  ) {
+    this.shared = new YoungReads(clock);
+  }
 
   start(): void {
     this.startedAt = this.clock.monotonic();
@@ -141,17 +144,8 @@ export class NodeLiveness {
 
   private readShared(cluster: ClusterRef | undefined, node: string, maxAgeMs: number): Promise<LeaseRecord | null> {
     const key = `${cluster ? `${cluster.namespace}/${cluster.name}` : ''}/${node}`;
-    const now = this.clock.monotonic();
-    const cur = this.shared.get(key);
     // Even one still in flight is shared only while young: a read the store never answers must not hold the rest.
-    if (cur && now - cur.at <= maxAgeMs) return cur.value;
-    const entry = { at: now, value: Promise.resolve<LeaseRecord | null>(null) };
-    entry.value = readNodeLease(this.store.leases, cluster, node).catch((err: unknown) => {
-      if (this.shared.get(key) === entry) this.shared.delete(key);
-      throw err;
-    });
-    this.shared.set(key, entry);
-    return entry.value;
+    return this.shared.get(key, maxAgeMs, () => readNodeLease(this.store.leases, cluster, node));
   }
 
   /**
