@@ -34,6 +34,8 @@ export interface PassInput {
   /** Absolute directory of the manifests, and the root their file names are shown relative to. */
   dir: string;
   root: string;
+  /** The manifests already read by the source (a local directory's digest): validated as they are, not read again. */
+  files?: InputFile[];
   prune: boolean;
   correctDrift: boolean;
   /** The inventory of the last successful pass (what drift and prune are judged against). */
@@ -74,7 +76,7 @@ function problemsOf(report: ValidationReport): PassProblem[] {
 export async function runPass(store: ObjectStore, input: PassInput): Promise<PassResult> {
   let files: InputFile[];
   try {
-    files = await readInputs([input.dir], true, input.root);
+    files = input.files ?? (await readInputs([input.dir], true, input.root));
   } catch (err) {
     if (err instanceof InputError) return refused([{ code: 'unreadable', message: err.message }], err.message);
     throw err;

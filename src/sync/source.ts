@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { expandPaths, InputError, readRegularFile } from '../validate/sources.js';
+import type { InputFile } from '../validate/validate.js';
 import {
   classify,
   execGit,
@@ -56,6 +57,8 @@ export interface Revision {
   /** The repository root (file names in problems are shown relative to it) and the manifest directory (root joined with path). */
   root: string;
   dir: string;
+  /** The manifests as read for the revision's digest (names relative to root): the pass validates exactly these bytes. */
+  files?: InputFile[];
 }
 
 export interface Source {
@@ -119,21 +122,23 @@ async function manifestFiles(dir: string, where: string): Promise<{ name: string
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** sha256 over the sorted manifest names and bytes: the same set of files gives the same digest. */
-async function manifestDigest(dir: string, where: string): Promise<string> {
+/** sha256 over the sorted manifest names and bytes (the same set of files gives the same digest), and the files read. */
+async function manifestDigest(dir: string, root: string): Promise<{ digest: string; files: InputFile[] }> {
   const h = createHash('sha256');
-  for (const { name, file } of await manifestFiles(dir, where)) {
+  const files: InputFile[] = [];
+  for (const { name, file } of await manifestFiles(dir, root)) {
     let bytes: Buffer;
     try {
       bytes = readRegularFile(file);
     } catch (err) {
-      if (err instanceof InputError) throw new SourceError('source-unreadable', `sync source ${where}: ${err.message}`);
+      if (err instanceof InputError) throw new SourceError('source-unreadable', `sync source ${root}: ${err.message}`);
       throw err;
     }
     h.update(`${name}\0${bytes.length}\0`);
     h.update(bytes);
+    files.push({ name: path.relative(root, file), content: bytes });
   }
-  return h.digest('hex');
+  return { digest: h.digest('hex'), files };
 }
 
 interface Common {
@@ -164,15 +169,20 @@ class DirectorySource implements Source {
     const dir = this.watchPath;
     await checkDir(root, dir, sub, root);
     const head = await this.head();
-    if (!head) return { revision: `sha256:${await manifestDigest(dir, root)}`, root, dir };
+    if (!head) {
+      const { digest, files } = await manifestDigest(dir, root);
+      return { revision: `sha256:${digest}`, root, dir, files };
+    }
     let status;
     try {
       status = await this.git(['--no-optional-locks', '--literal-pathspecs', 'status', '--porcelain', '--untracked-files=all', '--', sub]);
     } catch (err) {
       throw gitFailure(err, 'git status', root);
     }
-    const revision = status.stdout.trim() === '' ? head.commit : `${head.commit}+dirty.${(await manifestDigest(dir, root)).slice(0, 12)}`;
-    return { revision, commit: head.commit, subject: head.subject, root, dir };
+    const base = { commit: head.commit, subject: head.subject, root, dir };
+    if (status.stdout.trim() === '') return { revision: head.commit, ...base };
+    const { digest, files } = await manifestDigest(dir, root);
+    return { revision: `${head.commit}+dirty.${digest.slice(0, 12)}`, ...base, files };
   }
 
   /** HEAD of the git work tree holding the directory; null when there is none (no git, no repository, no commit). */

@@ -197,6 +197,7 @@ export class Syncer {
       const result: PassResult = await runPass(this.deps.store.objects, {
         dir: rev.dir,
         root: rev.root,
+        ...(rev.files ? { files: rev.files } : {}),
         prune: this.cfg.spec.prune,
         correctDrift: this.cfg.spec.correctDrift,
         previous: before.inventory,
