@@ -43,7 +43,10 @@ test('an agent on an empty store with spec.sync brings its Cluster from git and 
     await until('web held by node1', r, () => (/node1 holds web \(epoch \d+\) and serves it/.test(r.out()) ? true : undefined));
     const store = await openStore(`file://${join(dir, 'store')}`);
     try {
-      const st = (await store.objects.get('Sync', 'default', 'default')).status as SyncStatus;
+      // The objects land before the pass records Synced (the agent may serve in between): wait for the record.
+      const read = async () => (await store.objects.get('Sync', 'default', 'default')).status as SyncStatus;
+      await until('the Sync recorded', r, async () => ((await read()).phase === 'Synced' ? true : undefined));
+      const st = await read();
       assert.equal(st.phase, 'Synced');
       assert.equal(st.syncer, 'node1', 'the agent syncs as its node');
     } finally {
