@@ -245,9 +245,10 @@ export class Agent {
     const legacy = !!this.o.legacyNodeLease && this.ready && namers.length === 1 && (!scope || namers[0] === mine);
     // The store answered the heartbeat: what the event outbox holds from while it did not goes now (a quiet node
     // would otherwise keep it until its next event).
+    this.groups.renewHeld();
     if (await this.liveness.renewOwn(t, served, legacy)) void this.events.flushOutbox();
     if (mine) await this.liveness.writeClusterNodes(mine, t.retryMs / 2);
-    for (const g of this.myGroups()) this.queue.add(g);
+    for (const g of this.myGroups()) if (!this.groups.resting(g)) this.queue.add(g);
     this.metrics.queueDepth.set(this.queue.depth);
     this.schedule(t.retryMs);
   }

@@ -26,6 +26,9 @@ import type { HostObservation } from './host-observation.js';
 import { GroupLease, groupLeaseName, type StoreHealth } from './lease/group-lease.js';
 import type { NodeLiveness } from './lease/node-liveness.js';
 import { SharedLeaseReads } from './lease/shared-lease-reads.js';
+import { HeldRenewals } from './lease/held-renewals.js';
+import { restMs } from './group-rest.js';
+import { DEFAULT_SWITCHBACK } from '../api/defaults.js';
 import type { SecretSource } from '../reconcilers/secrets.js';
 import type { AgentLogger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
@@ -85,9 +88,14 @@ export class GroupReconciler {
   private readonly sharedReads: SharedLeaseReads;
   /** Groups something woke (a store event, a lease timer): their next look reads the lease itself, not the shared list. */
   private readonly woken = new Set<string>();
+  /** Held leases renewed together every beat (held-renewals.ts). */
+  private readonly renewals: HeldRenewals;
+  /** Quiet holders: until when (monotonic) each may skip the beat (group-rest.ts). */
+  private readonly restUntil = new Map<string, number>();
 
   constructor(private readonly d: GroupReconcilerDeps) {
     this.sharedReads = new SharedLeaseReads(d.store.leases, d.clock);
+    this.renewals = new HeldRenewals(d.store.leases, d.health, d.log);
     this.driver = d.host.driver;
     this.checkDriver = d.host.checkDriver(CHECK_SERVICE_MAX_AGE_MS);
     this.cloud = d.cloud
@@ -117,6 +125,18 @@ export class GroupReconciler {
    */
   woke(key: string): void {
     this.woken.add(key);
+    this.restUntil.delete(key);
+  }
+
+  /** Whether the beat may skip this group: a quiet holder until its next check (group-rest.ts). */
+  resting(key: string): boolean {
+    const until = this.restUntil.get(key);
+    return until !== undefined && this.d.clock.monotonic() < until;
+  }
+
+  /** The beat: renew every held group lease that is due, in batches (a no-op where the store cannot batch). */
+  renewHeld(): void {
+    this.renewals.renew([...this.groups.values()].filter((g) => g.lease.holds).map((g) => g.lease));
   }
 
   async reconcile(key: string, snap: GroupSnapshot): Promise<ReconcileResult> {
@@ -124,6 +144,7 @@ export class GroupReconciler {
     const { group, sites, vips } = snap;
     const { lease, mem } = this.stateOf(key, snap);
     lease.setTiming(t);
+    this.restUntil.delete(key);
     const now = this.d.clock.now();
     const mono = this.d.clock.monotonic();
     let requeue: number | undefined;
@@ -256,6 +277,7 @@ export class GroupReconciler {
     // A node that does not hold the group writes at most once per retryPeriod: two standbys that disagree for a
     // moment would otherwise answer each other's writes at once, a storm only ended when they agree (fuzz seed 848).
     const writeAt = this.d.clock.monotonic();
+    let wrote = false;
     if (!lease.holds && mem.lastStatusWrite !== undefined && writeAt - mem.lastStatusWrite < t.retryMs)
       after(t.retryMs - (writeAt - mem.lastStatusWrite));
     else if (storeOk) {
@@ -269,8 +291,27 @@ export class GroupReconciler {
       // Only a write counts against the once-per-retryPeriod limit: a cycle that found nothing to write asks no
       // second cycle later (a standby would otherwise reconcile every group twice per retryPeriod).
       if (wroteGroup || wroteResources) mem.lastStatusWrite = writeAt;
+      wrote = wroteGroup || wroteResources;
     }
     this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
+    const rest = restMs({
+      batched: this.renewals.available,
+      holds: lease.holds,
+      storeOk,
+      role: decision.role,
+      actions: decision.actions.length,
+      events: decision.events.length,
+      settled: ok && !detecting && !decision.blocked,
+      requeueAfterMs: requeue,
+      wrote,
+      pending: pendingFacts(mem),
+      switchbackWatch: (group.spec.switchback ?? DEFAULT_SWITCHBACK) === 'Automatic' && betterMember(snap, this.d.node),
+      clustered: snap.cluster !== undefined,
+      mirrored: snap.mirrors.length > 0,
+      retryMs: t.retryMs,
+      untilChecksMs: Math.min(mem.checks.nextQuick ?? 0, mem.checks.nextDeep ?? 0) - this.d.clock.monotonic(),
+    });
+    if (rest !== undefined) this.restUntil.set(key, this.d.clock.monotonic() + rest);
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
   }
 
@@ -312,10 +353,11 @@ export class GroupReconciler {
         log: this.d.log,
         health: this.d.health,
         wake: () => {
-          this.woken.add(key);
+          this.woke(key);
           this.d.wake(key);
         },
         running: this.d.running,
+        renewedInBatches: this.renewals.available,
         ...(this.sharedReads.available ? { sharedRead: this.sharedReads } : {}),
       };
       g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap.cluster)), mem: newGroupMemory(checkPhase(key)) };
@@ -411,4 +453,24 @@ export class GroupReconciler {
       return { failed: isDriverError(err) ? `${err.code}: ${err.message}` : String(err) };
     }
   }
+}
+
+/** Something this holder still has to finish or report: it comes back at every beat until that is done. */
+function pendingFacts(mem: GroupMemory): boolean {
+  const f = mem.facts;
+  return (
+    !!(f.failure || f.activationFailed || f.recoveryFailed || f.deactivationFailed) ||
+    mem.fence !== undefined ||
+    mem.takeover !== undefined ||
+    mem.unobservedSince !== undefined ||
+    mem.checksUnansweredSince !== undefined ||
+    mem.addressWaitSince !== undefined
+  );
+}
+
+/** A member with a better (lower) priority than this node: under Automatic switchback the group may move to it. */
+function betterMember(snap: GroupSnapshot, node: string): boolean {
+  const nodes = snap.group.spec.nodes;
+  const mine = nodes.find((n) => n.name === node)?.priority;
+  return mine === undefined || nodes.some((n) => n.name !== node && n.priority < mine);
 }

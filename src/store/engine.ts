@@ -244,4 +244,15 @@ export class Txn {
     this.changes.push({ resource: 'lease', revision, lease });
     return lease;
   }
+
+  /** Compare-and-swap several leases, all or none: null, with nothing staged, when any revision moved on. */
+  putLeases(writes: readonly { next: Omit<LeaseRecord, 'revision'>; expectedRevision: string }[]): LeaseRecord[] | null {
+    try {
+      return writes.map((w) => ({ ...this.putLease(w.next, w.expectedRevision) }));
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      this.discard();
+      return null;
+    }
+  }
 }

@@ -30,7 +30,20 @@ export interface LeaseBackend {
   writeLease(next: Omit<LeaseRecord, 'revision'>, expectedRevision: string | null): Promise<LeaseRecord>;
   /** Every record whose name starts with prefix, at one revision (optional: one request instead of one per lease). */
   listLeases?(prefix: string): Promise<LeaseRecord[]>;
+  /**
+   * Write every `next` in one request, each only if its stored revision is still `expectedRevision`: all or none
+   * (null when any revision moved on). Optional: holders then renew lease by lease.
+   */
+  writeLeases?(writes: LeaseWrite[]): Promise<LeaseRecord[] | null>;
 }
+
+export interface LeaseWrite {
+  next: Omit<LeaseRecord, 'revision'>;
+  expectedRevision: string;
+}
+
+/** Renewals in one backend request at most: etcd bounds a transaction's compares and puts at 128 each. */
+export const RENEW_BATCH = 100;
 
 interface Observation {
   revision: string;
@@ -42,6 +55,7 @@ export class LeaseClient implements LeaseStore {
   private observed = new Map<string, Observation>();
 
   readonly list?: (prefix: string) => Promise<LeaseRecord[]>;
+  readonly renewMany?: LeaseStore['renewMany'];
 
   constructor(
     private readonly backend: LeaseBackend,
@@ -59,6 +73,42 @@ export class LeaseClient implements LeaseStore {
         }
         return recs.map((r) => this.observe(r.name, r)!);
       };
+    const writeLeases = backend.writeLeases?.bind(backend);
+    if (writeLeases) this.renewMany = (records, durationSeconds) => this.renewBatched(writeLeases, records, durationSeconds);
+  }
+
+  /**
+   * Renew records this holder last wrote, RENEW_BATCH per request. A batch whose revisions all still match is one
+   * write; one where any moved on is renewed record by record, so only the records that changed come back null.
+   */
+  private async renewBatched(
+    writeLeases: NonNullable<LeaseBackend['writeLeases']>,
+    records: LeaseRecord[],
+    durationSeconds: number,
+  ): Promise<(LeaseRecord | null)[]> {
+    const out: (LeaseRecord | null)[] = [];
+    for (let i = 0; i < records.length; i += RENEW_BATCH) {
+      const chunk = records.slice(i, i + RENEW_BATCH);
+      const renewTime = timestamp(this.clock.now());
+      const writes = chunk.map((r) => ({
+        next: { ...withoutRevision(r), renewTime, leaseDurationSeconds: durationSeconds },
+        expectedRevision: r.revision,
+      }));
+      const written = await writeLeases(writes);
+      if (written) {
+        out.push(...written.map((w) => this.observe(w.name, w)));
+        continue;
+      }
+      for (const w of writes) {
+        try {
+          out.push(await this.write(w.next, w.expectedRevision));
+        } catch (e) {
+          if (!(e instanceof ConflictError)) throw e;
+          out.push(null);
+        }
+      }
+    }
+    return out;
   }
 
   async get(name: string): Promise<LeaseRecord | null> {

@@ -10,7 +10,7 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import { uuid, type Random } from '../lib/random.js';
 import { Engine } from './engine.js';
-import { LeaseClient, type LeaseBackend } from './lease-client.js';
+import { LeaseClient, type LeaseBackend, type LeaseWrite } from './lease-client.js';
 import { runBatch, type OpContext } from './ops.js';
 import type { BatchOp, BatchResult, LeaseRecord, ObjectStore, Store, Watch } from './types.js';
 import { EngineStore } from './engine-store.js';
@@ -81,6 +81,13 @@ export class MemoryStore extends EngineStore implements Store, LeaseBackend {
     const lease = txn.putLease(next, expectedRevision);
     this.engine.commit(txn);
     return { ...lease };
+  }
+  async writeLeases(writes: LeaseWrite[]): Promise<LeaseRecord[] | null> {
+    this.check();
+    const txn = this.engine.begin();
+    const out = txn.putLeases(writes);
+    if (out) this.engine.commit(txn);
+    return out;
   }
 
   // WatchSource

@@ -215,6 +215,12 @@ export interface LeaseStore {
     holderVersion?: string,
     current?: LeaseRecord | null,
   ): Promise<AcquireResult>;
+  /**
+   * Renew records this holder last wrote (as they were written: a compare-and-swap on each revision), in as few
+   * requests as the backend allows; each answer is the renewed record, or null where the record changed since.
+   * Absent where the backend writes one lease per request (callers then acquire() each).
+   */
+  renewMany?(records: LeaseRecord[], durationSeconds: number): Promise<(LeaseRecord | null)[]>;
   /** Extends our hold. Conflict if the lease is no longer ours at this epoch. */
   renew(name: string, holder: string, epoch: number): Promise<LeaseRecord>;
   /** Gives the lease up so others may take it at once. Conflict if not ours at this epoch. */

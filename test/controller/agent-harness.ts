@@ -13,7 +13,7 @@ import { SimHostDriver } from '../../src/drivers/sim/sim-host-driver.js';
 import type { Fault } from '../../src/drivers/sim/world-faults.js';
 import { openMemoryStore, type MemoryStore } from '../../src/store/memory.js';
 import { UnavailableError } from '../../src/store/errors.js';
-import type { LeaseStore, ObjectStore, Store, StoredObject, Watch, WatchEvent } from '../../src/store/types.js';
+import type { LeaseRecord, LeaseStore, ObjectStore, Store, StoredObject, Watch, WatchEvent } from '../../src/store/types.js';
 import { Agent } from '../../src/controller/agent.js';
 import { withDefaults } from '../../src/api/with-defaults.js';
 
@@ -125,6 +125,7 @@ class CuttableStore implements Store {
     this.leases = {
       get: (n) => guard(() => inner.leases.get(n)),
       acquire: (n, h, d, v) => guard(() => inner.leases.acquire(n, h, d, v)),
+      ...(inner.leases.renewMany ? { renewMany: (r: LeaseRecord[], d: number) => guard(() => inner.leases.renewMany!(r, d)) } : {}),
       renew: (n, h, e) => guard(() => inner.leases.renew(n, h, e)),
       release: (n, h, e) => guard(() => inner.leases.release(n, h, e)),
       remainingMs: (r) => inner.leases.remainingMs(r),

@@ -9,6 +9,8 @@ import { GroupLease, type GroupLeaseDeps } from '../../src/controller/lease/grou
 import { silentLogger } from '../../src/controller/logger.js';
 import type { AcquireResult, LeaseRecord, LeaseStore } from '../../src/store/types.js';
 import { settle } from '../helpers/virtual-time.js';
+import { HeldRenewals } from '../../src/controller/lease/held-renewals.js';
+import { drainMicrotasks } from '../../src/lib/clock.js';
 
 const T = { leaseMs: 15_000, renewDeadlineMs: 10_000, retryMs: 2_000 };
 const NAME = 'group.default.web';
@@ -50,6 +52,20 @@ class ScriptedLeases implements LeaseStore {
       return { acquired: true, lease: this.record() };
     });
   }
+  /** Batched renewals (held-renewals.ts): null for a record whose holder or epoch changed, or all of them when `conflict`. */
+  conflict = false;
+  renewMany(records: LeaseRecord[]): Promise<(LeaseRecord | null)[]> {
+    this.calls.push('renewMany');
+    if (this.failNext) {
+      this.failNext = false;
+      return Promise.reject(new Error('store unreachable'));
+    }
+    return this.answer(() =>
+      records.map((r) => (this.conflict || r.holder !== this.holder || r.epoch !== this.epoch ? null : this.record())),
+    );
+  }
+  /** The next round's answer fails (an unreachable store). */
+  failNext = false;
   renew(): Promise<LeaseRecord> {
     throw new Error('not used');
   }
@@ -65,7 +81,7 @@ class ScriptedLeases implements LeaseStore {
   }
 }
 
-function setup() {
+function setup(batched = false) {
   const clock = new VirtualClock();
   const leases = new ScriptedLeases(clock);
   const wakes: number[] = [];
@@ -78,9 +94,11 @@ function setup() {
     health,
     wake: () => wakes.push(clock.monotonic()),
     running: () => true,
+    renewedInBatches: batched,
   };
   const lease = new GroupLease(deps, NAME, T);
-  return { clock, leases, wakes, health, lease };
+  const renewals = new HeldRenewals(leases, health, silentLogger);
+  return { clock, leases, wakes, health, lease, renewals };
 }
 
 describe('GroupLease', () => {
@@ -247,5 +265,110 @@ describe('GroupLease', () => {
     await lease.acquire(1);
     assert.equal(lease.callOptions(undefined, 7).epoch, 1);
     assert.equal(lease.callOptions(4).epoch, 4);
+  });
+
+  it('batched: the agent round renews a held lease, and the cycle answers from it for 1.5 retryPeriods without asking the store', async () => {
+    const { clock, lease, leases, renewals, wakes } = setup(true);
+    await lease.acquire(1);
+    renewals.renew([lease]);
+    assert.deepEqual(leases.calls, ['acquire'], 'renewed under half a retryPeriod ago: not due');
+    await clock.advance(T.retryMs);
+    renewals.renew([lease]);
+    await drainMicrotasks();
+    const renewedAt = clock.monotonic();
+    assert.deepEqual(leases.calls, ['acquire', 'renewMany']);
+    await clock.advance(T.retryMs);
+    assert.equal((await lease.read()).lease?.holder, 'node1');
+    assert.deepEqual(leases.calls, ['acquire', 'renewMany'], 'the cycle used the batch’s record');
+    await clock.advance(T.renewDeadlineMs - T.retryMs + 5);
+    assert.deepEqual(wakes, [renewedAt + T.renewDeadlineMs + 1], 'the watchdog counts from the batched renewal');
+  });
+
+  it('batched: a record changed since it was written comes back null: the group is woken and reads the store itself', async () => {
+    const { clock, lease, leases, renewals, wakes } = setup(true);
+    await lease.acquire(1);
+    await clock.advance(T.retryMs);
+    leases.conflict = true;
+    renewals.renew([lease]);
+    await drainMicrotasks();
+    assert.deepEqual(wakes, [clock.monotonic()], 'woken at once');
+    leases.conflict = false;
+    leases.calls = [];
+    const r = await lease.read();
+    assert.deepEqual(leases.calls, ['get', 'acquire'], 'nothing guessed: read, then renewed as read');
+    assert.equal(r.lease?.holder, 'node1');
+    assert.equal(lease.holds, true);
+  });
+
+  it('batched: a renewal answered after the lease was abandoned keeps nothing; release waits for one in flight', async () => {
+    const { clock, lease, leases, renewals } = setup(true);
+    await lease.acquire(1);
+    await clock.advance(T.retryMs);
+    leases.delayMs = 1000;
+    renewals.renew([lease]);
+    await lease.abandon();
+    await clock.advance(1000);
+    await drainMicrotasks();
+    assert.equal(lease.holds, false, 'the late renewal did not make it the holder again');
+    leases.delayMs = 0;
+    assert.equal((await lease.read()).lease?.holder, '', 'seen as free, as any abandoned lease');
+
+    const b = setup(true);
+    b.leases.delayMs = 0;
+    await b.lease.acquire(1);
+    await b.clock.advance(T.retryMs);
+    b.leases.delayMs = 1000;
+    b.renewals.renew([b.lease]);
+    let released = false;
+    const rel = b.lease.release().then(() => (released = true));
+    await drainMicrotasks();
+    assert.deepEqual(b.leases.calls, ['acquire', 'renewMany'], 'the release waits for the renewal in flight');
+    assert.equal(released, false);
+    b.renewals.renew([b.lease]);
+    assert.deepEqual(b.leases.calls, ['acquire', 'renewMany'], 'and no new round begins on a lease being released');
+    await b.clock.advance(2000);
+    await rel;
+    assert.deepEqual(b.leases.calls, ['acquire', 'renewMany', 'release']);
+    assert.equal(b.lease.holds, false);
+  });
+
+  it('batched: a failed round marks the store failing, so the cycle reads for itself; the watchdog still fences on time', async () => {
+    const { clock, lease, leases, renewals, health, wakes } = setup(true);
+    await lease.acquire(1);
+    await clock.advance(T.retryMs);
+    const readAt = clock.monotonic();
+    leases.failNext = true;
+    renewals.renew([lease]);
+    await drainMicrotasks();
+    assert.equal(health.failing, true);
+    leases.calls = [];
+    await lease.read();
+    assert.deepEqual(leases.calls, ['acquire'], 'no record reused while the store fails');
+    assert.equal(health.failing, false, 'the store answered the cycle');
+    leases.delayMs = Infinity; // then nothing answers: no round, no cycle renews
+    renewals.renew([lease]);
+    await clock.advance(T.renewDeadlineMs + 5);
+    assert.deepEqual(wakes, [readAt + T.renewDeadlineMs + 1], 'woken to fence exactly at renewDeadline');
+    assert.equal(lease.renewDeadlinePassed(), true);
+  });
+
+  it('batched: a round the store never answers does not stop the next one a retryPeriod later', async () => {
+    const { clock, lease, leases, renewals } = setup(true);
+    await lease.acquire(1);
+    await clock.advance(T.retryMs);
+    leases.delayMs = Infinity;
+    renewals.renew([lease]);
+    await clock.advance(T.retryMs - 1);
+    renewals.renew([lease]);
+    assert.deepEqual(leases.calls, ['acquire', 'renewMany'], 'one renewal per lease per retryPeriod');
+    leases.delayMs = 0;
+    await clock.advance(1);
+    const renewedAt = clock.monotonic();
+    renewals.renew([lease]);
+    await drainMicrotasks();
+    assert.deepEqual(leases.calls, ['acquire', 'renewMany', 'renewMany']);
+    assert.equal(lease.holds, true);
+    await clock.advance(T.renewDeadlineMs);
+    assert.equal(lease.renewDeadlinePassed(), false, `renewed at ${renewedAt}: the deadline counts from there`);
   });
 });

@@ -517,6 +517,41 @@ export function storeContract(factory: BackendFactory): void {
         }),
       );
 
+      it('renewMany: a holder renews many records at once; one changed since comes back null, the others renewed', T, () =>
+        withStore(async (s, h) => {
+          const node2 = await h.connect();
+          if (!s.leases.renewMany) return; // kubernetes://: one lease per request, each group renews its own
+          const names = Array.from({ length: 130 }, (_, i) => `group.default.g${i}`); // more than one batch
+          const held = [];
+          for (const n of names) held.push((await s.leases.acquire(n, 'node1', 15)).lease);
+          for (const n of names.slice(0, 3)) await node2.leases.get(n); // node2 starts watching them
+          // g1 is released behind the holder's back (its record changed since node1 wrote it)
+          await node2.leases.release(names[1]!, 'node1', 1);
+          await h.advance(10_000);
+          const renewed = await s.leases.renewMany(held, 20);
+          assert.equal(renewed.length, 130);
+          assert.equal(renewed[1], null, 'the record changed since: not renewed, not guessed');
+          for (const [i, r] of renewed.entries()) {
+            if (i === 1) continue;
+            assert.ok(r, `g${i} renewed`);
+            assert.equal(r.holder, 'node1');
+            assert.equal(r.epoch, 1);
+            assert.equal(r.leaseDurationSeconds, 20);
+            assert.notEqual(r.revision, held[i]!.revision);
+          }
+          const seen = (await node2.leases.get(names[0]!))!;
+          assert.equal(seen.revision, renewed[0]!.revision);
+          assert.equal(node2.leases.remainingMs(seen), 20_000, 'a batched renewal restarts every observer’s count');
+          assert.equal((await node2.leases.get(names[1]!))!.holder, '', 'the release stands');
+          // Renewed again from what the batch wrote: the holder's own records are current
+          const again = await s.leases.renewMany(
+            renewed.flatMap((r) => (r ? [r] : [])),
+            15,
+          );
+          assert.ok(again.every((r) => r !== null));
+        }),
+      );
+
       it('re-acquiring a held lease renews it; release lets another take it at once', T, () =>
         withStore(async (s, h) => {
           const node2 = await h.connect();

@@ -29,6 +29,11 @@ export interface GroupLeaseDeps {
   wake: () => void;
   /** False once the agent stopped: no more background renewals. */
   running: () => boolean;
+  /**
+   * The agent renews held leases in batches every retryPeriod (held-renewals.ts): a cycle then uses the record last
+   * renewed while it is under 1.5 retryPeriods old instead of renewing it itself.
+   */
+  renewedInBatches?: boolean;
   /** A standby's read, shared by every group of the agent (one list per half retryPeriod); absent: get() each. */
   sharedRead?: { get(name: string, maxAgeMs: number, after: number): Promise<LeaseRecord | null>; readonly seq: number };
 }
@@ -61,6 +66,10 @@ export class GroupLease {
   private sharedAfter = 0;
   /** An epoch given up without a release (abandon): never renewed again, though the record still names this node. */
   private abandoned: number | undefined;
+  /** A release or abandon has begun: no batched renewal may begin (one answered after it would hold the lease again). */
+  private ending = false;
+  /** When the latest lease call began (monotonic). */
+  private lastBegun = -Infinity;
   private t: Timing;
 
   constructor(
@@ -135,6 +144,7 @@ export class GroupLease {
     const r = await this.direct(() => this.d.leases.acquire(this.name, this.d.node, leaseSeconds(this.t)));
     if (!r.acquired || r.lease.epoch !== expectedEpoch) return { won: false, lease: r.lease };
     this.abandoned = undefined;
+    this.ending = false;
     this.held = r.lease.epoch;
     this.lastRenewOk = this.d.clock.monotonic();
     this.lastWritten = r.lease;
@@ -144,7 +154,9 @@ export class GroupLease {
 
   /** Give the lease up. No renewal may race the release: one answered after it would take the freed lease again. */
   async release(): Promise<void> {
+    this.ending = true;
     await this.renewer?.stop();
+    await Promise.all(this.inFlight);
     if (this.held !== undefined) await this.direct(() => this.d.leases.release(this.name, this.d.node, this.held!));
     this.held = undefined;
   }
@@ -160,6 +172,7 @@ export class GroupLease {
    * host its own agent cannot see may still serve; a release would tell the others it stopped).
    */
   async abandon(): Promise<void> {
+    this.ending = true;
     await this.renewer?.stop();
     this.watchdog?.cancel();
     this.abandoned = this.held;
@@ -213,6 +226,36 @@ export class GroupLease {
       if (this.renewer === renewer) this.renewer = undefined;
       void renewer.stop(); // the cycle renews again; a renewal still in flight is settled by its sequence number
     }
+  }
+
+  /**
+   * The record the agent's batched renewal should renew now, with the lease's duration: held as this node wrote it,
+   * no recent call of this lease in flight, no release begun, and last renewed at least half a retryPeriod ago.
+   */
+  renewalDue(): { record: LeaseRecord; seconds: number } | undefined {
+    const w = this.lastWritten;
+    if (this.held === undefined || this.ending || !w || w.epoch !== this.held || w.holder !== this.d.node) return undefined;
+    // A call begun under a retryPeriod ago may still answer; an older one the store never answered blocks nothing.
+    if (this.inFlight.size > 0 && this.d.clock.monotonic() - this.lastBegun < this.t.retryMs) return undefined;
+    if (this.lastRenewOk !== undefined && this.d.clock.monotonic() - this.lastRenewOk < this.t.retryMs / 2) return undefined;
+    return { record: w, seconds: leaseSeconds(this.t) };
+  }
+
+  /**
+   * The batched renewal of renewalDue()'s record, settled as the cycle's own renewal would be. A record that changed
+   * since this node wrote it is not guessed at: the group is woken and its cycle reads the record itself.
+   */
+  renewedBy(renewal: Promise<LeaseRecord | null>): void {
+    const { seq, startedAt, call } = this.track(renewal.then((lease) => ({ lease, renewed: lease !== null })));
+    call.then(
+      (r) => {
+        if (this.ending) return; // given up meanwhile: a renewal that landed keeps nothing alive here
+        if (r.renewed) return void this.settle(seq, startedAt, r, false);
+        if (seq > this.settled) this.lastWritten = undefined;
+        this.d.wake();
+      },
+      () => undefined, // the batch's failure is the agent's to report (store health), once for all groups
+    );
   }
 
   /** No successful renewal for longer than renewDeadline (the holder must fence). */
@@ -288,7 +331,8 @@ export class GroupLease {
   private recentlyWritten(): LeaseRecord | undefined {
     const w = this.lastWritten;
     if (this.held === undefined || !w || w.epoch !== this.held || w.holder !== this.d.node || this.d.health.failing) return undefined;
-    if (this.lastRenewOk === undefined || this.d.clock.monotonic() - this.lastRenewOk >= this.t.retryMs / 2) return undefined;
+    const window = this.d.renewedInBatches ? this.t.retryMs * 1.5 : this.t.retryMs / 2;
+    if (this.lastRenewOk === undefined || this.d.clock.monotonic() - this.lastRenewOk >= window) return undefined;
     return w;
   }
 
@@ -300,9 +344,13 @@ export class GroupLease {
 
   /** Begin a lease call (read, and renew when ours), numbered for settle and counted while in flight. */
   private begin(shared = false): { seq: number; startedAt: number; call: Promise<Answer> } {
+    return this.track(this.readAndRenew(shared));
+  }
+
+  private track(call: Promise<Answer>): { seq: number; startedAt: number; call: Promise<Answer> } {
     const seq = ++this.calls;
     const startedAt = this.d.clock.monotonic();
-    const call = this.readAndRenew(shared);
+    this.lastBegun = startedAt;
     const done: Promise<unknown> = call.then(
       () => this.inFlight.delete(done),
       () => this.inFlight.delete(done),

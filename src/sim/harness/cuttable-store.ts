@@ -6,7 +6,7 @@
  * on a real machine cut from the store: failed renewals and dead watches.
  */
 import { UnavailableError } from '../../store/errors.js';
-import type { LeaseStore, ObjectStore, Store, Watch, WatchEvent } from '../../store/types.js';
+import type { LeaseRecord, LeaseStore, ObjectStore, Store, Watch, WatchEvent } from '../../store/types.js';
 
 function unavailable(): UnavailableError {
   return new UnavailableError('store unreachable (simulated network partition)');
@@ -39,6 +39,7 @@ export class CuttableStore implements Store {
     this.leases = {
       get: (n) => guard(() => l.get(n)),
       ...(l.list ? { list: (p: string) => guard(() => l.list!(p)) } : {}),
+      ...(l.renewMany ? { renewMany: (r: LeaseRecord[], d: number) => guard(() => l.renewMany!(r, d)) } : {}),
       acquire: (n, h, d, v, c) => guard(() => l.acquire(n, h, d, v, c)),
       renew: (n, h, e) => guard(() => l.renew(n, h, e)),
       release: (n, h, e) => guard(() => l.release(n, h, e)),

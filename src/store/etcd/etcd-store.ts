@@ -23,8 +23,8 @@ import { SystemClock, type Clock } from '../../lib/clock.js';
 import { uuid, type Random } from '../../lib/random.js';
 import { ConflictError, InvalidError, NotFoundError, UnavailableError, describeObject } from '../errors.js';
 import { allFailed, guardConflict, guardHeld } from '../ops.js';
-import { atomicBatch, guardComparesOf } from './etcd-atomic.js';
-import { LeaseClient, type LeaseBackend } from '../lease-client.js';
+import { atomicBatch, ETCD_MAX_TXN_OPS, guardComparesOf } from './etcd-atomic.js';
+import { LeaseClient, type LeaseBackend, type LeaseWrite } from '../lease-client.js';
 import { buildCreate, buildStatusUpdate, buildUpdate, checkDelete, identify } from '../objects.js';
 import { BatchWrites } from '../batch-writes.js';
 import { compileSelector } from '../selector.js';
@@ -275,6 +275,25 @@ export class EtcdStore extends BatchWrites implements Store, ObjectStore, LeaseB
     }
     await this.compactor.wrote(Number(res.header.revision));
     return { ...next, revision: String(res.header.revision) };
+  }
+
+  /** All in one transaction (one revision for all); null when any revision moved on, with nothing written. */
+  async writeLeases(writes: LeaseWrite[]): Promise<LeaseRecord[] | null> {
+    if (writes.length === 0) return [];
+    if (writes.length > ETCD_MAX_TXN_OPS)
+      throw new InvalidError(`${writes.length} lease writes exceed one etcd transaction (${ETCD_MAX_TXN_OPS})`);
+    const keys = writes.map((w) => Buffer.from(this.keys.lease(w.next.name)));
+    const res = await this.client.txn(
+      {
+        compare: writes.map((w, i) => ({ key: keys[i]!, target: 'Mod', result: 'Equal', mod_revision: w.expectedRevision })),
+        success: writes.map((w, i) => ({ request_put: { key: keys[i]!, value: encodeLease(w.next) } })),
+        failure: [],
+      },
+      `renew ${writes.length} leases`,
+    );
+    if (!res.succeeded) return null;
+    await this.compactor.wrote(Number(res.header.revision));
+    return writes.map((w) => ({ ...w.next, revision: String(res.header.revision) }));
   }
 
   // ---- EtcdWatchSource and shared reads

@@ -1,0 +1,94 @@
+/**
+ * Issue 19: a holder with nothing to do rests between its health checks while the agent renews its leases in
+ * batches — and anything that could change its decision still reaches it at once (real agents, memory store,
+ * simulated hosts, virtual time, the default timing 15/10/2 and checks every 10 s).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { harness, ready, type Harness } from './agent-harness.js';
+
+const reconciles = async (h: Harness, node: string) => (await h.agents.get(node)!.metrics.reconciles.get()).values[0]?.value ?? 0;
+const groupLease = (h: Harness) => h.admin.leases.get('group.default.web');
+const entry = async (h: Harness, name: string) =>
+  ((await h.group()).status?.['nodes'] as Record<string, any>[] | undefined)?.find((n) => n['name'] === name);
+
+describe('agents: a quiet holder rests, its lease renewed in batches (issue 19)', () => {
+  it('over a minute the holder reconciles once per check interval, not every retryPeriod, and keeps its lease renewed', async () => {
+    const h = await harness({ mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.run(20_000);
+      const before = { holder: await reconciles(h, 'node1'), standby: await reconciles(h, 'node2') };
+      const revisions = new Set<string>();
+      for (let s = 0; s < 60; s += 2) {
+        await h.run(2000);
+        const l = (await groupLease(h))!;
+        assert.equal(l.holder, 'node1');
+        revisions.add(l.revision);
+      }
+      const holder = (await reconciles(h, 'node1')) - before.holder;
+      const standby = (await reconciles(h, 'node2')) - before.standby;
+      // 60 s / 10 s checks = 6 looks (a beat late at most); it was 30, one per retryPeriod
+      assert.ok(holder >= 5 && holder <= 8, `holder reconciled ${holder} times in 60 s`);
+      assert.ok(standby >= 28, `the standby still looks every beat (${standby})`);
+      assert.ok(revisions.size >= 28, `renewed every retryPeriod: ${revisions.size} revisions in 30 polls`);
+      assert.deepEqual(await h.serving(), ['node1']);
+      assert.ok(!(await h.reasons()).includes('Failover'));
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('a switchover requested while the holder rests starts at once, not at its next check', async () => {
+    const h = await harness({ mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.run(20_000);
+      const asked = h.clock.monotonic();
+      await h.switchover('node2');
+      await h.until(async () => (await h.reasons('node1')).includes('Released'), 10_000, 100);
+      assert.ok(h.clock.monotonic() - asked <= 1000, `released ${h.clock.monotonic() - asked} ms after the request`);
+      await ready(h, 'node2', 30_000);
+      assert.deepEqual(await h.serving(), ['node2']);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it("the standby's crash shows in the holder's status within a beat of its node lease expiring", async () => {
+    const h = await harness({ mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.run(20_000);
+      await h.fault({ type: 'nodeCrash', node: 'node2' });
+      const crashed = h.clock.monotonic();
+      await h.until(async () => (await entry(h, 'node2'))?.['state'] === 'UNKNOWN', 40_000, 100);
+      const took = h.clock.monotonic() - crashed;
+      // its node lease runs out 15 s after its last renewal; resting would have added up to a check interval (10 s)
+      assert.ok(took <= 15_000 + 2 * 2000 + 500, `node2 shown UNKNOWN ${took} ms after its crash`);
+      assert.deepEqual(await h.serving(), ['node1']);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('a holder cut from the store still fences at renewDeadline while resting (no renewal, no look, still on time)', async () => {
+    const h = await harness({ mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.run(20_000);
+      h.cutStore('node1', true);
+      const cut = h.clock.monotonic();
+      await h.until(async () => (await h.serving()).length === 0, 20_000, 100);
+      const took = h.clock.monotonic() - cut;
+      assert.ok(took <= 10_000 + 2000 + 500, `stopped serving ${took} ms after the cut (renewDeadline 10 s)`);
+      h.cutStore('node1', false);
+      // healed before the lease ran out (15 s): node1 renews it again and serves under the same epoch
+      await h.until(async () => (await h.serving()).length === 1, 20_000, 100);
+      assert.deepEqual(await h.serving(), ['node1']);
+      assert.equal((await groupLease(h))?.epoch, 1);
+    } finally {
+      await h.stopAll();
+    }
+  });
+});
