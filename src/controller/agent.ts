@@ -1,7 +1,8 @@
 /**
  * The node agent (design §1, §4), the manager only: an informer cache of every kind, one work queue of group
- * keys, the heartbeat (node lease, Cluster nodes, every group queued each retryPeriod), start and stop. Each
- * group's reconcile is GroupReconciler's; agents coordinate only through the store.
+ * keys, the heartbeat (held group leases renewed together, node lease, Cluster nodes, every group queued each
+ * retryPeriod but a quiet holder resting until its next check), start and stop. Each group's reconcile is
+ * GroupReconciler's; agents coordinate only through the store.
  */
 import type { Cluster, FailoverGroup, IISSite, Mirror, VirtualIP } from '../api/types.js';
 import { awsIdentity } from '../cloud/aws/identity.js';
