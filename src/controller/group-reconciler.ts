@@ -21,13 +21,13 @@ import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts }
 import type { Decision } from './decision-types.js';
 import { ADDRESS_POLL_MS, Executor, StepError } from './executor.js';
 import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
-import { checkPhase, runDueChecks } from './health-checks.js';
+import { checkIntervals, checkPhase, runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
 import { GroupLease, groupLeaseName, type StoreHealth } from './lease/group-lease.js';
 import type { NodeLiveness } from './lease/node-liveness.js';
 import { SharedLeaseReads } from './lease/shared-lease-reads.js';
 import { HeldRenewals } from './lease/held-renewals.js';
-import { restMs } from './group-rest.js';
+import { betterMember, pendingFacts, restMs } from './group-rest.js';
 import { DEFAULT_SWITCHBACK } from '../api/defaults.js';
 import type { SecretSource } from '../reconcilers/secrets.js';
 import type { AgentLogger } from './logger.js';
@@ -90,8 +90,10 @@ export class GroupReconciler {
   private readonly woken = new Set<string>();
   /** Held leases renewed together every beat (held-renewals.ts). */
   private readonly renewals: HeldRenewals;
-  /** Quiet holders: until when (monotonic) each may skip the beat (group-rest.ts). */
+  /** Quiet groups: until when (monotonic) each may skip the beat (group-rest.ts). */
   private readonly restUntil = new Map<string, number>();
+  /** The group lease's holder and epoch as each group's last look saw them (a resting standby wakes on a change). */
+  private readonly seenLease = new Map<string, string>();
 
   constructor(private readonly d: GroupReconcilerDeps) {
     this.sharedReads = new SharedLeaseReads(d.store.leases, d.clock);
@@ -128,7 +130,31 @@ export class GroupReconciler {
     this.restUntil.delete(key);
   }
 
-  /** Whether the beat may skip this group: a quiet holder until its next check (group-rest.ts). */
+  /**
+   * The beat, for resting standbys: one shared list of the group leases, which also goes on observing each lease
+   * on this node's clock (the expiry rule); a group whose lease changed holder or epoch, or ran out, or that the
+   * list cannot answer for, is woken and queued.
+   */
+  lookAtLeases(maxAgeMs: number): void {
+    const resting = [...this.restUntil.keys()].filter((k) => this.groups.get(k)?.lease.holds === false);
+    if (resting.length === 0 || !this.sharedReads.available) return;
+    const wake = (key: string) => {
+      this.woke(key);
+      this.d.wake(key);
+    };
+    this.sharedReads.all(maxAgeMs).then(
+      (leases) => {
+        for (const key of resting) {
+          const g = this.groups.get(key);
+          const l = g ? leases.get(g.lease.name) : undefined;
+          if (!l || leaseSeen(l) !== this.seenLease.get(key) || this.d.store.leases.remainingMs(l) <= 0) wake(key);
+        }
+      },
+      () => resting.forEach(wake),
+    );
+  }
+
+  /** Whether the beat may skip this group: a quiet group until its next look (group-rest.ts). */
   resting(key: string): boolean {
     const until = this.restUntil.get(key);
     return until !== undefined && this.d.clock.monotonic() < until;
@@ -178,6 +204,7 @@ export class GroupReconciler {
     if (l && l.holder !== '' && remainingMs > 0 && l.holder !== this.d.node)
       lease.armExpiryWake(Math.max(remainingMs, live.leftMs.get(l.holder) ?? 0));
     const observedEpoch = l?.epoch ?? 0;
+    this.seenLease.set(key, leaseSeen(l));
 
     // ── this host
     const held = lease.holds ? lease.epoch : undefined;
@@ -296,7 +323,9 @@ export class GroupReconciler {
     this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
     const rest = restMs({
       batched: this.renewals.available,
+      listed: this.sharedReads.available,
       holds: lease.holds,
+      peerHolds: !!l && l.holder !== '' && l.holder !== this.d.node && remainingMs > 0,
       storeOk,
       role: decision.role,
       actions: decision.actions.length,
@@ -309,7 +338,9 @@ export class GroupReconciler {
       clustered: snap.cluster !== undefined,
       mirrored: snap.mirrors.length > 0,
       retryMs: t.retryMs,
-      untilChecksMs: Math.min(mem.checks.nextQuick ?? 0, mem.checks.nextDeep ?? 0) - this.d.clock.monotonic(),
+      untilChecksMs: lease.holds
+        ? Math.min(mem.checks.nextQuick ?? 0, mem.checks.nextDeep ?? 0) - this.d.clock.monotonic()
+        : checkIntervals(sites, snap.cluster).quickMs,
     });
     if (rest !== undefined) this.restUntil.set(key, this.d.clock.monotonic() + rest);
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
@@ -455,22 +486,7 @@ export class GroupReconciler {
   }
 }
 
-/** Something this holder still has to finish or report: it comes back at every beat until that is done. */
-function pendingFacts(mem: GroupMemory): boolean {
-  const f = mem.facts;
-  return (
-    !!(f.failure || f.activationFailed || f.recoveryFailed || f.deactivationFailed) ||
-    mem.fence !== undefined ||
-    mem.takeover !== undefined ||
-    mem.unobservedSince !== undefined ||
-    mem.checksUnansweredSince !== undefined ||
-    mem.addressWaitSince !== undefined
-  );
-}
-
-/** A member with a better (lower) priority than this node: under Automatic switchback the group may move to it. */
-function betterMember(snap: GroupSnapshot, node: string): boolean {
-  const nodes = snap.group.spec.nodes;
-  const mine = nodes.find((n) => n.name === node)?.priority;
-  return mine === undefined || nodes.some((n) => n.name !== node && n.priority < mine);
+/** A lease's holder and epoch, as a resting standby compares them. */
+function leaseSeen(l: { holder: string; epoch: number } | null): string {
+  return l ? `${l.holder}/${l.epoch}` : '';
 }

@@ -34,6 +34,17 @@ export function checkPhase(key: string): number {
   return (h >>> 0) / 0x1_0000_0000;
 }
 
+/** The group's quick-check interval (ms) and deep-check interval (s): the shortest any of its sites asks for. */
+export function checkIntervals(sites: IISSite[], cluster: Cluster | undefined): { quickMs: number; deepSec: number } {
+  const c = cluster?.spec?.checks;
+  const quickSec = c?.quickCheckIntervalSeconds ?? DEFAULT_CHECKS.quickCheckIntervalSeconds;
+  const deepDefault = c?.deepCheckIntervalSeconds ?? DEFAULT_CHECKS.deepCheckIntervalSeconds;
+  return {
+    quickMs: Math.min(...sites.map((s) => (s.spec.checks?.quickCheckIntervalSeconds ?? quickSec) * 1000), 3_600_000),
+    deepSec: Math.min(...sites.map((s) => s.spec.checks?.deepCheckIntervalSeconds ?? deepDefault), 86_400),
+  };
+}
+
 /** Run the checks that are due (all quick ones at once when `now`); the failure found, if any. `phase`: checkPhase. */
 export async function runDueChecks(
   d: CheckDeps,
@@ -45,11 +56,7 @@ export async function runDueChecks(
   now: boolean,
   phase = 0,
 ): Promise<LocalView['failure']> {
-  const c = cluster?.spec?.checks;
-  const quickSec = c?.quickCheckIntervalSeconds ?? DEFAULT_CHECKS.quickCheckIntervalSeconds;
-  const deepDefault = c?.deepCheckIntervalSeconds ?? DEFAULT_CHECKS.deepCheckIntervalSeconds;
-  const quickMs = Math.min(...sites.map((s) => (s.spec.checks?.quickCheckIntervalSeconds ?? quickSec) * 1000), 3_600_000);
-  const deepSec = Math.min(...sites.map((s) => s.spec.checks?.deepCheckIntervalSeconds ?? deepDefault), 86_400);
+  const { quickMs, deepSec } = checkIntervals(sites, cluster);
   // The first round comes at the group's phase of the interval; the next ones a whole interval apart.
   if (schedule.nextQuick === undefined) schedule.nextQuick = mono + Math.max(1, Math.round(phase * quickMs));
   if (schedule.nextDeep === undefined) schedule.nextDeep = mono + Math.max(1, Math.round(phase * deepSec * 1000));

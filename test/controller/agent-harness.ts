@@ -125,6 +125,7 @@ class CuttableStore implements Store {
     this.leases = {
       get: (n) => guard(() => inner.leases.get(n)),
       acquire: (n, h, d, v) => guard(() => inner.leases.acquire(n, h, d, v)),
+      ...(inner.leases.list ? { list: (p: string) => guard(() => inner.leases.list!(p)) } : {}),
       ...(inner.leases.renewMany ? { renewMany: (r: LeaseRecord[], d: number) => guard(() => inner.leases.renewMany!(r, d)) } : {}),
       renew: (n, h, e) => guard(() => inner.leases.renew(n, h, e)),
       release: (n, h, e) => guard(() => inner.leases.release(n, h, e)),

@@ -12,7 +12,24 @@ const groupLease = (h: Harness) => h.admin.leases.get('group.default.web');
 const entry = async (h: Harness, name: string) =>
   ((await h.group()).status?.['nodes'] as Record<string, any>[] | undefined)?.find((n) => n['name'] === name);
 
-describe('agents: a quiet holder rests, its lease renewed in batches (issue 19)', () => {
+describe('agents: quiet groups rest, held leases renewed in batches (issue 19)', () => {
+  it("the holder's crash: the resting standby takes over as soon as the lease runs out on its own clock", async () => {
+    const h = await harness({ mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.run(20_000);
+      await h.fault({ type: 'nodeCrash', node: 'node1' });
+      const crashed = h.clock.monotonic();
+      await ready(h, 'node2', 40_000);
+      const took = h.clock.monotonic() - crashed;
+      // the lease (15 s) from node1's last renewal, at most a retryPeriod before the crash, then the takeover
+      assert.ok(took <= 15_000 + 2000, `node2 Ready ${took} ms after the crash`);
+      assert.ok(took >= 13_000, `not before the lease ran out (${took} ms)`);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
   it('over a minute the holder reconciles once per check interval, not every retryPeriod, and keeps its lease renewed', async () => {
     const h = await harness({ mirror: false });
     try {
@@ -28,9 +45,9 @@ describe('agents: a quiet holder rests, its lease renewed in batches (issue 19)'
       }
       const holder = (await reconciles(h, 'node1')) - before.holder;
       const standby = (await reconciles(h, 'node2')) - before.standby;
-      // 60 s / 10 s checks = 6 looks (a beat late at most); it was 30, one per retryPeriod
+      // 60 s / 10 s checks = 6 looks (a beat late at most); it was 30 for each, one per retryPeriod
       assert.ok(holder >= 5 && holder <= 8, `holder reconciled ${holder} times in 60 s`);
-      assert.ok(standby >= 28, `the standby still looks every beat (${standby})`);
+      assert.ok(standby >= 5 && standby <= 8, `standby reconciled ${standby} times in 60 s`);
       assert.ok(revisions.size >= 28, `renewed every retryPeriod: ${revisions.size} revisions in 30 polls`);
       assert.deepEqual(await h.serving(), ['node1']);
       assert.ok(!(await h.reasons()).includes('Failover'));
@@ -87,6 +104,25 @@ describe('agents: a quiet holder rests, its lease renewed in batches (issue 19)'
       await h.until(async () => (await h.serving()).length === 1, 20_000, 100);
       assert.deepEqual(await h.serving(), ['node1']);
       assert.equal((await groupLease(h))?.epoch, 1);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
+  it('a resting standby sees its lease change hands within a beat (the beat lists the group leases)', async () => {
+    const h = await harness({ mirror: false });
+    try {
+      await ready(h, 'node1');
+      await h.run(20_000);
+      // just after the standby's look: its next one is a check interval (10 s) away
+      const seen = await reconciles(h, 'node2');
+      await h.until(async () => (await reconciles(h, 'node2')) > seen, 15_000, 100);
+      const before = await reconciles(h, 'node2');
+      const l = (await groupLease(h))!;
+      await h.admin.leases.release(l.name, l.holder, l.epoch); // the lease freed without any object changing
+      await h.run(2500, 100);
+      assert.ok((await reconciles(h, 'node2')) > before, 'the standby looked again within a beat');
+      await h.until(async () => (await h.serving()).length === 1, 30_000);
     } finally {
       await h.stopAll();
     }

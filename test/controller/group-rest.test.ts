@@ -1,6 +1,7 @@
 /**
- * When a holder may skip the beat (src/controller/group-rest.ts), as a table: the steady holder rests until its
- * next check (at most MAX_REST_MS); anything unfinished, uncertain or about to change brings it back every beat.
+ * When a group may skip the beat (src/controller/group-rest.ts), as a table: the steady holder rests until its
+ * next check (at most MAX_REST_MS), the steady standby one check interval; anything unfinished, uncertain or about
+ * to change brings it back every beat.
  * Golden: test/controller/golden/group-rest.json (UPDATE_GOLDEN=1 rewrites it; review the diff).
  */
 import { test } from 'node:test';
@@ -12,7 +13,9 @@ import { MAX_REST_MS, restMs, type RestInput } from '../../src/controller/group-
 
 const STEADY: RestInput = {
   batched: true,
+  listed: true,
   holds: true,
+  peerHolds: false,
   storeOk: true,
   role: 'active',
   actions: 0,
@@ -34,7 +37,16 @@ const CASES: [string, Partial<RestInput>][] = [
   ['next check within a beat: no point resting', { untilChecksMs: 1500 }],
   ['check overdue', { untilChecksMs: -5 }],
   ['store without batched renewals (kubernetes://): renews in its reconcile', { batched: false }],
-  ['standby', { holds: false, role: 'standby' }],
+  ['standby, a live peer holds: rests one quick-check interval', { holds: false, peerHolds: true, role: 'standby', untilChecksMs: 10_000 }],
+  ['standby, the lease free or run out: a candidate', { holds: false, peerHolds: false, role: 'candidate', untilChecksMs: 10_000 }],
+  ['standby, no peer holds it (the role says standby)', { holds: false, peerHolds: false, role: 'standby', untilChecksMs: 10_000 }],
+  [
+    'standby where the store cannot list leases (kubernetes://)',
+    { listed: false, holds: false, peerHolds: true, role: 'standby', untilChecksMs: 10_000 },
+  ],
+  ['standby with a mirror', { holds: false, peerHolds: true, role: 'standby', untilChecksMs: 10_000, mirrored: true }],
+  ['standby that wrote status this cycle', { holds: false, peerHolds: true, role: 'standby', untilChecksMs: 10_000, wrote: true }],
+  ['standby with its own actions (drift to undo)', { holds: false, peerHolds: true, role: 'standby', untilChecksMs: 10_000, actions: 1 }],
   ['holder fencing', { role: 'fencing' }],
   ['store did not answer this cycle', { storeOk: false }],
   ['actions to run', { actions: 2 }],
@@ -53,5 +65,9 @@ test('restMs: a table of holders and how long each may skip the beat', () => {
   golden(join(ROOT, 'test', 'controller', 'golden'), 'group-rest.json', table);
   assert.equal(restMs(STEADY), 7000);
   assert.equal(restMs({ ...STEADY, untilChecksMs: 10 * 60_000 }), MAX_REST_MS);
-  assert.equal(table.filter((r) => r.restMs !== null).length, 2, 'only the steady holder rests');
+  assert.deepEqual(
+    table.filter((r) => r.restMs !== null).map((r) => r.name),
+    [CASES[0]![0], CASES[1]![0], 'standby, a live peer holds: rests one quick-check interval'],
+    'only the steady holder and the steady standby rest',
+  );
 });

@@ -73,7 +73,12 @@ export class SharedLeaseReads {
    * very list that made it try, again and again.
    */
   async get(name: string, maxAgeMs: number, after = 0): Promise<LeaseRecord | null> {
+    return (await this.all(maxAgeMs, after)).get(name) ?? null;
+  }
+
+  /** Every group lease by name, from the same shared list. */
+  all(maxAgeMs: number, after = 0): Promise<Map<string, LeaseRecord>> {
     const list = () => this.leases.list!(this.prefix).then((recs) => new Map(recs.map((r) => [r.name, r])));
-    return (await this.lists.get(this.prefix, maxAgeMs, list, after)).get(name) ?? null;
+    return this.lists.get(this.prefix, maxAgeMs, list, after);
   }
 }
