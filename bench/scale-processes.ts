@@ -26,6 +26,7 @@ import { worldConfigOf } from '../src/sim/world/world-from-manifests.js';
 import { openStore, type Store, type StoredObject } from '../src/store/index.js';
 // Node built-ins and the clock only: no test framework comes with it.
 import { EtcdCluster } from '../test/support/etcd-cluster.js';
+import { freePorts } from '../test/support/free-port.js';
 import { manifests } from './cluster.js';
 import { monotonicMicros, summarizeWindow, type WindowProfile } from './cpuprofile-window.js';
 
@@ -63,6 +64,8 @@ export interface IdleProcessesResult {
   sites: number;
   /** One per agent process (node1, node2): % of one core over the idle window. */
   idleCpuPctPerAgent: number[];
+  /** Group reconciles a second in the idle window, per agent (its /metrics' winha_reconcile_total). */
+  reconcilesPerS: number[];
   /** VmRSS of each agent process at the end of the window, MB. */
   rssMb: number[];
   /** The world server (the simulated hosts): what the simulation itself costs, not the agents. */
@@ -166,10 +169,11 @@ export async function measureIdleProcesses(
 
     const started = clock.monotonic();
     const profDir = join(dir, 'cpuprof');
+    const metricsPorts = await freePorts(NODES.length);
     const agents: Child[] = NODES.map((n, i) =>
       ps.start(
         `agent-${n}`,
-        agentArgs(n, storeUrl, world.address),
+        agentArgs(n, storeUrl, world.address, ['--listen', `127.0.0.1:${metricsPorts[i]}`]),
         undefined,
         opts.profile && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
       ),
@@ -210,10 +214,12 @@ export async function measureIdleProcesses(
     const t0 = clock.monotonic();
     const ticks0 = pids.map(cpuTicks);
     const rpc0 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
+    const rec0 = await Promise.all(metricsPorts.map(reconcileCount));
     const profFrom = monotonicMicros();
     await clock.sleep(idleMs);
     const profTo = monotonicMicros();
     const rpc1 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
+    const rec1 = await Promise.all(metricsPorts.map(reconcileCount));
     const ticks1 = pids.map(cpuTicks);
     const windowS = (clock.monotonic() - t0) / 1000;
     const load1 = loadavg();
@@ -231,6 +237,7 @@ export async function measureIdleProcesses(
       groups,
       sites: groups * SITES_PER_GROUP,
       idleCpuPctPerAgent: pct.slice(0, agents.length),
+      reconcilesPerS: rec1.map((r, i) => round1((r - rec0[i]!) / windowS)),
       rssMb: rss.slice(0, agents.length),
       worldCpuPct: pct[agents.length]!,
       worldRssMb: rss[agents.length]!,
@@ -260,6 +267,12 @@ export async function measureIdleProcesses(
 }
 
 /** etcd's grpc_server_handled_total from its /metrics, summed by method (Range, Txn, LeaseKeepAlive, ...). */
+/** An agent's winha_reconcile_total, from its /metrics. */
+async function reconcileCount(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^winha_reconcile_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
 async function etcdRpcCounts(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out = new Map<string, number>();
