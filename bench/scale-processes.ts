@@ -3,7 +3,7 @@
  * server (`winha sim world`) and one `winha agent --driver sim://ADDR/NODE` per
  * node — on a real single-member etcd (the default, what production runs; /usr/bin/etcd) or the embedded file
  * store, with bench/cluster.ts's N groups (a VIP and 2 IIS sites each, lease 15/10/2), in REAL time. Once every
- * group is Ready with an active node, and 10 s more, it samples each process's CPU (utime+stime from
+ * group is Ready with an active node, and 70 s more (past the first deep checks), it samples each process's CPU (utime+stime from
  * /proc/PID/stat) over an idle window (60 s) and its VmRSS at the end (etcd's too).
  * Linux only (/proc). Run:
  *   node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds] [--store etcd|file] [--profile]
@@ -54,8 +54,11 @@ export class NotConvergedError extends Error {
     );
   }
 }
-/** Converged, then this long before the idle window opens (the last writes settle). */
-const SETTLE_MS = 10_000;
+/**
+ * Converged, then this long before the idle window opens: the last writes settle and every site has had its first
+ * deep check (60 s by default; the first writes lastDeepCheck and wakes its group on both nodes — not idle).
+ */
+const SETTLE_MS = 70_000;
 
 export interface IdleProcessesResult {
   bench: 'scale-processes';

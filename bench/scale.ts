@@ -52,7 +52,7 @@ async function virtualRun(groups: number) {
   const applyToAllReadyMs = Math.max(...ready1.values()) - (firstLeaseAt ?? t.now());
   // 60 s of converged steady state on virtual time: the CPU this process spends for it (both agents and the world).
   phase = 'idle';
-  await t.advance(10_000);
+  await t.advance(70_000); // past every site's first deep check (60 s), whose first record is not idle
   const cpu0 = process.cpuUsage();
   const { profile } = await profiled(() => t.advance(60_000));
   const cpu = process.cpuUsage(cpu0);
