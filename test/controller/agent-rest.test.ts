@@ -1,7 +1,8 @@
 /**
  * Issue 19: a holder with nothing to do rests between its health checks while the agent renews its leases in
- * batches — and anything that could change its decision still reaches it at once (real agents, memory store,
- * simulated hosts, virtual time, the default timing 15/10/2 and checks every 10 s).
+ * batches, a standby with nothing to do one check interval — and anything that could change what either decides
+ * still reaches it at once (real agents, memory store, simulated hosts, virtual time, the default timing 15/10/2
+ * and checks every 10 s).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,15 +10,24 @@ import { harness, ready, type Harness } from './agent-harness.js';
 
 const reconciles = async (h: Harness, node: string) => (await h.agents.get(node)!.metrics.reconciles.get()).values[0]?.value ?? 0;
 const groupLease = (h: Harness) => h.admin.leases.get('group.default.web');
+/** Node1 active, both agents converged and resting (20 s on), then `f`; the agents stopped whatever happens. */
+async function resting(f: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await harness({ mirror: false });
+  try {
+    await ready(h, 'node1');
+    await h.run(20_000);
+    await f(h);
+  } finally {
+    await h.stopAll();
+  }
+}
+
 const entry = async (h: Harness, name: string) =>
   ((await h.group()).status?.['nodes'] as Record<string, any>[] | undefined)?.find((n) => n['name'] === name);
 
 describe('agents: quiet groups rest, held leases renewed in batches (issue 19)', () => {
   it("the holder's crash: the resting standby takes over as soon as the lease runs out on its own clock", async () => {
-    const h = await harness({ mirror: false });
-    try {
-      await ready(h, 'node1');
-      await h.run(20_000);
+    await resting(async (h) => {
       await h.fault({ type: 'nodeCrash', node: 'node1' });
       const crashed = h.clock.monotonic();
       await ready(h, 'node2', 40_000);
@@ -25,16 +35,11 @@ describe('agents: quiet groups rest, held leases renewed in batches (issue 19)',
       // the lease (15 s) from node1's last renewal, at most a retryPeriod before the crash, then the takeover
       assert.ok(took <= 15_000 + 2000, `node2 Ready ${took} ms after the crash`);
       assert.ok(took >= 13_000, `not before the lease ran out (${took} ms)`);
-    } finally {
-      await h.stopAll();
-    }
+    });
   });
 
-  it('over a minute the holder reconciles once per check interval, not every retryPeriod, and keeps its lease renewed', async () => {
-    const h = await harness({ mirror: false });
-    try {
-      await ready(h, 'node1');
-      await h.run(20_000);
+  it('over a minute holder and standby each reconcile once per check interval, not every retryPeriod, and the lease stays renewed', async () => {
+    await resting(async (h) => {
       const before = { holder: await reconciles(h, 'node1'), standby: await reconciles(h, 'node2') };
       const revisions = new Set<string>();
       for (let s = 0; s < 60; s += 2) {
@@ -51,32 +56,22 @@ describe('agents: quiet groups rest, held leases renewed in batches (issue 19)',
       assert.ok(revisions.size >= 28, `renewed every retryPeriod: ${revisions.size} revisions in 30 polls`);
       assert.deepEqual(await h.serving(), ['node1']);
       assert.ok(!(await h.reasons()).includes('Failover'));
-    } finally {
-      await h.stopAll();
-    }
+    });
   });
 
   it('a switchover requested while the holder rests starts at once, not at its next check', async () => {
-    const h = await harness({ mirror: false });
-    try {
-      await ready(h, 'node1');
-      await h.run(20_000);
+    await resting(async (h) => {
       const asked = h.clock.monotonic();
       await h.switchover('node2');
       await h.until(async () => (await h.reasons('node1')).includes('Released'), 10_000, 100);
       assert.ok(h.clock.monotonic() - asked <= 1000, `released ${h.clock.monotonic() - asked} ms after the request`);
       await ready(h, 'node2', 30_000);
       assert.deepEqual(await h.serving(), ['node2']);
-    } finally {
-      await h.stopAll();
-    }
+    });
   });
 
   it("the standby's crash shows in the holder's status within a beat of its node lease expiring", async () => {
-    const h = await harness({ mirror: false });
-    try {
-      await ready(h, 'node1');
-      await h.run(20_000);
+    await resting(async (h) => {
       await h.fault({ type: 'nodeCrash', node: 'node2' });
       const crashed = h.clock.monotonic();
       await h.until(async () => (await entry(h, 'node2'))?.['state'] === 'UNKNOWN', 40_000, 100);
@@ -84,16 +79,11 @@ describe('agents: quiet groups rest, held leases renewed in batches (issue 19)',
       // its node lease runs out 15 s after its last renewal; resting would have added up to a check interval (10 s)
       assert.ok(took <= 15_000 + 2 * 2000 + 500, `node2 shown UNKNOWN ${took} ms after its crash`);
       assert.deepEqual(await h.serving(), ['node1']);
-    } finally {
-      await h.stopAll();
-    }
+    });
   });
 
   it('a holder cut from the store still fences at renewDeadline while resting (no renewal, no look, still on time)', async () => {
-    const h = await harness({ mirror: false });
-    try {
-      await ready(h, 'node1');
-      await h.run(20_000);
+    await resting(async (h) => {
       h.cutStore('node1', true);
       const cut = h.clock.monotonic();
       await h.until(async () => (await h.serving()).length === 0, 20_000, 100);
@@ -104,16 +94,11 @@ describe('agents: quiet groups rest, held leases renewed in batches (issue 19)',
       await h.until(async () => (await h.serving()).length === 1, 20_000, 100);
       assert.deepEqual(await h.serving(), ['node1']);
       assert.equal((await groupLease(h))?.epoch, 1);
-    } finally {
-      await h.stopAll();
-    }
+    });
   });
 
   it('a resting standby sees its lease change hands within a beat (the beat lists the group leases)', async () => {
-    const h = await harness({ mirror: false });
-    try {
-      await ready(h, 'node1');
-      await h.run(20_000);
+    await resting(async (h) => {
       // just after the standby's look: its next one is a check interval (10 s) away
       const seen = await reconciles(h, 'node2');
       await h.until(async () => (await reconciles(h, 'node2')) > seen, 15_000, 100);
@@ -123,8 +108,6 @@ describe('agents: quiet groups rest, held leases renewed in batches (issue 19)',
       await h.run(2500, 100);
       assert.ok((await reconciles(h, 'node2')) > before, 'the standby looked again within a beat');
       await h.until(async () => (await h.serving()).length === 1, 30_000);
-    } finally {
-      await h.stopAll();
-    }
+    });
   });
 });
