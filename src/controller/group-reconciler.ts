@@ -162,7 +162,7 @@ export class GroupReconciler {
 
   /** The beat: renew every held group lease that is due, in batches (a no-op where the store cannot batch). */
   renewHeld(): void {
-    this.renewals.renew([...this.groups.values()].filter((g) => g.lease.holds).map((g) => g.lease));
+    this.renewals.renew([...this.groups.values()].map((g) => g.lease));
   }
 
   async reconcile(key: string, snap: GroupSnapshot): Promise<ReconcileResult> {
@@ -317,8 +317,8 @@ export class GroupReconciler {
         .catch(() => true);
       // Only a write counts against the once-per-retryPeriod limit: a cycle that found nothing to write asks no
       // second cycle later (a standby would otherwise reconcile every group twice per retryPeriod).
-      if (wroteGroup || wroteResources) mem.lastStatusWrite = writeAt;
       wrote = wroteGroup || wroteResources;
+      if (wrote) mem.lastStatusWrite = writeAt;
     }
     this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
     const rest = restMs({
@@ -388,7 +388,6 @@ export class GroupReconciler {
           this.d.wake(key);
         },
         running: this.d.running,
-        renewedInBatches: this.renewals.available,
         ...(this.sharedReads.available ? { sharedRead: this.sharedReads } : {}),
       };
       g = { lease: new GroupLease(deps, groupLeaseName(ns, name), timingOf(snap.cluster)), mem: newGroupMemory(checkPhase(key)) };

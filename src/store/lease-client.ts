@@ -43,7 +43,7 @@ export interface LeaseWrite {
 }
 
 /** Renewals in one backend request at most: etcd bounds a transaction's compares and puts at 128 each. */
-export const RENEW_BATCH = 100;
+const RENEW_BATCH = 100;
 
 interface Observation {
   revision: string;

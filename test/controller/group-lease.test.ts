@@ -54,7 +54,9 @@ class ScriptedLeases implements LeaseStore {
   }
   /** Batched renewals (held-renewals.ts): null for a record whose holder or epoch changed, or all of them when `conflict`. */
   conflict = false;
-  renewMany(records: LeaseRecord[]): Promise<(LeaseRecord | null)[]> {
+  /** Set by setup(true): a store that renews in batches (GroupLease then answers its cycle from the batch's record). */
+  renewMany?: (records: LeaseRecord[]) => Promise<(LeaseRecord | null)[]>;
+  renewInBatches(records: LeaseRecord[]): Promise<(LeaseRecord | null)[]> {
     this.calls.push('renewMany');
     if (this.failNext) {
       this.failNext = false;
@@ -84,6 +86,7 @@ class ScriptedLeases implements LeaseStore {
 function setup(batched = false) {
   const clock = new VirtualClock();
   const leases = new ScriptedLeases(clock);
+  if (batched) leases.renewMany = (records) => leases.renewInBatches(records);
   const wakes: number[] = [];
   const health = { failing: false };
   const deps: GroupLeaseDeps = {
@@ -94,7 +97,6 @@ function setup(batched = false) {
     health,
     wake: () => wakes.push(clock.monotonic()),
     running: () => true,
-    renewedInBatches: batched,
   };
   const lease = new GroupLease(deps, NAME, T);
   const renewals = new HeldRenewals(leases, health, silentLogger);

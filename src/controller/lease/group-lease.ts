@@ -29,11 +29,6 @@ export interface GroupLeaseDeps {
   wake: () => void;
   /** False once the agent stopped: no more background renewals. */
   running: () => boolean;
-  /**
-   * The agent renews held leases in batches every retryPeriod (held-renewals.ts): a cycle then uses the record last
-   * renewed while it is under 1.5 retryPeriods old instead of renewing it itself.
-   */
-  renewedInBatches?: boolean;
   /** A standby's read, shared by every group of the agent (one list per half retryPeriod); absent: get() each. */
   sharedRead?: { get(name: string, maxAgeMs: number, after: number): Promise<LeaseRecord | null>; readonly seq: number };
 }
@@ -331,7 +326,9 @@ export class GroupLease {
   private recentlyWritten(): LeaseRecord | undefined {
     const w = this.lastWritten;
     if (this.held === undefined || !w || w.epoch !== this.held || w.holder !== this.d.node || this.d.health.failing) return undefined;
-    const window = this.d.renewedInBatches ? this.t.retryMs * 1.5 : this.t.retryMs / 2;
+    // Where the agent renews held leases in batches every retryPeriod (held-renewals.ts), the cycle uses the record
+    // last renewed while it is under 1.5 retryPeriods old instead of renewing it itself.
+    const window = this.d.leases.renewMany ? this.t.retryMs * 1.5 : this.t.retryMs / 2;
     if (this.lastRenewOk === undefined || this.d.clock.monotonic() - this.lastRenewOk >= window) return undefined;
     return w;
   }

@@ -1,10 +1,9 @@
 /**
  * The holder's renewals, apart from its reconciles (client-go renews in its own loop): every retryPeriod the agent
- * renews all the group leases it holds in one store request per RENEW_BATCH, a compare-and-swap on each record as
- * this node last wrote it. A holder of 500 groups then writes 5 requests per retryPeriod, not 500, and a quiet
+ * renews all the group leases it holds with one LeaseStore.renewMany (one store request per 100 leases), a
+ * compare-and-swap on each record as this node last wrote it. A holder of 500 groups then writes 5 requests per retryPeriod, not 500, and a quiet
  * group need not be reconciled to keep its lease (group-rest.ts).
  */
-import { RENEW_BATCH } from '../../store/lease-client.js';
 import type { LeaseRecord, LeaseStore } from '../../store/types.js';
 import type { AgentLogger } from '../logger.js';
 import type { GroupLease, StoreHealth } from './group-lease.js';
@@ -36,15 +35,12 @@ export class HeldRenewals {
     if (bySeconds.size === 0) return;
     const calls: Promise<unknown>[] = [];
     for (const [seconds, items] of bySeconds) {
-      for (let i = 0; i < items.length; i += RENEW_BATCH) {
-        const chunk = items.slice(i, i + RENEW_BATCH);
-        const call = renewMany(
-          chunk.map((c) => c.record),
-          seconds,
-        );
-        chunk.forEach((c, j) => c.lease.renewedBy(call.then((r) => r[j] ?? null)));
-        calls.push(call);
-      }
+      const call = renewMany(
+        items.map((c) => c.record),
+        seconds,
+      );
+      items.forEach((c, j) => c.lease.renewedBy(call.then((r) => r[j] ?? null)));
+      calls.push(call);
     }
     // A round the store does not answer does not hold up the next: a lease's own call in flight for under a
     // retryPeriod does (renewalDue), so a slow store sees at most one renewal per lease per retryPeriod.
