@@ -8,50 +8,34 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { KubernetesStore } from '../../src/store/kubernetes/store.js';
-import { BIN, EXAMPLES_DIR } from '../support/paths.js';
-import { harnessSkipReason, startHarness, type KubeHarness } from '../k8s-harness/harness.js';
+import { EXAMPLES_DIR } from '../support/paths.js';
+import { harnessSkipReason } from '../k8s-harness/harness.js';
+import { harnessPerSuite, runWinha } from '../k8s-harness/suite.js';
 import { startRelay } from '../k8s-harness/relay.js';
 
 const skip = harnessSkipReason();
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 
 describe('kubectl and winha against the API server harness (real CRD schemas)', { skip: skip ?? false }, () => {
-  let kube: KubeHarness;
-  let dir: string;
-  before(async () => {
-    kube = await startHarness();
-    dir = mkdtempSync(join(tmpdir(), 'winha-k8s-cli-'));
-  });
-  after(async () => {
-    await kube?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const h = harnessPerSuite('winha-k8s-cli-');
 
   const kubectl = (args: string[]) => {
-    const r = spawnSync('kubectl', args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kube.kubeconfig } });
+    const r = spawnSync('kubectl', args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: h.kube.kubeconfig } });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
-  const winha = (store: string, args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, ...args, '--store', store], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '', KUBECONFIG: kube.kubeconfig },
-      cwd: dir,
-    });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
+  const winha = (store: string, args: string[]) => runWinha([...args, '--store', store], h.kube.kubeconfig, h.dir);
 
   it(
     'kubectl apply -f manifests/examples/ and kubectl get failovergroups (printer columns)',
     { skip: hasKubectl ? false : 'kubectl is not installed' },
     () => {
       // The harness serves CRDs and Leases, not the core API: the examples without their v1 Namespace documents.
-      const examples = join(dir, 'examples');
+      const examples = join(h.dir, 'examples');
       mkdirSync(examples);
       for (const f of readdirSync(EXAMPLES_DIR)) {
         const docs = yaml.loadAll(readFileSync(join(EXAMPLES_DIR, f), 'utf8')) as { kind?: string }[];
@@ -84,10 +68,10 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
       assert.equal(prod.spec.nodes[0]!.maintenance, false);
       // An invalid object is refused by the schema.
       writeFileSync(
-        join(dir, 'bad.yaml'),
+        join(h.dir, 'bad.yaml'),
         'apiVersion: winha.io/v1alpha1\nkind: FailoverGroup\nmetadata: {name: bad}\nspec: {desiredState: Sideways, nodes: []}\n',
       );
-      const bad = kubectl(['apply', '-f', join(dir, 'bad.yaml')]);
+      const bad = kubectl(['apply', '-f', join(h.dir, 'bad.yaml')]);
       assert.notEqual(bad.code, 0);
       assert.match(bad.err, /desiredState/);
       const d = kubectl(['delete', '-f', examples]);
@@ -97,9 +81,9 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
 
   it('winha apply/get/describe/diff say the same on kubernetes:// as on file://', () => {
     const k8s = 'kubernetes://harness?namespace=default';
-    const file = `file://${join(dir, 'store')}`;
+    const file = `file://${join(h.dir, 'store')}`;
     const manifest = join(EXAMPLES_DIR, 'two-node-web.yaml');
-    writeFileSync(join(dir, 'changed.yaml'), readFileSync(manifest, 'utf8').replace('priority: 10', 'priority: 20'));
+    writeFileSync(join(h.dir, 'changed.yaml'), readFileSync(manifest, 'utf8').replace('priority: 10', 'priority: 20'));
     const steps: string[][] = [
       ['apply', '-f', manifest],
       ['apply', '-f', manifest],
@@ -110,8 +94,8 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
       ['describe', 'group', 'web'],
       ['describe', 'site', 'website1'],
       ['diff', '-f', manifest],
-      ['diff', '-f', join(dir, 'changed.yaml')],
-      ['apply', '-f', join(dir, 'changed.yaml')],
+      ['diff', '-f', join(h.dir, 'changed.yaml')],
+      ['apply', '-f', join(h.dir, 'changed.yaml')],
       ['get', 'group', 'web', '-o', 'yaml'],
     ];
     for (const step of steps) {
@@ -125,7 +109,7 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
   });
 
   it('merge patches are sent as application/merge-patch+json (the server refuses strategic merge on custom resources)', async () => {
-    const store = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
+    const store = new KubernetesStore('kubernetes://harness', { kubeconfig: h.kube.kubeconfig });
     try {
       const g = await store.objects.get('FailoverGroup', 'default', 'web');
       const p = await store.objects.mergePatch('FailoverGroup', 'default', 'web', {
@@ -160,9 +144,9 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
 
   it('a watch whose connection goes silent is replaced, and resumes without losing events', async () => {
     // A TCP relay we can freeze: it stops forwarding without closing (a dead NAT entry, a pulled cable).
-    const relay = await startRelay(kube.server);
-    const relayed = relay.writeKubeconfig(kube.kubeconfig, join(dir, 'relayed-kubeconfig'));
-    const direct = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
+    const relay = await startRelay(h.kube.server);
+    const relayed = relay.writeKubeconfig(h.kube.kubeconfig, join(h.dir, 'relayed-kubeconfig'));
+    const direct = new KubernetesStore('kubernetes://harness', { kubeconfig: h.kube.kubeconfig });
     const viaRelay = new KubernetesStore('kubernetes://harness', { kubeconfig: relayed, watchInactivityMs: 1500 });
     try {
       const l = await viaRelay.objects.list('VirtualIP', { namespace: 'default' });
@@ -197,10 +181,10 @@ describe('kubectl and winha against the API server harness (real CRD schemas)', 
   });
 
   it('on a silent connection every request gives up after requestTimeoutMs with Unavailable (objects and leases), and works again after', async () => {
-    const relay = await startRelay(kube.server);
-    const relayed = relay.writeKubeconfig(kube.kubeconfig, join(dir, 'cut-kubeconfig'));
+    const relay = await startRelay(h.kube.server);
+    const relayed = relay.writeKubeconfig(h.kube.kubeconfig, join(h.dir, 'cut-kubeconfig'));
     const store = new KubernetesStore('kubernetes://harness', { kubeconfig: relayed, requestTimeoutMs: 1000 });
-    const direct = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
+    const direct = new KubernetesStore('kubernetes://harness', { kubeconfig: h.kube.kubeconfig });
     try {
       await direct.leases.acquire('timeout-probe', 'me', 4); // the server's first lease request sets up its storage (~2 s)
       await store.leases.get('timeout-probe');

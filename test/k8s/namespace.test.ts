@@ -4,49 +4,34 @@
  * ?namespace= wins over it. (Which namespace, without a server: test/store/kubernetes-namespace.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { KubernetesStore } from '../../src/store/kubernetes/store.js';
-import { BIN, EXAMPLES_DIR } from '../support/paths.js';
-import { harnessSkipReason, startHarness, type KubeHarness } from '../k8s-harness/harness.js';
+import { EXAMPLES_DIR } from '../support/paths.js';
+import { harnessSkipReason } from '../k8s-harness/harness.js';
+import { harnessPerSuite, runWinha } from '../k8s-harness/suite.js';
 
 const skip = harnessSkipReason();
 
 describe('the kubeconfig context namespace on a real API server', { skip: skip ?? false }, () => {
-  let kube: KubeHarness;
-  let dir: string;
+  const h = harnessPerSuite('winha-k8s-ns-');
   let teamConfig: string;
-  before(async () => {
-    kube = await startHarness();
-    dir = mkdtempSync(join(tmpdir(), 'winha-k8s-ns-'));
-    const cfg = yaml.load(readFileSync(kube.kubeconfig, 'utf8')) as { contexts: { name: string; context: { namespace?: string } }[] };
+  before(() => {
+    const cfg = yaml.load(readFileSync(h.kube.kubeconfig, 'utf8')) as { contexts: { name: string; context: { namespace?: string } }[] };
     for (const c of cfg.contexts) c.context.namespace = 'team-a';
-    teamConfig = join(dir, 'kubeconfig');
+    teamConfig = join(h.dir, 'kubeconfig');
     writeFileSync(teamConfig, yaml.dump(cfg));
   });
-  after(async () => {
-    await kube?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
 
-  const winha = (args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '', KUBECONFIG: teamConfig },
-      cwd: dir,
-    });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
+  const winha = (args: string[]) => runWinha(args, teamConfig, h.dir);
 
   it('winha apply puts objects that name no namespace in the context namespace; get finds them there', async () => {
     const a = winha(['apply', '-f', join(EXAMPLES_DIR, 'two-node-web.yaml'), '--store', 'kubernetes://harness']);
     assert.equal(a.code, 0, a.err);
     assert.match(a.out, /failovergroup\.winha\.io\/web \(namespace team-a\) created/);
-    const direct = new KubernetesStore('kubernetes://harness?namespace=default', { kubeconfig: kube.kubeconfig });
+    const direct = new KubernetesStore('kubernetes://harness?namespace=default', { kubeconfig: h.kube.kubeconfig });
     try {
       const inTeam = await direct.objects.list('FailoverGroup', { namespace: 'team-a' });
       assert.deepEqual(inTeam.items.map((o) => o.metadata.name).sort(), ['ftp', 'web']);
@@ -65,8 +50,8 @@ describe('the kubeconfig context namespace on a real API server', { skip: skip ?
   });
 
   it('?namespace= confines lists and watches that name no namespace (what a namespaced Role allows an agent)', async () => {
-    const scoped = new KubernetesStore('kubernetes://harness?namespace=team-a', { kubeconfig: kube.kubeconfig });
-    const whole = new KubernetesStore('kubernetes://harness', { kubeconfig: kube.kubeconfig });
+    const scoped = new KubernetesStore('kubernetes://harness?namespace=team-a', { kubeconfig: h.kube.kubeconfig });
+    const whole = new KubernetesStore('kubernetes://harness', { kubeconfig: h.kube.kubeconfig });
     const other = { apiVersion: 'winha.io/v1alpha1', kind: 'Cluster', metadata: { name: 'elsewhere', namespace: 'team-b' } };
     try {
       await whole.objects.create({ ...other, spec: { nodes: [{ name: 'n1', address: '10.9.0.1' }] } });
@@ -105,8 +90,8 @@ describe('the kubeconfig context namespace on a real API server', { skip: skip ?
   });
 
   it("a node lease carries its agent's version (winha version), kept across renewals, unknown when written without", async () => {
-    const agent = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: kube.kubeconfig });
-    const reader = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: kube.kubeconfig });
+    const agent = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: h.kube.kubeconfig });
+    const reader = new KubernetesStore('kubernetes://harness?namespace=versions', { kubeconfig: h.kube.kubeconfig });
     try {
       await agent.leases.acquire('node.default.prod.node1', 'node1', 15);
       assert.equal((await reader.leases.get('node.default.prod.node1'))?.holderVersion, undefined, 'an older agent: unknown');
@@ -123,7 +108,7 @@ describe('the kubeconfig context namespace on a real API server', { skip: skip ?
   it("Leases live in the context namespace, or the URL's", async () => {
     const team = new KubernetesStore('kubernetes://harness', { kubeconfig: teamConfig });
     const ops = new KubernetesStore('kubernetes://harness?namespace=ops', { kubeconfig: teamConfig });
-    const inDefault = new KubernetesStore('kubernetes://harness?namespace=default', { kubeconfig: kube.kubeconfig });
+    const inDefault = new KubernetesStore('kubernetes://harness?namespace=default', { kubeconfig: h.kube.kubeconfig });
     try {
       assert.equal(team.namespace, 'team-a');
       const got = await team.leases.acquire('group-web', 'node1', 15);
@@ -131,7 +116,7 @@ describe('the kubeconfig context namespace on a real API server', { skip: skip ?
       assert.equal((await team.leases.get('group-web'))?.holder, 'node1');
       assert.equal(await ops.leases.get('group-web'), null, 'not in ops');
       assert.equal(await inDefault.leases.get('group-web'), null, 'not in default');
-      const viaUrl = new KubernetesStore('kubernetes://harness?namespace=team-a', { kubeconfig: kube.kubeconfig });
+      const viaUrl = new KubernetesStore('kubernetes://harness?namespace=team-a', { kubeconfig: h.kube.kubeconfig });
       try {
         assert.equal((await viaUrl.leases.get('group-web'))?.holder, 'node1', 'the same Lease, named by the URL');
       } finally {

@@ -4,41 +4,23 @@
  * status subresource) saying why while the groups stay as they were.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { BIN, EXAMPLES_DIR } from '../support/paths.js';
-import { harnessSkipReason, startHarness, type KubeHarness } from '../k8s-harness/harness.js';
+import { describe, it } from 'node:test';
+import { EXAMPLES_DIR } from '../support/paths.js';
+import { harnessSkipReason } from '../k8s-harness/harness.js';
+import { harnessPerSuite, runWinha } from '../k8s-harness/suite.js';
 import { makeRepo } from '../sync/fixture.js';
 
 const skip = harnessSkipReason();
 
 describe('winha sync on a real API server', { skip: skip ?? false }, () => {
-  let kube: KubeHarness;
-  let dir: string;
-  before(async () => {
-    kube = await startHarness();
-    dir = mkdtempSync(join(tmpdir(), 'winha-k8s-sync-'));
-  });
-  after(async () => {
-    await kube?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const winha = (args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, ...args, '--store', 'kubernetes://harness?namespace=default'], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', WINHA_STORE: '', KUBECONFIG: kube.kubeconfig },
-      cwd: dir,
-      timeout: 120_000,
-    });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
+  const h = harnessPerSuite('winha-k8s-sync-');
+  const winha = (args: string[]) =>
+    runWinha([...args, '--store', 'kubernetes://harness?namespace=default'], h.kube.kubeconfig, h.dir, 120_000);
 
   it('a commit is applied; a broken one is refused, the groups unchanged, the Sync status says why', () => {
-    const repo = makeRepo(dir);
+    const repo = makeRepo(h.dir);
     const example = readFileSync(join(EXAMPLES_DIR, 'two-node-web.yaml'), 'utf8').replace(/^kind: Namespace[\s\S]*?^---\n/m, '');
     const good = repo.commit({ 'prod/all.yaml': example }, 'web and ftp');
     const sync = ['sync', '--from', repo.url, '--path', 'prod', '--once', '--lease-duration', '3', '--prune'];
