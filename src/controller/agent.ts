@@ -156,7 +156,7 @@ export class Agent {
   }
 
   /**
-   * A graceful stop (`winha agent` on SIGINT/SIGTERM): take no new work, let the reconcile in flight finish while
+   * A graceful stop (`winha agent` on SIGINT/SIGTERM): take no new work, let the reconciles in flight (detached ones too) finish while
    * leases are still renewed (at most timeoutMs), then stop(). Nothing is released and nothing is taken out of
    * service: the others take over only after the leases expire and their safety check. True when it drained in time.
    */
@@ -164,7 +164,8 @@ export class Agent {
     this.queue.stop();
     let timer: Timer | undefined;
     const late = new Promise<false>((resolve) => (timer = this.clock.setTimer(timeoutMs, () => resolve(false))));
-    const drained = await Promise.race([this.queue.idle().then(() => true as const), late]);
+    const work = Promise.all([this.queue.idle(), this.groups.idle()]).then(() => true as const);
+    const drained = await Promise.race([work, late]);
     timer?.cancel();
     this.stop();
     return drained;

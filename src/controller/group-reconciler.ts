@@ -19,7 +19,8 @@ import type { Note } from '../reconcilers/types.js';
 import { decide } from './decide.js';
 import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts } from './decision-input.js';
 import type { Decision } from './decision-types.js';
-import { ADDRESS_POLL_MS, Executor, StepError } from './executor.js';
+import { ADDRESS_POLL_MS, Executor, StepError, type ExecutionResult } from './executor.js';
+import { DetachedExecutions, runsDetached } from './detached-executions.js';
 import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
 import { checkIntervals, checkPhase, runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
@@ -94,8 +95,14 @@ export class GroupReconciler {
   private readonly restUntil = new Map<string, number>();
   /** The group lease's holder and epoch as each group's last look saw them (a resting standby wakes on a change). */
   private readonly seenLease = new Map<string, string>();
+  /** Executions that wait on the host for long (a switchover) run here, not in a worker (detached-executions.ts). */
+  private readonly detached: DetachedExecutions;
 
   constructor(private readonly d: GroupReconcilerDeps) {
+    this.detached = new DetachedExecutions((key) => {
+      this.woke(key);
+      this.d.wake(key);
+    });
     this.sharedReads = new SharedLeaseReads(d.store.leases, d.clock);
     this.renewals = new HeldRenewals(d.store.leases, d.health, d.log);
     this.driver = d.host.driver;
@@ -118,6 +125,11 @@ export class GroupReconciler {
 
   stop(): void {
     for (const g of this.groups.values()) g.lease.stop();
+  }
+
+  /** Resolves when no execution runs detached any more (a graceful stop waits for them as for the workers). */
+  idle(): Promise<void> {
+    return this.detached.idle();
   }
 
   /**
@@ -171,6 +183,14 @@ export class GroupReconciler {
     const { lease, mem } = this.stateOf(key, snap);
     lease.setTiming(t);
     this.restUntil.delete(key);
+    // A detached execution's cycles wait for its answer (as they waited for the busy worker); the answer is
+    // taken as the cycle that began it would have. A failed one waits out its retry floor, unless the lease is
+    // past renewDeadline: then this very cycle fences.
+    const detached = this.detached.take(key);
+    if (detached?.state === 'running') return { requeueAfterMs: t.retryMs };
+    if (detached?.state === 'threw') this.threw(mem, detached.error);
+    if (detached?.state === 'done' && !this.took(mem, detached.result, () => undefined).ok && lease.holds && !lease.renewDeadlinePassed())
+      return detached.result.requeueAfterMs === undefined ? {} : { requeueAfterMs: detached.result.requeueAfterMs };
     const now = this.d.clock.now();
     const mono = this.d.clock.monotonic();
     let requeue: number | undefined;
@@ -269,29 +289,18 @@ export class GroupReconciler {
     if (!storeOk && !lostBySelf) return {}; // never act on a view we could not refresh, except to fence
 
     // ── act
-    let ok: boolean;
-    let detecting: boolean;
-    try {
-      const r = await this.executor.execute({
-        key,
-        snapshot: snap,
-        decision,
-        input,
-        lease,
-        timing: t,
-        addressWaitSince: mem.addressWaitSince,
-      });
-      applyPatch(mem, r.patch);
-      ok = r.ok;
-      detecting = r.detecting === true;
-      if (detecting) mem.addressWaitSince ??= this.d.clock.monotonic();
-      else delete mem.addressWaitSince;
-      if (r.requeueAfterMs !== undefined) after(r.requeueAfterMs);
-    } catch (err) {
-      if (!(err instanceof StepError)) throw err;
-      applyPatch(mem, err.patch);
-      throw err.cause;
+    const req = { key, snapshot: snap, decision, input, lease, timing: t, addressWaitSince: mem.addressWaitSince };
+    if (runsDetached(decision)) {
+      this.detached.begin(key, () => this.executor.execute(req));
+      return { requeueAfterMs: t.retryMs };
     }
+    let r: ExecutionResult;
+    try {
+      r = await this.executor.execute(req);
+    } catch (err) {
+      this.threw(mem, err);
+    }
+    const { ok, detecting } = this.took(mem, r, after);
     if (isServing(decision) && !paused && ok) {
       mem.served = true;
       const blind = await this.checks(lease, snap, mem, mono, false, after);
@@ -346,7 +355,23 @@ export class GroupReconciler {
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
   }
 
-  /** Remember a self-fence (the first of an unreported run of fencing cycles keeps its time; what each stopped adds up). */
+  /** Take an execution's answer into the group's memory (`after`: when it asks to come back). */
+  private took(mem: GroupMemory, r: ExecutionResult, after: (ms: number) => void): { ok: boolean; detecting: boolean } {
+    applyPatch(mem, r.patch);
+    const detecting = r.detecting === true;
+    if (detecting) mem.addressWaitSince ??= this.d.clock.monotonic();
+    else delete mem.addressWaitSince;
+    if (r.requeueAfterMs !== undefined) after(r.requeueAfterMs);
+    return { ok: r.ok, detecting };
+  }
+
+  /** An execution threw: what it did before is remembered all the same, then the queue retries with backoff. */
+  private threw(mem: GroupMemory, err: unknown): never {
+    if (!(err instanceof StepError)) throw err;
+    applyPatch(mem, err.patch);
+    throw err.cause;
+  }
+
   /**
    * The store answers again after a self-fence: say so in a Warning (it may have been out of service for long with
    * nothing in the store to tell why). A node taking the lease again waits for the outcome, to say how long it was out.

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness } from './agent-harness.js';
+import { harness, mirroring, ready } from './agent-harness.js';
 import { groupLeaseName } from '../../src/controller/agent.js';
 
 const FAST = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
@@ -60,6 +60,31 @@ test('shutdown gives up waiting at the stop timeout and reports it', async () =>
     assert.equal(result, false);
   } finally {
     release();
+    await h.stopAll();
+  }
+});
+
+test('shutdown waits for a switchover running detached from the workers, which completes', async () => {
+  // The old source does not answer: DataKeeper's switchover takes 20 s here (30–40 s on real DataKeeper).
+  const h = await harness({ timing: FAST, worldTiming: { switchoverUnreachableMs: 20_000 } });
+  try {
+    await ready(h, 'node1');
+    await mirroring(h);
+    await h.fault({ type: 'nodeCrash', node: 'node1' });
+    await h.until(() => h.hasEvent((e) => e['reason'] === 'Failover' && e['node'] === 'node2'), 30_000);
+    let result: boolean | undefined;
+    void h.agents
+      .get('node2')!
+      .shutdown(30_000)
+      .then((r) => (result = r));
+    await h.clock.advance(10_000);
+    assert.equal(result, undefined, 'shutdown returned while the switchover was still running');
+    await h.clock.advance(15_000);
+    assert.equal(result, true, 'shutdown returned once the switchover (and what followed it) was done');
+    const v = (await h.inspect()).volumes.find((x) => x.host === 'node2' && x.volume === 'E');
+    assert.equal(v?.role, 'source', 'the switchover completed');
+    assert.ok(await h.hasEvent((e) => e['reason'] === 'MirrorPromoted' && e['node'] === 'node2'), 'and was recorded as such');
+  } finally {
     await h.stopAll();
   }
 });
