@@ -50,6 +50,8 @@ export interface ExecuteRequest {
   timing: Timing;
   /** Since when (monotonic) this group has waited for duplicate address detection of an address it added. */
   addressWaitSince?: number | undefined;
+  /** Called before a long wait (a switchover, a retry's backoff): the caller may stop waiting and free its worker. */
+  detach?: () => void;
 }
 
 export interface ExecutionResult {
@@ -261,6 +263,7 @@ export class Executor {
         const why = err instanceof Error ? err.message : String(err);
         const msg = `${a.type} on ${this.d.node} failed with a transient error (${why}); retrying on ${this.d.node} with backoff, up to ${limit} times`;
         await run.ctx.note(run.group, 'Warning', 'TransientFailure', msg, err instanceof KitFailure ? err.code : undefined, run.ctx.epoch);
+        run.req.detach?.();
         await this.d.clock.sleep(Math.max(FAILURE_RETRY_FLOOR_MS, transientRetryDelayMs(policy, attempt)));
         const refused = await this.unlicensed(a, run, run.ctx.epoch);
         if (refused) return refused;
@@ -343,6 +346,7 @@ export class Executor {
       },
       promoteMirror: async (a, run) => {
         const m = find(run.req.snapshot.mirrors, a.mirror);
+        run.req.detach?.(); // 30–40 s when the old source does not answer
         await this.d.driver.switchoverMirror(a.volume, a.force, run.ctx.o);
         const stop = await this.sourceOnRecord(run, [m]);
         if (stop) return stop;

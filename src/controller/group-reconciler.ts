@@ -20,7 +20,7 @@ import { decide } from './decide.js';
 import { buildDecisionInput, maintenanceOf, type GroupSnapshot, type HostFacts } from './decision-input.js';
 import type { Decision } from './decision-types.js';
 import { ADDRESS_POLL_MS, Executor, StepError, type ExecutionResult } from './executor.js';
-import { DetachedExecutions, runsDetached } from './detached-executions.js';
+import { DetachedExecutions } from './detached-executions.js';
 import { applyPatch, newGroupMemory, type GroupMemory } from './group-memory.js';
 import { checkIntervals, checkPhase, runDueChecks } from './health-checks.js';
 import type { HostObservation } from './host-observation.js';
@@ -289,16 +289,19 @@ export class GroupReconciler {
     if (!storeOk && !lostBySelf) return {}; // never act on a view we could not refresh, except to fence
 
     // ── act
-    const req = { key, snapshot: snap, decision, input, lease, timing: t, addressWaitSince: mem.addressWaitSince };
-    if (runsDetached(decision)) {
-      this.detached.begin(key, () => this.executor.execute(req));
-      return { requeueAfterMs: t.retryMs };
-    }
-    let r: ExecutionResult;
+    let detach!: () => void;
+    const waitsLong = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')));
+    const req = { key, snapshot: snap, decision, input, lease, timing: t, addressWaitSince: mem.addressWaitSince, detach };
+    const execution = this.executor.execute(req);
+    let r: ExecutionResult | 'detached';
     try {
-      r = await this.executor.execute(req);
+      r = await Promise.race([execution, waitsLong]);
     } catch (err) {
       this.threw(mem, err);
+    }
+    if (r === 'detached') {
+      this.detached.adopt(key, execution);
+      return { requeueAfterMs: t.retryMs };
     }
     const { ok, detecting } = this.took(mem, r, after);
     if (isServing(decision) && !paused && ok) {
