@@ -71,6 +71,8 @@ export interface IdleProcessesResult {
   reconcilesPerS: number[];
   /** VmRSS of each agent process at the end of the window, MB. */
   rssMb: number[];
+  /** Each agent's V8 heap (used, committed) and external memory at the end of the window, MB: what its RSS holds. */
+  memoryMb: AgentMemory[];
   /** The world server (the simulated hosts): what the simulation itself costs, not the agents. */
   worldCpuPct: number;
   worldRssMb: number;
@@ -122,6 +124,12 @@ function rssMbOf(pid: number): number {
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+
+interface AgentMemory {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
 
 interface GroupStatus {
   activeNode?: string;
@@ -228,6 +236,7 @@ export async function measureIdleProcesses(
     const load1 = loadavg();
     const journal1 = journal();
     const rss = pids.map(rssMbOf);
+    const memory = await Promise.all(metricsPorts.map(memoryOf));
     check();
     const pct = pids.map((_, i) => round1(((ticks1[i]! - ticks0[i]!) / tck / windowS) * 100));
 
@@ -242,6 +251,7 @@ export async function measureIdleProcesses(
       idleCpuPctPerAgent: pct.slice(0, agents.length),
       reconcilesPerS: rec1.map((r, i) => round1((r - rec0[i]!) / windowS)),
       rssMb: rss.slice(0, agents.length),
+      memoryMb: memory,
       worldCpuPct: pct[agents.length]!,
       worldRssMb: rss[agents.length]!,
       etcdCpuPct: etcd ? pct[agents.length + 1]! : null,
@@ -274,6 +284,17 @@ export async function measureIdleProcesses(
 async function reconcileCount(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return Number(/^winha_reconcile_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+/** Where an agent's memory is, from its /metrics (prom-client's process and Node gauges), MB. */
+async function memoryOf(port: number): Promise<AgentMemory> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const mb = (name: string) => round1(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  return {
+    heapUsed: mb('nodejs_heap_size_used_bytes'),
+    heapTotal: mb('nodejs_heap_size_total_bytes'),
+    external: mb('nodejs_external_memory_bytes'),
+  };
 }
 
 async function etcdRpcCounts(port: number): Promise<Map<string, number>> {
