@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, mirroring, ready } from './agent-harness.js';
+import { harness, mirroring, ready, type Harness } from './agent-harness.js';
 import { groupLeaseName } from '../../src/controller/agent.js';
 
 const FAST = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
@@ -25,20 +25,28 @@ async function blockedActivation() {
   return { h, release };
 }
 
+/** Begin `node`'s graceful stop; the getter answers what it returned, undefined while it waits. */
+function shutdown(h: Harness, node: string, timeoutMs: number): () => boolean | undefined {
+  let result: boolean | undefined;
+  void h.agents
+    .get(node)!
+    .shutdown(timeoutMs)
+    .then((r) => (result = r));
+  return () => result;
+}
+
 test('shutdown waits for the action in flight, keeps renewing meanwhile, then stops without releasing', async () => {
   const { h, release } = await blockedActivation();
   try {
-    const a = h.agents.get('node1')!;
-    let result: boolean | undefined;
-    void a.shutdown(15_000).then((r) => (result = r));
+    const result = shutdown(h, 'node1', 15_000);
     await h.clock.advance(12_000); // longer than renewDeadline: the lease must still be renewed while finishing
-    assert.equal(result, undefined, 'shutdown returned before the action in flight finished');
+    assert.equal(result(), undefined, 'shutdown returned before the action in flight finished');
     const mid = await h.admin.leases.get(groupLeaseName('default', 'web'));
     assert.equal(mid?.holder, 'node1');
     assert.ok(Date.parse(mid.renewTime) >= h.clock.now() - 2 * FAST.retryPeriodSeconds * 1000, `lease not renewed: ${mid.renewTime}`);
     release();
     await h.clock.advance(2_000);
-    assert.equal(result, true);
+    assert.equal(result(), true);
     assert.ok((await h.serving()).includes('node1'), 'the site start in flight completed; the site stays in service');
     const lease = await h.admin.leases.get(groupLeaseName('default', 'web'));
     assert.equal(lease?.holder, 'node1', 'a stop releases nothing');
@@ -51,13 +59,9 @@ test('shutdown waits for the action in flight, keeps renewing meanwhile, then st
 test('shutdown gives up waiting at the stop timeout and reports it', async () => {
   const { h, release } = await blockedActivation();
   try {
-    let result: boolean | undefined;
-    void h.agents
-      .get('node1')!
-      .shutdown(5_000)
-      .then((r) => (result = r));
+    const result = shutdown(h, 'node1', 5_000);
     await h.clock.advance(5_100);
-    assert.equal(result, false);
+    assert.equal(result(), false);
   } finally {
     release();
     await h.stopAll();
@@ -72,15 +76,11 @@ test('shutdown waits for a switchover running detached from the workers, which c
     await mirroring(h);
     await h.fault({ type: 'nodeCrash', node: 'node1' });
     await h.until(() => h.hasEvent((e) => e['reason'] === 'Failover' && e['node'] === 'node2'), 30_000);
-    let result: boolean | undefined;
-    void h.agents
-      .get('node2')!
-      .shutdown(30_000)
-      .then((r) => (result = r));
+    const result = shutdown(h, 'node2', 30_000);
     await h.clock.advance(10_000);
-    assert.equal(result, undefined, 'shutdown returned while the switchover was still running');
+    assert.equal(result(), undefined, 'shutdown returned while the switchover was still running');
     await h.clock.advance(15_000);
-    assert.equal(result, true, 'shutdown returned once the switchover (and what followed it) was done');
+    assert.equal(result(), true, 'shutdown returned once the switchover (and what followed it) was done');
     const v = (await h.inspect()).volumes.find((x) => x.host === 'node2' && x.volume === 'E');
     assert.equal(v?.role, 'source', 'the switchover completed');
     assert.ok(await h.hasEvent((e) => e['reason'] === 'MirrorPromoted' && e['node'] === 'node2'), 'and was recorded as such');
