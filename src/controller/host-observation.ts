@@ -15,8 +15,8 @@
  * began it (the epoch is only recorded; the agent's observations all use the
  * same timeout).
  *
- * Checks of one resource (health checks, the safety probe) call `driver`'s
- * reads directly and always see the host as it is now.
+ * The health checks read through `checkDriver` (the same views, at most
+ * a second old); the safety probe calls `driver` and sees the host as it is now.
  */
 import type { Clock } from '../lib/clock.js';
 import {
@@ -105,15 +105,17 @@ export class HostObservation {
   }
 
   /**
-   * The driver as the health checks use it: reads of one site go to the host every time, but the state of the IIS
-   * service they all start with is shared for up to `maxAgeMs` (one query a second for a node's checks, not one per
-   * site per check; any change the agent makes discards it).
+   * The driver as the health checks use it: the state of the IIS service they all start with and the site each
+   * reads come from views shared for up to `maxAgeMs` (the site from the host observation the reconcile itself
+   * reads: one listing a second for a node's checks, not one request per site per check; any change the agent
+   * makes discards them). Probes and every other call go to the host.
    */
   checkDriver(maxAgeMs: number): HostDriver {
     return {
       ...this.driver,
       nodeName: this.driver.nodeName,
       queryService: (name, o) => this.read(`service:${name}`, maxAgeMs, () => this.raw.queryService(name, o)),
+      getSite: (name, o) => this.sites(o, maxAgeMs).then((m) => m.get(name.toLowerCase())),
     };
   }
 

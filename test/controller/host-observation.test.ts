@@ -140,20 +140,26 @@ describe('HostObservation', () => {
     assert.equal(fake.n('listSites'), 3);
   });
 
-  it("the checks' driver shares the IIS service state for its max age (one query for many sites' checks), reads each site itself, and a change discards it", async () => {
+  it("the checks' driver shares the IIS service state and the sites for its max age (one read for many sites' checks), and a change discards them", async () => {
     const { clock, fake, obs } = setup();
     const checks = obs.checkDriver(1000);
     await checks.queryService('W3SVC', O);
     await checks.queryService('W3SVC', O);
-    await Promise.all([checks.listSites(O), clock.advance(100)]);
-    await Promise.all([checks.listSites(O), clock.advance(100)]);
-    assert.deepEqual([fake.n('queryService'), fake.n('listSites')], [1, 2], 'one service query, every site read');
+    const [a] = await Promise.all([checks.getSite!('SITE-0', O), clock.advance(100)]);
+    const b = await checks.getSite!('site-0', O);
+    assert.equal(a?.name, 'Site-0', 'a site found by name, whatever its case');
+    assert.equal(b, a);
+    assert.equal(await checks.getSite!('other', O), undefined, 'a site the host does not have is not found');
+    assert.deepEqual([fake.n('queryService'), fake.n('listSites'), fake.n('getSite')], [1, 1, 0], 'one service query, one listing');
     await Promise.all([obs.driver.startSite('web1', O), clock.advance(50)]);
     await checks.queryService('W3SVC', O);
-    assert.equal(fake.n('queryService'), 2, 'read again after the agent changed the host');
+    const [c] = await Promise.all([checks.getSite!('site-1', O), clock.advance(100)]);
+    assert.equal(c?.name, 'Site-1', 'the site as it is after the change');
+    assert.deepEqual([fake.n('queryService'), fake.n('listSites')], [2, 2], 'read again after the agent changed the host');
     await clock.advance(1001);
     await checks.queryService('W3SVC', O);
-    assert.equal(fake.n('queryService'), 3, 'read again once older than its max age');
+    await Promise.all([checks.getSite!('site-1', O), clock.advance(100)]);
+    assert.deepEqual([fake.n('queryService'), fake.n('listSites')], [3, 3], 'read again once older than its max age');
   });
 
   it('a mutating call through its driver discards what was read, and a read begun before it is not joined afterwards', async () => {
