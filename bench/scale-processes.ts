@@ -6,14 +6,15 @@
  * group is Ready with an active node, and 70 s more (past the first deep checks), it samples each process's CPU (utime+stime from
  * /proc/PID/stat) over an idle window (60 s) and its VmRSS at the end (etcd's too).
  * Linux only (/proc). Run:
- *   node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds] [--store etcd|file] [--profile]
+ *   node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds] [--store etcd|file] [--profile] [--heap]
+ * --heap: a heap snapshot of each agent at the end of the window, summed by kind (`agentHeap`).
  * --profile (or WINHA_BENCH_PROFILE=1): node1's agent runs under --cpu-prof; its top functions by self time during
  * the idle window are `agentProfileTop` (that agent's CPU figure then includes the profiler's own cost).
  * Prints one JSON line (also when the groups do not converge in time: how many did).
  */
 import { deepStrictEqual } from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,7 @@ import { EtcdCluster } from '../test/support/etcd-cluster.js';
 import { freePorts } from '../test/support/free-port.js';
 import { manifests } from './cluster.js';
 import { monotonicMicros, summarizeWindow, type WindowProfile } from './cpuprofile-window.js';
+import { summarizeHeap, type HeapSummary } from './heap-summary.js';
 
 export type BenchStore = 'file' | 'etcd';
 
@@ -95,6 +97,8 @@ export interface IdleProcessesResult {
    * Null on etcd.
    */
   journalFiles: { start: number; end: number } | null;
+  /** With `heap`: what each agent's heap holds at the end of the window, by kind. */
+  agentHeap?: HeapSummary[];
   /** With `profile`: node1's agent's top functions and files by self time during the idle window. */
   agentProfileTop?: WindowProfile;
 }
@@ -143,7 +147,7 @@ const readyWithActive = (g: StoredObject) => {
 
 export async function measureIdleProcesses(
   groups: number,
-  opts: { idleMs?: number; dir?: string; convergeTimeoutMs?: number; store?: BenchStore; profile?: boolean } = {},
+  opts: { idleMs?: number; dir?: string; convergeTimeoutMs?: number; store?: BenchStore; profile?: boolean; heap?: boolean } = {},
 ): Promise<IdleProcessesResult> {
   const clock = new SystemClock();
   const idleMs = opts.idleMs ?? 60_000;
@@ -181,13 +185,12 @@ export async function measureIdleProcesses(
     const started = clock.monotonic();
     const profDir = join(dir, 'cpuprof');
     const metricsPorts = await freePorts(NODES.length);
+    if (opts.heap) for (const n of NODES) mkdirSync(join(dir, `heap-${n}`)); // Node writes there, but makes no directory
     const agents: Child[] = NODES.map((n, i) =>
-      ps.start(
-        `agent-${n}`,
-        agentArgs(n, storeUrl, world.address, ['--listen', `127.0.0.1:${metricsPorts[i]}`]),
-        undefined,
-        opts.profile && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
-      ),
+      ps.start(`agent-${n}`, agentArgs(n, storeUrl, world.address, ['--listen', `127.0.0.1:${metricsPorts[i]}`]), undefined, [
+        ...(opts.profile && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        ...(opts.heap ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${join(dir, `heap-${n}`)}`] : []),
+      ]),
     );
     const check = () => {
       for (const c of ps.children)
@@ -237,6 +240,7 @@ export async function measureIdleProcesses(
     const journal1 = journal();
     const rss = pids.map(rssMbOf);
     const memory = await Promise.all(metricsPorts.map(memoryOf));
+    const agentHeap = opts.heap ? await Promise.all(agents.map((a, i) => heapOf(a, join(dir, `heap-${NODES[i]}`), clock))) : undefined;
     check();
     const pct = pids.map((_, i) => round1(((ticks1[i]! - ticks0[i]!) / tck / windowS) * 100));
 
@@ -264,6 +268,7 @@ export async function measureIdleProcesses(
       cpus: cpus().length,
       journalFiles: journal0 === null || journal1 === null ? null : { start: journal0, end: journal1 },
       ...(agentProfileTop ? { agentProfileTop } : {}),
+      ...(agentHeap ? { agentHeap } : {}),
     };
   } catch (e) {
     if (e instanceof NotConvergedError) throw e;
@@ -318,6 +323,25 @@ function ratesOf(before: Map<string, number>, after: Map<string, number>, second
   return { total: round1(total / seconds), ...r };
 }
 
+/** A heap snapshot of `agent` (SIGUSR2: --heapsnapshot-signal), summed by kind once V8 has written it whole. */
+async function heapOf(agent: Child, heapDir: string, clock: SystemClock): Promise<HeapSummary> {
+  agent.proc.kill('SIGUSR2');
+  const file = await waitFor(
+    `${agent.name}'s heap snapshot`,
+    120_000,
+    async () => {
+      const f = existsSync(heapDir) ? readdirSync(heapDir).find((x) => x.endsWith('.heapsnapshot')) : undefined;
+      if (!f) return undefined;
+      // Written in pieces: whole when its size stops changing.
+      const size = statSync(join(heapDir, f)).size;
+      await clock.sleep(1000);
+      return size > 0 && statSync(join(heapDir, f)).size === size ? join(heapDir, f) : undefined;
+    },
+    { everyMs: 500, clock },
+  );
+  return summarizeHeap(file);
+}
+
 /** End the profiled agent cleanly (SIGTERM: --cpu-prof writes its file at exit) and summarize the idle window. */
 async function profileOf(ps: ProcessGroup, agent: Child, profDir: string, fromUs: number, toUs: number, clock: SystemClock) {
   agent.proc.ref(); // or Node could exit before the exit event we wait for
@@ -334,6 +358,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const flag = args.indexOf('--store');
   const kind = flag >= 0 ? args[flag + 1] : 'etcd';
   const profile = args.includes('--profile') || process.env['WINHA_BENCH_PROFILE'] === '1';
+  const heap = args.includes('--heap');
   const pos = args.filter((a, i) => !a.startsWith('--') && (flag < 0 || i !== flag + 1));
   const [groups, idleS, convergeS] = [Number(pos[0] ?? 10), Number(pos[1] ?? 60), Number(pos[2] ?? 600)];
   if (kind !== 'etcd' && kind !== 'file') {
@@ -346,6 +371,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       convergeTimeoutMs: convergeS * 1000,
       store: kind,
       profile,
+      heap,
     });
     process.stdout.write(`${JSON.stringify(r)}\n`);
   } catch (e) {
