@@ -6,7 +6,7 @@
  * group is Ready with an active node, and 70 s more (past the first deep checks), it samples each process's CPU (utime+stime from
  * /proc/PID/stat) over an idle window (60 s) and its VmRSS at the end (etcd's too).
  * Linux only (/proc). Run:
- *   node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds] [--store etcd|file] [--profile] [--heap]
+ *   node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds] [--store etcd|file|kubernetes] [--profile] [--heap]
  * --heap: a heap snapshot of each agent at the end of the window, summed by kind (`agentHeap`).
  * --profile (or WINHA_BENCH_PROFILE=1): node1's agent runs under --cpu-prof; its top functions by self time during
  * the idle window are `agentProfileTop` (that agent's CPU figure then includes the profiler's own cost).
@@ -27,12 +27,13 @@ import { worldConfigOf } from '../src/sim/world/world-from-manifests.js';
 import { openStore, type Store, type StoredObject } from '../src/store/index.js';
 // Node built-ins and the clock only: no test framework comes with it.
 import { EtcdCluster } from '../test/support/etcd-cluster.js';
+import { startHarness, type KubeHarness } from '../test/k8s-harness/harness.js';
 import { freePorts } from '../test/support/free-port.js';
 import { manifests } from './cluster.js';
 import { monotonicMicros, summarizeWindow, type WindowProfile } from './cpuprofile-window.js';
 import { summarizeHeap, type HeapSummary } from './heap-summary.js';
 
-export type BenchStore = 'file' | 'etcd';
+export type BenchStore = 'file' | 'etcd' | 'kubernetes';
 
 const NODES = ['node1', 'node2'];
 const SITES_PER_GROUP = 2;
@@ -159,12 +160,19 @@ export async function measureIdleProcesses(
   process.on('exit', onExit);
   let store: Store | undefined;
   let etcd: EtcdCluster | undefined;
+  let kube: KubeHarness | undefined;
+  const storeEnv: NodeJS.ProcessEnv = {};
   try {
     let storeUrl = `file://${join(dir, 'store')}`;
     if (kind === 'etcd') {
       // etcd's own defaults (100 ms heartbeat, 1 s election), not the tests' fast ones: its idle CPU is reported.
       etcd = await EtcdCluster.start({ members: 1, heartbeatMs: 100, electionMs: 1000 });
       storeUrl = etcd.url(`/bench-${process.pid}`);
+    } else if (kind === 'kubernetes') {
+      // The tests' real API server (test/k8s-harness); its own CPU is not reported (it runs its storage in-process).
+      kube = await startHarness();
+      storeUrl = 'kubernetes://harness';
+      storeEnv['KUBECONFIG'] = kube.kubeconfig;
     }
     const etcdPid = () => etcd?.members[0]?.process?.pid;
     const objects = manifests(groups, SITES_PER_GROUP);
@@ -179,7 +187,7 @@ export async function measureIdleProcesses(
     const manifestFile = join(dir, 'world.yaml');
     writeFileSync(manifestFile, worldObjects.map((o) => toYaml(o)).join('---\n'));
     const world = await startWorld(ps, { manifests: [manifestFile], seed: 1 });
-    store = await openStore(storeUrl, { cwd: dir, env: process.env });
+    store = await openStore(storeUrl, { cwd: dir, env: { ...process.env, ...storeEnv } });
     await apply(store.objects, objects);
 
     const started = clock.monotonic();
@@ -187,7 +195,7 @@ export async function measureIdleProcesses(
     const metricsPorts = await freePorts(NODES.length);
     if (opts.heap) for (const n of NODES) mkdirSync(join(dir, `heap-${n}`)); // Node writes there, but makes no directory
     const agents: Child[] = NODES.map((n, i) =>
-      ps.start(`agent-${n}`, agentArgs(n, storeUrl, world.address, ['--listen', `127.0.0.1:${metricsPorts[i]}`]), undefined, [
+      ps.start(`agent-${n}`, agentArgs(n, storeUrl, world.address, ['--listen', `127.0.0.1:${metricsPorts[i]}`]), storeEnv, [
         ...(opts.profile && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
         ...(opts.heap ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${join(dir, `heap-${n}`)}`] : []),
       ]),
@@ -244,7 +252,7 @@ export async function measureIdleProcesses(
     check();
     const pct = pids.map((_, i) => round1(((ticks1[i]! - ticks0[i]!) / tck / windowS) * 100));
 
-    store = await openStore(storeUrl, { cwd: dir, env: process.env });
+    store = await openStore(storeUrl, { cwd: dir, env: { ...process.env, ...storeEnv } });
     const readyAtEnd = (await store.objects.list('FailoverGroup')).items.filter(readyWithActive).length;
     const agentProfileTop = opts.profile ? await profileOf(ps, agents[0]!, profDir, profFrom, profTo, clock) : undefined;
     return {
@@ -279,6 +287,7 @@ export async function measureIdleProcesses(
     // (ProcessGroup unrefs its children: ref them, or Node would exit before their exit events while we wait.)
     await Promise.all(ps.children.map((c) => (c.proc.ref(), ps.kill(c))));
     await etcd?.stop();
+    await kube?.stop();
     process.removeListener('exit', onExit);
     if (!opts.dir) rmSync(dir, { recursive: true, force: true });
   }
@@ -361,8 +370,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const heap = args.includes('--heap');
   const pos = args.filter((a, i) => !a.startsWith('--') && (flag < 0 || i !== flag + 1));
   const [groups, idleS, convergeS] = [Number(pos[0] ?? 10), Number(pos[1] ?? 60), Number(pos[2] ?? 600)];
-  if (kind !== 'etcd' && kind !== 'file') {
-    process.stderr.write(`scale-processes: [bench-store-invalid] --store ${kind ?? '(nothing)'}: give etcd or file\n`);
+  if (kind !== 'etcd' && kind !== 'file' && kind !== 'kubernetes') {
+    process.stderr.write(`scale-processes: [bench-store-invalid] --store ${kind ?? '(nothing)'}: give etcd, file or kubernetes\n`);
     process.exit(2);
   }
   try {

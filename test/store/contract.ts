@@ -499,7 +499,7 @@ export function storeContract(factory: BackendFactory): void {
       it('list: every record under a prefix in one request, each observed as get() would (or no list at all)', T, () =>
         withStore(async (s, h) => {
           const node2 = await h.connect();
-          if (!node2.leases.list) return; // kubernetes://: the agents read each lease on their own
+          if (!node2.leases.list) return; // a backend that cannot list: the agents read each lease on their own
           await s.leases.acquire('group.default.web', 'node1', 15);
           await s.leases.acquire('group.default.ftp', 'node1', 15);
           await s.leases.acquire('node.default.prod.node1', 'node1', 15);

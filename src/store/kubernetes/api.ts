@@ -17,6 +17,14 @@ import {
   networkCause,
 } from '../errors.js';
 import type { ObjectMeta, StoredObject } from '../types.js';
+import {
+  createConfiguration,
+  KubeConfig,
+  ServerConfiguration,
+  setHeaderMiddleware,
+  type RequestContext,
+  type SecurityAuthentication,
+} from '@kubernetes/client-node';
 
 export interface Resource {
   kind: string;
@@ -160,4 +168,62 @@ export function toStoreError(e: unknown, what: string, server: string): Error {
     default:
       return new UnavailableError(code === undefined ? `${what}: cannot reach the Kubernetes API server: ${detail}` : msg);
   }
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+const pooled = new WeakMap<KubeConfig, SecurityAuthentication>();
+
+/**
+ * kc's authentication, with one connection pool per cluster and user (client-node's own key for its agents): its
+ * 2.0.1 builds a new undici Agent for every request, so each request opened a TLS connection of its own that stayed
+ * alive and was never reused (measured: 436 of them, 500 MB RSS and 30 % of a core for an agent of 100 groups).
+ */
+export function pooledAuth(kc: KubeConfig): SecurityAuthentication {
+  let auth = pooled.get(kc);
+  if (auth) return auth;
+  const pools = new Map<string, Dispatcher>();
+  auth = {
+    getName: () => kc.getName(),
+    async applySecurityAuthentication(ctx: RequestContext): Promise<void> {
+      await kc.applySecurityAuthentication(ctx);
+      const fresh = ctx.getDispatcher();
+      if (!fresh) return;
+      const key = JSON.stringify([kc.getCurrentCluster()?.name ?? '', kc.getCurrentUser()?.name ?? '']);
+      const pool = pools.get(key);
+      if (!pool) pools.set(key, fresh);
+      else {
+        ctx.setDispatcher(pool);
+        void fresh.close(); // never used: it holds no connection yet
+      }
+    },
+  };
+  pooled.set(kc, auth);
+  return auth;
+}
+
+/**
+ * kc.makeApiClient(type), plus a deadline on every request: an AbortSignal
+ * that fires after timeoutMs, from sending to the last byte of the body.
+ */
+export function apiClient<T>(kc: KubeConfig, type: new (config: ReturnType<typeof createConfiguration>) => T, timeoutMs: number): T {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new InvalidError('the kubeconfig names no cluster');
+  return new type(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: pooledAuth(kc) },
+      middleware: [setHeaderMiddleware('User-Agent', 'winha')],
+      promiseMiddleware: [
+        {
+          pre: async (ctx) => {
+            ctx.setSignal(AbortSignal.timeout(timeoutMs));
+            return ctx;
+          },
+          post: async (res) => res,
+        },
+      ],
+    }),
+  );
 }
