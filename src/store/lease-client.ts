@@ -35,6 +35,11 @@ export interface LeaseBackend {
    * (null when any revision moved on). Optional: holders then renew lease by lease.
    */
   writeLeases?(writes: LeaseWrite[]): Promise<LeaseRecord[] | null>;
+  /**
+   * A backend with no multi-object write (Kubernetes) may still let a holder renew its leases together, each with a
+   * request of its own (a compare-and-swap each), this many at once.
+   */
+  readonly parallelWrites?: number;
 }
 
 export interface LeaseWrite {
@@ -75,6 +80,33 @@ export class LeaseClient implements LeaseStore {
       };
     const writeLeases = backend.writeLeases?.bind(backend);
     if (writeLeases) this.renewMany = (records, durationSeconds) => this.renewBatched(writeLeases, records, durationSeconds);
+    else if (backend.parallelWrites)
+      this.renewMany = (records, durationSeconds) => this.renewEach(records, durationSeconds, backend.parallelWrites!);
+  }
+
+  /**
+   * Renew records this holder last wrote, one request each, `concurrency` at once. A record that changed since, or
+   * whose request failed, comes back null (its group then reads the store itself); only a round in which every
+   * request failed is a failure.
+   */
+  private async renewEach(records: LeaseRecord[], durationSeconds: number, concurrency: number): Promise<(LeaseRecord | null)[]> {
+    const renewTime = timestamp(this.clock.now());
+    const out: (LeaseRecord | null)[] = records.map(() => null);
+    const failures: unknown[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < records.length; i = next++) {
+        const r = records[i]!;
+        try {
+          out[i] = await this.write({ ...withoutRevision(r), renewTime, leaseDurationSeconds: durationSeconds }, r.revision);
+        } catch (e) {
+          if (!(e instanceof ConflictError)) failures.push(e);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
+    if (records.length > 0 && failures.length === records.length) throw failures[0];
+    return out;
   }
 
   /**

@@ -520,7 +520,7 @@ export function storeContract(factory: BackendFactory): void {
       it('renewMany: a holder renews many records at once; one changed since comes back null, the others renewed', T, () =>
         withStore(async (s, h) => {
           const node2 = await h.connect();
-          if (!s.leases.renewMany) return; // kubernetes://: one lease per request, each group renews its own
+          if (!s.leases.renewMany) return; // a backend that cannot: each group renews its own lease
           const names = Array.from({ length: 130 }, (_, i) => `group.default.g${i}`); // more than one batch
           const held = [];
           for (const n of names) held.push((await s.leases.acquire(n, 'node1', 15)).lease);

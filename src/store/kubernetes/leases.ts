@@ -44,6 +44,8 @@ const HOLDER_VERSION = 'winha.io/holder-version';
 export class KubernetesLeaseBackend implements LeaseBackend {
   private readonly api: CoordinationV1Api;
   private readonly server: string;
+  /** No multi-object write: a holder's renewals go out one Lease per request, this many at once. */
+  readonly parallelWrites = 8;
   /** The renewTime last read or written per lease, in microseconds. */
   private readonly lastRenew = new Map<string, number>();
 
