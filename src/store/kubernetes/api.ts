@@ -195,7 +195,7 @@ export function pooledAuth(kc: KubeConfig): SecurityAuthentication {
       if (!pool) pools.set(key, fresh);
       else {
         ctx.setDispatcher(pool);
-        void fresh.close(); // never used: it holds no connection yet
+        fresh.close().catch(() => undefined); // never used: it holds no connection yet (and no rejection may go unheard)
       }
     },
   };
