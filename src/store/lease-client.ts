@@ -50,6 +50,11 @@ export interface LeaseWrite {
 /** Renewals in one backend request at most: etcd bounds a transaction's compares and puts at 128 each. */
 const RENEW_BATCH = 100;
 
+/** `r` renewed for `durationSeconds` at `renewTime`, written only if it is still the revision this holder wrote. */
+function renewal(r: LeaseRecord, renewTime: string, durationSeconds: number): LeaseWrite {
+  return { next: { ...withoutRevision(r), renewTime, leaseDurationSeconds: durationSeconds }, expectedRevision: r.revision };
+}
+
 interface Observation {
   revision: string;
   /** clock.monotonic() when we first saw this revision. */
@@ -96,11 +101,10 @@ export class LeaseClient implements LeaseStore {
     let next = 0;
     const worker = async (): Promise<void> => {
       for (let i = next++; i < records.length; i = next++) {
-        const r = records[i]!;
         try {
-          out[i] = await this.write({ ...withoutRevision(r), renewTime, leaseDurationSeconds: durationSeconds }, r.revision);
+          out[i] = await this.renewed(renewal(records[i]!, renewTime, durationSeconds));
         } catch (e) {
-          if (!(e instanceof ConflictError)) failures.push(e);
+          failures.push(e);
         }
       }
     };
@@ -122,25 +126,25 @@ export class LeaseClient implements LeaseStore {
     for (let i = 0; i < records.length; i += RENEW_BATCH) {
       const chunk = records.slice(i, i + RENEW_BATCH);
       const renewTime = timestamp(this.clock.now());
-      const writes = chunk.map((r) => ({
-        next: { ...withoutRevision(r), renewTime, leaseDurationSeconds: durationSeconds },
-        expectedRevision: r.revision,
-      }));
+      const writes = chunk.map((r) => renewal(r, renewTime, durationSeconds));
       const written = await writeLeases(writes);
       if (written) {
         out.push(...written.map((w) => this.observe(w.name, w)));
         continue;
       }
-      for (const w of writes) {
-        try {
-          out.push(await this.write(w.next, w.expectedRevision));
-        } catch (e) {
-          if (!(e instanceof ConflictError)) throw e;
-          out.push(null);
-        }
-      }
+      for (const w of writes) out.push(await this.renewed(w));
     }
     return out;
+  }
+
+  /** One renewal on its own: the renewed record, or null when the record changed since (any other error is thrown). */
+  private async renewed(w: LeaseWrite): Promise<LeaseRecord | null> {
+    try {
+      return await this.write(w.next, w.expectedRevision);
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      return null;
+    }
   }
 
   async get(name: string): Promise<LeaseRecord | null> {

@@ -1,8 +1,8 @@
 /**
  * The holder's renewals, apart from its reconciles (client-go renews in its own loop): every retryPeriod the agent
- * renews all the group leases it holds with one LeaseStore.renewMany (one store request per 100 leases), a
- * compare-and-swap on each record as this node last wrote it. A holder of 500 groups then writes 5 requests per retryPeriod, not 500, and a quiet
- * group need not be reconciled to keep its lease (group-rest.ts).
+ * renews all the group leases it holds with one LeaseStore.renewMany, a compare-and-swap on each record as this node
+ * last wrote it: one request per 100 leases on etcd (5 per retryPeriod for 500 groups, not 500), one per lease, 8 at
+ * once, on Kubernetes. Either way a quiet group need not be reconciled to keep its lease (group-rest.ts).
  */
 import type { LeaseRecord, LeaseStore } from '../../store/types.js';
 import type { AgentLogger } from '../logger.js';
@@ -15,7 +15,7 @@ export class HeldRenewals {
     private readonly log: AgentLogger,
   ) {}
 
-  /** Whether the store renews many leases in one request (else each group's reconcile renews its own, as before). */
+  /** Whether the store renews many leases together (else each group's reconcile renews its own, as before). */
   get available(): boolean {
     return this.leases.renewMany !== undefined;
   }
