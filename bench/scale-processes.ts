@@ -236,18 +236,19 @@ export async function measureIdleProcesses(
     const t0 = clock.monotonic();
     const ticks0 = pids.map(cpuTicks);
     const rpc0 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
-    const rec0 = await Promise.all(metricsPorts.map(reconcileCount));
+    const rec0 = (await Promise.all(metricsPorts.map(agentMetrics))).map(reconcileCount);
     const profFrom = monotonicMicros();
     await clock.sleep(idleMs);
     const profTo = monotonicMicros();
     const rpc1 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
-    const rec1 = await Promise.all(metricsPorts.map(reconcileCount));
+    const end = await Promise.all(metricsPorts.map(agentMetrics));
+    const rec1 = end.map(reconcileCount);
     const ticks1 = pids.map(cpuTicks);
     const windowS = (clock.monotonic() - t0) / 1000;
     const load1 = loadavg();
     const journal1 = journal();
     const rss = pids.map(rssMbOf);
-    const memory = await Promise.all(metricsPorts.map(memoryOf));
+    const memory = end.map(memoryOf);
     const agentHeap = opts.heap ? await Promise.all(agents.map((a, i) => heapOf(a, join(dir, `heap-${NODES[i]}`), clock))) : undefined;
     check();
     const pct = pids.map((_, i) => round1(((ticks1[i]! - ticks0[i]!) / tck / windowS) * 100));
@@ -293,17 +294,24 @@ export async function measureIdleProcesses(
   }
 }
 
-/** etcd's grpc_server_handled_total from its /metrics, summed by method (Range, Txn, LeaseKeepAlive, ...). */
-/** An agent's winha_reconcile_total, from its /metrics. */
-async function reconcileCount(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Number(/^winha_reconcile_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+/** An agent's /metrics, as text. */
+async function agentMetrics(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 }
 
-/** Where an agent's memory is, from its /metrics (prom-client's process and Node gauges), MB. */
-async function memoryOf(port: number): Promise<AgentMemory> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const mb = (name: string) => round1(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+/** One unlabelled sample of an agent's /metrics text (NaN when absent). */
+function sample(text: string, name: string): number {
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+/** An agent's winha_reconcile_total. */
+function reconcileCount(text: string): number {
+  return sample(text, 'winha_reconcile_total');
+}
+
+/** Where an agent's memory is (prom-client's Node gauges), MB. */
+function memoryOf(text: string): AgentMemory {
+  const mb = (name: string) => round1(sample(text, name) / 2 ** 20);
   return {
     heapUsed: mb('nodejs_heap_size_used_bytes'),
     heapTotal: mb('nodejs_heap_size_total_bytes'),
@@ -311,6 +319,7 @@ async function memoryOf(port: number): Promise<AgentMemory> {
   };
 }
 
+/** etcd's grpc_server_handled_total from its /metrics, summed by method (Range, Txn, LeaseKeepAlive, ...). */
 async function etcdRpcCounts(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out = new Map<string, number>();
