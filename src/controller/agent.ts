@@ -156,9 +156,10 @@ export class Agent {
   }
 
   /**
-   * A graceful stop (`winha agent` on SIGINT/SIGTERM): take no new work, let the reconciles in flight (detached ones too) finish while
-   * leases are still renewed (at most timeoutMs), then stop(). Nothing is released and nothing is taken out of
-   * service: the others take over only after the leases expire and their safety check. True when it drained in time.
+   * A graceful stop (`winha agent` on SIGINT/SIGTERM): take no new work, let the reconciles in flight (detached ones
+   * too) finish while leases are still renewed (at most timeoutMs), then stop(). Nothing is released and nothing is
+   * taken out of service: the others take over only after the leases expire and their safety check. True when it
+   * drained in time.
    */
   async shutdown(timeoutMs: number): Promise<boolean> {
     this.queue.stop();
