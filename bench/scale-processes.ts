@@ -6,10 +6,11 @@
  * group is Ready with an active node, and 70 s more (past the first deep checks), it samples each process's CPU (utime+stime from
  * /proc/PID/stat) over an idle window (60 s) and its VmRSS at the end (etcd's too).
  * Linux only (/proc). Run:
- *   node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds] [--store etcd|file|kubernetes] [--profile] [--heap]
+ *   node dist/bench/scale-processes.js [groups] [idleSeconds] [convergeTimeoutSeconds] [--store etcd|file|kubernetes] [--profile[=node2]] [--heap]
  * --heap: a heap snapshot of each agent at the end of the window, summed by kind (`agentHeap`).
- * --profile (or WINHA_BENCH_PROFILE=1): node1's agent runs under --cpu-prof; its top functions by self time during
- * the idle window are `agentProfileTop` (that agent's CPU figure then includes the profiler's own cost).
+ * --profile (or WINHA_BENCH_PROFILE=1): node1's agent (`--profile=node2`: node2's, the standby) runs under --cpu-prof;
+ * its top functions by self time during the idle window are `agentProfileTop` (that agent's CPU figure then
+ * includes the profiler's own cost).
  * Prints one JSON line (also when the groups do not converge in time: how many did).
  */
 import { deepStrictEqual } from 'node:assert/strict';
@@ -100,7 +101,7 @@ export interface IdleProcessesResult {
   journalFiles: { start: number; end: number } | null;
   /** With `heap`: what each agent's heap holds at the end of the window, by kind. */
   agentHeap?: HeapSummary[];
-  /** With `profile`: node1's agent's top functions and files by self time during the idle window. */
+  /** With `profile`: the profiled agent's top functions and files by self time during the idle window. */
   agentProfileTop?: WindowProfile;
 }
 
@@ -148,7 +149,14 @@ const readyWithActive = (g: StoredObject) => {
 
 export async function measureIdleProcesses(
   groups: number,
-  opts: { idleMs?: number; dir?: string; convergeTimeoutMs?: number; store?: BenchStore; profile?: boolean; heap?: boolean } = {},
+  opts: {
+    idleMs?: number;
+    dir?: string;
+    convergeTimeoutMs?: number;
+    store?: BenchStore;
+    profile?: boolean | 'node1' | 'node2';
+    heap?: boolean;
+  } = {},
 ): Promise<IdleProcessesResult> {
   const clock = new SystemClock();
   const idleMs = opts.idleMs ?? 60_000;
@@ -192,11 +200,12 @@ export async function measureIdleProcesses(
 
     const started = clock.monotonic();
     const profDir = join(dir, 'cpuprof');
+    const profiled = opts.profile === 'node2' ? 1 : 0;
     const metricsPorts = await freePorts(NODES.length);
     if (opts.heap) for (const n of NODES) mkdirSync(join(dir, `heap-${n}`)); // Node writes there, but makes no directory
     const agents: Child[] = NODES.map((n, i) =>
       ps.start(`agent-${n}`, agentArgs(n, storeUrl, world.address, ['--listen', `127.0.0.1:${metricsPorts[i]}`]), storeEnv, [
-        ...(opts.profile && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        ...(opts.profile && i === profiled ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
         ...(opts.heap ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${join(dir, `heap-${n}`)}`] : []),
       ]),
     );
@@ -255,7 +264,7 @@ export async function measureIdleProcesses(
 
     store = await openStore(storeUrl, { cwd: dir, env: { ...process.env, ...storeEnv } });
     const readyAtEnd = (await store.objects.list('FailoverGroup')).items.filter(readyWithActive).length;
-    const agentProfileTop = opts.profile ? await profileOf(ps, agents[0]!, profDir, profFrom, profTo, clock) : undefined;
+    const agentProfileTop = opts.profile ? await profileOf(ps, agents[profiled]!, profDir, profFrom, profTo, clock) : undefined;
     return {
       bench: 'scale-processes',
       store: kind,
@@ -375,7 +384,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const flag = args.indexOf('--store');
   const kind = flag >= 0 ? args[flag + 1] : 'etcd';
-  const profile = args.includes('--profile') || process.env['WINHA_BENCH_PROFILE'] === '1';
+  const profile = args.includes('--profile=node2') ? 'node2' : args.includes('--profile') || process.env['WINHA_BENCH_PROFILE'] === '1';
   const heap = args.includes('--heap');
   const pos = args.filter((a, i) => !a.startsWith('--') && (flag < 0 || i !== flag + 1));
   const [groups, idleS, convergeS] = [Number(pos[0] ?? 10), Number(pos[1] ?? 60), Number(pos[2] ?? 600)];

@@ -251,7 +251,7 @@ export class Agent {
     this.groups.renewHeld();
     if (await this.liveness.renewOwn(t, served, legacy)) void this.events.flushOutbox();
     if (mine) await this.liveness.writeClusterNodes(mine, t.retryMs / 2);
-    this.groups.lookAtLeases(t.retryMs / 2);
+    this.groups.lookAtRestingGroups(t);
     for (const g of this.myGroups()) if (!this.groups.resting(g)) this.queue.add(g);
     this.metrics.queueDepth.set(this.queue.depth);
     this.schedule(t.retryMs);

@@ -28,7 +28,9 @@ import { GroupLease, groupLeaseName, type StoreHealth } from './lease/group-leas
 import type { NodeLiveness } from './lease/node-liveness.js';
 import { SharedLeaseReads } from './lease/shared-lease-reads.js';
 import { HeldRenewals } from './lease/held-renewals.js';
-import { betterMember, pendingFacts, restMs } from './group-rest.js';
+import { betterMember, MAX_REST_MS, pendingFacts, restMs } from './group-rest.js';
+import { watchable } from './host-part.js';
+import { RestingGroups } from './resting-groups.js';
 import { DEFAULT_SWITCHBACK } from '../api/defaults.js';
 import type { SecretSource } from '../reconcilers/secrets.js';
 import type { AgentLogger } from './logger.js';
@@ -91,20 +93,23 @@ export class GroupReconciler {
   private readonly woken = new Set<string>();
   /** Held leases renewed together every beat (held-renewals.ts). */
   private readonly renewals: HeldRenewals;
-  /** Quiet groups: until when (monotonic) each may skip the beat (group-rest.ts). */
-  private readonly restUntil = new Map<string, number>();
-  /** The group lease's holder and epoch as each group's last look saw them (a resting standby wakes on a change). */
-  private readonly seenLease = new Map<string, string>();
+  /** Quiet groups between their looks (resting-groups.ts). */
+  private readonly rest: RestingGroups;
   /** Executions that wait on the host for long (a switchover) run here, not in a worker (detached-executions.ts). */
   private readonly detached: DetachedExecutions;
 
   constructor(private readonly d: GroupReconcilerDeps) {
-    this.detached = new DetachedExecutions((key) => {
-      this.woke(key);
-      this.d.wake(key);
-    });
+    this.detached = new DetachedExecutions((key) => this.wakeNow(key));
     this.sharedReads = new SharedLeaseReads(d.store.leases, d.clock);
     this.renewals = new HeldRenewals(d.store.leases, d.health, d.log);
+    this.rest = new RestingGroups({
+      clock: d.clock,
+      leases: d.store.leases,
+      host: d.host,
+      sharedReads: this.sharedReads,
+      leaseOf: (key) => this.groups.get(key)?.lease,
+      wake: (key) => this.wakeNow(key),
+    });
     this.driver = d.host.driver;
     this.checkDriver = d.host.checkDriver(CHECK_SERVICE_MAX_AGE_MS);
     this.cloud = d.cloud
@@ -139,37 +144,24 @@ export class GroupReconciler {
    */
   woke(key: string): void {
     this.woken.add(key);
-    this.restUntil.delete(key);
+    this.rest.forget(key);
   }
 
-  /**
-   * The beat, for resting standbys: one shared list of the group leases, which also goes on observing each lease
-   * on this node's clock (the expiry rule); a group whose lease changed holder or epoch, or ran out, or that the
-   * list cannot answer for, is woken and queued.
-   */
-  lookAtLeases(maxAgeMs: number): void {
-    const resting = [...this.restUntil.keys()].filter((k) => this.groups.get(k)?.lease.holds === false);
-    if (resting.length === 0 || !this.sharedReads.available) return;
-    const wake = (key: string) => {
-      this.woke(key);
-      this.d.wake(key);
-    };
-    this.sharedReads.all(maxAgeMs).then(
-      (leases) => {
-        for (const key of resting) {
-          const g = this.groups.get(key);
-          const l = g ? leases.get(g.lease.name) : undefined;
-          if (!l || leaseSeen(l) !== this.seenLease.get(key) || this.d.store.leases.remainingMs(l) <= 0) wake(key);
-        }
-      },
-      () => resting.forEach(wake),
-    );
+  /** Wake the group and queue it now. */
+  private wakeNow(key: string): void {
+    this.woke(key);
+    this.d.wake(key);
+  }
+
+  /** The beat, for resting groups: wake those whose lease or part of the host changed (resting-groups.ts). */
+  lookAtRestingGroups(t: Timing): void {
+    this.rest.lookAtLeases(t.retryMs / 2);
+    this.rest.lookAtHost(t.retryMs, t.renewDeadlineMs);
   }
 
   /** Whether the beat may skip this group: a quiet group until its next look (group-rest.ts). */
   resting(key: string): boolean {
-    const until = this.restUntil.get(key);
-    return until !== undefined && this.d.clock.monotonic() < until;
+    return this.rest.resting(key);
   }
 
   /** The beat: renew every held group lease that is due, in batches (a no-op where the store cannot batch). */
@@ -182,7 +174,7 @@ export class GroupReconciler {
     const { group, sites, vips } = snap;
     const { lease, mem } = this.stateOf(key, snap);
     lease.setTiming(t);
-    this.restUntil.delete(key);
+    this.rest.stopResting(key);
     // A detached execution's cycles wait for its answer (as they waited for the busy worker); the answer is
     // taken as the cycle that began it would have. A failed one waits out its retry floor, unless the lease is
     // past renewDeadline: then this very cycle fences.
@@ -191,6 +183,9 @@ export class GroupReconciler {
     if (detached?.state === 'threw') this.threw(mem, detached.error);
     if (detached?.state === 'done' && !this.took(mem, detached.result, () => undefined).ok && lease.holds && !lease.renewDeadlinePassed())
       return detached.result.requeueAfterMs === undefined ? {} : { requeueAfterMs: detached.result.requeueAfterMs };
+    const checked = await this.checksOnly(key, snap, lease, mem, t);
+    if (checked) return checked;
+    this.rest.unwatch(key);
     const now = this.d.clock.now();
     const mono = this.d.clock.monotonic();
     let requeue: number | undefined;
@@ -224,7 +219,7 @@ export class GroupReconciler {
     if (l && l.holder !== '' && remainingMs > 0 && l.holder !== this.d.node)
       lease.armExpiryWake(Math.max(remainingMs, live.leftMs.get(l.holder) ?? 0));
     const observedEpoch = l?.epoch ?? 0;
-    this.seenLease.set(key, leaseSeen(l));
+    this.rest.sawLease(key, l);
 
     // ── this host
     const held = lease.holds ? lease.epoch : undefined;
@@ -273,6 +268,7 @@ export class GroupReconciler {
     if (mem.wasPaused && !paused) mem.checks = { nextQuick: 0, nextDeep: 0 }; // leaving maintenance: re-probe at once (H10)
     mem.wasPaused = paused;
     const decision = decide(input);
+    this.d.metrics.looks.inc({ look: 'full' });
     this.lastDecision.set(key, decision);
     if (decision.reason !== mem.lastReason) {
       mem.lastReason = decision.reason;
@@ -333,7 +329,8 @@ export class GroupReconciler {
       if (wrote) mem.lastStatusWrite = writeAt;
     }
     this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
-    const rest = restMs({
+    const watched = watchable(vips);
+    const restFor = restMs({
       batched: this.renewals.available,
       listed: this.sharedReads.available,
       holds: lease.holds,
@@ -352,10 +349,46 @@ export class GroupReconciler {
       retryMs: t.retryMs,
       untilChecksMs: lease.holds
         ? Math.min(mem.checks.nextQuick ?? 0, mem.checks.nextDeep ?? 0) - this.d.clock.monotonic()
-        : checkIntervals(sites, snap.cluster).quickMs,
+        : watched
+          ? MAX_REST_MS
+          : checkIntervals(sites, snap.cluster).quickMs,
     });
-    if (rest !== undefined) this.restUntil.set(key, this.d.clock.monotonic() + rest);
+    if (restFor !== undefined) {
+      this.rest.rest(key, restFor);
+      const part = {
+        sites: sites.map((x) => x.spec.siteName.toLowerCase()),
+        addresses: [...addresses],
+        quickMs: checkIntervals(sites, snap.cluster).quickMs,
+      };
+      if (watched) this.rest.watch(key, part, host.report, mono);
+    }
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
+  }
+
+  /**
+   * A resting holder whose checks fall due, that nothing woke since its last full look (less than MAX_REST_MS ago)
+   * and whose part of the host is as that look saw it: only the checks run. Undefined: look in full (a check
+   * failed, the part changed, the host did not answer, the lease is past renewDeadline or not held).
+   */
+  private async checksOnly(key: string, snap: GroupSnapshot, lease: GroupLease, mem: GroupMemory, t: Timing) {
+    const part = this.rest.part(key);
+    const mono = this.d.clock.monotonic();
+    if (!part || !lease.holds || lease.renewDeadlinePassed() || mono - part.fullAt >= MAX_REST_MS || pendingFacts(mem)) return undefined;
+    const o = lease.callOptions(undefined, lease.epoch, t.renewDeadlineMs);
+    try {
+      if (!(await this.rest.unchanged(part, o, t.retryMs / 2))) return undefined;
+    } catch {
+      return undefined; // the full look says why
+    }
+    let again = false;
+    const blind = await this.checks(lease, snap, mem, mono, false, () => (again = true));
+    if (blind) return this.unobservable(snap, mem, lease, t, mono, blind);
+    if (again || pendingFacts(mem)) return undefined; // a check failed: decide on it now
+    this.d.metrics.looks.inc({ look: 'checks' });
+    const now = this.d.clock.monotonic();
+    const ms = Math.min(mem.checks.nextQuick ?? 0, mem.checks.nextDeep ?? 0, part.fullAt + MAX_REST_MS) - now;
+    if (ms > t.retryMs) this.rest.rest(key, ms);
+    return {};
   }
 
   /** Take an execution's answer into the group's memory (`after`: when it asks to come back). */
@@ -511,9 +544,4 @@ export class GroupReconciler {
       return { failed: isDriverError(err) ? `${err.code}: ${err.message}` : String(err) };
     }
   }
-}
-
-/** A lease's holder and epoch, as a resting standby compares them. */
-function leaseSeen(l: { holder: string; epoch: number } | null): string {
-  return l ? `${l.holder}/${l.epoch}` : '';
 }

@@ -1,9 +1,11 @@
 /**
  * When a group may skip the beat (issue 19). A holder with nothing to do is looked at again when its next health
  * check falls due, not every retryPeriod — its lease is renewed meanwhile by the agent's batched renewals
- * (lease/held-renewals.ts). A standby with nothing to do, the lease held by a live peer, is looked at once per
- * quick-check interval (C5/C6: drift on its host within one check interval) — the beat's one list of the group
- * leases keeps observing every lease on this node's clock and wakes a group whose lease changed hands or ran out.
+ * (lease/held-renewals.ts); while its part of the host stays as its last full look saw it, that look only runs the
+ * checks, and a full one comes at least every MAX_REST_MS. A standby with nothing to do, the lease held by a live
+ * peer, is looked at once per quick-check interval, or every MAX_REST_MS where the beat watches its part of the
+ * host (host-part.ts: C5/C6 drift then wakes it within a beat or two) — the beat's one list of the group leases
+ * keeps observing every lease on this node's clock and wakes a group whose lease changed hands or ran out.
  * Anything else that could change what either decides wakes it before that: a watch event on its objects or its
  * Cluster — a member's node lease turning alive or dead is one, as the first live node writes it into the
  * Cluster's status.nodes — or a lease timer (the holder's watchdog, the standby's expiry wake), or a failed renewal.
@@ -46,7 +48,7 @@ export interface RestInput {
   /** A Cluster owns the group (its status.nodes, written when a member turns alive or dead, wakes the group). */
   clustered: boolean;
   retryMs: number;
-  /** Holder: until its next quick or deep check falls due (ms). Standby: one quick-check interval. */
+  /** Holder: until its next quick or deep check falls due (ms). Standby: one quick-check interval, or MAX_REST_MS if watched. */
   untilChecksMs: number;
 }
 

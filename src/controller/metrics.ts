@@ -32,6 +32,12 @@ export class AgentMetrics {
     labelNames: ['group'],
     registers: [this.registry],
   });
+  readonly looks = new Counter({
+    name: 'winha_group_looks_total',
+    help: 'Group reconciles by kind: a full look (observe, decide, act, status) or only the due health checks of a resting holder.',
+    labelNames: ['look'],
+    registers: [this.registry],
+  });
   readonly checks = new Counter({
     name: 'winha_checks_total',
     help: 'Health checks by kind and result.',

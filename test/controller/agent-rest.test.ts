@@ -6,9 +6,19 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, ready, type Harness } from './agent-harness.js';
+import { callWorld } from '../../src/drivers/sim/world-protocol.js';
+import { harness, ready, VIP, type Harness } from './agent-harness.js';
 
 const reconciles = async (h: Harness, node: string) => (await h.agents.get(node)!.metrics.reconciles.get()).values[0]?.value ?? 0;
+const looks = async (h: Harness, node: string, look: 'full' | 'checks') =>
+  (await h.agents.get(node)!.metrics.looks.get()).values.find((v) => v.labels['look'] === look)?.value ?? 0;
+const checks = async (h: Harness, node: string) => (await h.agents.get(node)!.metrics.checks.get()).values.reduce((n, v) => n + v.value, 0);
+const hasVip = async (h: Harness, node: string) => (await callWorld(h.api, 'net.addresses', { host: node })).some((a) => a.address === VIP);
+/** Just after `node`'s last look at the group: its next one is a whole rest away. */
+async function justLooked(h: Harness, node: string): Promise<void> {
+  const seen = await reconciles(h, node);
+  await h.until(async () => (await reconciles(h, node)) > seen, 35_000, 100);
+}
 const groupLease = (h: Harness) => h.admin.leases.get('group.default.web');
 /** Node1 active, both agents converged and resting (20 s on), then `f`; the agents stopped whatever happens. */
 async function resting(f: (h: Harness) => Promise<void>): Promise<void> {
@@ -38,9 +48,14 @@ describe('agents: quiet groups rest, held leases renewed in batches (issue 19)',
     });
   });
 
-  it('over a minute holder and standby each reconcile once per check interval, not every retryPeriod, and the lease stays renewed', async () => {
+  it('over a minute the holder checks its site every 10 s but decides about twice, the standby too, and the lease stays renewed', async () => {
     await resting(async (h) => {
-      const before = { holder: await reconciles(h, 'node1'), standby: await reconciles(h, 'node2') };
+      const before = {
+        holder: await looks(h, 'node1', 'full'),
+        light: await looks(h, 'node1', 'checks'),
+        standby: await looks(h, 'node2', 'full'),
+        checks: await checks(h, 'node1'),
+      };
       const revisions = new Set<string>();
       for (let s = 0; s < 60; s += 2) {
         await h.run(2000);
@@ -48,14 +63,45 @@ describe('agents: quiet groups rest, held leases renewed in batches (issue 19)',
         assert.equal(l.holder, 'node1');
         revisions.add(l.revision);
       }
-      const holder = (await reconciles(h, 'node1')) - before.holder;
-      const standby = (await reconciles(h, 'node2')) - before.standby;
-      // 60 s / 10 s checks = 6 looks (a beat late at most); it was 30 for each, one per retryPeriod
-      assert.ok(holder >= 5 && holder <= 8, `holder reconciled ${holder} times in 60 s`);
-      assert.ok(standby >= 5 && standby <= 8, `standby reconciled ${standby} times in 60 s`);
+      const holder = (await looks(h, 'node1', 'full')) - before.holder;
+      const light = (await looks(h, 'node1', 'checks')) - before.light;
+      const standby = (await looks(h, 'node2', 'full')) - before.standby;
+      const checked = (await checks(h, 'node1')) - before.checks;
+      // a full look at least every 30 s (MAX_REST_MS), the checks in between; it was a full look per check interval
+      assert.ok(holder >= 2 && holder <= 3, `holder looked in full ${holder} times in 60 s`);
+      assert.ok(light >= 3 && light <= 5, `holder looked only to check ${light} times in 60 s`);
+      assert.ok(checked >= 5 && checked <= 8, `one site checked ${checked} times in 60 s (every 10 s)`);
+      assert.ok(standby >= 2 && standby <= 3, `standby looked in full ${standby} times in 60 s`);
       assert.ok(revisions.size >= 28, `renewed every retryPeriod: ${revisions.size} revisions in 30 polls`);
       assert.deepEqual(await h.serving(), ['node1']);
       assert.ok(!(await h.reasons()).includes('Failover'));
+    });
+  });
+
+  it('the VIP added by hand on the resting standby is gone within half a check interval and a beat, not at its next look (C6)', async () => {
+    await resting(async (h) => {
+      await justLooked(h, 'node2');
+      await callWorld(h.api, 'net.add', { host: 'node2', vip: { address: VIP, prefixLength: 24, interfaceAlias: 'Ethernet' } });
+      const added = h.clock.monotonic();
+      await h.until(async () => !(await hasVip(h, 'node2')), 30_000, 100);
+      const took = h.clock.monotonic() - added;
+      // the beat (every 2 s) compares the host, listed at most 5 s before, with what the group last saw there; it
+      // was the next look, a check interval (10 s) on
+      assert.ok(took <= 5000 + 2000 + 500, `removed ${took} ms after it was added`);
+      assert.deepEqual(await h.serving(), ['node1']);
+    });
+  });
+
+  it('the VIP removed by hand from the resting holder is back within half a check interval and a beat, not at its next check', async () => {
+    await resting(async (h) => {
+      await justLooked(h, 'node1');
+      await callWorld(h.api, 'net.remove', { host: 'node1', address: VIP });
+      const removed = h.clock.monotonic();
+      await h.until(async () => await hasVip(h, 'node1'), 30_000, 100);
+      const took = h.clock.monotonic() - removed;
+      assert.ok(took <= 5000 + 2000 + 500, `added again ${took} ms after it was removed`);
+      await ready(h, 'node1', 10_000);
+      assert.deepEqual(await h.serving(), ['node1']);
     });
   });
 
@@ -99,9 +145,8 @@ describe('agents: quiet groups rest, held leases renewed in batches (issue 19)',
 
   it('a resting standby sees its lease change hands within a beat (the beat lists the group leases)', async () => {
     await resting(async (h) => {
-      // just after the standby's look: its next one is a check interval (10 s) away
-      const seen = await reconciles(h, 'node2');
-      await h.until(async () => (await reconciles(h, 'node2')) > seen, 15_000, 100);
+      // just after the standby's look: its next one is a whole rest (30 s) away
+      await justLooked(h, 'node2');
       const before = await reconciles(h, 'node2');
       const l = (await groupLease(h))!;
       await h.admin.leases.release(l.name, l.holder, l.epoch); // the lease freed without any object changing
