@@ -152,3 +152,30 @@ test('open handles do not matter when the source is down: the unreachable-source
   assert.equal((await settle(w.clock, w.node2.switchoverMirror('E', true, o()))).role, 'source');
   assert.ok(w.clock.now() - t0 >= 30_000, 'after trying to reach the source');
 });
+
+test('a read of the host is one world request that carries its begin (traced with the epoch), as a Windows host call is one exchange', async () => {
+  const { clock, world, node1 } = twoNodeWorld();
+  const sent: string[] = [];
+  const api = world as unknown as { handle: (r: { op: string }) => unknown };
+  const handle = api.handle.bind(world);
+  api.handle = (r) => (sent.push(r.op), handle(r));
+  await settle(clock, node1.queryService('W3SVC', { epoch: 7, timeoutMs: 1000 }));
+  await settle(clock, node1.observeHost({ epoch: 7, timeoutMs: 1000 }));
+  assert.deepEqual(sent, ['host.call', 'host.call']);
+  assert.deepEqual(
+    world.trace.slice(-2).map((t) => [t.operation, t.epoch, t.outcome]),
+    [
+      ['queryService', 7, 'ok'],
+      ['observeHost', 7, 'ok'],
+    ],
+  );
+});
+
+test('host.call carries only reads: a change of the host sent through it is refused and not made', async () => {
+  const { api, inspect } = twoNodeWorld();
+  const call = { op: 'site.start', args: { name: 'website1' } } as unknown as { op: 'site.get'; args: Record<string, unknown> };
+  await assert.rejects(callWorld(api, 'host.call', { host: 'node1', operation: 'startSite', epoch: 1, call }), (e: unknown) =>
+    isDriverError(e, 'CommandFailed'),
+  );
+  assert.deepEqual((await inspect()).startedSites['node1'] ?? [], []);
+});

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../lib/clock.js';
 import { canonicalIp } from '../../lib/ip.js';
-import { callWorld, type WorldApi, type WorldOp, type WorldOps } from './world-protocol.js';
+import { callWorld, type HostCallOp, type WorldApi, type WorldOp, type WorldOps } from './world-protocol.js';
 import { withDeadline } from '../deadline.js';
 import { DriverError } from '../errors.js';
 import { withKitCode } from '../kit-codes.js';
@@ -75,6 +75,31 @@ export class SimHostDriver implements HostDriver {
     });
   }
 
+  /**
+   * A host call that is one read of the world: its begin (host up? an injected fault? the epoch traced) travels in
+   * the same request, one exchange as a Windows host call is one with its PowerShell host. `args` may validate:
+   * it runs first, inside the deadline.
+   */
+  private one<K extends HostCallOp>(
+    op: HostDriverOperation,
+    o: CallOptions,
+    worldOp: K,
+    args: () => Omit<WorldOps[K]['req'], 'host'>,
+  ): Promise<WorldOps[K]['res']> {
+    return withDeadline(this.clock, o, `${op} on ${this.nodeName}`, async (signal) => {
+      try {
+        const call = { op: worldOp, args: args() as Record<string, unknown> };
+        const r = await callWorld(this.api, 'host.call', { host: this.nodeName, operation: op, epoch: o.epoch, call });
+        if ('value' in r) return r.value as WorldOps[K]['res'];
+        // An injected hang answers nothing: the deadline (or the caller) ends the call.
+        await this.clock.sleep(HANG_MS, signal);
+        return await callWorld<K>(this.api, worldOp, { ...call.args, host: this.nodeName });
+      } catch (e) {
+        throw withKitCode(e, o);
+      }
+    });
+  }
+
   private w<K extends WorldOp>(op: K, args: Omit<WorldOps[K]['req'], 'host'>): Promise<WorldOps[K]['res']> {
     return callWorld(this.api, op, { ...args, host: this.nodeName });
   }
@@ -91,7 +116,7 @@ export class SimHostDriver implements HostDriver {
   // ───────────── services ─────────────
 
   queryService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
-    return this.run('queryService', o, () => this.w('service.query', { name }));
+    return this.one('queryService', o, 'service.query', () => ({ name }));
   }
 
   startService(name: ServiceName, o: CallOptions): Promise<ServiceStatus> {
@@ -127,20 +152,20 @@ export class SimHostDriver implements HostDriver {
   // ───────────── IIS ─────────────
 
   listSites(o: CallOptions): Promise<SiteInfo[]> {
-    return this.run('listSites', o, () => this.w('site.list', {}));
+    return this.one('listSites', o, 'site.list', () => ({}));
   }
 
   /** One site, as the Windows driver reads it (a health check reads only the site it checks). */
   getSite(name: string, o: CallOptions): Promise<SiteInfo | undefined> {
-    return this.run('getSite', o, async () => (await this.site(checkSiteName(name))) ?? undefined);
+    return this.one('getSite', o, 'site.get', () => ({ name: checkSiteName(name) })).then((s) => s ?? undefined);
   }
 
   /** Sites and addresses in one request, as the Windows driver observes its host. */
   observeHost(o: CallOptions): Promise<HostView> {
-    return this.run('observeHost', o, async () => {
-      const v = await this.w('host.observe', {});
-      return { sites: v.sites, addresses: v.addresses.map((a) => ({ ...a, address: canonicalIp(a.address) })) };
-    });
+    return this.one('observeHost', o, 'host.observe', () => ({})).then((v) => ({
+      sites: v.sites,
+      addresses: v.addresses.map((a) => ({ ...a, address: canonicalIp(a.address) })),
+    }));
   }
 
   private site(name: string): Promise<SiteInfo | null> {
@@ -188,11 +213,11 @@ export class SimHostDriver implements HostDriver {
   // ───────────── network ─────────────
 
   listInterfaces(o: CallOptions): Promise<NetInterface[]> {
-    return this.run('listInterfaces', o, () => this.w('net.interfaces', {}));
+    return this.one('listInterfaces', o, 'net.interfaces', () => ({}));
   }
 
   listAddresses(o: CallOptions): Promise<IpAddressInfo[]> {
-    return this.run('listAddresses', o, () => this.addresses());
+    return this.one('listAddresses', o, 'net.addresses', () => ({})).then((l) => l.map((a) => ({ ...a, address: canonicalIp(a.address) })));
   }
 
   /** The world keeps addresses as they were added; report them as a host does, in canonical text. */
@@ -235,7 +260,7 @@ export class SimHostDriver implements HostDriver {
   }
 
   probeAddressClaimed(address: string, o: CallOptions): Promise<AddressClaim> {
-    return this.run('probeAddressClaimed', o, () => this.w('net.claimed', { address: checkIp(address) }));
+    return this.one('probeAddressClaimed', o, 'net.claimed', () => ({ address: checkIp(address) }));
   }
 
   setProbeListener(port: number, open: boolean, o: CallOptions): Promise<number[]> {
@@ -243,13 +268,13 @@ export class SimHostDriver implements HostDriver {
   }
 
   listProbeListeners(o: CallOptions): Promise<number[]> {
-    return this.run('listProbeListeners', o, () => this.w('net.probePorts', {}));
+    return this.one('listProbeListeners', o, 'net.probePorts', () => ({}));
   }
 
   // ───────────── DataKeeper ─────────────
 
   getMirrorInfo(volume: string, o: CallOptions): Promise<MirrorVolumeInfo> {
-    return this.run('getMirrorInfo', o, () => this.w('mirror.info', { volume: normalizeVolume(volume) }));
+    return this.one('getMirrorInfo', o, 'mirror.info', () => ({ volume: normalizeVolume(volume) }));
   }
 
   switchoverMirror(volume: string, force: boolean, o: CallOptions): Promise<MirrorVolumeInfo> {
@@ -324,30 +349,30 @@ export class SimHostDriver implements HostDriver {
   // ───────────── probes ─────────────
 
   probeHttp(req: HttpProbeRequest, o: CallOptions): Promise<HttpProbeResult> {
-    return this.run('probeHttp', o, () => {
+    return this.one('probeHttp', o, 'probe.http', () => {
       checkIp(req.address);
       checkPort(req.port);
       checkHostHeader(req.hostHeader);
       checkHttpPath(req.path ?? '/');
-      return this.w('probe.http', { probe: req });
+      return { probe: req };
     });
   }
 
   probeFtp(req: FtpProbeRequest, o: CallOptions): Promise<FtpProbeResult> {
-    return this.run('probeFtp', o, () => {
+    return this.one('probeFtp', o, 'probe.ftp', () => {
       checkIp(req.address);
       checkPort(req.port);
       checkNoLineBreaks(req.user ?? 'anonymous', 'FTP user');
       checkNoLineBreaks(req.password ?? '', 'FTP password');
-      return this.w('probe.ftp', { probe: req });
+      return { probe: req };
     });
   }
 
   probeTcp(req: TcpProbeRequest, o: CallOptions): Promise<TcpProbeResult> {
-    return this.run('probeTcp', o, () => {
+    return this.one('probeTcp', o, 'probe.tcp', () => {
       checkIp(req.address);
       checkPort(req.port);
-      return this.w('probe.tcp', { probe: req });
+      return { probe: req };
     });
   }
 }

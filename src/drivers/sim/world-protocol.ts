@@ -99,6 +99,14 @@ export interface WorldInspection {
 export interface WorldOps {
   /** `hang`: an injected hang (commandFail hang): the call runs into its deadline. */
   'host.begin': { req: { host: string; operation: HostDriverOperation; epoch: number }; res: { hang: true } | null };
+  /**
+   * A driver call that is one world request (a read): host.begin and the request in one exchange, as a Windows
+   * host call is one exchange with its PowerShell host. `hang`: an injected hang (the request was not made).
+   */
+  'host.call': {
+    req: { host: string; operation: HostDriverOperation; epoch: number; call: { op: HostCallOp; args: Record<string, unknown> } };
+    res: { hang: true } | { value: unknown };
+  };
   'host.status': { req: { host: string }; res: HostStatus };
   'service.query': { req: { host: string; name: ServiceName }; res: ServiceStatus };
   'service.start': { req: { host: string; name: ServiceName }; res: ServiceStatus };
@@ -162,9 +170,31 @@ export interface WorldOps {
 
 export type WorldOp = keyof WorldOps;
 
+/** The world requests a host.call may carry: one request that only reads the host. */
+export const HOST_CALL_OPS = [
+  'service.query',
+  'site.list',
+  'site.get',
+  'host.observe',
+  'net.interfaces',
+  'net.addresses',
+  'net.claimed',
+  'net.probePorts',
+  'mirror.info',
+  'probe.http',
+  'probe.ftp',
+  'probe.tcp',
+] as const satisfies readonly WorldOp[];
+export type HostCallOp = (typeof HOST_CALL_OPS)[number];
+
+export function isHostCallOp(op: unknown): op is HostCallOp {
+  return typeof op === 'string' && (HOST_CALL_OPS as readonly string[]).includes(op);
+}
+
 /** Every operation, at run time (a server refuses anything else before it reaches the world). */
 export const WORLD_OPS = [
   'host.begin',
+  'host.call',
   'host.status',
   'service.query',
   'service.start',

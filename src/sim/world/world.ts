@@ -26,7 +26,14 @@ import { Segment } from './segment.js';
 import { CloudNetwork, type CloudConfig } from './cloud-network.js';
 import { isMirrorRequest, mirrorOp } from './mirror-ops.js';
 import { probeFtp, probeHttp, probeTcp, type ProbeContext } from './probes.js';
-import type { WorldHandler, WorldInspection, WorldOps, WorldRequest, WorldResponse } from '../../drivers/sim/world-protocol.js';
+import {
+  isHostCallOp,
+  type WorldHandler,
+  type WorldInspection,
+  type WorldOps,
+  type WorldRequest,
+  type WorldResponse,
+} from '../../drivers/sim/world-protocol.js';
 
 export interface SimTiming extends ServiceTiming, MirrorTiming {
   /** Duplicate address detection: how long a new address stays Tentative. */
@@ -192,6 +199,17 @@ export class World implements WorldHandler {
     switch (r.op) {
       case 'host.begin':
         return this.begin(r.args);
+      case 'host.call': {
+        const { call } = r.args;
+        if (!isHostCallOp(call?.op) || typeof call.args !== 'object' || call.args === null)
+          throw new DriverError({
+            code: 'CommandFailed',
+            message: `host.call carries one read of the host, not ${JSON.stringify(call?.op)}`,
+          });
+        const hang = this.begin(r.args);
+        if (hang) return hang;
+        return { value: this.dispatch({ op: call.op, args: { ...call.args, host: r.args.host } } as WorldRequest) ?? null };
+      }
       case 'host.status': {
         const h = this.host(r.args.host);
         return {
