@@ -13,8 +13,8 @@ export interface HostPart {
   sites: readonly string[];
   /** The group's VirtualIP addresses, canonical. */
   addresses: readonly string[];
-  /** What the observation said about each site, then each address, at the last full look. */
-  seen: readonly string[];
+  /** What the observation said at the last full look: each site as read (null: none), each address's entries. */
+  seen: Seen;
   /** The group's quick-check interval (ms): the beat looks at its part with an observation at most half of it old. */
   quickMs: number;
   /** Clock.monotonic() of that look. */
@@ -29,55 +29,38 @@ export function watchable(vips: readonly VirtualIP[]): boolean {
   return !vips.some((v) => movedByApi(v) || probePortOf(v) !== undefined);
 }
 
-/** Describes parts against observations: each site and address is serialized once per observation, however many groups read it. */
-export class HostParts {
-  private last: ObservationText | undefined;
+/** The host's own objects, kept by reference: no text is made (strings living a second each grew the heap). */
+export interface Seen {
+  sites: (SiteInfo | null)[];
+  addresses: (readonly IpAddressInfo[])[];
+}
 
-  /** What `sites` and `addrs` (one observation) say about the part's sites, then its addresses. */
-  seen(part: Pick<HostPart, 'sites' | 'addresses'>, sites: ReadonlyMap<string, SiteInfo>, addrs: readonly IpAddressInfo[]): string[] {
-    const text = this.of(sites, addrs);
-    return [...part.sites.map((n) => text.site(n)), ...part.addresses.map((a) => text.address(a))];
+/** Records and compares parts against observations; each observation's addresses are indexed once, however many groups read it. */
+export class HostParts {
+  private last: { addrs: readonly IpAddressInfo[]; byAddress: Map<string, IpAddressInfo[]> } | undefined;
+
+  /** What `sites` and `addrs` (one observation) say about the part's sites and addresses. */
+  seen(part: Pick<HostPart, 'sites' | 'addresses'>, sites: ReadonlyMap<string, SiteInfo>, addrs: readonly IpAddressInfo[]): Seen {
+    const by = this.index(addrs);
+    return { sites: part.sites.map((n) => sites.get(n) ?? null), addresses: part.addresses.map((a) => by.get(a) ?? []) };
   }
 
-  /** Whether one observation still says what `part.seen` recorded (string comparisons, nothing built per group). */
+  /** Whether one observation still says what `part.seen` recorded (compared field by field, nothing built per group). */
   same(part: HostPart, sites: ReadonlyMap<string, SiteInfo>, addrs: readonly IpAddressInfo[]): boolean {
-    const text = this.of(sites, addrs);
-    const n = part.sites.length;
-    for (let i = 0; i < n; i++) if (text.site(part.sites[i]!) !== part.seen[i]) return false;
-    for (let i = 0; i < part.addresses.length; i++) if (text.address(part.addresses[i]!) !== part.seen[n + i]) return false;
+    const by = this.index(addrs);
+    for (let i = 0; i < part.sites.length; i++) if (!sameData(sites.get(part.sites[i]!) ?? null, part.seen.sites[i])) return false;
+    for (let i = 0; i < part.addresses.length; i++) if (!sameData(by.get(part.addresses[i]!) ?? [], part.seen.addresses[i])) return false;
     return true;
   }
 
-  private of(sites: ReadonlyMap<string, SiteInfo>, addrs: readonly IpAddressInfo[]): ObservationText {
-    if (this.last?.sites !== sites || this.last.addrs !== addrs) this.last = new ObservationText(sites, addrs);
-    return this.last;
+  private index(addrs: readonly IpAddressInfo[]): Map<string, IpAddressInfo[]> {
+    if (this.last?.addrs !== addrs) this.last = { addrs, byAddress: byAddress(addrs) };
+    return this.last.byAddress;
   }
 }
 
-/** One observation's sites and addresses as text, made when first asked for. */
-class ObservationText {
-  private readonly siteText = new Map<string, string>();
-  private byAddress: Map<string, string> | undefined;
-
-  constructor(
-    readonly sites: ReadonlyMap<string, SiteInfo>,
-    readonly addrs: readonly IpAddressInfo[],
-  ) {}
-
-  site(name: string): string {
-    let t = this.siteText.get(name);
-    if (t === undefined) this.siteText.set(name, (t = JSON.stringify(this.sites.get(name) ?? null)));
-    return t;
-  }
-
-  address(a: string): string {
-    this.byAddress ??= byAddress(this.addrs);
-    return this.byAddress.get(a) ?? '[]';
-  }
-}
-
-/** Every entry of each address (an address may sit on several interfaces), serialized, by canonical address. */
-function byAddress(addrs: readonly IpAddressInfo[]): Map<string, string> {
+/** Every entry of each address (an address may sit on several interfaces), by canonical address. */
+function byAddress(addrs: readonly IpAddressInfo[]): Map<string, IpAddressInfo[]> {
   const lists = new Map<string, IpAddressInfo[]>();
   for (const a of addrs) {
     const key = canonicalIp(a.address);
@@ -85,5 +68,25 @@ function byAddress(addrs: readonly IpAddressInfo[]): Map<string, string> {
     if (l) l.push(a);
     else lists.set(key, [a]);
   }
-  return new Map([...lists].map(([k, l]) => [k, JSON.stringify(l)]));
+  return lists;
+}
+
+/** Equality of JSON data (what a driver answers: objects, arrays, strings, numbers, booleans, null) without allocating. */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(y, k) || !sameData(x[k], y[k])) return false;
+    keys++;
+  }
+  for (const k in y) if (Object.hasOwn(y, k)) keys--;
+  return keys === 0;
 }

@@ -1,7 +1,7 @@
 /** host-part.ts: what the beat compares for a resting group — its own sites and addresses, nothing else (issue 19). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HostParts, watchable } from '../../src/controller/host-part.js';
+import { HostParts, sameData, watchable } from '../../src/controller/host-part.js';
 import type { IpAddressInfo, SiteInfo } from '../../src/drivers/types.js';
 import type { VirtualIP } from '../../src/api/types.js';
 
@@ -58,6 +58,18 @@ describe('a resting group’s part of the host', () => {
     const absent = recorded(p, sites, [], { ...part, addresses: ['10.0.0.51'] });
     assert.equal(p.same(absent, sites, [addr('10.0.0.51')]), false);
     assert.equal(p.same(absent, sites, [addr('10.0.0.52')]), true);
+  });
+
+  it('compares what a driver answers by value: equal data read twice is the same, any field that differs is not', () => {
+    const a = site('website1');
+    assert.equal(sameData(JSON.parse(JSON.stringify(a)), a), true);
+    assert.equal(sameData({ ...a, error: 'access denied' }, a), false);
+    assert.equal(sameData(a, { ...a, error: 'access denied' }), false);
+    assert.equal(sameData({ ...a, bindings: [] }, a), false);
+    assert.equal(sameData({ ...a, bindings: [{ ...a.bindings[0]!, port: 8080 }] }, a), false);
+    assert.equal(sameData(null, a), false);
+    assert.equal(sameData([], {}), false);
+    assert.equal(sameData({ n: 1 }, { m: 1 }), false);
   });
 
   it('is not enough for an address a cloud API moves or a load balancer probes', () => {
