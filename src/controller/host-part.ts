@@ -1,7 +1,7 @@
 /**
- * A resting group's part of this host (issue 19): its sites and its addresses as its last full look saw them, in
- * one string. The beat compares it with the shared host observation and wakes the group on any difference, so
- * drift on a resting group is undone within a beat or two while the group itself decides far less often.
+ * A resting group's part of this host (issue 19): its sites and its addresses as its last full look saw them. The
+ * beat compares it with the shared host observation and wakes the group on any difference, so drift on a resting
+ * group is undone within half a check interval and a beat while the group itself decides far less often.
  */
 import type { VirtualIP } from '../api/types.js';
 import { movedByApi, probePortOf } from '../cloud/vip-routing.js';
@@ -29,7 +29,7 @@ export function watchable(vips: readonly VirtualIP[]): boolean {
   return !vips.some((v) => movedByApi(v) || probePortOf(v) !== undefined);
 }
 
-/** The host's own objects, kept by reference: no text is made (strings living a second each grew the heap). */
+/** The host's own objects, kept by reference and compared by value: nothing is serialized per observation. */
 export interface Seen {
   sites: (SiteInfo | null)[];
   addresses: (readonly IpAddressInfo[])[];
