@@ -154,7 +154,7 @@ export async function measureIdleProcesses(
     dir?: string;
     convergeTimeoutMs?: number;
     store?: BenchStore;
-    profile?: boolean | 'node1' | 'node2';
+    profile?: boolean | 'node2';
     heap?: boolean;
   } = {},
 ): Promise<IdleProcessesResult> {

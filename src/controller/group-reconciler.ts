@@ -330,6 +330,7 @@ export class GroupReconciler {
     }
     this.d.metrics.leaseHeld.set({ group: key }, lease.holds ? 1 : 0);
     const watched = watchable(vips);
+    const quickMs = checkIntervals(sites, snap.cluster).quickMs;
     const restFor = restMs({
       batched: this.renewals.available,
       listed: this.sharedReads.available,
@@ -351,15 +352,11 @@ export class GroupReconciler {
         ? Math.min(mem.checks.nextQuick ?? 0, mem.checks.nextDeep ?? 0) - this.d.clock.monotonic()
         : watched
           ? MAX_REST_MS
-          : checkIntervals(sites, snap.cluster).quickMs,
+          : quickMs,
     });
     if (restFor !== undefined) {
       this.rest.rest(key, restFor);
-      const part = {
-        sites: sites.map((x) => x.spec.siteName.toLowerCase()),
-        addresses: [...addresses],
-        quickMs: checkIntervals(sites, snap.cluster).quickMs,
-      };
+      const part = { sites: sites.map((x) => x.spec.siteName.toLowerCase()), addresses: [...addresses], quickMs };
       if (watched) this.rest.watch(key, part, host.report, mono);
     }
     return requeue === undefined ? {} : { requeueAfterMs: requeue };

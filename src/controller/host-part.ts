@@ -7,6 +7,7 @@ import type { VirtualIP } from '../api/types.js';
 import { movedByApi, probePortOf } from '../cloud/vip-routing.js';
 import type { IpAddressInfo, SiteInfo } from '../drivers/types.js';
 import { canonicalIp } from '../lib/ip.js';
+import { deepEqual } from '../store/objects.js';
 
 export interface HostPart {
   /** The group's IIS site names, lower case (the observation's keys). */
@@ -48,8 +49,8 @@ export class HostParts {
   /** Whether one observation still says what `part.seen` recorded (compared field by field, nothing built per group). */
   same(part: HostPart, sites: ReadonlyMap<string, SiteInfo>, addrs: readonly IpAddressInfo[]): boolean {
     const by = this.index(addrs);
-    for (let i = 0; i < part.sites.length; i++) if (!sameData(sites.get(part.sites[i]!) ?? null, part.seen.sites[i])) return false;
-    for (let i = 0; i < part.addresses.length; i++) if (!sameData(by.get(part.addresses[i]!) ?? [], part.seen.addresses[i])) return false;
+    for (let i = 0; i < part.sites.length; i++) if (!deepEqual(sites.get(part.sites[i]!) ?? null, part.seen.sites[i])) return false;
+    for (let i = 0; i < part.addresses.length; i++) if (!deepEqual(by.get(part.addresses[i]!) ?? [], part.seen.addresses[i])) return false;
     return true;
   }
 
@@ -69,24 +70,4 @@ function byAddress(addrs: readonly IpAddressInfo[]): Map<string, IpAddressInfo[]
     else lists.set(key, [a]);
   }
   return lists;
-}
-
-/** Equality of JSON data (what a driver answers: objects, arrays, strings, numbers, booleans, null) without allocating. */
-export function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
-    return true;
-  }
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  let keys = 0;
-  for (const k in x) {
-    if (!Object.hasOwn(y, k) || !sameData(x[k], y[k])) return false;
-    keys++;
-  }
-  for (const k in y) if (Object.hasOwn(y, k)) keys--;
-  return keys === 0;
 }

@@ -3,6 +3,7 @@
  * shared list of the group leases answers for every resting standby, and one shared host observation for every
  * resting group's part of the host; a group whose lease or part changed is woken and queued.
  */
+import type { CallOptions } from '../drivers/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { LeaseRecord, LeaseStore } from '../store/types.js';
 import type { HostReport } from './status/writer.js';
@@ -74,8 +75,14 @@ export class RestingGroups {
   }
 
   /** Whether the host observation (at most `maxAgeMs` old) still shows the part as its full look saw it; throws what the host threw. */
-  async unchanged(part: HostPart, o: { epoch: number; timeoutMs: number }, maxAgeMs: number): Promise<boolean> {
-    return this.describe.same(part, await this.d.host.sites(o, maxAgeMs), await this.d.host.addresses(o, maxAgeMs));
+  async unchanged(part: HostPart, o: CallOptions, maxAgeMs: number): Promise<boolean> {
+    const [sites, addrs] = await this.observe(o, maxAgeMs);
+    return this.describe.same(part, sites, addrs);
+  }
+
+  /** The shared observation's sites and addresses (the same view when the driver observes both in one request). */
+  private observe(o: CallOptions, maxAgeMs: number) {
+    return Promise.all([this.d.host.sites(o, maxAgeMs), this.d.host.addresses(o, maxAgeMs)]);
   }
 
   /**
@@ -114,7 +121,7 @@ export class RestingGroups {
     const maxAgeMs = Math.max(retryMs / 2, Math.min(...watched.map(([, p]) => p.quickMs)) / 2);
     const o = { epoch: 0, timeoutMs };
     const still = (key: string, part: HostPart) => this.parts.get(key) === part;
-    Promise.all([this.d.host.sites(o, maxAgeMs), this.d.host.addresses(o, maxAgeMs)]).then(
+    this.observe(o, maxAgeMs).then(
       ([sites, addrs]) => {
         for (const [key, part] of watched) if (still(key, part) && !this.describe.same(part, sites, addrs)) this.d.wake(key);
       },

@@ -8,19 +8,29 @@ import type { DeleteOptions, ObjectInput, ObjectMeta, StoredObject } from './typ
 
 export const DEFAULT_NAMESPACE = 'default';
 
-/** JSON deep equality (objects compared by keys regardless of order). */
+/**
+ * JSON deep equality (objects compared by keys regardless of order; a key holding undefined counts as absent).
+ * Allocates nothing: it runs for every status comparison and every resting group's look at its host.
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
+  let keys = 0;
+  for (const k in ao) {
+    if (!Object.hasOwn(ao, k) || ao[k] === undefined) continue;
+    if (!deepEqual(ao[k], bo[k])) return false;
+    keys++;
+  }
+  for (const k in bo) if (Object.hasOwn(bo, k) && bo[k] !== undefined) keys--;
+  return keys === 0;
 }
 
 export function clone<T>(v: T): T {

@@ -1,7 +1,8 @@
 /** host-part.ts: what the beat compares for a resting group — its own sites and addresses, nothing else (issue 19). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HostParts, sameData, watchable } from '../../src/controller/host-part.js';
+import { HostParts, watchable } from '../../src/controller/host-part.js';
+import { deepEqual } from '../../src/store/objects.js';
 import type { IpAddressInfo, SiteInfo } from '../../src/drivers/types.js';
 import type { VirtualIP } from '../../src/api/types.js';
 
@@ -62,14 +63,14 @@ describe('a resting group’s part of the host', () => {
 
   it('compares what a driver answers by value: equal data read twice is the same, any field that differs is not', () => {
     const a = site('website1');
-    assert.equal(sameData(JSON.parse(JSON.stringify(a)), a), true);
-    assert.equal(sameData({ ...a, error: 'access denied' }, a), false);
-    assert.equal(sameData(a, { ...a, error: 'access denied' }), false);
-    assert.equal(sameData({ ...a, bindings: [] }, a), false);
-    assert.equal(sameData({ ...a, bindings: [{ ...a.bindings[0]!, port: 8080 }] }, a), false);
-    assert.equal(sameData(null, a), false);
-    assert.equal(sameData([], {}), false);
-    assert.equal(sameData({ n: 1 }, { m: 1 }), false);
+    assert.equal(deepEqual(JSON.parse(JSON.stringify(a)), a), true);
+    assert.equal(deepEqual({ ...a, error: 'access denied' }, a), false);
+    assert.equal(deepEqual(a, { ...a, error: 'access denied' }), false);
+    assert.equal(deepEqual({ ...a, bindings: [] }, a), false);
+    assert.equal(deepEqual({ ...a, bindings: [{ ...a.bindings[0]!, port: 8080 }] }, a), false);
+    assert.equal(deepEqual(null, a), false);
+    assert.equal(deepEqual([], {}), false);
+    assert.equal(deepEqual({ n: 1 }, { m: 1 }), false);
   });
 
   it('is not enough for an address a cloud API moves or a load balancer probes', () => {

@@ -63,11 +63,18 @@ export class SimHostDriver implements HostDriver {
   // ───────────── plumbing ─────────────
 
   private run<T>(op: HostDriverOperation, o: CallOptions, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.guarded(op, o, async (signal) => {
+      const begun = await callWorld(this.api, 'host.begin', { host: this.nodeName, operation: op, epoch: o.epoch });
+      // An injected hang answers nothing: the deadline (or the caller) ends the call.
+      if (begun?.hang) await this.clock.sleep(HANG_MS, signal);
+      return body(signal);
+    });
+  }
+
+  /** Every driver call: within its deadline, its failure carrying the kit's code. */
+  private guarded<T>(op: HostDriverOperation, o: CallOptions, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return withDeadline(this.clock, o, `${op} on ${this.nodeName}`, async (signal) => {
       try {
-        const begun = await callWorld(this.api, 'host.begin', { host: this.nodeName, operation: op, epoch: o.epoch });
-        // An injected hang answers nothing: the deadline (or the caller) ends the call.
-        if (begun?.hang) await this.clock.sleep(HANG_MS, signal);
         return await body(signal);
       } catch (e) {
         throw withKitCode(e, o);
@@ -86,17 +93,13 @@ export class SimHostDriver implements HostDriver {
     worldOp: K,
     args: () => Omit<WorldOps[K]['req'], 'host'>,
   ): Promise<WorldOps[K]['res']> {
-    return withDeadline(this.clock, o, `${op} on ${this.nodeName}`, async (signal) => {
-      try {
-        const call = { op: worldOp, args: args() as Record<string, unknown> };
-        const r = await callWorld(this.api, 'host.call', { host: this.nodeName, operation: op, epoch: o.epoch, call });
-        if ('value' in r) return r.value as WorldOps[K]['res'];
-        // An injected hang answers nothing: the deadline (or the caller) ends the call.
-        await this.clock.sleep(HANG_MS, signal);
-        return await callWorld<K>(this.api, worldOp, { ...call.args, host: this.nodeName });
-      } catch (e) {
-        throw withKitCode(e, o);
-      }
+    return this.guarded(op, o, async (signal) => {
+      const call = { op: worldOp, args: args() as Record<string, unknown> };
+      const r = await callWorld(this.api, 'host.call', { host: this.nodeName, operation: op, epoch: o.epoch, call });
+      if ('value' in r) return r.value as WorldOps[K]['res'];
+      // An injected hang answers nothing: the deadline (or the caller) ends the call.
+      await this.clock.sleep(HANG_MS, signal);
+      return callWorld<K>(this.api, worldOp, { ...call.args, host: this.nodeName });
     });
   }
 
@@ -162,10 +165,7 @@ export class SimHostDriver implements HostDriver {
 
   /** Sites and addresses in one request, as the Windows driver observes its host. */
   observeHost(o: CallOptions): Promise<HostView> {
-    return this.one('observeHost', o, 'host.observe', () => ({})).then((v) => ({
-      sites: v.sites,
-      addresses: v.addresses.map((a) => ({ ...a, address: canonicalIp(a.address) })),
-    }));
+    return this.one('observeHost', o, 'host.observe', () => ({})).then((v) => ({ sites: v.sites, addresses: canonical(v.addresses) }));
   }
 
   private site(name: string): Promise<SiteInfo | null> {
@@ -217,12 +217,11 @@ export class SimHostDriver implements HostDriver {
   }
 
   listAddresses(o: CallOptions): Promise<IpAddressInfo[]> {
-    return this.one('listAddresses', o, 'net.addresses', () => ({})).then((l) => l.map((a) => ({ ...a, address: canonicalIp(a.address) })));
+    return this.one('listAddresses', o, 'net.addresses', () => ({})).then(canonical);
   }
 
-  /** The world keeps addresses as they were added; report them as a host does, in canonical text. */
   private async addresses(): Promise<IpAddressInfo[]> {
-    return (await this.w('net.addresses', {})).map((a) => ({ ...a, address: canonicalIp(a.address) }));
+    return canonical(await this.w('net.addresses', {}));
   }
 
   addVirtualIp(req: VirtualIpRequest, o: CallOptions): Promise<IpAddressInfo> {
@@ -375,4 +374,9 @@ export class SimHostDriver implements HostDriver {
       return { probe: req };
     });
   }
+}
+
+/** The world keeps addresses as they were added; report them as a host does, in canonical text. */
+function canonical(list: IpAddressInfo[]): IpAddressInfo[] {
+  return list.map((a) => ({ ...a, address: canonicalIp(a.address) }));
 }
