@@ -11,6 +11,8 @@
  * --profile (or WINHA_BENCH_PROFILE=1): node1's agent (`--profile=node2`: node2's, the standby) runs under --cpu-prof;
  * its top functions by self time during the idle window are `agentProfileTop` (that agent's CPU figure then
  * includes the profiler's own cost).
+ * The agents run with the service's Node options (AGENT_NODE_OPTIONS); BENCH_AGENT_NODE_OPTIONS='…' replaces them
+ * ('' for none), to compare.
  * Prints one JSON line (also when the groups do not converge in time: how many did).
  */
 import { deepStrictEqual } from 'node:assert/strict';
@@ -20,6 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apply } from '../src/apply/apply.js';
+import { AGENT_NODE_OPTIONS } from '../src/service/winsw-config.js';
 import { SystemClock } from '../src/lib/clock.js';
 import { toYaml } from '../src/lib/yaml.js';
 import { agentArgs, ProcessGroup, startWorld, waitFor, WaitTimeout, type Child } from '../src/sim/harness/processes.js';
@@ -63,6 +66,7 @@ export class NotConvergedError extends Error {
  * deep check (60 s by default; the first writes lastDeepCheck and wakes its group on both nodes — not idle).
  */
 const SETTLE_MS = 70_000;
+const RSS_SAMPLE_MS = 5_000;
 
 export interface IdleProcessesResult {
   bench: 'scale-processes';
@@ -73,8 +77,12 @@ export interface IdleProcessesResult {
   idleCpuPctPerAgent: number[];
   /** Group reconciles a second in the idle window, per agent (its /metrics' winha_reconcile_total). */
   reconcilesPerS: number[];
+  /** Each agent's garbage collection over the window, % of a core, by kind (prom-client's nodejs_gc_duration_seconds). */
+  gcPct: Record<string, number>[];
   /** VmRSS of each agent process at the end of the window, MB. */
   rssMb: number[];
+  /** The highest VmRSS of each agent sampled every 5 s over the window, MB. */
+  rssMaxMb: number[];
   /** Each agent's V8 heap (used, committed) and external memory at the end of the window, MB: what its RSS holds. */
   memoryMb: AgentMemory[];
   /** The world server (the simulated hosts): what the simulation itself costs, not the agents. */
@@ -123,6 +131,12 @@ function cpuTicks(pid: number): number {
   return Number(rest[11]) + Number(rest[12]);
 }
 
+/** Node's options for the agents: the service's (AGENT_NODE_OPTIONS), or BENCH_AGENT_NODE_OPTIONS ('' for none) to compare. */
+function agentNodeOptions(): readonly string[] {
+  const env = process.env['BENCH_AGENT_NODE_OPTIONS'];
+  return env === undefined ? AGENT_NODE_OPTIONS : env.split(' ').filter(Boolean);
+}
+
 /** VmRSS of a process, MB. */
 function rssMbOf(pid: number): number {
   const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
@@ -134,6 +148,7 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 interface AgentMemory {
   heapUsed: number;
   heapTotal: number;
+  spaces: Record<string, number>;
   external: number;
 }
 
@@ -207,6 +222,7 @@ export async function measureIdleProcesses(
       ps.start(`agent-${n}`, agentArgs(n, storeUrl, world.address, ['--listen', `127.0.0.1:${metricsPorts[i]}`]), storeEnv, [
         ...(opts.profile && i === profiled ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
         ...(opts.heap ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${join(dir, `heap-${n}`)}`] : []),
+        ...agentNodeOptions(),
       ]),
     );
     const check = () => {
@@ -245,9 +261,15 @@ export async function measureIdleProcesses(
     const t0 = clock.monotonic();
     const ticks0 = pids.map(cpuTicks);
     const rpc0 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
-    const rec0 = (await Promise.all(metricsPorts.map(agentMetrics))).map(reconcileCount);
+    const start = await Promise.all(metricsPorts.map(agentMetrics));
+    const rec0 = start.map(reconcileCount);
     const profFrom = monotonicMicros();
-    await clock.sleep(idleMs);
+    // RSS moves with V8's collection cycle: sampled every 5 s, its highest is reported with the end's.
+    const rssMax = agents.map(() => 0);
+    for (let left = idleMs; left > 0; left -= RSS_SAMPLE_MS) {
+      await clock.sleep(Math.min(left, RSS_SAMPLE_MS));
+      agents.forEach((a, i) => (rssMax[i] = Math.max(rssMax[i]!, rssMbOf(a.proc.pid!))));
+    }
     const profTo = monotonicMicros();
     const rpc1 = etcd ? await etcdRpcCounts(etcd.members[0]!.clientPort) : undefined;
     const end = await Promise.all(metricsPorts.map(agentMetrics));
@@ -272,7 +294,9 @@ export async function measureIdleProcesses(
       sites: groups * SITES_PER_GROUP,
       idleCpuPctPerAgent: pct.slice(0, agents.length),
       reconcilesPerS: rec1.map((r, i) => round1((r - rec0[i]!) / windowS)),
+      gcPct: end.map((text, i) => gcPctOf(start[i]!, text, windowS)),
       rssMb: rss.slice(0, agents.length),
+      rssMaxMb: rssMax,
       memoryMb: memory,
       worldCpuPct: pct[agents.length]!,
       worldRssMb: rss[agents.length]!,
@@ -313,6 +337,16 @@ function sample(text: string, name: string): number {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 }
 
+/** The time an agent spent collecting garbage between two /metrics texts, % of `windowS`, by kind (minor, major, ...). */
+function gcPctOf(before: string, after: string, windowS: number): Record<string, number> {
+  const sums = (text: string) =>
+    new Map([...text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  const b = sums(before);
+  const out: Record<string, number> = {};
+  for (const [kind, s] of sums(after)) out[kind] = Math.round(((s - (b.get(kind) ?? 0)) / windowS) * 1000) / 10;
+  return out;
+}
+
 /** An agent's winha_reconcile_total. */
 function reconcileCount(text: string): number {
   return sample(text, 'winha_reconcile_total');
@@ -325,7 +359,16 @@ function memoryOf(text: string): AgentMemory {
     heapUsed: mb('nodejs_heap_size_used_bytes'),
     heapTotal: mb('nodejs_heap_size_total_bytes'),
     external: mb('nodejs_external_memory_bytes'),
+    spaces: spacesOf(text),
   };
+}
+
+/** Each V8 heap space's committed size (new, old, code, large_object, ...), MB: which one holds a high RSS. */
+function spacesOf(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} (\S+)$/gm))
+    out[m[1]!] = round1(Number(m[2]) / 2 ** 20);
+  return out;
 }
 
 /** etcd's grpc_server_handled_total from its /metrics, summed by method (Range, Txn, LeaseKeepAlive, ...). */
