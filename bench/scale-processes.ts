@@ -339,11 +339,21 @@ function sample(text: string, name: string): number {
 
 /** The time an agent spent collecting garbage between two /metrics texts, % of `windowS`, by kind (minor, major, ...). */
 function gcPctOf(before: string, after: string, windowS: number): Record<string, number> {
-  const sums = (text: string) =>
-    new Map([...text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
-  const b = sums(before);
+  const b = byLabel(before, 'nodejs_gc_duration_seconds_sum', 'kind');
   const out: Record<string, number> = {};
-  for (const [kind, s] of sums(after)) out[kind] = Math.round(((s - (b.get(kind) ?? 0)) / windowS) * 1000) / 10;
+  for (const [kind, s] of byLabel(after, 'nodejs_gc_duration_seconds_sum', 'kind'))
+    out[kind] = Math.round(((s - (b.get(kind) ?? 0)) / windowS) * 1000) / 10;
+  return out;
+}
+
+/** The samples of one labelled metric in a /metrics text, summed by the value of `label` ('?' where it is absent). */
+function byLabel(text: string, metric: string, label: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const value = new RegExp(`(?:^|,)${label}="([^"]*)"`);
+  for (const m of text.matchAll(new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    const key = value.exec(m[1]!)?.[1] ?? '?';
+    out.set(key, (out.get(key) ?? 0) + Number(m[2]));
+  }
   return out;
 }
 
@@ -365,21 +375,12 @@ function memoryOf(text: string): AgentMemory {
 
 /** Each V8 heap space's committed size (new, old, code, large_object, ...), MB: which one holds a high RSS. */
 function spacesOf(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} (\S+)$/gm))
-    out[m[1]!] = round1(Number(m[2]) / 2 ** 20);
-  return out;
+  return Object.fromEntries([...byLabel(text, 'nodejs_heap_space_size_total_bytes', 'space')].map(([k, v]) => [k, round1(v / 2 ** 20)]));
 }
 
 /** etcd's grpc_server_handled_total from its /metrics, summed by method (Range, Txn, LeaseKeepAlive, ...). */
 async function etcdRpcCounts(port: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const m of text.matchAll(/^grpc_server_handled_total\{([^}]*)\} (\S+)$/gm)) {
-    const method = /grpc_method="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
-    out.set(method, (out.get(method) ?? 0) + Number(m[2]));
-  }
-  return out;
+  return byLabel(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'grpc_server_handled_total', 'grpc_method');
 }
 
 function ratesOf(before: Map<string, number>, after: Map<string, number>, seconds: number): Record<string, number> {

@@ -7,7 +7,7 @@ import type { VirtualIP } from '../api/types.js';
 import { movedByApi, probePortOf } from '../cloud/vip-routing.js';
 import type { IpAddressInfo, SiteInfo } from '../drivers/types.js';
 import { canonicalIp } from '../lib/ip.js';
-import { deepEqual } from '../store/objects.js';
+import { jsonEqual } from '../lib/json.js';
 
 export interface HostPart {
   /** The group's IIS site names, lower case (the observation's keys). */
@@ -49,8 +49,8 @@ export class HostParts {
   /** Whether one observation still says what `part.seen` recorded (compared field by field, nothing built per group). */
   same(part: HostPart, sites: ReadonlyMap<string, SiteInfo>, addrs: readonly IpAddressInfo[]): boolean {
     const by = this.index(addrs);
-    for (let i = 0; i < part.sites.length; i++) if (!deepEqual(sites.get(part.sites[i]!) ?? null, part.seen.sites[i])) return false;
-    for (let i = 0; i < part.addresses.length; i++) if (!deepEqual(by.get(part.addresses[i]!) ?? [], part.seen.addresses[i])) return false;
+    for (let i = 0; i < part.sites.length; i++) if (!jsonEqual(sites.get(part.sites[i]!) ?? null, part.seen.sites[i])) return false;
+    for (let i = 0; i < part.addresses.length; i++) if (!jsonEqual(by.get(part.addresses[i]!) ?? [], part.seen.addresses[i])) return false;
     return true;
   }
 

@@ -1,22 +1,26 @@
-/** Deep structural equality of JSON values (undefined fields count as absent). */
+/**
+ * Deep structural equality of JSON values (objects compared by keys regardless of order; a key holding undefined
+ * counts as absent). Allocates nothing: it runs for every status comparison and every resting group's look at its host.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
     return true;
   }
-  if (typeof a === 'object' && a !== null && !Array.isArray(a)) {
-    if (typeof b !== 'object' || b === null || Array.isArray(b)) return false;
-    const ma = a as Record<string, unknown>;
-    const mb = b as Record<string, unknown>;
-    const ka = Object.keys(ma).filter((k) => ma[k] !== undefined);
-    const kb = Object.keys(mb).filter((k) => mb[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    for (const k of ka) if (!jsonEqual(ma[k], mb[k])) return false;
-    return true;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let keys = 0;
+  for (const k in ao) {
+    if (!Object.hasOwn(ao, k) || ao[k] === undefined) continue;
+    if (!jsonEqual(ao[k], bo[k])) return false;
+    keys++;
   }
-  return false;
+  for (const k in bo) if (Object.hasOwn(bo, k) && bo[k] !== undefined) keys--;
+  return keys === 0;
 }
 
 /** JSON with object keys sorted at every level (undefined fields left out): equal values give equal text. */

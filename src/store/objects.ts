@@ -5,33 +5,9 @@
  */
 import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, describeObject } from './errors.js';
 import type { DeleteOptions, ObjectInput, ObjectMeta, StoredObject } from './types.js';
+import { jsonEqual } from '../lib/json.js';
 
 export const DEFAULT_NAMESPACE = 'default';
-
-/**
- * JSON deep equality (objects compared by keys regardless of order; a key holding undefined counts as absent).
- * Allocates nothing: it runs for every status comparison and every resting group's look at its host.
- */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  let keys = 0;
-  for (const k in ao) {
-    if (!Object.hasOwn(ao, k) || ao[k] === undefined) continue;
-    if (!deepEqual(ao[k], bo[k])) return false;
-    keys++;
-  }
-  for (const k in bo) if (Object.hasOwn(bo, k) && bo[k] !== undefined) keys--;
-  return keys === 0;
-}
 
 export function clone<T>(v: T): T {
   return structuredClone(v);
@@ -134,9 +110,9 @@ export function buildUpdate(input: ObjectInput, current: StoredObject | undefine
   const what = describeObject(kind, namespace, name);
   const cur = checkCas(input, current, what);
   if (typeof input.apiVersion !== 'string' || input.apiVersion === '') throw new InvalidError(`${what} has no apiVersion`);
-  const specChanged = !deepEqual(desired(input), desired(cur)) || input.apiVersion !== cur.apiVersion;
+  const specChanged = !jsonEqual(desired(input), desired(cur)) || input.apiVersion !== cur.apiVersion;
   const meta = userMeta(input.metadata);
-  const metaChanged = !deepEqual(meta.labels, cur.metadata.labels) || !deepEqual(meta.annotations, cur.metadata.annotations);
+  const metaChanged = !jsonEqual(meta.labels, cur.metadata.labels) || !jsonEqual(meta.annotations, cur.metadata.annotations);
   if (!specChanged && !metaChanged) return undefined;
   const next: StoredObject = {
     ...clone(desired(input)),
@@ -160,7 +136,7 @@ export function buildUpdate(input: ObjectInput, current: StoredObject | undefine
 export function buildStatusUpdate(input: ObjectInput, current: StoredObject | undefined): StoredObject | undefined {
   const { kind, namespace, name } = identify(input);
   const cur = checkCas(input, current, describeObject(kind, namespace, name));
-  if (deepEqual(input.status, cur.status)) return undefined;
+  if (jsonEqual(input.status, cur.status)) return undefined;
   const next = clone(cur);
   if (input.status === undefined) delete next.status;
   else next.status = clone(input.status);

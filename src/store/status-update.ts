@@ -11,7 +11,7 @@
  * while the store was cut off) is not trusted: the store is read as before.
  */
 import { isStoreError } from './errors.js';
-import { deepEqual } from './objects.js';
+import { jsonEqual } from '../lib/json.js';
 import type { ObjectStore, StoredObject } from './types.js';
 
 export async function updateStatusWith<S>(
@@ -26,7 +26,7 @@ export async function updateStatusWith<S>(
   if (cached && cached.confirmed.get(key) === cached.object.metadata.resourceVersion) {
     // mutate is pure (it returns new objects, never changes its input): the cache's status is not copied.
     const before = (cached.object.status ?? {}) as S;
-    if (deepEqual(mutate({ ...before }, cached.object), before)) return cached.object;
+    if (jsonEqual(mutate({ ...before }, cached.object), before)) return cached.object;
   }
   const confirm = (o: StoredObject) => {
     cached?.confirmed.set(key, o.metadata.resourceVersion ?? '');
@@ -42,7 +42,7 @@ export async function updateStatusWith<S>(
     }
     const before = (cur.status ?? {}) as S;
     const after = mutate(structuredClone(before), cur);
-    if (deepEqual(after, before)) return confirm(cur);
+    if (jsonEqual(after, before)) return confirm(cur);
     try {
       const written = await store.updateStatus({ ...cur, status: after });
       cached?.wrote?.();

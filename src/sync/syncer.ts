@@ -10,7 +10,7 @@ import type { Clock } from '../lib/clock.js';
 import { backoffMs } from '../lib/retry.js';
 import type { AgentLogger } from '../controller/logger.js';
 import type { EventInput } from '../controller/event-recorder.js';
-import { deepEqual } from '../store/objects.js';
+import { jsonEqual } from '../lib/json.js';
 import { isStoreError } from '../store/errors.js';
 import { updateStatusWith } from '../store/status-update.js';
 import type { Store, StoredObject } from '../store/types.js';
@@ -243,7 +243,7 @@ export class Syncer {
       await this.deps.store.objects.create({ apiVersion: API_VERSION, kind: 'Sync', metadata: { name, namespace }, spec });
       return;
     }
-    if (!deepEqual(cur.spec, spec)) await this.deps.store.objects.update({ ...cur, spec });
+    if (!jsonEqual(cur.spec, spec)) await this.deps.store.objects.update({ ...cur, spec });
   }
 
   /** Status and events of an attempt. */

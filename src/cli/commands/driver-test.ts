@@ -11,8 +11,9 @@ import { isIP } from 'node:net';
 import { SystemClock, type Clock } from '../../lib/clock.js';
 import { DEFAULT_SCRATCH_SITE, runDriverTest, type DriverTestOptions, type DriverTestReport } from '../../drivers/test-kit/driver-test.js';
 import { formatDriverTestReport } from '../../drivers/test-kit/report.js';
-import { HOST_DRIVER_OPERATIONS, type HostDriver, type HostDriverOperation } from '../../drivers/types.js';
+import { HOST_DRIVER_OPERATIONS, type HostDriver } from '../../drivers/types.js';
 import { EXIT, UsageError, type CliIO } from '../io.js';
+import { isOneOf } from '../../lib/one-of.js';
 
 export interface DriverTestFlags {
   driver?: string;
@@ -64,9 +65,9 @@ export async function runDriverTestCommand(flags: DriverTestFlags, io: CliIO): P
   if (flags.targetAddress !== undefined && volume === undefined) throw new UsageError('--target-address needs --volume');
   const failOps = (flags.simFail ?? []).map((op) => {
     if (!sim) throw new UsageError('--sim-fail works with --driver sim only');
-    if (!(HOST_DRIVER_OPERATIONS as readonly string[]).includes(op))
+    if (!isOneOf(HOST_DRIVER_OPERATIONS, op))
       throw new UsageError(`--sim-fail ${JSON.stringify(op)}: not a driver operation (${HOST_DRIVER_OPERATIONS.join(', ')})`);
-    return op as HostDriverOperation;
+    return op;
   });
   const node = flags.node ?? (sim ? 'sim-node' : hostname().toLowerCase());
   const timeoutMs = int(flags.timeout, '--timeout', 1_000, 600_000, 60_000);

@@ -6,6 +6,7 @@
  */
 import type { FenceRecord } from './fence-report.js';
 import { iso } from './time.js';
+import { isOneOf } from '../../lib/one-of.js';
 
 export const HISTORY_LIMIT = 50;
 export const HISTORY_KINDS = ['Start', 'Failover', 'Switchover', 'Switchback', 'Fence', 'Ban'] as const;
@@ -79,7 +80,7 @@ export function takeoverEntry(t: {
   detectedAt: number;
   now: number;
 }): HistoryEntry {
-  const kind: HistoryKind = (HISTORY_KINDS as readonly string[]).includes(t.kind) ? (t.kind as HistoryKind) : 'Failover';
+  const kind: HistoryKind = isOneOf(HISTORY_KINDS, t.kind) ? t.kind : 'Failover';
   return {
     at: iso(t.detectedAt),
     kind,

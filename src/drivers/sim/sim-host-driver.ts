@@ -94,12 +94,13 @@ export class SimHostDriver implements HostDriver {
     args: () => Omit<WorldOps[K]['req'], 'host'>,
   ): Promise<WorldOps[K]['res']> {
     return this.guarded(op, o, async (signal) => {
-      const call = { op: worldOp, args: args() as Record<string, unknown> };
+      const a = args();
+      const call = { op: worldOp, args: a as Record<string, unknown> };
       const r = await callWorld(this.api, 'host.call', { host: this.nodeName, operation: op, epoch: o.epoch, call });
       if ('value' in r) return r.value as WorldOps[K]['res'];
       // An injected hang answers nothing: the deadline (or the caller) ends the call.
       await this.clock.sleep(HANG_MS, signal);
-      return callWorld<K>(this.api, worldOp, { ...call.args, host: this.nodeName });
+      return this.w(worldOp, a);
     });
   }
 

@@ -27,6 +27,7 @@ import type {
   VirtualIpRequest,
 } from '../types.js';
 import type { Fault, FaultResult } from './world-faults.js';
+import { isOneOf } from '../../lib/one-of.js';
 
 export interface HostStatus {
   up: boolean;
@@ -188,7 +189,7 @@ export const HOST_CALL_OPS = [
 export type HostCallOp = (typeof HOST_CALL_OPS)[number];
 
 export function isHostCallOp(op: unknown): op is HostCallOp {
-  return typeof op === 'string' && (HOST_CALL_OPS as readonly string[]).includes(op);
+  return isOneOf(HOST_CALL_OPS, op);
 }
 
 /** Every operation, at run time (a server refuses anything else before it reaches the world). */
@@ -240,7 +241,7 @@ const allOpsListed: MissingOps extends never ? true : MissingOps = true;
 void allOpsListed;
 
 export function isWorldOp(op: unknown): op is WorldOp {
-  return typeof op === 'string' && (WORLD_OPS as readonly string[]).includes(op);
+  return isOneOf(WORLD_OPS, op);
 }
 
 export type WorldRequest = { [K in WorldOp]: { op: K; args: WorldOps[K]['req'] } }[WorldOp];

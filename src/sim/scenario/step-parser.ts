@@ -20,6 +20,7 @@ import {
 import { CONDITION_SUBJECTS, STEP_ACTIONS, STEP_SCHEMAS, SUBJECT_FIELDS } from './schema.js';
 import { driveLetter, isCloudRouted, resolveRef, vipInterface, type Topology } from '../world/topology.js';
 import { schemaIssues, validatorFor, type Checker } from './checker.js';
+import { isOneOf } from '../../lib/one-of.js';
 
 /** `earlier`: the names of the steps before this one (what an event condition's `since` may name). */
 export function readStep(c: Checker, t: Topology, raw: unknown, at: Path, earlier: readonly string[] = []): Step | undefined {
@@ -278,7 +279,7 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
       }
       const cond: Extract<Condition, { kind: 'mirror' }> = { kind: 'mirror', mirror: b['mirror'] as string };
       if (typeof b['state'] === 'string') {
-        if (!(MIRROR_STATE_NAMES as readonly string[]).includes(b['state'])) {
+        if (!isOneOf(MIRROR_STATE_NAMES, b['state'])) {
           c.report(
             [...at, 'state'],
             'scenario-schema',
@@ -306,7 +307,7 @@ function readCondition(c: Checker, t: Topology, b: Record<string, unknown>, at: 
               'scenario-reference',
               `node ${n} is no endpoint of mirror ${m.name} (endpoints: ${eps.join(', ')})`,
             );
-          if (!(MIRROR_STATE_NAMES as readonly string[]).includes(st as string))
+          if (!isOneOf(MIRROR_STATE_NAMES, st))
             c.report(
               [...at, 'targets', n],
               'scenario-schema',

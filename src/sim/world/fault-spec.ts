@@ -6,6 +6,7 @@
  */
 import { HOST_DRIVER_OPERATIONS } from '../../drivers/types.js';
 import type { Fault, FaultType } from '../../drivers/sim/world-faults.js';
+import { isOneOf } from '../../lib/one-of.js';
 
 export type FieldType = 'node' | 'string' | 'service' | 'operation' | 'volume' | 'address' | 'count' | 'integer' | 'boolean';
 
@@ -117,7 +118,7 @@ function fieldProblem(name: string, spec: FaultFieldSpec, v: unknown): string | 
     case 'service':
       return typeof v === 'string' && SERVICES.includes(v) ? undefined : `${name} must be one of ${SERVICES.join(', ')}`;
     case 'operation':
-      return typeof v === 'string' && (HOST_DRIVER_OPERATIONS as readonly string[]).includes(v)
+      return isOneOf(HOST_DRIVER_OPERATIONS, v)
         ? undefined
         : `${name} must be a HostDriver operation (${HOST_DRIVER_OPERATIONS.join(', ')})`;
     case 'volume':
